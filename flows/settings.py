@@ -1,0 +1,60 @@
+"""Qingfeng's settings: the one table of names, defaults and help. Paths are relative to the working
+directory (the repository root in the README's commands); QINGFENG_DATA moves the generated-data
+folder elsewhere (tests use it)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: object
+    help: str
+
+
+SETTINGS = {s.name: s for s in [
+    Setting("data_dir", "data", "folder for generated files (warehouse, runs, Prefect home); env QINGFENG_DATA"),
+    Setting("inbox", "data/sample/inbox", "folder of department files to load"),
+    Setting("warehouse", "{data_dir}/warehouse.duckdb", "the DuckDB warehouse file"),
+    Setting("runs_dir", "{data_dir}/runs", "each run writes its outputs to <runs_dir>/<run id>/"),
+    Setting("prefect_home", "{data_dir}/prefect", "Prefect's home (its SQLite database and settings)"),
+    Setting("duckdb_threads", 2, "DuckDB worker threads (the target machine has 2 cores)"),
+    Setting("duckdb_memory_limit", "6GB", "DuckDB memory limit; larger work spills to duckdb_temp_dir"),
+    Setting("duckdb_temp_dir", "{data_dir}/tmp", "where DuckDB spills and CSV files are transcoded to UTF-8"),
+    Setting("prefect_startup_timeout_s", 120,
+            "seconds to wait for Prefect's ephemeral server (measured 10–20 s on two busy cores; default 20)"),
+]}
+
+
+def data_dir() -> Path:
+    return Path(os.environ.get("QINGFENG_DATA") or SETTINGS["data_dir"].default)
+
+
+def get(name: str):
+    value = SETTINGS[name].default
+    if isinstance(value, str) and "{data_dir}" in value:
+        return Path(value.format(data_dir=data_dir()))
+    return value
+
+
+def configure_environment() -> None:
+    """Environment for Prefect and Great Expectations, set before either is imported: a project-local
+    Prefect home, no telemetry (there is no internet), and a start-up timeout the machine can meet."""
+    defaults = {
+        "PREFECT_HOME": str(Path(get("prefect_home")).resolve()),
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+        "DO_NOT_TRACK": "1",
+        "GX_ANALYTICS_ENABLED": "false",
+        "PREFECT_SERVER_EPHEMERAL_ENABLED": "true",
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": str(get("prefect_startup_timeout_s")),
+        "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
+        "PREFECT_TASKS_DEFAULT_PERSIST_RESULT": "false",
+        "PREFECT_RESULTS_PERSIST_BY_DEFAULT": "false",
+    }
+    for key, value in defaults.items():
+        os.environ.setdefault(key, value)
+    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)

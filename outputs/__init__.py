@@ -1,0 +1,1 @@
+"""Outputs: what a run writes for people (the workbook) and machines (CSV, Parquet, run.json)."""

@@ -1,0 +1,1 @@
+"""Rules: the catalogue of reconciliation rules, one SQL file each."""

@@ -1,0 +1,154 @@
+"""The rule catalogue: one .sql file per rule in this folder, its metadata in a leading YAML comment.
+
+A rule returns the offending rows and nothing else; its SELECT list is the evidence, in the order the
+workbook shows it. Parameters are DuckDB `$name` values with defaults in the header.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).parent
+HEADER_RE = re.compile(r"\A\s*/\*(.*?)\*/", re.S)
+PARAM_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+HEADER_FIELDS = ("id", "title", "name_zh", "severity", "rationale", "basis", "verify", "subject",
+                 "case_key", "evidence", "params")
+CASE_COLUMNS = ("subject_id_number", "subject_name", "county", "township", "village", "programme",
+                "period_from", "period_to", "months", "amount_yuan", "severity", "evidence")
+SEVERITIES = ("high", "medium", "low")
+
+
+class RuleError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    path: Path
+    header: dict = field(hash=False)
+    sql: str = field(hash=False)          # the body after the header comment
+    text: str = field(hash=False)         # the whole file
+
+    @property
+    def name_zh(self) -> str:
+        return self.header["name_zh"]
+
+    @property
+    def title(self) -> str:
+        return self.header["title"]
+
+    @property
+    def severity(self) -> str:
+        return self.header["severity"]
+
+    @property
+    def evidence(self) -> list[str]:
+        return list(self.header["evidence"])
+
+    @property
+    def params(self) -> dict:
+        return dict(self.header.get("params") or {})
+
+    @property
+    def version(self) -> str:
+        """Content hash of the rule file: a changed rule is a new version in run.json."""
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()[:12]
+
+    def bound_params(self, overrides: dict | None = None) -> dict:
+        """The parameters the SQL uses, defaults overridden by `overrides` (unknown keys ignored)."""
+        values = {**self.params, **{k: v for k, v in (overrides or {}).items() if k in self.params}}
+        used = set(PARAM_RE.findall(self.sql))
+        missing = used - values.keys()
+        if missing:
+            raise RuleError(f"{self.path.name}: SQL uses ${', $'.join(sorted(missing))} with no default in params")
+        return {k: values[k] for k in used}
+
+
+def parse_rule(path: Path) -> Rule:
+    text = path.read_text(encoding="utf-8")
+    m = HEADER_RE.match(text)
+    if not m:
+        raise RuleError(f"{path.name}: no leading /* YAML */ header")
+    header = yaml.safe_load(m.group(1))
+    missing = [f for f in HEADER_FIELDS if f not in header and f != "params"]
+    if missing:
+        raise RuleError(f"{path.name}: header lacks {', '.join(missing)}")
+    if header["severity"] not in SEVERITIES:
+        raise RuleError(f"{path.name}: severity must be one of {SEVERITIES}")
+    if not path.stem.startswith(header["id"] + "_"):
+        raise RuleError(f"{path.name}: file name must start with the rule id {header['id']}_")
+    absent = [c for c in CASE_COLUMNS if c not in header["evidence"]]
+    if absent:
+        raise RuleError(f"{path.name}: evidence must include the case columns {', '.join(absent)}")
+    return Rule(header["id"], path, header, text[m.end():].strip().rstrip(";"), text)
+
+
+def catalog() -> list[Rule]:
+    rules = [parse_rule(p) for p in sorted(HERE.glob("R*.sql"))]
+    ids = [r.id for r in rules]
+    if len(ids) != len(set(ids)):
+        raise RuleError(f"duplicate rule ids: {sorted(i for i in ids if ids.count(i) > 1)}")
+    return rules
+
+
+def select_rules(ids: list[str] | None) -> list[Rule]:
+    rules = catalog()
+    if not ids:
+        return rules
+    known = {r.id for r in rules}
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise RuleError(f"unknown rule id(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    return [r for r in rules if r.id in ids]
+
+
+def case_id_sql(rule: Rule) -> str:
+    """A stable case id: the rule id and a hash of what makes the case distinct (its case_key)."""
+    parts = " || '|' || ".join(f"coalesce(cast({c} as varchar), '')" for c in rule.header["case_key"])
+    return f"'{rule.id}-' || substr(md5({parts}), 1, 10)"
+
+
+def run_rule(con, rule: Rule, overrides: dict | None = None) -> int:
+    """Materialise the rule's cases as table case_<id> (case_id first, then the evidence columns)."""
+    con.execute(
+        f"create or replace table case_{rule.id} as select {case_id_sql(rule)} as case_id, * from (\n{rule.sql}\n)",
+        rule.bound_params(overrides),
+    )
+    cols = [r[0] for r in con.execute(f"describe case_{rule.id}").fetchall()][1:]
+    if cols != rule.evidence:
+        raise RuleError(f"{rule.path.name}: query returns {cols}, header evidence lists {rule.evidence}")
+    return con.execute(f"select count(*) from case_{rule.id}").fetchone()[0]
+
+
+CASES_DDL = """
+create or replace table cases (
+    case_id varchar, rule_id varchar, rule_name varchar, severity varchar,
+    subject_id_number varchar, subject_name varchar, county varchar, township varchar, village varchar,
+    programme varchar, period_from date, period_to date, months integer, amount_yuan decimal(14, 2),
+    evidence varchar, details json)
+"""
+
+
+def run_rules(con, rules: list[Rule], overrides: dict | None = None) -> dict[str, int]:
+    """Run the rules and gather their cases into `cases`; returns the number of cases per rule."""
+    con.execute(CASES_DDL)
+    counts = {}
+    for rule in rules:
+        counts[rule.id] = run_rule(con, rule, overrides)
+        con.execute(f"""
+            insert into cases
+            select case_id, '{rule.id}', {_sql_str(rule.name_zh)}, severity, subject_id_number, subject_name,
+                   county, township, village, programme, period_from, period_to, months, amount_yuan,
+                   evidence, to_json(c) from case_{rule.id} c
+        """)
+    return counts
+
+
+def _sql_str(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"

@@ -1,0 +1,1 @@
+"""Sources: read department files, recognise them, stage and load them into DuckDB."""

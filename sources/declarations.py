@@ -1,0 +1,128 @@
+"""The source declarations (sources/kinds/*.yaml, programmes.yaml, divisions.csv) as Python objects."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+HERE = Path(__file__).parent
+COLUMN_TYPES = {"id", "name", "text", "month", "date", "amount", "integer", "account", "programme"}
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    synonyms: tuple[str, ...]
+    required: bool = False
+    hint: str | None = None            # a sheet-level hint that fills the column when it is absent or empty
+    else_month_of: str | None = None   # month column: fall back on the month of this date column
+
+
+@dataclass(frozen=True)
+class Variant:
+    """A sub-source recognised by the columns a file has (e.g. which office sent a death record)."""
+    source: str
+    any_of: tuple[str, ...]
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Kind:
+    kind: str
+    table: str
+    name_zh: str
+    keywords: tuple[str, ...]
+    required: tuple[str, ...]
+    require_any: tuple[str, ...]
+    variants: tuple[Variant, ...]
+    columns: dict[str, Column] = field(hash=False)
+
+    @property
+    def raw_table(self) -> str:
+        return f"raw_{self.kind}"
+
+    @property
+    def stg_table(self) -> str:
+        return f"stg_{self.kind}"
+
+
+def norm_header(text: str) -> str:
+    """Header cell text for matching: NFKC (full-width brackets and digits), no whitespace or line
+    breaks, no required-field stars or trailing colons."""
+    t = unicodedata.normalize("NFKC", str(text or ""))
+    t = re.sub(r"[\s\u3000\u200b-\u200d\ufeff*※:：]+", "", t)
+    return t
+
+
+@functools.cache
+def kinds() -> tuple[Kind, ...]:
+    out = []
+    for path in sorted((HERE / "kinds").glob("*.yaml")):
+        d = yaml.safe_load(path.read_text(encoding="utf-8"))
+        cols = {}
+        for name, c in d["columns"].items():
+            if c["type"] not in COLUMN_TYPES:
+                raise ValueError(f"{path.name}: column {name} has unknown type {c['type']!r}")
+            cols[name] = Column(
+                name=name,
+                type=c["type"],
+                synonyms=tuple(norm_header(s) for s in c.get("synonyms", [])),
+                required=bool(c.get("required", False)),
+                hint=c.get("hint"),
+                else_month_of=c.get("else_month_of"),
+            )
+        variants = tuple(
+            Variant(v["source"], tuple(v.get("any_of", [])), tuple(v.get("keywords", [])))
+            for v in d.get("variants", [])
+        )
+        out.append(Kind(
+            kind=d["kind"], table=d["table"], name_zh=d["name_zh"],
+            keywords=tuple(d.get("keywords", [])), required=tuple(d.get("required", [])),
+            require_any=tuple(d.get("require_any", [])), variants=variants, columns=cols,
+        ))
+    order = {"payments": 0}
+    return tuple(sorted(out, key=lambda k: (order.get(k.kind, 1), k.kind)))
+
+
+def kind(name: str) -> Kind:
+    return next(k for k in kinds() if k.kind == name)
+
+
+@functools.cache
+def programmes() -> tuple[dict, ...]:
+    return tuple(yaml.safe_load((HERE / "programmes.yaml").read_text(encoding="utf-8"))["programmes"])
+
+
+def programme_synonyms() -> list[tuple[str, str, str | None]]:
+    """(synonym, programme, sub_type) rows; a sub-type synonym names its programme too."""
+    rows = []
+    for p in programmes():
+        for s in p["synonyms"]:
+            rows.append((norm_header(s), p["name"], None))
+        for sub, syns in (p.get("sub_types") or {}).items():
+            for s in syns:
+                rows.append((norm_header(s), p["name"], sub))
+    return rows
+
+
+@functools.cache
+def divisions() -> tuple[dict, ...]:
+    with open(HERE / "divisions.csv", encoding="utf-8") as f:
+        return tuple(csv.DictReader(f))
+
+
+def place_aliases(name: str) -> list[str]:
+    """常山县 → [常山县, 常山]; 天马街道 → [天马街道, 天马]: lists often drop the suffix."""
+    out = [name]
+    for suffix in ("街道", "办事处", "县", "市", "区", "镇", "乡"):
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            out.append(name[: -len(suffix)])
+            break
+    return out

@@ -1,0 +1,195 @@
+"""Find the header of a sheet and recognise its source kind from the header cells, not the file name.
+
+A header is one row, or two rows when the upper one is merged over sub-headings (发放情况 over
+所属期 | 金额). Rows above it are the title (its text gives hints: the programme, the month, the county).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .declarations import Kind, divisions, kinds, norm_header, place_aliases, programme_synonyms
+
+SEARCH_ROWS = 30
+
+
+@dataclass
+class Layout:
+    kind: Kind
+    header_row: int                  # 1-based number of the last header row
+    header_rows: int                 # 1 or 2
+    header: list[str]                # combined header text per column
+    mapping: dict[str, int]          # canonical column -> 0-based column index
+    title: str                       # text of the rows above the header
+    variant: str | None = None       # e.g. the office a death record came from
+    hints: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def first_data_row(self) -> int:
+        return self.header_row + 1
+
+
+def _strip_paren(h: str) -> str:
+    return re.sub(r"\([^)]*\)$", "", h)
+
+
+def map_header(kind: Kind, cells: list[str]) -> dict[str, int]:
+    """Canonical column -> column index. Exact synonyms first, then without a trailing "(元)"-style
+    note, then a header that ends with a synonym (领取人身份证号码); each header cell is used once and
+    earlier synonyms win."""
+    normed = [norm_header(c) for c in cells]
+    passes = (
+        lambda h, s: h == s,
+        lambda h, s: _strip_paren(h) == s,
+        lambda h, s: len(s) >= 2 and _strip_paren(h).endswith(s),
+    )
+    assigned: dict[str, int] = {}
+    used: set[int] = set()
+    for match in passes:
+        for name, col in kind.columns.items():
+            if name in assigned:
+                continue
+            best = None
+            for si, syn in enumerate(col.synonyms):
+                for j, h in enumerate(normed):
+                    if h and j not in used and match(h, syn):
+                        best = min(best or (si, j), (si, j))
+            if best is not None:
+                assigned[name] = best[1]
+                used.add(best[1])
+    return assigned
+
+
+def _recognised(kind: Kind, mapping: dict[str, int]) -> bool:
+    if not all(c in mapping for c in kind.required):
+        return False
+    return not kind.require_any or any(c in mapping for c in kind.require_any)
+
+
+def _two_row_header(upper: list[str], lower: list[str]) -> list[str]:
+    """Combine a merged upper heading with its sub-headings: the sub-heading when it is a heading in
+    its own right, else upper+lower (合计 over 金额 → 合计金额 is rare; 金额 alone is usual)."""
+    n = max(len(upper), len(lower))
+    up = list(upper) + [""] * (n - len(upper))
+    lo = list(lower) + [""] * (n - len(lower))
+    out, parent = [], ""
+    for u, l in zip(up, lo):
+        parent = u if u.strip() else (parent if l.strip() else "")
+        if l.strip() and u.strip() == l.strip():
+            out.append(l)            # merged vertically over both rows
+        elif l.strip():
+            out.append(l)
+        else:
+            out.append(parent)
+    return out
+
+
+def _with_parent(upper: list[str], lower: list[str]) -> list[str]:
+    n = max(len(upper), len(lower))
+    up = list(upper) + [""] * (n - len(upper))
+    lo = list(lower) + [""] * (n - len(lower))
+    out, parent = [], ""
+    for u, l in zip(up, lo):
+        parent = u if u.strip() else parent
+        out.append(parent + l if l.strip() and parent.strip() != l.strip() else (l or u))
+    return out
+
+
+def _keyword_hits(kind: Kind, context: str) -> int:
+    return sum(1 for k in kind.keywords if k in context)
+
+
+def detect_layout(preview: list[list[str]], sheet_name: str, file_name: str) -> Layout | None:
+    """The best (kind, header) for a sheet, or None when no kind's required columns are found."""
+    candidates = []
+    rows = preview[:SEARCH_ROWS]
+    for i, row in enumerate(rows):
+        if sum(1 for c in row if str(c).strip()) < 2:
+            continue
+        headers = [(1, list(row))]
+        if i + 1 < len(preview):
+            headers.append((2, _two_row_header(row, preview[i + 1])))
+            headers.append((2, _with_parent(row, preview[i + 1])))
+        for span, cells in headers:
+            for order, k in enumerate(kinds()):
+                m = map_header(k, cells)
+                if _recognised(k, m):
+                    candidates.append((len(m), -span, -i, order, k, cells, m, i, span))
+    if not candidates:
+        return None
+    context = " ".join([" ".join(" ".join(r) for r in rows[:5]), sheet_name, file_name])
+    # more columns, then the kind the title or file name speaks of, then the earliest start, then one row
+    best = max(candidates, key=lambda c: (c[0], _keyword_hits(c[4], context), c[2], c[1], -c[3]))
+    _, _, _, _, k, cells, mapping, i, span = best
+    title = " ".join(str(c).strip() for r in preview[:i] for c in r if str(c).strip())
+    layout = Layout(k, header_row=i + span, header_rows=span, header=[str(c) for c in cells],
+                    mapping=mapping, title=title)
+    layout.variant = _variant(k, mapping, " ".join([title, sheet_name, file_name]))
+    layout.hints = hints(title, sheet_name, file_name)
+    return layout
+
+
+def _variant(k: Kind, mapping: dict[str, int], context: str) -> str | None:
+    for v in k.variants:
+        if any(c in mapping for c in v.any_of):
+            return v.source
+    for v in k.variants:
+        if any(w in context for w in v.keywords):
+            return v.source
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Hints: what the title rows, the sheet name or the file name say about every row of the sheet.
+
+MONTH_PATTERNS = [
+    re.compile(r"(20\d{2}|19\d{2})\s*年\s*(\d{1,2})\s*月"),
+    re.compile(r"(20\d{2}|19\d{2})[-._/](\d{1,2})(?!\d)"),
+    re.compile(r"(?<!\d)(20\d{2}|19\d{2})(0[1-9]|1[0-2])(?!\d)"),
+]
+
+
+def find_month(text: str) -> str | None:
+    for pat in MONTH_PATTERNS:
+        m = pat.search(text)
+        if m and 1 <= int(m.group(2)) <= 12:
+            return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
+    return None
+
+
+def find_programme(text: str) -> str | None:
+    """The longest programme or sub-type synonym in the text, returned as the text matched."""
+    t = norm_header(text)
+    hits = [s for s, _, _ in programme_synonyms() if s in t]
+    return max(hits, key=len) if hits else None
+
+
+def find_place(text: str, level: str) -> str | None:
+    """A county or township name (current names, with or without 县/镇/街道) in the text."""
+    best = None
+    for d in divisions():
+        if d["level"] != level or d["valid_to"]:
+            continue
+        for alias in place_aliases(d["name"]):
+            if alias in text and (best is None or len(alias) > len(best[0])):
+                best = (alias, d["name"])
+    return best[1] if best else None
+
+
+def hints(title: str, sheet_name: str, file_name: str) -> dict[str, str]:
+    stem = re.sub(r"\.[A-Za-z]+$", "", file_name)
+    out: dict[str, str] = {}
+    for source in (title, sheet_name, stem):
+        if "programme" not in out and (p := find_programme(source)):
+            out["programme"] = p
+        if "month" not in out and (m := find_month(source)):
+            out["month"] = m
+        if "county" not in out and (c := find_place(source, "county")):
+            out["county"] = c
+    # a sheet per 乡镇 names its township; a title may name one too
+    for source in (sheet_name, title):
+        if t := find_place(source, "township"):
+            out["township"] = t
+            break
+    return out

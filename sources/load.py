@@ -1,0 +1,177 @@
+"""Load every file of an inbox into DuckDB: raw_<kind> tables of text with lineage, the structural rows
+(titles, headers, totals, footers, blanks) beside them, and one record per file and per sheet.
+
+Every row of every readable sheet ends in exactly one of: raw_<kind> (then staged, and loaded or
+quarantined) or raw_structural. Files and sheets that cannot be used are recorded with the reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+
+from .declarations import kinds
+from .layout import Layout, detect_layout
+from .read import CSV_SUFFIXES, SPREADSHEET_SUFFIXES, UnreadableFile, read_file
+
+log = logging.getLogger(__name__)
+
+TOTAL_RE = r"(本页|本月|本表|全部|总)?(合计|小计|总计|累计|共计)([:：(（].*)?|(合计|小计|总计)[^0-9]{0,12}"
+FOOTER_RE = (r"(制表|审核|填报|填表|复核|审批|制单|经办|打印|分管|主管|单位负责|负责人|部门负责|领导签字|盖章|"
+             r"注[:：]|说明[:：]|备注[:：]|以下空白|此页无正文).*")
+WS = r"[\s\x{3000}\x{00A0}\x{200B}-\x{200D}\x{FEFF}]+"
+
+
+def sql_str(value: str | None) -> str:
+    return "NULL" if value is None else "'" + str(value).replace("'", "''") + "'"
+
+
+def create_tables(con) -> None:
+    con.execute("""
+        create or replace table source_files (
+            file_id integer primary key, file_name varchar, path varchar, sha256 varchar, size_bytes bigint,
+            format varchar, encoding varchar, status varchar, reason varchar);
+        create or replace table source_sheets (
+            file_id integer, sheet varchar, kind varchar, variant varchar, status varchar, reason varchar,
+            header_row integer, header varchar[], mapping json, title varchar,
+            hint_programme varchar, hint_month varchar, hint_county varchar, hint_township varchar,
+            rows_read integer, rows_title integer, rows_header integer, rows_blank integer,
+            rows_total integer, rows_footer integer, rows_note integer, rows_data integer);
+        create or replace table raw_structural (
+            file_id integer, sheet varchar, row_no integer, row_kind varchar, cells varchar[]);
+    """)
+    for k in kinds():
+        cols = ", ".join(f"{c} varchar" for c in k.columns)
+        con.execute(f"create or replace table {k.raw_table} (file_id integer, sheet varchar, row_no integer, "
+                    f"{cols}, lossy_cols varchar[], cells varchar[])")
+
+
+def inbox_files(inbox: Path) -> list[Path]:
+    """Every file under the inbox except hidden ones and Office lock files (~$x.xlsx)."""
+    return sorted(p for p in inbox.rglob("*") if p.is_file()
+                  and not any(part.startswith(".") for part in p.relative_to(inbox).parts)
+                  and not p.name.startswith("~$"))
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def load_inbox(con, inbox: Path, tmpdir: Path) -> None:
+    """Read every file of `inbox` into the raw tables (replacing what the last run loaded)."""
+    create_tables(con)
+    tmpdir.mkdir(parents=True, exist_ok=True)
+    for file_id, path in enumerate(inbox_files(inbox), start=1):
+        rel = str(path.relative_to(inbox))
+        fmt = path.suffix.lower().lstrip(".")
+        status, reason, encoding = "loaded", None, None
+        try:
+            if path.suffix.lower() not in SPREADSHEET_SUFFIXES | CSV_SUFFIXES:
+                raise UnreadableFile(f"不支持的文件类型 {path.suffix or '(无扩展名)'}：只读取 .xlsx/.xls/.csv")
+            result = read_file(path, tmpdir)
+            encoding = result.encoding
+            sheet_status = [_load_sheet(con, file_id, path.name, sheet) for sheet in result.sheets]
+            if not sheet_status:
+                status, reason = "empty", "工作簿中没有工作表"
+            elif all(s == "empty" for s in sheet_status):
+                status, reason = "empty", "文件中没有数据"
+            elif not any(s == "loaded" for s in sheet_status):
+                status, reason = "unrecognised", "没有一个工作表的表头能识别为已知数据类型"
+            elif any(s == "unrecognised" for s in sheet_status):
+                status, reason = "partly", "部分工作表的表头未能识别"
+        except UnreadableFile as exc:
+            status, reason = "unreadable", str(exc)
+        if status not in ("loaded",):
+            log.warning("%s: %s (%s)", rel, status, reason)
+        con.execute("insert into source_files values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [file_id, rel, str(path), sha256(path), path.stat().st_size, fmt, encoding, status, reason])
+
+
+def _load_sheet(con, file_id: int, file_name: str, sheet) -> str:
+    layout = detect_layout(sheet.preview, sheet.name, file_name)
+    sheet.load(con, "_grid")
+    n_read = con.execute("select count(*) from _grid").fetchone()[0]
+    blank = f"len(list_filter(cells, lambda c: nullif(regexp_replace(c, '{WS}', '', 'g'), '') is not null)) = 0"
+    if layout is None:
+        n_blank = con.execute(f"select count(*) filter (where {blank}) from _grid").fetchone()[0]
+        empty = n_read == n_blank
+        status = "empty" if empty else "unrecognised"
+        reason = "工作表为空" if empty else ("前 30 行中没有找到可识别的表头（需要含身份证号、姓名等列，"
+                                          "见 sources/kinds/*.yaml 的同义词）")
+        con.execute("insert into source_sheets (file_id, sheet, status, reason, rows_read, rows_blank) "
+                    "values (?, ?, ?, ?, ?, ?)", [file_id, sheet.name, status, reason, n_read, n_blank])
+        con.execute("insert into raw_structural select ?, ?, row_no, ?, cells from _grid",
+                    [file_id, sheet.name, "blank" if empty else "unrecognised"])
+        return status
+    _classify(con, layout, blank)
+    _insert_rows(con, file_id, sheet.name, layout)
+    counts = dict(con.execute("select row_kind, count(*) from _rows group by all").fetchall())
+    h = layout.hints
+    con.execute(
+        "insert into source_sheets values (?, ?, ?, ?, 'loaded', NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [file_id, sheet.name, layout.kind.kind, layout.variant, layout.header_row, layout.header,
+         json.dumps(layout.mapping), layout.title, h.get("programme"), h.get("month"), h.get("county"),
+         h.get("township"), n_read, counts.get("title", 0), counts.get("header", 0), counts.get("blank", 0),
+         counts.get("total", 0), counts.get("footer", 0), counts.get("note", 0), counts.get("data", 0)],
+    )
+    return "loaded"
+
+
+def _classify(con, layout: Layout, blank: str) -> None:
+    """Tag each grid row: title | header | blank | total | footer | note | data."""
+    def cell(j: int) -> str:
+        return f"coalesce(regexp_replace(cells[{j + 1}], '{WS}', '', 'g'), '')"
+
+    keyed = [layout.mapping[c] for c in ("id_number", "name") if c in layout.mapping]
+    header_norm = [_norm(layout.header[j]) if j < len(layout.header) else "" for j in keyed]
+    repeat = " and ".join(f"{cell(j)} = {sql_str(h)}" for j, h in zip(keyed, header_norm)) or "false"
+    first_cells = "list_filter(cells[1:4], lambda c: nullif(trim(c), '') is not null)"
+    nonempty = "list_filter(cells, lambda c: nullif(trim(c), '') is not null)"
+    con.execute(f"""
+        create or replace temp table _rows as
+        select row_no, cells, lossy, case
+            when row_no <= {layout.header_row - layout.header_rows} then 'title'
+            when row_no <= {layout.header_row} then 'header'
+            when {blank} then 'blank'
+            when {repeat} then 'header'
+            when len(list_filter({first_cells},
+                     lambda c: regexp_full_match(regexp_replace(c, '{WS}', '', 'g'), '{TOTAL_RE}'))) > 0 then 'total'
+            when regexp_full_match(regexp_replace(coalesce({first_cells}[1], ''), '{WS}', '', 'g'), '{FOOTER_RE}')
+                 and {cell(layout.mapping['id_number'])} = '' then 'footer'
+            when len({nonempty}) = 1 and {cell(layout.mapping['id_number'])} = ''
+                 and not regexp_full_match(trim({nonempty}[1]), '[0-9.,\\-]+') then 'note'
+            else 'data' end as row_kind
+        from _grid
+    """)
+
+
+def _norm(text: str) -> str:
+    import re
+    return re.sub(r"[\s\u3000\u00a0\u200b-\u200d\ufeff]+", "", text or "")
+
+
+def _insert_rows(con, file_id: int, sheet_name: str, layout: Layout) -> None:
+    k = layout.kind
+    selects = []
+    lossy = []
+    for name, col in k.columns.items():
+        j = layout.mapping.get(name)
+        selects.append(f"cells[{j + 1}] as {name}" if j is not None else f"NULL as {name}")
+        if j is not None and col.type in ("id", "account"):
+            lossy.append(f"case when list_contains(lossy, {j}) then '{name}' end")
+    lossy_sql = f"list_filter([{', '.join(lossy)}], lambda x: x is not null)" if lossy else "[]::varchar[]"
+    con.execute(f"""
+        insert into {k.raw_table}
+        select {file_id}, {sql_str(sheet_name)}, row_no, {', '.join(selects)}, {lossy_sql}, cells
+        from _rows where row_kind = 'data'
+    """)
+    con.execute(f"""
+        insert into raw_structural
+        select {file_id}, {sql_str(sheet_name)}, row_no, row_kind, cells from _rows where row_kind <> 'data'
+    """)

@@ -1,0 +1,263 @@
+"""Staging: the mechanical rename-and-cast of raw_<kind> into stg_<kind>, generated from the kind
+declarations; then the canonical tables (sources/canonical.sql) from the rows that parsed.
+
+A row whose required value cannot be used gets a reason code (the first failing column in declaration
+order) and goes to the quarantine instead of the canonical table. Optional values that fail to parse
+are loaded as NULL and listed in the row's `warnings`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .declarations import Column, Kind, divisions, kinds, place_aliases, programme_synonyms
+
+HERE = Path(__file__).parent
+
+# Reason codes: what an investigator or a data clerk reads in quarantine.csv and the 数据质量 sheet.
+REASONS = {
+    "MISSING_ID": "身份证号为空",
+    "ID_PRECISION_LOST": "身份证号经过数值格式单元格，Excel 只保留 15 位有效数字，后几位已丢失，无法还原",
+    "ID_TRUNCATED": "身份证号位数不足（16 或 17 位），可能缺了校验位或某一位",
+    "ID_BAD_FORMAT": "身份证号格式不对（应为 18 位，末位为数字或 X；或 15 位旧号码）",
+    "ID_CHECKSUM_FAIL": "身份证号校验位不符（GB 11643-1999），通常是某一位录错或两位颠倒",
+    "ID_BAD_BIRTHDATE": "身份证号中的出生日期不存在或晚于今天",
+    "MISSING_NAME": "姓名为空",
+    "MISSING_MONTH": "没有所属期：表中无所属期列，标题、工作表名、文件名中也没有年月",
+    "BAD_MONTH": "所属期无法识别（应为 2020-03、202003、2020年3月 等）",
+    "MISSING_AMOUNT": "金额为空",
+    "BAD_AMOUNT": "金额无法识别（应为数字，如 1200 或 1,200.00）",
+    "MISSING_PROGRAMME": "不知道是哪个项目：表中无补贴类型列，标题、工作表名、文件名中也没有项目名称",
+    "MISSING_DATE": "日期为空",
+    "BAD_DATE": "日期无法识别（应为 2020-03-05、2020/3/5、2020年3月5日、20200305 等）",
+    "MISSING_DEATH_DATE": "死亡记录中死亡日期、火化日期、注销日期都为空或无法识别",
+    "MISSING_VALUE": "必填项为空",
+}
+WARNINGS = {"id": "ID_INVALID", "month": "BAD_MONTH", "date": "BAD_DATE", "amount": "BAD_AMOUNT",
+            "integer": "BAD_INTEGER", "account": "ACCOUNT_PRECISION_LOST"}
+
+
+def _t(c: str) -> str:
+    return f"{c}__t"
+
+
+def _layer1(k: Kind) -> list[str]:
+    """Cleaned text (with the sheet's hint where the column is empty) and lossiness, per column."""
+    out = ["r.file_id", "r.sheet", "r.row_no", "f.file_name as source_file", "s.variant"]
+    for c in k.columns.values():
+        raw = f"nullif(trim(r.{c.name}), '')"
+        if c.hint:
+            raw = f"coalesce({raw}, s.hint_{c.hint})"
+        if c.type == "id":
+            out.append(f"qf_id_text({raw}) as {_t(c.name)}")
+        else:
+            out.append(f"qf_text({raw}) as {_t(c.name)}")
+        if c.type in ("id", "account"):
+            out.append(f"coalesce(list_contains(r.lossy_cols, '{c.name}'), false) as {c.name}__lossy")
+    return out
+
+
+def _layer2(k: Kind) -> list[str]:
+    """Parsed values (month and date columns as year/month/day parts)."""
+    out = ["*"]
+    for c in k.columns.values():
+        t = _t(c.name)
+        if c.type == "id":
+            out.append(f"qf_id18({t}) as {c.name}__v")
+        elif c.type in ("month", "date"):
+            out.append(f"qf_ymd(qf_halfwidth({t})) as {c.name}__p")
+        elif c.type == "amount":
+            out.append(f"qf_amount(qf_halfwidth({t})) as {c.name}__v")
+        elif c.type == "integer":
+            out.append(f"qf_integer(qf_halfwidth({t})) as {c.name}__v")
+        elif c.type == "account":
+            out.append(f"case when {c.name}__lossy then null else qf_account({t}) end as {c.name}__v")
+        elif c.type == "programme":
+            out.append(f"pm.programme as {c.name}__v, pm.sub_type as {c.name}__sub")
+    return out
+
+
+def _value(c: Column) -> str:
+    """The typed value of a column in layer 3."""
+    t = _t(c.name)
+    if c.type == "id":
+        return f"case when qf_id_problem({t}, {c.name}__v, {c.name}__lossy) is null then {c.name}__v end"
+    if c.type == "month":
+        v = f"qf_month_of({c.name}__p)"
+        if c.else_month_of:
+            v = f"coalesce({v}, date_trunc('month', qf_date_of({c.else_month_of}__p))::date)"
+        return v
+    if c.type == "date":
+        return f"qf_date_of({c.name}__p)"
+    if c.type in ("amount", "integer", "account"):
+        return f"{c.name}__v"
+    if c.type == "programme":
+        return f"coalesce({c.name}__v, {t})"
+    return t
+
+
+def _problem(c: Column, k: Kind) -> str | None:
+    """SQL giving the reason code when a required column has no usable value, else NULL."""
+    t, v = _t(c.name), _value(c)
+    if not c.required:
+        return None
+    if c.type == "id":
+        return f"qf_id_problem({t}, {c.name}__v, {c.name}__lossy)"
+    if c.type == "name":
+        return f"case when {t} is null then 'MISSING_NAME' end"
+    if c.type == "month":
+        return f"case when {v} is null then case when {t} is null then 'MISSING_MONTH' else 'BAD_MONTH' end end"
+    if c.type == "amount":
+        return f"case when {v} is null then case when {t} is null then 'MISSING_AMOUNT' else 'BAD_AMOUNT' end end"
+    if c.type == "date":
+        return f"case when {v} is null then case when {t} is null then 'MISSING_DATE' else 'BAD_DATE' end end"
+    if c.type == "programme":
+        return f"case when {t} is null then 'MISSING_PROGRAMME' end"
+    return f"case when {v} is null then 'MISSING_VALUE' end"
+
+
+def _warning(c: Column) -> str | None:
+    """'CODE:column' when an optional value was given but could not be used."""
+    if c.required or c.type not in WARNINGS:
+        return None
+    return f"case when {_t(c.name)} is not null and {_value(c)} is null then '{WARNINGS[c.type]}:{c.name}' end"
+
+
+def stage_sql(k: Kind) -> str:
+    """CREATE statement for stg_<kind>: lineage, typed columns, name_norm, reason, reason_column, warnings."""
+    cols = list(k.columns.values())
+    l1 = ",\n        ".join(_layer1(k))
+    l2 = ",\n        ".join(_layer2(k))
+    values = [f"{_value(c)} as {c.name}" for c in cols]
+    values += [f"qf_name({_t(c.name)}) as {c.name}_norm" for c in cols if c.type == "name"]
+    values += [f"{c.name}__sub as {c.name}_sub_type" for c in cols if c.type == "programme"]
+    values += [f"coalesce(length(regexp_replace({_t(c.name)}, '\\.0+$', '')) = 15, false) as {c.name}_upgraded"
+               for c in cols if c.type == "id" and c.required]
+    checks = [(c.name, p) for c in cols if (p := _problem(c, k))]
+    if k.require_any:
+        anyv = " and ".join(f"{_value(k.columns[c])} is null" for c in k.require_any)
+        checks.append((k.require_any[0], f"case when {anyv} then 'MISSING_DEATH_DATE' end"))
+    reason = "coalesce(" + ", ".join(p for _, p in checks) + ")" if checks else "NULL"
+    reason_col = "case " + " ".join(f"when {p} is not null then '{n}'" for n, p in checks) + " end" if checks else "NULL"
+    warns = [w for c in cols if (w := _warning(c))]
+    warnings = f"list_filter([{', '.join(warns)}], lambda w: w is not null)" if warns else "[]::varchar[]"
+    programme_join = ""
+    if any(c.type == "programme" for c in cols):
+        pc = next(c for c in cols if c.type == "programme")
+        programme_join = f"left join programme_map pm on pm.text = {_t(pc.name)}"
+    return f"""
+create or replace table {k.stg_table} as
+with l1 as (
+    select
+        {l1}
+    from {k.raw_table} r
+    join source_sheets s using (file_id, sheet)
+    join source_files f using (file_id)
+), l2 as (
+    select
+        {l2}
+    from l1 {programme_join}
+)
+select file_id, sheet, row_no, source_file, variant,
+    {', '.join(values)},
+    {reason} as reason,
+    {reason_col} as reason_column,
+    {warnings} as warnings
+from l2
+"""
+
+
+def programme_map_sql(k: Kind) -> str:
+    """Map each distinct programme text of the inbox to a canonical programme: the longest synonym
+    contained in the text wins (城市低保 → 最低生活保障 / 城市低保)."""
+    pc = next(c for c in k.columns.values() if c.type == "programme")
+    raw = f"nullif(trim(r.{pc.name}), '')"
+    if pc.hint:
+        raw = f"coalesce({raw}, s.hint_{pc.hint})"
+    return f"""
+create or replace temp table programme_map as
+with texts as (
+    select distinct qf_text({raw}) as text
+    from {k.raw_table} r join source_sheets s using (file_id, sheet)
+)
+select t.text, arg_max(y.programme, length(y.synonym)) as programme,
+       arg_max(y.sub_type, length(y.synonym)) filter (where y.sub_type is not null) as sub_type
+from texts t
+join programme_synonyms y on contains(regexp_replace(t.text, '\\s+', '', 'g'), y.synonym)
+group by t.text
+"""
+
+
+def create_reference_tables(con) -> None:
+    """Programme synonyms, reason codes and administrative divisions as tables the SQL can join."""
+    con.execute("create or replace table programme_synonyms (synonym varchar, programme varchar, sub_type varchar)")
+    con.executemany("insert into programme_synonyms values (?, ?, ?)", programme_synonyms())
+    con.execute("create or replace table reason_codes (code varchar, text_zh varchar)")
+    con.executemany("insert into reason_codes values (?, ?)", list(REASONS.items()))
+    div = str(HERE / "divisions.csv").replace("'", "''")
+    con.execute(f"create or replace table divisions as select * from read_csv('{div}', all_varchar=true, header=true)")
+    con.execute("create or replace table place_alias (alias varchar, level varchar, code varchar, name varchar, county_code varchar)")
+    con.executemany("insert into place_alias values (?, ?, ?, ?, ?)", place_alias_rows())
+    rel = str(HERE / "gbt4761_relations.csv").replace("'", "''")
+    con.execute(f"create or replace table relation_codes as select * from read_csv('{rel}', all_varchar=true, header=true)")
+
+
+def place_alias_rows() -> list[tuple]:
+    """Names (with and without 县/镇/街道) and codes of current counties and townships; a name that is
+    not unique within its level is left out rather than guessed."""
+    rows = []
+    for d in divisions():
+        if d["level"] not in ("county", "township") or d["valid_to"]:
+            continue
+        county = d["code"] if d["level"] == "county" else d["parent_code"]
+        for alias in {*place_aliases(d["name"]), d["code"]}:
+            rows.append((alias, d["level"], d["code"], d["name"], county))
+    seen: dict[tuple, int] = {}
+    for r in rows:
+        seen[(r[0], r[1])] = seen.get((r[0], r[1]), 0) + 1
+    return [r for r in rows if seen[(r[0], r[1])] == 1]
+
+
+def stage_all(con) -> None:
+    """stg_<kind> for every kind, then the canonical tables and the quarantine of unparseable rows."""
+    con.execute((HERE / "macros.sql").read_text(encoding="utf-8"))
+    create_reference_tables(con)
+    for k in kinds():
+        if any(c.type == "programme" for c in k.columns.values()):
+            con.execute(programme_map_sql(k))
+        con.execute(stage_sql(k))
+    con.execute("""create or replace table quarantine (
+        kind varchar, file_id integer, sheet varchar, row_no integer, reason varchar, reason_column varchar,
+        detail varchar, stage varchar)""")
+    for k in kinds():
+        con.execute(f"""
+            insert into quarantine
+            select '{k.kind}', file_id, sheet, row_no, reason, reason_column, NULL, 'parse'
+            from {k.stg_table} where reason is not null
+        """)
+    con.execute((HERE / "canonical.sql").read_text(encoding="utf-8"))
+
+
+
+def accounting_sql() -> str:
+    """Per file and sheet: rows read = loaded + quarantined + structural (titles, headers, totals, …)."""
+    loaded = " union all ".join(f"select file_id, sheet from {k.table}" for k in kinds())
+    return f"""
+with loaded as (select file_id, sheet, count(*) as n from ({loaded}) group by all),
+     quarantined as (select file_id, sheet, count(distinct row_no) as n from quarantine group by all)
+select f.file_id, f.file_name, f.format, f.encoding, f.status as file_status, f.reason as file_reason,
+       s.sheet, s.kind, s.variant, s.status as sheet_status, s.reason as sheet_reason, s.header_row,
+       coalesce(s.rows_read, 0) as rows_read,
+       coalesce(l.n, 0) as rows_loaded,
+       coalesce(q.n, 0) as rows_quarantined,
+       coalesce(s.rows_read, 0) - coalesce(s.rows_data, 0) as rows_structural,
+       coalesce(s.rows_title, 0) + coalesce(s.rows_header, 0) as rows_title_header,
+       coalesce(s.rows_blank, 0) as rows_blank, coalesce(s.rows_total, 0) as rows_total,
+       coalesce(s.rows_footer, 0) + coalesce(s.rows_note, 0) as rows_footer_note,
+       coalesce(s.rows_data, 0) = coalesce(l.n, 0) + coalesce(q.n, 0) as reconciles
+from source_files f
+left join source_sheets s using (file_id)
+left join loaded l using (file_id, sheet)
+left join quarantined q using (file_id, sheet)
+order by f.file_name, s.sheet
+"""
