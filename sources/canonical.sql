@@ -23,7 +23,7 @@ where s.reason is null;
 
 create or replace table payments as
 select s.file_id, s.sheet, s.row_no, s.source_file,
-       s.id_number, s.name, s.name_norm, s.id_number_upgraded,
+       s.id_number, s.name, s.name_norm, s.id_number_upgraded, s.id_number_recovered,
        s.programme, coalesce(s.sub_type, s.programme_sub_type) as sub_type,
        s.entitlement_month, s.paid_on, s.amount_yuan, s.account_no, s.bank,
        coalesce(ca.name, ta_c.name, s.county, reg.county) as county,
@@ -47,9 +47,74 @@ where s.reason is null;
 create or replace table death_records as
 select s.file_id, s.sheet, s.row_no, s.source_file,
        coalesce(s.variant, '未注明来源') as source,
-       s.id_number, s.name, s.name_norm, s.id_number_upgraded, s.sex,
+       s.id_number, s.name, s.name_norm, s.id_number_upgraded, s.id_number_recovered, s.sex,
        s.death_on, s.dereg_on, s.dereg_reason, s.cert_type, s.cremation_on, s.cremation_no,
        s.funeral_home, s.death_place, s.death_cause, s.cert_org, s.issued_on, s.township,
        s.warnings
 from stg_deaths s
+where s.reason is null;
+
+create or replace table cadres as
+select s.file_id, s.sheet, s.row_no, s.source_file,
+       s.id_number, s.name, s.name_norm, s.post,
+       coalesce(s.roster, case when s.post like '%经办%' or s.post like '%民政%' then '低保经办人员' else '村干部' end) as roster,
+       coalesce(ca.name, ta_c.name, s.county) as county, coalesce(ca.code, ta.county_code) as county_code,
+       coalesce(ta.name, s.township) as township, ta.code as township_code, s.village,
+       s.term_start_on, s.term_end_on, s.warnings
+from stg_cadres s
+left join place_alias ca on ca.level = 'county' and ca.alias = s.county
+left join place_alias ta on ta.level = 'township' and ta.alias = s.township
+left join place_alias ta_c on ta_c.level = 'county' and ta_c.alias = ta.county_code
+where s.reason is null;
+
+create or replace table payroll as
+select s.file_id, s.sheet, s.row_no, s.source_file,
+       s.id_number, s.name, s.name_norm, s.unit, s.unit_type, s.staff_type, s.status,
+       s.start_on, s.end_on, s.monthly_salary_yuan, s.warnings
+from stg_payroll s
+where s.reason is null;
+
+create or replace table kin_filings as
+select s.file_id, s.sheet, s.row_no, s.source_file,
+       s.id_number, s.name, s.name_norm, s.cadre_id_number, s.cadre_name, s.cadre_name_norm, s.cadre_post,
+       s.relation, s.programme, s.filed_on, s.township, s.village, s.warnings
+from stg_kin_filings s
+where s.reason is null;
+
+create or replace table vehicles as
+select s.file_id, s.sheet, s.row_no, s.source_file,
+       s.id_number, s.name, s.name_norm, s.plate_no, s.plate_type, s.vehicle_type, s.use_type,
+       s.registered_on, s.status, s.status_on, s.warnings
+from stg_vehicles s
+where s.reason is null;
+
+create or replace table businesses as
+select s.file_id, s.sheet, s.row_no, s.source_file,
+       s.credit_code, s.business_name, s.business_type, s.status, s.established_on, s.closed_on,
+       coalesce(s.role, '法定代表人/经营者') as role,
+       s.id_number, s.name, s.name_norm, s.registered_capital, s.township, s.address, s.warnings
+from stg_businesses s
+where s.reason is null;
+
+create or replace table projects as
+select s.file_id, s.sheet, s.row_no, s.source_file,
+       s.project_name, coalesce(ta.name, s.township) as township, s.village, s.contractor, s.credit_code,
+       s.contract_amount_yuan, s.signed_on, s.paid_yuan, s.payee_account, s.procurement, s.warnings
+from stg_projects s
+left join place_alias ta on ta.level = 'township' and ta.alias = s.township
+where s.reason is null;
+
+create or replace table compensation_agreements as
+select s.file_id, s.sheet, s.row_no, s.source_file,
+       s.project_name, s.agreement_no, s.plot_no, s.id_number, s.name, s.name_norm, s.area_mu,
+       s.amount_due_yuan, s.signed_on, s.township, s.village, s.warnings
+from stg_comp_agreements s
+where s.reason is null;
+
+create or replace table compensation_payouts as
+select s.file_id, s.sheet, s.row_no, s.source_file,
+       s.project_name, s.agreement_no, s.id_number, s.name, s.name_norm,
+       s.payee_name, s.payee_name_norm, s.payee_id_number, s.payee_account,
+       s.amount_paid_yuan, s.paid_on, s.township, s.village, s.warnings
+from stg_comp_payouts s
 where s.reason is null;

@@ -23,6 +23,12 @@ class Column:
     required: bool = False
     hint: str | None = None            # a sheet-level hint that fills the column when it is absent or empty
     else_month_of: str | None = None   # month column: fall back on the month of this date column
+    title_values: tuple[tuple[str, str], ...] = ()  # keyword in the title/sheet/file name → value
+
+    @property
+    def hint_key(self) -> str | None:
+        """The key of source_sheets.hints that fills this column, if any."""
+        return self.hint or (self.name if self.title_values else None)
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,7 @@ class Kind:
     require_any: tuple[str, ...]
     variants: tuple[Variant, ...]
     columns: dict[str, Column] = field(hash=False)
+    key: str = "id_number"             # the column that is empty on footers and notes, never on records
 
     @property
     def raw_table(self) -> str:
@@ -77,6 +84,7 @@ def kinds() -> tuple[Kind, ...]:
                 required=bool(c.get("required", False)),
                 hint=c.get("hint"),
                 else_month_of=c.get("else_month_of"),
+                title_values=tuple((c.get("title_values") or {}).items()),
             )
         variants = tuple(
             Variant(v["source"], tuple(v.get("any_of", [])), tuple(v.get("keywords", [])))
@@ -86,8 +94,10 @@ def kinds() -> tuple[Kind, ...]:
             kind=d["kind"], table=d["table"], name_zh=d["name_zh"],
             keywords=tuple(d.get("keywords", [])), required=tuple(d.get("required", [])),
             require_any=tuple(d.get("require_any", [])), variants=variants, columns=cols,
+            key=d.get("key", "id_number"),
         ))
-    order = {"payments": 0}
+    # households first: other kinds' damaged ID numbers are recovered against the register
+    order = {"households": 0, "payments": 1}
     return tuple(sorted(out, key=lambda k: (order.get(k.kind, 1), k.kind)))
 
 

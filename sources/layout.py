@@ -108,7 +108,8 @@ def detect_layout(preview: list[list[str]], sheet_name: str, file_name: str) -> 
         if sum(1 for c in row if str(c).strip()) < 2:
             continue
         headers = [(1, list(row))]
-        if i + 1 < len(preview):
+        # a two-row header only where the upper row is itself header-like (not a 单位/制表日期 line)
+        if i + 1 < len(preview) and any(len(map_header(k, row)) >= 2 for k in kinds()):
             headers.append((2, _two_row_header(row, preview[i + 1])))
             headers.append((2, _with_parent(row, preview[i + 1])))
         for span, cells in headers:
@@ -127,6 +128,12 @@ def detect_layout(preview: list[list[str]], sheet_name: str, file_name: str) -> 
                     mapping=mapping, title=title)
     layout.variant = _variant(k, mapping, " ".join([title, sheet_name, file_name]))
     layout.hints = hints(title, sheet_name, file_name)
+    context_text = " ".join([title, sheet_name, file_name])
+    for c in k.columns.values():
+        for keyword, value in c.title_values:
+            if keyword in context_text:
+                layout.hints[c.name] = value
+                break
     return layout
 
 

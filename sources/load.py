@@ -17,6 +17,7 @@ from .layout import Layout, detect_layout
 from .read import CSV_SUFFIXES, SPREADSHEET_SUFFIXES, UnreadableFile, read_file
 
 log = logging.getLogger(__name__)
+HERE = Path(__file__).parent
 
 TOTAL_RE = r"(本页|本月|本表|全部|总)?(合计|小计|总计|累计|共计)([:：(（].*)?|(合计|小计|总计)[^0-9]{0,12}"
 FOOTER_RE = (r"(制表|审核|填报|填表|复核|审批|制单|经办|打印|分管|主管|单位负责|负责人|部门负责|领导签字|盖章|"
@@ -35,13 +36,17 @@ def create_tables(con) -> None:
             format varchar, encoding varchar, status varchar, reason varchar);
         create or replace table source_sheets (
             file_id integer, sheet varchar, kind varchar, variant varchar, status varchar, reason varchar,
-            header_row integer, header varchar[], mapping json, title varchar,
-            hint_programme varchar, hint_month varchar, hint_county varchar, hint_township varchar,
+            header_row integer, header varchar[], mapping json, title varchar, hints json,
             rows_read integer, rows_title integer, rows_header integer, rows_blank integer,
             rows_total integer, rows_footer integer, rows_note integer, rows_data integer);
         create or replace table raw_structural (
             file_id integer, sheet varchar, row_no integer, row_kind varchar, cells varchar[]);
+        create or replace table total_checks (
+            file_id integer, sheet varchar, row_no integer, label varchar, column_header varchar,
+            stated_yuan decimal(18, 2), segment_sum_yuan decimal(18, 2), sum_above_yuan decimal(18, 2),
+            matches boolean);
     """)
+    con.execute((HERE / "macros.sql").read_text(encoding="utf-8"))
     for k in kinds():
         cols = ", ".join(f"{c} varchar" for c in k.columns)
         con.execute(f"create or replace table {k.raw_table} (file_id integer, sheet varchar, row_no integer, "
@@ -111,13 +116,13 @@ def _load_sheet(con, file_id: int, file_name: str, sheet) -> str:
         return status
     _classify(con, layout, blank)
     _insert_rows(con, file_id, sheet.name, layout)
+    _check_totals(con, file_id, sheet.name, layout)
     counts = dict(con.execute("select row_kind, count(*) from _rows group by all").fetchall())
-    h = layout.hints
     con.execute(
-        "insert into source_sheets values (?, ?, ?, ?, 'loaded', NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into source_sheets values (?, ?, ?, ?, 'loaded', NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [file_id, sheet.name, layout.kind.kind, layout.variant, layout.header_row, layout.header,
-         json.dumps(layout.mapping), layout.title, h.get("programme"), h.get("month"), h.get("county"),
-         h.get("township"), n_read, counts.get("title", 0), counts.get("header", 0), counts.get("blank", 0),
+         json.dumps(layout.mapping), layout.title, json.dumps(layout.hints, ensure_ascii=False), n_read,
+         counts.get("title", 0), counts.get("header", 0), counts.get("blank", 0),
          counts.get("total", 0), counts.get("footer", 0), counts.get("note", 0), counts.get("data", 0)],
     )
     return "loaded"
@@ -128,27 +133,64 @@ def _classify(con, layout: Layout, blank: str) -> None:
     def cell(j: int) -> str:
         return f"coalesce(regexp_replace(cells[{j + 1}], '{WS}', '', 'g'), '')"
 
-    keyed = [layout.mapping[c] for c in ("id_number", "name") if c in layout.mapping]
+    key = layout.mapping[layout.kind.key]
+    keyed = [layout.mapping[c] for c in (layout.kind.key, "name") if c in layout.mapping]
     header_norm = [_norm(layout.header[j]) if j < len(layout.header) else "" for j in keyed]
     repeat = " and ".join(f"{cell(j)} = {sql_str(h)}" for j, h in zip(keyed, header_norm)) or "false"
     first_cells = "list_filter(cells[1:4], lambda c: nullif(trim(c), '') is not null)"
     nonempty = "list_filter(cells, lambda c: nullif(trim(c), '') is not null)"
+    fast_data = (f"length(regexp_replace(coalesce(cells[{key + 1}], ''), '[^0-9]', '', 'g')) >= 15"
+                 if layout.kind.columns[layout.kind.key].type == "id" else "false")
     con.execute(f"""
         create or replace temp table _rows as
         select row_no, cells, lossy, case
             when row_no <= {layout.header_row - layout.header_rows} then 'title'
             when row_no <= {layout.header_row} then 'header'
+            -- most rows are records whose key holds an ID number: decide them before the costly checks
+            when {fast_data} then 'data'
             when {blank} then 'blank'
             when {repeat} then 'header'
             when len(list_filter({first_cells},
                      lambda c: regexp_full_match(regexp_replace(c, '{WS}', '', 'g'), '{TOTAL_RE}'))) > 0 then 'total'
             when regexp_full_match(regexp_replace(coalesce({first_cells}[1], ''), '{WS}', '', 'g'), '{FOOTER_RE}')
-                 and {cell(layout.mapping['id_number'])} = '' then 'footer'
-            when len({nonempty}) = 1 and {cell(layout.mapping['id_number'])} = ''
+                 then 'footer'
+            when len({nonempty}) = 1 and {cell(key)} = ''
                  and not regexp_full_match(trim({nonempty}[1]), '[0-9.,\\-]+') then 'note'
             else 'data' end as row_kind
         from _grid
     """)
+
+
+def _check_totals(con, file_id: int, sheet_name: str, layout: Layout) -> None:
+    """Compare each 合计/小计 row's amount with the rows it sums: those since the previous total row
+    (a 小计) or all the data rows above it (a 合计). A disagreement is reported, not corrected."""
+    amount_cols = [c.name for c in layout.kind.columns.values() if c.type == "amount" and c.name in layout.mapping]
+    if not amount_cols:
+        return
+    j = layout.mapping[amount_cols[0]] + 1
+    amount = f"qf_amount(qf_halfwidth(qf_text(cells[{j}])))"
+    con.execute(f"""
+        insert into total_checks
+        with marked as (
+            select row_no, row_kind, cells,
+                   count(*) filter (where row_kind = 'total') over (order by row_no
+                       rows between unbounded preceding and 1 preceding) as segment,
+                   case when row_kind = 'data' then {amount} end as amount
+            from _rows
+        ), totals as (
+            select row_no, segment, {amount} as stated,
+                   list_filter(cells[1:4], lambda c: nullif(trim(c), '') is not null)[1] as label
+            from marked where row_kind = 'total'
+        )
+        select {file_id}, {sql_str(sheet_name)}, t.row_no, t.label, {sql_str(layout.header[j - 1])}, t.stated,
+               (select coalesce(sum(m.amount), 0) from marked m where m.row_no < t.row_no
+                    and coalesce(m.segment, 0) = coalesce(t.segment, 0)),
+               (select coalesce(sum(m.amount), 0) from marked m where m.row_no < t.row_no),
+               false
+        from totals t where t.stated is not null
+    """)
+    con.execute("update total_checks set matches = (stated_yuan = segment_sum_yuan or stated_yuan = sum_above_yuan) "
+                "where matches = false and file_id = ? and sheet = ?", [file_id, sheet_name])
 
 
 def _norm(text: str) -> str:

@@ -41,29 +41,45 @@ def _t(c: str) -> str:
     return f"{c}__t"
 
 
+def _recoverable(k: Kind, c: Column) -> bool:
+    """A damaged required ID can be recovered against the household register (not the register itself)."""
+    return c.type == "id" and c.required and "name" in k.columns and k.kind != "households"
+
+
+def _raw_id_problem(c: Column) -> str:
+    return f"qf_id_problem({_t(c.name)}, {c.name}__v, {c.name}__lossy)"
+
+
 def _layer1(k: Kind) -> list[str]:
     """Cleaned text (with the sheet's hint where the column is empty) and lossiness, per column."""
     out = ["r.file_id", "r.sheet", "r.row_no", "f.file_name as source_file", "s.variant"]
     for c in k.columns.values():
         raw = f"nullif(trim(r.{c.name}), '')"
-        if c.hint:
-            raw = f"coalesce({raw}, s.hint_{c.hint})"
+        if c.hint_key:
+            raw = f"coalesce({raw}, json_extract_string(s.hints, '$.{c.hint_key}'))"
         if c.type == "id":
             out.append(f"qf_id_text({raw}) as {_t(c.name)}")
         else:
             out.append(f"qf_text({raw}) as {_t(c.name)}")
         if c.type in ("id", "account"):
             out.append(f"coalesce(list_contains(r.lossy_cols, '{c.name}'), false) as {c.name}__lossy")
+        if _recoverable(k, c):
+            # digits 1–14 (address + birth date) survive Excel's 15 significant digits (domain.md §1.5)
+            t = f"qf_id_text({raw})"
+            out.append(f"case when list_contains(r.lossy_cols, '{c.name}') or {t} like '%.0' "
+                       f"or regexp_full_match({t}, '[0-9]{{15}}000') then substr({t}, 1, 14) end as {c.name}__p14")
     return out
 
 
 def _layer2(k: Kind) -> list[str]:
     """Parsed values (month and date columns as year/month/day parts)."""
-    out = ["*"]
+    out = ["l1.*"]
     for c in k.columns.values():
         t = _t(c.name)
         if c.type == "id":
             out.append(f"qf_id18({t}) as {c.name}__v")
+            if _recoverable(k, c):
+                out.append(f"rp.id_number as {c.name}__rec")
         elif c.type in ("month", "date"):
             out.append(f"qf_ymd(qf_halfwidth({t})) as {c.name}__p")
         elif c.type == "amount":
@@ -77,11 +93,14 @@ def _layer2(k: Kind) -> list[str]:
     return out
 
 
-def _value(c: Column) -> str:
+def _value(c: Column, k: Kind | None = None) -> str:
     """The typed value of a column in layer 3."""
     t = _t(c.name)
     if c.type == "id":
-        return f"case when qf_id_problem({t}, {c.name}__v, {c.name}__lossy) is null then {c.name}__v end"
+        if k is not None and _recoverable(k, c):
+            return (f"case when {_raw_id_problem(c)} is null then {c.name}__v "
+                    f"when {_raw_id_problem(c)} = 'ID_PRECISION_LOST' then {c.name}__rec end")
+        return f"case when {_raw_id_problem(c)} is null then {c.name}__v end"
     if c.type == "month":
         v = f"qf_month_of({c.name}__p)"
         if c.else_month_of:
@@ -102,7 +121,10 @@ def _problem(c: Column, k: Kind) -> str | None:
     if not c.required:
         return None
     if c.type == "id":
-        return f"qf_id_problem({t}, {c.name}__v, {c.name}__lossy)"
+        if _recoverable(k, c):
+            return (f"case when {_raw_id_problem(c)} = 'ID_PRECISION_LOST' and {c.name}__rec is not null then null "
+                    f"else {_raw_id_problem(c)} end")
+        return _raw_id_problem(c)
     if c.type == "name":
         return f"case when {t} is null then 'MISSING_NAME' end"
     if c.type == "month":
@@ -128,11 +150,13 @@ def stage_sql(k: Kind) -> str:
     cols = list(k.columns.values())
     l1 = ",\n        ".join(_layer1(k))
     l2 = ",\n        ".join(_layer2(k))
-    values = [f"{_value(c)} as {c.name}" for c in cols]
+    values = [f"{_value(c, k)} as {c.name}" for c in cols]
     values += [f"qf_name({_t(c.name)}) as {c.name}_norm" for c in cols if c.type == "name"]
     values += [f"{c.name}__sub as {c.name}_sub_type" for c in cols if c.type == "programme"]
     values += [f"coalesce(length(regexp_replace({_t(c.name)}, '\\.0+$', '')) = 15, false) as {c.name}_upgraded"
                for c in cols if c.type == "id" and c.required]
+    values += [f"coalesce({_raw_id_problem(c)} = 'ID_PRECISION_LOST' and {c.name}__rec is not null, false) "
+               f"as {c.name}_recovered" for c in cols if _recoverable(k, c)]
     checks = [(c.name, p) for c in cols if (p := _problem(c, k))]
     if k.require_any:
         anyv = " and ".join(f"{_value(k.columns[c])} is null" for c in k.require_any)
@@ -141,10 +165,14 @@ def stage_sql(k: Kind) -> str:
     reason_col = "case " + " ".join(f"when {p} is not null then '{n}'" for n, p in checks) + " end" if checks else "NULL"
     warns = [w for c in cols if (w := _warning(c))]
     warnings = f"list_filter([{', '.join(warns)}], lambda w: w is not null)" if warns else "[]::varchar[]"
-    programme_join = ""
+    joins = ""
     if any(c.type == "programme" for c in cols):
         pc = next(c for c in cols if c.type == "programme")
-        programme_join = f"left join programme_map pm on pm.text = {_t(pc.name)}"
+        joins += f"\n    left join programme_map pm on pm.text = l1.{_t(pc.name)}"
+    for c in cols:
+        if _recoverable(k, c):
+            joins += (f"\n    left join register_prefix rp on rp.prefix14 = l1.{c.name}__p14 "
+                      f"and rp.name_norm = qf_name(l1.{_t('name')})")
     return f"""
 create or replace table {k.stg_table} as
 with l1 as (
@@ -156,7 +184,7 @@ with l1 as (
 ), l2 as (
     select
         {l2}
-    from l1 {programme_join}
+    from l1{joins}
 )
 select file_id, sheet, row_no, source_file, variant,
     {', '.join(values)},
@@ -172,8 +200,8 @@ def programme_map_sql(k: Kind) -> str:
     contained in the text wins (城市低保 → 最低生活保障 / 城市低保)."""
     pc = next(c for c in k.columns.values() if c.type == "programme")
     raw = f"nullif(trim(r.{pc.name}), '')"
-    if pc.hint:
-        raw = f"coalesce({raw}, s.hint_{pc.hint})"
+    if pc.hint_key:
+        raw = f"coalesce({raw}, json_extract_string(s.hints, '$.{pc.hint_key}'))"
     return f"""
 create or replace temp table programme_map as
 with texts as (
@@ -202,6 +230,17 @@ def create_reference_tables(con) -> None:
     con.execute(f"create or replace table relation_codes as select * from read_csv('{rel}', all_varchar=true, header=true)")
 
 
+REGISTER_PREFIX_SQL = """
+-- Register IDs by digits 1–14 and name, kept only where that pair is unique: the only safe way to
+-- recover an ID number damaged by a numeric Excel cell (domain.md §1.5).
+create or replace table register_prefix as
+select substr(id_number, 1, 14) as prefix14, name_norm, min(id_number) as id_number
+from (select distinct id_number, name_norm from stg_households where reason is null)
+group by all
+having count(distinct id_number) = 1
+"""
+
+
 def place_alias_rows() -> list[tuple]:
     """Names (with and without 县/镇/街道) and codes of current counties and townships; a name that is
     not unique within its level is left out rather than guessed."""
@@ -220,12 +259,13 @@ def place_alias_rows() -> list[tuple]:
 
 def stage_all(con) -> None:
     """stg_<kind> for every kind, then the canonical tables and the quarantine of unparseable rows."""
-    con.execute((HERE / "macros.sql").read_text(encoding="utf-8"))
     create_reference_tables(con)
     for k in kinds():
         if any(c.type == "programme" for c in k.columns.values()):
             con.execute(programme_map_sql(k))
         con.execute(stage_sql(k))
+        if k.kind == "households":
+            con.execute(REGISTER_PREFIX_SQL)
     con.execute("""create or replace table quarantine (
         kind varchar, file_id integer, sheet varchar, row_no integer, reason varchar, reason_column varchar,
         detail varchar, stage varchar)""")
