@@ -15,7 +15,7 @@ from prefect.cache_policies import NO_CACHE
 
 from outputs import runinfo, tables, workbook
 from rules import catalog
-from sources import declarations, load, stage, validate, warehouse
+from sources import declarations, gx, load, stage, validate, warehouse
 
 from . import settings
 
@@ -76,9 +76,12 @@ def load_sources(run: Run) -> None:
 
 @task(cache_policy=NO_CACHE)
 def validate_sources(run: Run) -> None:
-    """Check the row accounting of every file, then derive the helper tables the rules read."""
+    """Great Expectations on every canonical table (failing rows to quarantine), the row accounting,
+    then the helper tables the rules read. A failing blocking expectation stops the run."""
     with run.timed("validate"):
+        run.results["validation"] = gx.validate_tables(run.con, run.out, run.as_of)
         run.results["accounting"] = validate.accounting(run.con)
+        run.results["totals"] = validate.total_checks(run.con)
         validate.derive(run.con)
     bad = [a for a in run.results["accounting"] if a["reconciles"] is False]
     if bad:
@@ -131,8 +134,17 @@ def _run_info(run: Run) -> dict:
         "files": files,
         "unrecognised": unusable,
         "quarantine_by_reason": by_reason,
+        "validation": _validation_summary(run.results["validation"]),
+        "total_checks": run.results["totals"],
         "cases_per_rule": run.results.get("cases_per_rule", {}),
     }
+
+
+def _validation_summary(report: dict) -> dict:
+    keep = ("table", "expectation", "columns", "description", "action", "unexpected_count", "quarantined", "reason")
+    return {"blocked": report["blocked"], "seconds": report["seconds"], "data_docs": report["data_docs"],
+            "expectations": len(report["expectations"]),
+            "warnings": [{k: w.get(k) for k in keep} for w in report["warnings"]]}
 
 
 @flow(name="nightly_reconciliation", log_prints=False)

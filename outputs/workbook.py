@@ -129,7 +129,7 @@ def write_workbook(con, path: Path, rules, run: dict, accounting: list[dict]) ->
     _summary(wb, con, rules, run, accounting)
     for rule in rules:
         _rule_sheet(wb, con, rule)
-    _quality(wb, con, accounting)
+    _quality(wb, con, run, accounting)
     _explanations(wb, rules)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(suffix=".xlsx.part", dir=path.parent)
@@ -203,21 +203,56 @@ QUALITY_COLUMNS = [
     ("rows_title_header", "其中标题/表头"), ("rows_blank", "其中空行"), ("rows_total", "其中合计"),
     ("rows_footer_note", "其中表尾/备注"), ("reconciles", "行数核对一致"), ("reason", "说明"),
 ]
+ACTION_ZH = {"quarantine": "隔离", "warn": "警告", "blocking": "阻断"}
 
 
-def _quality(wb, con, accounting: list[dict]) -> None:
-    w = SheetWriter(wb, "数据质量", [c for c, _ in QUALITY_COLUMNS], [h for _, h in QUALITY_COLUMNS])
+def _block(ws, title: str, headers: list[str], rows: list[list]) -> None:
+    """A titled table inside a sheet, followed by a blank row."""
+    ws.append([_styled(ws, title, Font(bold=True, size=12))])
+    header = []
+    for h in headers:
+        c = WriteOnlyCell(ws, value=h)
+        c.font, c.fill = HEADER_FONT, HEADER_FILL
+        header.append(c)
+    ws.append(header)
+    for r in rows or [["无"]]:
+        ws.append([WriteOnlyCell(ws, value=safe_text(v) if isinstance(v, str) else
+                                 ("是" if v is True else "否" if v is False else v)) for v in r])
+    ws.append([])
+
+
+def _quality(wb, con, run: dict, accounting: list[dict]) -> None:
+    """数据质量: what came of every row of every file, why rows were quarantined, what the validation
+    warned about, and which 合计 rows disagree with their rows."""
+    ws = wb.create_sheet("数据质量")
+    rows = []
     for a in accounting:
-        row = dict(a, sheet_status=STATUS_ZH.get(a["sheet_status"] or a["file_status"], a["sheet_status"]),
-                   reason=a["sheet_reason"] or a["file_reason"])
-        w.add([row.get(c) for c, _ in QUALITY_COLUMNS])
-    w.add([None] * len(QUALITY_COLUMNS))
-    w.add(["隔离原因汇总", None, None, None, None, None, None, None, None, None, None, None, None, None, None])
-    for code, text, n in con.execute("""
-            select q.reason, any_value(rc.text_zh), count(*) from quarantine q
-            left join reason_codes rc on rc.code = q.reason group by q.reason order by count(*) desc""").fetchall():
-        w.add([code, None, None, None, None, None, None, n, None, None, None, None, None, None, text])
-    w.close()
+        a = dict(a, kind=a["kind_zh"], sheet=a["sheet"] or ("(CSV)" if a["format"] == "csv" else a["sheet"]),
+                 sheet_status=STATUS_ZH.get(a["sheet_status"] or a["file_status"], a["sheet_status"]),
+                 reason=a["sheet_reason"] or a["file_reason"])
+        rows.append([a.get(c) for c, _ in QUALITY_COLUMNS])
+    _block(ws, "一、每个文件的行数核对（读入 = 入库 + 隔离 + 结构行）", [h for _, h in QUALITY_COLUMNS], rows)
+    reasons = con.execute("""
+        select q.reason, any_value(rc.text_zh), count(distinct (q.file_id, q.sheet, q.row_no))
+        from quarantine q left join reason_codes rc on rc.code = q.reason group by q.reason order by 3 desc""").fetchall()
+    _block(ws, "二、隔离原因汇总（逐行明细见 quarantine.csv）", ["原因代码", "说明", "行数"], [list(r) for r in reasons])
+    warnings = (run.get("validation") or {}).get("warnings", [])
+    _block(ws, "三、数据校验（Great Expectations）未通过的检查", ["数据表", "检查内容", "不符行数", "处理", "隔离原因代码"],
+           [[w["table"], w["description"], w["unexpected_count"], ACTION_ZH.get(w["action"], w["action"]), w.get("reason")]
+            for w in warnings])
+    totals = run.get("total_checks") or []
+    _block(ws, "四、合计/小计行核对（表中所列合计与明细行之和不符的须核实）",
+           ["文件", "工作表", "行号", "合计行", "金额列", "表列合计", "本段明细之和", "以上全部明细之和", "一致"],
+           [[t["file"], t["sheet"], t["row_no"], t["label"], t["column_header"], _num(t["stated_yuan"]),
+             _num(t["segment_sum_yuan"]), _num(t["sum_above_yuan"]), t["matches"]]
+            for t in sorted(totals, key=lambda t: t["matches"])])
+    for col, width in zip("ABCDEFGHIJKLMNO", (34, 14, 14, 14, 12, 10, 10, 10, 10, 12, 10, 10, 12, 12, 40)):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = "A3"
+
+
+def _num(v):
+    return float(v) if v is not None else None
 
 
 def _explanations(wb, rules) -> None:

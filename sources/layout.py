@@ -6,6 +6,7 @@ A header is one row, or two rows when the upper one is merged over sub-headings 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -31,34 +32,50 @@ class Layout:
 
 
 def _strip_paren(h: str) -> str:
-    return re.sub(r"\([^)]*\)$", "", h)
+    return re.sub(r"\([^)]*\)$", "", h) if h.endswith(")") else h
+
+
+@functools.cache
+def _synonyms(kind: Kind) -> dict[str, list[tuple[str, int]]]:
+    """synonym → [(column, rank of the synonym in that column's list)] for one kind."""
+    out: dict[str, list[tuple[str, int]]] = {}
+    for name, col in kind.columns.items():
+        for si, syn in enumerate(col.synonyms):
+            out.setdefault(syn, []).append((name, si))
+    return out
 
 
 def map_header(kind: Kind, cells: list[str]) -> dict[str, int]:
     """Canonical column -> column index. Exact synonyms first, then without a trailing "(元)"-style
     note, then a header that ends with a synonym (领取人身份证号码); each header cell is used once and
     earlier synonyms win."""
+    return dict(_map_header(kind, tuple(str(c) for c in cells)))
+
+
+@functools.lru_cache(maxsize=65536)
+def _map_header(kind: Kind, cells: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
     normed = [norm_header(c) for c in cells]
-    passes = (
-        lambda h, s: h == s,
-        lambda h, s: _strip_paren(h) == s,
-        lambda h, s: len(s) >= 2 and _strip_paren(h).endswith(s),
-    )
+    stripped = [_strip_paren(h) for h in normed]
+    syns = _synonyms(kind)
+    exact = lambda j: syns.get(normed[j], [])  # noqa: E731
+    unnoted = lambda j: syns.get(stripped[j], [])  # noqa: E731
+    suffix = lambda j: [m for s, ms in syns.items() if len(s) >= 2 and stripped[j].endswith(s) for m in ms]  # noqa: E731
     assigned: dict[str, int] = {}
     used: set[int] = set()
-    for match in passes:
-        for name, col in kind.columns.items():
+    for matches in (exact, unnoted, suffix):
+        candidates: dict[str, list[tuple[int, int]]] = {}
+        for j, h in enumerate(normed):
+            if h and j not in used:
+                for name, si in matches(j):
+                    candidates.setdefault(name, []).append((si, j))
+        for name in kind.columns:           # declaration order decides between columns wanting one cell
             if name in assigned:
                 continue
-            best = None
-            for si, syn in enumerate(col.synonyms):
-                for j, h in enumerate(normed):
-                    if h and j not in used and match(h, syn):
-                        best = min(best or (si, j), (si, j))
-            if best is not None:
-                assigned[name] = best[1]
-                used.add(best[1])
-    return assigned
+            free = [c for c in candidates.get(name, []) if c[1] not in used]
+            if free:
+                assigned[name] = min(free)[1]
+                used.add(assigned[name])
+    return tuple(assigned.items())
 
 
 def _recognised(kind: Kind, mapping: dict[str, int]) -> bool:
@@ -184,8 +201,12 @@ def find_place(text: str, level: str) -> str | None:
     return best[1] if best else None
 
 
+PAPERWORK_DATE = re.compile(r"(制表|填报|填表|打印|报送|导出|审核)(日期|时间)\s*[:：]?\s*[0-9０-９年月日./\-\s]*")
+
+
 def hints(title: str, sheet_name: str, file_name: str) -> dict[str, str]:
     stem = re.sub(r"\.[A-Za-z]+$", "", file_name)
+    title = PAPERWORK_DATE.sub(" ", title)   # 制表日期 is when the list was made, not the month it pays
     out: dict[str, str] = {}
     for source in (title, sheet_name, stem):
         if "programme" not in out and (p := find_programme(source)):

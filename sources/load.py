@@ -48,9 +48,10 @@ def create_tables(con) -> None:
     """)
     con.execute((HERE / "macros.sql").read_text(encoding="utf-8"))
     for k in kinds():
-        cols = ", ".join(f"{c} varchar" for c in k.columns)
+        # the rows as received: every cell as text; `lossy` lists the 0-based positions of numeric cells
+        # with more than 15 digits. Staging maps cells to columns through source_sheets.mapping.
         con.execute(f"create or replace table {k.raw_table} (file_id integer, sheet varchar, row_no integer, "
-                    f"{cols}, lossy_cols varchar[], cells varchar[])")
+                    "cells varchar[], lossy integer[])")
 
 
 def inbox_files(inbox: Path) -> list[Path]:
@@ -167,30 +168,30 @@ def _check_totals(con, file_id: int, sheet_name: str, layout: Layout) -> None:
     amount_cols = [c.name for c in layout.kind.columns.values() if c.type == "amount" and c.name in layout.mapping]
     if not amount_cols:
         return
+    if not con.execute("select count(*) from _rows where row_kind = 'total'").fetchone()[0]:
+        return
     j = layout.mapping[amount_cols[0]] + 1
     amount = f"qf_amount(qf_halfwidth(qf_text(cells[{j}])))"
     con.execute(f"""
         insert into total_checks
         with marked as (
             select row_no, row_kind, cells,
-                   count(*) filter (where row_kind = 'total') over (order by row_no
-                       rows between unbounded preceding and 1 preceding) as segment,
-                   case when row_kind = 'data' then {amount} end as amount
+                   case when row_kind = 'data' then {amount} end as amount,
+                   count(*) filter (where row_kind = 'total') over (order by row_no) - (row_kind = 'total')::integer
+                       as segment
             from _rows
-        ), totals as (
-            select row_no, segment, {amount} as stated,
-                   list_filter(cells[1:4], lambda c: nullif(trim(c), '') is not null)[1] as label
-            from marked where row_kind = 'total'
+        ), sums as (
+            select *,
+                   coalesce(sum(amount) over (order by row_no), 0) as sum_above,
+                   coalesce(sum(amount) over (partition by segment order by row_no), 0) as segment_sum
+            from marked
         )
-        select {file_id}, {sql_str(sheet_name)}, t.row_no, t.label, {sql_str(layout.header[j - 1])}, t.stated,
-               (select coalesce(sum(m.amount), 0) from marked m where m.row_no < t.row_no
-                    and coalesce(m.segment, 0) = coalesce(t.segment, 0)),
-               (select coalesce(sum(m.amount), 0) from marked m where m.row_no < t.row_no),
-               false
-        from totals t where t.stated is not null
+        select {file_id}, {sql_str(sheet_name)}, row_no,
+               list_filter(cells[1:4], lambda c: nullif(trim(c), '') is not null)[1],
+               {sql_str(layout.header[j - 1])}, {amount}, segment_sum, sum_above,
+               {amount} in (segment_sum, sum_above)
+        from sums where row_kind = 'total' and {amount} is not null
     """)
-    con.execute("update total_checks set matches = (stated_yuan = segment_sum_yuan or stated_yuan = sum_above_yuan) "
-                "where matches = false and file_id = ? and sheet = ?", [file_id, sheet_name])
 
 
 def _norm(text: str) -> str:
@@ -199,19 +200,9 @@ def _norm(text: str) -> str:
 
 
 def _insert_rows(con, file_id: int, sheet_name: str, layout: Layout) -> None:
-    k = layout.kind
-    selects = []
-    lossy = []
-    for name, col in k.columns.items():
-        j = layout.mapping.get(name)
-        selects.append(f"cells[{j + 1}] as {name}" if j is not None else f"NULL as {name}")
-        if j is not None and col.type in ("id", "account"):
-            lossy.append(f"case when list_contains(lossy, {j}) then '{name}' end")
-    lossy_sql = f"list_filter([{', '.join(lossy)}], lambda x: x is not null)" if lossy else "[]::varchar[]"
     con.execute(f"""
-        insert into {k.raw_table}
-        select {file_id}, {sql_str(sheet_name)}, row_no, {', '.join(selects)}, {lossy_sql}, cells
-        from _rows where row_kind = 'data'
+        insert into {layout.kind.raw_table}
+        select {file_id}, {sql_str(sheet_name)}, row_no, cells, lossy from _rows where row_kind = 'data'
     """)
     con.execute(f"""
         insert into raw_structural

@@ -203,17 +203,47 @@ def sniff_delimiter(lines: list[str]) -> str:
     return best
 
 
-def split_csv_sql(column: str, delim: str) -> str:
-    """SQL that splits a CSV line into its fields: plain lines by string_split, quoted ones by a regex
-    that keeps a stray quote inside a field instead of swallowing the following lines."""
+def split_quoted_sql(column: str, delim: str) -> str:
+    """SQL that splits a CSV line with quotes into its fields, by a regex that keeps a stray quote inside
+    its field instead of swallowing the following lines (as a strict CSV parser would)."""
     d = delim.replace("'", "''")
     rd = "\\t" if delim == "\t" else "\\" + delim if delim in "|" else delim
     field = f'("(?:[^"]|"")*"|[^{rd}]*){rd}'
     unquote = ("lambda f: case when length(f) >= 2 and f[1] = '\"' and f[-1] = '\"' "
                "then replace(f[2:length(f) - 1], '\"\"', '\"') else f end")
-    return (f"case when {column} is null then []::varchar[] "
-            f"when contains({column}, '\"') then list_transform(regexp_extract_all({column} || '{d}', '{field}', 1), {unquote}) "
-            f"else string_split({column}, '{d}') end")
+    return f"list_transform(regexp_extract_all({column} || '{d}', '{field}', 1), {unquote})"
+
+
+def _native_split(con, target: str, path_sql: str, delim_sql: str, width: int) -> bool:
+    """Quoted lines through DuckDB's own CSV parser, which is fast. Its records are matched to our
+    lines by order; that is only sound when every non-empty line is exactly one record, so any
+    disagreement (a quoted line break, a stray quote, more fields than expected) returns False
+    and the caller splits the quoted lines by regex instead."""
+    import duckdb
+
+    cols = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(1, width + 1)) + "}"
+    try:
+        con.execute(
+            f"create or replace temp table _csv_native as select * from read_csv('{path_sql}', columns={cols}, "
+            f"header=false, delim='{delim_sql}', quote='\"', escape='\"', auto_detect=false, "
+            "null_padding=true, strict_mode=true)")
+    except duckdb.Error:
+        return False
+    records = con.execute("select count(*) from _csv_native").fetchone()[0]
+    lines = con.execute("select count(*) from _csv_lines where line is not null").fetchone()[0]
+    if records != lines:
+        con.execute("drop table _csv_native")
+        return False
+    values = ", ".join(f"n.c{i}" for i in range(1, width + 1))
+    con.execute(f"""
+        update {target} t set cells = list_slice([{values}], 1,
+                    {width} - coalesce(list_position(list_reverse(list_transform([{values}], lambda v: v is not null)), true) - 1, {width}))
+        from (select rowid + 1 as k, * from _csv_native) n,
+             (select rowid + 1 as row_no, row_number() over (order by rowid) as k from _csv_lines where line is not null) l
+        where n.k = l.k and t.row_no = l.row_no and t.quoted
+    """)
+    con.execute("drop table _csv_native")
+    return True
 
 
 def _read_csv(path: Path, tmpdir: Path) -> ReadResult:
@@ -226,7 +256,8 @@ def _read_csv(path: Path, tmpdir: Path) -> ReadResult:
     delim = sniff_delimiter(head)
     preview = [next(csv.reader(io.StringIO(ln), delimiter=delim), []) for ln in head]
     quoted = str(utf8).replace("'", "''")
-    split = split_csv_sql("l", delim)
+    d = delim.replace("'", "''")
+    width = max((len(r) for r in preview), default=1) + 16
 
     def load(con, target: str) -> None:
         con.execute(
@@ -234,11 +265,18 @@ def _read_csv(path: Path, tmpdir: Path) -> ReadResult:
             "columns={'line': 'VARCHAR'}, header=false, delim='\\x01', quote='', escape='', "
             "auto_detect=false, strict_mode=false)"
         )
+        # plain lines split by string_split (fast); the few lines with quotes are re-split by a regex
         con.execute(
-            f"create or replace temp table {target} as select (i + 1)::integer as row_no, "
-            f"{split} as cells, null::integer[] as lossy "
-            "from (select rowid as i, case when rowid = 0 then ltrim(line, chr(65279)) else line end as l from _csv_lines)"
+            f"create or replace temp table {target} as select (rowid + 1)::integer as row_no, "
+            f"coalesce(string_split(line, '{d}'), []::varchar[]) as cells, null::integer[] as lossy, "
+            "contains(line, '\"') as quoted from _csv_lines"
         )
+        if con.execute(f"select count(*) from {target} where quoted").fetchone()[0]:
+            if not _native_split(con, target, quoted, d, width):
+                con.execute(f"update {target} t set cells = {split_quoted_sql('l.line', delim)} "
+                            f"from (select rowid + 1 as row_no, line from _csv_lines) l "
+                            f"where t.quoted and l.row_no = t.row_no")
+        con.execute(f"alter table {target} drop column quoted")
         con.execute("drop table _csv_lines")
 
     return ReadResult(path, "csv", encoding, [Sheet("", preview, load)])

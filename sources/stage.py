@@ -46,68 +46,93 @@ def _recoverable(k: Kind, c: Column) -> bool:
     return c.type == "id" and c.required and "name" in k.columns and k.kind != "households"
 
 
-def _raw_id_problem(c: Column) -> str:
-    return f"qf_id_problem({_t(c.name)}, {c.name}__v, {c.name}__lossy)"
+def map_sql(k: Kind) -> str:
+    """One row per sheet of kind k: the 1-based cell position of each canonical column (NULL when the
+    sheet lacks it) and the sheet's hints, extracted once per sheet rather than once per row."""
+    cols = [f"json_extract(s.mapping, '$.{c}')::integer + 1 as {c}" for c in k.columns]
+    keys = sorted({c.hint_key for c in k.columns.values() if c.hint_key})
+    cols += [f"json_extract_string(s.hints, '$.{h}') as hint_{h}" for h in keys]
+    return f"""
+create or replace temp table map_{k.kind} as
+select s.file_id, s.sheet, s.variant, f.file_name, {', '.join(cols)}
+from source_sheets s join source_files f using (file_id)
+where s.kind = '{k.kind}' and s.status = 'loaded'
+"""
 
 
 def _layer1(k: Kind) -> list[str]:
-    """Cleaned text (with the sheet's hint where the column is empty) and lossiness, per column."""
-    out = ["r.file_id", "r.sheet", "r.row_no", "f.file_name as source_file", "s.variant"]
+    """Cleaned text per column (the sheet's hint where the cell is empty), and lossiness."""
+    out = ["r.file_id", "r.sheet", "r.row_no", "m.file_name as source_file", "m.variant"]
     for c in k.columns.values():
-        raw = f"nullif(trim(r.{c.name}), '')"
+        raw = f"r.cells[m.{c.name}]"
         if c.hint_key:
-            raw = f"coalesce({raw}, json_extract_string(s.hints, '$.{c.hint_key}'))"
-        if c.type == "id":
-            out.append(f"qf_id_text({raw}) as {_t(c.name)}")
-        else:
-            out.append(f"qf_text({raw}) as {_t(c.name)}")
+            raw = f"coalesce(nullif(trim({raw}), ''), m.hint_{c.hint_key})"
+        out.append(f"{'qf_id_text' if c.type == 'id' else 'qf_text'}({raw}) as {_t(c.name)}")
         if c.type in ("id", "account"):
-            out.append(f"coalesce(list_contains(r.lossy_cols, '{c.name}'), false) as {c.name}__lossy")
-        if _recoverable(k, c):
-            # digits 1–14 (address + birth date) survive Excel's 15 significant digits (domain.md §1.5)
-            t = f"qf_id_text({raw})"
-            out.append(f"case when list_contains(r.lossy_cols, '{c.name}') or {t} like '%.0' "
-                       f"or regexp_full_match({t}, '[0-9]{{15}}000') then substr({t}, 1, 14) end as {c.name}__p14")
+            out.append(f"coalesce(list_contains(r.lossy, m.{c.name} - 1), false) as {c.name}__lossy")
     return out
 
 
 def _layer2(k: Kind) -> list[str]:
-    """Parsed values (month and date columns as year/month/day parts)."""
+    """Parsed values: ID candidates, dates and months (not yet range-checked), amounts, names."""
     out = ["l1.*"]
     for c in k.columns.values():
         t = _t(c.name)
         if c.type == "id":
             out.append(f"qf_id18({t}) as {c.name}__v")
             if _recoverable(k, c):
-                out.append(f"rp.id_number as {c.name}__rec")
-        elif c.type in ("month", "date"):
-            out.append(f"qf_ymd(qf_halfwidth({t})) as {c.name}__p")
+                # digits 1–14 (address + birth date) survive Excel's 15 significant digits (domain.md §1.5)
+                out.append(f"case when {c.name}__lossy or {t} like '%.0' or ({t} like '%000' and "
+                           f"regexp_full_match({t}, '[0-9]{{18}}')) then substr({t}, 1, 14) end as {c.name}__p14")
+        elif c.type == "name":
+            out.append(f"qf_name({t}) as {c.name}__n")
+        elif c.type == "month":
+            out.append(f"coalesce(qf_month_raw({t}), qf_month_raw(qf_halfwidth({t}))) as {c.name}__d")
+        elif c.type == "date":
+            out.append(f"coalesce(qf_date_raw({t}), qf_date_raw(qf_halfwidth({t}))) as {c.name}__d")
         elif c.type == "amount":
-            out.append(f"qf_amount(qf_halfwidth({t})) as {c.name}__v")
+            out.append(f"qf_amount({t}) as {c.name}__v")
         elif c.type == "integer":
-            out.append(f"qf_integer(qf_halfwidth({t})) as {c.name}__v")
+            out.append(f"qf_integer({t}) as {c.name}__v")
         elif c.type == "account":
             out.append(f"case when {c.name}__lossy then null else qf_account({t}) end as {c.name}__v")
-        elif c.type == "programme":
-            out.append(f"pm.programme as {c.name}__v, pm.sub_type as {c.name}__sub")
     return out
 
 
+def _layer3(k: Kind) -> tuple[list[str], str]:
+    """Why each ID cannot be used (once per row), the register's recovery, the programme; and the joins."""
+    out, joins = ["l2.*"], ""
+    for c in k.columns.values():
+        if c.type == "id":
+            out.append(f"qf_id_problem({_t(c.name)}, {c.name}__v, {c.name}__lossy) as {c.name}__problem")
+            if _recoverable(k, c):
+                out.append(f"rp.id_number as {c.name}__rec")
+                joins += (f"\n    left join register_prefix rp on rp.prefix14 = l2.{c.name}__p14 "
+                          f"and rp.name_norm = l2.name__n")
+        elif c.type == "programme":
+            out.append(f"pm.programme as {c.name}__v, pm.sub_type as {c.name}__sub")
+            joins += f"\n    left join programme_map pm on pm.text = l2.{_t(c.name)}"
+    return out, joins
+
+
+def _fixed(c: Column) -> str:
+    return f"({c.name}__problem = 'ID_PRECISION_LOST' and {c.name}__rec is not null)"
+
+
 def _value(c: Column, k: Kind | None = None) -> str:
-    """The typed value of a column in layer 3."""
+    """The typed value of a column in the last layer."""
     t = _t(c.name)
     if c.type == "id":
         if k is not None and _recoverable(k, c):
-            return (f"case when {_raw_id_problem(c)} is null then {c.name}__v "
-                    f"when {_raw_id_problem(c)} = 'ID_PRECISION_LOST' then {c.name}__rec end")
-        return f"case when {_raw_id_problem(c)} is null then {c.name}__v end"
+            return f"case when {c.name}__problem is null then {c.name}__v when {_fixed(c)} then {c.name}__rec end"
+        return f"case when {c.name}__problem is null then {c.name}__v end"
     if c.type == "month":
-        v = f"qf_month_of({c.name}__p)"
+        v = f"qf_plausible({c.name}__d)"
         if c.else_month_of:
-            v = f"coalesce({v}, date_trunc('month', qf_date_of({c.else_month_of}__p))::date)"
+            v = f"coalesce({v}, date_trunc('month', qf_plausible({c.else_month_of}__d))::date)"
         return v
     if c.type == "date":
-        return f"qf_date_of({c.name}__p)"
+        return f"qf_plausible({c.name}__d)"
     if c.type in ("amount", "integer", "account"):
         return f"{c.name}__v"
     if c.type == "programme":
@@ -117,14 +142,13 @@ def _value(c: Column, k: Kind | None = None) -> str:
 
 def _problem(c: Column, k: Kind) -> str | None:
     """SQL giving the reason code when a required column has no usable value, else NULL."""
-    t, v = _t(c.name), _value(c)
+    t, v = _t(c.name), _value(c, k)
     if not c.required:
         return None
     if c.type == "id":
         if _recoverable(k, c):
-            return (f"case when {_raw_id_problem(c)} = 'ID_PRECISION_LOST' and {c.name}__rec is not null then null "
-                    f"else {_raw_id_problem(c)} end")
-        return _raw_id_problem(c)
+            return f"case when {_fixed(c)} then null else {c.name}__problem end"
+        return f"{c.name}__problem"
     if c.type == "name":
         return f"case when {t} is null then 'MISSING_NAME' end"
     if c.type == "month":
@@ -146,17 +170,17 @@ def _warning(c: Column) -> str | None:
 
 
 def stage_sql(k: Kind) -> str:
-    """CREATE statement for stg_<kind>: lineage, typed columns, name_norm, reason, reason_column, warnings."""
+    """CREATE statement for stg_<kind>: lineage, typed columns, name_norm, reason, reason_column, warnings.
+    Layers: l1 cleaned text, l2 parsed values, l3 ID problems and lookups, then values and reasons."""
     cols = list(k.columns.values())
-    l1 = ",\n        ".join(_layer1(k))
-    l2 = ",\n        ".join(_layer2(k))
+    l3_cols, joins = _layer3(k)
+    l1, l2, l3 = (",\n        ".join(x) for x in (_layer1(k), _layer2(k), l3_cols))
     values = [f"{_value(c, k)} as {c.name}" for c in cols]
-    values += [f"qf_name({_t(c.name)}) as {c.name}_norm" for c in cols if c.type == "name"]
+    values += [f"{c.name}__n as {c.name}_norm" for c in cols if c.type == "name"]
     values += [f"{c.name}__sub as {c.name}_sub_type" for c in cols if c.type == "programme"]
-    values += [f"coalesce(length(regexp_replace({_t(c.name)}, '\\.0+$', '')) = 15, false) as {c.name}_upgraded"
+    values += [f"coalesce(length({_t(c.name)}) = 15 or {_t(c.name)} like '_______________.0%', false) as {c.name}_upgraded"
                for c in cols if c.type == "id" and c.required]
-    values += [f"coalesce({_raw_id_problem(c)} = 'ID_PRECISION_LOST' and {c.name}__rec is not null, false) "
-               f"as {c.name}_recovered" for c in cols if _recoverable(k, c)]
+    values += [f"coalesce({_fixed(c)}, false) as {c.name}_recovered" for c in cols if _recoverable(k, c)]
     checks = [(c.name, p) for c in cols if (p := _problem(c, k))]
     if k.require_any:
         anyv = " and ".join(f"{_value(k.columns[c])} is null" for c in k.require_any)
@@ -164,34 +188,29 @@ def stage_sql(k: Kind) -> str:
     reason = "coalesce(" + ", ".join(p for _, p in checks) + ")" if checks else "NULL"
     reason_col = "case " + " ".join(f"when {p} is not null then '{n}'" for n, p in checks) + " end" if checks else "NULL"
     warns = [w for c in cols if (w := _warning(c))]
-    warnings = f"list_filter([{', '.join(warns)}], lambda w: w is not null)" if warns else "[]::varchar[]"
-    joins = ""
-    if any(c.type == "programme" for c in cols):
-        pc = next(c for c in cols if c.type == "programme")
-        joins += f"\n    left join programme_map pm on pm.text = l1.{_t(pc.name)}"
-    for c in cols:
-        if _recoverable(k, c):
-            joins += (f"\n    left join register_prefix rp on rp.prefix14 = l1.{c.name}__p14 "
-                      f"and rp.name_norm = qf_name(l1.{_t('name')})")
+    warnings = f"nullif(concat_ws(',', {', '.join(warns)}), '')" if warns else "NULL::varchar"
     return f"""
-create or replace table {k.stg_table} as
+create or replace temp table {k.stg_table} as
 with l1 as (
     select
         {l1}
     from {k.raw_table} r
-    join source_sheets s using (file_id, sheet)
-    join source_files f using (file_id)
+    join map_{k.kind} m using (file_id, sheet)
 ), l2 as (
     select
         {l2}
-    from l1{joins}
+    from l1
+), l3 as (
+    select
+        {l3}
+    from l2{joins}
 )
 select file_id, sheet, row_no, source_file, variant,
     {', '.join(values)},
     {reason} as reason,
     {reason_col} as reason_column,
     {warnings} as warnings
-from l2
+from l3
 """
 
 
@@ -199,14 +218,14 @@ def programme_map_sql(k: Kind) -> str:
     """Map each distinct programme text of the inbox to a canonical programme: the longest synonym
     contained in the text wins (城市低保 → 最低生活保障 / 城市低保)."""
     pc = next(c for c in k.columns.values() if c.type == "programme")
-    raw = f"nullif(trim(r.{pc.name}), '')"
+    raw = f"nullif(trim(r.cells[m.{pc.name}]), '')"
     if pc.hint_key:
-        raw = f"coalesce({raw}, json_extract_string(s.hints, '$.{pc.hint_key}'))"
+        raw = f"coalesce({raw}, m.hint_{pc.hint_key})"
     return f"""
 create or replace temp table programme_map as
 with texts as (
     select distinct qf_text({raw}) as text
-    from {k.raw_table} r join source_sheets s using (file_id, sheet)
+    from {k.raw_table} r join map_{k.kind} m using (file_id, sheet)
 )
 select t.text, arg_max(y.programme, length(y.synonym)) as programme,
        arg_max(y.sub_type, length(y.synonym)) filter (where y.sub_type is not null) as sub_type
@@ -261,6 +280,7 @@ def stage_all(con) -> None:
     """stg_<kind> for every kind, then the canonical tables and the quarantine of unparseable rows."""
     create_reference_tables(con)
     for k in kinds():
+        con.execute(map_sql(k))
         if any(c.type == "programme" for c in k.columns.values()):
             con.execute(programme_map_sql(k))
         con.execute(stage_sql(k))
@@ -282,11 +302,12 @@ def stage_all(con) -> None:
 def accounting_sql() -> str:
     """Per file and sheet: rows read = loaded + quarantined + structural (titles, headers, totals, …)."""
     loaded = " union all ".join(f"select file_id, sheet from {k.table}" for k in kinds())
+    kind_zh = "case s.kind " + " ".join(f"when '{k.kind}' then '{k.name_zh}'" for k in kinds()) + " end"
     return f"""
 with loaded as (select file_id, sheet, count(*) as n from ({loaded}) group by all),
      quarantined as (select file_id, sheet, count(distinct row_no) as n from quarantine group by all)
 select f.file_id, f.file_name, f.format, f.encoding, f.status as file_status, f.reason as file_reason,
-       s.sheet, s.kind, s.variant, s.status as sheet_status, s.reason as sheet_reason, s.header_row,
+       s.sheet, s.kind, {kind_zh} as kind_zh, s.variant, s.status as sheet_status, s.reason as sheet_reason, s.header_row,
        coalesce(s.rows_read, 0) as rows_read,
        coalesce(l.n, 0) as rows_loaded,
        coalesce(q.n, 0) as rows_quarantined,

@@ -15,6 +15,16 @@ def accounting(con) -> list[dict]:
     return [dict(zip(cols, row)) for row in cur.fetchall()]
 
 
+def total_checks(con) -> list[dict]:
+    """Every 合计/小计 row compared with the rows it sums (mismatches have matches = false)."""
+    cur = con.execute("""
+        select f.file_name as file, t.sheet, t.row_no, t.label, t.column_header, t.stated_yuan,
+               t.segment_sum_yuan, t.sum_above_yuan, t.matches
+        from total_checks t join source_files f using (file_id) order by f.file_name, t.sheet, t.row_no""")
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, row)) for row in cur.fetchall()]
+
+
 def derive(con) -> None:
     """Helper tables over the validated canonical tables (deaths merged per person, …)."""
     con.execute((HERE / "derived.sql").read_text(encoding="utf-8"))

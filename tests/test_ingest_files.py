@@ -111,6 +111,15 @@ def test_title_unit_header_total_footer_and_blank_rows(tmp_path):
     assert len(tot) == 1 and tot[0]["matches"] and tot[0]["stated_yuan"] == 800
 
 
+def test_the_date_a_list_was_made_is_not_its_month(tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    xlsx(inbox / "a.xlsx", [["低保发放名册", None, "制表日期：2021年1月5日"], ["姓名", "身份证号", "金额"],
+                            ["张三", GOOD_IDS[0], 500]])
+    con = run_loader(inbox, tmp_path)
+    assert con.execute("select reason from quarantine").fetchall() == [("MISSING_MONTH",)]
+
+
 def test_a_total_that_disagrees_with_its_rows_is_reported(tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()

@@ -1,13 +1,25 @@
-"""Generate the synthetic sample inbox (data/sample/inbox/) and its answer key (data/sample/planted.csv).
+"""Generate the synthetic sample inbox (data/sample/inbox/) and its answer keys (data/sample/planted.csv,
+data/sample/planted_rows.csv).
 
     python data/sample/generate.py [--out data/sample]
 
 Deterministic: the same seed gives the same people, rows and cell values. Everyone is invented; ID
-numbers are well-formed (valid check characters) but made up. The files imitate what departments send:
-title rows, 合计 rows, footers, a sheet per 乡镇, GBK CSV, UTF-8 CSV with BOM, a file nobody can read.
+numbers are well-formed (valid check characters) but made up. Three villages of 常山县, year 2020.
 
-Planted cases (rows of planted.csv with expect=flag) must be found by the named rule with the given
-months and amount; traps (expect=none) must not be flagged by it.
+The files imitate what departments send, each in its own layout: xlsx, legacy .xls, CSV in UTF-8, UTF-8
+with BOM, GBK and GB18030; title and 单位/制表日期 rows, two-row merged headers, a sheet per 乡镇, an empty
+sheet, 合计/小计 rows, 制表人/审核人 footers, blank rows; months, dates and amounts written many ways;
+the programme given by a column, the title, the sheet name or only the file name; a file nobody can read.
+
+Two answer keys:
+- planted.csv: cases each rule must find (expect=flag, with months and amount) and traps it must not
+  flag (expect=none).
+- planted_rows.csv: every input row the loader must treat specially, by file, sheet and row number as
+  Excel shows it (CSV: line number): records it must normalise or recover and load, records it must
+  quarantine with a reason, and every non-record row (title, header, total, footer, blank).
+
+Layout of this file: the population and its payments (`build`: R01's planted cases first, then the
+other programmes and registers, then the loader's special rows), then one writer per inbox file.
 """
 
 from __future__ import annotations
@@ -19,19 +31,26 @@ import random
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import xlwt
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
+from openpyxl.utils import range_boundaries
 
 SEED = 20201231
 MONTHS = [dt.date(2020, m, 1) for m in range(1, 13)]
 LAST = MONTHS[-1]
 COUNTY = ("330822", "常山县")
 VILLAGES = [("天马街道", "和平社区"), ("球川镇", "东坑村"), ("球川镇", "西坞村")]
-RATE = {"困难残疾人生活补贴": 270, "重度残疾人护理补贴": 180, "城乡居民基本养老保险": 245, "最低生活保障": 750}
+HEPING, DONGKENG, XIWU = VILLAGES
+# 特困: Zhejiang sets the basic-living standard at 1.3 × the local 低保 standard (amounts are invented)
+RATE = {"困难残疾人生活补贴": 270, "重度残疾人护理补贴": 180, "城乡居民基本养老保险": 245, "最低生活保障": 750,
+        "特困人员供养": 975}
+ASSISTANCE = {"最低生活保障", "特困人员供养", "困难残疾人生活补贴"}   # means-tested: the household is "assisted"
 SURNAMES = "徐王张李刘陈杨黄赵吴周郑汪毛余方江叶童程姜胡邵宋"
 GIVEN = "建国华明英秀兰芳军伟红梅丽强平志勇林桂春海燕金玉凤珍德福根土水生发荣宝云清"
 W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
 FIXED_TIME = dt.datetime(2021, 1, 15, 9, 0, 0)
+FULLWIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
 
 
 def check_char(body17: str) -> str:
@@ -46,6 +65,49 @@ def make_id(area: str, birth: dt.date, seq: int) -> str:
 def month_add(d: dt.date, n: int) -> dt.date:
     y, m = divmod(d.month - 1 + n, 12)
     return dt.date(d.year + y, m + 1, 1)
+
+
+# 统一社会信用代码 (GB 32100-2015): 登记管理部门 9 (市场监管) + 机构类别 (1 企业, 2 个体工商户, 3 农民专业合作社)
+# + 6-digit division + 9-character 组织机构代码 (GB 11714, own check character) + a MOD 31 check character.
+CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+def credit_code(category: str, area: str, rng: random.Random) -> str:
+    body = "MA2" + "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(5))
+    values = [int(c) if c.isdigit() else ord(c) - 55 for c in body]
+    c9 = 11 - sum(v * w for v, w in zip(values, [3, 7, 9, 10, 5, 8, 4, 2])) % 11
+    org = body + {10: "X", 11: "0"}.get(c9, str(c9))
+    s17 = "9" + category + area + org
+    total = sum(CREDIT_CHARS.index(ch) * pow(3, i, 31) for i, ch in enumerate(s17))
+    return s17 + CREDIT_CHARS[(31 - total % 31) % 31]
+
+
+def bank_card(p: Person) -> str:
+    """The 农商银行 card a person's payments go to (one card per person)."""
+    return "6217" + p.id_number[6:14] + p.id_number[14:17] + "8"
+
+
+# ---- what is in the files ---------------------------------------------------------------------
+
+@dataclass
+class Mark:
+    """What the loader must do with one deliberately special input row: a line of planted_rows.csv."""
+    expect: str           # loaded | quarantined | structural | total_mismatch
+    reason: str           # NORMALISED | RECOVERED | a quarantine reason code | title/header/total/footer/blank
+    note: str
+    column: str = ""      # the canonical column at issue
+    expected: str = ""    # the value the loader must produce (loaded rows); the true sum (total_mismatch)
+
+
+@dataclass
+class Written:
+    """A record as a clerk wrote it: `cells` holds what was typed instead of the clean value
+    (keys: id, name, month, amount); `mark` says what the loader must make of the row."""
+    cells: dict = field(default_factory=dict, kw_only=True)
+    mark: Mark | None = field(default=None, kw_only=True)
+
+    def cell(self, key: str, clean):
+        return self.cells.get(key, clean)
 
 
 @dataclass
@@ -67,7 +129,7 @@ class Person:
 
 
 @dataclass
-class Payment:
+class Payment(Written):
     person: Person
     programme: str
     month: dt.date
@@ -75,6 +137,7 @@ class Payment:
     paid_on: dt.date
     remark: str = ""
     household_size: int | None = None
+    sub_type: str = ""
 
 
 @dataclass
@@ -89,6 +152,103 @@ class Death:
 
 
 @dataclass
+class Post(Written):
+    """A village cadre's or a township case worker's post, with its term."""
+    person: Person
+    roster: str            # 村干部 | 低保经办人员
+    post: str
+    township: str
+    village: str | None
+    start_on: dt.date
+    end_on: dt.date | None = None
+    both_heads: bool = False   # 一肩挑: 书记 and 主任 in one person
+    phone: str = ""
+
+
+@dataclass
+class Staff(Written):
+    """A person paid from public budgets (财政供养)."""
+    person: Person
+    unit: str
+    unit_type: str         # 行政单位 | 参公单位 | 事业单位
+    staff_type: str        # 行政编制 | 参公编制 | 事业编制
+    status: str            # 在职 | 辞职 | 退休
+    start_on: dt.date
+    end_on: dt.date | None
+    salary: int
+
+
+@dataclass
+class KinFiling(Written):
+    """A recipient filed (备案) as a close relative of a cadre or case worker."""
+    recipient: Person
+    post: Post
+    relation: str          # the recipient is the cadre's …
+    programme: str
+    filed_on: dt.date
+
+
+@dataclass
+class Vehicle(Written):
+    owner: Person
+    plate: str
+    plate_type: str
+    vehicle_type: str
+    use_type: str
+    registered_on: dt.date
+    status: str = "正常"   # 正常 | 注销 | 转移 | 报废
+    status_on: dt.date | None = None
+
+
+@dataclass
+class Business:
+    credit_code: str
+    name: str
+    type: str              # 企业 | 个体工商户 | 农民专业合作社
+    status: str            # 存续 | 注销 | 吊销
+    established_on: dt.date
+    closed_on: dt.date | None
+    capital: str           # 万元, as registered
+    township: str
+    address: str
+    people: list[tuple[str, Person]]   # (role, person)
+
+
+@dataclass
+class Project:
+    name: str
+    township: str
+    village: str
+    procurement: str
+    contractor: str
+    credit_code: str
+    amount: float
+    signed_on: dt.date
+    paid: float
+    account: str
+
+
+@dataclass
+class Agreement(Written):
+    project: str
+    no: str
+    plot: str
+    person: Person
+    area_mu: float
+    rate: str
+    amount: float
+    signed_on: dt.date
+
+
+@dataclass
+class Payout(Written):
+    agreement: Agreement
+    amount: float
+    paid_on: dt.date
+    note: str
+
+
+@dataclass
 class Sample:
     rng: random.Random
     people: list[Person] = field(default_factory=list)
@@ -97,6 +257,16 @@ class Sample:
     planted: list[dict] = field(default_factory=list)
     seq: int = 100
     used_names: set = field(default_factory=set)
+    posts: list[Post] = field(default_factory=list)
+    staff: list[Staff] = field(default_factory=list)
+    kin_filings: list[KinFiling] = field(default_factory=list)
+    vehicles: list[Vehicle] = field(default_factory=list)
+    businesses: list[Business] = field(default_factory=list)
+    projects: list[Project] = field(default_factory=list)
+    agreements: list[Agreement] = field(default_factory=list)
+    payouts: list[Payout] = field(default_factory=list)
+    misstated_totals: dict = field(default_factory=dict)   # (programme, month) -> yuan the 合计 is off by
+    planted_rows: list[dict] = field(default_factory=list)
 
     # -- people -------------------------------------------------------------------------------
     def name(self, surname: str | None = None) -> str:
@@ -106,10 +276,13 @@ class Sample:
                 self.used_names.add(n)
                 return n
 
-    def person(self, sex: str, birth: dt.date, hh: str, relation: str, place, surname=None, area=COUNTY[0]) -> Person:
+    def person(self, sex: str, birth: dt.date, hh: str, relation: str, place, surname=None, area=COUNTY[0],
+               name: str | None = None) -> Person:
         self.seq += 2
         seq = self.seq + (1 if sex == "男" else 0)
-        p = Person(make_id(area, birth, seq % 1000), self.name(surname), sex, birth, hh, relation, *place)
+        if name:
+            self.used_names.add(name)
+        p = Person(make_id(area, birth, seq % 1000), name or self.name(surname), sex, birth, hh, relation, *place)
         self.people.append(p)
         return p
 
@@ -134,13 +307,32 @@ class Sample:
                 child = self.person(sex, cb, hh, "子" if sex == "男" else "女", place, surname if sex == "男" else None)
                 child.father, child.mother = head.id_number, wife.id_number if wife else None
 
+    def new_household(self) -> str:
+        return f"3308221{len({p.household_no for p in self.people}) + 1:05d}"
+
+    def couple(self, place, head_birth: dt.date, wife_birth: dt.date, head_name=None, wife_name=None,
+               wife_area=COUNTY[0], children: tuple = ()) -> tuple[Person, Person]:
+        """A new household: a head, his wife and children given as (sex, birth)."""
+        hh = self.new_household()
+        head = self.person("男", head_birth, hh, "户主", place, name=head_name)
+        wife = self.person("女", wife_birth, hh, "妻", place, area=wife_area, name=wife_name)
+        head.spouse, wife.spouse = wife.id_number, head.id_number
+        for sex, birth in children:
+            c = self.person(sex, birth, hh, "子" if sex == "男" else "女", place, head.name[0] if sex == "男" else None)
+            c.father, c.mother = head.id_number, wife.id_number
+        return head, wife
+
+    def single(self, place, sex: str, birth: dt.date, surname: str | None = None) -> Person:
+        """A new one-person household (an old person living alone)."""
+        return self.person(sex, birth, self.new_household(), "户主", place, surname)
+
     # -- payments -----------------------------------------------------------------------------
     def pay(self, p: Person, programme: str, first: dt.date, last: dt.date, **kw) -> None:
         m = first
         while m <= last:
             self.payments.append(Payment(p, programme, m, kw.get("amount", RATE[programme]),
                                          m.replace(day=10) if "paid_on" not in kw else kw["paid_on"],
-                                         household_size=kw.get("household_size")))
+                                         household_size=kw.get("household_size"), sub_type=kw.get("sub_type", "")))
             m = month_add(m, 1)
 
     def die(self, p: Person, death_on: dt.date, sources: list[str], **kw) -> None:
@@ -162,6 +354,26 @@ class Sample:
             "programme": programme, "months": months, "amount_yuan": f"{amount:.2f}",
             "period_from": period_from.isoformat() if period_from else "",
             "period_to": period_to.isoformat() if period_to else "", "note": note})
+
+    # -- who may take a role without creating an unplanned case for a later rule ------------------
+    def planted_ids(self) -> set[str]:
+        return {r["subject_id_number"] for r in self.planted}
+
+    def unquiet_households(self) -> set[str]:
+        """Households with a death, a person of a planted case, or means-tested assistance: a cadre,
+        official, car or business of theirs could make a later rule fire before a case is planted there."""
+        planted = self.planted_ids()
+        out = {p.household_no for p in self.people if p.status != "正常" or p.id_number in planted}
+        return out | {x.person.household_no for x in self.payments if x.programme in ASSISTANCE}
+
+    def candidates(self, place=None, born=(1958, 1995), sex=None, head=False, exclude=()) -> list[Person]:
+        """Living people of quiet households (none of `exclude`'s households) who draw no benefit but a
+        pension (a severely disabled person is no cadre), in the order of the register."""
+        busy = self.unquiet_households() | {q.household_no for q in exclude}
+        paid = {x.person.id_number for x in self.payments if x.programme != "城乡居民基本养老保险"}
+        return [p for p in self.people if (place is None or (p.township, p.village) == place)
+                and born[0] <= p.birth.year <= born[1] and (sex is None or p.sex == sex)
+                and (not head or p.relation == "户主") and p.household_no not in busy and p.id_number not in paid]
 
 
 def build(seed: int = SEED) -> Sample:
@@ -239,125 +451,739 @@ def build(seed: int = SEED) -> Sample:
         for pay in [x for x in s.payments if x.person is p and x.month > death_on]:
             s.payments.remove(pay)
         s.die(p, death_on, rng.sample(["公安注销", "民政火化", "卫健死亡证明"], 2))
+
+    # ---- beyond R01 (later rules plant their cases here; nobody below dies) ---------------------
+    add_newcomers(s)
+    add_tekun(s)
+    add_cadres_and_case_workers(s)
+    add_kin_filings(s)
+    add_payroll(s)
+    add_vehicles(s)
+    add_businesses_and_projects(s)
+    add_compensation(s)
+    plant_loader_rows(s)
+
     s.payments.sort(key=lambda x: (x.programme, x.month, x.person.township, x.person.village, x.person.id_number))
     assert len({p.id_number for p in s.people}) == len(s.people), "ID numbers must be unique"
     return s
 
 
+# ---- the rest of the population -------------------------------------------------------------------
+
+def add_newcomers(s: Sample) -> None:
+    """Two households whose names test the loader: a character outside GBK, a minority name."""
+    # 西坞村: 刘䶮 (䶮 U+4DAE is in GB18030 but not in GBK); his cars are in the 交警 export (GB18030)
+    s.couple(XIWU, dt.date(1976, 8, 19), dt.date(1978, 2, 3), head_name="刘䶮", children=[("男", dt.date(2003, 5, 9))])
+    # 东坑村: 阿依古丽·买买提 married in from 库尔勒 (her ID keeps 652801); severely disabled since a
+    # road accident in 2019, 护理补贴 from May 2020, drives a car adapted for disabled drivers
+    _, ayi = s.couple(DONGKENG, dt.date(1986, 11, 2), dt.date(1990, 4, 12), wife_name="阿依古丽·买买提",
+                      wife_area="652801", children=[("女", dt.date(2015, 9, 30))])
+    s.pay(ayi, "重度残疾人护理补贴", MONTHS[4], LAST)
+    next(x for x in s.payments if x.person is ayi).remark = "新增"
+
+
+def add_tekun(s: Sample) -> None:
+    """特困人员 (五保): old people living alone with no one bound to support them; one in the 敬老院."""
+    for place, sex, birth, mode in [(HEPING, "男", dt.date(1941, 3, 8), "分散供养"),
+                                    (DONGKENG, "男", dt.date(1938, 10, 21), "分散供养"),
+                                    (DONGKENG, "女", dt.date(1944, 6, 2), "分散供养"),
+                                    (XIWU, "男", dt.date(1936, 1, 17), "集中供养"),
+                                    (XIWU, "男", dt.date(1947, 12, 5), "分散供养")]:
+        p = s.single(place, sex, birth)
+        s.pay(p, "特困人员供养", MONTHS[0], LAST, sub_type=mode)
+        for x in (x for x in s.payments if x.person is p):
+            x.paid_on = x.month.replace(day=5)       # 特困 is paid on the 5th
+
+
+CADRE_POSTS = {   # village → (post, term start, term end, 一肩挑); the 2017 换届 term runs to the 2020–21 换届
+    HEPING: [("社区党组织书记", dt.date(2014, 3, 20), None, False),
+             ("社区居民委员会主任", dt.date(2017, 3, 28), None, False),
+             ("社区居务监督委员会主任", dt.date(2017, 3, 28), None, False),
+             ("社区报账员", dt.date(2017, 4, 6), None, False),
+             ("社区居民委员会委员", dt.date(2017, 3, 28), None, False)],
+    DONGKENG: [("村党组织书记、村民委员会主任", dt.date(2017, 4, 15), None, True),
+               ("村务监督委员会主任", dt.date(2017, 4, 15), None, False),
+               ("村报账员", dt.date(2011, 5, 3), None, False),
+               ("村民委员会委员", dt.date(2017, 4, 15), None, False),
+               ("妇联主席", dt.date(2017, 5, 10), None, False)],
+    XIWU: [("村党组织书记", dt.date(2017, 4, 26), None, False),
+           ("村民委员会主任", dt.date(2017, 4, 26), None, False),
+           ("村务监督委员会主任", dt.date(2017, 4, 26), None, False),
+           ("村报账员", dt.date(2017, 4, 26), dt.date(2019, 6, 30), False),   # resigned mid-term
+           ("村报账员", dt.date(2019, 7, 1), None, False),
+           ("村民委员会委员", dt.date(2017, 4, 26), None, False)],
+}
+CASE_WORKERS = [   # township, post, village they live in, start, on the payroll (在编) or not (编外)
+    ("天马街道", "民政助理员", HEPING, dt.date(2012, 9, 1), True),
+    ("天马街道", "低保经办人", HEPING, dt.date(2018, 3, 1), False),
+    ("球川镇", "社会事务办主任", DONGKENG, dt.date(2015, 6, 1), True),
+    ("球川镇", "低保经办人", XIWU, dt.date(2019, 2, 15), False),
+]
+
+
+def _phone(rng: random.Random) -> str:
+    return rng.choice(["139", "138", "137", "135", "158", "189", "133"]) + "".join(rng.choice("0123456789") for _ in range(8))
+
+
+def add_cadres_and_case_workers(s: Sample) -> None:
+    """Cadres are registered villagers of their village, one per household; heads of the posts that
+    approve or handle money (书记, 主任, 报账员) are household heads."""
+    rng = s.rng
+    chosen: list[Person] = []
+    for place, posts in CADRE_POSTS.items():
+        for post, start, end, both in posts:
+            sex = "女" if post == "妇联主席" else None
+            head = any(w in post for w in ("书记", "主任", "报账员")) and post != "妇联主席"
+            p = rng.choice(s.candidates(place, (1958, 1988), sex, head, exclude=chosen))
+            chosen.append(p)
+            s.posts.append(Post(p, "村干部", post, place[0], place[1], start, end, both, _phone(rng)))
+    for town, post, place, start, _ in CASE_WORKERS:
+        p = rng.choice(s.candidates(place, (1968, start.year - 23), exclude=chosen))
+        chosen.append(p)
+        s.posts.append(Post(p, "低保经办人员", post, town, None, start, None, False, _phone(rng)))
+
+
+def add_kin_filings(s: Sample) -> None:
+    """Two cadres' widowed parents live alone (分户) on 低保; both were filed (备案) as close relatives."""
+    for post_name, place, sex, birthday, relation, filed_on in [
+            ("村党组织书记、村民委员会主任", DONGKENG, "女", (2, 14), "母亲", dt.date(2019, 3, 12)),
+            ("社区报账员", HEPING, "男", (7, 30), "父亲", dt.date(2019, 11, 20))]:
+        post = next(p for p in s.posts if p.post == post_name and (p.township, p.village) == place)
+        cadre = post.person
+        birth = dt.date(cadre.birth.year - 27, *birthday)
+        if sex == "男":
+            parent = s.single(place, sex, birth, surname=cadre.name[0])
+            cadre.father = parent.id_number
+        else:
+            parent = s.single(place, sex, birth)
+            cadre.mother = parent.id_number
+        s.pay(parent, "最低生活保障", MONTHS[0], LAST, amount=RATE["最低生活保障"], household_size=1)
+        s.kin_filings.append(KinFiling(parent, post, relation, "最低生活保障", filed_on))
+
+
+def add_payroll(s: Sample) -> None:
+    """Villagers on the county's payroll: the two 在编 case workers and four others, one of whom
+    resigned in 2018."""
+    rng = s.rng
+    units = {"天马街道": "常山县人民政府天马街道办事处", "球川镇": "常山县球川镇人民政府"}
+    for (town, _, _, start, on_payroll), post in zip(CASE_WORKERS, [p for p in s.posts if p.roster == "低保经办人员"]):
+        if on_payroll:
+            start = dt.date(min(post.person.birth.year + 23, post.start_on.year - 1), 8, 1)
+            s.staff.append(Staff(post.person, units[town], "行政单位", "行政编制", "在职", start, None,
+                                 rng.randrange(6800, 8600, 50)))
+    busy = [p.person for p in s.posts] + [x.person for x in s.staff]
+    for unit, unit_type, staff_type, status, end_on in [
+            ("常山县农业农村局", "行政单位", "行政编制", "在职", None),
+            ("常山县人民医院", "事业单位", "事业编制", "在职", None),
+            ("常山县球川镇中心小学", "事业单位", "事业编制", "在职", None),
+            ("常山县交通运输局", "参公单位", "参公编制", "辞职", dt.date(2018, 6, 30))]:
+        p = rng.choice(s.candidates(None, (1965, 1995), exclude=busy))
+        busy.append(p)
+        start = dt.date(p.birth.year + rng.randint(21, 26), rng.choice([7, 8, 9]), 1)
+        s.staff.append(Staff(p, unit, unit_type, staff_type, status, start, end_on, rng.randrange(5600, 9200, 50)))
+
+
+def _plate(rng: random.Random, letters: bool = True) -> str:
+    chars = "ABCDEFGHJKLMNPQRSTUVWXYZ" if letters else ""
+    return "浙H" + "".join(rng.choice("0123456789" + chars) for _ in range(5))
+
+
+def add_vehicles(s: Sample) -> None:
+    """Cars, vans and motorcycles of households that get no means-tested assistance."""
+    rng = s.rng
+    liu = next(p for p in s.people if p.name == "刘䶮")
+    ayi = next(p for p in s.people if p.name == "阿依古丽·买买提")
+    s.vehicles.append(Vehicle(liu, _plate(rng), "小型汽车", "小型轿车", "非营运", dt.date(2016, 5, 12)))
+    s.vehicles.append(Vehicle(liu, _plate(rng, False), "普通摩托车", "普通二轮摩托车", "非营运", dt.date(2009, 3, 2),
+                              "报废", dt.date(2018, 11, 20)))
+    s.vehicles.append(Vehicle(ayi, _plate(rng), "小型汽车", "残疾人专用小型自动挡载客汽车", "非营运", dt.date(2019, 10, 8)))
+    owners = [p for p in s.candidates(None, (1955, 1995), exclude=[liu, ayi]) if p.relation in ("户主", "子")]
+    kinds = [("小型汽车", "小型轿车", "非营运", "正常"), ("小型汽车", "小型普通客车", "非营运", "正常"),
+             ("小型汽车", "小型越野客车", "非营运", "正常"), ("小型汽车", "小型轿车", "非营运", "注销"),
+             ("小型汽车", "小型轿车", "非营运", "转移"), ("大型汽车", "重型自卸货车", "货运", "正常"),
+             ("小型汽车", "轻型普通货车", "货运", "正常"), ("普通摩托车", "普通二轮摩托车", "非营运", "正常"),
+             ("小型汽车", "小型轿车", "非营运", "正常"), ("小型汽车", "小型轿车", "非营运", "正常")]
+    for plate_type, vtype, use, status in kinds:
+        p = rng.choice(owners)
+        owners.remove(p)
+        reg = dt.date(rng.randint(2008, 2020), rng.randint(1, 12), rng.randint(1, 28))
+        status_on = {"注销": dt.date(2019, 5, 17), "转移": dt.date(2020, 6, 9)}.get(status)
+        if status_on:
+            reg = min(reg, dt.date(2012, 4, 1))
+        s.vehicles.append(Vehicle(p, _plate(rng, plate_type != "普通摩托车"), plate_type, vtype, use, reg, status, status_on))
+
+
+def add_businesses_and_projects(s: Sample) -> None:
+    """Sole traders, a cooperative and two companies of villagers with no cadre, official or assisted
+    person in their household; village projects go to one of those companies and to outside firms."""
+    rng = s.rng
+    busy = [p.person for p in s.posts] + [x.person for x in s.staff]
+
+    def someone(place=None) -> Person:
+        p = rng.choice(s.candidates(place, (1960, 1992), exclude=busy))
+        busy.append(p)
+        return p
+
+    def add(category, name, btype, status, est, closed, capital, place, people):
+        lead = people[0][1]
+        s.businesses.append(Business(credit_code(category, COUNTY[0], rng), name.format(n=lead.name, s=lead.name[0]),
+                                     btype, status, est, closed, capital, place[0],
+                                     f"常山县{place[0]}{place[1]}{rng.randint(1, 120)}号", people))
+
+    add("2", "常山县球川镇{s}记小吃店", "个体工商户", "存续", dt.date(2014, 6, 18), None, "", DONGKENG,
+        [("经营者", someone(DONGKENG))])
+    add("2", "常山县天马街道{n}五金店", "个体工商户", "存续", dt.date(2011, 9, 2), None, "", HEPING,
+        [("经营者", someone(HEPING))])
+    add("2", "常山县球川镇{n}农资经营部", "个体工商户", "存续", dt.date(2016, 3, 25), None, "", XIWU,
+        [("经营者", someone(XIWU))])
+    add("2", "常山县天马街道{n}理发店", "个体工商户", "注销", dt.date(2012, 4, 9), dt.date(2019, 8, 14), "", HEPING,
+        [("经营者", someone(HEPING))])
+    add("3", "常山县东坑胡柚专业合作社", "农民专业合作社", "存续", dt.date(2013, 11, 6), None, "120", DONGKENG,
+        [("法定代表人", someone(DONGKENG)), ("出资人", someone(DONGKENG)), ("出资人", someone(DONGKENG))])
+    add("1", "常山县西坞建筑工程有限公司", "企业", "存续", dt.date(2010, 7, 21), None, "800", XIWU,
+        [("法定代表人", someone(XIWU)), ("股东", someone(XIWU))])
+    add("1", "常山县天马电子商务有限公司", "企业", "吊销", dt.date(2015, 5, 12), dt.date(2018, 12, 26), "50", HEPING,
+        [("法定代表人", someone(HEPING))])
+
+    local = next(b for b in s.businesses if b.name == "常山县西坞建筑工程有限公司")
+    outside = {n: credit_code("1", area, rng) for n, area in [("常山县天马市政工程有限公司", "330822"),
+                                                              ("衢州市衢江区宏达水利工程有限公司", "330803"),
+                                                              ("浙江常山环卫设备有限公司", "330822")]}
+    for place, name, procurement, contractor, amount, signed, share in [
+            (HEPING, "和平社区雨污分流改造工程", "竞争性比选", "常山县天马市政工程有限公司", 386000, dt.date(2020, 4, 20), 0.7),
+            (DONGKENG, "东坑村2020年村道硬化工程", "竞争性比选", local.name, 268500, dt.date(2020, 3, 16), 1.0),
+            (DONGKENG, "东坑村胡柚基地灌溉渠修复工程", "村级小额工程直接发包", "衢州市衢江区宏达水利工程有限公司", 96800,
+             dt.date(2020, 9, 3), 1.0),
+            (XIWU, "西坞村文化礼堂修缮工程", "竞争性比选", local.name, 158000, dt.date(2020, 6, 11), 0.6),
+            (XIWU, "西坞村垃圾分类亭采购", "询价", "浙江常山环卫设备有限公司", 42600, dt.date(2020, 10, 27), 1.0)]:
+        code = local.credit_code if contractor == local.name else outside[contractor]
+        account = "3305016" + "".join(rng.choice("0123456789") for _ in range(13))
+        s.projects.append(Project(name, place[0], place[1], procurement, contractor, code, amount, signed,
+                                  round(amount * share, 2), account))
+
+
+def add_compensation(s: Sample) -> None:
+    """Land taken for the G351 road (paid in two instalments, 60 % and 40 %) and tower footprints of a
+    220 kV line (paid at once). Agreements are with living household heads who hold contracted land."""
+    rng = s.rng
+    planted = s.planted_ids()
+    heads = [p for p in s.people if p.relation == "户主" and p.status == "正常" and p.birth.year <= 1985
+             and p.id_number not in planted]
+    land = rng.sample([p for p in heads if (p.township, p.village) == DONGKENG], 5)
+    for i, p in enumerate(sorted(land, key=lambda p: p.household_no), 1):
+        area = rng.randint(35, 180) / 100
+        a = Agreement("G351国道常山球川段改建工程征地补偿", f"G351-QC-{i:03d}", f"QC-DK-{rng.randint(10, 99)}", p,
+                      area, "48000元/亩", round(area * 48000, 2), dt.date(2020, 5, rng.randint(11, 29)))
+        s.agreements.append(a)
+        first = round(a.amount * 0.6, 2)
+        s.payouts.append(Payout(a, first, dt.date(2020, 7, 15), "第一期（60%）"))
+        s.payouts.append(Payout(a, round(a.amount - first, 2), dt.date(2020, 11, 20), "第二期（40%）"))
+    towers = rng.sample([p for p in heads if (p.township, p.village) == XIWU], 3)
+    for i, p in enumerate(sorted(towers, key=lambda p: p.household_no), 1):
+        n = 2 if i == 1 else 1
+        a = Agreement("220kV球川输变电工程铁塔占地补偿", f"TT220-XW-{i:03d}", f"N{rng.randint(10, 40)}", p,
+                      0.12 * n, "8600元/基", 8600.0 * n, dt.date(2020, 8, rng.randint(3, 20)))
+        s.agreements.append(a)
+        s.payouts.append(Payout(a, a.amount, dt.date(2020, 9, 18), "一次性"))
+
+
+# ---- the rows the loader must treat specially (planted_rows.csv) ---------------------------------
+
+def plant_loader_rows(s: Sample) -> None:
+    """Damage a few rows of ordinary living recipients (never a person of a planted case) the way
+    clerks and Excel do, and mark each with what the loader must make of it."""
+    rng = s.rng
+    planted = s.planted_ids()
+    ayi = next(p for p in s.people if p.name == "阿依古丽·买买提")
+    touched = {ayi.id_number} | {k.recipient.id_number for k in s.kin_filings}   # special already
+
+    def pick(programme: str, months=MONTHS[:11], pred=lambda p: True) -> Payment:
+        rows = [x for x in s.payments if x.programme == programme and x.month in months and not x.remark
+                and x.person.status == "正常" and x.person.id_number not in planted | touched and pred(x.person)]
+        x = rng.choice(rows)
+        touched.add(x.person.id_number)
+        return x
+
+    def digits_only(p: Person) -> bool:
+        return not p.id_number.endswith("X")
+
+    # ID text the loader normalises (domain.md §1.5 rows 5–7, 12, 13) and then loads
+    spoil(pick("困难残疾人生活补贴", pred=lambda p: p.id_number.endswith("X")), "fullwidth")
+    spoil(pick("困难残疾人生活补贴"), "zero_width")
+    spoil(pick("困难残疾人生活补贴", pred=lambda p: len(p.name) == 2), "padded_name")
+    spoil(pick("困难残疾人生活补贴", pred=lambda p: p.id_number.startswith("332427")), "historical_code")
+    spoil(pick("重度残疾人护理补贴", pred=lambda p: p.id_number.endswith("X")), "times_x")
+    spoil(pick("重度残疾人护理补贴"), "spaces")
+    spoil(pick("城乡居民基本养老保险", pred=lambda p: p.id_number.endswith("X")), "lower_x")
+    spoil(pick("城乡居民基本养老保险"), "apostrophe")
+    spoil(pick("最低生活保障", MONTHS[:9], lambda p: p.birth.year < 2000), "legacy15")
+    # rows the loader must quarantine
+    spoil(pick("困难残疾人生活补贴", pred=digits_only), "checksum")
+    spoil(pick("重度残疾人护理补贴"), "missing_id")
+    spoil(pick("城乡居民基本养老保险", MONTHS[11:]), "bad_month")
+    spoil(pick("最低生活保障", MONTHS[:9]), "bad_amount")
+    # ID numbers that went through a numeric Excel cell: one the register recovers, one it cannot
+    spoil(pick("特困人员供养", pred=digits_only), "number_registered")
+    # a new recipient from December whose 户籍 is in 柯城区: not in this county's register
+    birth = dt.date(1957, 9, 23)
+    id_number = next(i for seq in range(340, 400, 2) if not (i := make_id("330802", birth, seq)).endswith("X"))
+    stranger = Person(id_number, s.name(), "女", birth, "", "", *HEPING)
+    late = Payment(stranger, "困难残疾人生活补贴", LAST, RATE["困难残疾人生活补贴"], LAST.replace(day=10), "新增")
+    s.payments.append(late)
+    spoil(late, "number_unregistered")
+    # the minority name, written with another separator dot in each file
+    for x in (x for x in s.payments if x.person is ayi):
+        x.cells["name"] = ayi.name.replace("·", "•")
+        x.mark = Mark("loaded", "NORMALISED", "姓名分隔点写作 •（U+2022），户籍为 ·", "name", ayi.name)
+    car = next(v for v in s.vehicles if v.owner is ayi)
+    car.cells["name"] = ayi.name.replace("·", ".")
+    car.mark = Mark("loaded", "NORMALISED", "姓名分隔点写作半角句点 .，户籍为 ·", "name", ayi.name)
+    for v in (v for v in s.vehicles if v.owner.name == "刘䶮"):
+        v.mark = Mark("loaded", "NORMALISED", "䶮（U+4DAE）不在 GBK 中：文件须按 GB18030 解码，姓名原样保留", "name", "刘䶮")
+    # the 组织部 roster pads two-character names to the width of three (张　三)
+    for post in s.posts:
+        if post.roster == "村干部" and len(post.person.name) == 2:
+            post.cells["name"] = post.person.name[0] + "\u3000" + post.person.name[1]
+            post.mark = Mark("loaded", "NORMALISED", "两字姓名中间以全角空格（U+3000）补齐", "name", post.person.name)
+    # one 合计 is 100 yuan more than its rows (the November 低保 sheet)
+    s.misstated_totals[("最低生活保障", MONTHS[10])] = 100
+
+
+def spoil(pay: Payment, how: str) -> None:
+    """Write one payment row the way a clerk or Excel damages it, and say what the loader must do."""
+    p, i = pay.person, pay.person.id_number
+    if how == "fullwidth":
+        pay.cells["id"] = i.translate(FULLWIDTH)
+        pay.mark = Mark("loaded", "NORMALISED", "身份证号为全角数字（含全角 Ｘ）", "id_number", i)
+    elif how == "zero_width":
+        pay.cells["id"] = "\u200b" + i
+        pay.mark = Mark("loaded", "NORMALISED", "身份证号前有零宽空格 U+200B（从网页复制）", "id_number", i)
+    elif how == "padded_name":
+        pay.cells["name"] = p.name[0] + "\u3000" + p.name[1]
+        pay.mark = Mark("loaded", "NORMALISED", "两字姓名中间以全角空格（U+3000）补齐", "name", p.name)
+    elif how == "historical_code":
+        pay.mark = Mark("loaded", "NORMALISED", "历史县级代码 332427（1981–1985 年常山县），号码有效，原样保留", "id_number", i)
+    elif how == "times_x":
+        pay.cells["id"] = i[:-1] + "×"
+        pay.mark = Mark("loaded", "NORMALISED", "校验位 X 写成乘号 ×（输入法）", "id_number", i)
+    elif how == "spaces":
+        pay.cells["id"] = f"{i[:6]} {i[6:14]} {i[14:]}"
+        pay.mark = Mark("loaded", "NORMALISED", "身份证号按 6-8-4 位用空格分隔", "id_number", i)
+    elif how == "lower_x":
+        pay.cells["id"] = i[:-1] + "x"
+        pay.mark = Mark("loaded", "NORMALISED", "校验位写成小写 x", "id_number", i)
+    elif how == "apostrophe":
+        pay.cells["id"] = "'" + i
+        pay.mark = Mark("loaded", "NORMALISED", "身份证号前带英文单引号（强制文本格式的残留）", "id_number", i)
+    elif how == "legacy15":
+        pay.cells["id"] = i[:6] + i[8:17]
+        pay.mark = Mark("loaded", "NORMALISED", "15 位旧身份证号，升位为 18 位", "id_number", i)
+    elif how == "checksum":
+        j = next(k for k in (14, 13, 12, 11) if i[k] != i[k + 1])
+        bad = i[:j] + i[j + 1] + i[j] + i[j + 2:]
+        assert check_char(bad[:17]) != bad[17]
+        pay.cells["id"] = bad
+        pay.mark = Mark("quarantined", "ID_CHECKSUM_FAIL", f"第 {j + 1}、{j + 2} 位颠倒，校验位不符", "id_number")
+    elif how == "missing_id":
+        pay.cells["id"] = ""
+        pay.mark = Mark("quarantined", "MISSING_ID", "身份证号为空", "id_number")
+    elif how == "bad_month":
+        pay.cells["month"] = "2020.13"
+        pay.mark = Mark("quarantined", "BAD_MONTH", "发放年月录为 2020.13（应为 2020.12）", "entitlement_month")
+    elif how == "bad_amount":
+        pay.cells["amount"] = "#VALUE!"
+        pay.mark = Mark("quarantined", "BAD_AMOUNT", "金额为 Excel 错误值 #VALUE!（另存为 CSV 时公式出错）", "amount_yuan")
+    elif how == "number_registered":
+        pay.cells["id"] = int(i[:15]) * 1000
+        pay.mark = Mark("loaded", "RECOVERED", "身份证号存为数值单元格（只剩 15 位有效数字）；户籍中前 14 位 + 姓名唯一匹配，可还原",
+                        "id_number", i)
+    elif how == "number_unregistered":
+        pay.cells["id"] = int(i[:15]) * 1000
+        pay.mark = Mark("quarantined", "ID_PRECISION_LOST", "身份证号存为数值单元格（只剩 15 位有效数字）；此人不在户籍库中，无法还原",
+                        "id_number")
+    else:
+        raise ValueError(how)
+
+
 # ---- writers: one per file, in the layout its department uses --------------------------------
 
-def _xlsx(path: Path, sheets: list[tuple[str, list[list]]], merges: dict | None = None, widths=None) -> None:
+class Grid:
+    """The rows of one sheet (or one CSV file) as written, with the answer-key line of every special row."""
+
+    def __init__(self, file: str, sheet: str = "", merges=(), widths=None, formats=None):
+        self.file, self.sheet = file, sheet
+        self.merges, self.widths, self.formats = list(merges), widths or {}, formats or {}
+        self.rows: list[list] = []
+        self.key: list[dict] = []
+
+    def add(self, cells: list, mark: Mark | None = None) -> int:
+        self.rows.append(list(cells))
+        if mark:
+            self.key.append({"file": self.file, "sheet": self.sheet, "row_no": len(self.rows), "expect": mark.expect,
+                             "reason": mark.reason, "column": mark.column, "expected": mark.expected, "note": mark.note})
+        return len(self.rows)
+
+    def structural(self, kind: str, cells: list, note: str = "") -> int:
+        return self.add(cells, Mark("structural", kind, note))
+
+    def title(self, *cells, note: str = "") -> int:
+        return self.structural("title", list(cells), note)
+
+    def header(self, *cells, note: str = "") -> int:
+        return self.structural("header", list(cells), note)
+
+    def blank(self, n: int, note: str = "", space: bool = False) -> int:
+        """A row with nothing in it (space=True: cells holding a space, as left behind by 'clearing')."""
+        return self.structural("blank", [" "] * n if space else [None] * n, note)
+
+    def footer(self, *cells, note: str = "") -> int:
+        return self.structural("footer", list(cells), note)
+
+    def total(self, cells: list, stated: float, true: float, note: str) -> int:
+        if round(stated - true, 2):
+            return self.add(cells, Mark("total_mismatch", "total", f"{note}；写的是 {stated:,.2f}，各行相加为 {true:,.2f}",
+                                        "amount_yuan", f"{true:.2f}"))
+        return self.structural("total", cells, note)
+
+
+def _xlsx(s: Sample, out: Path, grids: list[Grid]) -> None:
     wb = Workbook()
     wb.remove(wb.active)
-    for title, rows in sheets:
-        ws = wb.create_sheet(title)
-        for r in rows:
+    for g in grids:
+        ws = wb.create_sheet(g.sheet)
+        for r in g.rows:
             ws.append(r)
-        for rng in (merges or {}).get(title, []):
+        for rng in g.merges:
             ws.merge_cells(rng)
-        for col, w in (widths or {}).items():
+        for col, w in g.widths.items():
             ws.column_dimensions[col].width = w
-        ws["A1"].font = Font(bold=True, size=14)
-        ws["A1"].alignment = Alignment(horizontal="center")
+        for col, fmt in g.formats.items():
+            for cell in ws[col]:
+                if isinstance(cell.value, (dt.date, dt.datetime)):
+                    cell.number_format = fmt
+        if g.rows:
+            ws["A1"].font = Font(bold=True, size=14)
+            ws["A1"].alignment = Alignment(horizontal="center")
+        s.planted_rows.extend(g.key)
     wb.properties.created = wb.properties.modified = FIXED_TIME
-    wb.save(path)
+    wb.save(out / grids[0].file)
 
 
-def _csv(path: Path, rows: list[list], encoding: str) -> None:
-    with open(path, "w", encoding=encoding, newline="") as f:
-        csv.writer(f, lineterminator="\r\n").writerows(rows)
+def _xls(s: Sample, out: Path, grids: list[Grid]) -> None:
+    """Legacy Excel 97–2003 (.xls), as older county systems still export."""
+    wb = xlwt.Workbook(encoding="utf-8")
+    bold = xlwt.easyxf("font: bold on, height 280; align: horiz center")
+    for g in grids:
+        ws = wb.add_sheet(g.sheet)
+        merged = {}
+        for rng in g.merges:
+            c1, r1, c2, r2 = range_boundaries(rng)
+            merged[(r1 - 1, c1 - 1)] = (r2 - 1, c2 - 1)
+        for r, row in enumerate(g.rows):
+            for c, v in enumerate(row):
+                if (r, c) in merged:
+                    ws.write_merge(r, merged[(r, c)][0], c, merged[(r, c)][1], v, bold)
+                elif v is not None:
+                    ws.write(r, c, v)
+        for col, w in g.widths.items():
+            ws.col(ord(col) - ord("A")).width = int(w * 256)
+        s.planted_rows.extend(g.key)
+    wb.save(str(out / grids[0].file))
+
+
+def _csv(s: Sample, out: Path, g: Grid, encoding: str) -> None:
+    with open(out / g.file, "w", encoding=encoding, newline="") as f:
+        csv.writer(f, lineterminator="\r\n").writerows(g.rows)
+    s.planted_rows.extend(g.key)
+
+
+def _ymd_slash(d: dt.date) -> str:
+    return f"{d.year}/{d.month}/{d.day}"
+
+
+def _cn_date(d: dt.date | None) -> str | None:
+    return f"{d.year}年{d.month}月{d.day}日" if d else None
 
 
 def write_living_subsidy(s: Sample, out: Path) -> None:
-    """残联: one workbook, title row, a 单位 row, a header, rows per person and month, 合计, footer."""
-    rows = [["常山县2020年困难残疾人生活补贴发放花名册"], ["单位：常山县残疾人联合会", None, None, None, None, None, None, None, "制表日期：2021年1月5日"],
-            ["序号", "乡镇（街道）", "村（社区）", "姓名", "身份证号码", "补贴类型", "所属期", "发放日期", "发放金额(元)", "备注"]]
+    """残联: one workbook, title row, a 单位 row, a header, rows per person and month (a blank row between
+    the half-years), 合计, footer. Programme from the 补贴类型 column; months 2020-03; dates 2020/3/10."""
+    g = Grid("残联_2020年困难残疾人生活补贴发放明细.xlsx", "发放明细", ["A1:J1"], {"D": 10, "E": 22, "G": 10, "I": 14})
+    g.title("常山县2020年困难残疾人生活补贴发放花名册")
+    g.title("单位：常山县残疾人联合会", None, None, None, None, None, None, None, "制表日期：2021年1月5日")
+    g.header("序号", "乡镇（街道）", "村（社区）", "姓名", "身份证号码", "补贴类型", "所属期", "发放日期", "发放金额(元)", "备注")
     pays = [p for p in s.payments if p.programme == "困难残疾人生活补贴"]
     for i, p in enumerate(pays, 1):
-        rows.append([i, p.person.township, p.person.village, p.person.name, p.person.id_number, "生活补贴",
-                     p.month.strftime("%Y-%m"), p.paid_on.strftime("%Y/%m/%d"), p.amount, p.remark or None])
-    rows.append(["合计", None, None, None, None, None, None, None, sum(p.amount for p in pays), None])
-    rows.append(["制表人：王某某", None, None, "审核人：李某某", None, None, None, "负责人：徐某某"])
-    _xlsx(out / "残联_2020年困难残疾人生活补贴发放明细.xlsx", [("发放明细", rows)], {"发放明细": ["A1:J1"]},
-          {"D": 10, "E": 22, "G": 10, "I": 14})
+        if p.month == MONTHS[6] and pays[i - 2].month == MONTHS[5]:
+            g.blank(10, "上、下半年之间的空行")
+        g.add([i, p.person.township, p.person.village, p.cell("name", p.person.name), p.cell("id", p.person.id_number),
+               "生活补贴", p.cell("month", p.month.strftime("%Y-%m")), _ymd_slash(p.paid_on), p.cell("amount", p.amount),
+               p.remark or None], p.mark)
+    total = sum(p.amount for p in pays)
+    g.total(["合计", None, None, None, None, None, None, None, total, None], total, total, "与全部数据行之和相符")
+    g.footer("制表人：王某某", None, None, "审核人：李某某", None, None, None, "负责人：徐某某")
+    g.blank(10, "表尾空行（单元格内只有空格）", space=True)
+    _xlsx(s, out, [g])
 
 
 def write_care_subsidy(s: Sample, out: Path) -> None:
     """护理补贴: a sheet per 乡镇, 序号 restarting, no 补贴类型 column (the title names the programme),
-    a two-row header merged over 发放情况, months as 2020年3月."""
-    sheets, merges = [], {}
+    a two-row header merged over 发放情况, months as 2020年3月, dates as Excel date cells."""
     pays = [p for p in s.payments if p.programme == "重度残疾人护理补贴"]
+    grids = []
     for town in sorted({v[0] for v in VILLAGES}):
-        rows = [[f"{town}2020年重度残疾人护理补贴发放表"],
-                ["序号", "村（社区）", "姓名", "身份证号", "发放情况", None, None, "备注"],
-                [None, None, None, None, "所属期", "实发金额", "发放日期", None]]
+        g = Grid("护理补贴2020年度.xlsx", town, ["A1:H1", "E2:G2", "A2:A3", "B2:B3", "C2:C3", "D2:D3", "H2:H3"],
+                 {"C": 10, "D": 22, "F": 12, "G": 12}, {"G": "yyyy-mm-dd"})
+        g.title(f"{town}2020年重度残疾人护理补贴发放表")
+        g.header("序号", "村（社区）", "姓名", "身份证号", "发放情况", None, None, "备注", note="两行表头（上）")
+        g.header(None, None, None, None, "所属期", "实发金额", "发放日期", None, note="两行表头（下）")
         town_pays = [p for p in pays if p.person.township == town]
         for i, p in enumerate(town_pays, 1):
-            rows.append([i, p.person.village, p.person.name, p.person.id_number, f"{p.month.year}年{p.month.month}月",
-                         f"{p.amount:,.2f}", p.paid_on, p.remark or None])
-        rows.append(["小计", None, None, None, None, f"{sum(p.amount for p in town_pays):,.2f}", None, None])
-        sheets.append((town, rows))
-        merges[town] = ["A1:H1", "E2:G2", "A2:A3", "B2:B3", "C2:C3", "D2:D3", "H2:H3"]
-    _xlsx(out / "护理补贴2020年度.xlsx", sheets, merges, {"C": 10, "D": 22, "F": 12, "G": 12})
+            g.add([i, p.person.village, p.cell("name", p.person.name), p.cell("id", p.person.id_number),
+                   p.cell("month", f"{p.month.year}年{p.month.month}月"), p.cell("amount", f"{p.amount:,.2f}"), p.paid_on,
+                   p.remark or None], p.mark)
+        subtotal = sum(p.amount for p in town_pays)
+        g.total(["小计", None, None, None, None, f"{subtotal:,.2f}", None, None], subtotal, subtotal, "本乡镇小计，与各行之和相符")
+        grids.append(g)
+    _xlsx(s, out, grids)
 
 
-def write_dibao(s: Sample, out: Path) -> None:
-    """民政 低保: GBK CSV, months as 202003, amounts with 元."""
-    rows = [["行政区划", "乡镇", "村", "户主姓名", "户主身份证号", "保障人数", "所属年月", "低保金", "银行账号"]]
-    for p in (x for x in s.payments if x.programme == "最低生活保障"):
-        rows.append(["常山县", p.person.township, p.person.village, p.person.name, p.person.id_number,
-                     p.household_size or 1, p.month.strftime("%Y%m"), f"{p.amount:.0f}元",
-                     "6217" + p.person.id_number[6:14] + p.person.id_number[14:17] + "8"])
-    _csv(out / "民政_最低生活保障_2020.csv", rows, "gbk")
+def write_dibao_csv(s: Sample, out: Path) -> None:
+    """民政 低保, January–September: a GBK CSV from the old system (Excel 'save as CSV'), months 202003,
+    amounts 1500元; the programme only in the file name; two empty lines of commas at the end."""
+    g = Grid("民政_最低生活保障_2020年1-9月.csv")
+    g.header("行政区划", "乡镇", "村", "户主姓名", "户主身份证号", "保障人数", "所属年月", "低保金", "银行账号")
+    for p in (x for x in s.payments if x.programme == "最低生活保障" and x.month <= MONTHS[8]):
+        g.add(["常山县", p.person.township, p.person.village, p.cell("name", p.person.name),
+               p.cell("id", p.person.id_number), p.household_size or 1, p.cell("month", p.month.strftime("%Y%m")),
+               p.cell("amount", f"{p.amount:.0f}元"), bank_card(p.person)], p.mark)
+    g.blank(9, "文件末尾只有逗号的空行")
+    g.blank(9, "文件末尾只有逗号的空行")
+    _csv(s, out, g, "gbk")
+
+
+def write_dibao_monthly(s: Sample, out: Path) -> None:
+    """民政 低保, October–December: one legacy .xls per month. The month and the programme are only in
+    the title row (常山县2020年10月最低生活保障金发放表): no month column, neither in sheet nor file name.
+    Amounts as text 1,500.00; 合计 and a footer."""
+    for batch, month in enumerate(MONTHS[9:], 1):
+        g = Grid(f"民政局_救助资金发放表_第{batch}批.xls", "Sheet1", ["A1:I1"], {"D": 10, "E": 22, "H": 22})
+        g.title(f"常山县{month.year}年{month.month}月最低生活保障金发放表")
+        g.title("单位：常山县民政局", None, None, None, None, None, None, f"制表日期：{month.year}年{month.month}月5日")
+        g.header("序号", "乡镇（街道）", "村（社区）", "户主姓名", "户主身份证号码", "保障人数", "低保金(元)", "银行账号", "备注")
+        pays = [p for p in s.payments if p.programme == "最低生活保障" and p.month == month]
+        pays.sort(key=lambda p: (p.person.township, p.person.village, p.person.household_no))
+        for i, p in enumerate(pays, 1):
+            g.add([i, p.person.township, p.person.village, p.cell("name", p.person.name), p.cell("id", p.person.id_number),
+                   p.household_size or 1, p.cell("amount", f"{p.amount:,.2f}"), bank_card(p.person), p.remark or None],
+                  p.mark)
+        true = sum(p.amount for p in pays)
+        stated = true + s.misstated_totals.get(("最低生活保障", month), 0)
+        g.total(["合计", None, None, None, None, None, f"{stated:,.2f}", None, None], stated, true, "本月合计")
+        g.footer("制表人：方某某", None, None, "审核人：程某某", None, None, "分管领导：汪某某")
+        _xls(s, out, [g])
+
+
+def write_tekun(s: Sample, out: Path) -> None:
+    """民政 社会救助台账: the programme only in the sheet name (特困人员供养); months as real Excel date
+    cells shown as 2020年3月; dates 2020-03-05; a second sheet (临时救助) left empty."""
+    g = Grid("民政_社会救助对象发放台账_2020.xlsx", "特困人员供养", ["A1:J1"], {"D": 10, "E": 22, "G": 12},
+             {"G": 'yyyy"年"m"月"'})
+    g.title("常山县2020年社会救助资金发放台账")
+    g.header("序号", "乡镇（街道）", "村（社区）", "姓名", "身份证号码", "供养方式", "所属月份", "发放日期", "供养金额(元)", "备注")
+    pays = [p for p in s.payments if p.programme == "特困人员供养"]
+    for i, p in enumerate(pays, 1):
+        g.add([i, p.person.township, p.person.village, p.cell("name", p.person.name), p.cell("id", p.person.id_number),
+               p.sub_type, p.cell("month", p.month), p.paid_on.isoformat(), p.cell("amount", p.amount), p.remark or None],
+              p.mark)
+    _xlsx(s, out, [g, Grid(g.file, "临时救助")])
 
 
 def write_pension(s: Sample, out: Path) -> None:
-    """人社 城乡居民养老: UTF-8 CSV, 发放年月 2020.3, remarks."""
-    rows = [["姓名", "身份证号", "参保地", "待遇类别", "发放年月", "发放金额", "待遇状态", "备注"]]
-    for p in (x for x in s.payments if x.programme == "城乡居民基本养老保险"):
-        rows.append([p.person.name, p.person.id_number, "常山县", "城乡居民基本养老保险", f"{p.month.year}.{p.month.month}",
-                     f"{p.amount:.2f}", "正常", p.remark])
-    _csv(out / "人社_城乡居民养老金发放_2020.csv", rows, "utf-8")
+    """人社 城乡居民养老: UTF-8 CSV, 发放年月 2020.3, remarks; an empty line between the two half-year
+    exports and a line of commas at the end."""
+    g = Grid("人社_城乡居民养老金发放_2020.csv")
+    g.header("姓名", "身份证号", "参保地", "待遇类别", "发放年月", "发放金额", "待遇状态", "备注")
+    pays = [x for x in s.payments if x.programme == "城乡居民基本养老保险"]
+    for p, before in zip(pays, [None] + pays):
+        if p.month == MONTHS[6] and before.month == MONTHS[5]:
+            g.add([], Mark("structural", "blank", "上、下半年两次导出之间的空行"))
+        g.add([p.cell("name", p.person.name), p.cell("id", p.person.id_number), "常山县", "城乡居民基本养老保险",
+               p.cell("month", f"{p.month.year}.{p.month.month}"), p.cell("amount", f"{p.amount:.2f}"), "正常", p.remark],
+              p.mark)
+    g.blank(8, "文件末尾只有逗号的空行")
+    _csv(s, out, g, "utf-8")
 
 
 def write_register(s: Sample, out: Path) -> None:
     """公安 户籍: one sheet, a title, parent and spouse ID columns."""
-    rows = [["常山县户籍人口信息（截至2020年12月31日）"],
-            ["户号", "姓名", "与户主关系", "公民身份号码", "性别", "出生日期", "乡镇（街道）", "村（社区）", "人口状态",
-             "变动日期", "迁往地", "配偶公民身份号码", "父亲公民身份号码", "母亲公民身份号码"]]
+    g = Grid("公安_户籍人口_常山县.xlsx", "户籍人口", ["A1:N1"], {"B": 10, "D": 22})
+    g.title("常山县户籍人口信息（截至2020年12月31日）")
+    g.header("户号", "姓名", "与户主关系", "公民身份号码", "性别", "出生日期", "乡镇（街道）", "村（社区）", "人口状态",
+             "变动日期", "迁往地", "配偶公民身份号码", "父亲公民身份号码", "母亲公民身份号码")
     for p in sorted(s.people, key=lambda p: (p.household_no, p.relation != "户主", p.birth)):
-        rows.append([p.household_no, p.name, p.relation, p.id_number, p.sex, p.birth.strftime("%Y%m%d"), p.township,
-                     p.village, p.status, p.change_on.isoformat() if p.change_on else None, p.destination,
-                     p.spouse, p.father, p.mother])
-    _xlsx(out / "公安_户籍人口_常山县.xlsx", [("户籍人口", rows)], {"户籍人口": ["A1:N1"]}, {"B": 10, "D": 22})
+        g.add([p.household_no, p.name, p.relation, p.id_number, p.sex, p.birth.strftime("%Y%m%d"), p.township,
+               p.village, p.status, p.change_on.isoformat() if p.change_on else None, p.destination,
+               p.spouse, p.father, p.mother])
+    _xlsx(s, out, [g])
 
 
 def write_deaths(s: Sample, out: Path) -> None:
     ds = sorted(s.deaths, key=lambda d: (d.death_on, d.person.id_number))
-    # 公安 户籍注销: xlsx with a title
-    rows = [["户籍注销（死亡）人员名单"], ["姓名", "公民身份号码", "性别", "死亡日期", "注销日期", "注销原因", "证明类型", "派出所"]]
+    # 公安 户籍注销: xlsx with a title, dates 2020年03月15日
+    g = Grid("公安_户籍注销人员_2020.xlsx", "注销", ["A1:H1"], {"B": 22})
+    g.title("户籍注销（死亡）人员名单")
+    g.header("姓名", "公民身份号码", "性别", "死亡日期", "注销日期", "注销原因", "证明类型", "派出所")
     for d in (d for d in ds if d.source == "公安注销"):
-        rows.append([d.name or d.person.name, d.id_text or d.person.id_number, d.person.sex, d.death_on.strftime("%Y年%m月%d日"),
-                     d.dereg_on.isoformat(), "死亡", "死亡医学证明", f"{d.person.township}派出所"])
-    _xlsx(out / "公安_户籍注销人员_2020.xlsx", [("注销", rows)], {"注销": ["A1:H1"]}, {"B": 22})
-    # 民政 火化: CSV, UTF-8 with BOM
-    rows = [["逝者姓名", "身份证号", "性别", "死亡日期", "火化日期", "火化证号", "殡仪馆"]]
+        g.add([d.name or d.person.name, d.id_text or d.person.id_number, d.person.sex, d.death_on.strftime("%Y年%m月%d日"),
+               d.dereg_on.isoformat(), "死亡", "死亡医学证明", f"{d.person.township}派出所"])
+    _xlsx(s, out, [g])
+    # 民政 火化: CSV, UTF-8 with BOM, dates 2020/03/05
+    g = Grid("民政_火化信息_2020.csv")
+    g.header("逝者姓名", "身份证号", "性别", "死亡日期", "火化日期", "火化证号", "殡仪馆")
     for i, d in enumerate((d for d in ds if d.source == "民政火化"), 1):
-        rows.append([d.name or d.person.name, d.id_text or d.person.id_number, d.person.sex, d.death_on.strftime("%Y/%m/%d"),
-                     d.cremation_on.strftime("%Y/%m/%d"), f"HH2020{i:04d}", "常山县殡仪馆"])
-    _csv(out / "民政_火化信息_2020.csv", rows, "utf-8-sig")
+        g.add([d.name or d.person.name, d.id_text or d.person.id_number, d.person.sex, d.death_on.strftime("%Y/%m/%d"),
+               d.cremation_on.strftime("%Y/%m/%d"), f"HH2020{i:04d}", "常山县殡仪馆"])
+    _csv(s, out, g, "utf-8-sig")
     # 卫健 死亡医学证明: CSV, UTF-8, dates as 20200305
-    rows = [["姓名", "身份证号", "死亡日期", "死亡地点", "根本死亡原因", "签发机构", "签发日期"]]
+    g = Grid("卫健_死亡医学证明_2020.csv")
+    g.header("姓名", "身份证号", "死亡日期", "死亡地点", "根本死亡原因", "签发机构", "签发日期")
     for d in (d for d in ds if d.source == "卫健死亡证明"):
-        rows.append([d.name or d.person.name, d.id_text or d.person.id_number, d.death_on.strftime("%Y%m%d"), "家中",
-                     "疾病", "常山县人民医院", (d.death_on + dt.timedelta(days=1)).strftime("%Y%m%d")])
-    _csv(out / "卫健_死亡医学证明_2020.csv", rows, "utf-8")
+        g.add([d.name or d.person.name, d.id_text or d.person.id_number, d.death_on.strftime("%Y%m%d"), "家中",
+               "疾病", "常山县人民医院", (d.death_on + dt.timedelta(days=1)).strftime("%Y%m%d")])
+    _csv(s, out, g, "utf-8")
 
 
-def write_unrecognised(out: Path) -> None:
+def write_cadres(s: Sample, out: Path) -> None:
+    """县委组织部 村社干部花名册: title, a 填报单位 row, dates 2017年4月15日, two-character names padded
+    with U+3000; the roster (村干部) only in the file name."""
+    g = Grid("县委组织部_村社干部花名册_2020.xlsx", "花名册", ["A1:M1"], {"D": 10, "H": 26, "J": 22})
+    g.title("常山县村（社区）两委及监委会成员花名册")
+    g.title("填报单位：中共常山县委组织部", None, None, None, None, None, None, None, None, None, "填报日期：2020年12月31日")
+    g.header("序号", "乡镇（街道）", "村（社区）", "姓名", "性别", "出生年月", "政治面貌", "职务", "是否“一肩挑”",
+             "身份证号码", "任职开始日期", "任职结束日期", "联系电话")
+    posts = [p for p in s.posts if p.roster == "村干部"]
+    for i, p in enumerate(posts, 1):
+        q = p.person
+        party = "中共党员" if any(w in p.post for w in ("书记", "监督", "主任")) else "群众"
+        g.add([i, p.township, p.village, p.cell("name", q.name), q.sex, f"{q.birth.year}.{q.birth.month:02d}", party,
+               p.post, "是" if p.both_heads else "否", q.id_number, _cn_date(p.start_on), _cn_date(p.end_on), p.phone],
+              p.mark)
+    g.footer("填表人：叶某某", None, None, None, None, "审核人：余某某")
+    _xlsx(s, out, [g])
+
+
+def write_case_workers(s: Sample, out: Path) -> None:
+    """民政 低保经办人员名单: the roster only in the title; dates as Excel date cells."""
+    g = Grid("民政局_乡镇街道经办人员名单.xlsx", "Sheet1", ["A1:H1"], {"C": 10, "E": 22, "G": 12, "H": 12},
+             {"G": "yyyy-mm-dd", "H": "yyyy-mm-dd"})
+    g.title("常山县乡镇（街道）低保经办人员名单")
+    g.header("序号", "乡镇（街道）", "姓名", "性别", "身份证号码", "岗位", "上岗时间", "离任时间", "联系电话")
+    for i, p in enumerate((p for p in s.posts if p.roster == "低保经办人员"), 1):
+        g.add([i, p.township, p.cell("name", p.person.name), p.person.sex, p.person.id_number, p.post, p.start_on,
+               p.end_on, p.phone], p.mark)
+    _xlsx(s, out, [g])
+
+
+def write_payroll(s: Sample, out: Path) -> None:
+    """财政 财政供养人员: title, header, dates as Excel date cells, salaries as numbers."""
+    g = Grid("财政局_财政供养人员信息_2020.xlsx", "在编人员", ["A1:K1"], {"B": 30, "F": 22, "I": 12, "J": 12},
+             {"I": "yyyy-mm-dd", "J": "yyyy-mm-dd"})
+    g.title("2020年常山县财政供养人员信息表")
+    g.header("序号", "单位名称", "单位性质", "姓名", "性别", "身份证号码", "编制类型", "人员状态", "入编日期",
+             "离职/退休日期", "月应发工资(元)")
+    for i, x in enumerate(s.staff, 1):
+        g.add([i, x.unit, x.unit_type, x.cell("name", x.person.name), x.person.sex, x.person.id_number, x.staff_type,
+               x.status, x.start_on, x.end_on, x.salary], x.mark)
+    _xlsx(s, out, [g])
+
+
+def write_kin_filings(s: Sample, out: Path) -> None:
+    """民政 近亲属备案表: title, header, dates 2019-03-12."""
+    g = Grid("民政局_近亲属享受救助备案表.xlsx", "备案", ["A1:K1"], {"D": 10, "E": 22, "H": 22})
+    g.title("常山县村（社区）干部及经办人员近亲属享受社会救助备案表")
+    g.header("序号", "乡镇（街道）", "村（社区）", "申请人姓名", "申请人身份证号", "救助项目", "关联干部姓名",
+             "关联干部身份证号", "干部职务", "与干部关系", "备案日期")
+    for i, k in enumerate(s.kin_filings, 1):
+        g.add([i, k.post.township, k.post.village, k.cell("name", k.recipient.name), k.recipient.id_number, k.programme,
+               k.post.person.name, k.post.person.id_number, k.post.post, k.relation, k.filed_on.isoformat()], k.mark)
+    _xlsx(s, out, [g])
+
+
+def write_vehicles(s: Sample, out: Path) -> None:
+    """交警 机动车登记: a GB18030 CSV (one owner's name has a character outside GBK)."""
+    g = Grid("公安交警_机动车登记信息_2020.csv")
+    g.header("号牌号码", "号牌种类", "车辆类型", "使用性质", "机动车所有人", "身份证明号码", "初次登记日期", "机动车状态",
+             "状态变更日期")
+    for v in sorted(s.vehicles, key=lambda v: (v.registered_on, v.plate)):
+        g.add([v.plate, v.plate_type, v.vehicle_type, v.use_type, v.cell("name", v.owner.name), v.owner.id_number,
+               v.registered_on.isoformat(), v.status, v.status_on.isoformat() if v.status_on else ""], v.mark)
+    _csv(s, out, g, "gb18030")
+
+
+def write_businesses(s: Sample, out: Path) -> None:
+    """市场监管 市场主体登记: one row per business and person; dates as Excel date cells."""
+    g = Grid("市场监管局_市场主体登记信息.xlsx", "市场主体", ["A1:L1"], {"A": 22, "B": 30, "I": 22},
+             {"E": "yyyy-mm-dd", "F": "yyyy-mm-dd"})
+    g.title("常山县市场主体登记信息（人员比对结果）")
+    g.header("统一社会信用代码", "市场主体名称", "市场主体类型", "登记状态", "成立日期", "注吊销日期", "人员角色",
+             "人员姓名", "证件号码", "注册资本(万元)", "所属乡镇", "住所")
+    for b in s.businesses:
+        for role, p in b.people:
+            g.add([b.credit_code, b.name, b.type, b.status, b.established_on, b.closed_on, role, p.name, p.id_number,
+                   b.capital or None, b.township, b.address])
+    _xlsx(s, out, [g])
+
+
+def write_projects(s: Sample, out: Path) -> None:
+    """农业农村 村级工程项目台账 (三资): title, header, amounts as numbers, 合计, footer."""
+    g = Grid("农业农村局_村级工程项目台账_2020.xlsx", "项目台账", ["A1:K1"], {"D": 30, "F": 30, "G": 22, "K": 24})
+    g.title("常山县2020年村级工程项目（三资）台账")
+    g.header("序号", "乡镇（街道）", "村（社区）", "项目名称", "发包方式", "施工单位", "统一社会信用代码", "合同金额(元)",
+             "签订日期", "已付金额(元)", "收款账号")
+    for i, p in enumerate(s.projects, 1):
+        g.add([i, p.township, p.village, p.name, p.procurement, p.contractor, p.credit_code, p.amount,
+               p.signed_on.isoformat(), p.paid, p.account])
+    total = sum(p.amount for p in s.projects)
+    g.total(["合计", None, None, None, None, None, None, total, None, sum(p.paid for p in s.projects), None], total, total,
+            "合同金额合计，与各行之和相符")
+    g.footer("制表人：姜某某", None, None, "审核人：郑某某")
+    _xlsx(s, out, [g])
+
+
+def write_compensation(s: Sample, out: Path) -> None:
+    """自然资源 补偿协议汇总 (dates 2020/5/18) and 球川镇 补偿款发放明细 (dates 20200715): the
+    instalments of each agreement add up to what it owes."""
+    g = Grid("自然资源局_征地及铁塔占地补偿协议汇总_2020.xlsx", "协议", ["A1:L1"], {"B": 30, "H": 22})
+    g.title("球川镇2020年征地及铁塔占地补偿协议汇总表")
+    g.header("序号", "项目名称", "协议编号", "地块编号", "乡镇", "村", "承包方（户主）姓名", "身份证号码", "面积（亩）",
+             "补偿标准", "应付金额（元）", "签订日期")
+    for i, a in enumerate(s.agreements, 1):
+        g.add([i, a.project, a.no, a.plot, a.person.township, a.person.village, a.cell("name", a.person.name),
+               a.person.id_number, f"{a.area_mu:.2f}", a.rate, a.amount, _ymd_slash(a.signed_on)], a.mark)
+    _xlsx(s, out, [g])
+    g = Grid("球川镇_补偿款发放明细_2020.xlsx", "发放明细", ["A1:M1"], {"B": 30, "E": 22, "G": 22, "H": 22})
+    g.title("球川镇2020年征地及铁塔占地补偿款发放明细")
+    g.header("序号", "项目名称", "协议编号", "被补偿人姓名", "被补偿人身份证号", "收款人", "收款人身份证号", "收款账号",
+             "发放金额", "发放日期", "乡镇", "村", "备注")
+    for i, x in enumerate(sorted(s.payouts, key=lambda x: (x.paid_on, x.agreement.no)), 1):
+        p = x.agreement.person
+        g.add([i, x.agreement.project, x.agreement.no, p.name, p.id_number, x.cell("name", p.name), p.id_number,
+               bank_card(p), x.amount, x.paid_on.strftime("%Y%m%d"), p.township, p.village, x.note], x.mark)
+    _xlsx(s, out, [g])
+
+
+def write_unrecognised(s: Sample, out: Path) -> None:
     """A file with no header Qingfeng knows: it must be reported, not skipped in silence."""
-    _xlsx(out / "会议纪要_2021年1月.xlsx", [("Sheet1", [["村两委会议纪要"], ["时间", "地点", "参会人员"],
-                                                       ["2021年1月8日", "村委会", "全体村两委成员"]])])
+    g = Grid("会议纪要_2021年1月.xlsx", "Sheet1")
+    for r in [["村两委会议纪要"], ["时间", "地点", "参会人员"], ["2021年1月8日", "村委会", "全体村两委成员"]]:
+        g.add(r)
+    _xlsx(s, out, [g])
+
+
+WRITERS = [write_living_subsidy, write_care_subsidy, write_dibao_csv, write_dibao_monthly, write_tekun, write_pension,
+           write_register, write_deaths, write_cadres, write_case_workers, write_payroll, write_kin_filings,
+           write_vehicles, write_businesses, write_projects, write_compensation, write_unrecognised]
 
 
 def write_planted(s: Sample, path: Path) -> None:
@@ -369,6 +1195,14 @@ def write_planted(s: Sample, path: Path) -> None:
         w.writerows(sorted(s.planted, key=lambda r: (r["rule_id"], r["expect"], r["subject_id_number"], r["programme"])))
 
 
+def write_planted_rows(s: Sample, path: Path) -> None:
+    cols = ["file", "sheet", "row_no", "expect", "reason", "column", "expected", "note"]
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.DictWriter(f, cols, lineterminator="\n")
+        w.writeheader()
+        w.writerows(sorted(s.planted_rows, key=lambda r: (r["file"], r["sheet"], r["row_no"])))
+
+
 def generate(out: Path, seed: int = SEED) -> Sample:
     inbox = out / "inbox"
     inbox.mkdir(parents=True, exist_ok=True)
@@ -376,14 +1210,10 @@ def generate(out: Path, seed: int = SEED) -> Sample:
         if old.is_file():
             old.unlink()
     s = build(seed)
-    write_living_subsidy(s, inbox)
-    write_care_subsidy(s, inbox)
-    write_dibao(s, inbox)
-    write_pension(s, inbox)
-    write_register(s, inbox)
-    write_deaths(s, inbox)
-    write_unrecognised(inbox)
+    for write in WRITERS:
+        write(s, inbox)
     write_planted(s, out / "planted.csv")
+    write_planted_rows(s, out / "planted_rows.csv")
     return s
 
 
@@ -394,7 +1224,7 @@ def main() -> None:
     args = ap.parse_args()
     s = generate(args.out, args.seed)
     print(f"{len(s.people)} people, {len(s.payments)} payment rows, {len(s.deaths)} death records, "
-          f"{len(s.planted)} planted rows → {args.out}")
+          f"{len(s.planted)} planted cases, {len(s.planted_rows)} special rows → {args.out}")
 
 
 if __name__ == "__main__":

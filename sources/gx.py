@@ -1,0 +1,601 @@
+"""Great Expectations validation of the canonical tables. Every GX call of the project lives here.
+
+The expectations are declared as data in sources/expectations.yaml (one suite per canonical table).
+`validate_tables()` runs them inside DuckDB with GX 1.x, sharing the pipeline's connection, moves the rows
+that fail a `quarantine` expectation to the `quarantine` table (stage 'validate'), writes GX's results and
+Data Docs under <out_dir>/validation/, and stops the run (ValidationBlocked) when a `blocking` one fails.
+
+GX 1.24 does not work on DuckDB (duckdb-engine) out of the box; `apply_patches()` fixes two things and
+`check_patches()` tells, per patch, whether it is still needed and whether it works (tests/test_gx.py):
+  buffer_results  GX reads query results after closing their connection; the close rolls back, which
+                  discards DuckDB's pending result (every expectation fails with "list index out of
+                  range"; GX issues #10738, #11579). Rows are buffered while the connection is open.
+  regex           GX has no regex operator for the duckdb dialect (NotImplementedError); DuckDB's
+                  regexp_matches (RE2, search semantics) is used.
+
+What this module writes to the warehouse, and nothing else (GX itself only reads: SELECTs through
+cursors of `con`, no temporary tables): rows into `quarantine`, DELETEs of those rows from the canonical
+tables, and the reason codes declared in expectations.yaml into `reason_codes` (when absent).
+great_expectations is imported inside the functions that need it (the import takes about 3 s).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import json
+import logging
+import os
+import re
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import yaml
+
+from .declarations import kinds
+
+HERE = Path(__file__).parent
+LINEAGE = ("file_id", "sheet", "row_no")
+ACTIONS = ("blocking", "quarantine", "warn")
+SUPPORTED = (
+    "expect_column_values_to_not_be_null",
+    "expect_column_values_to_match_regex",
+    "expect_column_values_to_not_match_regex",
+    "expect_column_values_to_be_between",
+    "expect_column_values_to_be_in_set",
+    "expect_column_values_to_not_be_in_set",
+    "expect_column_values_to_be_unique",
+    "expect_compound_columns_to_be_unique",
+)
+# SUMMARY: exact counts and 20 sample rows; the query reaches every row (COMPLETE would not: GX caps its
+# lists at 200 and 20 rows even then, and the buffer_results patch would hold every unexpected value).
+RESULT_FORMAT = {
+    "result_format": "SUMMARY",
+    "return_unexpected_index_query": True,
+    "unexpected_index_column_names": list(LINEAGE),
+}
+SEVERITY = {"blocking": "critical", "quarantine": "warning", "warn": "info"}
+
+log = logging.getLogger(__name__)
+
+
+class ValidationBlocked(Exception):
+    """A blocking expectation failed (or could not be evaluated): the loader produced rows it never should."""
+
+
+# ------------------------------------------------------------------------------------------ the catalogue
+
+@dataclass(frozen=True)
+class Check:
+    """One declared expectation of a table's suite, with its placeholders substituted."""
+    table: str
+    index: int
+    expectation: str
+    kwargs: dict = field(hash=False)
+    description_zh: str
+    action: str                 # blocking | quarantine | warn
+    reason: str | None = None   # the reason code of a quarantine expectation
+
+    @property
+    def columns(self) -> list[str]:
+        return [self.kwargs["column"]] if "column" in self.kwargs else list(self.kwargs.get("column_list", []))
+
+    @property
+    def label(self) -> str:
+        return f"{self.expectation}({', '.join(self.columns)})"
+
+
+@functools.cache
+def catalogue() -> dict:
+    """sources/expectations.yaml as read (placeholders not substituted)."""
+    return yaml.safe_load((HERE / "expectations.yaml").read_text(encoding="utf-8"))
+
+
+def reason_texts() -> dict[str, str]:
+    """The reason codes introduced by expectations.yaml, with their Chinese texts."""
+    return dict(catalogue().get("reasons") or {})
+
+
+def suites(as_of: dt.date) -> dict[str, list[Check]]:
+    """Table → its checks, `every_table` first, with {as_of} and {as_of_month} substituted."""
+    from .stage import REASONS
+
+    cat = catalogue()
+    values = {"as_of": as_of.isoformat(), "as_of_month": as_of.replace(day=1).isoformat()}
+    known_reasons = set(REASONS) | set(reason_texts())
+    out = {}
+    for table, entries in cat["suites"].items():
+        checks = []
+        for i, e in enumerate([*(cat.get("every_table") or []), *entries]):
+            where = f"expectations.yaml: {table}[{i}]"
+            unknown = set(e) - {"expectation", "kwargs", "description_zh", *ACTIONS}
+            actions = [a for a in ACTIONS if e.get(a)]
+            if unknown or len(actions) != 1 or not e.get("description_zh") or e.get("expectation") not in SUPPORTED:
+                raise ValueError(f"{where}: needs a supported `expectation`, `kwargs`, `description_zh` and exactly "
+                                 f"one of {ACTIONS} (unknown keys: {sorted(unknown)}; actions: {actions})")
+            reason = e["quarantine"] if actions[0] == "quarantine" else None
+            if reason is not None and reason not in known_reasons:
+                raise ValueError(f"{where}: reason code {reason} is neither in `reasons` nor in stage.REASONS")
+            checks.append(Check(table=table, index=i, expectation=e["expectation"],
+                                kwargs=_substitute(dict(e.get("kwargs") or {}), values, where),
+                                description_zh=_substitute(e["description_zh"], values, where),
+                                action=actions[0], reason=reason))
+        out[table] = checks
+    return out
+
+
+def _substitute(value, values: dict, where: str):
+    """Placeholders in strings (nested lists and dicts too); YAML dates become 'YYYY-MM-DD'."""
+    if isinstance(value, dict):
+        return {k: _substitute(v, values, where) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(v, values, where) for v in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        for name, v in values.items():
+            value = value.replace("{" + name + "}", v)
+        if m := re.search(r"\{[A-Za-z_]+\}", value):
+            raise ValueError(f"{where}: unknown placeholder {m.group(0)}")
+    return value
+
+
+# ------------------------------------------------------------------------------------------ the patches
+
+_ORIGINALS: dict = {}
+_APPLIED = {"buffer_results": False, "regex": False}
+
+
+def _is_duckdb(dialect) -> bool:
+    return getattr(dialect, "name", None) == "duckdb"
+
+
+def _gx_internals() -> dict:
+    """The GX functions the patches replace, as GX defines them (imports GX)."""
+    if not _ORIGINALS:
+        import great_expectations.expectations.metrics  # noqa: F401  (every metric module that imports the regex helper)
+        import great_expectations.expectations.metrics.util as metrics_util
+        from great_expectations.execution_engine.sqlalchemy_execution_engine import SqlAlchemyExecutionEngine
+
+        ewr = getattr(SqlAlchemyExecutionEngine.__dict__.get("_execute_query_with_recovery"), "__func__", None)
+        regex = getattr(metrics_util, "get_dialect_regex_expression", None)
+        _ORIGINALS.update(
+            engine_class=SqlAlchemyExecutionEngine,
+            buffer_results=getattr(ewr, "qingfeng_original", ewr),  # the original even after a module reload
+            regex=getattr(regex, "qingfeng_original", regex),
+        )
+    return _ORIGINALS
+
+
+def _buffering(original):
+    """SqlAlchemyExecutionEngine._execute_query_with_recovery that fetches a DuckDB result before
+    execute_query()'s `with self.get_connection()` closes (and rolls back) the connection. GX only fetches
+    small results this way: aggregates and LIMIT-ed samples (result_format SUMMARY)."""
+    import sqlalchemy as sa
+
+    def _execute_query_with_recovery(connection, query):
+        result = original(connection, query)
+        if _is_duckdb(connection.dialect) and isinstance(result, sa.CursorResult) and result.returns_rows:
+            return result.freeze()()
+        return result
+
+    _execute_query_with_recovery.qingfeng_original = original
+    return _execute_query_with_recovery
+
+
+def _duckdb_regex(original):
+    """get_dialect_regex_expression with a branch for DuckDB: regexp_matches (RE2, search semantics)."""
+    import sqlalchemy as sa
+
+    def get_dialect_regex_expression(column, regex, dialect, positive=True):
+        if _is_duckdb(dialect) or _is_duckdb(getattr(dialect, "dialect", None)):
+            expr = sa.func.regexp_matches(column, sa.literal(regex))
+            return expr if positive else sa.not_(expr)
+        return original(column, regex, dialect, positive)
+
+    get_dialect_regex_expression.qingfeng_original = original
+    return get_dialect_regex_expression
+
+
+def apply_patches() -> dict[str, bool]:
+    """Apply both patches to the loaded GX (idempotent; other dialects keep GX's code path)."""
+    gx_ = _gx_internals()
+    if gx_["buffer_results"] is None or gx_["regex"] is None:
+        raise RuntimeError("GX internals changed (SqlAlchemyExecutionEngine._execute_query_with_recovery or "
+                           "metrics.util.get_dialect_regex_expression is gone): revisit sources/gx.py patches")
+    if not _APPLIED["buffer_results"]:
+        gx_["engine_class"]._execute_query_with_recovery = staticmethod(_buffering(gx_["buffer_results"]))
+        _APPLIED["buffer_results"] = True
+    if not _APPLIED["regex"]:
+        patched = _duckdb_regex(gx_["regex"])
+        # the helper is imported by name into several metric modules: replace it in each of them
+        modules = [m for m in list(sys.modules.values())
+                   if m is not None and getattr(m, "get_dialect_regex_expression", None) is gx_["regex"]]
+        if len(modules) < 2:  # metrics.util itself + at least column_values_match_regex
+            raise RuntimeError(f"regex patch: found the GX helper in {len(modules)} module(s); GX layout changed")
+        for m in modules:
+            m.get_dialect_regex_expression = patched
+        _APPLIED["regex"] = True
+    return dict(_APPLIED)
+
+
+def check_patches() -> dict[str, dict]:
+    """For each patch: is it still `needed` (GX's own code fails on DuckDB) and does it `work`; then a small
+    end-to-end validation through validate_tables' own path. Applies the patches."""
+    import sqlalchemy as sa
+
+    gx_ = _gx_internals()
+    report = {}
+    engine = sa.create_engine("duckdb:///:memory:")
+    try:
+        for name, probe, patch in (("buffer_results", _probe_buffer, _buffering), ("regex", _probe_regex, _duckdb_regex)):
+            original = gx_[name]
+            if original is None:
+                report[name] = {"needed": None, "works": False, "detail": "the GX function it patches is gone"}
+                continue
+            needed = not probe(engine, original)
+            report[name] = {"needed": needed, "works": probe(engine, patch(original))}
+    finally:
+        engine.dispose()
+    try:
+        apply_patches()
+        report["end_to_end"] = _probe_end_to_end()
+    except Exception as exc:  # noqa: BLE001  (reported, and asserted on by the test)
+        report["end_to_end"] = {"works": False, "detail": f"{type(exc).__name__}: {exc}"}
+    return report
+
+
+def _probe_buffer(engine, fn) -> bool:
+    """Does GX's execute_query, with `fn` as _execute_query_with_recovery, return the row of SELECT 42?"""
+    import sqlalchemy as sa
+
+    cls = _gx_internals()["engine_class"]
+    saved = cls.__dict__["_execute_query_with_recovery"]
+    cls._execute_query_with_recovery = staticmethod(fn)
+    try:
+        rows = cls(engine=engine).execute_query(sa.select(sa.literal(42).label("x"))).fetchall()
+        return [tuple(r) for r in rows] == [(42,)]
+    except Exception:  # noqa: BLE001
+        return False
+    finally:
+        cls._execute_query_with_recovery = saved
+
+
+def _probe_regex(engine, fn) -> bool:
+    """Does `fn` give the duckdb dialect a regex expression that DuckDB evaluates correctly?"""
+    import sqlalchemy as sa
+
+    try:
+        pos = fn(sa.column("v"), r"^[0-9]{3}X?$", engine.dialect)
+        neg = fn(sa.column("v"), r"^[0-9]{3}X?$", engine.dialect, positive=False)
+        if pos is None or neg is None:
+            return False
+        vals = sa.values(sa.column("v", sa.String), name="t").data([("123",), ("123X",), ("12a",), ("1234",)])
+        with engine.connect() as c:
+            return tuple(c.execute(sa.select(sa.func.count().filter(pos), sa.func.count().filter(neg))
+                                   .select_from(vals)).one()) == (2, 2)
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _probe_end_to_end() -> dict:
+    """Validate a 3-row table through a shared in-memory connection: not_null and regex must count 1 each,
+    and GX's unexpected_index_query must select exactly those rows."""
+    con = duckdb.connect()
+    try:
+        con.execute("create table t as select * from (values (1, '', 1, '123'), (1, '', 2, '12a'), (1, '', 3, NULL)) "
+                    "v(file_id, sheet, row_no, s)")
+        checks = [Check("t", 0, "expect_column_values_to_not_be_null", {"column": "s"}, "probe", "warn"),
+                  Check("t", 1, "expect_column_values_to_match_regex", {"column": "s", "regex": "^[0-9]+$"}, "probe", "warn")]
+        with _gx_session(con) as (context, ds):
+            result = _run_suite(context, ds, "t", checks)
+        got = {}
+        for r in result.results:
+            query = (r.result.get("unexpected_index_query") or "").strip().rstrip(";")
+            rows = con.execute(f"select row_no from ({query})").fetchall() if query else None
+            got[r.expectation_config.type] = (r.result.get("unexpected_count"), rows)
+        want = {"expect_column_values_to_not_be_null": (1, [(3,)]), "expect_column_values_to_match_regex": (1, [(2,)])}
+        return {"works": got == want, "detail": got}
+    finally:
+        con.close()
+
+
+# ------------------------------------------------------------------------------------------ GX plumbing
+
+def _import_gx():
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # GX 1.24 sends nothing; older 1.x did
+    import great_expectations
+
+    return great_expectations
+
+
+@contextlib.contextmanager
+def _quiet_gx():
+    """GX logs metric failures at ERROR with whole tracebacks; they are read from the results instead."""
+    logger = logging.getLogger("great_expectations")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+@contextlib.contextmanager
+def _gx_session(con):
+    """An ephemeral GX context (nothing on disk, no progress bars) with a SQL datasource whose every
+    connection is a cursor of `con`: the same DuckDB database instance, config and committed data. No
+    second duckdb.connect() happens (it would clash with duckdb-engine's config). The GX engines hold
+    cursors of `con`, so they are disposed here, before the caller closes `con`."""
+    gx = _import_gx()
+    from duckdb_engine import ConnectionWrapper
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    apply_patches()
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    for site in context.get_site_names():  # the default site of an ephemeral context points into /tmp
+        context.delete_data_docs_site(site)
+    ds = context.data_sources.add_sql(
+        name="warehouse", connection_string="duckdb://",  # the URL only picks the dialect
+        kwargs={"creator": lambda: ConnectionWrapper(con.cursor())}, create_temp_table=False)
+    try:
+        with _quiet_gx():
+            yield context, ds
+    finally:
+        with contextlib.suppress(Exception):
+            ds.get_execution_engine().close()
+        with contextlib.suppress(Exception):
+            ds.get_engine().dispose()
+
+
+def _run_suite(context, ds, table: str, checks: list[Check]):
+    """One asset, suite and ValidationDefinition per table; returns GX's suite validation result."""
+    gx = _import_gx()
+    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+
+    batch = ds.add_table_asset(name=table, table_name=table).add_batch_definition_whole_table("whole_table")
+    expectations = [
+        ExpectationConfiguration(type=c.expectation, kwargs=dict(c.kwargs), notes=c.description_zh,
+                                 severity=SEVERITY[c.action],
+                                 meta={"qingfeng_index": c.index, "action": c.action, "reason": c.reason}).to_domain_obj()
+        for c in checks]
+    suite = context.suites.add(gx.ExpectationSuite(name=table, expectations=expectations))
+    vdef = context.validation_definitions.add(gx.ValidationDefinition(name=table, data=batch, suite=suite))
+    return vdef.run(result_format=RESULT_FORMAT)
+
+
+def _exception(r) -> str | None:
+    """The message of an exception GX caught while evaluating an expectation, if any."""
+    info = r.exception_info or {}
+    items = [info] if "raised_exception" in info else [v for v in info.values() if isinstance(v, dict)]
+    msgs = [str(i.get("exception_message")) for i in items if i.get("raised_exception")]
+    return "; ".join(dict.fromkeys(msgs)) or None
+
+
+# ------------------------------------------------------------------------------------------ failing rows
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def unexpected_rows_sql(check: Check) -> tuple[str, list]:
+    """SELECT file_id, sheet, row_no of every row `check` fails, with GX's semantics (NULLs fail only
+    not_be_null; unique and compound unique flag every row of a duplicated non-null value; a compound key
+    with a NULL part is never flagged). `mostly` is ignored: every unexpected row is selected."""
+    e, kw, t = check.expectation, check.kwargs, _q(check.table)
+    keys = ", ".join(f"t.{c}" for c in LINEAGE)
+    c = _q(kw["column"]) if "column" in kw else None
+    if e == "expect_column_values_to_not_be_null":
+        return f"select {keys} from {t} t where t.{c} is null", []
+    if e in ("expect_column_values_to_match_regex", "expect_column_values_to_not_match_regex"):
+        neg = "not " if e == "expect_column_values_to_match_regex" else ""
+        return f"select {keys} from {t} t where t.{c} is not null and {neg}regexp_matches(t.{c}, ?)", [kw["regex"]]
+    if e == "expect_column_values_to_be_between":
+        conds, params = [], []
+        if kw.get("min_value") is not None:
+            conds.append(f"t.{c} {'>' if kw.get('strict_min') else '>='} ?")
+            params.append(kw["min_value"])
+        if kw.get("max_value") is not None:
+            conds.append(f"t.{c} {'<' if kw.get('strict_max') else '<='} ?")
+            params.append(kw["max_value"])
+        return f"select {keys} from {t} t where t.{c} is not null and not ({' and '.join(conds) or 'true'})", params
+    if e in ("expect_column_values_to_be_in_set", "expect_column_values_to_not_be_in_set"):
+        vs = list(kw["value_set"])
+        member = f"t.{c} in ({', '.join('?' * len(vs))})" if vs else "false"
+        cond = f"not ({member})" if e == "expect_column_values_to_be_in_set" else member
+        return f"select {keys} from {t} t where t.{c} is not null and {cond}", vs
+    if e == "expect_column_values_to_be_unique":
+        return (f"select {keys} from {t} t join (select {c} from {t} where {c} is not null group by {c} "
+                f"having count(*) > 1) d on t.{c} = d.{c}"), []
+    if e == "expect_compound_columns_to_be_unique":
+        cols = [_q(x) for x in kw["column_list"]]
+        group = ", ".join(cols)
+        all_null = " and ".join(f"{x} is null" for x in cols)
+        on = " and ".join(f"t.{x} = d.{x}" for x in cols)
+        return (f"select {keys} from {t} t join (select {group} from {t} where not ({all_null}) group by {group} "
+                f"having count(*) > 1) d on {on}"), []
+    raise NotImplementedError(f"no SQL for the failing rows of {e}")
+
+
+def _failing_rows(con, check: Check, r) -> tuple[str, list, str, str | None]:
+    """SQL for every failing row: GX's unexpected_index_query when it runs and agrees with GX's own
+    unexpected_count (it is unusable for compound unique, GX #11609/#11692), else unexpected_rows_sql()."""
+    n = r.result.get("unexpected_count") or 0
+    note = None
+    query = (r.result.get("unexpected_index_query") or "").strip().rstrip(";").strip()
+    if query:
+        try:
+            got = con.execute(f"select count(*) from ({query})").fetchone()[0]
+            if got == n:
+                sql = f"select distinct file_id, sheet, row_no from ({query})"
+                con.execute(f"select count(*) from ({sql})").fetchone()
+                return sql, [], "gx_unexpected_index_query", None
+            note = f"GX unexpected_index_query returned {got} rows, unexpected_count {n}"
+        except duckdb.Error as exc:
+            note = f"GX unexpected_index_query not usable: {str(exc).splitlines()[0]}"
+    sql, params = unexpected_rows_sql(check)
+    got = con.execute(f"select count(*) from ({sql})", params).fetchone()[0]
+    if got != n:
+        note = f"{note + '; ' if note else ''}fallback SQL selects {got} rows, GX counted {n}"
+        log.warning("%s.%s: %s", check.table, check.label, note)
+    return sql, params, "fallback_sql", note
+
+
+def _quarantine(con, check: Check, kind: str, sql: str, params: list) -> int:
+    """Insert the failing rows of `check` into `quarantine`; returns how many."""
+    value = (f"coalesce('；值：' || cast(t.{_q(check.columns[0])} as varchar), '')"
+             if len(check.columns) == 1 else "''")
+    detail = [check.description_zh, f"；检查：{check.label}"]
+    on = " and ".join(f"t.{c} is not distinct from k.{c}" for c in LINEAGE)
+    return con.execute(f"""
+        insert into quarantine (kind, file_id, sheet, row_no, reason, reason_column, detail, stage)
+        select ?, t.file_id, t.sheet, t.row_no, ?, ?, ? || {value} || ?, 'validate'
+        from {_q(check.table)} t semi join ({sql}) k on {on}
+    """, [kind, check.reason, ",".join(check.columns), *detail, *params]).fetchone()[0]
+
+
+def _insert_reason_codes(con) -> None:
+    con.execute("create table if not exists reason_codes (code varchar, text_zh varchar)")
+    have = {r[0] for r in con.execute("select code from reason_codes").fetchall()}
+    new = [(k, v) for k, v in reason_texts().items() if k not in have]
+    if new:
+        con.executemany("insert into reason_codes values (?, ?)", new)
+
+
+# ------------------------------------------------------------------------------------------ the entry point
+
+def validate_tables(con, out_dir: Path, as_of: dt.date) -> dict:
+    """Run every suite of sources/expectations.yaml against its canonical table inside DuckDB (GX 1.x,
+    sharing `con`), move failing rows of quarantine expectations to `quarantine`, write GX's results
+    (JSON per suite) and Data Docs HTML under out_dir/validation/, and return a report:
+    {"blocked": bool, "message": str | None,
+     "expectations": [{"table", "expectation", "columns", "description", "action", "success",
+                        "element_count", "unexpected_count", "quarantined", "reason"}...],
+     "warnings": [... the subset that failed with action warn or quarantine ...],
+     "seconds": float}
+    Raises ValidationBlocked(message) after writing the results when a blocking expectation fails;
+    the message names the table and the expectation in Chinese and English.
+
+    When blocked, no rows are moved (the warehouse stays as loaded, for diagnosis). An expectation that GX
+    cannot evaluate (e.g. a column missing) blocks too, whatever its action. `con` must be in autocommit
+    mode: GX reads through other cursors and sees committed data only."""
+    t_start = time.perf_counter()
+    checks = suites(as_of)
+    kind_of = {k.table: k.kind for k in kinds()}
+    present = {r[0] for r in con.execute("select table_name from duckdb_tables() where not temporary").fetchall()}
+    missing = sorted(t for t in checks if t not in present or t not in kind_of)
+    if missing:
+        raise ValueError(f"expectations.yaml 中的表不存在或不是规范表 / suites for unknown tables: {missing}")
+    out = Path(out_dir) / "validation"
+    out.mkdir(parents=True, exist_ok=True)
+    timings = {}
+
+    t0 = time.perf_counter()
+    _import_gx()
+    timings["import_gx"] = time.perf_counter() - t0
+    entries, pending = [], []
+    with _gx_session(con) as (context, ds):
+        t0 = time.perf_counter()
+        for table, table_checks in checks.items():
+            t1 = time.perf_counter()
+            result = _run_suite(context, ds, table, table_checks)
+            timings[f"validate.{table}"] = time.perf_counter() - t1
+            (out / f"{table}.json").write_text(
+                json.dumps(result.to_json_dict(), ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+            by_index = {c.index: c for c in table_checks}
+            for r in sorted(result.results, key=lambda r: r.expectation_config.meta["qingfeng_index"]):
+                check = by_index[r.expectation_config.meta["qingfeng_index"]]
+                error = _exception(r)
+                res = r.result or {}
+                entry = {"table": table, "expectation": check.expectation, "columns": check.columns,
+                         "description": check.description_zh, "action": check.action,
+                         "success": bool(r.success) and error is None,
+                         "element_count": res.get("element_count") or 0,
+                         "unexpected_count": res.get("unexpected_count") or 0,
+                         "quarantined": 0, "reason": check.reason, "kwargs": check.kwargs}
+                if error:
+                    entry["error"] = error
+                examples = res.get("partial_unexpected_index_list") or []
+                entry["examples"] = [{k: row.get(k) for k in LINEAGE} for row in examples[:3]]
+                entries.append(entry)
+                pending.append((check, r, entry))
+        timings["validate"] = time.perf_counter() - t0
+
+        blocking = [e for e in entries if e.get("error") or (e["action"] == "blocking" and not e["success"])]
+        t0 = time.perf_counter()
+        if not blocking:
+            _move_failing_rows(con, pending, kind_of)
+        timings["quarantine"] = time.perf_counter() - t0
+
+        t0 = time.perf_counter()
+        docs = out / "data_docs"
+        context.add_data_docs_site(site_name="run", site_config={
+            "class_name": "SiteBuilder",
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(docs.resolve())},
+        })
+        context.build_data_docs(site_names=["run"])
+        timings["data_docs"] = time.perf_counter() - t0
+
+    message = _blocked_message(blocking) if blocking else None
+    report = {
+        "blocked": bool(blocking), "message": message, "expectations": entries,
+        "warnings": [e for e in entries if e["action"] in ("warn", "quarantine") and not e["success"]],
+        "seconds": round(time.perf_counter() - t_start, 3),
+        "timings_s": {k: round(v, 3) for k, v in timings.items()},
+        "as_of": as_of.isoformat(),
+        "data_docs": str(docs / "index.html"),
+    }
+    (out / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
+    if blocking:
+        raise ValidationBlocked(message)
+    return report
+
+
+def _move_failing_rows(con, pending: list, kind_of: dict) -> None:
+    """Every failing row of a quarantine expectation into `quarantine`, then out of its canonical table
+    (one transaction; all rows are selected before any is deleted, so a row failing two expectations is
+    quarantined with both reasons)."""
+    failing = [(c, r, e) for c, r, e in pending if c.action == "quarantine" and e["unexpected_count"] > 0]
+    _insert_reason_codes(con)
+    if not failing:
+        return
+    con.execute("begin transaction")
+    try:
+        for check, r, entry in failing:
+            sql, params, source, note = _failing_rows(con, check, r)
+            entry["quarantined"] = _quarantine(con, check, kind_of[check.table], sql, params)
+            entry["rows_sql_source"] = source
+            if note:
+                entry["note"] = note
+        on = " and ".join(f"t.{c} is not distinct from q.{c}" for c in LINEAGE)
+        for table in dict.fromkeys(c.table for c, _, _ in failing):
+            con.execute(f"""
+                delete from {_q(table)} t using
+                    (select distinct file_id, sheet, row_no from quarantine where stage = 'validate' and kind = ?) q
+                where {on}""", [kind_of[table]])
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
+
+
+def _blocked_message(blocking: list[dict]) -> str:
+    names = {k.table: k.name_zh for k in kinds()}
+    lines = ["数据校验未通过，运行中止（装载程序可能有误）/ Validation blocked the run (the loader may be broken):"]
+    for e in blocking:
+        label = f"{e['expectation']}({', '.join(e['columns'])})"
+        where = "；".join(", ".join(f"{k}={v!r}" for k, v in x.items()) for x in e["examples"])
+        if e.get("error"):
+            lines.append(f"- 表 {e['table']}（{names.get(e['table'], '')}）的检查「{e['description']}」无法执行："
+                         f"{e['error']} / table {e['table']}: expectation {label} could not be evaluated")
+        else:
+            lines.append(f"- 表 {e['table']}（{names.get(e['table'], '')}）的检查「{e['description']}」未通过："
+                         f"{e['unexpected_count']} 行不符{'（例：' + where + '）' if where else ''} / table {e['table']}: "
+                         f"expectation {label} failed for {e['unexpected_count']} of {e['element_count']} rows")
+    return "\n".join(lines)
