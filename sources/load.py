@@ -174,23 +174,23 @@ def _check_totals(con, file_id: int, sheet_name: str, layout: Layout) -> None:
     amount = f"qf_amount(qf_halfwidth(qf_text(cells[{j}])))"
     con.execute(f"""
         insert into total_checks
-        with marked as (
-            select row_no, row_kind, cells,
-                   case when row_kind = 'data' then {amount} end as amount,
-                   count(*) filter (where row_kind = 'total') over (order by row_no) - (row_kind = 'total')::integer
-                       as segment
-            from _rows
+        with totals as (
+            select row_no, {amount} as stated,
+                   list_filter(cells[1:4], lambda c: nullif(trim(c), '') is not null)[1] as label
+            from _rows where row_kind = 'total'
+        ), segments as (   -- each data row belongs to the first total row below it
+            select t.row_no, sum({amount}) as amount
+            from (select row_no, cells from _rows where row_kind = 'data') d
+            asof join totals t on d.row_no < t.row_no
+            group by t.row_no
         ), sums as (
-            select *,
-                   coalesce(sum(amount) over (order by row_no), 0) as sum_above,
-                   coalesce(sum(amount) over (partition by segment order by row_no), 0) as segment_sum
-            from marked
+            select t.*, coalesce(s.amount, 0) as segment_sum,
+                   sum(coalesce(s.amount, 0)) over (order by t.row_no) as sum_above
+            from totals t left join segments s using (row_no)
         )
-        select {file_id}, {sql_str(sheet_name)}, row_no,
-               list_filter(cells[1:4], lambda c: nullif(trim(c), '') is not null)[1],
-               {sql_str(layout.header[j - 1])}, {amount}, segment_sum, sum_above,
-               {amount} in (segment_sum, sum_above)
-        from sums where row_kind = 'total' and {amount} is not null
+        select {file_id}, {sql_str(sheet_name)}, row_no, label, {sql_str(layout.header[j - 1])}, stated,
+               segment_sum, sum_above, stated in (segment_sum, sum_above)
+        from sums where stated is not null
     """)
 
 

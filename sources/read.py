@@ -22,7 +22,6 @@ import pyarrow as pa
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 CSV_SUFFIXES = {".csv", ".txt", ".tsv"}
 PREVIEW_ROWS = 40
-GRID_SCHEMA = pa.schema([("row_no", pa.int32()), ("cells", pa.list_(pa.string())), ("lossy", pa.list_(pa.int32()))])
 
 
 class UnreadableFile(Exception):
@@ -109,33 +108,57 @@ def _read_workbook(path: Path) -> ReadResult:
 
 
 def _workbook_sheet(name: str, values: list[list], merged) -> Sheet:
-    rows: list[list[str]] = []
-    lossy: list[list[int] | None] = []
-    for raw in values:
-        texts, bad = [], None
-        for j, v in enumerate(raw):
-            t, is_lossy = cell_text(v)
-            texts.append(t)
-            if is_lossy:
-                bad = (bad or []) + [j]
-        rows.append(texts)
-        lossy.append(bad)
-    _fill_merges(rows, merged)
-    # trailing empty rows are not part of the sheet (calamine stops at the last non-empty cell)
-    table = pa.table(
-        {"row_no": pa.array(range(1, len(rows) + 1), pa.int32()), "cells": rows, "lossy": lossy},
-        schema=GRID_SCHEMA,
-    )
+    """Cells to text column by column: a column of strings goes to Arrow as it is; only cells of other
+    types (numbers, dates) are rendered one by one. Lossy numeric cells are marked per column."""
+    _fill_merges(values, merged)
+    width = max((len(r) for r in values), default=0)
+    rows = [r if len(r) == width else list(r) + [""] * (width - len(r)) for r in values]
+    data: dict[str, pa.Array] = {"row_no": pa.array(range(1, len(rows) + 1), pa.int32())}
+    lossy_cols = []
+    for j, col in enumerate(zip(*rows)):
+        types = set(map(type, col))
+        if types <= {str}:
+            data[f"c{j}"] = pa.array(col, pa.string())
+            continue
+        if types <= {str, float}:
+            data[f"c{j}"] = _float_text(col)
+        else:
+            data[f"c{j}"] = pa.array([v if type(v) is str else cell_text(v)[0] for v in col], pa.string())
+        if float in types or int in types:
+            flags = [type(v) in (float, int) and abs(v) >= 1e15 for v in col]
+            if any(flags):
+                data[f"l{j}"] = pa.array(flags, pa.bool_())
+                lossy_cols.append(j)
+    table = pa.table(data)
+    preview = [[cell_text(v)[0] for v in r] for r in rows[:PREVIEW_ROWS]]
 
     def load(con, target: str) -> None:
+        cells = "[" + ", ".join(f"c{j}" for j in range(width)) + "]" if width else "[]::varchar[]"
+        lossy = ("list_filter([" + ", ".join(f"case when l{j} then {j} end" for j in lossy_cols)
+                 + "], lambda x: x is not null)") if lossy_cols else "null::integer[]"
         con.register("_grid_arrow", table)
-        con.execute(f"create or replace temp table {target} as select * from _grid_arrow")
+        con.execute(f"create or replace temp table {target} as "
+                    f"select row_no, {cells}::varchar[] as cells, {lossy} as lossy from _grid_arrow")
         con.unregister("_grid_arrow")
 
-    return Sheet(name, rows[:PREVIEW_ROWS], load)
+    return Sheet(name, preview, load)
 
 
-def _fill_merges(rows: list[list[str]], merged) -> None:
+def _float_text(col) -> pa.Array:
+    """A column of numbers (and text): the same text as cell_text, computed by Arrow for the whole column."""
+    import pyarrow.compute as pc
+
+    nums = pa.array([v if type(v) is float else None for v in col], pa.float64())
+    texts = pa.array([v if type(v) is str else None for v in col], pa.string())
+    finite = pc.is_finite(nums)
+    whole = pc.and_(finite, pc.equal(pc.floor(nums), nums))
+    as_int = pc.cast(pc.cast(pc.if_else(whole, nums, 0.0), pa.int64()), pa.string())
+    as_float = pc.cast(nums, pa.string())
+    number = pc.if_else(whole, as_int, pc.if_else(finite, as_float, ""))
+    return pc.if_else(pc.is_null(nums), texts, number)
+
+
+def _fill_merges(rows: list[list], merged) -> None:
     """A merged range means its top-left value for every cell it covers (e.g. 乡镇 merged down a block)."""
     for (r1, c1), (r2, c2) in merged:
         if r1 >= len(rows):

@@ -74,7 +74,7 @@ def _layer1(k: Kind) -> list[str]:
 
 
 def _layer2(k: Kind) -> list[str]:
-    """Parsed values: ID candidates, dates and months (not yet range-checked), amounts, names."""
+    """ID candidates and their check, normalised names, accounts, half-width text for the parsers."""
     out = ["l1.*"]
     for c in k.columns.values():
         t = _t(c.name)
@@ -86,25 +86,25 @@ def _layer2(k: Kind) -> list[str]:
                            f"regexp_full_match({t}, '[0-9]{{18}}')) then substr({t}, 1, 14) end as {c.name}__p14")
         elif c.type == "name":
             out.append(f"qf_name({t}) as {c.name}__n")
-        elif c.type == "month":
-            out.append(f"coalesce(qf_month_raw({t}), qf_month_raw(qf_halfwidth({t}))) as {c.name}__d")
-        elif c.type == "date":
-            out.append(f"coalesce(qf_date_raw({t}), qf_date_raw(qf_halfwidth({t}))) as {c.name}__d")
-        elif c.type == "amount":
-            out.append(f"qf_amount({t}) as {c.name}__v")
-        elif c.type == "integer":
-            out.append(f"qf_integer({t}) as {c.name}__v")
+        elif c.type in ("month", "date", "amount", "integer"):
+            # a column of its own, so the parsing macros below expand over a column reference
+            out.append(f"qf_narrow({t}) as {c.name}__h")
         elif c.type == "account":
             out.append(f"case when {c.name}__lossy then null else qf_account({t}) end as {c.name}__v")
     return out
 
 
 def _layer3(k: Kind) -> tuple[list[str], str]:
-    """Why each ID cannot be used (once per row), the register's recovery, the programme; and the joins."""
+    """Months, dates and amounts; why each ID cannot be used (once per row), the register's recovery,
+    the programme; and the joins that look them up."""
     out, joins = ["l2.*"], ""
+    parse = {"month": "qf_month_raw({h}) as {n}__d", "date": "qf_date_raw({h}) as {n}__d",
+             "amount": "qf_amount({h}) as {n}__v", "integer": "qf_integer({h}) as {n}__v"}
     for c in k.columns.values():
+        if c.type in parse:
+            out.append(parse[c.type].format(h=f"{c.name}__h", n=c.name))
         if c.type == "id":
-            out.append(f"qf_id_problem({_t(c.name)}, {c.name}__v, {c.name}__lossy) as {c.name}__problem")
+            out.append(f"qf_id_check_ok({c.name}__v) as {c.name}__ok")
             if _recoverable(k, c):
                 out.append(f"rp.id_number as {c.name}__rec")
                 joins += (f"\n    left join register_prefix rp on rp.prefix14 = l2.{c.name}__p14 "
@@ -141,8 +141,9 @@ def _value(c: Column, k: Kind | None = None) -> str:
 
 
 def _problem(c: Column, k: Kind) -> str | None:
-    """SQL giving the reason code when a required column has no usable value, else NULL."""
-    t, v = _t(c.name), _value(c, k)
+    """SQL giving the reason code when a required column has no usable value, else NULL. It reads the
+    typed value as column <name>__val of the layer before."""
+    t, v = _t(c.name), f"{c.name}__val"
     if not c.required:
         return None
     if c.type == "id":
@@ -166,16 +167,21 @@ def _warning(c: Column) -> str | None:
     """'CODE:column' when an optional value was given but could not be used."""
     if c.required or c.type not in WARNINGS:
         return None
-    return f"case when {_t(c.name)} is not null and {_value(c)} is null then '{WARNINGS[c.type]}:{c.name}' end"
+    return f"case when {_t(c.name)} is not null and {c.name}__val is null then '{WARNINGS[c.type]}:{c.name}' end"
 
 
 def stage_sql(k: Kind) -> str:
     """CREATE statement for stg_<kind>: lineage, typed columns, name_norm, reason, reason_column, warnings.
-    Layers: l1 cleaned text, l2 parsed values, l3 ID problems and lookups, then values and reasons."""
+    Layers: l1 cleaned text, l2 ID candidates and half-width text, l3 parsed values and lookups, l4 why an
+    ID cannot be used; then the typed values and the reasons. Each layer refers to the one before by column,
+    so the parsing macros expand over column references, not over each other (compile time stays small)."""
     cols = list(k.columns.values())
     l3_cols, joins = _layer3(k)
-    l1, l2, l3 = (",\n        ".join(x) for x in (_layer1(k), _layer2(k), l3_cols))
-    values = [f"{_value(c, k)} as {c.name}" for c in cols]
+    l4_cols = ["l3.*"] + [f"qf_id_problem({_t(c.name)}, {c.name}__v, {c.name}__lossy, {c.name}__ok) as {c.name}__problem"
+                          for c in cols if c.type == "id"]
+    l1, l2, l3, l4 = (",\n        ".join(x) for x in (_layer1(k), _layer2(k), l3_cols, l4_cols))
+    l5 = ",\n        ".join(["l4.*"] + [f"{_value(c, k)} as {c.name}__val" for c in cols])
+    values = [f"{c.name}__val as {c.name}" for c in cols]
     values += [f"{c.name}__n as {c.name}_norm" for c in cols if c.type == "name"]
     values += [f"{c.name}__sub as {c.name}_sub_type" for c in cols if c.type == "programme"]
     values += [f"coalesce(length({_t(c.name)}) = 15 or {_t(c.name)} like '_______________.0%', false) as {c.name}_upgraded"
@@ -183,10 +189,12 @@ def stage_sql(k: Kind) -> str:
     values += [f"coalesce({_fixed(c)}, false) as {c.name}_recovered" for c in cols if _recoverable(k, c)]
     checks = [(c.name, p) for c in cols if (p := _problem(c, k))]
     if k.require_any:
-        anyv = " and ".join(f"{_value(k.columns[c])} is null" for c in k.require_any)
+        anyv = " and ".join(f"{c}__val is null" for c in k.require_any)
         checks.append((k.require_any[0], f"case when {anyv} then 'MISSING_DEATH_DATE' end"))
-    reason = "coalesce(" + ", ".join(p for _, p in checks) + ")" if checks else "NULL"
-    reason_col = "case " + " ".join(f"when {p} is not null then '{n}'" for n, p in checks) + " end" if checks else "NULL"
+    l6 = ",\n        ".join(["l5.*"] + [f"{p} as {n}__chk" for n, p in checks])
+    reason = "coalesce(" + ", ".join(f"{n}__chk" for n, _ in checks) + ")" if checks else "NULL"
+    reason_col = ("case " + " ".join(f"when {n}__chk is not null then '{n}'" for n, _ in checks) + " end"
+                  if checks else "NULL")
     warns = [w for c in cols if (w := _warning(c))]
     warnings = f"nullif(concat_ws(',', {', '.join(warns)}), '')" if warns else "NULL::varchar"
     return f"""
@@ -204,13 +212,25 @@ with l1 as (
     select
         {l3}
     from l2{joins}
+), l4 as (
+    select
+        {l4}
+    from l3
+), l5 as (
+    select
+        {l5}
+    from l4
+), l6 as (
+    select
+        {l6}
+    from l5
 )
 select file_id, sheet, row_no, source_file, variant,
     {', '.join(values)},
     {reason} as reason,
     {reason_col} as reason_column,
     {warnings} as warnings
-from l3
+from l6
 """
 
 
@@ -235,16 +255,23 @@ group by t.text
 """
 
 
+def _table(con, name: str, columns: list[str], rows: list[tuple]) -> None:
+    """A small reference table of text columns from Python rows (via Arrow: executemany is slow)."""
+    import pyarrow as pa
+
+    data = pa.table({c: pa.array([r[i] for r in rows], pa.string()) for i, c in enumerate(columns)})
+    con.register("_ref_rows", data)
+    con.execute(f"create or replace table {name} as select * from _ref_rows")
+    con.unregister("_ref_rows")
+
+
 def create_reference_tables(con) -> None:
     """Programme synonyms, reason codes and administrative divisions as tables the SQL can join."""
-    con.execute("create or replace table programme_synonyms (synonym varchar, programme varchar, sub_type varchar)")
-    con.executemany("insert into programme_synonyms values (?, ?, ?)", programme_synonyms())
-    con.execute("create or replace table reason_codes (code varchar, text_zh varchar)")
-    con.executemany("insert into reason_codes values (?, ?)", list(REASONS.items()))
+    _table(con, "programme_synonyms", ["synonym", "programme", "sub_type"], programme_synonyms())
+    _table(con, "reason_codes", ["code", "text_zh"], list(REASONS.items()))
     div = str(HERE / "divisions.csv").replace("'", "''")
     con.execute(f"create or replace table divisions as select * from read_csv('{div}', all_varchar=true, header=true)")
-    con.execute("create or replace table place_alias (alias varchar, level varchar, code varchar, name varchar, county_code varchar)")
-    con.executemany("insert into place_alias values (?, ?, ?, ?, ?)", place_alias_rows())
+    _table(con, "place_alias", ["alias", "level", "code", "name", "county_code"], place_alias_rows())
     rel = str(HERE / "gbt4761_relations.csv").replace("'", "''")
     con.execute(f"create or replace table relation_codes as select * from read_csv('{rel}', all_varchar=true, header=true)")
 

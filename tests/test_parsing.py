@@ -19,8 +19,8 @@ def con():
 
 
 def id_result(con, text, lossy=False):
-    return con.execute("select id18, qf_id_problem(t, id18, ?) from (select t, qf_id18(t) id18 from "
-                       "(select qf_id_text(?) t))", [lossy, text]).fetchone()
+    return con.execute("select id18, qf_id_problem(t, id18, ?, qf_id_check_ok(id18)) from (select t, qf_id18(t) id18 "
+                       "from (select qf_id_text(?) t))", [lossy, text]).fetchone()
 
 
 @pytest.mark.parametrize("text,expected", [
