@@ -19,59 +19,49 @@ evidence: [subject_id_number, subject_name, county, township, village, programme
            period_from, period_to, months, amount_yuan, is_ongoing, data_last_month, severity, evidence, source_rows]
 params: {grace_months: 0}
 */
-with window_end as (
-    -- the last entitlement month each programme's ledgers cover: "still going" means paid in it
-    select programme, max(entitlement_month) as data_last_month from payments group by programme
-), after_death as (
-    select p.*, d.death_on, d.death_evidence
-    from payments p
+with overpaid as (
+    -- every paid entitlement month after the death month (net of corrections, summed over sub-types)
+    select m.id_number, m.programme, m.entitlement_month, sum(m.amount_yuan) as amount_yuan
+    from paid_months m
     join deaths d using (id_number)
-    where p.entitlement_month > d.death_month + to_months($grace_months)
-), months as (
-    -- net per month: a negative correction row (退回) cancels the payment it corrects
-    select id_number, programme, entitlement_month,
-           sum(amount_yuan) as amount_yuan,
-           string_agg(source_file || case when sheet <> '' then ' ' || sheet else '' end || ' 第' || row_no || '行',
-                      '；' order by row_no) as source_rows,
-           arg_max(name, entitlement_month) as name,
-           arg_max(county, entitlement_month) as county,
-           arg_max(township, entitlement_month) as township,
-           arg_max(village, entitlement_month) as village,
-           any_value(death_on) as death_on, any_value(death_evidence) as death_evidence
-    from after_death
-    group by id_number, programme, entitlement_month
-    having sum(amount_yuan) > 0
+    where m.entitlement_month > d.death_month + to_months($grace_months)
+    group by all
+    having sum(m.amount_yuan) > 0
 ), cases as (
-    select m.id_number, m.programme,
-           arg_max(m.name, m.entitlement_month) as name,
-           arg_max(m.county, m.entitlement_month) as county,
-           arg_max(m.township, m.entitlement_month) as township,
-           arg_max(m.village, m.entitlement_month) as village,
-           any_value(m.death_on) as death_on, any_value(m.death_evidence) as death_evidence,
-           min(m.entitlement_month) as period_from, max(m.entitlement_month) as period_to,
-           count(*) as months, sum(m.amount_yuan) as amount_yuan,
-           any_value(w.data_last_month) as data_last_month,
-           string_agg(m.source_rows, '；' order by m.entitlement_month) as source_rows
-    from months m join window_end w using (programme)
-    group by m.id_number, m.programme
+    select id_number, programme, min(entitlement_month) as period_from, max(entitlement_month) as period_to,
+           count(*) as months, sum(amount_yuan) as amount_yuan
+    from overpaid
+    group by all
+), source_rows as (
+    -- where an investigator finds each overpaid month in the files received
+    select p.id_number, p.programme,
+           string_agg(p.source_file || case when p.sheet <> '' then ' ' || p.sheet else '' end || ' 第' || p.row_no || '行',
+                      '；' order by p.entitlement_month, p.source_file, p.row_no) as source_rows
+    from payments p
+    join overpaid o using (id_number, programme, entitlement_month)
+    group by all
 )
-select id_number as subject_id_number,
-       name as subject_name,
-       county, township, village, programme,
-       death_on,
-       death_evidence as death_sources,
-       period_from, period_to, months, amount_yuan,
-       period_to = data_last_month as is_ongoing,
-       data_last_month,
-       case when months >= 6 then 'high'
-            when months >= 2 or period_to = data_last_month then 'medium'
+select c.id_number as subject_id_number,
+       y.name as subject_name,
+       y.county, y.township, y.village, c.programme,
+       d.death_on,
+       d.death_evidence as death_sources,
+       c.period_from, c.period_to, c.months, c.amount_yuan,
+       c.period_to = w.last_month as is_ongoing,
+       w.last_month as data_last_month,
+       case when c.months >= 6 then 'high'
+            when c.months >= 2 or c.period_to = w.last_month then 'medium'
             else 'low' end as severity,
        format('{}（{}）{}死亡（{}）；{}在死亡后仍发放：所属期{}至{}共{}个月，合计{}元{}。',
-              name, id_number, strftime(death_on, '%Y年%-m月%-d日'), death_evidence, programme,
-              strftime(period_from, '%Y年%-m月'), strftime(period_to, '%Y年%-m月'), months,
-              printf('%.2f', amount_yuan),
-              case when period_to = data_last_month then '，至数据截止月（' || strftime(data_last_month, '%Y年%-m月') || '）仍在发放' else '' end)
-           as evidence,
-       source_rows
-from cases
-order by amount_yuan desc, subject_id_number, programme
+              y.name, c.id_number, strftime(d.death_on, '%Y年%-m月%-d日'), d.death_evidence, c.programme,
+              strftime(c.period_from, '%Y年%-m月'), strftime(c.period_to, '%Y年%-m月'), c.months,
+              printf('%.2f', c.amount_yuan),
+              case when c.period_to = w.last_month
+                   then '，至数据截止月（' || strftime(w.last_month, '%Y年%-m月') || '）仍在发放' else '' end) as evidence,
+       r.source_rows
+from cases c
+join deaths d using (id_number)
+join payees y using (id_number, programme)
+join programme_windows w using (programme)
+join source_rows r using (id_number, programme)
+order by c.amount_yuan desc, subject_id_number, c.programme

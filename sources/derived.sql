@@ -36,3 +36,30 @@ select id_number,
                   '；' order by date_given, source) as death_evidence
 from credible
 group by id_number;
+
+-- Net payment per person, programme, sub-type and entitlement month: a negative correction row (冲正)
+-- cancels the payment it corrects. n_payments counts the positive rows, max_payment the largest.
+create or replace table paid_months as
+select id_number, programme, coalesce(sub_type, '') as sub_type, entitlement_month,
+       sum(amount_yuan) as amount_yuan,
+       count(*) filter (where amount_yuan > 0) as n_payments,
+       max(amount_yuan) as max_payment
+from payments
+group by all;
+
+-- The months each programme's ledgers cover: "still going" means paid in the last of them.
+create or replace table programme_windows as
+select programme, min(entitlement_month) as first_month, max(entitlement_month) as last_month
+from payments
+group by all;
+
+-- Who was paid under each programme, with the name and place of the latest row: what a case shows.
+create or replace table payees as
+select id_number, programme,
+       arg_max(name, entitlement_month) as name,
+       arg_max(county, entitlement_month) as county,
+       arg_max(county_code, entitlement_month) as county_code,
+       arg_max(township, entitlement_month) as township,
+       arg_max(village, entitlement_month) as village
+from payments
+group by all;

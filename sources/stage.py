@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .declarations import Column, Kind, divisions, kinds, place_aliases, programme_synonyms
+from .declarations import Column, Kind, divisions, kinds, place_aliases, programme_synonyms, programmes
 
 HERE = Path(__file__).parent
 
@@ -272,6 +272,11 @@ def create_reference_tables(con) -> None:
     div = str(HERE / "divisions.csv").replace("'", "''")
     con.execute(f"create or replace table divisions as select * from read_csv('{div}', all_varchar=true, header=true)")
     _table(con, "place_alias", ["alias", "level", "code", "name", "county_code"], place_alias_rows())
+    _table(con, "programmes", ["programme", "short_name", "family", "move_scope"],
+           [(p["name"], p.get("short"), p.get("family"), p.get("move_scope", "none")) for p in programmes()])
+    _table(con, "county_successors", ["old_code", "new_code"], county_successor_rows())
+    reg = str(HERE / "regions.csv").replace("'", "''")
+    con.execute(f"create or replace table regions as select * from read_csv('{reg}', all_varchar=true, header=true)")
     rel = str(HERE / "gbt4761_relations.csv").replace("'", "''")
     con.execute(f"create or replace table relation_codes as select * from read_csv('{rel}', all_varchar=true, header=true)")
 
@@ -285,6 +290,25 @@ from (select distinct id_number, name_norm from stg_households where reason is n
 group by all
 having count(distinct id_number) = 1
 """
+
+
+def county_successor_rows() -> list[tuple]:
+    """(old, new) county codes: an ID keeps the code of its first registration (332427 常山县 of 金华地区
+    became 330822), so a historical code may stand for the same place as a current one."""
+    import re
+
+    pairs = set()
+    for d in divisions():
+        if d["level"] == "county":
+            m = re.search(r"successor=([0-9;\[\]]*)", d["note"] or "")
+            for new in re.findall(r"(\d{6})", m.group(1) if m else ""):
+                pairs.add((d["code"], new))
+    changed = True
+    while changed:   # transitively: 330823 → 339006 → 330881
+        extra = {(a, c) for a, b in pairs for b2, c in pairs if b == b2 and (a, c) not in pairs and a != c}
+        pairs |= extra
+        changed = bool(extra)
+    return sorted(pairs)
 
 
 def place_alias_rows() -> list[tuple]:

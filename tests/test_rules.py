@@ -33,6 +33,8 @@ def _same(actual, expected) -> bool:
         return actual == decimal.Decimal(str(expected))
     if isinstance(actual, dt.date) and not isinstance(expected, dt.date):
         return actual.isoformat() == str(expected)
+    if isinstance(actual, str):
+        return actual == str(expected)   # YAML reads an all-digit ID number as an int
     return actual == expected
 
 

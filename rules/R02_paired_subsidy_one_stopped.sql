@@ -1,0 +1,87 @@
+/*
+id: R02
+title: One of two paired subsidies stopped at death, the other went on
+name_zh: 两项补贴"一停一发"
+severity: high
+rationale: >
+  同时享受困难残疾人生活补贴和重度残疾人护理补贴的人死亡后，一项在死亡前后一个月内停发，另一项却继续发放两个月以上。
+  两项补贴资格依据不同（生活补贴随低保/低收入，护理补贴随残疾等级），分属不同名册、由不同环节停发，
+  常常只停了一项（衢州公开通报的 21 人即此类）。配对可配置（默认即这两项）。
+  已排除的误报：停发的一项在死亡前两个月以上就已停（如退出低保），属普通的死亡后继续发放（R01）；
+  停发一项的名册数据截止早于另一项的最后发放月（数据缺口，不能认定“停发”）。
+basis: 国发〔2015〕52号；浙江省困难残疾人生活补贴、重度残疾人护理补贴实施办法；自死亡次月起停发
+verify: >
+  调取已停发一项的停发审批表（何人何时办理），核实另一项为何未停：哪个部门保管该名册、家属是否两处都报了死亡；
+  调取死亡后继续发放各月的银行流水，查明取款人。
+subject: recipient
+case_key: [subject_id_number, programme]
+evidence: [subject_id_number, subject_name, county, township, village, programme, stopped_programme, stopped_last_month,
+           death_on, death_sources, period_from, period_to, months, amount_yuan, is_ongoing, severity, evidence, source_rows]
+labels: {stopped_programme: 已停发的补贴, stopped_last_month: 已停发补贴的最后发放月, programme: 继续发放的补贴}
+params: {pairs: [[困难残疾人生活补贴, 重度残疾人护理补贴]]}
+*/
+with pairs as (
+    select p[1] as programme_a, p[2] as programme_b from (select unnest($pairs) as p)
+), monthly as (
+    select id_number, programme, entitlement_month, sum(amount_yuan) as amount_yuan
+    from paid_months group by all having sum(amount_yuan) > 0
+), spans as (
+    select id_number, programme, min(entitlement_month) as first_month, max(entitlement_month) as last_month
+    from monthly group by all
+), both_paid as (
+    -- dead people who received both subsidies of a pair before they died
+    select d.id_number, d.death_month, x.programme_a, x.programme_b, a.last_month as last_a, b.last_month as last_b
+    from deaths d
+    cross join pairs x
+    join spans a on a.id_number = d.id_number and a.programme = x.programme_a and a.first_month <= d.death_month
+    join spans b on b.id_number = d.id_number and b.programme = x.programme_b and b.first_month <= d.death_month
+), one_stopped as (
+    -- the stopped one's last month lies within a month of death; the other ran two or more months past it
+    select id_number, death_month,
+           case when last_a <= death_month + interval 1 month then programme_a else programme_b end as stopped_programme,
+           least(last_a, last_b) as stopped_last_month,
+           case when last_a <= death_month + interval 1 month then programme_b else programme_a end as programme
+    from both_paid
+    where least(last_a, last_b) between death_month - interval 1 month and death_month + interval 1 month
+      and greatest(last_a, last_b) >= death_month + interval 2 month
+), covered as (
+    -- the stopped programme's ledgers must reach the other's last month, else its stop may be a data gap
+    select o.* from one_stopped o
+    join programme_windows ws on ws.programme = o.stopped_programme
+    join spans s on s.id_number = o.id_number and s.programme = o.programme
+    where ws.last_month >= s.last_month
+), after_death as (
+    select o.id_number, o.programme, m.entitlement_month, m.amount_yuan
+    from covered o join monthly m using (id_number, programme)
+    where m.entitlement_month > o.death_month
+), totals as (
+    select id_number, programme, min(entitlement_month) as period_from, max(entitlement_month) as period_to,
+           count(*) as months, sum(amount_yuan) as amount_yuan
+    from after_death group by all
+), source_rows as (
+    select p.id_number, p.programme,
+           string_agg(p.source_file || case when p.sheet <> '' then ' ' || p.sheet else '' end || ' 第' || p.row_no || '行',
+                      '；' order by p.entitlement_month, p.source_file, p.row_no) as source_rows
+    from payments p join after_death a using (id_number, programme, entitlement_month)
+    group by all
+)
+select o.id_number as subject_id_number, y.name as subject_name, y.county, y.township, y.village,
+       o.programme, o.stopped_programme, o.stopped_last_month,
+       d.death_on, d.death_evidence as death_sources,
+       t.period_from, t.period_to, t.months, t.amount_yuan,
+       t.period_to = w.last_month as is_ongoing,
+       case when t.months >= 6 then 'high' else 'medium' end as severity,
+       format('{}（{}）{}死亡（{}）。{}最后发放至{}，已停发；{}却在死亡后继续发放：所属期{}至{}共{}个月，合计{}元{}。',
+              y.name, o.id_number, strftime(d.death_on, '%Y年%-m月%-d日'), d.death_evidence,
+              o.stopped_programme, strftime(o.stopped_last_month, '%Y年%-m月'), o.programme,
+              strftime(t.period_from, '%Y年%-m月'), strftime(t.period_to, '%Y年%-m月'), t.months,
+              printf('%.2f', t.amount_yuan),
+              case when t.period_to = w.last_month then '，至数据截止月仍在发放' else '' end) as evidence,
+       r.source_rows
+from covered o
+join deaths d using (id_number)
+join totals t using (id_number, programme)
+join payees y using (id_number, programme)
+join programme_windows w using (programme)
+join source_rows r using (id_number, programme)
+order by t.amount_yuan desc, subject_id_number

@@ -1,0 +1,89 @@
+/*
+id: R03
+title: A locality-bound benefit paid after the recipient's registration moved away
+name_zh: 迁出后继续领取
+severity: high
+rationale: >
+  户籍迁出后，属地发放的待遇应自迁出次月起停发：残疾人两项补贴在迁出本省后停发，最低生活保障和特困供养在迁出本县后停发。
+  迁出月份取户籍的变动日期，去向取“迁往地”。养老金可随人转移，从不因迁出而标记；两项补贴在本市（本省）内迁移不标记。
+  已排除的误报：迁往福利院、养老院等供养机构（仍可享受）；本县内迁移；去向无法判断省、县的（不标记，列入数据质量）。
+  仍需人工排除：全户迁出但本人未迁、迁出后又迁回。
+basis: 国发〔2015〕52号（迁出本省停发）；《最低生活保障审核确认办法》（民发〔2021〕57号）、特困人员认定办法（户籍地申请、迁出后终止）
+verify: >
+  调取户籍迁移记录（迁移证、迁入地落户信息），核实本人是否实际迁出及迁出日期；查询迁入地是否也在发放同类待遇（可能重复享受，见 R04）；
+  调取迁出后各月发放明细和银行流水。
+subject: recipient
+case_key: [subject_id_number, programme]
+evidence: [subject_id_number, subject_name, county, township, village, programme, moved_on, destination, moved_beyond,
+           period_from, period_to, months, amount_yuan, is_ongoing, severity, evidence, source_rows]
+labels: {moved_on: 迁出日期, destination: 迁往地, moved_beyond: 迁出范围}
+params: {institution_words: 福利院|养老院|敬老院|托养|福利中心|护理院|光荣院|供养中心}
+*/
+with moves as (
+    -- the latest move out of each person in the household register
+    select id_number, max(change_on) as moved_on, arg_max(destination, change_on) as destination,
+           arg_max(county_code, change_on) as from_county_code
+    from persons
+    where status like '%迁出%' and change_on is not null and destination is not null
+    group by id_number
+), places as (
+    -- what the destination text names: another province, a Zhejiang city, a county of this city
+    select m.*,
+           exists (select 1 from regions r where r.in_zhejiang = 'N' and contains(m.destination, r.name)) as names_other_province,
+           exists (select 1 from regions r where r.in_zhejiang = 'Y' and contains(m.destination, r.name)) as names_zhejiang,
+           exists (select 1 from regions r where r.in_zhejiang = 'Y' and r.level = 'prefecture' and r.name <> '衢州'
+                   and contains(m.destination, r.name)) as names_other_city,
+           exists (select 1 from place_alias a where a.county_code <> m.from_county_code
+                   and not regexp_full_match(a.alias, '[0-9]+') and contains(m.destination, a.alias)) as names_other_county,
+           exists (select 1 from place_alias a where a.county_code = m.from_county_code
+                   and not regexp_full_match(a.alias, '[0-9]+') and contains(m.destination, a.alias)) as names_own_county,
+           regexp_matches(m.destination, $institution_words) as to_institution
+    from moves m
+), judged as (
+    select *,
+           names_other_province and not names_zhejiang as out_of_province,
+           (names_other_province and not names_zhejiang) or names_other_city
+               or (names_other_county and not names_own_county) as out_of_county
+    from places
+), after_move as (
+    -- paid entitlement months after the month of the move, for programmes bound to the place left
+    select j.id_number, m.programme, j.moved_on, j.destination,
+           case g.move_scope when 'province' then '迁出本省' else '迁出本县' end as moved_beyond,
+           m.entitlement_month, sum(m.amount_yuan) as amount_yuan
+    from judged j
+    join paid_months m using (id_number)
+    join programmes g using (programme)
+    where not j.to_institution
+      and ((g.move_scope = 'province' and j.out_of_province) or (g.move_scope = 'county' and j.out_of_county))
+      and m.entitlement_month > date_trunc('month', j.moved_on)
+    group by all
+    having sum(m.amount_yuan) > 0
+), totals as (
+    select id_number, programme, any_value(moved_on) as moved_on, any_value(destination) as destination,
+           any_value(moved_beyond) as moved_beyond, min(entitlement_month) as period_from,
+           max(entitlement_month) as period_to, count(*) as months, sum(amount_yuan) as amount_yuan
+    from after_move group by all
+), source_rows as (
+    select p.id_number, p.programme,
+           string_agg(p.source_file || case when p.sheet <> '' then ' ' || p.sheet else '' end || ' 第' || p.row_no || '行',
+                      '；' order by p.entitlement_month, p.source_file, p.row_no) as source_rows
+    from payments p join after_move a using (id_number, programme, entitlement_month)
+    group by all
+)
+select t.id_number as subject_id_number, y.name as subject_name, y.county, y.township, y.village, t.programme,
+       t.moved_on, t.destination, t.moved_beyond,
+       t.period_from, t.period_to, t.months, t.amount_yuan,
+       t.period_to = w.last_month as is_ongoing,
+       case when t.months >= 6 then 'high' when t.months >= 2 or t.period_to = w.last_month then 'medium' else 'low' end
+           as severity,
+       format('{}（{}）户籍于{}迁往{}（{}）；{}在迁出后仍发放：所属期{}至{}共{}个月，合计{}元{}。',
+              y.name, t.id_number, strftime(t.moved_on, '%Y年%-m月%-d日'), t.destination, t.moved_beyond, t.programme,
+              strftime(t.period_from, '%Y年%-m月'), strftime(t.period_to, '%Y年%-m月'), t.months,
+              printf('%.2f', t.amount_yuan),
+              case when t.period_to = w.last_month then '，至数据截止月仍在发放' else '' end) as evidence,
+       r.source_rows
+from totals t
+join payees y using (id_number, programme)
+join programme_windows w using (programme)
+join source_rows r using (id_number, programme)
+order by t.amount_yuan desc, subject_id_number, t.programme

@@ -1,0 +1,61 @@
+/*
+id: R13
+title: A payee whose ID number is in no household register and no death record
+name_zh: 查无此人
+severity: high
+rationale: >
+  收款人的身份证号校验无误，却既不在户籍登记中，也不在任何死亡记录中：可能是虚构的人（虚报冒领）。
+  只比对户籍资料所覆盖的县（户籍只有常山县的，就不比对江山市名册上的人）；发放地不明的行不比对。
+  已排除的误报：15 位旧号升位后与户籍相符（装载时已升位）；身份证号使用历史行政区划代码（如 332427 常山县）而户籍登记为现行代码、
+  第 7–17 位相同且姓名相同的，视为同一人；校验位错误的号码在装载时已隔离（数据质量问题，不是“查无此人”）。
+basis: 审计署虚报冒领审计方法；衢州市历史行政区划代码（身份证号保留首次登记地代码）
+verify: >
+  到公安户籍系统查询该号码；入户或到村核实此人是否存在、是否本地人；调取开户资料核实收款账户的实际所有人和取款人。
+subject: recipient
+case_key: [subject_id_number]
+evidence: [subject_id_number, subject_name, county, township, village, programme, payers,
+           period_from, period_to, months, amount_yuan, severity, evidence, source_rows]
+labels: {programme: 领取的项目, payers: 发放来源（文件）}
+*/
+with covered as (
+    select distinct county_code from persons where county_code is not null
+), known as (
+    select id_number from persons union select id_number from death_records
+), paid as (
+    select id_number, mode(name_norm) as name_norm,
+           string_agg(distinct programme, '、' order by programme) as programmes,
+           string_agg(distinct source_file, '；' order by source_file) as payers,
+           min(entitlement_month) as period_from, max(entitlement_month) as period_to,
+           count(distinct entitlement_month) as months, sum(amount_yuan) as amount_yuan
+    from payments
+    where county_code in (select county_code from covered)
+    group by id_number
+), unknown as (
+    select * from paid where id_number not in (select id_number from known)
+), same_person as (
+    -- the same digits 7–17 and name under a historical or current county code of the same place
+    select u.id_number
+    from unknown u
+    join persons r on substr(r.id_number, 7, 11) = substr(u.id_number, 7, 11) and r.name_norm = u.name_norm
+    join county_successors s
+      on (s.old_code = substr(u.id_number, 1, 6) and s.new_code = substr(r.id_number, 1, 6))
+      or (s.new_code = substr(u.id_number, 1, 6) and s.old_code = substr(r.id_number, 1, 6))
+), ghosts as (
+    select * from unknown where id_number not in (select id_number from same_person)
+), who as (
+    select id_number, arg_max(name, entitlement_month) as name, arg_max(county, entitlement_month) as county,
+           arg_max(township, entitlement_month) as township, arg_max(village, entitlement_month) as village,
+           string_agg(source_file || case when sheet <> '' then ' ' || sheet else '' end || ' 第' || row_no || '行',
+                      '；' order by entitlement_month, source_file, row_no) as source_rows
+    from payments where id_number in (select id_number from ghosts) group by all
+)
+select g.id_number as subject_id_number, w.name as subject_name, w.county, w.township, w.village,
+       g.programmes as programme, g.payers, g.period_from, g.period_to, g.months, g.amount_yuan,
+       case when g.months >= 6 then 'high' else 'medium' end as severity,
+       format('收款人{}（{}）不在户籍登记中，也不在死亡记录中；所属期{}至{}共领取{}个月{}，合计{}元。',
+              w.name, g.id_number, strftime(g.period_from, '%Y年%-m月'), strftime(g.period_to, '%Y年%-m月'),
+              g.months, g.programmes, printf('%.2f', g.amount_yuan)) as evidence,
+       w.source_rows
+from ghosts g
+join who w using (id_number)
+order by g.amount_yuan desc, subject_id_number

@@ -1,0 +1,107 @@
+/*
+id: R15
+title: Identity conflicts between sources
+name_zh: 身份冲突
+severity: medium
+rationale: >
+  三类身份冲突：（甲）同一身份证号在不同来源中姓名不同（重号、改号、录错人，死亡记录姓名不符的即在此，且不认定死亡）；
+  （乙）同一人在户籍中同时属于两个正常状态的户（一人多户）；（丙）同一村中姓名、出生日期、性别都相同的人使用两个不同的身份证号
+  （改号/错号，或虚构）。这些首先是数据质量问题；在该号码上发放过钱的，风险等级为中，否则为低。
+  已排除的误报：双胞胎（出生日期、性别相同而姓名不同）；同名但出生日期不同；旧户为“迁出”、新户为“正常”的合法迁移。
+  仍需人工排除：生僻字被拼音、星号或同音字替代造成的“姓名不同”。
+basis: 公安部重号清理工作（公民身份号码唯一）；户口登记条例（一人一户）
+verify: >
+  到公安户籍系统核实该号码的登记姓名、户号及历史变更；对发放过钱的，核实收款人是否本人、账户归属；
+  死亡记录姓名不符的，核实死亡的是谁。
+subject: the ID number in conflict (for 丙, the one that was paid)
+case_key: [subject_id_number, conflict_type]
+evidence: [subject_id_number, subject_name, county, township, village, conflict_type, conflict_detail, programme,
+           period_from, period_to, months, amount_yuan, severity, evidence, source_rows]
+labels: {conflict_type: 冲突类型, conflict_detail: 冲突情况, programme: 该号码领取的项目}
+*/
+with seen as (
+    -- every name an ID number goes by, and where
+    select id_number, name_norm, '户籍' as source, min(name) as name,
+           min(source_file || case when sheet <> '' then ' ' || sheet else '' end || ' 第' || row_no || '行') as at_row
+    from persons group by all
+    union all
+    select id_number, name_norm, programme || '发放名册', min(name),
+           min(source_file || case when sheet <> '' then ' ' || sheet else '' end || ' 第' || row_no || '行')
+    from payments group by all
+    union all
+    select id_number, name_norm, source || '死亡记录', min(name),
+           min(source_file || case when sheet <> '' then ' ' || sheet else '' end || ' 第' || row_no || '行')
+    from death_records group by all
+), names_differ as (
+    select id_number, '甲：同号不同名' as conflict_type,
+           string_agg(distinct source || '为' || name, '，' order by source || '为' || name) as conflict_detail,
+           string_agg(distinct at_row, '；' order by at_row) as source_rows
+    from seen
+    where id_number in (select id_number from seen group by id_number having count(distinct name_norm) > 1)
+    group by id_number
+), active as (
+    select * from persons where not regexp_matches(coalesce(status, '正常'), '迁出|死亡|注销|迁移')
+), two_households as (
+    select id_number, '乙：一人多户' as conflict_type,
+           '同时登记在户号' || string_agg(distinct household_no, '、' order by household_no) || '（状态均为正常）' as conflict_detail,
+           string_agg(source_file || case when sheet <> '' then ' ' || sheet else '' end || ' 第' || row_no || '行',
+                      '；' order by row_no) as source_rows
+    from active
+    group by id_number
+    having count(distinct household_no) > 1
+), people as (
+    -- the register and the ledgers, with birth date and sex read from the ID number (GB 11643-1999)
+    select id_number, name_norm, min(name) as name, township, village,
+           min(source_file || case when sheet <> '' then ' ' || sheet else '' end || ' 第' || row_no || '行') as at_row
+    from (select id_number, name_norm, name, township, village, source_file, sheet, row_no from persons
+          union all
+          select id_number, name_norm, name, township, village, source_file, sheet, row_no from payments)
+    where village is not null
+    group by all
+), twins_by_number as (
+    select id_number, name_norm, name, township, village, at_row,
+           count(distinct id_number) over (partition by name_norm, substr(id_number, 7, 8),
+                                           cast(substr(id_number, 17, 1) as integer) % 2, township, village) as n_ids,
+           list(distinct id_number) over (partition by name_norm, substr(id_number, 7, 8),
+                                          cast(substr(id_number, 17, 1) as integer) % 2, township, village) as ids
+    from people
+), paid_ids as (
+    select distinct id_number from payments
+), two_numbers as (
+    -- one case per group, filed under the number that was paid (else the smallest)
+    select arg_min(t.id_number, (p.id_number is null, t.id_number)) as id_number, '丙：同人多号' as conflict_type,
+           '同村有同名、同出生日期、同性别的另一号码：' || array_to_string(list_sort(any_value(t.ids)), '、') as conflict_detail,
+           string_agg(distinct t.at_row, '；') as source_rows
+    from twins_by_number t left join paid_ids p using (id_number)
+    where t.n_ids > 1
+    group by t.name_norm, substr(t.id_number, 7, 8), cast(substr(t.id_number, 17, 1) as integer) % 2, t.township, t.village
+), conflicts as (
+    select * from names_differ union all select * from two_households union all select * from two_numbers
+), money as (
+    select id_number, string_agg(distinct programme, '、' order by programme) as programmes,
+           min(entitlement_month) as period_from, max(entitlement_month) as period_to,
+           count(distinct entitlement_month) as months, sum(amount_yuan) as amount_yuan
+    from payments where id_number in (select id_number from conflicts) group by id_number
+), who as (
+    select id_number, arg_min(name, rank) as name, arg_min(county, rank) as county,
+           arg_min(township, rank) as township, arg_min(village, rank) as village
+    from (select id_number, name, county, township, village, 1 as rank from persons
+          union all select id_number, name, county, township, village, 2 from payments
+          union all select id_number, name, null, township, null, 3 from death_records)
+    where id_number in (select id_number from conflicts)
+    group by id_number
+)
+select c.id_number as subject_id_number, w.name as subject_name, w.county, w.township, w.village,
+       c.conflict_type, c.conflict_detail, m.programmes as programme,
+       m.period_from, m.period_to, m.months, m.amount_yuan,
+       case when coalesce(m.amount_yuan, 0) > 0 then 'medium' else 'low' end as severity,
+       format('身份证号{}：{}（{}）{}。',
+              c.id_number, c.conflict_detail, substr(c.conflict_type, 3),
+              case when coalesce(m.amount_yuan, 0) > 0
+                   then '；该号码领取' || m.programmes || '共' || m.months || '个月，合计' || printf('%.2f', m.amount_yuan) || '元'
+                   else '；该号码无发放记录' end) as evidence,
+       c.source_rows
+from conflicts c
+join who w using (id_number)
+left join money m using (id_number)
+order by c.conflict_type, subject_id_number
