@@ -28,7 +28,7 @@ import argparse
 import csv
 import datetime as dt
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import xlwt
@@ -138,6 +138,15 @@ class Payment(Written):
     remark: str = ""
     household_size: int | None = None
     sub_type: str = ""
+    place: tuple | None = None   # (township, village) the paying office lists, when not the register's
+
+    @property
+    def township(self) -> str:
+        return (self.place or (self.person.township, self.person.village))[0]
+
+    @property
+    def village(self) -> str:
+        return (self.place or (self.person.township, self.person.village))[1]
 
 
 @dataclass
@@ -267,6 +276,8 @@ class Sample:
     payouts: list[Payout] = field(default_factory=list)
     misstated_totals: dict = field(default_factory=dict)   # (programme, month) -> yuan the 合计 is off by
     planted_rows: list[dict] = field(default_factory=list)
+    second_rows: list[Person] = field(default_factory=list)      # a registered person's row in another 户号
+    elsewhere: list[Payment] = field(default_factory=list)       # another county's ledger (江山市)
 
     # -- people -------------------------------------------------------------------------------
     def name(self, surname: str | None = None) -> str:
@@ -308,7 +319,7 @@ class Sample:
                 child.father, child.mother = head.id_number, wife.id_number if wife else None
 
     def new_household(self) -> str:
-        return f"3308221{len({p.household_no for p in self.people}) + 1:05d}"
+        return f"3308221{len({p.household_no for p in self.people + self.second_rows}) + 1:05d}"
 
     def couple(self, place, head_birth: dt.date, wife_birth: dt.date, head_name=None, wife_name=None,
                wife_area=COUNTY[0], children: tuple = ()) -> tuple[Person, Person]:
@@ -331,8 +342,9 @@ class Sample:
         m = first
         while m <= last:
             self.payments.append(Payment(p, programme, m, kw.get("amount", RATE[programme]),
-                                         m.replace(day=10) if "paid_on" not in kw else kw["paid_on"],
-                                         household_size=kw.get("household_size"), sub_type=kw.get("sub_type", "")))
+                                         m.replace(day=kw.get("day", 10)) if "paid_on" not in kw else kw["paid_on"],
+                                         household_size=kw.get("household_size"), sub_type=kw.get("sub_type", ""),
+                                         place=kw.get("place")))
             m = month_add(m, 1)
 
     def die(self, p: Person, death_on: dt.date, sources: list[str], **kw) -> None:
@@ -347,11 +359,15 @@ class Sample:
                 setattr(d, k, v)
             self.deaths.append(d)
 
-    def plant(self, rule: str, expect: str, p: Person, programme: str, note: str, months: int = 0,
-              amount: float = 0.0, period_from: dt.date | None = None, period_to: dt.date | None = None) -> None:
+    def plant(self, rule: str, expect: str, p: Person, programme: str, note: str, months: int | None = 0,
+              amount: float | None = 0.0, period_from: dt.date | None = None, period_to: dt.date | None = None,
+              id_number: str | None = None) -> None:
+        """One line of planted.csv; months and amount None leave them empty (R15: only the case counts);
+        id_number when the case is filed under another number than the register's (a ledger's)."""
         self.planted.append({
-            "rule_id": rule, "expect": expect, "subject_id_number": p.id_number, "subject_name": p.name,
-            "programme": programme, "months": months, "amount_yuan": f"{amount:.2f}",
+            "rule_id": rule, "expect": expect, "subject_id_number": id_number or p.id_number, "subject_name": p.name,
+            "programme": programme, "months": "" if months is None else months,
+            "amount_yuan": "" if amount is None else f"{amount:.2f}",
             "period_from": period_from.isoformat() if period_from else "",
             "period_to": period_to.isoformat() if period_to else "", "note": note})
 
@@ -452,7 +468,7 @@ def build(seed: int = SEED) -> Sample:
             s.payments.remove(pay)
         s.die(p, death_on, rng.sample(["公安注销", "民政火化", "卫健死亡证明"], 2))
 
-    # ---- beyond R01 (later rules plant their cases here; nobody below dies) ---------------------
+    # ---- the other programmes, registers and rosters (nobody in them dies) ------------------------
     add_newcomers(s)
     add_tekun(s)
     add_cadres_and_case_workers(s)
@@ -463,7 +479,15 @@ def build(seed: int = SEED) -> Sample:
     add_compensation(s)
     plant_loader_rows(s)
 
-    s.payments.sort(key=lambda x: (x.programme, x.month, x.person.township, x.person.village, x.person.id_number))
+    # ---- the other rules' cases and traps, each in households of its own ---------------------------
+    plant_r02(s, e)
+    plant_r03(s)
+    plant_r04(s)
+    plant_r05(s)
+    historical = plant_r13(s)
+    plant_r15(s, t3, historical)
+
+    s.payments.sort(key=lambda x: (x.programme, x.month, x.township, x.village, x.person.id_number))
     assert len({p.id_number for p in s.people}) == len(s.people), "ID numbers must be unique"
     return s
 
@@ -805,6 +829,246 @@ def spoil(pay: Payment, how: str) -> None:
         raise ValueError(how)
 
 
+# ---- R02–R15: each rule's planted cases and traps, in households of their own --------------------------
+# Planted after every role (cadre, case worker, official, car, business, land) and every damaged row has
+# been given out, so none of those lands on a planted person. Everyone below is new and paid only what
+# their scenario says; entitlement months are 2020 and every programme's ledgers run to December.
+
+LIVING, CARE, DIBAO, TEKUN, PENSION = ("困难残疾人生活补贴", "重度残疾人护理补贴", "最低生活保障", "特困人员供养",
+                                       "城乡居民基本养老保险")
+
+
+def plant_r02(s: Sample, e: Person) -> None:
+    """R02 两项补贴"一停一发": a dead recipient of both subsidies; one stopped within a month of the death
+    month, the other was paid two or more months past it. The case is the subsidy that went on."""
+    # (a) R01's E: 生活补贴 stopped with the death in July, 护理补贴 ran on August–November
+    s.plant("R02", "flag", e, CARE, "生活补贴死亡当月（7月）停发，护理补贴死亡后继续发放 4 个月", 4, 4 * 180,
+            MONTHS[7], MONTHS[10])
+    # (b) died 2020-04-16: 护理补贴 stopped in April, 生活补贴 ran on May–December (also R01)
+    b = s.single(XIWU, "女", dt.date(1961, 5, 23))
+    s.pay(b, LIVING, MONTHS[0], LAST)
+    s.pay(b, CARE, MONTHS[0], MONTHS[3])
+    s.die(b, dt.date(2020, 4, 16), ["卫健死亡证明", "民政火化"])
+    s.plant("R02", "flag", b, LIVING, "护理补贴死亡当月（4月）停发，生活补贴死亡后继续发放 8 个月，至数据截止月仍在发放",
+            8, 8 * 270, MONTHS[4], LAST)
+    s.plant("R01", "flag", b, LIVING, "死亡后继续发放 8 个月（两项补贴一停一发）", 8, 8 * 270, MONTHS[4], LAST)
+    s.plant("R01", "none", b, CARE, "护理补贴已于死亡当月停发")
+    # trap: both stopped with the death in June
+    t = s.single(HEPING, "男", dt.date(1958, 11, 2))
+    s.pay(t, LIVING, MONTHS[0], MONTHS[5])
+    s.pay(t, CARE, MONTHS[0], MONTHS[5])
+    s.die(t, dt.date(2020, 6, 9), ["公安注销", "民政火化"])
+    s.plant("R02", "none", t, CARE, "两项补贴均于死亡当月（6月）停发")
+    # trap: 生活补贴 stopped in March when the household left 低保, three months before the death in June;
+    # 护理补贴 ran on July–September: an ordinary R01 case, not R02
+    t = s.single(DONGKENG, "男", dt.date(1966, 2, 17))
+    s.pay(t, LIVING, MONTHS[0], MONTHS[2])
+    s.pay(t, CARE, MONTHS[0], MONTHS[8])
+    s.die(t, dt.date(2020, 6, 21), ["公安注销"])
+    s.plant("R02", "none", t, CARE, "生活补贴在死亡前 3 个月（3月，退出低保）已停发，不属一停一发；护理补贴多发属 R01")
+    s.plant("R01", "flag", t, CARE, "死亡后继续发放 3 个月（生活补贴早于死亡停发）", 3, 3 * 180, MONTHS[6], MONTHS[8])
+    # trap: 护理补贴 paid one month past the death in September (reporting lag): R01 low, not R02
+    t = s.single(XIWU, "女", dt.date(1970, 8, 30))
+    s.pay(t, LIVING, MONTHS[0], MONTHS[8])
+    s.pay(t, CARE, MONTHS[0], MONTHS[9])
+    s.die(t, dt.date(2020, 9, 12), ["卫健死亡证明"])
+    s.plant("R02", "none", t, CARE, "护理补贴死亡后只多发 1 个月（报送时差），不属一停一发")
+    s.plant("R01", "flag", t, CARE, "死亡后多发 1 个月（报送时差）", 1, 180, MONTHS[9], MONTHS[9])
+
+
+def plant_r03(s: Sample) -> None:
+    """R03 迁出后继续领取: the register shows the recipient 迁出 with a 变动日期 and a 迁往地. The two
+    subsidies stop on a move out of 浙江省, 低保 and 特困 on a move out of 常山县, pensions never; a move
+    into a care institution is no move away. Paid months after the month of the move are flagged."""
+    def move(p: Person, on: dt.date, to: str) -> None:
+        p.status, p.change_on, p.destination = "迁出", on, to
+
+    a = s.single(DONGKENG, "男", dt.date(1975, 3, 14))
+    s.pay(a, LIVING, MONTHS[0], LAST)
+    move(a, dt.date(2020, 5, 12), "江西省上饶市玉山县")
+    s.plant("R03", "flag", a, LIVING, "5 月迁往江西省上饶市玉山县（出省），生活补贴继续发放 7 个月", 7, 7 * 270, MONTHS[5], LAST)
+    b = s.single(HEPING, "女", dt.date(1963, 9, 8))
+    s.pay(b, DIBAO, MONTHS[0], MONTHS[8], amount=750, household_size=1)
+    move(b, dt.date(2020, 6, 18), "衢州市柯城区")
+    s.plant("R03", "flag", b, DIBAO, "6 月迁往衢州市柯城区（出县），低保继续发放 3 个月", 3, 3 * 750, MONTHS[6], MONTHS[8])
+    # traps: 护理补贴 moving inside the province; a pension moving out of it; 低保 moving inside the
+    # county; 低保 moving into a care home of another county
+    t = s.single(XIWU, "男", dt.date(1969, 1, 26))
+    s.pay(t, CARE, MONTHS[0], LAST)
+    move(t, dt.date(2020, 4, 7), "衢州市柯城区")
+    s.plant("R03", "none", t, CARE, "护理补贴：迁往衢州市柯城区，仍在省内，不停发")
+    t = s.single(DONGKENG, "女", dt.date(1948, 7, 5))
+    s.pay(t, PENSION, MONTHS[0], LAST)
+    move(t, dt.date(2020, 3, 25), "安徽省黄山市歙县")
+    s.plant("R03", "none", t, PENSION, "城乡居民养老金随人转移，迁出省外也不停发")
+    t = s.single(HEPING, "男", dt.date(1971, 10, 3))
+    s.pay(t, DIBAO, MONTHS[0], LAST, amount=750, household_size=1)
+    move(t, dt.date(2020, 5, 6), "常山县球川镇")
+    s.plant("R03", "none", t, DIBAO, "低保：县内迁移（天马街道迁往球川镇），不停发")
+    t = s.single(XIWU, "女", dt.date(1940, 12, 19))
+    s.pay(t, DIBAO, MONTHS[0], LAST, amount=750, household_size=1)
+    move(t, dt.date(2020, 7, 15), "衢州市柯城区社会福利院")
+    s.plant("R03", "none", t, DIBAO, "迁入供养机构（柯城区社会福利院），仍可享受")
+
+
+def plant_r04(s: Sample) -> None:
+    """R04 重复享受: one programme (and sub-type) paid more than once for one entitlement month, net of
+    corrections; the excess is the month's net amount beyond its largest single payment."""
+    rng = s.rng
+    # 江山市's list: its own pensioners (IDs 330881…, not in 常山's register) …
+    for i, town in enumerate(["双塔街道", "虎山街道", "贺村镇", "清湖街道", "峡口镇", "贺村镇", "双塔街道", "峡口镇"]):
+        sex = "男" if i % 2 else "女"
+        birth = dt.date(rng.randint(1936, 1959), rng.randint(1, 12), rng.randint(1, 28))
+        q = Person(make_id("330881", birth, 500 + 2 * i + (sex == "男")), s.name(), sex, birth, "", "", town, "")
+        amount = rng.choice([245, 260, 275, 310])
+        s.elsewhere += [Payment(q, PENSION, m, amount, m.replace(day=15)) for m in MONTHS]
+    # … and a 常山 pensioner it also paid March–August
+    a = s.single(DONGKENG, "男", dt.date(1953, 4, 27))
+    s.pay(a, PENSION, MONTHS[0], LAST)
+    s.elsewhere += [Payment(a, PENSION, m, 245, m.replace(day=15), place=("贺村镇", "")) for m in MONTHS[2:8]]
+    s.plant("R04", "flag", a, PENSION, "江山市名册 3–8 月也发放（跨县重复）", 6, 6 * 245, MONTHS[2], MONTHS[7])
+    # 残联 listed one recipient twice for May
+    b = s.single(HEPING, "女", dt.date(1968, 12, 1))
+    s.pay(b, LIVING, MONTHS[0], LAST)
+    s.payments.append(Payment(b, LIVING, MONTHS[4], 270, MONTHS[4].replace(day=10)))
+    s.plant("R04", "flag", b, LIVING, "残联名册 5 月同一人列入两次", 1, 270, MONTHS[4], MONTHS[4])
+    # trap: March missed, paid in April beside April's payment (补发3月): two entitlement months
+    t = s.single(XIWU, "男", dt.date(1972, 6, 15))
+    s.pay(t, LIVING, MONTHS[0], MONTHS[1])
+    s.pay(t, LIVING, MONTHS[3], LAST)
+    s.payments.append(Payment(t, LIVING, MONTHS[2], 270, dt.date(2020, 4, 10), "补发3月"))
+    s.plant("R04", "none", t, LIVING, "4 月同时发放 4 月和补发的 3 月，所属期不同，不是重复")
+    # trap: both subsidies every month: two programmes
+    t = s.single(DONGKENG, "女", dt.date(1959, 3, 9))
+    s.pay(t, LIVING, MONTHS[0], LAST)
+    s.pay(t, CARE, MONTHS[0], LAST)
+    s.plant("R04", "none", t, LIVING, "同月领取生活补贴和护理补贴，是两个项目，不是重复")
+    # trap: May's pension paid twice, the second payment reversed in June
+    t = s.single(HEPING, "男", dt.date(1949, 9, 21))
+    s.pay(t, PENSION, MONTHS[0], LAST)
+    s.payments.append(Payment(t, PENSION, MONTHS[4], 245, MONTHS[4].replace(day=10), "重复发放"))
+    s.payments.append(Payment(t, PENSION, MONTHS[4], -245, dt.date(2020, 6, 10), "冲正重复发放5月"))
+    s.plant("R04", "none", t, PENSION, "5 月重复发放的一笔已冲正，净额为一笔")
+
+
+def plant_r05(s: Sample) -> None:
+    """R05 互斥待遇同时享受: both sides of an exclusive pair paid for the same months (特困 × 生活补贴,
+    特困 × 护理补贴, 特困 × 低保, 城市低保 × 农村低保); the suggested excess is the smaller side's total."""
+    a = s.single(XIWU, "男", dt.date(1945, 11, 8))
+    s.pay(a, TEKUN, MONTHS[0], LAST, sub_type="分散供养", day=5)
+    s.pay(a, LIVING, MONTHS[2], MONTHS[7])
+    s.plant("R05", "flag", a, f"{TEKUN}、{LIVING}", "特困供养全年，3–8 月又领生活补贴", 6, 6 * 270, MONTHS[2], MONTHS[7])
+    # rural 低保 for a household of two in 东坑村 to August; from May also urban 低保 in 和平社区 for himself
+    # alone (the 低保类型 column of the January–September list says which)
+    y, _ = s.couple(DONGKENG, dt.date(1964, 2, 28), dt.date(1966, 10, 4))
+    s.pay(y, DIBAO, MONTHS[0], MONTHS[7], amount=2 * 750, household_size=2)
+    s.pay(y, DIBAO, MONTHS[4], LAST, amount=750, household_size=1, place=HEPING)
+    s.plant("R05", "flag", y, "城市低保、农村低保", "东坑村农村低保（两人户）发至 8 月，5 月起又在和平社区领城市低保（一人户）",
+            4, 4 * 750, MONTHS[4], MONTHS[7])
+    s.plant("R04", "none", y, DIBAO, "同月的城市低保和农村低保是两个类别：属 R05，不是 R04 的重复")
+    # trap: 低保 to June, 特困 from June: the hand-over month only
+    t = s.single(HEPING, "女", dt.date(1942, 4, 17))
+    s.pay(t, DIBAO, MONTHS[0], MONTHS[5], amount=750, household_size=1)
+    s.pay(t, TEKUN, MONTHS[5], LAST, sub_type="分散供养", day=5)
+    s.plant("R05", "none", t, f"{TEKUN}、{DIBAO}", "6 月低保停发、特困供养开始，仅交接当月重叠")
+    # trap: 特困 and a pension: not an exclusive pair
+    t = s.single(DONGKENG, "男", dt.date(1939, 8, 2))
+    s.pay(t, TEKUN, MONTHS[0], LAST, sub_type="分散供养", day=5)
+    s.pay(t, PENSION, MONTHS[0], LAST)
+    s.plant("R05", "none", t, f"{TEKUN}、{PENSION}", "特困供养与城乡居民养老金可以同时享受")
+
+
+def plant_r13(s: Sample) -> tuple[Person, str]:
+    """R13 查无此人: a payee whose valid ID number is in no register and no death record, paid in a county
+    the register covers (常山县). Returns the payee whose ledgers use the historical county code (and that
+    code's number) for R15's trap."""
+    registered = {p.id_number for p in s.people}
+
+    def ghost(place, sex: str, birth: dt.date, seq: int) -> Person:
+        p = Person(make_id(COUNTY[0], birth, seq), s.name(), sex, birth, "", "", *place)
+        assert p.id_number not in registered
+        return p
+
+    g = ghost(HEPING, "男", dt.date(1967, 7, 19), 935)
+    s.pay(g, LIVING, MONTHS[3], LAST)
+    next(x for x in s.payments if x.person is g).remark = "新增"
+    s.plant("R13", "flag", g, LIVING, "户籍和死亡记录中都没有此号码，4 月起领生活补贴", 9, 9 * 270, MONTHS[3], LAST)
+    g = ghost(DONGKENG, "女", dt.date(1944, 2, 11), 962)
+    s.pay(g, TEKUN, MONTHS[0], LAST, sub_type="分散供养", day=5)
+    s.plant("R13", "flag", g, TEKUN, "户籍和死亡记录中都没有此号码，全年领特困供养", 12, 12 * 975, MONTHS[0], LAST)
+    # trap: the pension list still carries the 15-digit number (the loader upgrades it)
+    a = s.single(XIWU, "男", dt.date(1950, 1, 30))
+    s.pay(a, PENSION, MONTHS[0], LAST)
+    for x in (x for x in s.payments if x.person is a):
+        spoil(x, "legacy15")
+    s.plant("R13", "none", a, PENSION, "人社名册为 15 位旧号，升位后即户籍中的号码")
+    # trap: the 护理补贴 list has the number issued under 332427 (常山县 of 金华地区, 1981–1985); the register
+    # the same digits 7–17 under 330822, so the check character differs
+    b = s.single(DONGKENG, "女", dt.date(1952, 8, 14))
+    body = "332427" + b.id_number[6:17]
+    hist = body + check_char(body)
+    assert hist[-1] != b.id_number[-1]
+    s.pay(b, CARE, MONTHS[0], LAST)
+    for x in (x for x in s.payments if x.person is b):
+        x.cells["id"] = hist
+    s.plant("R13", "none", b, CARE, "护理补贴名册用历史县级代码 332427，户籍为 330822，第 7–17 位和姓名相同：同一人",
+            id_number=hist)
+    # trap: a 江山 payee, not in 常山's register: outside what the register covers
+    s.plant("R13", "none", s.elsewhere[0].person, PENSION, "江山市名册上的江山人，不在本县户籍覆盖范围内")
+    # (the 残联 row whose ID fails its check character is quarantined at load: a data error, not a ghost;
+    # it is in planted_rows.csv as ID_CHECKSUM_FAIL)
+    return b, hist
+
+
+def plant_r15(s: Sample, t3: Person, historical: tuple[Person, str]) -> None:
+    """R15 身份冲突: (a) one ID number under different names across sources; (b) one person in two active
+    households; (c) one name, birth date and sex under two ID numbers in one village. A data-quality
+    case: months and amounts are left empty."""
+    # (a) R01's T3: the 公安 death record carries his ID under another name
+    s.plant("R15", "flag", t3, "", "(a) 同一身份证号：户籍和生活补贴名册为本人，公安注销（死亡）记录为另一姓名（重号）", None, None)
+    # (b) registered in his own household in 东坑村 and in his daughter's in 和平社区, both 正常
+    r = s.single(DONGKENG, "男", dt.date(1956, 5, 2))
+    _, daughter = s.couple(HEPING, dt.date(1979, 3, 11), dt.date(1981, 7, 25), wife_name=s.name(r.name[0]))
+    daughter.father = r.id_number
+    s.second_rows.append(replace(r, household_no=daughter.household_no, relation="岳父", township=HEPING[0],
+                                 village=HEPING[1]))
+    s.pay(r, PENSION, MONTHS[0], LAST)
+    s.plant("R15", "flag", r, "", "(b) 东坑村本人户和和平社区女儿户中都登记，两处人口状态均为正常（一人多户）", None, None)
+    s.plant("R04", "none", r, PENSION, "户籍中登记两次，每月只领一笔养老金，不是重复发放")
+    # (c) one man registered twice in 西坞村 under two numbers; his pension goes to the second
+    q = s.single(XIWU, "男", dt.date(1954, 12, 6))
+    q2 = s.person("男", q.birth, s.new_household(), "户主", XIWU, name=q.name)
+    s.pay(q2, PENSION, MONTHS[0], LAST)
+    s.plant("R15", "flag", q2, "", f"(c) 西坞村两个户号下同名、同出生日期、同性别，号码不同（另一号 {q.id_number}），养老金发到此号",
+            None, None)
+    # trap: twin brothers in one household
+    t1 = s.single(DONGKENG, "男", dt.date(1951, 6, 12))
+    t2 = s.person("男", t1.birth, t1.household_no, "弟", DONGKENG, surname=t1.name[0])
+    for t in (t1, t2):
+        s.pay(t, PENSION, MONTHS[0], LAST)
+        s.plant("R15", "none", t, "", "(c) 双胞胎兄弟：同户、同出生日期、同性别，姓名不同", None, None)
+    # trap: two women of one name in 和平社区, born eight years apart
+    n1 = s.single(HEPING, "女", dt.date(1947, 3, 3))
+    n2 = s.person("女", dt.date(1955, 10, 19), s.new_household(), "户主", HEPING, name=n1.name)
+    for n in (n1, n2):
+        s.pay(n, PENSION, MONTHS[0], LAST)
+        s.plant("R15", "none", n, "", "(c) 同村同名，出生日期不同：两个人", None, None)
+    # trap: married from 西坞村 into 东坑村: the old row 迁出, the new one 正常
+    h = s.single(DONGKENG, "男", dt.date(1955, 9, 9))
+    m = s.single(XIWU, "女", dt.date(1958, 4, 20))
+    m.status, m.change_on, m.destination = "迁出", dt.date(2019, 11, 20), "常山县球川镇东坑村"
+    s.second_rows.append(replace(m, household_no=h.household_no, relation="妻", township=DONGKENG[0],
+                                 village=DONGKENG[1], status="正常", change_on=None, destination=None,
+                                 spouse=h.id_number))
+    h.spouse = m.id_number
+    s.pay(m, PENSION, MONTHS[0], LAST)
+    s.plant("R15", "none", m, "", "(b) 原户迁出、新户正常：合法迁移，不是一人多户", None, None)
+    # trap: R13's payee under the historical county code is the registered person, not a second number
+    b, hist = historical
+    s.plant("R15", "none", b, "", "(c) 历史县级代码 332427 与户籍 330822 的号码第 7–17 位、姓名相同：同一人，不是一人两号",
+            None, None, id_number=hist)
+
+
 # ---- writers: one per file, in the layout its department uses --------------------------------
 
 class Grid:
@@ -916,7 +1180,7 @@ def write_living_subsidy(s: Sample, out: Path) -> None:
     for i, p in enumerate(pays, 1):
         if p.month == MONTHS[6] and pays[i - 2].month == MONTHS[5]:
             g.blank(10, "上、下半年之间的空行")
-        g.add([i, p.person.township, p.person.village, p.cell("name", p.person.name), p.cell("id", p.person.id_number),
+        g.add([i, p.township, p.village, p.cell("name", p.person.name), p.cell("id", p.person.id_number),
                "生活补贴", p.cell("month", p.month.strftime("%Y-%m")), _ymd_slash(p.paid_on), p.cell("amount", p.amount),
                p.remark or None], p.mark)
     total = sum(p.amount for p in pays)
@@ -937,9 +1201,9 @@ def write_care_subsidy(s: Sample, out: Path) -> None:
         g.title(f"{town}2020年重度残疾人护理补贴发放表")
         g.header("序号", "村（社区）", "姓名", "身份证号", "发放情况", None, None, "备注", note="两行表头（上）")
         g.header(None, None, None, None, "所属期", "实发金额", "发放日期", None, note="两行表头（下）")
-        town_pays = [p for p in pays if p.person.township == town]
+        town_pays = [p for p in pays if p.township == town]
         for i, p in enumerate(town_pays, 1):
-            g.add([i, p.person.village, p.cell("name", p.person.name), p.cell("id", p.person.id_number),
+            g.add([i, p.village, p.cell("name", p.person.name), p.cell("id", p.person.id_number),
                    p.cell("month", f"{p.month.year}年{p.month.month}月"), p.cell("amount", f"{p.amount:,.2f}"), p.paid_on,
                    p.remark or None], p.mark)
         subtotal = sum(p.amount for p in town_pays)
@@ -950,15 +1214,17 @@ def write_care_subsidy(s: Sample, out: Path) -> None:
 
 def write_dibao_csv(s: Sample, out: Path) -> None:
     """民政 低保, January–September: a GBK CSV from the old system (Excel 'save as CSV'), months 202003,
-    amounts 1500元; the programme only in the file name; two empty lines of commas at the end."""
+    amounts 1500元; the programme only in the file name, its sub-type (城市低保 in a 社区, 农村低保 in a 村)
+    in a 低保类型 column; two empty lines of commas at the end."""
     g = Grid("民政_最低生活保障_2020年1-9月.csv")
-    g.header("行政区划", "乡镇", "村", "户主姓名", "户主身份证号", "保障人数", "所属年月", "低保金", "银行账号")
+    g.header("行政区划", "乡镇", "村", "低保类型", "户主姓名", "户主身份证号", "保障人数", "所属年月", "低保金", "银行账号")
     for p in (x for x in s.payments if x.programme == "最低生活保障" and x.month <= MONTHS[8]):
-        g.add(["常山县", p.person.township, p.person.village, p.cell("name", p.person.name),
-               p.cell("id", p.person.id_number), p.household_size or 1, p.cell("month", p.month.strftime("%Y%m")),
-               p.cell("amount", f"{p.amount:.0f}元"), bank_card(p.person)], p.mark)
-    g.blank(9, "文件末尾只有逗号的空行")
-    g.blank(9, "文件末尾只有逗号的空行")
+        g.add(["常山县", p.township, p.village, "城市低保" if p.village.endswith("社区") else "农村低保",
+               p.cell("name", p.person.name), p.cell("id", p.person.id_number), p.household_size or 1,
+               p.cell("month", p.month.strftime("%Y%m")), p.cell("amount", f"{p.amount:.0f}元"), bank_card(p.person)],
+              p.mark)
+    g.blank(10, "文件末尾只有逗号的空行")
+    g.blank(10, "文件末尾只有逗号的空行")
     _csv(s, out, g, "gbk")
 
 
@@ -972,9 +1238,9 @@ def write_dibao_monthly(s: Sample, out: Path) -> None:
         g.title("单位：常山县民政局", None, None, None, None, None, None, f"制表日期：{month.year}年{month.month}月5日")
         g.header("序号", "乡镇（街道）", "村（社区）", "户主姓名", "户主身份证号码", "保障人数", "低保金(元)", "银行账号", "备注")
         pays = [p for p in s.payments if p.programme == "最低生活保障" and p.month == month]
-        pays.sort(key=lambda p: (p.person.township, p.person.village, p.person.household_no))
+        pays.sort(key=lambda p: (p.township, p.village, p.person.household_no))
         for i, p in enumerate(pays, 1):
-            g.add([i, p.person.township, p.person.village, p.cell("name", p.person.name), p.cell("id", p.person.id_number),
+            g.add([i, p.township, p.village, p.cell("name", p.person.name), p.cell("id", p.person.id_number),
                    p.household_size or 1, p.cell("amount", f"{p.amount:,.2f}"), bank_card(p.person), p.remark or None],
                   p.mark)
         true = sum(p.amount for p in pays)
@@ -993,7 +1259,7 @@ def write_tekun(s: Sample, out: Path) -> None:
     g.header("序号", "乡镇（街道）", "村（社区）", "姓名", "身份证号码", "供养方式", "所属月份", "发放日期", "供养金额(元)", "备注")
     pays = [p for p in s.payments if p.programme == "特困人员供养"]
     for i, p in enumerate(pays, 1):
-        g.add([i, p.person.township, p.person.village, p.cell("name", p.person.name), p.cell("id", p.person.id_number),
+        g.add([i, p.township, p.village, p.cell("name", p.person.name), p.cell("id", p.person.id_number),
                p.sub_type, p.cell("month", p.month), p.paid_on.isoformat(), p.cell("amount", p.amount), p.remark or None],
               p.mark)
     _xlsx(s, out, [g, Grid(g.file, "临时救助")])
@@ -1015,13 +1281,24 @@ def write_pension(s: Sample, out: Path) -> None:
     _csv(s, out, g, "utf-8")
 
 
+def write_jiangshan_pension(s: Sample, out: Path) -> None:
+    """江山市人社 城乡居民养老: another county's list, UTF-8 CSV like 常山's but with a 乡镇 column and
+    months 2020-03. Its payees are 江山 people (IDs 330881…) outside 常山's register, and one 常山 pensioner."""
+    g = Grid("江山市人社_城乡居民养老金发放_2020.csv")
+    g.header("姓名", "身份证号", "参保地", "乡镇（街道）", "待遇类别", "发放年月", "发放金额", "待遇状态", "备注")
+    for p in sorted(s.elsewhere, key=lambda x: (x.month, x.township, x.person.id_number)):
+        g.add([p.person.name, p.person.id_number, "江山市", p.township, "城乡居民基本养老保险", p.month.strftime("%Y-%m"),
+               f"{p.amount:.2f}", "正常", p.remark])
+    _csv(s, out, g, "utf-8")
+
+
 def write_register(s: Sample, out: Path) -> None:
     """公安 户籍: one sheet, a title, parent and spouse ID columns."""
     g = Grid("公安_户籍人口_常山县.xlsx", "户籍人口", ["A1:N1"], {"B": 10, "D": 22})
     g.title("常山县户籍人口信息（截至2020年12月31日）")
     g.header("户号", "姓名", "与户主关系", "公民身份号码", "性别", "出生日期", "乡镇（街道）", "村（社区）", "人口状态",
              "变动日期", "迁往地", "配偶公民身份号码", "父亲公民身份号码", "母亲公民身份号码")
-    for p in sorted(s.people, key=lambda p: (p.household_no, p.relation != "户主", p.birth)):
+    for p in sorted(s.people + s.second_rows, key=lambda p: (p.household_no, p.relation != "户主", p.birth)):
         g.add([p.household_no, p.name, p.relation, p.id_number, p.sex, p.birth.strftime("%Y%m%d"), p.township,
                p.village, p.status, p.change_on.isoformat() if p.change_on else None, p.destination,
                p.spouse, p.father, p.mother])
@@ -1182,7 +1459,7 @@ def write_unrecognised(s: Sample, out: Path) -> None:
 
 
 WRITERS = [write_living_subsidy, write_care_subsidy, write_dibao_csv, write_dibao_monthly, write_tekun, write_pension,
-           write_register, write_deaths, write_cadres, write_case_workers, write_payroll, write_kin_filings,
+           write_jiangshan_pension, write_register, write_deaths, write_cadres, write_case_workers, write_payroll, write_kin_filings,
            write_vehicles, write_businesses, write_projects, write_compensation, write_unrecognised]
 
 
