@@ -4,8 +4,8 @@
 create or replace table persons as
 select s.file_id, s.sheet, s.row_no, s.source_file,
        s.id_number, s.name, s.name_norm, s.id_number_upgraded,
-       s.household_no, s.relation, coalesce(rc.code, rn.code) as relation_code,
-       coalesce(rc.class_vs_head, rn.class_vs_head) as relation_class,
+       s.household_no, s.relation, coalesce(rc.code, rn.code, rx.code) as relation_code,
+       coalesce(rc.class_vs_head, rn.class_vs_head, rx.class_vs_head) as relation_class,
        s.sex, s.birth_on,
        coalesce(ca.name, ta_c.name, s.county) as county,
        coalesce(ca.code, ta.county_code) as county_code,
@@ -16,6 +16,8 @@ select s.file_id, s.sheet, s.row_no, s.source_file,
 from stg_households s
 left join relation_codes rc on regexp_full_match(s.relation, '[0-9]{1,2}') and rc.code = lpad(s.relation, 2, '0')
 left join relation_codes rn on rn.name = s.relation
+left join (select y.text, c.code, c.class_vs_head from relation_synonyms y join relation_codes c using (code)) rx
+       on rx.text = s.relation
 left join place_alias ca on ca.level = 'county' and ca.alias = s.county
 left join place_alias ta on ta.level = 'township' and ta.alias = s.township
 left join place_alias ta_c on ta_c.level = 'county' and ta_c.alias = ta.county_code

@@ -279,6 +279,8 @@ def create_reference_tables(con) -> None:
     con.execute(f"create or replace table regions as select * from read_csv('{reg}', all_varchar=true, header=true)")
     rel = str(HERE / "gbt4761_relations.csv").replace("'", "''")
     con.execute(f"create or replace table relation_codes as select * from read_csv('{rel}', all_varchar=true, header=true)")
+    syn = str(HERE / "relation_synonyms.csv").replace("'", "''")
+    con.execute(f"create or replace table relation_synonyms as select * from read_csv('{syn}', all_varchar=true, header=true)")
 
 
 REGISTER_PREFIX_SQL = """

@@ -26,5 +26,7 @@ def total_checks(con) -> list[dict]:
 
 
 def derive(con) -> None:
-    """Helper tables over the validated canonical tables (deaths merged per person, …)."""
+    """Helper tables over the validated canonical tables: deaths merged per person, net paid months,
+    and the kinship table."""
     con.execute((HERE / "derived.sql").read_text(encoding="utf-8"))
+    con.execute((HERE / "kinship.sql").read_text(encoding="utf-8"))

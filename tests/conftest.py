@@ -40,8 +40,8 @@ def insert_rows(con, table: str, csv_text: str) -> None:
         os.unlink(path)
     con.execute(f"insert into {table} by name select * from _lit")
     cols = {r[0] for r in con.execute(f"describe {table}").fetchall()}
-    if "name_norm" in cols:
-        con.execute(f"update {table} set name_norm = qf_name(name) where name_norm is null")
+    for norm in [c for c in cols if c.endswith("_norm") and c[:-5] in cols]:
+        con.execute(f"update {table} set {norm} = qf_name({norm[:-5]}) where {norm} is null")
     if "source_file" in cols:
         con.execute(f"update {table} set source_file = coalesce(source_file, 'test.xlsx'), sheet = coalesce(sheet, ''), "
                     f"row_no = coalesce(row_no, 1)")

@@ -15,7 +15,8 @@ from rules import catalog
 from sources import validate
 
 CASE_DIR = Path(__file__).parent / "rules"
-TABLES = ("persons", "payments", "death_records")
+TABLES = ("persons", "payments", "death_records", "cadres", "payroll", "kin_filings", "vehicles", "businesses",
+          "projects", "compensation_agreements", "compensation_payouts")
 
 
 def _case_files():

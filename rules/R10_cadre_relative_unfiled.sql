@@ -1,0 +1,110 @@
+/*
+id: R10
+title: A relative of a village cadre or case worker receives assistance, not filed
+name_zh: 村干部近亲属享受救助未备案（优亲厚友）
+severity: high
+rationale: >
+  低保、特困或残疾人两项补贴的受助人，是本村村干部或本乡镇低保经办人员的近亲属（范围可选：民法典近亲属 civil，
+  或加上姻亲和三代以内旁系血亲的回避范围 avoidance，默认 civil），干部任职期间与发放月份重叠，而近亲属备案表中没有这层关系
+  （或备案日期晚于首次发放）。干部本人或同户家庭成员享受低保的也列出。亲属关系取自户籍（同户与户主关系、配偶/父母身份证号），
+  每条线索写明关系的来源。
+  已排除的误报：首次发放前已备案；干部任职在发放月份之前已结束；只是同姓而户籍中没有亲属关系；外村的亲属。
+basis: 民发〔2012〕220号《最低生活保障审核审批办法（试行）》（近亲属享受低保须备案）；各省近亲属备案制度；民法典第1045条
+verify: >
+  调取户口簿或户籍证明核实亲属关系；调取近亲属备案登记表和该户的低保（特困、补贴）审批表，看干部是否参与审核、是否回避；
+  入户核查该户是否符合条件。
+subject: recipient
+case_key: [subject_id_number, cadre_id_number]
+evidence: [subject_id_number, subject_name, county, township, village, programme, cadre_id_number, cadre_name, cadre_post,
+           relation, kinship_scope, relation_basis, filing, period_from, period_to, months, amount_yuan, severity, evidence,
+           source_rows]
+labels: {cadre_id_number: 干部身份证号, cadre_name: 干部姓名, cadre_post: 干部职务, relation: 受助人是干部的,
+         kinship_scope: 亲属范围, relation_basis: 关系依据（户籍）, filing: 备案情况}
+params: {programmes: [最低生活保障, 特困人员供养, 困难残疾人生活补贴, 重度残疾人护理补贴], scope: civil,
+         money_posts: 书记|主任|报账|会计|出纳}
+*/
+with paid as (
+    select id_number, programme, entitlement_month, sum(amount_yuan) as amount_yuan
+    from paid_months where programme in (select unnest($programmes))
+    group by all having sum(amount_yuan) > 0
+), first_paid as (
+    select id_number, min(entitlement_month) as first_month from paid group by all
+), relations as (
+    -- the recipient is the cadre's relative (within the scope), the cadre, or in the cadre's household
+    select relative_id_number as id_number, person_id_number as cadre_id_number, label as relation,
+           case scope when 'civil' then '近亲属（民法典）' else '回避范围亲属' end as kinship_scope,
+           how || coalesce('，经' || via_name, '') as relation_basis, case scope when 'civil' then 1 else 2 end as rank
+    from kin where scope = 'civil' or $scope = 'avoidance'
+    union all
+    select member_id_number, id_number, case when member_id_number = id_number then '本人' else '同户家庭成员' end,
+           '本人或同户', '户籍：同户（户号' || household_no || '）', case when member_id_number = id_number then 0 else 3 end
+    from housemates
+), cadres_here as (
+    select c.*, c.source_file || case when c.sheet <> '' then ' ' || c.sheet else '' end || ' 第' || c.row_no || '行' as at_row
+    from cadres c
+), overlap as (
+    -- paid months inside the cadre's term, in the cadre's village (村干部) or township (低保经办人员)
+    select p.id_number, p.programme, p.entitlement_month, p.amount_yuan, c.id_number as cadre_id_number,
+           c.name as cadre_name, c.post as cadre_post, c.roster, r.relation, r.kinship_scope, r.relation_basis, r.rank,
+           c.at_row
+    from paid p
+    join payees y on y.id_number = p.id_number and y.programme = p.programme
+    join relations r on r.id_number = p.id_number
+    join cadres_here c on c.id_number = r.cadre_id_number
+    where (c.term_start_on is null or c.term_start_on <= last_day(p.entitlement_month))
+      and (c.term_end_on is null or c.term_end_on >= p.entitlement_month)
+      and (case when c.roster = '低保经办人员' then y.township = c.township
+                else y.village = c.village and (c.township is null or y.township is null or y.township = c.township) end)
+), filed as (
+    select f.id_number, c.cadre_id_number, min(f.filed_on) as filed_on
+    from kin_filings f
+    join (select distinct cadre_id_number, cadre_name from overlap) c
+      on f.cadre_id_number = c.cadre_id_number or (f.cadre_id_number is null and f.cadre_name_norm = qf_name(c.cadre_name))
+    group by all
+), cases as (
+    select o.id_number, o.cadre_id_number, any_value(o.cadre_name) as cadre_name, any_value(o.cadre_post) as cadre_post,
+           any_value(o.roster) as roster,
+           -- the closest way the two are related: self, a 民法典 relative, the 回避 circle, a housemate
+           arg_min(o.relation, o.rank) as relation, arg_min(o.kinship_scope, o.rank) as kinship_scope,
+           arg_min(o.relation_basis, o.rank) as relation_basis,
+           string_agg(distinct o.programme, '、' order by o.programme) as programme,
+           min(o.entitlement_month) as period_from, max(o.entitlement_month) as period_to,
+           count(distinct o.entitlement_month) as months, sum(o.amount_yuan) as amount_yuan,
+           any_value(o.at_row) as cadre_row
+    from overlap o group by o.id_number, o.cadre_id_number
+), unfiled as (
+    -- filed by the end of the first paid month: no flag; filed later: flagged as filed late
+    select c.*, f.filed_on, fp.first_month,
+           case when f.filed_on is null then '未备案'
+                else '备案日期' || strftime(f.filed_on, '%Y-%m-%d') || '晚于首次发放月份' || strftime(fp.first_month, '%Y-%m') end
+               as filing
+    from cases c
+    join first_paid fp using (id_number)
+    left join filed f on f.id_number = c.id_number and f.cadre_id_number = c.cadre_id_number
+    where f.filed_on is null or f.filed_on > last_day(fp.first_month)
+), ledger_rows as (
+    select p.id_number, string_agg(distinct p.source_file || case when p.sheet <> '' then ' ' || p.sheet else '' end
+                                   || ' 第' || p.row_no || '行', '；') as rows
+    from payments p join (select distinct id_number, programme, entitlement_month from overlap) o
+      using (id_number, programme, entitlement_month)
+    group by all
+)
+select u.id_number as subject_id_number, w.name as subject_name, w.county, w.township, w.village, u.programme,
+       u.cadre_id_number, u.cadre_name, u.cadre_post, u.relation, u.kinship_scope, u.relation_basis, u.filing,
+       u.period_from, u.period_to, u.months, u.amount_yuan,
+       case when u.roster = '低保经办人员' or regexp_matches(u.cadre_post, $money_posts) then 'high' else 'medium' end
+           as severity,
+       format('受助人{}是{}{}{}的{}（{}），{}；{}任职期间享受{}，所属期{}至{}共{}个月，合计{}元。',
+              w.name, coalesce(case when u.roster = '低保经办人员' then w.township else w.village end, ''),
+              u.cadre_post, u.cadre_name,
+              u.relation,
+              u.relation_basis, u.filing, u.cadre_name, u.programme,
+              strftime(u.period_from, '%Y年%-m月'), strftime(u.period_to, '%Y年%-m月'), u.months,
+              printf('%.2f', u.amount_yuan)) as evidence,
+       u.cadre_row || '；' || r.rows as source_rows
+from unfiled u
+join (select id_number, arg_max(name, entitlement_month) as name, arg_max(county, entitlement_month) as county,
+             arg_max(township, entitlement_month) as township, arg_max(village, entitlement_month) as village
+      from payments group by id_number) w using (id_number)
+join ledger_rows r using (id_number)
+order by severity, u.amount_yuan desc, subject_id_number

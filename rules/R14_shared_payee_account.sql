@@ -1,0 +1,80 @@
+/*
+id: R14
+title: One bank account receives benefits of unrelated people, or a cadre's account receives another's benefit
+name_zh: 收款账户异常
+severity: medium
+rationale: >
+  同一个银行账户收取了分属不同户、户籍中又没有亲属关系的多人的待遇（发放名册及补偿款发放中的收款账号）；
+  或者村干部本人用来收款的账户，同时在收取别人的待遇。每个把待遇打进这种账户的受助人各列一条。
+  账号按文本比较（16–19 位账号在 Excel 数值格式下同样会丢失精度，这样的账号在装载时已作废）。
+  已排除的误报：配偶、同户家庭成员或近亲属共用一个账户。仍需人工排除：智力、精神残疾人的监护人代领，
+  福利机构统一代收（集中供养），家庭社保卡。
+basis: 社会救助资金社会化发放（一人一卡、本人账户）规定；审计署虚报冒领审计方法（多人共用账户）
+verify: >
+  向银行调取该账户的开户人信息和资金流水，核实实际控制人和取款人；核实是否有登记的代领人或监护关系。
+subject: recipient
+case_key: [subject_id_number, account_no]
+evidence: [subject_id_number, subject_name, county, township, village, programme, account_no, account_users,
+           cadre_users, period_from, period_to, months, amount_yuan, severity, evidence, source_rows]
+labels: {programme: 打入该账户的待遇, account_no: 收款账号, account_users: 使用该账户的其他人, cadre_users: 其中的村干部}
+*/
+with uses as (
+    -- who was paid into each account, and what
+    select account_no, id_number, name, programme, entitlement_month, amount_yuan,
+           source_file || case when sheet <> '' then ' ' || sheet else '' end || ' 第' || row_no || '行' as at_row
+    from payments where account_no is not null
+    union all
+    select payee_account, coalesce(payee_id_number, id_number), payee_name, '补偿款', date_trunc('month', paid_on)::date,
+           amount_paid_yuan,
+           source_file || case when sheet <> '' then ' ' || sheet else '' end || ' 第' || row_no || '行'
+    from compensation_payouts where payee_account is not null
+), users as (
+    select account_no, id_number, any_value(name) as name from uses group by all
+), shared as (
+    select account_no from users group by all having count(distinct id_number) > 1
+), unrelated as (
+    -- pairs of users of one account who are neither housemates nor close relatives
+    select a.account_no, a.id_number, b.id_number as other_id, b.name as other_name
+    from users a join users b on a.account_no = b.account_no and a.id_number <> b.id_number
+    where a.account_no in (select account_no from shared)
+      and not exists (select 1 from housemates h where h.id_number = a.id_number and h.member_id_number = b.id_number)
+      and not exists (select 1 from kin k where k.scope = 'civil'
+                      and k.relative_id_number = a.id_number and k.person_id_number = b.id_number)
+), cadre_accounts as (
+    -- accounts a cadre was paid into himself
+    select distinct u.account_no, c.id_number as cadre_id, c.name || '（' || c.post || '）' as cadre
+    from users u join cadres c on c.id_number = u.id_number
+), flagged as (
+    -- each user of such an account; a cadre among the others makes it high
+    select x.account_no, x.id_number, string_agg(distinct x.other_name || '（' || x.other_id || '）', '、') as others,
+           string_agg(distinct ca.cadre, '、') as cadre
+    from unrelated x
+    left join cadre_accounts ca on ca.account_no = x.account_no and ca.cadre_id <> x.id_number
+    group by all
+), money as (
+    select u.account_no, u.id_number, string_agg(distinct u.programme, '、' order by u.programme) as programmes,
+           min(entitlement_month) as period_from, max(entitlement_month) as period_to,
+           count(distinct entitlement_month) as months, sum(amount_yuan) as amount_yuan,
+           string_agg(distinct at_row, '；') as rows
+    from uses u join flagged f using (account_no, id_number)
+    group by all
+), who as (
+    select id_number, arg_max(name, entitlement_month) as name, arg_max(county, entitlement_month) as county,
+           arg_max(township, entitlement_month) as township, arg_max(village, entitlement_month) as village
+    from payments where id_number in (select id_number from flagged) group by all
+)
+select f.id_number as subject_id_number, coalesce(w.name, u.name) as subject_name, w.county, w.township, w.village,
+       m.programmes as programme, f.account_no, f.others as account_users, f.cadre as cadre_users,
+       m.period_from, m.period_to, m.months, m.amount_yuan,
+       case when f.cadre is not null then 'high' else 'medium' end as severity,
+       format('{}（{}）的{}打入账户{}，该账户还收取了与其不同户、户籍中无亲属关系的{}的款项{}；所属期{}至{}共{}个月，合计{}元。',
+              coalesce(w.name, u.name), f.id_number, m.programmes, f.account_no, f.others,
+              coalesce('，其中有村干部' || f.cadre || '本人的款项', ''),
+              strftime(m.period_from, '%Y年%-m月'), strftime(m.period_to, '%Y年%-m月'), m.months,
+              printf('%.2f', m.amount_yuan)) as evidence,
+       m.rows as source_rows
+from flagged f
+join money m using (account_no, id_number)
+join users u using (account_no, id_number)
+left join who w using (id_number)
+order by severity, m.amount_yuan desc, subject_id_number
