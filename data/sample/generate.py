@@ -4,7 +4,8 @@ data/sample/planted_rows.csv).
     python data/sample/generate.py [--out data/sample]
 
 Deterministic: the same seed gives the same people, rows and cell values. Everyone is invented; ID
-numbers are well-formed (valid check characters) but made up. Three villages of 常山县, year 2020.
+numbers are well-formed (valid check characters) but made up. Three villages of 常山县, year 2020, and
+one list of a neighbouring county (江山市 pensions) that pays one 常山 pensioner too.
 
 The files imitate what departments send, each in its own layout: xlsx, legacy .xls, CSV in UTF-8, UTF-8
 with BOM, GBK and GB18030; title and 单位/制表日期 rows, two-row merged headers, a sheet per 乡镇, an empty
@@ -19,7 +20,8 @@ Two answer keys:
   quarantine with a reason, and every non-record row (title, header, total, footer, blank).
 
 Layout of this file: the population and its payments (`build`: R01's planted cases first, then the
-other programmes and registers, then the loader's special rows), then one writer per inbox file.
+other programmes and registers, then the loader's special rows, then one block per later rule, R02–R15,
+each planting its cases and traps in households of its own), then one writer per inbox file.
 """
 
 from __future__ import annotations
