@@ -41,7 +41,9 @@ with due as (
     left join housemates h
       on h.id_number = d.id_number and h.member_id_number <> d.id_number
      and (h.member_id_number = o.payee_id_number or (o.payee_id_number is null and qf_name(h.member_name) = o.payee_name_norm))
-    left join kin k on k.person_id_number = d.id_number and k.scope = 'civil' and k.relative_id_number = o.payee_id_number
+    left join (select person_id_number, relative_id_number, min(label) as label from kin where scope = 'civil'
+               group by all) k
+      on k.person_id_number = d.id_number and k.relative_id_number = o.payee_id_number
 ), cadre_payees as (
     select p.agreement_no, p.id_number, string_agg(distinct p.payee_name || '（' || c.post || '）', '、') as cadres
     from paid p join cadres c

@@ -7,7 +7,8 @@ rationale: >
   三类身份冲突：（甲）同一身份证号在不同来源中姓名不同（重号、改号、录错人，死亡记录姓名不符的即在此，且不认定死亡）；
   （乙）同一人在户籍中同时属于两个正常状态的户（一人多户）；（丙）同一村中姓名、出生日期、性别都相同的人使用两个不同的身份证号
   （改号/错号，或虚构）。这些首先是数据质量问题；在该号码上发放过钱的，风险等级为中，否则为低。
-  已排除的误报：双胞胎（出生日期、性别相同而姓名不同）；同名但出生日期不同；旧户为“迁出”、新户为“正常”的合法迁移。
+  已排除的误报：双胞胎（出生日期、性别相同而姓名不同）；同名但出生日期不同；旧户为“迁出”、新户为“正常”的合法迁移；
+  两个号码只差历史行政区划代码（如 332427 与 330822，第 7–17 位相同）的同一人。
   仍需人工排除：生僻字被拼音、星号或同音字替代造成的“姓名不同”。
 basis: 公安部重号清理工作（公民身份号码唯一）；户口登记条例（一人一户）
 verify: >
@@ -67,13 +68,24 @@ with seen as (
     from people
 ), paid_ids as (
     select distinct id_number from payments
+), historical as (
+    -- numbers that differ only by a historical county code of the same place (332427 → 330822) and the
+    -- check character are one person's (the number keeps the code of first registration): not a conflict
+    select t.id_number
+    from twins_by_number t
+    join twins_by_number u on u.name_norm = t.name_norm and substr(u.id_number, 7, 11) = substr(t.id_number, 7, 11)
+                          and u.id_number <> t.id_number
+    join county_successors s
+      on (s.old_code = substr(t.id_number, 1, 6) and s.new_code = substr(u.id_number, 1, 6))
+      or (s.new_code = substr(t.id_number, 1, 6) and s.old_code = substr(u.id_number, 1, 6))
+    where t.n_ids = 2
 ), two_numbers as (
     -- one case per group, filed under the number that was paid (else the smallest)
     select arg_min(t.id_number, (p.id_number is null, t.id_number)) as id_number, '丙：同人多号' as conflict_type,
            '同村有同名、同出生日期、同性别的另一号码：' || array_to_string(list_sort(any_value(t.ids)), '、') as conflict_detail,
            string_agg(distinct t.at_row, '；') as source_rows
     from twins_by_number t left join paid_ids p using (id_number)
-    where t.n_ids > 1
+    where t.n_ids > 1 and t.id_number not in (select id_number from historical)
     group by t.name_norm, substr(t.id_number, 7, 8), cast(substr(t.id_number, 17, 1) as integer) % 2, t.township, t.village
 ), conflicts as (
     select * from names_differ union all select * from two_households union all select * from two_numbers

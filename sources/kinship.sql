@@ -80,6 +80,7 @@ select a, b, min(how) as how from (select a, b, how from pairs union all select 
 
 -- relations --------------------------------------------------------------------------------------------
 
+set preserve_insertion_order = false;   -- lets DuckDB write the (large) table as it goes
 create or replace table kinship as
 with edges as (
     select p as a, c as b, '父母' as relation, 'civil' as scope, how, null::integer as via from kin_parent
@@ -123,14 +124,10 @@ with edges as (
     union all select pa.c, pb.c, '堂表兄弟姐妹', 'avoidance', pa.how || '；' || x.how || '；' || pb.how, pa.p
         from kin_parent pa join kin_sibling x on x.a = pa.p join kin_parent pb on pb.p = x.b
 )
--- one edge per pair: the 民法典 relation before the wider one, the shortest explanation first
-select e.a, e.b, arg_min(e.relation, (e.scope = 'avoidance', length(e.how))) as relation,
-       arg_min(e.scope, (e.scope = 'avoidance', length(e.how))) as scope,
-       arg_min(e.how, (e.scope = 'avoidance', length(e.how))) as how,
-       arg_min(e.via, (e.scope = 'avoidance', length(e.how))) as via
-from edges e
-where e.a <> e.b
-group by e.a, e.b;
+-- a pair related in several ways keeps every way (each with what it rests on): the rules take the closest
+select a, b, relation, scope, how, via from edges where a <> b;
+
+reset preserve_insertion_order;
 
 -- What a relation is called, given the sex of the relative: 父母 → 父亲/母亲 and so on.
 create or replace table kin_labels as

@@ -16,14 +16,31 @@ SAMPLE = ROOT / "data" / "sample"
 AS_OF = "2021-01-15"
 
 
+_TEMPLATE: list[Path] = []
+
+
 def empty_warehouse():
-    """An in-memory DuckDB with every raw, staged and canonical table created empty."""
+    """A DuckDB with every raw and canonical table (and the macros and reference tables) created empty:
+    built once per test session into a file, then copied for each caller."""
+    import shutil
+    import tempfile
+
     from sources import load, stage
 
-    con = duckdb.connect()
-    load.create_tables(con)
-    stage.stage_all(con)
-    return con
+    if not _TEMPLATE:
+        import atexit
+
+        root = Path(tempfile.mkdtemp(prefix="qf_warehouses_"))
+        atexit.register(shutil.rmtree, root, ignore_errors=True)
+        path = root / "template.duckdb"
+        con = duckdb.connect(str(path))
+        load.create_tables(con)
+        stage.stage_all(con)
+        con.close()
+        _TEMPLATE.append(path)
+    copy = Path(tempfile.mkdtemp(dir=_TEMPLATE[0].parent)) / "warehouse.duckdb"
+    shutil.copyfile(_TEMPLATE[0], copy)
+    return duckdb.connect(str(copy))
 
 
 def insert_rows(con, table: str, csv_text: str) -> None:

@@ -23,6 +23,7 @@ EXPECTED_FILES = {   # file → (status, kinds of its sheets, office for death r
     "民政局_救助资金发放表_第3批.xls": ("loaded", {"payments"}, None),
     "民政_社会救助对象发放台账_2020.xlsx": ("loaded", {"payments", None}, None),
     "人社_城乡居民养老金发放_2020.csv": ("loaded", {"payments"}, None),
+    "江山市人社_城乡居民养老金发放_2020.csv": ("loaded", {"payments"}, None),
     "公安_户籍人口_常山县.xlsx": ("loaded", {"households"}, None),
     "公安_户籍注销人员_2020.xlsx": ("loaded", {"deaths"}, "公安注销"),
     "民政_火化信息_2020.csv": ("loaded", {"deaths"}, "民政火化"),
