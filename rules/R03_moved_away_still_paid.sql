@@ -19,32 +19,8 @@ evidence: [subject_id_number, subject_name, county, township, village, programme
 labels: {moved_on: 迁出日期, destination: 迁往地, moved_beyond: 迁出范围}
 params: {institution_words: 福利院|养老院|敬老院|托养|福利中心|护理院|光荣院|供养中心}
 */
-with moves as (
-    -- the latest move out of each person in the household register
-    select id_number, max(change_on) as moved_on, arg_max(destination, change_on) as destination,
-           arg_max(county_code, change_on) as from_county_code
-    from persons
-    where status like '%迁出%' and change_on is not null and destination is not null
-    group by id_number
-), places as (
-    -- what the destination text names: another province, a Zhejiang city, a county of this city
-    select m.*,
-           exists (select 1 from regions r where r.in_zhejiang = 'N' and contains(m.destination, r.name)) as names_other_province,
-           exists (select 1 from regions r where r.in_zhejiang = 'Y' and contains(m.destination, r.name)) as names_zhejiang,
-           exists (select 1 from regions r where r.in_zhejiang = 'Y' and r.level = 'prefecture' and r.name <> '衢州'
-                   and contains(m.destination, r.name)) as names_other_city,
-           exists (select 1 from place_alias a where a.county_code <> m.from_county_code
-                   and not regexp_full_match(a.alias, '[0-9]+') and contains(m.destination, a.alias)) as names_other_county,
-           exists (select 1 from place_alias a where a.county_code = m.from_county_code
-                   and not regexp_full_match(a.alias, '[0-9]+') and contains(m.destination, a.alias)) as names_own_county,
-           regexp_matches(m.destination, $institution_words) as to_institution
-    from moves m
-), judged as (
-    select *,
-           names_other_province and not names_zhejiang as out_of_province,
-           (names_other_province and not names_zhejiang) or names_other_city
-               or (names_other_county and not names_own_county) as out_of_county
-    from places
+with judged as (
+    select *, regexp_matches(destination, $institution_words) as to_institution from moves
 ), after_move as (
     -- paid entitlement months after the month of the move, for programmes bound to the place left
     select j.id_number, m.programme, j.moved_on, j.destination,

@@ -34,12 +34,7 @@ with covered as (
     select * from paid where id_number not in (select id_number from known)
 ), same_person as (
     -- the same digits 7–17 and name under a historical or current county code of the same place
-    select u.id_number
-    from unknown u
-    join persons r on substr(r.id_number, 7, 11) = substr(u.id_number, 7, 11) and r.name_norm = u.name_norm
-    join county_successors s
-      on (s.old_code = substr(u.id_number, 1, 6) and s.new_code = substr(r.id_number, 1, 6))
-      or (s.new_code = substr(u.id_number, 1, 6) and s.old_code = substr(r.id_number, 1, 6))
+    select u.id_number from unknown u join id_aliases a on a.alias_id = u.id_number and a.name_norm = u.name_norm
 ), ghosts as (
     select * from unknown where id_number not in (select id_number from same_person)
 ), who as (

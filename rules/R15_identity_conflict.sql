@@ -71,14 +71,11 @@ with seen as (
 ), historical as (
     -- numbers that differ only by a historical county code of the same place (332427 → 330822) and the
     -- check character are one person's (the number keeps the code of first registration): not a conflict
-    select t.id_number
-    from twins_by_number t
-    join twins_by_number u on u.name_norm = t.name_norm and substr(u.id_number, 7, 11) = substr(t.id_number, 7, 11)
-                          and u.id_number <> t.id_number
-    join county_successors s
-      on (s.old_code = substr(t.id_number, 1, 6) and s.new_code = substr(u.id_number, 1, 6))
-      or (s.new_code = substr(t.id_number, 1, 6) and s.old_code = substr(u.id_number, 1, 6))
-    where t.n_ids = 2
+    select t.id_number from twins_by_number t join id_aliases a on a.alias_id = t.id_number and a.name_norm = t.name_norm
+    where t.n_ids = 2 and list_contains(t.ids, a.id_number)
+    union
+    select a.id_number from twins_by_number t join id_aliases a on a.alias_id = t.id_number and a.name_norm = t.name_norm
+    where t.n_ids = 2 and list_contains(t.ids, a.id_number)
 ), two_numbers as (
     -- one case per group, filed under the number that was paid (else the smallest)
     select arg_min(t.id_number, (p.id_number is null, t.id_number)) as id_number, '丙：同人多号' as conflict_type,

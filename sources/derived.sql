@@ -63,3 +63,42 @@ select id_number, programme,
        arg_max(village, entitlement_month) as village
 from payments
 group by all;
+
+-- The latest move out of each person in the household register, and how far it went: out of the province
+-- (the destination names another province) or out of the county (another province, another Zhejiang city,
+-- or another county of this city without naming one's own). A destination that names nothing known
+-- counts as neither: a rule cannot call it a move away.
+create or replace table moves as
+with latest as (
+    select id_number, max(change_on) as moved_on, arg_max(destination, change_on) as destination,
+           arg_max(county_code, change_on) as from_county_code
+    from persons
+    where status like '%迁出%' and change_on is not null and destination is not null
+    group by id_number
+), named as (
+    select m.*,
+           exists (select 1 from regions r where r.in_zhejiang = 'N' and contains(m.destination, r.name)) as names_other_province,
+           exists (select 1 from regions r where r.in_zhejiang = 'Y' and contains(m.destination, r.name)) as names_zhejiang,
+           exists (select 1 from regions r where r.in_zhejiang = 'Y' and r.level = 'prefecture' and r.name <> '衢州'
+                   and contains(m.destination, r.name)) as names_other_city,
+           exists (select 1 from place_alias a where a.county_code <> m.from_county_code
+                   and not regexp_full_match(a.alias, '[0-9]+') and contains(m.destination, a.alias)) as names_other_county,
+           exists (select 1 from place_alias a where a.county_code = m.from_county_code
+                   and not regexp_full_match(a.alias, '[0-9]+') and contains(m.destination, a.alias)) as names_own_county
+    from latest m
+)
+select id_number, moved_on, destination, from_county_code,
+       names_other_province and not names_zhejiang as out_of_province,
+       (names_other_province and not names_zhejiang) or names_other_city
+           or (names_other_county and not names_own_county) as out_of_county
+from named;
+
+-- Other numbers a registered person may be paid under: the same digits 7–17 with a historical (or current)
+-- code of the same county, and the check character that goes with it (332427… for a 330822… person).
+create or replace table id_aliases as
+with people as (select distinct id_number, name_norm from persons),
+     codes as (select old_code as alias_code, new_code as own_code from county_successors
+               union select new_code, old_code from county_successors)
+select p.id_number, p.name_norm,
+       c.alias_code || substr(p.id_number, 7, 11) || qf_id_check(c.alias_code || substr(p.id_number, 7, 11)) as alias_id
+from people p join codes c on c.own_code = substr(p.id_number, 1, 6);

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
+import json
+import os
+import socket
+import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -17,3 +23,65 @@ def connect(path: Path | str, threads: int = 2, memory_limit: str = "6GB", temp_
         Path(temp_dir).mkdir(parents=True, exist_ok=True)
         config["temp_directory"] = str(temp_dir)
     return duckdb.connect(str(path), config=config)
+
+
+class WarehouseBusy(Exception):
+    """Another run holds the warehouse; the message names it."""
+
+
+@contextmanager
+def writer_lock(warehouse: Path | str, holder: dict, wait_s: float = 0, poll_s: float = 1.0):
+    """One writer at a time: an exclusive lock on <warehouse>.lock for the whole run. The kernel drops a
+    flock when its process dies (even by SIGKILL), so a crashed holder never blocks the next run. While
+    held, the file says who holds it (run id, pid, host, start time). Waits up to `wait_s` seconds, then
+    raises WarehouseBusy naming the holder."""
+    lock_path = Path(str(warehouse) + ".lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+    deadline = time.monotonic() + wait_s
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise WarehouseBusy(_busy_message(lock_path, wait_s)) from None
+                time.sleep(poll_s)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(dict(holder, pid=os.getpid(), host=socket.gethostname()), ensure_ascii=False)
+                  .encode("utf-8"), 0)
+        yield
+    finally:
+        os.close(fd)   # closing the descriptor releases the lock
+
+
+def lock_holder(warehouse: Path | str) -> dict | None:
+    """Who holds the writer lock now, or None when nobody does."""
+    lock_path = Path(str(warehouse) + ".lock")
+    if not lock_path.exists():
+        return None
+    fd = os.open(lock_path, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    except BlockingIOError:
+        try:
+            return json.loads(lock_path.read_text(encoding="utf-8") or "{}")
+        except ValueError:
+            return {}
+    finally:
+        os.close(fd)
+
+
+def _busy_message(lock_path: Path, waited: float) -> str:
+    try:
+        h = json.loads(lock_path.read_text(encoding="utf-8") or "{}")
+    except (OSError, ValueError):
+        h = {}
+    who = (f"运行 {h.get('run_id', '?')}（进程 {h.get('pid', '?')}，{h.get('host', '?')}，"
+           f"{h.get('started_at', '?')} 开始）") if h else "另一个运行"
+    return (f"数据仓库 {lock_path.with_suffix('')} 正被{who}写入，已等待 {waited:.0f} 秒仍未结束；"
+            f"请待其完成后再运行。/ The warehouse is held by run {h.get('run_id', '?')} "
+            f"(pid {h.get('pid', '?')}); waited {waited:.0f} s.")
