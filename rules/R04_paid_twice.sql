@@ -29,13 +29,13 @@ with monthly as (
 ), duplicated as (
     select *, net_yuan - largest_yuan as excess_yuan from monthly where net_yuan > largest_yuan
 ), totals as (
-    select id_number, programme, string_agg(distinct nullif(sub_type, ''), '、') as sub_type,
+    select id_number, programme, string_agg(distinct nullif(sub_type, ''), '、' order by nullif(sub_type, '')) as sub_type,
            min(entitlement_month) as period_from, max(entitlement_month) as period_to,
            count(distinct entitlement_month) as months, sum(excess_yuan) as amount_yuan
     from duplicated group by id_number, programme
 ), rows as (
     select p.id_number, p.programme,
-           string_agg(distinct p.source_file || coalesce('（' || p.county || '）', ''), '；') as payers,
+           string_agg(distinct p.source_file || coalesce('（' || p.county || '）', ''), '；' order by p.source_file || coalesce('（' || p.county || '）', '')) as payers,
            string_agg(p.source_file || case when p.sheet <> '' then ' ' || p.sheet else '' end || ' 第' || p.row_no || '行',
                       '；' order by p.entitlement_month, p.source_file, p.row_no) as source_rows
     from payments p

@@ -33,9 +33,12 @@ with alone as (
     where programme in (select unnest($programmes)) and id_number not in (select id_number from alone)
     group by all having sum(amount_yuan) > 0
 ), household as (
-    select id_number, member_id_number, member_relation, id_number = member_id_number as is_self from housemates
-    union   -- the recipient, even when absent from the register
-    select distinct id_number, id_number, '本人', true from paid
+    -- the recipient's housemates, and the recipient even when absent from the register (once each)
+    select id_number, member_id_number, min(member_relation) as member_relation, bool_or(is_self) as is_self
+    from (select id_number, member_id_number, member_relation, id_number = member_id_number as is_self from housemates
+          union all
+          select distinct id_number, id_number, '本人', true from paid)
+    group by all
 ), employed as (
     select id_number, name, unit, start_on, end_on, source_file, sheet, row_no from payroll
     where status is null or not regexp_matches(status, '离|退|辞|调出|死亡')
@@ -52,14 +55,15 @@ with alone as (
 ), cases as (
     select id_number, member_id_number, any_value(programme) as programme, any_value(is_self) as is_self,
            any_value(related_relation) as related_relation, any_value(related_name) as related_name,
-           string_agg(distinct unit, '、') as unit, min(start_on) as employed_from, max(end_on) as employed_to,
+           string_agg(distinct unit, '、' order by unit) as unit, min(start_on) as employed_from, max(end_on) as employed_to,
            min(entitlement_month) as period_from, max(entitlement_month) as period_to,
            count(distinct entitlement_month) as months, sum(amount_yuan) as amount_yuan,
-           string_agg(distinct payroll_row, '；') as payroll_rows
+           string_agg(distinct payroll_row, '；' order by payroll_row) as payroll_rows
     from months group by id_number, member_id_number
 ), ledger_rows as (
     select p.id_number, string_agg(distinct p.source_file || case when p.sheet <> '' then ' ' || p.sheet else '' end
-                                   || ' 第' || p.row_no || '行', '；') as rows
+                                   || ' 第' || p.row_no || '行', '；' order by p.source_file || case when p.sheet <> '' then ' ' || p.sheet else '' end
+                                   || ' 第' || p.row_no || '行') as rows
     from payments p join (select distinct id_number, programme, entitlement_month from months) m
       using (id_number, programme, entitlement_month)
     group by all

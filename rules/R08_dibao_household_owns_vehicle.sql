@@ -30,9 +30,12 @@ with alone as (
     where programme in (select unnest($programmes)) and id_number not in (select id_number from alone)
     group by all having sum(amount_yuan) > 0
 ), household as (
-    select id_number, member_id_number, member_relation, id_number = member_id_number as is_self from housemates
-    union
-    select distinct id_number, id_number, '本人', true from paid
+    -- the recipient's housemates, and the recipient even when absent from the register (once each)
+    select id_number, member_id_number, min(member_relation) as member_relation, bool_or(is_self) as is_self
+    from (select id_number, member_id_number, member_relation, id_number = member_id_number as is_self from housemates
+          union all
+          select distinct id_number, id_number, '本人', true from paid)
+    group by all
 ), owned as (
     -- a vehicle is the owner's from its registration until its status changed away from 正常
     select *, source_file || case when sheet <> '' then ' ' || sheet else '' end || ' 第' || row_no || '行' as at_row

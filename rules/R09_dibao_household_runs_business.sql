@@ -30,9 +30,12 @@ with alone as (
     where programme in (select unnest($programmes)) and id_number not in (select id_number from alone)
     group by all having sum(amount_yuan) > 0
 ), household as (
-    select id_number, member_id_number, member_relation, id_number = member_id_number as is_self from housemates
-    union
-    select distinct id_number, id_number, '本人', true from paid
+    -- the recipient's housemates, and the recipient even when absent from the register (once each)
+    select id_number, member_id_number, min(member_relation) as member_relation, bool_or(is_self) as is_self
+    from (select id_number, member_id_number, member_relation, id_number = member_id_number as is_self from housemates
+          union all
+          select distinct id_number, id_number, '本人', true from paid)
+    group by all
 ), live as (
     -- a business is live from its establishment until it was cancelled or revoked; one cancelled on a
     -- date nobody recorded is taken as closed
@@ -53,11 +56,11 @@ with alone as (
     select id_number, business_name, any_value(programme) as programme, any_value(member_id_number) as member_id_number,
            any_value(is_self) as is_self, any_value(related_relation) as related_relation,
            any_value(related_name) as related_name, any_value(business_type) as business_type,
-           string_agg(distinct role, '、') as role, any_value(business_status) as business_status,
+           string_agg(distinct role, '、' order by role) as role, any_value(business_status) as business_status,
            any_value(established_on) as established_on,
            min(entitlement_month) as period_from, max(entitlement_month) as period_to,
            count(distinct entitlement_month) as months, sum(amount_yuan) as amount_yuan,
-           string_agg(distinct at_row, '；') as business_rows
+           string_agg(distinct at_row, '；' order by at_row) as business_rows
     from months group by id_number, business_name
 )
 select c.id_number as subject_id_number, y.name as subject_name, y.county, y.township, y.village, c.programme,

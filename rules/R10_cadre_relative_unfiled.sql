@@ -30,15 +30,21 @@ with paid as (
 ), first_paid as (
     select id_number, min(entitlement_month) as first_month from paid group by all
 ), relations as (
-    -- the recipient is the cadre's relative (within the scope), the cadre, or in the cadre's household
-    select relative_id_number as id_number, person_id_number as cadre_id_number, label as relation,
-           case scope when 'civil' then '近亲属（民法典）' else '回避范围亲属' end as kinship_scope,
-           how || coalesce('，经' || via_name, '') as relation_basis, case scope when 'civil' then 1 else 2 end as rank
-    from kin where scope = 'civil' or $scope = 'avoidance'
-    union all
-    select member_id_number, id_number, case when member_id_number = id_number then '本人' else '同户家庭成员' end,
-           '本人或同户', '户籍：同户（户号' || household_no || '）', case when member_id_number = id_number then 0 else 3 end
-    from housemates
+    -- the closest way the recipient is related to each cadre: self, a 民法典 relative, the 回避 circle,
+    -- a housemate (the register may say it several ways; one counts)
+    select id_number, cadre_id_number, arg_min(relation, rank) as relation, arg_min(kinship_scope, rank) as kinship_scope,
+           arg_min(relation_basis, rank) as relation_basis, min(rank) as rank
+    from (
+        select relative_id_number as id_number, person_id_number as cadre_id_number, label as relation,
+               case scope when 'civil' then '近亲属（民法典）' else '回避范围亲属' end as kinship_scope,
+               how || coalesce('，经' || via_name, '') as relation_basis, case scope when 'civil' then 1 else 2 end as rank
+        from kin where scope = 'civil' or $scope = 'avoidance'
+        union all
+        select member_id_number, id_number, case when member_id_number = id_number then '本人' else '同户家庭成员' end,
+               '本人或同户', '户籍：同户（户号' || household_no || '）', case when member_id_number = id_number then 0 else 3 end
+        from housemates
+    )
+    group by id_number, cadre_id_number
 ), cadres_here as (
     select c.*, c.source_file || case when c.sheet <> '' then ' ' || c.sheet else '' end || ' 第' || c.row_no || '行' as at_row
     from cadres c
@@ -84,7 +90,8 @@ with paid as (
     where f.filed_on is null or f.filed_on > last_day(fp.first_month)
 ), ledger_rows as (
     select p.id_number, string_agg(distinct p.source_file || case when p.sheet <> '' then ' ' || p.sheet else '' end
-                                   || ' 第' || p.row_no || '行', '；') as rows
+                                   || ' 第' || p.row_no || '行', '；' order by p.source_file || case when p.sheet <> '' then ' ' || p.sheet else '' end
+                                   || ' 第' || p.row_no || '行') as rows
     from payments p join (select distinct id_number, programme, entitlement_month from overlap) o
       using (id_number, programme, entitlement_month)
     group by all

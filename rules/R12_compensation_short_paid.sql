@@ -45,7 +45,7 @@ with due as (
                group by all) k
       on k.person_id_number = d.id_number and k.relative_id_number = o.payee_id_number
 ), cadre_payees as (
-    select p.agreement_no, p.id_number, string_agg(distinct p.payee_name || '（' || c.post || '）', '、') as cadres
+    select p.agreement_no, p.id_number, string_agg(distinct p.payee_name || '（' || c.post || '）', '、' order by p.payee_name || '（' || c.post || '）') as cadres
     from paid p join cadres c
       on c.id_number = p.payee_id_number or (p.payee_id_number is null and c.name_norm = qf_name(p.payee_name))
     where p.payee_relation is null

@@ -46,8 +46,8 @@ with uses as (
     from users u join cadres c on c.id_number = u.id_number
 ), flagged as (
     -- each user of such an account; a cadre among the others makes it high
-    select x.account_no, x.id_number, string_agg(distinct x.other_name || '（' || x.other_id || '）', '、') as others,
-           string_agg(distinct ca.cadre, '、') as cadre
+    select x.account_no, x.id_number, string_agg(distinct x.other_name || '（' || x.other_id || '）', '、' order by x.other_name || '（' || x.other_id || '）') as others,
+           string_agg(distinct ca.cadre, '、' order by ca.cadre) as cadre
     from unrelated x
     left join cadre_accounts ca on ca.account_no = x.account_no and ca.cadre_id <> x.id_number
     group by all
@@ -55,7 +55,7 @@ with uses as (
     select u.account_no, u.id_number, string_agg(distinct u.programme, '、' order by u.programme) as programmes,
            min(entitlement_month) as period_from, max(entitlement_month) as period_to,
            count(distinct entitlement_month) as months, sum(amount_yuan) as amount_yuan,
-           string_agg(distinct at_row, '；') as rows
+           string_agg(distinct at_row, '；' order by at_row) as rows
     from uses u join flagged f using (account_no, id_number)
     group by all
 ), who as (

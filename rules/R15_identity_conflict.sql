@@ -80,7 +80,7 @@ with seen as (
     -- one case per group, filed under the number that was paid (else the smallest)
     select arg_min(t.id_number, (p.id_number is null, t.id_number)) as id_number, '丙：同人多号' as conflict_type,
            '同村有同名、同出生日期、同性别的另一号码：' || array_to_string(list_sort(any_value(t.ids)), '、') as conflict_detail,
-           string_agg(distinct t.at_row, '；') as source_rows
+           string_agg(distinct t.at_row, '；' order by t.at_row) as source_rows
     from twins_by_number t left join paid_ids p using (id_number)
     where t.n_ids > 1 and t.id_number not in (select id_number from historical)
     group by t.name_norm, substr(t.id_number, 7, 8), cast(substr(t.id_number, 17, 1) as integer) % 2, t.township, t.village

@@ -230,17 +230,21 @@ def check_patches() -> dict[str, dict]:
 
     gx_ = _gx_internals()
     report = {}
-    engine = sa.create_engine("duckdb:///:memory:")
-    try:
-        for name, probe, patch in (("buffer_results", _probe_buffer, _buffering), ("regex", _probe_regex, _duckdb_regex)):
-            original = gx_[name]
-            if original is None:
-                report[name] = {"needed": None, "works": False, "detail": "the GX function it patches is gone"}
-                continue
-            needed = not probe(engine, original)
-            report[name] = {"needed": needed, "works": probe(engine, patch(original))}
-    finally:
-        engine.dispose()
+
+    def probe_with(probe, fn) -> bool:
+        # a fresh engine per probe: a GX engine may close the pooled in-memory connection it was given
+        engine = sa.create_engine("duckdb:///:memory:", poolclass=sa.pool.NullPool)
+        try:
+            return probe(engine, fn)
+        finally:
+            engine.dispose()
+
+    for name, probe, patch in (("buffer_results", _probe_buffer, _buffering), ("regex", _probe_regex, _duckdb_regex)):
+        original = gx_[name]
+        if original is None:
+            report[name] = {"needed": None, "works": False, "detail": "the GX function it patches is gone"}
+            continue
+        report[name] = {"needed": not probe_with(probe, original), "works": probe_with(probe, patch(original))}
     try:
         apply_patches()
         report["end_to_end"] = _probe_end_to_end()

@@ -137,6 +137,8 @@ def _value(c: Column, k: Kind | None = None) -> str:
         return f"{c.name}__v"
     if c.type == "programme":
         return f"coalesce({c.name}__v, {t})"
+    if c.type == "name":
+        return f"{c.name}__n"   # what people read: 张　三 → 张三, 买买提•艾力 → 买买提·艾力 (the raw text stays in raw_*)
     return t
 
 

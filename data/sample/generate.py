@@ -21,7 +21,8 @@ Two answer keys:
 
 Layout of this file: the population and its payments (`build`: R01's planted cases first, then the
 other programmes and registers, then the loader's special rows, then one block per later rule, R02–R15,
-each planting its cases and traps in households of its own), then one writer per inbox file.
+each planting its cases and traps in households of its own or in fresh relatives of rostered cadres),
+then one writer per inbox file.
 """
 
 from __future__ import annotations
@@ -85,8 +86,13 @@ def credit_code(category: str, area: str, rng: random.Random) -> str:
 
 
 def bank_card(p: Person) -> str:
-    """The 农商银行 card a person's payments go to (one card per person)."""
+    """A person's own 农商银行 card (one card per person)."""
     return "6217" + p.id_number[6:14] + p.id_number[14:17] + "8"
+
+
+def account_of(p: Person) -> str:
+    """The account a person's payments go to: their own card, unless it is someone else's (R14)."""
+    return p.account or bank_card(p)
 
 
 # ---- what is in the files ---------------------------------------------------------------------
@@ -128,6 +134,7 @@ class Person:
     status: str = "正常"
     change_on: dt.date | None = None
     destination: str | None = None
+    account: str | None = None      # the account the person's payments go to, when not their own card
 
 
 @dataclass
@@ -257,6 +264,7 @@ class Payout(Written):
     amount: float
     paid_on: dt.date
     note: str
+    payee: Person | None = None   # who was paid, when not the entitled person
 
 
 @dataclass
@@ -488,6 +496,13 @@ def build(seed: int = SEED) -> Sample:
     plant_r05(s)
     historical = plant_r13(s)
     plant_r15(s, t3, historical)
+    plant_r07(s)
+    plant_r08(s)
+    plant_r09(s)
+    plant_r10(s)
+    plant_r11(s)
+    plant_r12(s)
+    plant_r14(s)
 
     s.payments.sort(key=lambda x: (x.programme, x.month, x.township, x.village, x.person.id_number))
     assert len({p.id_number for p in s.people}) == len(s.people), "ID numbers must be unique"
@@ -1071,6 +1086,302 @@ def plant_r15(s: Sample, t3: Person, historical: tuple[Person, str]) -> None:
             None, None, id_number=hist)
 
 
+# ---- R07–R14: cases and traps of the rules on households, cadres, projects, compensation and accounts -----
+# Each scenario is a fresh household (or a fresh relative of a rostered cadre) so that only the rule it is
+# planted for fires; the register links people across households through the father/mother/spouse ID
+# columns, as kinship.sql reads them.
+
+def _post(s: Sample, post: str, place=None, township: str | None = None, ended: bool = False) -> Post:
+    """The one post of that name in a village (村干部) or township (低保经办人员)."""
+    hits = [p for p in s.posts if p.post == post and (place is None or (p.township, p.village) == place)
+            and (township is None or p.township == township) and (p.end_on is not None) == ended]
+    assert len(hits) == 1, (post, place, township, hits)
+    return hits[0]
+
+
+def _add_post(s: Sample, post: Post) -> None:
+    """A cadre added to the 组织部 roster, two-character names padded like everyone else's there."""
+    if len(post.person.name) == 2:
+        post.cells["name"] = post.person.name[0] + "\u3000" + post.person.name[1]
+        post.mark = Mark("loaded", "NORMALISED", "两字姓名中间以全角空格（U+3000）补齐", "name", post.person.name)
+    s.posts.append(post)
+
+
+def _person(s: Sample, id_number: str) -> Person:
+    return next(p for p in s.people if p.id_number == id_number)
+
+
+def _member(s: Sample, head: Person, sex: str, birth: dt.date, relation: str) -> Person:
+    """A child of a one-person household's head, registered in the head's household."""
+    c = s.person(sex, birth, head.household_no, relation, (head.township, head.village),
+                 head.name[0] if sex == "男" and head.sex == "男" else None)
+    c.father, c.mother = (head.id_number, None) if head.sex == "男" else (None, head.id_number)
+    return c
+
+
+def _staff(s: Sample, p: Person, unit: str, status: str = "在职", start: dt.date = dt.date(2005, 8, 1),
+           end: dt.date | None = None) -> None:
+    unit_type, staff_type = (("事业单位", "事业编制") if any(w in unit for w in ("院", "校", "中心", "站"))
+                             else ("行政单位", "行政编制"))
+    s.staff.append(Staff(p, unit, unit_type, staff_type, status, start, end, s.rng.randrange(5200, 8800, 50)))
+
+
+def _year(s: Sample, p: Person, programme: str, **kw) -> tuple[int, float]:
+    """Pay a programme all year; (months, amount) as a case would count them."""
+    s.pay(p, programme, MONTHS[0], LAST, **kw)
+    return 12, 12 * kw.get("amount", RATE[programme])
+
+
+def plant_r07(s: Sample) -> None:
+    """R07 财政供养人员家庭享受低保: a 低保 recipient, or someone in the recipient's household (户号), is on the
+    public payroll (在职) during the paid months. The recipient themself → high; another member → medium."""
+    # a widow on 低保 (insured alone) whose son, in her household, is a civil servant of the 水利局
+    a = s.single(HEPING, "女", dt.date(1949, 2, 17))
+    son = _member(s, a, "男", dt.date(1976, 10, 5), "子")
+    _staff(s, son, "常山县水利局", start=dt.date(1998, 8, 1))
+    n, amount = _year(s, a, DIBAO, amount=750, household_size=1)
+    s.plant("R07", "flag", a, DIBAO, f"同户的儿子{son.name}是常山县水利局在职公务员，低保全年发放", n, amount, MONTHS[0], LAST)
+    # a nurse on the payroll of the 球川镇卫生院 who draws 低保 herself
+    b = s.single(DONGKENG, "女", dt.date(1982, 6, 23))
+    _staff(s, b, "常山县球川镇卫生院", start=dt.date(2016, 8, 1))
+    n, amount = _year(s, b, DIBAO, amount=750, household_size=1)
+    s.plant("R07", "flag", b, DIBAO, "受助人本人是球川镇卫生院在编在职人员（财政供养），同时领取低保",
+            n, amount, MONTHS[0], LAST)
+    # trap: the son resigned from the payroll in 2018, before any paid month
+    t = s.single(XIWU, "男", dt.date(1948, 4, 2))
+    son = _member(s, t, "男", dt.date(1979, 12, 14), "子")
+    _staff(s, son, "常山县球川镇农业综合服务中心", "辞职", dt.date(2001, 8, 1), dt.date(2018, 9, 30))
+    s.pay(t, DIBAO, MONTHS[0], LAST, amount=750, household_size=1)
+    s.plant("R07", "none", t, DIBAO, f"同户的儿子{son.name}已于 2018 年 9 月辞职离开财政供养，低保月份都在其后")
+    # trap: a severely disabled man insured alone (重残单独施保, written in the 备注 of the October–December
+    # 低保 lists; the January–September CSV has no such column); his son in the household is a civil
+    # servant, which does not count against him
+    t = s.single(DONGKENG, "男", dt.date(1955, 1, 28))
+    son = _member(s, t, "男", dt.date(1981, 3, 9), "子")
+    _staff(s, son, "常山县市场监督管理局", start=dt.date(2004, 8, 1))
+    s.pay(t, DIBAO, MONTHS[0], LAST, amount=750, household_size=1)
+    s.pay(t, CARE, MONTHS[0], LAST)
+    for x in (x for x in s.payments if x.person is t and x.programme == DIBAO and x.month >= MONTHS[9]):
+        x.remark = "重残单独施保"
+    s.plant("R07", "none", t, DIBAO, f"重残单独施保（低保名册备注），同户儿子{son.name}在职不影响其单独施保")
+
+
+def plant_r08(s: Sample) -> None:
+    """R08 低保家庭有车: a member of a 低保 household (户号) owns a vehicle in 正常 status during paid months;
+    disabled persons' vehicles are exempt, and a car sold or scrapped before the months does not count."""
+    rng = s.rng
+    # a 低保 household whose son bought a car in 2019
+    a = s.single(XIWU, "男", dt.date(1953, 9, 12))
+    son = _member(s, a, "男", dt.date(1983, 2, 26), "子")
+    s.vehicles.append(Vehicle(son, _plate(rng), "小型汽车", "小型轿车", "非营运", dt.date(2019, 4, 16)))
+    n, amount = _year(s, a, DIBAO, amount=750, household_size=1)
+    s.plant("R08", "flag", a, DIBAO, f"同户的儿子{son.name}名下小型轿车 2019 年 4 月登记，状态正常", n, amount, MONTHS[0], LAST)
+    # trap: his own car, sold (转移) in August 2019
+    t = s.single(HEPING, "男", dt.date(1960, 11, 30))
+    s.vehicles.append(Vehicle(t, _plate(rng), "小型汽车", "小型轿车", "非营运", dt.date(2011, 7, 5), "转移",
+                              dt.date(2019, 8, 23)))
+    s.pay(t, DIBAO, MONTHS[0], LAST, amount=750, household_size=1)
+    s.plant("R08", "none", t, DIBAO, "名下轿车已于 2019 年 8 月转移登记（卖出），低保月份都在其后")
+    # trap: a severely disabled recipient's car adapted for disabled drivers (exempt). (阿依古丽·买买提's
+    # adapted car is in the file too; her household gets no 低保.)
+    t = s.single(DONGKENG, "男", dt.date(1974, 5, 19))
+    s.vehicles.append(Vehicle(t, _plate(rng), "小型汽车", "残疾人专用小型自动挡载客汽车", "非营运", dt.date(2019, 6, 18)))
+    s.pay(t, DIBAO, MONTHS[0], LAST, amount=750, household_size=1)
+    s.pay(t, CARE, MONTHS[0], LAST)
+    s.plant("R08", "none", t, DIBAO, "名下为残疾人专用小型自动挡载客汽车（2019 年登记），属豁免车型")
+
+
+def plant_r09(s: Sample) -> None:
+    """R09 低保家庭成员登记经营主体: a member of a 低保 household (户号) is behind a business that is live
+    during paid months; one cancelled before them does not count."""
+    rng = s.rng
+    # a couple on 低保 (two insured); the wife runs a breakfast stall registered as a 个体工商户
+    a, wife = s.couple(HEPING, dt.date(1959, 8, 3), dt.date(1961, 12, 20))
+    s.businesses.append(Business(credit_code("2", COUNTY[0], rng), f"常山县天马街道{wife.name}早餐店", "个体工商户", "存续",
+                                 dt.date(2017, 5, 8), None, "", HEPING[0], f"常山县{HEPING[0]}{HEPING[1]}18号",
+                                 [("经营者", wife)]))
+    n, amount = _year(s, a, DIBAO, amount=2 * 750, household_size=2)
+    s.plant("R09", "flag", a, DIBAO, f"同户的妻子{wife.name}是存续个体工商户（早餐店）的经营者", n, amount, MONTHS[0], LAST)
+    # trap: his own grocery, cancelled (注销) in May 2019
+    t = s.single(DONGKENG, "男", dt.date(1963, 7, 7))
+    s.businesses.append(Business(credit_code("2", COUNTY[0], rng), f"常山县球川镇{t.name}杂货店", "个体工商户", "注销",
+                                 dt.date(2013, 3, 11), dt.date(2019, 5, 30), "", DONGKENG[0],
+                                 f"常山县{DONGKENG[0]}{DONGKENG[1]}52号", [("经营者", t)]))
+    s.pay(t, DIBAO, MONTHS[0], LAST, amount=750, household_size=1)
+    s.plant("R09", "none", t, DIBAO, "本人经营的杂货店已于 2019 年 5 月注销，低保月份都在其后")
+
+
+def plant_r10(s: Sample) -> None:
+    """R10 优亲厚友: a relative (民法典 近亲属, from the register) of a village cadre (same village) or a 低保
+    case worker (same township) receives assistance during the term and was not filed before the first
+    paid month."""
+    # the headline case: 西坞村's party secretary's father lives alone (分户) on 低保; the secretary's
+    # register row names him in the father column; nobody filed it
+    sec = _post(s, "村党组织书记", XIWU).person
+    assert sec.father is None
+    father = s.single(XIWU, "男", dt.date(sec.birth.year - 26, 3, 9), surname=sec.name[0])
+    sec.father = father.id_number
+    n, amount = _year(s, father, DIBAO, amount=750, household_size=1)
+    s.plant("R10", "flag", father, DIBAO, f"西坞村党组织书记{sec.name}的父亲（分户，户籍父亲身份证号关联），同村享受低保，未备案",
+            n, amount, MONTHS[0], LAST)
+    # 球川镇's 低保经办人's brother (the same father ID number in both rows) draws 特困 in 东坑村
+    worker = _post(s, "低保经办人", township="球川镇").person
+    assert worker.father
+    brother = s.single(DONGKENG, "男", dt.date(1978, 11, 3), surname=_person(s, worker.father).name[0])
+    brother.father, brother.mother = worker.father, worker.mother
+    n, amount = _year(s, brother, TEKUN, sub_type="分散供养", day=5)
+    s.plant("R10", "flag", brother, TEKUN, f"球川镇低保经办人{worker.name}的兄弟（父亲身份证号相同），同镇东坑村享受特困供养，未备案",
+            n, amount, MONTHS[0], LAST)
+    # found by the rule in the population as drawn (not planted on purpose): 天马街道's 民政助理员 lives in
+    # the household of his father, who draws 护理补贴; nobody filed it
+    clerk = _post(s, "民政助理员", township="天马街道").person
+    dad = _person(s, clerk.father)
+    paid = [x for x in s.payments if x.person is dad and x.programme == CARE]
+    assert len(paid) == 12 and not [x for x in s.payments if x.person is dad and x.programme != CARE]
+    # (related three ways: the father ID column, the household relation and the shared household; counted once)
+    s.plant("R10", "flag", dad, CARE, f"天马街道民政助理员{clerk.name}的父亲（同户，户籍父亲身份证号），享受护理补贴，未备案"
+            "（抽样人口中自然出现，非专门植入）", len(paid), sum(x.amount for x in paid), MONTHS[0], LAST)
+    # traps: the two filed relatives (filed before their first paid month)
+    for k in s.kin_filings:
+        s.plant("R10", "none", k.recipient, k.programme,
+                f"{k.post.post}{k.post.person.name}的{k.relation}，{k.filed_on:%Y-%m-%d} 已备案，早于首次发放")
+    # trap: 西坞村's former 报账员 (term ended 2019-06-30); his father on 低保 in 2020
+    old = _post(s, "村报账员", XIWU, ended=True)
+    assert old.person.father is None and old.end_on.year == 2019
+    t = s.single(XIWU, "男", dt.date(old.person.birth.year - 25, 10, 1), surname=old.person.name[0])
+    old.person.father = t.id_number
+    s.pay(t, DIBAO, MONTHS[0], LAST, amount=750, household_size=1)
+    s.plant("R10", "none", t, DIBAO, f"原西坞村报账员{old.person.name}的父亲：其任职已于 2019-06-30 结束，早于 2020 年的低保")
+    # trap: only the surname of 东坑村's secretary, no kinship in the register
+    sec = _post(s, "村党组织书记、村民委员会主任", DONGKENG).person
+    t = s.single(DONGKENG, "女", dt.date(1950, 5, 6), surname=sec.name[0])
+    s.pay(t, DIBAO, MONTHS[0], LAST, amount=750, household_size=1)
+    s.plant("R10", "none", t, DIBAO, f"与东坑村书记{sec.name}同姓同村，户籍中无亲属关系")
+    # trap: 西坞村's 监委主任's mother, on 低保 in another village (东坑村)
+    cadre = _post(s, "村务监督委员会主任", XIWU).person
+    assert cadre.mother is None
+    t = s.single(DONGKENG, "女", dt.date(cadre.birth.year - 24, 12, 12))
+    cadre.mother = t.id_number
+    s.pay(t, DIBAO, MONTHS[0], LAST, amount=750, household_size=1)
+    s.plant("R10", "none", t, DIBAO, f"西坞村监委主任{cadre.name}的母亲，在外村（东坑村）享受低保")
+
+
+def _project(s: Sample, place, name: str, procurement: str, business: Business, amount: float, signed: dt.date) -> Project:
+    account = "3305016" + "".join(s.rng.choice("0123456789") for _ in range(13))
+    p = Project(name, place[0], place[1], procurement, business.name, business.credit_code, amount, signed, amount, account)
+    s.projects.append(p)
+    return p
+
+
+def plant_r11(s: Sample) -> None:
+    """R11 村干部关联主体承揽本村工程: the legal representative, shareholder or operator of a village project's
+    contractor is a cadre of that village or a close relative, and the contract was signed in the term."""
+    rng = s.rng
+    # 西坞村's 村民委员会主任 remarried in 2016: his wife (spouse ID columns) is the legal representative of
+    # the nursery cooperative that got the village's greening job without tender (cf. 全椒, domain.md §4.1)
+    post = _post(s, "村民委员会主任", XIWU)
+    assert post.person.spouse is None
+    wife = s.person("女", dt.date(1987, 2, 11), post.person.household_no, "妻", XIWU)
+    wife.spouse, post.person.spouse = post.person.id_number, wife.id_number
+    coop = Business(credit_code("3", COUNTY[0], rng), "常山县西坞绿苑苗木专业合作社", "农民专业合作社", "存续",
+                    dt.date(2018, 3, 20), None, "50", XIWU[0], f"常山县{XIWU[0]}{XIWU[1]}77号", [("法定代表人", wife)])
+    s.businesses.append(coop)
+    j = _project(s, XIWU, "西坞村2020年村庄绿化提升工程", "村级小额工程直接发包", coop, 42000, dt.date(2020, 5, 18))
+    s.plant("R11", "flag", post.person, j.name, f"承包方西坞绿苑苗木专业合作社的法定代表人{wife.name}是村委会主任{post.person.name}"
+            "的妻子（户籍配偶身份证号），任期内直接发包", None, j.amount, MONTHS[4], MONTHS[4])
+    # trap: 东坑村's 监委主任's son (same household) runs a plumbing business that took a job in 西坞村
+    post = _post(s, "村务监督委员会主任", DONGKENG)
+    son = next(p for p in s.people if p.household_no == post.person.household_no and p.relation == "子"
+               and p.birth.year <= 1996)
+    shop = Business(credit_code("2", COUNTY[0], rng), f"常山县球川镇{son.name}水电安装部", "个体工商户", "存续",
+                    dt.date(2018, 4, 10), None, "", DONGKENG[0], f"常山县{DONGKENG[0]}{DONGKENG[1]}9号", [("经营者", son)])
+    s.businesses.append(shop)
+    j = _project(s, XIWU, "西坞村山塘加固工程", "询价", shop, 36500, dt.date(2020, 7, 22))
+    s.plant("R11", "none", post.person, j.name, f"东坑村监委主任{post.person.name}之子{son.name}的水电安装部承揽的是外村（西坞村）工程")
+    # trap: a builder's merchant elected to 东坑村's 村委会 in a by-election (补选) on 2020-08-20, after his
+    # shop's contract of 2020-06-05
+    cadre, _ = s.couple(DONGKENG, dt.date(1978, 4, 14), dt.date(1980, 9, 2))
+    _add_post(s, Post(cadre, "村干部", "村民委员会委员", DONGKENG[0], DONGKENG[1], dt.date(2020, 8, 20), None, False,
+                      _phone(rng)))
+    shop = Business(credit_code("2", COUNTY[0], rng), f"常山县球川镇{cadre.name}建材经营部", "个体工商户", "存续",
+                    dt.date(2015, 6, 2), None, "", DONGKENG[0], f"常山县{DONGKENG[0]}{DONGKENG[1]}31号",
+                    [("经营者", cadre)])
+    s.businesses.append(shop)
+    j = _project(s, DONGKENG, "东坑村垃圾中转站修缮工程", "村级小额工程直接发包", shop, 28600, dt.date(2020, 6, 5))
+    s.plant("R11", "none", cadre, j.name, f"{cadre.name} 2020-08-20 补选为村委委员，合同 2020-06-05 签订在任职之前")
+
+
+def plant_r12(s: Sample) -> None:
+    """R12 补偿款截留少付: what an agreement owes the entitled person against what reached them or their
+    household; instalments that add up, and payment to a spouse, are no case."""
+    # the tower case: 10,000 due for a tower footprint, 4,000 reached the farmer
+    a = s.single(DONGKENG, "男", dt.date(1957, 3, 21))
+    ag = Agreement("110kV东坑线路铁塔占地补偿", "TT110-DK-001", "N07", a, 0.12, "10000元/基", 10000.0, dt.date(2020, 8, 12))
+    s.agreements.append(ag)
+    s.payouts.append(Payout(ag, 4000.0, dt.date(2020, 10, 16), "一次性"))
+    s.plant("R12", "flag", a, ag.project, "铁塔占地补偿应付 10000 元，本人只收到 4000 元，差额 6000 元", None, 6000,
+            MONTHS[9], MONTHS[9])
+    # the second instalment of a road-land agreement paid to 东坑村's 报账员, not to the farmer
+    b = s.single(DONGKENG, "男", dt.date(1962, 10, 8))
+    clerk = _post(s, "村报账员", DONGKENG).person
+    ag = Agreement("G351国道常山球川段改建工程征地补偿", "G351-QC-006", "QC-DK-57", b, 0.85, "48000元/亩", 40800.0,
+                   dt.date(2020, 5, 26))
+    s.agreements.append(ag)
+    s.payouts.append(Payout(ag, 24480.0, dt.date(2020, 7, 15), "第一期（60%）"))
+    s.payouts.append(Payout(ag, 16320.0, dt.date(2020, 11, 20), "第二期（40%）", payee=clerk))
+    s.plant("R12", "flag", b, ag.project, f"第二期 16320 元付给了村报账员{clerk.name}（非本人及家人）", None, 16320,
+            MONTHS[6], MONTHS[10])
+    # traps: the road-land agreements paid in two instalments (60 % + 40 %) that add up
+    for ag in [x for x in s.agreements if x.no.startswith("G351") and x.person is not b]:
+        s.plant("R12", "none", ag.person, ag.project, f"{ag.no}：两期（60%+40%）合计 {ag.amount:.2f} 元，足额")
+    # trap: the tower money paid to the entitled man's wife (same household)
+    t, wife = s.couple(XIWU, dt.date(1958, 2, 2), dt.date(1960, 6, 16))
+    ag = Agreement("220kV球川输变电工程铁塔占地补偿", "TT220-XW-004", "N33", t, 0.12, "8600元/基", 8600.0, dt.date(2020, 8, 14))
+    s.agreements.append(ag)
+    s.payouts.append(Payout(ag, 8600.0, dt.date(2020, 9, 18), "一次性（妻代领）", payee=wife))
+    s.plant("R12", "none", t, ag.project, f"补偿款付给同户的妻子{wife.name}，足额")
+
+
+def plant_r14(s: Sample) -> None:
+    """R14 收款账户异常: one account receives the benefits of people of different households with no
+    kinship in the register, or a cadre's own account receives someone else's benefit."""
+    # two 低保 recipients of 东坑村, strangers to each other, paid into one card (the 低保 lists' 银行账号)
+    a = s.single(DONGKENG, "男", dt.date(1957, 1, 15))
+    b = s.single(DONGKENG, "女", dt.date(1962, 4, 4))
+    b.account = bank_card(a)
+    for p, other in ((a, b), (b, a)):
+        n, amount = _year(s, p, DIBAO, amount=750, household_size=1)
+        s.plant("R14", "flag", p, DIBAO, f"低保金与{other.name}（不同户、无亲属关系）打入同一账户 {bank_card(a)}", n, amount,
+                MONTHS[0], LAST)
+    # a 村民小组长 of 东坑村 draws his pension into his own card, and an unrelated villager's 生活补贴 goes there too
+    cadre, _ = s.couple(DONGKENG, dt.date(1956, 7, 1), dt.date(1958, 3, 30))
+    _add_post(s, Post(cadre, "村干部", "村民小组长", DONGKENG[0], DONGKENG[1], dt.date(2017, 4, 15), None, False,
+                      _phone(s.rng)))
+    v = s.single(DONGKENG, "男", dt.date(1968, 8, 27))
+    v.account = bank_card(cadre)
+    n, amount = _year(s, cadre, PENSION)
+    s.plant("R14", "flag", cadre, PENSION, f"村民小组长本人领养老金的账户，同时收取{v.name}（无亲属关系）的生活补贴",
+            n, amount, MONTHS[0], LAST)
+    n, amount = _year(s, v, LIVING)
+    s.plant("R14", "flag", v, LIVING, f"生活补贴打入村民小组长{cadre.name}本人的账户（高）", n, amount, MONTHS[0], LAST)
+    # trap: a wife's 生活补贴 paid into her husband's card (he draws 低保 for the two of them)
+    h, w = s.couple(HEPING, dt.date(1956, 5, 5), dt.date(1958, 9, 9))
+    w.account = bank_card(h)
+    s.pay(h, DIBAO, MONTHS[0], LAST, amount=2 * 750, household_size=2)
+    s.pay(w, LIVING, MONTHS[0], LAST)
+    s.plant("R14", "none", h, DIBAO, f"与妻子{w.name}共用本人账户（配偶，同户）")
+    s.plant("R14", "none", w, LIVING, f"生活补贴打入丈夫{h.name}的账户（配偶，同户）")
+    # trap: a son registered in a household of his own (father ID column) paid into his father's card
+    f = s.single(XIWU, "男", dt.date(1950, 12, 1))
+    son = s.single(XIWU, "男", dt.date(1977, 2, 11), surname=f.name[0])
+    son.father = f.id_number
+    son.account = bank_card(f)
+    s.pay(f, DIBAO, MONTHS[0], LAST, amount=750, household_size=1)
+    s.pay(son, LIVING, MONTHS[0], LAST)
+    s.plant("R14", "none", f, DIBAO, f"与分户的儿子{son.name}共用本人账户（户籍父亲身份证号关联，近亲属）")
+    s.plant("R14", "none", son, LIVING, f"生活补贴打入分户居住的父亲{f.name}的账户（近亲属）")
+
+
 # ---- writers: one per file, in the layout its department uses --------------------------------
 
 class Grid:
@@ -1133,6 +1444,26 @@ def _xlsx(s: Sample, out: Path, grids: list[Grid]) -> None:
         s.planted_rows.extend(g.key)
     wb.properties.created = wb.properties.modified = FIXED_TIME
     wb.save(out / grids[0].file)
+    _freeze_zip(out / grids[0].file)
+
+
+def _freeze_zip(path: Path) -> None:
+    """openpyxl stamps each zip entry with the current time; restamp them so the bytes are reproducible."""
+    import zipfile
+
+    import re
+
+    with zipfile.ZipFile(path) as z:
+        entries = [(i, z.read(i.filename)) for i in z.infolist()]
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()   # openpyxl sets "modified" to now on save
+    entries = [(i, re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, d) if i.filename == "docProps/core.xml"
+                else d) for i, d in entries]
+    with zipfile.ZipFile(path, "w") as z:
+        for info, data in entries:
+            frozen = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
+            frozen.compress_type = zipfile.ZIP_DEFLATED
+            frozen.external_attr = info.external_attr
+            z.writestr(frozen, data)
 
 
 def _xls(s: Sample, out: Path, grids: list[Grid]) -> None:
@@ -1173,22 +1504,25 @@ def _cn_date(d: dt.date | None) -> str | None:
 
 def write_living_subsidy(s: Sample, out: Path) -> None:
     """残联: one workbook, title row, a 单位 row, a header, rows per person and month (a blank row between
-    the half-years), 合计, footer. Programme from the 补贴类型 column; months 2020-03; dates 2020/3/10."""
-    g = Grid("残联_2020年困难残疾人生活补贴发放明细.xlsx", "发放明细", ["A1:J1"], {"D": 10, "E": 22, "G": 10, "I": 14})
+    the half-years), 合计, footer. Programme from the 补贴类型 column; months 2020-03; dates 2020/3/10; the
+    bank card paid into (银行卡号)."""
+    g = Grid("残联_2020年困难残疾人生活补贴发放明细.xlsx", "发放明细", ["A1:K1"],
+             {"D": 10, "E": 22, "G": 10, "I": 14, "J": 22})
     g.title("常山县2020年困难残疾人生活补贴发放花名册")
     g.title("单位：常山县残疾人联合会", None, None, None, None, None, None, None, "制表日期：2021年1月5日")
-    g.header("序号", "乡镇（街道）", "村（社区）", "姓名", "身份证号码", "补贴类型", "所属期", "发放日期", "发放金额(元)", "备注")
+    g.header("序号", "乡镇（街道）", "村（社区）", "姓名", "身份证号码", "补贴类型", "所属期", "发放日期", "发放金额(元)",
+             "银行卡号", "备注")
     pays = [p for p in s.payments if p.programme == "困难残疾人生活补贴"]
     for i, p in enumerate(pays, 1):
         if p.month == MONTHS[6] and pays[i - 2].month == MONTHS[5]:
-            g.blank(10, "上、下半年之间的空行")
+            g.blank(11, "上、下半年之间的空行")
         g.add([i, p.township, p.village, p.cell("name", p.person.name), p.cell("id", p.person.id_number),
                "生活补贴", p.cell("month", p.month.strftime("%Y-%m")), _ymd_slash(p.paid_on), p.cell("amount", p.amount),
-               p.remark or None], p.mark)
+               account_of(p.person), p.remark or None], p.mark)
     total = sum(p.amount for p in pays)
-    g.total(["合计", None, None, None, None, None, None, None, total, None], total, total, "与全部数据行之和相符")
+    g.total(["合计", None, None, None, None, None, None, None, total, None, None], total, total, "与全部数据行之和相符")
     g.footer("制表人：王某某", None, None, "审核人：李某某", None, None, None, "负责人：徐某某")
-    g.blank(10, "表尾空行（单元格内只有空格）", space=True)
+    g.blank(11, "表尾空行（单元格内只有空格）", space=True)
     _xlsx(s, out, [g])
 
 
@@ -1223,7 +1557,7 @@ def write_dibao_csv(s: Sample, out: Path) -> None:
     for p in (x for x in s.payments if x.programme == "最低生活保障" and x.month <= MONTHS[8]):
         g.add(["常山县", p.township, p.village, "城市低保" if p.village.endswith("社区") else "农村低保",
                p.cell("name", p.person.name), p.cell("id", p.person.id_number), p.household_size or 1,
-               p.cell("month", p.month.strftime("%Y%m")), p.cell("amount", f"{p.amount:.0f}元"), bank_card(p.person)],
+               p.cell("month", p.month.strftime("%Y%m")), p.cell("amount", f"{p.amount:.0f}元"), account_of(p.person)],
               p.mark)
     g.blank(10, "文件末尾只有逗号的空行")
     g.blank(10, "文件末尾只有逗号的空行")
@@ -1243,7 +1577,7 @@ def write_dibao_monthly(s: Sample, out: Path) -> None:
         pays.sort(key=lambda p: (p.township, p.village, p.person.household_no))
         for i, p in enumerate(pays, 1):
             g.add([i, p.township, p.village, p.cell("name", p.person.name), p.cell("id", p.person.id_number),
-                   p.household_size or 1, p.cell("amount", f"{p.amount:,.2f}"), bank_card(p.person), p.remark or None],
+                   p.household_size or 1, p.cell("amount", f"{p.amount:,.2f}"), account_of(p.person), p.remark or None],
                   p.mark)
         true = sum(p.amount for p in pays)
         stated = true + s.misstated_totals.get(("最低生活保障", month), 0)
@@ -1268,18 +1602,18 @@ def write_tekun(s: Sample, out: Path) -> None:
 
 
 def write_pension(s: Sample, out: Path) -> None:
-    """人社 城乡居民养老: UTF-8 CSV, 发放年月 2020.3, remarks; an empty line between the two half-year
-    exports and a line of commas at the end."""
+    """人社 城乡居民养老: UTF-8 CSV, 发放年月 2020.3, the account paid into, remarks; an empty line between
+    the two half-year exports and a line of commas at the end."""
     g = Grid("人社_城乡居民养老金发放_2020.csv")
-    g.header("姓名", "身份证号", "参保地", "待遇类别", "发放年月", "发放金额", "待遇状态", "备注")
+    g.header("姓名", "身份证号", "参保地", "待遇类别", "发放年月", "发放金额", "银行账号", "待遇状态", "备注")
     pays = [x for x in s.payments if x.programme == "城乡居民基本养老保险"]
     for p, before in zip(pays, [None] + pays):
         if p.month == MONTHS[6] and before.month == MONTHS[5]:
             g.add([], Mark("structural", "blank", "上、下半年两次导出之间的空行"))
         g.add([p.cell("name", p.person.name), p.cell("id", p.person.id_number), "常山县", "城乡居民基本养老保险",
-               p.cell("month", f"{p.month.year}.{p.month.month}"), p.cell("amount", f"{p.amount:.2f}"), "正常", p.remark],
-              p.mark)
-    g.blank(8, "文件末尾只有逗号的空行")
+               p.cell("month", f"{p.month.year}.{p.month.month}"), p.cell("amount", f"{p.amount:.2f}"), account_of(p.person),
+               "正常", p.remark], p.mark)
+    g.blank(9, "文件末尾只有逗号的空行")
     _csv(s, out, g, "utf-8")
 
 
@@ -1432,7 +1766,8 @@ def write_projects(s: Sample, out: Path) -> None:
 
 def write_compensation(s: Sample, out: Path) -> None:
     """自然资源 补偿协议汇总 (dates 2020/5/18) and 球川镇 补偿款发放明细 (dates 20200715): the
-    instalments of each agreement add up to what it owes."""
+    instalments of each agreement add up to what it owes, except where R12 plants a shortfall; a payee
+    other than the entitled person (a spouse, a cadre) is named with their own ID number and account."""
     g = Grid("自然资源局_征地及铁塔占地补偿协议汇总_2020.xlsx", "协议", ["A1:L1"], {"B": 30, "H": 22})
     g.title("球川镇2020年征地及铁塔占地补偿协议汇总表")
     g.header("序号", "项目名称", "协议编号", "地块编号", "乡镇", "村", "承包方（户主）姓名", "身份证号码", "面积（亩）",
@@ -1446,9 +1781,9 @@ def write_compensation(s: Sample, out: Path) -> None:
     g.header("序号", "项目名称", "协议编号", "被补偿人姓名", "被补偿人身份证号", "收款人", "收款人身份证号", "收款账号",
              "发放金额", "发放日期", "乡镇", "村", "备注")
     for i, x in enumerate(sorted(s.payouts, key=lambda x: (x.paid_on, x.agreement.no)), 1):
-        p = x.agreement.person
-        g.add([i, x.agreement.project, x.agreement.no, p.name, p.id_number, x.cell("name", p.name), p.id_number,
-               bank_card(p), x.amount, x.paid_on.strftime("%Y%m%d"), p.township, p.village, x.note], x.mark)
+        p, payee = x.agreement.person, x.payee or x.agreement.person
+        g.add([i, x.agreement.project, x.agreement.no, p.name, p.id_number, x.cell("name", payee.name), payee.id_number,
+               account_of(payee), x.amount, x.paid_on.strftime("%Y%m%d"), p.township, p.village, x.note], x.mark)
     _xlsx(s, out, [g])
 
 
