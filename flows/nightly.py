@@ -1,4 +1,4 @@
-"""The nightly reconciliation flow: load sources → validate → run rules → write outputs."""
+"""The nightly reconciliation flow: load sources → validate → run rules → remember cases → write outputs."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from outputs import runinfo, tables, workbook
-from rules import catalog
+from rules import catalog, ledger
 from sources import declarations, gx, load, stage, validate, warehouse
 
 from . import settings
@@ -31,6 +31,8 @@ class Run:
     warehouse: Path
     rules: list
     con: object = field(repr=False)
+    split_by: str | None = None
+    mask: bool = False
     started_at: str = ""
     timings: dict = field(default_factory=dict)
     results: dict = field(default_factory=dict)
@@ -49,7 +51,7 @@ def new_run_id(now: dt.datetime | None = None) -> str:
 
 @task(cache_policy=NO_CACHE)
 def start_run(inbox: str, out: str | None, as_of: str | None, rule_ids: list[str] | None,
-              warehouse_path: str | None) -> Run:
+              warehouse_path: str | None, split_by: str | None = None, mask: bool = False) -> Run:
     """Make the run folder and open the warehouse."""
     run_id = new_run_id()
     inbox_p = Path(inbox)
@@ -62,7 +64,7 @@ def start_run(inbox: str, out: str | None, as_of: str | None, rule_ids: list[str
                             settings.get("duckdb_temp_dir"))
     return Run(run_id=run_id, inbox=inbox_p, out=out_p,
                as_of=dt.date.fromisoformat(as_of) if as_of else dt.date.today(), warehouse=wh,
-               rules=catalog.select_rules(rule_ids), con=con,
+               rules=catalog.select_rules(rule_ids), con=con, split_by=split_by, mask=mask,
                started_at=dt.datetime.now().isoformat(timespec="seconds"))
 
 
@@ -98,14 +100,23 @@ def run_rules(run: Run) -> dict[str, int]:
 
 
 @task(cache_policy=NO_CACHE)
+def remember_cases(run: Run) -> dict:
+    """Record the run's cases in the case ledger and give each its status (新增, 未结, 重新出现, 已结, 已消失)."""
+    with run.timed("ledger"):
+        run.results["cases_by_status"] = ledger.update(run.con, run.run_id, run.as_of, run.rules)
+    return run.results["cases_by_status"]
+
+
+@task(cache_policy=NO_CACHE)
 def write_outputs(run: Run) -> dict:
-    """Write cases.csv/.parquet, quarantine.csv, the workbook and run.json into the run folder."""
+    """Write cases.csv/.parquet, quarantine.csv, the workbook(s) and run.json into the run folder."""
     with run.timed("outputs"):
         tables.write_cases(run.con, run.out)
         tables.write_quarantine(run.con, run.out, declarations.kinds())
         info = _run_info(run)
-        workbook.write_workbook(run.con, run.out / f"线索清单_{run.as_of.isoformat()}.xlsx", run.rules, info,
-                                run.results["accounting"])
+        paths = workbook.write_workbooks(run.con, run.out, run.rules, info, run.results["accounting"],
+                                         run.split_by, run.mask)
+        info["workbooks"] = [str(p.relative_to(run.out)) for p in paths]
     info["timings_s"] = dict(run.timings, total=round(sum(run.timings.values()), 3))
     runinfo.write_run_json(run.out / "run.json", info)
     return info
@@ -128,7 +139,7 @@ def _run_info(run: Run) -> dict:
         "inbox": str(run.inbox),
         "out": str(run.out),
         "warehouse": str(run.warehouse),
-        "parameters": {"rules": [r.id for r in run.rules]},
+        "parameters": {"rules": [r.id for r in run.rules], "split_by": run.split_by, "mask": run.mask},
         "versions": {"duckdb": duckdb.__version__, "rules": {r.id: r.version for r in run.rules}},
         "rows": dict(totals, reconciles=all(f["reconciles"] for f in files)),
         "files": files,
@@ -137,6 +148,7 @@ def _run_info(run: Run) -> dict:
         "validation": _validation_summary(run.results["validation"]),
         "total_checks": run.results["totals"],
         "cases_per_rule": run.results.get("cases_per_rule", {}),
+        "cases_by_status": run.results.get("cases_by_status", {}),
     }
 
 
@@ -150,13 +162,15 @@ def _validation_summary(report: dict) -> dict:
 @flow(name="nightly_reconciliation", log_prints=False)
 def nightly_reconciliation(inbox: str = str(settings.get("inbox")), out: str | None = None,
                            as_of: str | None = None, rules: list[str] | None = None,
-                           warehouse_path: str | None = None) -> dict:
-    """Load the inbox, validate it, run the rules and write the investigators' workbook."""
-    run = start_run(inbox, out, as_of, rules, warehouse_path)
+                           warehouse_path: str | None = None, split_by: str | None = None,
+                           mask: bool = False) -> dict:
+    """Load the inbox, validate it, run the rules, remember the cases and write the investigators' workbooks."""
+    run = start_run(inbox, out, as_of, rules, warehouse_path, split_by, mask)
     try:
         load_sources(run)
         validate_sources(run)
         run_rules(run)
+        remember_cases(run)
         info = write_outputs(run)
     finally:
         run.con.close()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 CASE_COLUMNS = ("case_id, rule_id, rule_name, severity, subject_id_number, subject_name, county, township, "
-                "village, programme, period_from, period_to, months, amount_yuan, evidence")
+                "village, programme, period_from, period_to, months, amount_yuan, evidence, status")
 
 
 def _path(p: Path) -> str:

@@ -12,6 +12,9 @@ Tables in the warehouse (created if missing, never replaced, so they outlive eve
                    file, sheet and row, and the version of the facts it was made on.
 - `case_status`    this run's view (replaced every run): each case of the run's rules with its status, days
                    open, what changed, whether the workbook lists it, and the open decision to prefill.
+- `ledger_secret`  a random key made once per warehouse: masked workbooks show 线索编号 as a keyed alias
+                   (R01-M + 9 hex digits), because the plain case id hashes the ID number with nothing secret
+                   and the birth date hidden by masking can be found again from it in a fraction of a second.
 
 Statuses (Chinese, shown to investigators):
     新增      first seen in this run;
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import secrets
 from dataclasses import dataclass
 
 NEW, OPEN, RERAISED, CLOSED, GONE = "新增", "未结", "重新出现", "已结", "已消失"
@@ -46,6 +50,7 @@ create table if not exists case_ledger (
     status varchar, status_seq integer, open_since date, changes varchar, reraised_for bigint);
 create table if not exists case_facts (
     case_id varchar, run_seq integer, period_to date, amount_yuan decimal(14, 2), material json);
+create table if not exists ledger_secret (secret varchar);
 create table if not exists case_feedback (
     feedback_id bigint, case_id varchar, conclusion varchar, false_reason varchar, nature varchar,
     measures varchar, to_recover_yuan decimal(14, 2), recovered_yuan decimal(14, 2), verifier varchar,
@@ -76,22 +81,47 @@ class RunStamp:
 
 def ensure_schema(con) -> None:
     con.execute(SCHEMA)
+    if not con.execute("select count(*) from ledger_secret").fetchall()[0][0]:
+        con.execute("insert into ledger_secret values (?)", [secrets.token_hex(16)])
+
+
+def alias_sql(case_id: str = "case_id") -> str:
+    """The masked workbooks' 线索编号 for a case id expression: the rule id, 'M', and 9 hex digits of an MD5
+    keyed with this warehouse's secret (so it cannot be traced back to the ID number)."""
+    return (f"split_part({case_id}, '-', 1) || '-M' || "
+            f"substr(md5((select min(secret) from ledger_secret) || {case_id}), 1, 9)")
+
+
+def resolve_aliases(con, aliases: list[str]) -> dict[str, str]:
+    """{alias: case id} for the masked 线索编号 given."""
+    if not aliases:
+        return {}
+    rows = con.execute(f"select alias, case_id from (select case_id, {alias_sql()} as alias from case_ledger "
+                       f"where split_part(case_id, '-', 1) in (select distinct split_part(unnest($a), '-', 1))) "
+                       f"where list_contains($a, alias)", {"a": sorted(set(aliases))}).fetchall()
+    return dict(rows)
+
+
+# Where a fact was read is not a fact: "（公安_户籍注销人员_2020.xlsx 注销 第5行）" inside a material value is
+# dropped before comparing, so a file delivered again under a new name or with its rows reordered reopens nothing.
+PROVENANCE_RE = r'（[^（）"]*\.(xlsx|xls|csv)[^（）"]*）'
 
 
 def material_sql(rule) -> str:
     """The case's material facts besides period_to and amount_yuan, as a JSON object (the rule header's
-    `material` columns; R01/R02 list death_sources)."""
+    `material` columns; R01/R02 list death_sources), without file-and-row provenance."""
     cols = list(rule.header.get("material") or [])
     if not cols:
         return "'{}'::json"
-    return "json_object(" + ", ".join(f"'{c}', {c}" for c in cols) + ")"
+    obj = "json_object(" + ", ".join(f"'{c}', {c}" for c in cols) + ")"
+    return f"regexp_replace({obj}::varchar, '{PROVENANCE_RE}', '', 'g')::json"
 
 
 def update(con, run_id: str, as_of: dt.date, rules) -> dict[str, dict[str, int]]:
     """Record this run's cases in the ledger and compute every case's status; returns, per rule, the
     number of cases in each status. Also adds `status` to this run's `cases` table."""
     ensure_schema(con)
-    seq = con.execute("select coalesce(max(run_seq), 0) + 1 from ledger_runs").fetchone()[0]
+    seq = con.execute("select coalesce(max(run_seq), 0) + 1 from ledger_runs").fetchall()[0][0]
     stamp = RunStamp(seq, run_id, as_of)
     rule_ids = [r.id for r in rules]
     con.execute("begin transaction")
@@ -298,20 +328,21 @@ def summary(con) -> dict[str, dict[str, int]]:
     for rule_id, status, n in con.execute(
             "select rule_id, status, count(*) from case_status group by all order by all").fetchall():
         out.setdefault(rule_id, {})[status] = n
-    return out
+    order = (NEW, OPEN, RERAISED, GONE, CLOSED)
+    return {r: dict(sorted(c.items(), key=lambda kv: order.index(kv[0]))) for r, c in out.items()}
 
 
 def run_stamp(con, run_id: str) -> RunStamp | None:
     """The ledger's record of a run, or None when this warehouse never ran it."""
     ensure_schema(con)
-    row = con.execute("select run_seq, run_id, as_of from ledger_runs where run_id = ?", [run_id]).fetchone()
-    return RunStamp(*row) if row else None
+    rows = con.execute("select run_seq, run_id, as_of from ledger_runs where run_id = ?", [run_id]).fetchall()
+    return RunStamp(*rows[0]) if rows else None
 
 
 def previous_run(con, seq: int) -> RunStamp | None:
-    row = con.execute("select run_seq, run_id, as_of from ledger_runs where run_seq < ? order by run_seq desc limit 1",
-                      [seq]).fetchone()
-    return RunStamp(*row) if row else None
+    rows = con.execute("select run_seq, run_id, as_of from ledger_runs where run_seq < ? order by run_seq desc limit 1",
+                       [seq]).fetchall()
+    return RunStamp(*rows[0]) if rows else None
 
 
 def gone_cases_sql(rule, struct: dict[str, str]) -> str:
