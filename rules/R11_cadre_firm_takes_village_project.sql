@@ -36,6 +36,7 @@ with contracts as (
     select id_number, id_number, '本人', '同一身份证号' from cadres
 ), hits as (
     select c.id_number as cadre_id_number, c.name as cadre_name, c.post, c.township as cadre_township,
+           coalesce(j.county, c.county) as county,
            j.project_name, j.village, j.township, j.contractor, j.credit_code, j.person_name, j.role,
            r.relation, r.relation_basis, j.signed_on, j.contract_amount_yuan,
            j.source_file || case when j.sheet <> '' then ' ' || j.sheet else '' end || ' 第' || j.row_no || '行' as project_row,
@@ -50,7 +51,7 @@ with contracts as (
       and (c.term_end_on is null or c.term_end_on >= j.signed_on)
 )
 select h.cadre_id_number as subject_id_number, any_value(h.cadre_name) as subject_name,
-       cast(null as varchar) as county, any_value(coalesce(h.township, h.cadre_township)) as township,
+       any_value(h.county) as county, any_value(coalesce(h.township, h.cadre_township)) as township,
        any_value(h.village) as village, h.project_name as programme,
        string_agg(distinct h.post, '、' order by h.post) as cadre_post, any_value(h.contractor) as contractor,
        any_value(h.credit_code) as credit_code,

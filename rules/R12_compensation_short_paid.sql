@@ -22,7 +22,8 @@ params: {tolerance_yuan: 1}
 */
 with due as (
     select agreement_no, id_number, any_value(name) as name, any_value(name_norm) as name_norm,
-           any_value(project_name) as project_name, any_value(township) as township, any_value(village) as village,
+           any_value(project_name) as project_name, any_value(county) as county, any_value(township) as township,
+           any_value(village) as village,
            sum(amount_due_yuan) as due_yuan,
            string_agg(source_file || case when sheet <> '' then ' ' || sheet else '' end || ' 第' || row_no || '行', '；')
                as agreement_rows
@@ -61,7 +62,7 @@ with due as (
     from due d left join paid p using (agreement_no, id_number)
     group by all
 )
-select s.id_number as subject_id_number, s.name as subject_name, cast(null as varchar) as county, s.township, s.village,
+select s.id_number as subject_id_number, s.name as subject_name, s.county, s.township, s.village,
        s.project_name as programme, s.agreement_no, s.due_yuan, s.paid_yuan, s.reached_yuan,
        coalesce(s.payees, '无付款记录') as payees, c.cadres as cadre_payees,
        date_trunc('month', s.first_paid_on)::date as period_from, date_trunc('month', s.last_paid_on)::date as period_to,

@@ -100,17 +100,22 @@ where s.reason is null;
 
 create or replace table projects as
 select s.file_id, s.sheet, s.row_no, s.source_file,
-       s.project_name, coalesce(ta.name, s.township) as township, s.village, s.contractor, s.credit_code,
-       s.contract_amount_yuan, s.signed_on, s.paid_yuan, s.payee_account, s.procurement, s.warnings
+       s.project_name, ta_c.name as county, ta.county_code, coalesce(ta.name, s.township) as township, s.village,
+       s.contractor, s.credit_code, s.contract_amount_yuan, s.signed_on, s.paid_yuan, s.payee_account, s.procurement,
+       s.warnings
 from stg_projects s
 left join place_alias ta on ta.level = 'township' and ta.alias = s.township
+left join place_alias ta_c on ta_c.level = 'county' and ta_c.alias = ta.county_code
 where s.reason is null;
 
 create or replace table compensation_agreements as
 select s.file_id, s.sheet, s.row_no, s.source_file,
        s.project_name, s.agreement_no, s.plot_no, s.id_number, s.name, s.name_norm, s.area_mu,
-       s.amount_due_yuan, s.signed_on, s.township, s.village, s.warnings
+       s.amount_due_yuan, s.signed_on, ta_c.name as county, ta.county_code, coalesce(ta.name, s.township) as township,
+       s.village, s.warnings
 from stg_comp_agreements s
+left join place_alias ta on ta.level = 'township' and ta.alias = s.township
+left join place_alias ta_c on ta_c.level = 'county' and ta_c.alias = ta.county_code
 where s.reason is null;
 
 create or replace table compensation_payouts as
