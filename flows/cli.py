@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+from pathlib import Path
 
 from . import settings
 
@@ -18,6 +19,17 @@ def _date(text: str) -> str:
 
 def _rule_list(text: str) -> list[str]:
     return [r.strip().upper() for r in text.split(",") if r.strip()]
+
+
+def _list(text: str) -> list[str]:
+    return [x.strip() for x in text.replace("，", ",").split(",") if x.strip()]
+
+
+def _month(text: str) -> str:
+    try:
+        return dt.date.fromisoformat(text[:7] + "-01").isoformat()[:7]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"需要 YYYY-MM 格式的所属期，收到 {text!r}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,6 +46,28 @@ def build_parser() -> argparse.ArgumentParser:
                      help="also write one workbook per county or township (in 按县/ or 按乡镇/)")
     run.add_argument("--mask", action="store_true",
                      help="mask ID and account numbers in the workbooks (330822********123X), for wider distribution")
+    run.add_argument("--county", type=_list, default=None, dest="counties",
+                     help="list only cases of these counties (codes or names, comma-separated), e.g. 330822")
+    run.add_argument("--township", type=_list, default=None, dest="townships",
+                     help="list only cases of these townships (codes or names, comma-separated)")
+    run.add_argument("--from", type=_month, default=None, dest="month_from", help="first entitlement month YYYY-MM")
+    run.add_argument("--to", type=_month, default=None, dest="month_to", help="last entitlement month YYYY-MM")
+    run.add_argument("--wait", type=int, default=settings.get("lock_wait_s"),
+                     help="seconds to wait while another run holds the warehouse (%(default)s)")
+
+    scr = sub.add_parser("screen", help="screen a payment list before the money goes out: which rows to hold, and why")
+    scr.add_argument("list_file", help="the payment list (.xlsx, .xls or .csv), as it will be paid")
+    scr.add_argument("--out", default=None, help="output folder (default: data/screens/<id>/)")
+    scr.add_argument("--as-of", type=_date, default=None, help="reference date YYYY-MM-DD (default: today)")
+    scr.add_argument("--warehouse", default=None, help="DuckDB file (default: data/warehouse.duckdb)")
+
+    runs = sub.add_parser("runs", help="list recent runs")
+    runs.add_argument("-n", type=int, default=20, help="how many (%(default)s)")
+
+    server = sub.add_parser("server", help="start the Prefect server (UI, API, scheduler) on 127.0.0.1")
+    server.add_argument("--port", type=int, default=settings.get("prefect_port"), help="port (%(default)s)")
+    serve = sub.add_parser("serve", help="serve the deployments (nightly, ad-hoc, screen) against the Prefect server")
+    serve.add_argument("--port", type=int, default=settings.get("prefect_port"), help="the server's port (%(default)s)")
 
     fb = sub.add_parser("feedback", help="read investigators' filled-in workbooks back into the case ledger")
     fb_sub = fb.add_subparsers(dest="feedback_command", required=True)
@@ -51,17 +85,95 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "run":
-        from .nightly import nightly_reconciliation
-
-        info = nightly_reconciliation(inbox=args.inbox, out=args.out, as_of=args.as_of, rules=args.rules,
-                                      warehouse_path=args.warehouse, split_by=args.split_by, mask=args.mask)
-        _print_summary(info)
-        return 0
+        return _run(args)
+    if args.command == "screen":
+        return _screen(args)
+    if args.command == "runs":
+        return _runs(args)
+    if args.command == "server":
+        return _server(args)
+    if args.command == "serve":
+        return _serve(args)
     if args.command == "rules":
         return _rules(args)
     if args.command == "feedback":
         return _feedback_import(args)
     return 2
+
+
+def _run(args) -> int:
+    """Exit 0 when the run completed, 3 when another run held the warehouse for longer than --wait."""
+    from sources import warehouse
+
+    from .nightly import nightly_reconciliation
+
+    try:
+        info = nightly_reconciliation(inbox=args.inbox, out=args.out, as_of=args.as_of, rules=args.rules,
+                                      counties=args.counties, townships=args.townships, month_from=args.month_from,
+                                      month_to=args.month_to, warehouse_path=args.warehouse, split_by=args.split_by,
+                                      mask=args.mask, wait_s=args.wait)
+    except warehouse.WarehouseBusy as e:
+        print(str(e), file=sys.stderr)
+        return 3
+    _print_summary(info)
+    return 0
+
+
+def _screen(args) -> int:
+    """In-process, without Prefect (seconds). Exit 0 when no row needs holding, 1 when some rows are to be
+    held, 2 when the list cannot be used, 3 when a run held the warehouse too long."""
+    from sources import warehouse
+
+    from .nightly import screen_now
+
+    try:
+        summary = screen_now(args.list_file, args.out, args.as_of, args.warehouse)
+    except FileNotFoundError as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    except warehouse.WarehouseBusy as e:
+        print(str(e), file=sys.stderr)
+        return 3
+    if summary["unreadable"]:
+        print(f"名单无法筛查：{summary['unreadable']}", file=sys.stderr)
+        return 2
+    names = {"S00": "数据不合格", "S01": "已死亡", "S02": "已迁出", "S03": "重复发放", "S04": "互斥待遇", "S05": "查无此人"}
+    detail = "，".join(f"{names.get(k, k)} {n}" for k, n in sorted(summary["by_check"].items()))
+    print(f"名单 {summary['list']}：共 {summary['rows']} 行，应暂缓发放 {summary['held']} 行"
+          + (f"（{detail}）" if detail else "") + f"；清单：{Path(summary['out']) / summary['workbook']}")
+    return 1 if summary["held"] else 0
+
+
+def _runs(args) -> int:
+    from outputs import runinfo
+
+    runs = runinfo.recent_runs(Path(settings.get("runs_index")), args.n)
+    if not runs:
+        print("还没有运行记录")
+        return 0
+    print("运行编号\t开始\t结束\t数据截止\t读入行数\t线索\t输出目录")
+    for r in runs:
+        print(f"{r['run_id']}\t{r['started_at']}\t{r['finished_at']}\t{r['as_of']}\t{r['rows']}\t{r['cases']}\t{r['out']}")
+    return 0
+
+
+def _server(args) -> int:
+    """Replace this process by the Prefect server, bound to loopback only, with the project's Prefect home."""
+    import os
+
+    env = dict(os.environ, PREFECT_SERVER_API_HOST="127.0.0.1", PREFECT_UI_API_URL=f"http://127.0.0.1:{args.port}/api")
+    os.execvpe(sys.executable, [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+                                "--port", str(args.port), "--analytics-off"], env)
+
+
+def _serve(args) -> int:
+    import os
+
+    from . import deployments
+
+    os.environ["PREFECT_API_URL"] = deployments.api_url(args.port)
+    deployments.serve()
+    return 0
 
 
 def _print_summary(info: dict) -> None:

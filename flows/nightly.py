@@ -1,4 +1,5 @@
-"""The nightly reconciliation flow: load sources → validate → run rules → remember cases → write outputs."""
+"""The nightly reconciliation flow: load sources → validate → run rules → remember cases → write outputs;
+and the screening flow for a payment list before the money goes out."""
 
 from __future__ import annotations
 
@@ -12,12 +13,13 @@ from pathlib import Path
 import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Completed
 
-from outputs import runinfo, tables, workbook
-from rules import catalog, ledger
+from outputs import runinfo, screening, tables, workbook
+from rules import catalog, ledger, screen
 from sources import declarations, gx, load, stage, validate, warehouse
 
-from . import settings
+from . import deployments, settings
 
 
 @dataclass
@@ -31,6 +33,7 @@ class Run:
     warehouse: Path
     rules: list
     con: object = field(repr=False)
+    scope: catalog.Scope = field(default_factory=catalog.Scope)
     split_by: str | None = None
     mask: bool = False
     started_at: str = ""
@@ -49,22 +52,30 @@ def new_run_id(now: dt.datetime | None = None) -> str:
     return now.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
 
 
+def _month(text: str | None) -> dt.date | None:
+    """YYYY-MM (or YYYY-MM-DD) → the first day of that month."""
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text[:7] + "-01")
+    except ValueError:
+        raise ValueError(f"所属期应为 YYYY-MM 格式，收到 {text!r}") from None
+
+
 @task(cache_policy=NO_CACHE)
-def start_run(inbox: str, out: str | None, as_of: str | None, rule_ids: list[str] | None,
-              warehouse_path: str | None, split_by: str | None = None, mask: bool = False) -> Run:
+def start_run(run_id: str, inbox: str, out: str | None, as_of: str | None, rule_ids: list[str] | None,
+              scope: catalog.Scope, wh: Path, split_by: str | None = None, mask: bool = False) -> Run:
     """Make the run folder and open the warehouse."""
-    run_id = new_run_id()
     inbox_p = Path(inbox)
     if not inbox_p.is_dir():
         raise FileNotFoundError(f"收件目录不存在：{inbox_p}")
     out_p = Path(out) if out else Path(settings.get("runs_dir")) / run_id
     out_p.mkdir(parents=True, exist_ok=True)
-    wh = Path(warehouse_path) if warehouse_path else Path(settings.get("warehouse"))
     con = warehouse.connect(wh, settings.get("duckdb_threads"), settings.get("duckdb_memory_limit"),
                             settings.get("duckdb_temp_dir"))
     return Run(run_id=run_id, inbox=inbox_p, out=out_p,
                as_of=dt.date.fromisoformat(as_of) if as_of else dt.date.today(), warehouse=wh,
-               rules=catalog.select_rules(rule_ids), con=con, split_by=split_by, mask=mask,
+               rules=catalog.select_rules(rule_ids), con=con, scope=scope, split_by=split_by, mask=mask,
                started_at=dt.datetime.now().isoformat(timespec="seconds"))
 
 
@@ -94,7 +105,7 @@ def validate_sources(run: Run) -> None:
 def run_rules(run: Run) -> dict[str, int]:
     """Run the selected rules; their cases go to the `cases` table."""
     with run.timed("rules"):
-        counts = catalog.run_rules(run.con, run.rules)
+        counts = catalog.run_rules(run.con, run.rules, scope=run.scope)
     run.results["cases_per_rule"] = counts
     return counts
 
@@ -103,7 +114,7 @@ def run_rules(run: Run) -> dict[str, int]:
 def remember_cases(run: Run) -> dict:
     """Record the run's cases in the case ledger and give each its status (新增, 未结, 重新出现, 已结, 已消失)."""
     with run.timed("ledger"):
-        run.results["cases_by_status"] = ledger.update(run.con, run.run_id, run.as_of, run.rules)
+        run.results["cases_by_status"] = ledger.update(run.con, run.run_id, run.as_of, run.rules, run.scope)
     return run.results["cases_by_status"]
 
 
@@ -119,7 +130,17 @@ def write_outputs(run: Run) -> dict:
         info["workbooks"] = [str(p.relative_to(run.out)) for p in paths]
     info["timings_s"] = dict(run.timings, total=round(sum(run.timings.values()), 3))
     runinfo.write_run_json(run.out / "run.json", info)
+    runinfo.append_to_index(Path(settings.get("runs_index")), info)
+    _artifact(info)
     return info
+
+
+def _artifact(info: dict) -> None:
+    """The run's summary as a Prefect markdown artifact, shown on the flow run's page in the UI."""
+    from prefect.artifacts import create_markdown_artifact
+
+    create_markdown_artifact(key="qingfeng-run-summary", markdown=runinfo.summary_markdown(info),
+                             description=f"清风运行 {info['run_id']}")
 
 
 def _run_info(run: Run) -> dict:
@@ -139,7 +160,11 @@ def _run_info(run: Run) -> dict:
         "inbox": str(run.inbox),
         "out": str(run.out),
         "warehouse": str(run.warehouse),
-        "parameters": {"rules": [r.id for r in run.rules], "split_by": run.split_by, "mask": run.mask},
+        "parameters": {"rules": [r.id for r in run.rules], "counties": list(run.scope.counties),
+                       "townships": list(run.scope.townships),
+                       "month_from": run.scope.month_from.isoformat() if run.scope.month_from else None,
+                       "month_to": run.scope.month_to.isoformat() if run.scope.month_to else None,
+                       "split_by": run.split_by, "mask": run.mask},
         "versions": {"duckdb": duckdb.__version__, "rules": {r.id: r.version for r in run.rules}},
         "rows": dict(totals, reconciles=all(f["reconciles"] for f in files)),
         "files": files,
@@ -162,18 +187,98 @@ def _validation_summary(report: dict) -> dict:
 @flow(name="nightly_reconciliation", log_prints=False)
 def nightly_reconciliation(inbox: str = str(settings.get("inbox")), out: str | None = None,
                            as_of: str | None = None, rules: list[str] | None = None,
+                           counties: list[str] | None = None, townships: list[str] | None = None,
+                           month_from: str | None = None, month_to: str | None = None,
                            warehouse_path: str | None = None, split_by: str | None = None,
-                           mask: bool = False) -> dict:
-    """Load the inbox, validate it, run the rules, remember the cases and write the investigators' workbooks."""
-    run = start_run(inbox, out, as_of, rules, warehouse_path, split_by, mask)
-    try:
-        load_sources(run)
-        validate_sources(run)
-        run_rules(run)
-        remember_cases(run)
-        info = write_outputs(run)
-    finally:
-        run.con.close()
+                           mask: bool = False, wait_s: int = settings.get("lock_wait_s")):
+    """Load the inbox, validate it, run the rules, remember the cases and write the investigators' workbooks.
+
+    Args:
+        inbox: 收件目录（部门报送的文件），默认 data/sample/inbox
+        out: 输出目录，默认 data/runs/<运行编号>
+        as_of: 数据截止日期 YYYY-MM-DD，默认今天
+        rules: 只运行这些规则，如 ["R01", "R02"]；默认全部
+        counties: 只列出这些县（市、区）的线索：代码或名称，如 ["330822"]
+        townships: 只列出这些乡镇（街道）的线索：代码或名称
+        month_from: 所属期起 YYYY-MM（规则仍读取全部数据，只限定列出的线索）
+        month_to: 所属期止 YYYY-MM
+        warehouse_path: 数据仓库文件，默认 data/warehouse.duckdb
+        split_by: 另按 county（县）或 township（乡镇）分册
+        mask: 线索清单中隐去身份证号、账号的中间位
+        wait_s: 另一运行正在写数据仓库时最多等待的秒数
+    """
+    why_not = deployments.superseded_by()
+    if why_not:
+        get_run_logger().info(why_not)
+        return Completed(name="Skipped", message=why_not)
+    run_id = new_run_id()
+    scope = catalog.Scope(tuple(counties or ()), tuple(townships or ()), _month(month_from), _month(month_to))
+    wh = Path(warehouse_path) if warehouse_path else Path(settings.get("warehouse"))
+    with warehouse.writer_lock(wh, {"run_id": run_id, "started_at": dt.datetime.now().isoformat(timespec="seconds")},
+                               wait_s):   # one writer at a time; a crashed holder releases it
+        run = start_run(run_id, inbox, out, as_of, rules, scope, wh, split_by, mask)
+        try:
+            load_sources(run)
+            validate_sources(run)
+            run_rules(run)
+            remember_cases(run)
+            info = write_outputs(run)
+        finally:
+            run.con.close()
     get_run_logger().info("run %s: %s cases, outputs in %s", run.run_id,
                           sum(info["cases_per_rule"].values()), run.out)
     return info
+
+
+def screen_inputs(list_path: str, out: str | None, as_of: str | None, warehouse_path: str | None):
+    """The list, the run folder, the as-of date and the warehouse of a screening; errors for people."""
+    path = Path(list_path)
+    if not path.is_file():
+        raise FileNotFoundError(f"找不到拟发放名单：{path}")
+    wh = Path(warehouse_path) if warehouse_path else Path(settings.get("warehouse"))
+    if not wh.is_file():
+        raise FileNotFoundError(f"找不到数据仓库 {wh}：请先运行一次 qingfeng run")
+    out_p = Path(out) if out else Path(settings.get("screens_dir")) / new_run_id()
+    return path, out_p, (dt.date.fromisoformat(as_of) if as_of else dt.date.today()), wh
+
+
+def screen_now(list_path: str, out: str | None = None, as_of: str | None = None, warehouse_path: str | None = None,
+               wait_s: int = 60) -> dict:
+    """Screening in this process, without Prefect (`qingfeng screen`: a list is checked in seconds)."""
+    path, out_p, day, wh = screen_inputs(list_path, out, as_of, warehouse_path)
+    with warehouse.writer_lock(wh, {"run_id": f"screen {path.name}",
+                                    "started_at": dt.datetime.now().isoformat(timespec="seconds")}, wait_s):
+        result = screen.screen(path, wh)
+    return screening.write(result, out_p, day)
+
+
+@task(cache_policy=NO_CACHE)
+def screen_list(list_path: Path, wh: Path, wait_s: int) -> screen.Screening:
+    """Check the payment list against the warehouse (read-only, once no run is writing it)."""
+    with warehouse.writer_lock(wh, {"run_id": f"screen {list_path.name}",
+                                    "started_at": dt.datetime.now().isoformat(timespec="seconds")}, wait_s):
+        return screen.screen(list_path, wh)
+
+
+@task(cache_policy=NO_CACHE)
+def write_screening(result: screen.Screening, out: Path, as_of: dt.date) -> dict:
+    """The short workbook of rows to hold, and screen.json."""
+    return screening.write(result, out, as_of)
+
+
+@flow(name="screen_payment_list", log_prints=False)
+def screen_payment_list(list_path: str, out: str | None = None, as_of: str | None = None,
+                        warehouse_path: str | None = None, wait_s: int = 60) -> dict:
+    """Screening before payment (the deployment analysts start from the UI): which rows of a payment list to
+    hold (dead, moved away, paid twice, exclusive benefits, unknown payees, unusable rows), and why.
+
+    Args:
+        list_path: 拟发放名单文件（.xlsx/.xls/.csv）的路径
+        out: 输出目录，默认 data/screens/<编号>
+        as_of: 筛查日期 YYYY-MM-DD，默认今天
+        warehouse_path: 数据仓库文件，默认 data/warehouse.duckdb
+        wait_s: 夜间运行正在写数据仓库时最多等待的秒数
+    """
+    path, out_p, day, wh = screen_inputs(list_path, out, as_of, warehouse_path)
+    result = screen_list(path, wh, wait_s)
+    return write_screening(result, out_p, day)

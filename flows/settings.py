@@ -27,7 +27,18 @@ SETTINGS = {s.name: s for s in [
     Setting("duckdb_temp_dir", "{data_dir}/tmp", "where DuckDB spills and CSV files are transcoded to UTF-8"),
     Setting("prefect_startup_timeout_s", 120,
             "seconds to wait for Prefect's ephemeral server (measured 10–20 s on two busy cores; default 20)"),
+    Setting("prefect_port", 4200, "port of `qingfeng server` on 127.0.0.1 (loopback only); --port overrides it"),
+    Setting("nightly_cron", "0 2 * * *", "when the nightly deployment runs (cron)"),
+    Setting("timezone", "Asia/Shanghai", "the time zone of the nightly schedule"),
+    Setting("lock_wait_s", 600, "how long a run waits for another run to release the warehouse before giving up"),
+    Setting("screens_dir", "{data_dir}/screens", "each screening writes its outputs to <screens_dir>/<screen id>/"),
+    Setting("runs_index", "{data_dir}/runs/index.jsonl", "one line per run, newest last: what `qingfeng runs` lists"),
 ]}
+
+
+def project_root() -> Path:
+    """The folder holding flows/, sources/, rules/ and outputs/ (the repository in an editable install)."""
+    return Path(__file__).resolve().parents[1]
 
 
 def data_dir() -> Path:

@@ -35,3 +35,40 @@ def write_run_json(path: Path, info: dict) -> None:
     tmp = path.with_suffix(".json.part")
     tmp.write_text(json.dumps(info, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     tmp.replace(path)
+
+
+def append_to_index(index: Path, info: dict) -> None:
+    """One line per run in data/runs/index.jsonl, what `qingfeng runs` lists."""
+    index.parent.mkdir(parents=True, exist_ok=True)
+    line = {k: info.get(k) for k in ("run_id", "started_at", "finished_at", "as_of", "inbox", "out")}
+    line["cases"] = sum(info.get("cases_per_rule", {}).values())
+    line["rules"] = info.get("parameters", {}).get("rules")
+    line["rows"] = info.get("rows", {}).get("read")
+    line["reconciles"] = info.get("rows", {}).get("reconciles")
+    with open(index, "a", encoding="utf-8") as f:
+        f.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+
+def recent_runs(index: Path, n: int = 20) -> list[dict]:
+    if not index.exists():
+        return []
+    lines = index.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines[-n:] if line.strip()][::-1]
+
+
+def summary_markdown(info: dict) -> str:
+    """The run's summary table in Markdown (the Prefect artifact)."""
+    rows = info["rows"]
+    lines = [f"# 清风运行 {info['run_id']}", "",
+             f"数据截止 {info['as_of']}；读入 {rows['read']} 行 = 入库 {rows['loaded']} + 隔离 {rows['quarantined']} + "
+             f"结构行 {rows['structural']}（{'核对一致' if rows['reconciles'] else '核对不一致'}）", "",
+             "| 规则 | 线索 | 新增 | 未结 | 重新出现 | 已消失 |", "|---|---:|---:|---:|---:|---:|"]
+    for rule_id, n in info.get("cases_per_rule", {}).items():
+        st = info.get("cases_by_status", {}).get(rule_id, {})
+        lines.append(f"| {rule_id} | {n} | {st.get('新增', 0)} | {st.get('未结', 0)} | {st.get('重新出现', 0)} | "
+                     f"{st.get('已消失', 0)} |")
+    if info.get("unrecognised"):
+        lines += ["", "未能使用的文件：" + "；".join(f"{u['file']} {u['sheet'] or ''}（{u['reason']}）"
+                                          for u in info["unrecognised"])]
+    lines += ["", f"输出目录：{info['out']}"]
+    return "\n".join(lines)

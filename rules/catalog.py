@@ -6,6 +6,7 @@ workbook shows it. Parameters are DuckDB `$name` values with defaults in the hea
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -135,12 +136,54 @@ create or replace table cases (
 """
 
 
-def run_rules(con, rules: list[Rule], overrides: dict | None = None) -> dict[str, int]:
-    """Run the rules and gather their cases into `cases`; returns the number of cases per rule."""
+@dataclass(frozen=True)
+class Scope:
+    """What an analyst's run covers: counties and townships (codes or names) and a range of entitlement
+    months. Rules always run over all the data (a death in one county stops payments in another); the
+    scope only decides which cases a run lists. Empty means everything."""
+
+    counties: tuple[str, ...] = ()
+    townships: tuple[str, ...] = ()
+    month_from: dt.date | None = None
+    month_to: dt.date | None = None
+
+    @property
+    def whole(self) -> bool:
+        return not (self.counties or self.townships or self.month_from or self.month_to)
+
+    def predicate(self, county: str = "county", township: str = "township", period_from: str = "period_from",
+                  period_to: str = "period_to") -> tuple[str, dict]:
+        """SQL over the named columns that is true inside the scope, and its bound parameters. Strings from
+        the UI or the command line reach SQL only as parameters."""
+        parts, params = [], {}
+        if self.counties:
+            params["scope_counties"] = list(self.counties)
+            parts.append(f"{county} in (select name from place_alias where level = 'county' and "
+                         f"(alias in (select unnest($scope_counties)) or name in (select unnest($scope_counties))))")
+        if self.townships:
+            params["scope_townships"] = list(self.townships)
+            parts.append(f"{township} in (select name from place_alias where level = 'township' and "
+                         f"(alias in (select unnest($scope_townships)) or name in (select unnest($scope_townships))))")
+        if self.month_from:
+            params["scope_from"] = self.month_from
+            parts.append(f"{period_to} >= $scope_from")
+        if self.month_to:
+            params["scope_to"] = self.month_to
+            parts.append(f"{period_from} <= $scope_to")
+        return (" and ".join(parts) or "true"), params
+
+
+def run_rules(con, rules: list[Rule], overrides: dict | None = None, scope: Scope | None = None) -> dict[str, int]:
+    """Run the rules and gather their cases into `cases` (those inside `scope`); returns the number of
+    cases per rule."""
     con.execute(CASES_DDL)
     counts = {}
     for rule in rules:
         counts[rule.id] = run_rule(con, rule, overrides)
+        if scope and not scope.whole:
+            where, params = scope.predicate()
+            con.execute(f"delete from case_{rule.id} where not coalesce({where}, false)", params)
+            counts[rule.id] = con.execute(f"select count(*) from case_{rule.id}").fetchone()[0]
         con.execute(f"""
             insert into cases
             select case_id, '{rule.id}', {_sql_str(rule.name_zh)}, severity, subject_id_number, subject_name,

@@ -117,9 +117,11 @@ def material_sql(rule) -> str:
     return f"regexp_replace({obj}::varchar, '{PROVENANCE_RE}', '', 'g')::json"
 
 
-def update(con, run_id: str, as_of: dt.date, rules) -> dict[str, dict[str, int]]:
+def update(con, run_id: str, as_of: dt.date, rules, scope=None) -> dict[str, dict[str, int]]:
     """Record this run's cases in the ledger and compute every case's status; returns, per rule, the
-    number of cases in each status. Also adds `status` to this run's `cases` table."""
+    number of cases in each status. Also adds `status` to this run's `cases` table. A scoped run (some
+    counties, townships or months: rules.catalog.Scope) only speaks for the remembered cases inside its
+    scope: a case outside it is not 已消失 because this run did not list it."""
     ensure_schema(con)
     seq = con.execute("select coalesce(max(run_seq), 0) + 1 from ledger_runs").fetchall()[0][0]
     stamp = RunStamp(seq, run_id, as_of)
@@ -131,7 +133,7 @@ def update(con, run_id: str, as_of: dt.date, rules) -> dict[str, dict[str, int]]
         _record_facts(con, seq)
         con.execute(f"create or replace temp table _decision as {DECISIONS_SQL}")
         _fact_changes(con, rules)
-        _next_state(con, stamp, rule_ids)
+        _next_state(con, stamp, rule_ids, scope)
         con.execute("delete from case_ledger where case_id in (select case_id from _next)")
         con.execute("insert into case_ledger by name select * exclude (shown, decision_closes) from _next")
         _case_status(con, stamp, rule_ids)
@@ -232,11 +234,13 @@ def describe_changes(period_to, amount, material: dict, d_period_to, d_amount, d
     return changes
 
 
-def _next_state(con, stamp: RunStamp, rule_ids: list[str]) -> None:
-    """Every case of the run's rules (current or remembered) with its next ledger row."""
-    con.execute("""
+def _next_state(con, stamp: RunStamp, rule_ids: list[str], scope=None) -> None:
+    """Every case of the run's rules (current or remembered, within the run's scope) with its next ledger row."""
+    in_scope, scope_params = ("true", {}) if scope is None else scope.predicate(
+        period_from="cast(details->>'period_from' as date)")
+    con.execute(f"""
         create or replace temp table _next as
-        with l as (select * from case_ledger where list_contains($rules, rule_id)),
+        with l as (select * from case_ledger where list_contains($rules, rule_id) and coalesce({in_scope}, false)),
         k as (
             select coalesce(c.case_id, l.case_id) as case_id, c.case_id is not null as present,
                    l.case_id is not null as known, l.status as prev, d.feedback_id, coalesce(d.closes, false) as closes,
@@ -304,7 +308,7 @@ def _next_state(con, stamp: RunStamp, rule_ids: list[str]) -> None:
         left join _cur c using (case_id)
         left join l using (case_id)
     """, {"rules": rule_ids, "as_of": stamp.as_of, "seq": stamp.seq, "new": NEW, "open": OPEN,
-          "reraised": RERAISED, "closed": CLOSED, "gone": GONE})
+          "reraised": RERAISED, "closed": CLOSED, "gone": GONE, **scope_params})
 
 
 def _case_status(con, stamp: RunStamp, rule_ids: list[str]) -> None:

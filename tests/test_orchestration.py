@@ -1,0 +1,175 @@
+"""Orchestration with real processes: a Prefect server on loopback, `qingfeng serve`, runs started through
+the REST API as the UI starts them, missed nightly runs caught up, and one writer at a time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from conftest import AS_OF, ROOT, SAMPLE, run_cli
+from sources import warehouse
+
+TERMINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(args: list[str], env: dict, log: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "flows.cli", *args], cwd=ROOT, env=env,
+                            stdout=open(log, "w"), stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def wait_for(check, timeout: float, what: str, logs: list[Path] = ()):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            result = check()
+            if result:
+                return result
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    tails = "\n".join(f"--- {p.name}\n" + p.read_text(errors="replace")[-3000:] for p in logs if p.exists())
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}\n{tails}")
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """`qingfeng server` and `qingfeng serve` on a free loopback port, with their own data and Prefect home;
+    everything they started is stopped at the end."""
+    data = tmp_path_factory.mktemp("served")
+    port = free_port()
+    env = dict(os.environ, QINGFENG_DATA=str(data), PREFECT_HOME=str(data / "prefect"),
+               PREFECT_RUNNER_POLL_FREQUENCY="2")
+    for key in ("PREFECT_API_URL",):
+        env.pop(key, None)
+    logs = [data / "server.log", data / "serve.log"]
+    server = start(["server", "--port", str(port)], env, logs[0])
+    api = httpx.Client(base_url=f"http://127.0.0.1:{port}/api", timeout=30)
+    procs = [server]
+    try:
+        wait_for(lambda: api.get("/health").status_code == 200, 120, "the Prefect server", logs)
+        procs.append(start(["serve", "--port", str(port)], env, logs[1]))
+        ids = wait_for(lambda: _deployment_ids(api), 120, "the deployments to be served", logs)
+        yield {"api": api, "ids": ids, "data": data, "logs": logs, "port": port}
+    finally:
+        for p in reversed(procs):
+            stop(p)
+        api.close()
+
+
+def _deployment_ids(api) -> dict | None:
+    found = {d["name"]: d["id"] for d in api.post("/deployments/filter", json={}).json()}
+    return found if {"nightly", "ad-hoc", "screen"} <= set(found) else None
+
+
+def _finished(api, flow_run_id: str) -> dict | None:
+    run = api.get(f"/flow_runs/{flow_run_id}").json()
+    return run if run["state"]["type"] in TERMINAL else None
+
+
+def test_the_server_listens_on_loopback_only(served):
+    """Only 127.0.0.1: the server is not reachable on the machine's other addresses."""
+    out = subprocess.run(["ss", "-ltn"], capture_output=True, text=True).stdout
+    listening = [line.split()[3] for line in out.splitlines()[1:] if line.split()[3].endswith(f":{served['port']}")]
+    assert listening == [f"127.0.0.1:{served['port']}"], listening
+
+
+def test_the_nightly_deployment_is_scheduled_at_two_in_shanghai(served):
+    nightly = served["api"].get(f"/deployments/{served['ids']['nightly']}").json()
+    schedule = nightly["schedules"][0]["schedule"]
+    assert schedule["cron"] == "0 2 * * *" and schedule["timezone"] == "Asia/Shanghai"
+
+
+def test_an_analyst_starts_the_ad_hoc_deployment_with_parameters(served, tmp_path):
+    """As the UI does: POST /deployments/{id}/create_flow_run with parameters, then follow the run."""
+    api, out = served["api"], tmp_path / "adhoc"
+    params = {"inbox": str(SAMPLE / "inbox"), "out": str(out), "as_of": AS_OF, "rules": ["R01", "R02"],
+              "counties": ["330822"], "month_from": "2020-01", "month_to": "2020-09"}
+    run = api.post(f"/deployments/{served['ids']['ad-hoc']}/create_flow_run", json={"parameters": params}).json()
+    done = wait_for(lambda: _finished(api, run["id"]), 300, "the ad-hoc run", served["logs"])
+    assert done["state"]["type"] == "COMPLETED", done["state"]
+    info = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert set(info["cases_per_rule"]) == {"R01", "R02"}
+    assert info["parameters"]["counties"] == ["330822"] and info["parameters"]["month_to"] == "2020-09-01"
+    cases = (out / "cases.csv").read_text(encoding="utf-8").splitlines()[1:]
+    assert cases and all(",R01," in c or ",R02," in c for c in cases)
+    assert not [c for c in cases if "2020-10-01" in c.split(",")[10]], "a case beginning after --to was listed"
+    artifacts = api.post("/artifacts/filter", json={"artifacts": {"key": {"any_": ["qingfeng-run-summary"]}}}).json()
+    assert any(info["run_id"] in (a.get("data") or "") for a in artifacts)
+
+
+def test_missed_nightly_runs_catch_up_once(served):
+    """Three nightly runs missed while `serve` was down start together; only the newest does the work."""
+    api, nightly = served["api"], served["ids"]["nightly"]
+    index = served["data"] / "runs" / "index.jsonl"
+    before = len(index.read_text(encoding="utf-8").splitlines()) if index.exists() else 0
+    now = dt.datetime.now(dt.timezone.utc)
+    created = []
+    for days in (3, 2, 1):
+        when = (now - dt.timedelta(days=days, minutes=5)).isoformat()
+        created.append(api.post(f"/deployments/{nightly}/create_flow_run", json={
+            "state": {"type": "SCHEDULED", "state_details": {"scheduled_time": when}}}).json())
+    done = [wait_for(lambda r=r: _finished(api, r["id"]), 300, "the missed nightly runs", served["logs"])
+            for r in created]
+    assert [d["state"]["type"] for d in done] == ["COMPLETED"] * 3
+    names = [d["state"]["name"] for d in done]
+    assert names == ["Skipped", "Skipped", "Completed"], names
+    assert all("跳过" in d["state"]["message"] for d in done[:2])
+    assert len(index.read_text(encoding="utf-8").splitlines()) == before + 1, "only one nightly run did the work"
+
+
+# ---- one writer at a time ------------------------------------------------------------------------------
+
+def test_a_second_run_says_which_run_holds_the_warehouse(tmp_path):
+    wh = tmp_path / "data" / "warehouse.duckdb"
+    with warehouse.writer_lock(wh, {"run_id": "20210115-020000-beef", "started_at": "2021-01-15T02:00:00"}):
+        proc = run_cli(["run", "--inbox", str(SAMPLE / "inbox"), "--as-of", AS_OF, "--wait", "1"], tmp_path / "data")
+    assert proc.returncode == 3, proc.stderr[-2000:]
+    assert "20210115-020000-beef" in proc.stderr and "已等待" in proc.stderr
+
+
+def test_two_runs_on_one_warehouse_never_interleave(tmp_path):
+    env = dict(os.environ, QINGFENG_DATA=str(tmp_path / "data"))
+    procs = [subprocess.Popen([sys.executable, "-m", "flows.cli", "run", "--inbox", str(SAMPLE / "inbox"),
+                               "--out", str(tmp_path / name), "--as-of", AS_OF, "--rules", "R01"],
+                              cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for name in ("a", "b")]
+    outs = [p.communicate(timeout=600) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [o[1][-2000:] for o in outs]
+    spans = sorted((json.loads((tmp_path / n / "run.json").read_text(encoding="utf-8"))["started_at"],
+                    json.loads((tmp_path / n / "run.json").read_text(encoding="utf-8"))["finished_at"]) for n in "ab")
+    assert spans[0][1] <= spans[1][0], f"the runs overlapped: {spans}"
+
+
+def test_a_crashed_holder_does_not_block_the_next_run(tmp_path):
+    wh = tmp_path / "warehouse.duckdb"
+    code = ("import os, signal, sys; sys.path.insert(0, %r); from sources import warehouse as w\n"
+            "with w.writer_lock(%r, {'run_id': 'doomed'}):\n    os.kill(os.getpid(), signal.SIGKILL)") % (str(ROOT), str(wh))
+    assert subprocess.run([sys.executable, "-c", code]).returncode == -signal.SIGKILL
+    with warehouse.writer_lock(wh, {"run_id": "next"}, wait_s=0):
+        assert warehouse.lock_holder(wh)["run_id"] == "next"
