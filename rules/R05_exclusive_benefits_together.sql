@@ -2,7 +2,7 @@
 id: R05
 title: Two mutually exclusive benefits paid for the same months
 name_zh: 互斥待遇同时享受
-severity: medium
+severity: high
 rationale: >
   按规定不能同时享受的两项待遇在相同月份同时发放。默认互斥组合（可配置，各地规定不同时逐项开关）：
   特困人员供养与困难残疾人生活补贴、与重度残疾人护理补贴、与最低生活保障；城市低保与农村低保。

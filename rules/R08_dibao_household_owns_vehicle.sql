@@ -2,7 +2,7 @@
 id: R08
 title: A member of a 低保 household owns a vehicle
 name_zh: 低保家庭有车
-severity: medium
+severity: high
 rationale: >
   低保家庭（以户籍同户成员代替）中有人名下登记有机动车，且在低保发放月份里车辆处于正常登记状态。车辆是各地低保的直接排除条件之一。
   车辆在某月“在名下”：初次登记日期不晚于该月月底，且状态为正常，或注销、转移、报废的日期在该月之后。

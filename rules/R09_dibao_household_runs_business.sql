@@ -2,7 +2,7 @@
 id: R09
 title: A member of a 低保 household is registered behind a live business
 name_zh: 低保家庭成员登记经营主体
-severity: medium
+severity: high
 rationale: >
   低保家庭（以户籍同户成员代替）中有人是存续中的企业、个体工商户或农民专业合作社的法定代表人、股东（出资人）或经营者，
   且在低保发放月份里该主体处于存续状态（成立日期不晚于该月月底，未注销、吊销，或注销、吊销在该月之后）。

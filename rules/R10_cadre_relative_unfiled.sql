@@ -38,11 +38,12 @@ with paid as (
         select relative_id_number as id_number, person_id_number as cadre_id_number, label as relation,
                case scope when 'civil' then '近亲属（民法典）' else '回避范围亲属' end as kinship_scope,
                how || coalesce('，经' || via_name, '') as relation_basis, case scope when 'civil' then 1 else 2 end as rank
-        from kin where scope = 'civil' or $scope = 'avoidance'
+        from kin where (scope = 'civil' or $scope = 'avoidance')
+                   and person_id_number in (select id_number from cadres)   -- only cadres' relatives matter
         union all
         select member_id_number, id_number, case when member_id_number = id_number then '本人' else '同户家庭成员' end,
                '本人或同户', '户籍：同户（户号' || household_no || '）', case when member_id_number = id_number then 0 else 3 end
-        from housemates
+        from housemates where id_number in (select id_number from cadres)
     )
     group by id_number, cadre_id_number
 ), cadres_here as (

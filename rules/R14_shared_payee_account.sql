@@ -2,7 +2,7 @@
 id: R14
 title: One bank account receives benefits of unrelated people, or a cadre's account receives another's benefit
 name_zh: 收款账户异常
-severity: medium
+severity: high
 rationale: >
   同一个银行账户收取了分属不同户、户籍中又没有亲属关系的多人的待遇（发放名册及补偿款发放中的收款账号）；
   或者村干部本人用来收款的账户，同时在收取别人的待遇。每个把待遇打进这种账户的受助人各列一条。

@@ -59,13 +59,20 @@ with seen as (
           select id_number, name_norm, name, township, village, source_file, sheet, row_no from payments)
     where village is not null
     group by all
-), twins_by_number as (
-    select id_number, name_norm, name, township, village, at_row,
-           count(distinct id_number) over (partition by name_norm, substr(id_number, 7, 8),
-                                           cast(substr(id_number, 17, 1) as integer) % 2, township, village) as n_ids,
-           list(distinct id_number) over (partition by name_norm, substr(id_number, 7, 8),
-                                          cast(substr(id_number, 17, 1) as integer) % 2, township, village) as ids
+), same_person as (
+    -- groups of one name, birth date and sex in one village with more than one number (grouped, not windowed:
+    -- a window over every person of a city needs gigabytes)
+    select name_norm, substr(id_number, 7, 8) as born, cast(substr(id_number, 17, 1) as integer) % 2 as sex,
+           township, village, count(distinct id_number) as n_ids, list(distinct id_number) as ids
     from people
+    group by all
+    having count(distinct id_number) > 1
+), twins_by_number as (
+    select p.id_number, p.name_norm, p.name, p.township, p.village, p.at_row, g.n_ids, g.ids
+    from people p
+    join same_person g on g.name_norm = p.name_norm and g.born = substr(p.id_number, 7, 8)
+         and g.sex = cast(substr(p.id_number, 17, 1) as integer) % 2
+         and g.township is not distinct from p.township and g.village = p.village
 ), paid_ids as (
     select distinct id_number from payments
 ), historical as (

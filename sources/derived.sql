@@ -77,19 +77,27 @@ with latest as (
     group by id_number
 ), named as (
     select m.*,
-           exists (select 1 from regions r where r.in_zhejiang = 'N' and contains(m.destination, r.name)) as names_other_province,
+           -- a province's name inside a place name of its own (衢江区湖南镇, 河南村) does not name the province
+           exists (select 1 from regions r where r.in_zhejiang = 'N' and contains(m.destination, r.name)
+                   and not contains(m.destination, r.name || '镇') and not contains(m.destination, r.name || '乡')
+                   and not contains(m.destination, r.name || '村') and not contains(m.destination, r.name || '街')
+                   and not contains(m.destination, r.name || '路')) as names_other_province,
            exists (select 1 from regions r where r.in_zhejiang = 'Y' and contains(m.destination, r.name)) as names_zhejiang,
            exists (select 1 from regions r where r.in_zhejiang = 'Y' and r.level = 'prefecture' and r.name <> '衢州'
                    and contains(m.destination, r.name)) as names_other_city,
+           -- counties by any of their names, townships only by their full name (湖南镇, not 湖南: 湖南省)
            exists (select 1 from place_alias a where a.county_code <> m.from_county_code
+                   and (a.level = 'county' or a.alias = a.name)
                    and not regexp_full_match(a.alias, '[0-9]+') and contains(m.destination, a.alias)) as names_other_county,
            exists (select 1 from place_alias a where a.county_code = m.from_county_code
+                   and (a.level = 'county' or a.alias = a.name)
                    and not regexp_full_match(a.alias, '[0-9]+') and contains(m.destination, a.alias)) as names_own_county
     from latest m
 )
 select id_number, moved_on, destination, from_county_code,
-       names_other_province and not names_zhejiang as out_of_province,
-       (names_other_province and not names_zhejiang) or names_other_city
+       -- a destination naming a county of this city is in the province, whatever else it contains
+       names_other_province and not (names_zhejiang or names_own_county or names_other_county) as out_of_province,
+       (names_other_province and not (names_zhejiang or names_own_county or names_other_county)) or names_other_city
            or (names_other_county and not names_own_county) as out_of_county
 from named;
 
