@@ -1,0 +1,2506 @@
+"""Generate a synthetic city for the scale benchmark: a 衢州-like inbox of department files for N people,
+with planted cases and traps for every rule and their answer key.
+
+    .venv/bin/python bench/generate.py --people 2500000 --seed 1 --out data/bench/city_100
+    .venv/bin/python bench/generate.py --compare RUN_DIR/cases.csv --out data/bench/city_1   # check a run
+
+Deterministic for (N, seed, options). The big tables (people, households, payments, deaths, vehicles,
+businesses) are generated inside DuckDB from range() with hash()-based pseudo-randomness seeded by --seed,
+and written with COPY ... TO CSV; only the planted scenarios (a few per 10,000 people) and the small
+rosters are built in Python. See bench/README.md for the city, its proportions and what is planted.
+
+Output (DIR): inbox/ (the department files, as the loader reads them), planted.csv (the answer key: one
+row per planted case, expect=flag, and per trap, expect=none; the columns of data/sample/planted.csv)
+and summary.json (what was written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import codecs
+import csv
+import datetime as dt
+import json
+import math
+import os
+import random
+import re
+import shutil
+import sys
+import time
+from collections import Counter
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SOURCES = ROOT / "sources"
+
+# ---- the calendar: entitlement months BASE-01 … 2020-12 (default 2019-01 …), as month indexes 0 … NM-1 ----
+BASE = 2019
+NM = 24
+
+
+def set_window(years: int) -> None:
+    """The ledgers cover the last `years` years up to December 2020 (default 2: 2019-01 … 2020-12)."""
+    global BASE, NM
+    BASE, NM = 2021 - years, 12 * years
+
+
+def mon(i: int) -> dt.date:
+    return dt.date(BASE + i // 12, i % 12 + 1, 1)
+
+
+def midx(d: dt.date) -> int:
+    return (d.year - BASE) * 12 + d.month - 1
+
+
+def day_in(i: int, rng: random.Random, lo: int = 1, hi: int = 28) -> dt.date:
+    return mon(i).replace(day=rng.randint(lo, hi))
+
+
+LIVING, CARE, DIBAO, TEKUN, PENSION, ELDER = ("困难残疾人生活补贴", "重度残疾人护理补贴", "最低生活保障", "特困人员供养",
+                                              "城乡居民基本养老保险", "高龄补贴")
+
+COUNTIES = {"330802": "柯城区", "330803": "衢江区", "330822": "常山县", "330824": "开化县", "330825": "龙游县",
+            "330881": "江山市"}
+# the code an ID number issued in the 1980s may still carry (divisions.csv: each maps to the current code)
+HISTORICAL = {"330802": "332402", "330803": "330821", "330822": "332427", "330824": "332429", "330825": "332430",
+              "330881": "339006"}
+# ID number address codes of people who married in from elsewhere
+OUTSIDE_AREAS = ["361123", "361121", "361124", "341021", "341024", "330726", "330781", "330783", "522121", "513030",
+                 "362330", "350722"]
+# 低保 standard (yuan per person and month) per county, 2019 and 2020 (invented; domain.md §0.8: not public).
+# 生活补贴 = 30 % of it (浙江), 护理补贴 一级 30 % / 二级 20 %, 特困 基本生活 = 1.3 × (浙江)
+STD = {"330802": (870, 930), "330803": (850, 910), "330822": (805, 881), "330824": (805, 881),
+       "330825": (820, 890), "330881": (840, 900)}
+PENSION_BASE = {2012: 80, 2013: 90, 2014: 100, 2015: 120, 2016: 135, 2017: 135, 2018: 155, 2019: 155, 2020: 180}
+
+
+def std_of(county: str, year: int) -> int:
+    """The 低保 standard of a year (before 2019: about 7 % less a year)."""
+    return STD[county][year - 2019] if year >= 2019 else int(STD[county][0] * 0.93 ** (2019 - year) + 0.5)
+
+
+def std(county: str, m: int) -> int:
+    return std_of(county, mon(m).year)
+
+
+def rate(prog: str, county: str, m: int, tier: int = 1, size: int = 1, income: int = 0, personal: int = 0,
+         birth: dt.date | None = None) -> int:
+    """The monthly amount (whole yuan); the SQL of the ordinary population computes the same."""
+    if prog == PENSION:
+        return PENSION_BASE[mon(m).year] + personal
+    if prog == ELDER:
+        age = mon(m).year - birth.year - ((mon(m).month, 1) < (birth.month, birth.day))
+        return 500 if age >= 100 else 100 if age >= 90 else 50
+    s = std(county, m)
+    if prog == LIVING:
+        return (s * 3 + 5) // 10
+    if prog == CARE:
+        return (s * 3 + 5) // 10 if tier == 1 else (s * 2 + 5) // 10
+    if prog == DIBAO:
+        return size * (s - income)
+    if prog == TEKUN:
+        return (s * 13 + 5) // 10
+    raise ValueError(prog)
+
+
+SURNAMES = ("徐徐徐徐王王王王张张张李李李刘刘陈陈陈杨杨黄黄赵吴吴周周郑郑汪汪汪毛毛余余方方江江叶叶童程程姜胡胡邵宋祝"
+            "鲁傅占林何朱严舒蓝柴郭夏龚许占杜洪翁鄢饶詹管巫")
+GIVEN_M = "建国华明军伟强平志勇林春海根土水生发荣宝清忠德福金良兵文斌涛鹏俊杰新龙永贵财和祥荣卫东红光辉"
+GIVEN_F = "英秀兰芳红梅丽燕玉凤珍桂花琴娟霞萍美云芬月仙香莲素翠彩娥爱春雪慧敏婷静娜婉琳倩"
+VILLAGE_A = "东西南北上下前大小新老高长石枫樟桃柳梅竹松青白黄红金银龙凤马鹤狮三五九田塘坂畈峰岩"
+VILLAGE_B = "坑坞溪源塘口湾田畈岭山坪垄岗园里埠头店庄坂洋畲堰湖沿底岩墩峰垅渡桥"
+
+
+# ---- reference data of the project (read-only) ---------------------------------------------------------
+
+def read_csv_rows(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def place_aliases(name: str) -> list[str]:
+    """As sources/declarations.py: 常山县 → [常山县, 常山], 天马街道 → [天马街道, 天马]."""
+    out = [name]
+    for suffix in ("街道", "办事处", "县", "市", "区", "镇", "乡"):
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            out.append(name[: -len(suffix)])
+            break
+    return out
+
+
+@dataclass
+class Village:
+    vid: int
+    name: str
+    township: str
+    township_code: str
+    county: str          # code
+    county_name: str
+
+    @property
+    def community(self) -> bool:
+        return self.name.endswith("社区")
+
+
+class Geography:
+    """The townships and villages the city's people live in, and what R03 reads from a destination."""
+
+    def __init__(self, people: int):
+        divs = read_csv_rows(SOURCES / "divisions.csv")
+        self.regions = read_csv_rows(SOURCES / "regions.csv")
+        current = [d for d in divs if d["level"] in ("county", "township") and not d["valid_to"]]
+        rows = []
+        for d in current:
+            county = d["code"] if d["level"] == "county" else d["parent_code"]
+            for a in place_aliases(d["name"]):
+                rows.append((a, d["level"], county))
+        seen = Counter((a, lvl) for a, lvl, _ in rows)
+        self.aliases = [(a, c) for a, lvl, c in rows if seen[(a, lvl)] == 1]
+        # villages: about 1,600 people each, spread over townships of every county (round robin)
+        towns = [d for d in current if d["level"] == "township" and d["parent_code"] in COUNTIES]
+        by_county = {c: sorted((t for t in towns if t["parent_code"] == c), key=lambda t: t["code"]) for c in COUNTIES}
+        order = []
+        for k in range(max(len(v) for v in by_county.values())):
+            for c in sorted(COUNTIES):
+                if k < len(by_county[c]):
+                    order.append(by_county[c][k])
+        wanted = max(6, math.ceil(people / 1600))
+        n_towns = min(len(order), max(6, math.ceil(2.5 * math.sqrt(wanted))))
+        per_town = max(1, round(wanted / n_towns))
+        self.towns = order[:n_towns]
+        bad = {a for a, _ in self.aliases} | {r["name"] for r in self.regions}
+        pool = [a + b for b in VILLAGE_B for a in VILLAGE_A
+                if a != b and not any(x in a + b + "村" or x in a + b + "社区" for x in bad)]
+        self.villages: list[Village] = []
+        for k in range(per_town):
+            for ti, t in enumerate(self.towns):
+                name = pool[(ti * 53 + k) % len(pool)]
+                street = t["name"].endswith("街道")
+                suffix = "社区" if street or (k == 0 and ti % 3 == 0) else "村"
+                self.villages.append(Village(len(self.villages), name + suffix, t["name"], t["code"], t["parent_code"],
+                                             COUNTIES[t["parent_code"]]))
+        self.n_towns = n_towns
+        self.per_town = per_town
+
+    # what R03 makes of a destination (rules/R03_moved_away_still_paid.sql, in Python)
+    def judge(self, dest: str, from_county: str) -> tuple[bool, bool, bool]:
+        other_prov = any(r["name"] in dest for r in self.regions if r["in_zhejiang"] == "N")
+        zj = any(r["name"] in dest for r in self.regions if r["in_zhejiang"] == "Y")
+        other_city = any(r["name"] in dest for r in self.regions
+                         if r["in_zhejiang"] == "Y" and r["level"] == "prefecture" and r["name"] != "衢州")
+        other_cty = any(a in dest for a, c in self.aliases if c != from_county and not a.isdigit())
+        own_cty = any(a in dest for a, c in self.aliases if c == from_county and not a.isdigit())
+        out_prov = other_prov and not zj
+        out_cty = out_prov or other_city or (other_cty and not own_cty)
+        inst = re.search("福利院|养老院|敬老院|托养|福利中心|护理院|光荣院|供养中心", dest) is not None
+        return out_prov, out_cty, inst
+
+
+# ---- ID numbers, credit codes --------------------------------------------------------------------------
+
+WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+
+
+def check_char(body17: str) -> str:
+    return "10X98765432"[sum(int(c) * w for c, w in zip(body17, WEIGHTS)) % 11]
+
+
+CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+CREDIT_W = [pow(3, i, 31) for i in range(17)]
+
+
+def credit_code(kind: str, area: str, index: int) -> str:
+    """统一社会信用代码 (GB 32100-2015): 9 + category (1 企业, 2 个体, 3 合作社) + division + 9 characters
+    (here the index in base 31, unique) + a MOD 31 check character."""
+    body, n = "", index
+    for _ in range(9):
+        body = CREDIT_CHARS[n % 31] + body
+        n //= 31
+    s17 = "9" + kind + area + body
+    total = sum(CREDIT_CHARS.index(ch) * w for ch, w in zip(s17, CREDIT_W))
+    return s17 + CREDIT_CHARS[(31 - total % 31) % 31]
+
+
+def plate(index: int) -> str:
+    chars = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+    out, n = "", index
+    for _ in range(5):
+        out = chars[n % 34] + out
+        n //= 34
+    return "浙H" + out
+
+
+# ---- planted scenarios ---------------------------------------------------------------------------------
+# Every case and trap lives in households of its own (new people, new 户号), so that only the rules it is
+# planted for can fire. The ordinary population is generated in SQL afterwards and never touches them.
+
+SCEN_PID0 = 1_000_000_000
+SCEN_HH0 = 9_000_000
+
+
+@dataclass
+class SP:
+    """A scenario person. ID numbers are assigned later in SQL, together with everyone else's."""
+    pid: int
+    sex: str
+    birth: dt.date
+    vid: int
+    hh: int | None
+    relation: str
+    name: str
+    father: int | None = None
+    mother: int | None = None
+    spouse: int | None = None
+    in_register: bool = True
+    status: str = "正常"
+    change_on: dt.date | None = None
+    destination: str | None = None
+    area: str | None = None        # address code of the ID number when not the county's
+    protect: bool = False          # keep the name even where it collides (R15 丙)
+
+
+@dataclass
+class Post:
+    post_id: int
+    roster: str                    # 村干部 | 低保经办人员
+    vid: int | None
+    township: str
+    township_code: str
+    county: str
+    post: str
+    start: dt.date
+    end: dt.date | None
+    both: bool = False             # 一肩挑
+    holder: int | None = None      # a scenario person; else filled from the population in SQL
+    claimable: bool = True
+    phone: str = ""
+    on_payroll: bool = False
+
+
+class Plant:
+    """Builds the planted cases and traps (rows of small tables) and the answer key."""
+
+    def __init__(self, geo: Geography, seed: int, n: int):
+        self.geo, self.n = geo, n
+        self.rng = random.Random(seed * 1_000_003 + 17)
+        self.persons: list[SP] = []
+        self.pays: list[tuple] = []          # see PAY_COLS
+        self.deaths: list[tuple] = []        # pid, source, death_on, dereg_on, cremation_on, issued_on, name, id_form
+        self.second_rows: list[tuple] = []   # pid, hh, relation, vid, status, change_on, destination
+        self.payroll: list[tuple] = []       # pid, unit, unit_type, staff_type, status, start, end, salary
+        self.vehicles: list[tuple] = []      # pid, plate, plate_type, vehicle_type, use_type, registered, status, status_on
+        self.businesses: list[tuple] = []    # credit, name, type, status, est, closed, capital, township, address, pid, role
+        self.projects: list[tuple] = []      # name, vid, procurement, contractor, credit, amount, signed, paid, account
+        self.agreements: list[tuple] = []    # project, no, plot, pid, area, rate, amount, signed
+        self.payouts: list[tuple] = []       # no, pid, payee_pid, amount, paid_on, note
+        self.filings: list[tuple] = []       # recipient pid, cadre pid, post, relation, programme, filed_on, vid
+        self.key: list[dict] = []
+        self.posts: list[Post] = []
+        self.outsiders: list[SP] = []
+        self._pid = SCEN_PID0
+        self._hh = SCEN_HH0
+        self._names: set = set()
+        self._plates = 40_000_000
+        self._credit = 600_000_000
+        self._project = 0
+        self.make_posts(seed)
+
+    # -- roster skeleton: five posts per village, two case workers per township -----------------------------
+    def make_posts(self, seed: int) -> None:
+        r = random.Random(seed * 7919 + 3)
+        phone = lambda: r.choice(["139", "138", "137", "135", "158", "189", "133", "157"]) + f"{r.randrange(10 ** 8):08d}"  # noqa: E731
+        for v in self.geo.villages:
+            both = r.random() < 0.4
+            c = "社区" if v.community else "村"
+            names = ([f"{c}党组织书记、{c}民委员会主任" if c == "村" else "社区党组织书记、社区居民委员会主任",
+                      "村民委员会副主任" if c == "村" else "社区居民委员会副主任"] if both else
+                     [f"{c}党组织书记", "村民委员会主任" if c == "村" else "社区居民委员会主任"])
+            names += ["村务监督委员会主任" if c == "村" else "社区居务监督委员会主任", f"{c}报账员",
+                      "村民委员会委员" if c == "村" else "社区居民委员会委员"]
+            start = dt.date(min(2017, BASE - 2), 4, r.randint(5, 28))
+            for k, post in enumerate(names):
+                if k >= 2 and r.random() < 0.08:      # resigned mid-term, replaced the next day
+                    end = dt.date(BASE, r.randint(1, 12), r.randint(1, 28))
+                    self.posts.append(Post(len(self.posts), "村干部", v.vid, v.township, v.township_code, v.county, post,
+                                           start, end, False, claimable=False, phone=phone()))
+                    self.posts.append(Post(len(self.posts), "村干部", v.vid, v.township, v.township_code, v.county, post,
+                                           end + dt.timedelta(days=1), None, False, claimable=False, phone=phone()))
+                else:
+                    self.posts.append(Post(len(self.posts), "村干部", v.vid, v.township, v.township_code, v.county, post,
+                                           start, None, both and k == 0, phone=phone()))
+        for t in self.geo.towns:
+            for post, y0, y1, payroll in (("民政助理员", 2008, 2016, True), ("低保经办人", 2012, BASE, False)):
+                self.posts.append(Post(len(self.posts), "低保经办人员", None, t["name"], t["code"], t["parent_code"], post,
+                                       dt.date(r.randint(y0, y1), r.randint(1, 12), r.randint(1, 28)), None,
+                                       on_payroll=payroll, phone=phone()))
+
+    def claim(self, holder: SP, v: Village | None = None, township: str | None = None,
+              prefer: tuple = ("书记", "主任", "报账员", "委员"), extra: str | None = None,
+              start: dt.date | None = None, end: dt.date | None = None) -> Post:
+        """Give a scenario person a post: a free standard post of the village (or the township's 低保经办人),
+        else an extra post (村民小组长)."""
+        if start is None and end is None:
+            for word in prefer:
+                for p in self.posts:
+                    if p.claimable and p.holder is None and word in p.post and (
+                            (v is not None and p.vid == v.vid) or (township is not None and p.vid is None
+                                                                   and p.township == township)):
+                        p.holder = holder.pid
+                        if p.start >= mon(0):   # a planted cadre serves through the whole data
+                            p.start = p.start.replace(year=BASE - 1)
+                        return p
+        if v is not None:
+            post = extra or ("社区居民小组长" if v.community else "村民小组长")
+            p = Post(len(self.posts), "村干部", v.vid, v.township, v.township_code, v.county, post,
+                     start or dt.date(BASE - 2, 4, 15), end, holder=holder.pid, claimable=False,
+                     phone=f"139{self.rng.randrange(10 ** 8):08d}")
+        else:
+            t = next(t for t in self.geo.towns if t["name"] == township)
+            p = Post(len(self.posts), "低保经办人员", None, township, t["code"], t["parent_code"], extra or "社会救助经办人",
+                     start or dt.date(2016, 3, 1), end, holder=holder.pid, claimable=False,
+                     phone=f"139{self.rng.randrange(10 ** 8):08d}")
+        self.posts.append(p)
+        return p
+
+    # -- people ---------------------------------------------------------------------------------------------
+    def village(self, community: bool | None = None, county: str | None = None, township: str | None = None,
+                not_county: str | None = None, not_vid: int | None = None) -> Village:
+        vs = [v for v in self.geo.villages if (community is None or v.community == community)
+              and (county is None or v.county == county) and (township is None or v.township == township)
+              and (not_county is None or v.county != not_county) and v.vid != not_vid]
+        return self.rng.choice(vs) if vs else None
+
+    def name(self, sex: str, surname: str | None = None) -> str:
+        g = GIVEN_M if sex == "男" else GIVEN_F
+        while True:
+            n = (surname or self.rng.choice(SURNAMES)) + "".join(self.rng.choice(g) for _ in range(self.rng.choice([1, 2, 2])))
+            if n not in self._names:
+                self._names.add(n)
+                return n
+
+    def birth(self, y0: int, y1: int) -> dt.date:
+        return dt.date(self.rng.randint(y0, y1), self.rng.randint(1, 12), self.rng.randint(1, 28))
+
+    def new_hh(self) -> int:
+        self._hh += 1
+        return self._hh
+
+    def person(self, v: Village, sex: str, birth: dt.date, hh: int | None = None, relation: str = "户主",
+               surname: str | None = None, name: str | None = None, **kw) -> SP:
+        self._pid += 1
+        p = SP(self._pid, sex, birth, v.vid, hh if hh is not None else self.new_hh(), relation,
+               name or self.name(sex, surname), **kw)
+        self.persons.append(p)
+        return p
+
+    def single(self, v: Village, sex: str | None = None, born=(1940, 1975), **kw) -> SP:
+        return self.person(v, sex or self.rng.choice("男女"), self.birth(*born), **kw)
+
+    def couple(self, v: Village, born=(1945, 1975)) -> tuple[SP, SP]:
+        h = self.person(v, "男", self.birth(*born))
+        w = self.person(v, "女", h.birth.replace(year=min(h.birth.year + self.rng.randint(0, 4), 1998)), h.hh, "妻")
+        h.spouse, w.spouse = w.pid, h.pid
+        return h, w
+
+    def child(self, parent: SP, sex: str, own_household: bool = False, v: Village | None = None,
+              born: tuple | None = None) -> SP:
+        """A child of a head (and of the head's spouse): in the parent's household, or heading one of their own
+        (分户, linked by the father/mother ID columns)."""
+        b = self.birth(*(born or (parent.birth.year + 22, min(parent.birth.year + 32, 2000))))
+        father = parent if parent.sex == "男" else self.by_pid(parent.spouse) if parent.spouse else None
+        mother = parent if parent.sex == "女" else self.by_pid(parent.spouse) if parent.spouse else None
+        surname = (father.name[0] if father else None) if sex == "男" or self.rng.random() < 0.8 else None
+        pv = self.geo.villages[parent.vid]
+        if own_household:
+            c = self.person(v or pv, sex, b, surname=surname)
+        else:
+            c = self.person(pv, sex, b, parent.hh, "子" if sex == "男" else "女", surname=surname)
+        c.father = father.pid if father else None
+        c.mother = mother.pid if mother else None
+        return c
+
+    def by_pid(self, pid: int) -> SP:
+        return next(p for p in reversed(self.persons) if p.pid == pid)
+
+    # -- rows -----------------------------------------------------------------------------------------------
+    def pay(self, p: SP, prog: str, months, amount=None, sub_type=None, remark=None, paid_on=None, account: SP | None = None,
+            id_form=None, name=None, county=None, v: Village | None = None, size=1, tier=1, personal=0,
+            income=0) -> list[tuple]:
+        """Payment rows of p (one per month, months 0…23), in the ledger of the county of v (default: p's
+        village). Returns the rows (for the answer key)."""
+        v = v or self.geo.villages[p.vid]
+        county = county or v.county
+        rows = []
+        for m in ([months] if isinstance(months, int) else months):
+            a = amount if amount is not None else rate(prog, county, m, tier, size, income, personal, p.birth)
+            sub = sub_type
+            if prog == DIBAO and sub is None:
+                sub = "城市低保" if v.community else "农村低保"
+            row = (p.pid, prog, sub, m, a, paid_on or mon(m).replace(day=PAY_DAY[prog]), remark,
+                   (account or p).pid, id_form, name, county, v.vid, size if prog == DIBAO else None, tier)
+            rows.append(row)
+        self.pays += rows
+        return rows
+
+    def die(self, p: SP, death_on: dt.date, sources=("公安注销",), name=None, id_form=None,
+            dereg_on: dt.date | None = None, no_death_date: tuple = ()) -> None:
+        dereg = dereg_on or death_on + dt.timedelta(days=self.rng.randint(10, 40))
+        for s in sources:
+            self.deaths.append((p.pid, s, None if s in no_death_date else death_on,
+                                dereg if s == "公安注销" else None,
+                                death_on + dt.timedelta(days=2) if s == "民政火化" else None,
+                                death_on + dt.timedelta(days=1) if s == "卫健死亡证明" else None, name, id_form))
+        if name is None:
+            p.status, p.change_on = "死亡", dereg
+
+    def move(self, p: SP, on: dt.date, dest: str) -> None:
+        p.status, p.change_on, p.destination = "迁出", on, dest
+
+    def staff(self, p: SP, unit: str, status: str = "在职", start: dt.date = dt.date(2005, 8, 1),
+              end: dt.date | None = None) -> None:
+        kind = ("事业单位", "事业编制") if any(w in unit for w in ("院", "校", "中心", "站", "所")) else ("行政单位", "行政编制")
+        self.payroll.append((p.pid, unit, kind[0], kind[1], status, start, end, self.rng.randrange(5200, 8800, 50)))
+
+    def vehicle(self, p: SP, vtype="小型轿车", registered=dt.date(2016, 5, 12), status="正常", status_on=None,
+                plate_type="小型汽车", use="非营运") -> str:
+        self._plates += 1
+        pl = plate(self._plates)
+        self.vehicles.append((p.pid, pl, plate_type, vtype, use, registered, status, status_on))
+        return pl
+
+    def business(self, people: list[tuple[str, SP]], name: str, kind: str = "个体工商户", status="存续",
+                 est=dt.date(2016, 3, 25), closed=None, capital=None) -> str:
+        self._credit += 1
+        v = self.geo.villages[people[0][1].vid]
+        code = credit_code({"企业": "1", "个体工商户": "2", "农民专业合作社": "3"}[kind], v.county, self._credit)
+        for role, p in people:
+            self.businesses.append((code, name, kind, status, est, closed, capital, v.township,
+                                    f"{v.county_name}{v.township}{v.name}{self.rng.randint(1, 99)}号", p.pid, role))
+        return code
+
+    def project(self, v: Village, what: str, contractor: str, credit: str | None, amount: int, signed: dt.date,
+                procurement="村级小额工程直接发包") -> str:
+        self._project += 1
+        name = f"{v.name}{signed.year}年{what}（{self._project}）"
+        self.projects.append((name, v.vid, procurement, contractor, credit, amount, signed, amount,
+                              "3305016" + f"{self.rng.randrange(10 ** 13):013d}"))
+        return name
+
+    # -- the answer key -------------------------------------------------------------------------------------
+    def plant(self, rule: str, expect: str, p: SP | None, programme: str, note: str, rows: list[tuple] | None = None,
+              months=None, amount=None, period=None, id_form=None, subject_pid=None) -> None:
+        """One line of planted.csv. rows: the payment rows the case consists of (months, amount and period
+        follow from them); else months/amount/period as given (None: left empty)."""
+        if rows is not None:
+            ms = sorted({r[3] for r in rows})
+            months, amount = len(ms), sum(r[4] for r in rows)
+            period = (mon(ms[0]), mon(ms[-1])) if ms else None
+        self.key.append({"rule_id": rule, "expect": expect, "pid": subject_pid or p.pid, "id_form": id_form,
+                         "programme": programme, "months": months if expect == "flag" else None,
+                         "amount_yuan": amount if expect == "flag" else None,
+                         "period": period if expect == "flag" else None, "note": note})
+
+
+PAY_DAY = {LIVING: 10, CARE: 12, DIBAO: 8, TEKUN: 5, PENSION: 15, ELDER: 20}
+PAY_COLS = ["pid", "programme", "sub_type", "m", "amount", "paid_on", "remark", "account_pid", "id_form", "name_override",
+            "county", "vid", "hh_size", "tier"]
+
+
+def after(rows: list[tuple], m: int) -> list[tuple]:
+    return [r for r in rows if r[3] > m]
+
+
+OUT_OF_PROVINCE = ["江西省上饶市玉山县", "江西省上饶市广丰区", "安徽省黄山市歙县", "福建省南平市浦城县", "江苏省苏州市昆山市",
+                   "上海市松江区", "广东省东莞市", "福建省南平市建瓯市", "安徽省宣城市宁国市", "江西省景德镇市"]
+OTHER_ZJ_CITY = ["杭州市西湖区", "杭州市萧山区", "金华市婺城区", "宁波市鄞州区", "金华市义乌市", "温州市瓯海区", "绍兴市柯桥区"]
+
+
+def plant_r01(P: Plant) -> None:
+    """R01 死亡后继续发放: paid entitlement months after the death month (the earliest 死亡日期 of the records
+    whose name matches); traps: paid through the death month, arrears for a month before death paid after
+    it, an overpaid month reversed to zero."""
+    rng = P.rng
+    for i in range(P.n):
+        v = P.village()
+        k = i % 8
+        if k == 0:      # 生活补贴, still going at the end of the data
+            p = P.single(v, born=(1945, 1985))
+            d = rng.randint(3, 20)
+            rows = P.pay(p, LIVING, range(0, NM))
+            P.die(p, day_in(d, rng), ("公安注销", "民政火化"))
+            P.plant("R01", "flag", p, LIVING, "死亡后继续发放，至数据截止月仍在发放（公安、民政）", after(rows, d))
+        elif k == 1:    # 护理补贴, one month more (reporting lag)
+            p = P.single(v, born=(1940, 1990))
+            d = rng.randint(2, 21)
+            rows = P.pay(p, CARE, range(0, d + 2))
+            P.die(p, day_in(d, rng), ("卫健死亡证明",))
+            P.plant("R01", "flag", p, CARE, "死亡后多发 1 个月（报送时差，卫健）", after(rows, d))
+        elif k == 2:    # 低保, single-member household
+            p = P.single(v, born=(1935, 1965))
+            d = rng.randint(2, 18)
+            rows = P.pay(p, DIBAO, range(0, d + 4), income=100)
+            P.die(p, day_in(d, rng), ("民政火化",))
+            P.plant("R01", "flag", p, DIBAO, "单人户低保，死亡后继续发放 3 个月（民政火化）", after(rows, d))
+        elif k == 3:    # pension; 公安 deregistered two months later: the death date counts
+            p = P.single(v, born=(1928, 1955))
+            d = rng.randint(1, 19)
+            rows = P.pay(p, PENSION, range(0, min(NM, d + rng.randint(2, 8) + 1)), personal=10 * rng.randint(0, 14))
+            death = day_in(d, rng)
+            P.die(p, death, ("公安注销",), dereg_on=death + dt.timedelta(days=62))
+            P.plant("R01", "flag", p, PENSION, "按死亡日期而非注销日期（晚两个月）计", after(rows, d))
+        elif k == 4:    # 特困
+            p = P.single(v, born=(1932, 1955))
+            d = rng.randint(2, 19)
+            rows = P.pay(p, TEKUN, range(0, d + rng.randint(2, 4) + 1), sub_type="分散供养")
+            P.die(p, day_in(d, rng), ("卫健死亡证明", "公安注销"))
+            P.plant("R01", "flag", p, TEKUN, "特困供养死亡后继续发放", after(rows, d))
+        elif k == 5:    # 高龄补贴, still going
+            p = P.single(v, born=(1922, 1937))
+            d = rng.randint(2, 20)
+            rows = P.pay(p, ELDER, range(0, NM))
+            P.die(p, day_in(d, rng), ("民政火化", "卫健死亡证明"))
+            P.plant("R01", "flag", p, ELDER, "高龄补贴死亡后继续发放，至数据截止月", after(rows, d))
+        elif k == 6:    # 公安 gives only a late 注销日期; 卫健's earlier 死亡日期 decides
+            p = P.single(v, born=(1940, 1980))
+            d = rng.randint(2, 17)
+            rows = P.pay(p, LIVING, range(0, d + 5))
+            death = day_in(d, rng)
+            P.die(p, death, ("公安注销", "卫健死亡证明"), dereg_on=death + dt.timedelta(days=95),
+                  no_death_date=("公安注销",))
+            P.plant("R01", "flag", p, LIVING, "公安只有注销日期（晚三个月），按卫健死亡日期计", after(rows, d))
+        else:           # the 卫健 record carries the 15-digit legacy number
+            p = P.single(v, born=(1945, 1980))
+            d = rng.randint(2, 20)
+            rows = P.pay(p, LIVING, range(0, d + 3))
+            P.die(p, day_in(d, rng), ("卫健死亡证明",), id_form="15")
+            P.plant("R01", "flag", p, LIVING, "死亡记录为 15 位旧身份证号，升位后匹配", after(rows, d))
+    for i in range(P.n):
+        v = P.village()
+        k = i % 3
+        p = P.single(v, born=(1935, 1985))
+        d = rng.randint(3, 21)
+        if k == 0:
+            P.pay(p, LIVING, range(0, d + 1))
+            P.die(p, day_in(d, rng), ("公安注销", "民政火化"))
+            P.plant("R01", "none", p, LIVING, "只发放到死亡当月")
+        elif k == 1:    # the month d-2 was missed and paid as arrears after the death
+            a = d - 2
+            P.pay(p, LIVING, [m for m in range(0, d + 1) if m != a])
+            P.pay(p, LIVING, a, paid_on=mon(d + 1).replace(day=10), remark=f"补发{mon(a).month}月")
+            P.die(p, day_in(d, rng, 1, 25), ("民政火化",))
+            P.plant("R01", "none", p, LIVING, "死亡前月份的补发款在死亡后发放（按所属期），不是多发")
+        else:           # one month too many, reversed (冲正) the month after
+            rows = P.pay(p, PENSION, range(0, d + 2), personal=50)
+            P.pay(p, PENSION, d + 1, amount=-rows[-1][4], paid_on=mon(min(d + 2, NM - 1)).replace(day=25),
+                  remark=f"冲正退回{mon(d + 1).month}月")
+            P.die(p, day_in(d, rng), ("公安注销",))
+            P.plant("R01", "none", p, PENSION, "死亡后多发的一个月已冲正退回，净额为零")
+
+
+def plant_r02(P: Plant) -> None:
+    """R02 一停一发: both disability subsidies; one stopped within a month of the death month, the other paid
+    two or more months past it (also an R01 case)."""
+    rng = P.rng
+    for i in range(P.n):
+        v = P.village()
+        p = P.single(v, born=(1945, 1985))
+        k = i % 3
+        d = rng.randint(2, 19)
+        if k == 0:      # 生活补贴 stopped with the death, 护理补贴 still going
+            P.pay(p, LIVING, range(0, d + 1))
+            rows = P.pay(p, CARE, range(0, NM))
+            P.die(p, day_in(d, rng), ("公安注销",))
+            P.plant("R02", "flag", p, CARE, "生活补贴死亡当月停发，护理补贴继续发放至数据截止月", after(rows, d))
+            P.plant("R01", "flag", p, CARE, "护理补贴死亡后继续发放（一停一发）", after(rows, d))
+            P.plant("R01", "none", p, LIVING, "生活补贴死亡当月已停发")
+        elif k == 1:    # 护理补贴 one month late, 生活补贴 3–4 months on
+            care = P.pay(p, CARE, range(0, d + 2))
+            rows = P.pay(p, LIVING, range(0, d + rng.randint(3, 4) + 1))
+            P.die(p, day_in(d, rng), ("卫健死亡证明", "民政火化"))
+            P.plant("R02", "flag", p, LIVING, "护理补贴死亡次月停发，生活补贴继续发放", after(rows, d))
+            P.plant("R01", "flag", p, LIVING, "生活补贴死亡后继续发放（一停一发）", after(rows, d))
+            P.plant("R01", "flag", p, CARE, "护理补贴死亡后多发 1 个月", after(care, d))
+        else:           # 护理补贴 stopped the month before the death, 生活补贴 still going
+            P.pay(p, CARE, range(0, d))
+            rows = P.pay(p, LIVING, range(0, NM))
+            P.die(p, day_in(d, rng), ("公安注销", "卫健死亡证明"))
+            P.plant("R02", "flag", p, LIVING, "护理补贴死亡前一月停发，生活补贴继续发放至数据截止月", after(rows, d))
+            P.plant("R01", "flag", p, LIVING, "生活补贴死亡后继续发放（一停一发）", after(rows, d))
+    for i in range(P.n):
+        v = P.village()
+        p = P.single(v, born=(1945, 1985))
+        k = i % 3
+        d = rng.randint(4, 19)
+        if k == 0:
+            P.pay(p, LIVING, range(0, d + 1))
+            P.pay(p, CARE, range(0, d + 1))
+            P.die(p, day_in(d, rng), ("公安注销", "民政火化"))
+            P.plant("R02", "none", p, CARE, "两项补贴均于死亡当月停发")
+            P.plant("R01", "none", p, CARE, "护理补贴死亡当月停发")
+            P.plant("R01", "none", p, LIVING, "生活补贴死亡当月停发")
+        elif k == 1:    # 生活补贴 ended three months before the death (left 低保): R01 on 护理补贴 only
+            P.pay(p, LIVING, range(0, d - 2))
+            rows = P.pay(p, CARE, range(0, d + 4))
+            P.die(p, day_in(d, rng), ("公安注销",))
+            P.plant("R02", "none", p, CARE, "生活补贴在死亡前三个月已停发（退出低保），不属一停一发")
+            P.plant("R01", "flag", p, CARE, "护理补贴死亡后继续发放 3 个月", after(rows, d))
+        else:           # 护理补贴 only one month past the death
+            P.pay(p, LIVING, range(0, d + 1))
+            rows = P.pay(p, CARE, range(0, d + 2))
+            P.die(p, day_in(d, rng), ("卫健死亡证明",))
+            P.plant("R02", "none", p, CARE, "护理补贴死亡后只多发 1 个月（报送时差），不属一停一发")
+            P.plant("R01", "flag", p, CARE, "护理补贴死亡后多发 1 个月", after(rows, d))
+            P.plant("R01", "none", p, LIVING, "生活补贴死亡当月停发")
+
+
+def plant_r03(P: Plant) -> None:
+    """R03 迁出后继续领取: the register shows 迁出 with a 变动日期 and a 迁往地; the two subsidies stop on a move out
+    of 浙江, 低保 and 特困 on a move out of the county, pensions never; a care institution is no move away."""
+    rng, geo = P.rng, P.geo
+
+    def moved(p: SP, m: int, dest: str, scope: str) -> None:
+        out_prov, out_cty, inst = geo.judge(dest, geo.villages[p.vid].county)
+        assert (out_prov if scope == "province" else out_cty if scope == "county" else True) and not inst, dest
+        P.move(p, day_in(m, rng), dest)
+
+    for i in range(P.n):
+        v = P.village()
+        k = i % 5
+        m = rng.randint(2, 19)
+        p = P.single(v, born=(1950, 1990))
+        if k == 0:
+            rows = P.pay(p, LIVING, range(0, NM))
+            moved(p, m, rng.choice(OUT_OF_PROVINCE), "province")
+            P.plant("R03", "flag", p, LIVING, "迁出本省后生活补贴继续发放至数据截止月", after(rows, m))
+        elif k == 1:
+            rows = P.pay(p, CARE, range(0, m + rng.randint(2, 4) + 1))
+            moved(p, m, rng.choice(OUT_OF_PROVINCE), "province")
+            P.plant("R03", "flag", p, CARE, "迁出本省后护理补贴继续发放", after(rows, m))
+        elif k == 2:
+            other = rng.choice([c for c in COUNTIES if c != v.county])
+            rows = P.pay(p, DIBAO, range(0, m + rng.randint(1, 4) + 1), income=200)
+            moved(p, m, f"衢州市{COUNTIES[other]}", "county")
+            P.plant("R03", "flag", p, DIBAO, "迁往本市其他县（市、区）后低保继续发放", after(rows, m))
+        elif k == 3:
+            rows = P.pay(p, TEKUN, range(0, m + rng.randint(1, 3) + 1), sub_type="分散供养")
+            moved(p, m, rng.choice(OTHER_ZJ_CITY), "county")
+            P.plant("R03", "flag", p, TEKUN, "迁往省内其他市后特困供养继续发放", after(rows, m))
+        else:
+            rows = P.pay(p, DIBAO, range(0, NM), income=100)
+            moved(p, m, rng.choice(OUT_OF_PROVINCE), "county")
+            P.plant("R03", "flag", p, DIBAO, "迁出本省后低保继续发放至数据截止月", after(rows, m))
+    for i in range(P.n):
+        v = P.village()
+        k = i % 5
+        m = rng.randint(2, 19)
+        p = P.single(v, born=(1945, 1990) if k != 1 else (1935, 1955))
+        if k == 0:
+            other = rng.choice([c for c in COUNTIES if c != v.county])
+            dest = f"衢州市{COUNTIES[other]}"
+            assert not geo.judge(dest, v.county)[0]
+            P.pay(p, CARE, range(0, NM))
+            P.move(p, day_in(m, rng), dest)
+            P.plant("R03", "none", p, CARE, "护理补贴：迁往本市其他县，仍在省内，不停发")
+        elif k == 1:
+            P.pay(p, PENSION, range(0, NM), personal=30)
+            P.move(p, day_in(m, rng), rng.choice(OUT_OF_PROVINCE))
+            P.plant("R03", "none", p, PENSION, "城乡居民养老金随人转移，迁出省外也不停发")
+        elif k == 2:
+            towns = sorted({x.township for x in geo.villages if x.county == v.county})
+            rng.shuffle(towns)
+            dest = next((d for t in towns if not geo.judge(d := f"浙江省衢州市{v.county_name}{t}", v.county)[1]),
+                        f"浙江省衢州市{v.county_name}")
+            P.pay(p, DIBAO, range(0, NM), income=300)
+            P.move(p, day_in(m, rng), dest)
+            P.plant("R03", "none", p, DIBAO, "低保：县内迁移，不停发")
+        elif k == 3:
+            other = rng.choice([c for c in COUNTIES if c != v.county])
+            dest = f"衢州市{COUNTIES[other]}社会福利院"
+            assert geo.judge(dest, v.county)[2]
+            P.pay(p, DIBAO, range(0, NM), income=300)
+            P.move(p, day_in(m, rng), dest)
+            P.plant("R03", "none", p, DIBAO, "迁入供养机构（社会福利院），仍可享受")
+        else:
+            P.pay(p, LIVING, range(0, m + 1))
+            P.move(p, day_in(m, rng), rng.choice(OUT_OF_PROVINCE))
+            P.plant("R03", "none", p, LIVING, "迁出本省，只发放到迁出当月")
+
+
+def plant_r04(P: Plant) -> None:
+    """R04 重复享受: one programme and sub-type paid twice for one entitlement month, net of corrections."""
+    rng = P.rng
+    for i in range(P.n):
+        v = P.village()
+        k = i % 3
+        if k == 0:      # a pensioner on the list of another county too
+            p = P.single(v, born=(1935, 1958))
+            personal = 10 * rng.randint(0, 14)
+            P.pay(p, PENSION, range(0, NM), personal=personal)
+            m, n = rng.randint(0, 15), rng.randint(3, 8)
+            other = rng.choice([c for c in COUNTIES if c != v.county])
+            rows = P.pay(p, PENSION, range(m, m + n), personal=personal, county=other)
+            P.plant("R04", "flag", p, PENSION, f"另一县（{COUNTIES[other]}）名册也发放（跨县重复）", rows)
+        elif k == 1:    # listed twice in one month of the 残联 ledger
+            p = P.single(v, born=(1950, 1990))
+            P.pay(p, LIVING, range(0, NM))
+            rows = P.pay(p, LIVING, rng.randint(0, NM - 1))
+            P.plant("R04", "flag", p, LIVING, "残联名册同一所属期列入两次", rows)
+        else:           # a 低保 household listed twice for two months
+            h, _ = P.couple(v, born=(1945, 1970))
+            P.pay(h, DIBAO, range(0, NM), size=2, income=200)
+            m = rng.randint(0, 22)
+            rows = P.pay(h, DIBAO, [m, m + 1], size=2, income=200)
+            P.plant("R04", "flag", h, DIBAO, "低保名册连续两个月重复列入同一户", rows)
+    for i in range(P.n):
+        v = P.village()
+        k = i % 4
+        m = rng.randint(1, 21)
+        if k == 0:      # one month missed, paid the next month as arrears: two entitlement months
+            p = P.single(v, born=(1950, 1990))
+            P.pay(p, LIVING, [x for x in range(0, NM) if x != m])
+            P.pay(p, LIVING, m, paid_on=mon(m + 1).replace(day=10), remark=f"补发{mon(m).month}月")
+            P.plant("R04", "none", p, LIVING, "补发上月款与当月款同时发放，所属期不同，不是重复")
+        elif k == 1:
+            p = P.single(v, born=(1950, 1990))
+            P.pay(p, LIVING, range(0, NM))
+            P.pay(p, CARE, range(0, NM))
+            P.plant("R04", "none", p, LIVING, "同月领取生活补贴和护理补贴，是两个项目")
+        elif k == 2:    # paid twice, the second payment reversed
+            p = P.single(v, born=(1935, 1958))
+            rows = P.pay(p, PENSION, range(0, NM), personal=20)
+            P.pay(p, PENSION, m, remark="重复发放", personal=20)
+            P.pay(p, PENSION, m, amount=-rows[m][4], paid_on=mon(m + 1).replace(day=25), remark=f"冲正重复发放{mon(m).month}月")
+            P.plant("R04", "none", p, PENSION, "重复发放的一笔已冲正，净额为一笔")
+        else:           # institutional care: a +50 % supplement row
+            p = P.single(v, born=(1950, 1990))
+            rows = P.pay(p, CARE, range(0, NM))
+            for x in range(m, min(NM, m + 3)):
+                P.pay(p, CARE, x, amount=rows[x][4] // 2, remark="机构托养增发50%")
+            P.plant("R04", "none", p, CARE, "机构托养增发 50% 的附加行，不是重复")
+
+
+def plant_r05(P: Plant) -> None:
+    """R05 互斥待遇: 特困 with 生活补贴, 护理补贴 or 低保, or 城市低保 with 农村低保, for the same months."""
+    rng = P.rng
+    communities = [v for v in P.geo.villages if v.community]
+    for i in range(P.n):
+        v = P.village(community=False) or P.village()
+        k = i % 4
+        m, n = rng.randint(0, 16), rng.randint(3, 7)
+        if k == 3 and communities:    # rural 低保 (a couple) to X, urban 低保 (himself) in a 社区 from Y
+            h, _ = P.couple(v, born=(1950, 1975))
+            y = rng.randint(3, 14)
+            x = y + rng.randint(1, 5)
+            rural = P.pay(h, DIBAO, range(0, x + 1), size=2, income=300, sub_type="农村低保")
+            c = rng.choice(communities)
+            urban = P.pay(h, DIBAO, range(y, NM), v=c, income=100, sub_type="城市低保")
+            a = sum(r[4] for r in urban if r[3] <= x)
+            b = sum(r[4] for r in rural if r[3] >= y)
+            P.plant("R05", "flag", h, "城市低保、农村低保", "农村低保（两人户）与另一社区的城市低保（一人户）重叠",
+                    months=x - y + 1, amount=min(a, b), period=(mon(y), mon(x)))
+            P.plant("R04", "none", h, DIBAO, "同月的城市低保和农村低保是两个类别：属 R05，不是重复")
+            continue
+        p = P.single(v, born=(1940, 1965))
+        tk = P.pay(p, TEKUN, range(0, NM), sub_type="分散供养")
+        other = [LIVING, CARE, DIBAO][k % 3]
+        rows = P.pay(p, other, range(m, m + n), income=200)
+        a = sum(r[4] for r in tk if m <= r[3] < m + n)
+        b = sum(r[4] for r in rows)
+        P.plant("R05", "flag", p, f"{TEKUN}、{other}", f"特困供养期间又领{other}", months=n, amount=min(a, b),
+                period=(mon(m), mon(m + n - 1)))
+    for i in range(P.n):
+        v = P.village()
+        k = i % 3
+        m = rng.randint(2, 20)
+        p = P.single(v, born=(1935, 1958))
+        if k == 0:
+            P.pay(p, DIBAO, range(0, m + 1), income=100)
+            P.pay(p, TEKUN, range(m, NM), sub_type="分散供养")
+            P.plant("R05", "none", p, f"{TEKUN}、{DIBAO}", "低保停发当月特困供养开始，仅交接当月重叠")
+        elif k == 1:
+            P.pay(p, TEKUN, range(0, NM), sub_type="集中供养")
+            P.pay(p, PENSION, range(0, NM), personal=0)
+            P.plant("R05", "none", p, f"{TEKUN}、{PENSION}", "特困供养与城乡居民养老金可以同时享受")
+        else:
+            P.pay(p, TEKUN, range(0, m))
+            P.pay(p, CARE, range(m + 1, NM))
+            P.plant("R05", "none", p, f"{TEKUN}、{CARE}", "特困供养停发后才领护理补贴，月份不重叠")
+
+
+def plant_r07(P: Plant) -> None:
+    """R07 财政供养人员家庭享受低保: a 低保 recipient, or someone of the recipient's household, on the payroll."""
+    rng = P.rng
+    for i in range(P.n):
+        v = P.village()
+        k = i % 3
+        if k == 1:      # the recipient herself
+            p = P.single(v, "女", born=(1975, 1990))
+            P.staff(p, f"{v.county_name}{v.township}卫生院", start=dt.date(2014, 8, 1))
+            rows = P.pay(p, DIBAO, range(0, NM), income=200)
+            P.plant("R07", "flag", p, DIBAO, "受助人本人是卫生院在编在职人员", rows)
+            continue
+        p = P.single(v, born=(1938, 1955))
+        son = P.child(p, "男")
+        if k == 0:
+            P.staff(son, f"{v.county_name}水利局", start=dt.date(2003, 8, 1))
+            rows = P.pay(p, DIBAO, range(0, NM), income=100)
+            P.plant("R07", "flag", p, DIBAO, "同户的儿子是水利局在职公务员", rows)
+        else:           # hired in the middle of the data
+            m = rng.randint(2, 20)
+            P.staff(son, f"{v.county_name}{v.township}人民政府", start=day_in(m, rng))
+            rows = P.pay(p, DIBAO, range(0, NM), income=100)
+            P.plant("R07", "flag", p, DIBAO, "同户的儿子中途入编（财政供养），入编后的月份", [r for r in rows if r[3] >= m])
+    for i in range(P.n):
+        v = P.village()
+        k = i % 4
+        p = P.single(v, born=(1938, 1955) if k != 3 else (1926, 1933))
+        if k == 0:
+            son = P.child(p, "男")
+            P.staff(son, f"{v.county_name}农业农村局", "辞职", dt.date(2001, 8, 1), dt.date(BASE - 1, 9, 30))
+            P.pay(p, DIBAO, range(0, NM), income=100)
+            P.plant("R07", "none", p, DIBAO, "同户的儿子在数据开始前已辞职离开财政供养")
+        elif k == 1:    # 重残单独施保
+            son = P.child(p, "男")
+            P.staff(son, f"{v.county_name}市场监督管理局", start=dt.date(2004, 8, 1))
+            P.pay(p, DIBAO, range(0, NM), remark="重残单独施保", income=0)
+            P.pay(p, CARE, range(0, NM))
+            P.plant("R07", "none", p, DIBAO, "重残单独施保，同户儿子在职不影响")
+        elif k == 2:    # the son lives in a household of his own
+            son = P.child(p, "男", own_household=True)
+            P.staff(son, f"{v.county_name}交通运输局", start=dt.date(2006, 8, 1))
+            P.pay(p, DIBAO, range(0, NM), income=100)
+            P.plant("R07", "none", p, DIBAO, "在职的儿子已分户，不是同户成员")
+        else:           # the son is retired
+            son = P.child(p, "男", born=(p.birth.year + 22, p.birth.year + 25))
+            P.staff(son, f"{v.county_name}教育局", "退休", dt.date(1978, 8, 1), dt.date(BASE - 1, 12, 31))
+            P.pay(p, DIBAO, range(0, NM), income=100)
+            P.plant("R07", "none", p, DIBAO, "同户成员已退休，不是在编在职")
+
+
+def plant_r08(P: Plant) -> None:
+    """R08 低保家庭有车: a member of the household owns a vehicle in 正常 status during paid months."""
+    rng = P.rng
+    for i in range(P.n):
+        v = P.village()
+        k = i % 3
+        p = P.single(v, born=(1940, 1960))
+        if k == 0:
+            son = P.child(p, "男")
+            P.vehicle(son, registered=dt.date(BASE - 1, rng.randint(1, 12), rng.randint(1, 28)))
+            rows = P.pay(p, DIBAO, range(0, NM), income=100)
+            P.plant("R08", "flag", p, DIBAO, "同户的儿子名下小型轿车，状态正常", rows)
+        elif k == 1:    # his own car, scrapped in month m
+            m = rng.randint(3, 20)
+            P.vehicle(p, registered=dt.date(2009, 5, 1), status="报废", status_on=day_in(m, rng))
+            rows = P.pay(p, DIBAO, range(0, NM), income=100)
+            P.plant("R08", "flag", p, DIBAO, "本人名下轿车报废前的月份", [r for r in rows if r[3] < m])
+        else:           # the son bought a car in month m
+            m = rng.randint(2, 20)
+            son = P.child(p, "男")
+            P.vehicle(son, "小型普通客车", registered=day_in(m, rng))
+            rows = P.pay(p, DIBAO, range(0, NM), income=100)
+            P.plant("R08", "flag", p, DIBAO, "同户儿子购车（登记）后的月份", [r for r in rows if r[3] >= m])
+    for i in range(P.n):
+        v = P.village()
+        k = i % 3
+        p = P.single(v, born=(1940, 1970))
+        if k == 0:
+            P.vehicle(p, registered=dt.date(2010, 7, 5), status="转移", status_on=dt.date(BASE - 1, rng.randint(1, 12), 9))
+            P.pay(p, DIBAO, range(0, NM), income=100)
+            P.plant("R08", "none", p, DIBAO, "名下轿车在数据开始前已转移登记（卖出）")
+        elif k == 1:
+            P.vehicle(p, "残疾人专用小型自动挡载客汽车", registered=dt.date(BASE - 1, 6, 18))
+            P.pay(p, DIBAO, range(0, NM), income=100)
+            P.pay(p, CARE, range(0, NM))
+            P.plant("R08", "none", p, DIBAO, "残疾人专用车，豁免车型")
+        else:
+            m = rng.randint(4, 15)
+            P.pay(p, DIBAO, range(0, m + 1), income=100)
+            P.vehicle(p, registered=day_in(m + 2, rng))
+            P.plant("R08", "none", p, DIBAO, "低保停发两个月后才购车登记")
+
+
+def plant_r09(P: Plant) -> None:
+    """R09 低保家庭成员登记经营主体: a member of the household is behind a business live in paid months."""
+    rng = P.rng
+    for i in range(P.n):
+        v = P.village()
+        k = i % 3
+        if k == 0:
+            h, w = P.couple(v, born=(1955, 1975))
+            P.business([("经营者", w)], f"{v.county_name}{v.township}{w.name}早餐店{i}", est=dt.date(BASE - 2, 5, 8))
+            rows = P.pay(h, DIBAO, range(0, NM), size=2, income=200)
+            P.plant("R09", "flag", h, DIBAO, "同户的妻子是存续个体工商户的经营者", rows)
+        elif k == 1:    # a company set up in month m, the recipient its legal representative
+            m = rng.randint(2, 20)
+            p = P.single(v, "男", born=(1960, 1985))
+            P.business([("法定代表人", p)], f"衢州{p.name}{i}商贸有限公司", "企业", est=day_in(m, rng), capital="50")
+            rows = P.pay(p, DIBAO, range(0, NM), income=200)
+            P.plant("R09", "flag", p, DIBAO, "本人成立公司并任法定代表人之后的月份", [r for r in rows if r[3] >= m])
+        else:           # the son's shop, cancelled in month m
+            m = rng.randint(2, 20)
+            p = P.single(v, born=(1940, 1960))
+            son = P.child(p, "男")
+            P.business([("经营者", son)], f"{v.county_name}{v.township}{son.name}五金店{i}", status="注销",
+                       est=dt.date(2015, 3, 11), closed=day_in(m, rng))
+            rows = P.pay(p, DIBAO, range(0, NM), income=100)
+            P.plant("R09", "flag", p, DIBAO, "同户儿子的五金店注销前的月份", [r for r in rows if r[3] <= m])
+    for i in range(P.n):
+        v = P.village()
+        p = P.single(v, born=(1940, 1965))
+        if i % 2 == 0:
+            P.business([("经营者", p)], f"{v.county_name}{v.township}{p.name}杂货店{i}", status="注销",
+                       est=dt.date(2010, 4, 9), closed=dt.date(BASE - 1, rng.randint(1, 12), 14))
+            P.pay(p, DIBAO, range(0, NM), income=100)
+            P.plant("R09", "none", p, DIBAO, "本人杂货店在数据开始前已注销")
+        else:
+            son = P.child(p, "男", own_household=True)
+            P.business([("经营者", son)], f"{v.county_name}{v.township}{son.name}农资店{i}", est=dt.date(2016, 3, 25))
+            P.pay(p, DIBAO, range(0, NM), income=100)
+            P.plant("R09", "none", p, DIBAO, "开店的儿子已分户，不是同户成员")
+
+
+def plant_r10(P: Plant) -> None:
+    """R10 优亲厚友: a relative (民法典 近亲属, from the register) of a village cadre (same village) or a 低保
+    case worker (same township) receives assistance during the term, not filed before the first paid month."""
+    rng = P.rng
+    for i in range(P.n):
+        v = P.village()
+        k = i % 5
+        if k == 1:      # a township case worker's brother on 特困 (the same father ID number)
+            towns = sorted({x.township for x in P.geo.villages})
+            t = rng.choice(towns)
+            v = P.village(township=t)
+            father = P.person(v, "男", P.birth(1925, 1945), in_register=False)
+            worker = P.person(v, "男", P.birth(father.birth.year + 24, father.birth.year + 34), surname=father.name[0],
+                              father=father.pid)
+            P.claim(worker, township=t, prefer=("低保经办人",))
+            w = P.village(township=t)
+            bro = P.person(w, "男", P.birth(father.birth.year + 22, father.birth.year + 36), surname=father.name[0],
+                           father=father.pid)
+            rows = P.pay(bro, TEKUN, range(0, NM), sub_type="分散供养")
+            P.plant("R10", "flag", bro, TEKUN, "乡镇低保经办人的兄弟（父亲身份证号相同），同乡镇享受特困供养，未备案", rows)
+            continue
+        cadre, wife = P.couple(v, born=(1962, 1982) if k != 4 else (1955, 1975))
+        P.claim(cadre, v)
+        if k == 0:      # his father, in a household of his own in the same village, on 低保
+            father = P.person(v, "男", P.birth(cadre.birth.year - 30, cadre.birth.year - 24), surname=cadre.name[0])
+            cadre.father = father.pid
+            rows = P.pay(father, DIBAO, range(0, NM), income=100)
+            P.plant("R10", "flag", father, DIBAO, "村干部的父亲（分户，户籍父亲身份证号），同村享受低保，未备案", rows)
+        elif k == 2:    # his wife, in his household, on 生活补贴
+            rows = P.pay(wife, LIVING, range(0, NM))
+            P.plant("R10", "flag", wife, LIVING, "村干部的妻子（同户）享受生活补贴，未备案", rows)
+        elif k == 3:    # his mother on 低保, filed months after the first payment
+            mother = P.person(v, "女", P.birth(cadre.birth.year - 30, cadre.birth.year - 22))
+            cadre.mother = mother.pid
+            first = rng.randint(0, 18)
+            rows = P.pay(mother, DIBAO, range(first, NM), income=100)
+            post = next(x for x in P.posts if x.holder == cadre.pid)
+            P.filings.append((mother.pid, cadre.pid, post.post, "母亲", DIBAO, mon(first + 2).replace(day=rng.randint(1, 28)),
+                              v.vid))
+            P.plant("R10", "flag", mother, DIBAO, "村干部的母亲享受低保，首次发放后才备案", rows)
+        else:           # his son, in a household of his own, on 护理补贴
+            son = P.child(cadre, "男", own_household=True, born=(cadre.birth.year + 22, cadre.birth.year + 25))
+            rows = P.pay(son, CARE, range(0, NM))
+            P.plant("R10", "flag", son, CARE, "村干部的儿子（分户）享受护理补贴，未备案", rows)
+    for i in range(P.n):
+        v = P.village()
+        k = i % 4
+        cadre, _ = P.couple(v, born=(1962, 1982))
+        if k == 0:      # filed before the first payment
+            post = P.claim(cadre, v)
+            father = P.person(v, "男", P.birth(cadre.birth.year - 30, cadre.birth.year - 24), surname=cadre.name[0])
+            cadre.father = father.pid
+            first = rng.randint(0, 12)
+            P.pay(father, DIBAO, range(first, NM), income=100)
+            filed = (mon(first) - dt.timedelta(days=rng.randint(10, 300))) if first == 0 else day_in(first, rng)
+            P.filings.append((father.pid, cadre.pid, post.post, "父亲", DIBAO, filed, v.vid))
+            P.plant("R10", "none", father, DIBAO, "村干部的父亲享受低保，首次发放前已备案")
+        elif k == 1:    # a former cadre: the term ended before 2019
+            P.claim(cadre, v, extra="村报账员" if not v.community else "社区报账员", start=dt.date(2011, 5, 3),
+                    end=dt.date(BASE - 1, rng.randint(1, 12), 28))
+            father = P.person(v, "男", P.birth(cadre.birth.year - 30, cadre.birth.year - 24), surname=cadre.name[0])
+            cadre.father = father.pid
+            P.pay(father, DIBAO, range(0, NM), income=100)
+            P.plant("R10", "none", father, DIBAO, "原村干部的父亲：其任职在数据开始前已结束，早于发放月份")
+        elif k == 2:    # same surname, same village, no kinship in the register
+            P.claim(cadre, v)
+            other = P.single(v, born=(1935, 1955), surname=cadre.name[0])
+            P.pay(other, DIBAO, range(0, NM), income=100)
+            P.plant("R10", "none", other, DIBAO, "与村干部同姓同村，户籍中无亲属关系")
+        else:           # his mother, on 低保 in another village
+            P.claim(cadre, v)
+            w = P.village(township=v.township, not_vid=v.vid) or P.village(not_vid=v.vid)
+            mother = P.person(w, "女", P.birth(cadre.birth.year - 30, cadre.birth.year - 22))
+            cadre.mother = mother.pid
+            P.pay(mother, DIBAO, range(0, NM), income=100)
+            P.plant("R10", "none", mother, DIBAO, "村干部的母亲在外村享受低保")
+
+
+def plant_r11(P: Plant) -> None:
+    """R11 村干部关联主体承揽本村工程: the contractor's legal representative, shareholder or operator is a cadre
+    of that village or a close relative, and the contract was signed during the term."""
+    rng = P.rng
+    for i in range(P.n):
+        v = P.village()
+        k = i % 3
+        cadre, wife = P.couple(v, born=(1960, 1982) if k != 2 else (1955, 1975))
+        P.claim(cadre, v)
+        signed = dt.date(rng.choice([2019, 2020]), rng.randint(1, 12), rng.randint(1, 28))
+        amount = rng.randrange(20000, 300000, 100)
+        if k == 0:
+            name = f"{v.county_name}{v.name}{wife.name}苗木专业合作社{i}"
+            code = P.business([("法定代表人", wife)], name, "农民专业合作社", est=dt.date(2017, 3, 20), capital="50")
+            j = P.project(v, "村庄绿化提升工程", name, code, amount, signed)
+            note = "承包方合作社的法定代表人是村干部的妻子"
+        elif k == 1:    # his own shop; the ledger has no credit code (matched by name)
+            name = f"{v.county_name}{v.township}{cadre.name}建材经营部{i}"
+            P.business([("经营者", cadre)], name, est=dt.date(2014, 6, 2))
+            j = P.project(v, "村道修补工程", name, None, amount, signed, "询价")
+            note = "承包方是村干部本人经营的个体户（台账无信用代码，按名称对应）"
+        else:           # his son (分户) is a shareholder of the building company
+            son = P.child(cadre, "男", own_household=True, born=(cadre.birth.year + 22, cadre.birth.year + 25))
+            boss = P.person(v, "男", P.birth(1965, 1985), in_register=False, area=rng.choice(OUTSIDE_AREAS))
+            name = f"衢州{son.name}{i}建筑工程有限公司"
+            code = P.business([("法定代表人", boss), ("股东", son)], name, "企业", est=dt.date(2016, 9, 1), capital="500")
+            j = P.project(v, "文化礼堂建设工程", name, code, amount, signed, "公开招标")
+            note = "承包公司的股东是村干部的儿子（分户）"
+        P.plant("R11", "flag", cadre, j, note, months=None, amount=amount, period=(signed.replace(day=1),) * 2)
+    for i in range(P.n):
+        v = P.village()
+        cadre, wife = P.couple(v, born=(1960, 1982))
+        if i % 2 == 0:  # the wife's cooperative took a project of another village
+            P.claim(cadre, v)
+            w = P.village(not_vid=v.vid)
+            name = f"{v.county_name}{v.name}{wife.name}果蔬专业合作社{i}"
+            code = P.business([("法定代表人", wife)], name, "农民专业合作社", est=dt.date(2017, 3, 20))
+            j = P.project(w, "机耕路硬化工程", name, code, rng.randrange(20000, 200000, 100),
+                          dt.date(2020, rng.randint(1, 12), rng.randint(1, 28)))
+            P.plant("R11", "none", cadre, j, "村干部妻子的合作社承揽的是外村工程")
+        else:           # elected in a by-election after his shop's contract
+            P.claim(cadre, v, extra="村民委员会委员" if not v.community else "社区居民委员会委员",
+                    start=dt.date(2020, 8, 20))
+            name = f"{v.county_name}{v.township}{cadre.name}水电安装部{i}"
+            code = P.business([("经营者", cadre)], name, est=dt.date(2015, 6, 2))
+            j = P.project(v, "垃圾中转站修缮工程", name, code, rng.randrange(20000, 90000, 100),
+                          dt.date(2020, rng.randint(1, 7), rng.randint(1, 28)))
+            P.plant("R11", "none", cadre, j, "合同签订在其补选为村干部（2020-08-20）之前")
+
+
+def plant_r12(P: Plant) -> None:
+    """R12 补偿款截留少付: what an agreement owes the entitled person against what reached them or their family."""
+    rng = P.rng
+    for i in range(P.n):
+        v = P.village(community=False) or P.village()
+        k = i % 3
+        h, w = P.couple(v, born=(1945, 1970))
+        signed = dt.date(2019, rng.randint(1, 12), rng.randint(1, 28))
+        if k == 0:      # the tower case: 10,000 due, 4,000 reached the farmer
+            no = f"TT{v.county}-{i:05d}"
+            P.agreements.append((f"110kV{v.name}线路铁塔占地补偿", no, f"N{i:03d}", h.pid, "0.12", "10000元/基", 10000, signed))
+            paid = signed + dt.timedelta(days=rng.randint(30, 200))
+            P.payouts.append((no, h.pid, h.pid, 4000, paid, "一次性"))
+            P.plant("R12", "flag", h, f"110kV{v.name}线路铁塔占地补偿", "铁塔占地补偿应付 10000 元，本人只收到 4000 元",
+                    amount=6000, period=(paid.replace(day=1),) * 2)
+        elif k == 1:    # the second instalment went to a village cadre
+            cadre, _ = P.couple(v, born=(1960, 1980))
+            P.claim(cadre, v, prefer=("报账员",), extra="村股份经济合作社出纳")
+            area = rng.choice([0.45, 0.6, 0.85, 1.2])
+            due = int(48000 * area)
+            no = f"ZD{v.county}-{i:05d}"
+            P.agreements.append(("国道改建工程征地补偿", no, f"D{i:04d}", h.pid, f"{area:.2f}", "48000元/亩", due, signed))
+            p1, p2 = signed + dt.timedelta(days=40), signed + dt.timedelta(days=200)
+            P.payouts.append((no, h.pid, h.pid, due * 6 // 10, p1, "第一期（60%）"))
+            P.payouts.append((no, h.pid, cadre.pid, due - due * 6 // 10, p2, "第二期（40%）"))
+            P.plant("R12", "flag", h, "国道改建工程征地补偿", "第二期付给了村干部（非本人及家人）", amount=due - due * 6 // 10,
+                    period=(p1.replace(day=1), p2.replace(day=1)))
+        else:           # nothing paid at all
+            no = f"ZD{v.county}-{i:05d}"
+            due = rng.randrange(8000, 60000, 100)
+            P.agreements.append(("水库扩容工程征地补偿", no, f"S{i:04d}", h.pid, "0.50", "协议", due, signed))
+            P.plant("R12", "flag", h, "水库扩容工程征地补偿", "协议应付，无任何付款记录", amount=due)
+    for i in range(P.n):
+        v = P.village(community=False) or P.village()
+        k = i % 3
+        h, w = P.couple(v, born=(1945, 1970))
+        signed = dt.date(2020, rng.randint(1, 6), rng.randint(1, 28))
+        no = f"ZT{v.county}-{i:05d}"
+        due = rng.randrange(8000, 60000, 100)
+        P.agreements.append(("乡村道路拓宽工程征地补偿", no, f"T{i:04d}", h.pid, "0.30", "协议", due, signed))
+        if k == 0:
+            P.payouts.append((no, h.pid, h.pid, due * 6 // 10, signed + dt.timedelta(days=30), "第一期（60%）"))
+            P.payouts.append((no, h.pid, h.pid, due - due * 6 // 10, signed + dt.timedelta(days=150), "第二期（40%）"))
+            P.plant("R12", "none", h, "乡村道路拓宽工程征地补偿", "两期付款合计足额")
+        elif k == 1:
+            P.payouts.append((no, h.pid, w.pid, due, signed + dt.timedelta(days=45), "一次性（妻代领）"))
+            P.plant("R12", "none", h, "乡村道路拓宽工程征地补偿", "付给同户的妻子，足额")
+        else:
+            son = P.child(h, "男", own_household=True)
+            P.payouts.append((no, h.pid, son.pid, due, signed + dt.timedelta(days=45), "一次性（子代领）"))
+            P.plant("R12", "none", h, "乡村道路拓宽工程征地补偿", "付给分户的儿子（近亲属），足额")
+
+
+def plant_r13(P: Plant) -> None:
+    """R13 查无此人: a payee whose valid ID number is in no register and no death record."""
+    rng = P.rng
+    for i in range(P.n):
+        v = P.village()
+        k = i % 3
+        g = P.single(v, born=(1940, 1985) if k != 2 else (1935, 1958), in_register=False)
+        if k == 0:
+            m = rng.randint(0, 20)
+            rows = P.pay(g, LIVING, [m], remark="新增") + P.pay(g, LIVING, range(m + 1, NM))
+            P.plant("R13", "flag", g, LIVING, "户籍和死亡记录中都没有此号码，领生活补贴", rows)
+        elif k == 1:
+            rows = P.pay(g, TEKUN, range(0, NM), sub_type="分散供养")
+            P.plant("R13", "flag", g, TEKUN, "户籍和死亡记录中都没有此号码，领特困供养", rows)
+        else:
+            m = rng.randint(0, 20)
+            rows = P.pay(g, PENSION, range(m, NM), personal=40)
+            P.plant("R13", "flag", g, PENSION, "户籍和死亡记录中都没有此号码，领养老金", rows)
+    for i in range(P.n):
+        v = P.village()
+        k = i % 3
+        if k == 0:      # the pension list still has the 15-digit number
+            p = P.single(v, born=(1930, 1958))
+            P.pay(p, PENSION, range(0, NM), personal=20, id_form="15")
+            P.plant("R13", "none", p, PENSION, "人社名册为 15 位旧号，升位后即户籍中的号码")
+        elif k == 1:    # the 护理补贴 list has the number issued under the county's historical code
+            p = P.single(v, born=(1940, 1984))
+            P.pay(p, CARE, range(0, NM), id_form="hist")
+            P.plant("R13", "none", p, CARE, "护理补贴名册用历史县级代码，第 7–17 位和姓名与户籍相同：同一人", id_form="hist")
+            P.plant("R15", "none", p, "", "历史县级代码与现行代码的号码第 7–17 位、姓名相同：同一人", id_form="hist")
+        else:           # a pensioner of 婺城区 (金华): a county the register does not cover
+            o = P.person(P.geo.villages[0], rng.choice("男女"), P.birth(1935, 1958), in_register=False, area="330702")
+            P.outsiders.append(o)
+            P.pay(o, PENSION, range(0, NM), personal=60, county="330702")
+            P.plant("R13", "none", o, PENSION, "金华市婺城区名册上的人，不在本市户籍覆盖范围内")
+
+
+def plant_r14(P: Plant) -> None:
+    """R14 收款账户异常: one account receives benefits of people of different households with no kinship."""
+    rng = P.rng
+    for i in range(P.n):
+        v = P.village()
+        if i % 2 == 0:  # two 低保 recipients, strangers, one card
+            a = P.single(v, born=(1940, 1965))
+            b = P.single(v, born=(1940, 1965))
+            ra = P.pay(a, DIBAO, range(0, NM), income=100)
+            m = rng.randint(0, 12)
+            rb = P.pay(b, DIBAO, range(m, NM), income=200, account=a)
+            P.plant("R14", "flag", a, DIBAO, "低保金与另一户无亲属关系的人打入同一账户", ra)
+            P.plant("R14", "flag", b, DIBAO, "低保金打入另一户无亲属关系的人的账户", rb)
+        else:           # a 村民小组长's pension account receives a villager's 生活补贴
+            cadre, _ = P.couple(v, born=(1940, 1958))
+            P.claim(cadre, v, extra="社区居民小组长" if v.community else "村民小组长", start=dt.date(BASE - 2, 4, 15))
+            x = P.single(v, born=(1950, 1985))
+            rc = P.pay(cadre, PENSION, range(0, NM), personal=30)
+            m = rng.randint(0, 12)
+            rx = P.pay(x, LIVING, range(m, NM), account=cadre)
+            P.plant("R14", "flag", cadre, PENSION, "村民小组长本人领养老金的账户同时收取无亲属关系村民的生活补贴", rc)
+            P.plant("R14", "flag", x, LIVING, "生活补贴打入村民小组长本人的账户", rx)
+    for i in range(P.n):
+        v = P.village()
+        if i % 2 == 0:
+            h, w = P.couple(v, born=(1945, 1965))
+            P.pay(h, DIBAO, range(0, NM), size=2, income=200)
+            P.pay(w, LIVING, range(0, NM), account=h)
+            P.plant("R14", "none", w, LIVING, "生活补贴打入丈夫的账户（配偶，同户）")
+            P.plant("R14", "none", h, DIBAO, "与妻子共用本人账户")
+        else:
+            f = P.single(v, "男", born=(1940, 1958))
+            son = P.child(f, "男", own_household=True)
+            P.pay(f, DIBAO, range(0, NM), income=100)
+            P.pay(son, LIVING, range(0, NM), account=f)
+            P.plant("R14", "none", son, LIVING, "生活补贴打入分户父亲的账户（近亲属）")
+            P.plant("R14", "none", f, DIBAO, "与分户的儿子共用本人账户（近亲属）")
+
+
+def plant_r15(P: Plant) -> None:
+    """R15 身份冲突: one number under two names (甲), one person in two active households (乙), one person under
+    two numbers in one village (丙)."""
+    rng = P.rng
+    for i in range(P.n):
+        v = P.village()
+        k = i % 4
+        if k == 0:      # a 公安 death record carries a living recipient's number under another name
+            p = P.single(v, born=(1945, 1985))
+            rows = P.pay(p, LIVING, range(0, NM))
+            P.die(p, day_in(rng.randint(1, 15), rng), ("公安注销",), name=P.name(p.sex))
+            P.plant("R15", "flag", p, "", "甲：公安注销（死亡）记录的姓名与户籍、名册不同（重号）", rows)
+            P.plant("R01", "none", p, LIVING, "死亡记录姓名不符（重号），不认定死亡")
+        elif k == 1:    # the 护理补贴 list writes the number under another person's name
+            p = P.single(v, born=(1945, 1985))
+            rows = P.pay(p, CARE, range(0, NM), name=P.name(p.sex))
+            P.plant("R15", "flag", p, "", "甲：护理补贴名册的姓名与户籍不同", rows)
+        elif k == 2:    # registered in his own household and in his son's, both 正常
+            p = P.single(v, "男", born=(1935, 1955))
+            son = P.child(p, "男", own_household=True)
+            P.second_rows.append((p.pid, son.hh, "父亲", son.vid, "正常", None, None))
+            rows = P.pay(p, PENSION, range(0, NM), personal=30)
+            P.plant("R15", "flag", p, "", "乙：本人户和儿子户中都登记，人口状态均为正常（一人多户）", rows)
+        else:           # one man, two numbers in one village; the pension goes to the second
+            p = P.single(v, "男", born=(1935, 1955), protect=True)
+            q = P.person(v, "男", p.birth, name=p.name, protect=True)
+            rows = P.pay(q, PENSION, range(0, NM), personal=30)
+            P.plant("R15", "flag", q, "", "丙：同村两个户号下同名、同出生日期、同性别，号码不同；养老金发到此号", rows)
+    for i in range(P.n):
+        v = P.village()
+        k = i % 3
+        if k == 0:      # twins: one household, one birthday, one sex, two names
+            h, w = P.couple(v, born=(1950, 1975))
+            t1 = P.child(h, "男")
+            t2 = P.person(v, "男", t1.birth, h.hh, "子", surname=h.name[0], father=h.pid, mother=w.pid)
+            P.plant("R15", "none", t1, "", "双胞胎兄弟：同户、同出生日期、同性别，姓名不同")
+            P.plant("R15", "none", t2, "", "双胞胎兄弟：同户、同出生日期、同性别，姓名不同")
+        elif k == 1:    # one name, two women of the village born years apart
+            a = P.single(v, "女", born=(1940, 1950))
+            b = P.person(v, "女", P.birth(1955, 1965), name=a.name, protect=True)
+            a.protect = True
+            P.pay(b, PENSION, range(0, NM), personal=10)
+            P.plant("R15", "none", b, "", "同村同名，出生日期不同：两个人")
+        else:           # married into another village: the old row 迁出, the new one 正常
+            p = P.single(v, "女", born=(1945, 1958))
+            h = P.single(P.village(county=v.county, not_vid=v.vid) or v, "男", born=(1945, 1958))
+            w = P.geo.villages[h.vid]
+            P.move(p, dt.date(BASE - 1, rng.randint(1, 12), 20), f"{w.county_name}{w.township}{w.name}")
+            P.second_rows.append((p.pid, h.hh, "妻", h.vid, "正常", None, None))
+            h.spouse, p.spouse = p.pid, h.pid
+            P.pay(p, PENSION, range(0, NM), personal=20)
+            P.plant("R15", "none", p, "", "原户迁出、新户正常：合法迁移，不是一人多户")
+
+
+PLANTERS = [plant_r01, plant_r02, plant_r03, plant_r04, plant_r05, plant_r07, plant_r08, plant_r09, plant_r10,
+            plant_r11, plant_r12, plant_r13, plant_r14, plant_r15]
+
+
+# ---- the ordinary population, in DuckDB ------------------------------------------------------------------
+
+def pa_int():
+    import pyarrow as pa
+    return pa.int64()
+
+
+def pa_str():
+    import pyarrow as pa
+    return pa.string()
+
+
+def pa_date():
+    import pyarrow as pa
+    return pa.date32()
+
+
+def sql_list(items) -> str:
+    return "[" + ", ".join("'" + str(x).replace("'", "''") + "'" for x in items) + "]"
+
+
+MACROS = """
+create or replace macro rnd(a, b) as ((hash(a, b, {seed}) % 1000000007)::double / 1000000007.0);
+create or replace macro pick(lst, a, b) as lst[1 + (hash(a, b, {seed}) % len(lst))::integer];
+create or replace macro midx(d) as ((year(d) - {base}) * 12 + month(d) - 1);
+create or replace macro mon(m) as (date '{base}-01-01' + to_months(m::integer))::date;
+-- GB 11643-1999 check character over a 17-digit body (ISO 7064 MOD 11-2), as sources/macros.sql
+create or replace macro id_check(b) as substr('10X98765432', 1 + ((
+    (b[1]::int) * 7 + (b[2]::int) * 9 + (b[3]::int) * 10 + (b[4]::int) * 5 + (b[5]::int) * 8 + (b[6]::int) * 4
+    + (b[7]::int) * 2 + (b[8]::int) * 1 + (b[9]::int) * 6 + (b[10]::int) * 3 + (b[11]::int) * 7 + (b[12]::int) * 9
+    + (b[13]::int) * 10 + (b[14]::int) * 5 + (b[15]::int) * 8 + (b[16]::int) * 4 + (b[17]::int) * 2) % 11)::integer, 1);
+create or replace macro b31(n) as list_reduce(list_transform(range(9), lambda k:
+    '0123456789ABCDEFGHJKLMNPQRTUWXY'[1 + ((n // pow(31, 8 - k)::bigint) % 31)::integer]), lambda a, b: a || b);
+create or replace macro credit(s17) as s17 || '0123456789ABCDEFGHJKLMNPQRTUWXY'[1 + ((31 - list_sum(list_transform(range(17),
+    lambda i: (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', s17[i + 1]) - 1) * {cw}[i + 1])) % 31) % 31)::integer];
+create or replace macro plate(n) as '浙H' || list_reduce(list_transform(range(5), lambda k:
+    '0123456789ABCDEFGHJKLMNPQRSTUVWXYZ'[1 + ((n // pow(34, 4 - k)::bigint) % 34)::integer]), lambda a, b: a || b);
+-- a person's own bank card: 62 + the 17 digits of the ID body, permuted (one card per person)
+create or replace macro card(id) as '62' || substr(id, 15, 3) || substr(id, 7, 8) || substr(id, 1, 6);
+"""
+
+
+class City:
+    """Builds every table of the city in one DuckDB database, then writes the inbox."""
+
+    def __init__(self, people: int, seed: int, rate_per_10k: float, min_cases: int, pension_share: float,
+                 tmp: Path, log=print):
+        import duckdb
+
+        self.people, self.seed, self.pension_share, self.log = people, seed, pension_share, log
+        self.geo = Geography(people)
+        self.n_cases = max(min_cases, round(rate_per_10k * people / 10000))
+        self.P = Plant(self.geo, seed, self.n_cases)
+        for f in PLANTERS:
+            f(self.P)
+        tmp.mkdir(parents=True, exist_ok=True)
+        self.con = duckdb.connect(config={"threads": os.cpu_count() or 2, "memory_limit": "12GB",
+                                          "temp_directory": str(tmp / "spill"), "preserve_insertion_order": True})
+        self.con.execute(MACROS.format(seed=seed, cw=CREDIT_W, base=BASE))
+        self.t0 = time.perf_counter()
+
+    def sql(self, text: str, what: str | None = None) -> None:
+        t = time.perf_counter()
+        self.con.execute(text)
+        if what:
+            self.log(f"  {what}: {time.perf_counter() - t:.1f} s")
+
+    def q1(self, text: str):
+        return self.con.execute(text).fetchone()[0]
+
+    def table(self, name: str, cols: list[str], rows: list[tuple], types: dict | None = None) -> None:
+        """A small table from Python rows (via Arrow)."""
+        import pyarrow as pa
+
+        types = types or {}
+        arrays = []
+        for i, c in enumerate(cols):
+            vals = [r[i] for r in rows]
+            t = types.get(c)
+            if t is None:
+                sample = next((x for x in vals if x is not None), None)
+                t = (pa.date32() if isinstance(sample, dt.date) else pa.bool_() if isinstance(sample, bool)
+                     else pa.int64() if isinstance(sample, int) else pa.string())
+            arrays.append(pa.array(vals, t))
+        tbl = pa.table(dict(zip(cols, arrays))) if rows else pa.table({c: pa.array([], types.get(c, pa.string()))
+                                                                           for c in cols})
+        self.con.register("_py_rows", tbl)
+        self.con.execute(f"create or replace table {name} as select * from _py_rows")
+        self.con.unregister("_py_rows")
+
+    # -- build ----------------------------------------------------------------------------------------------
+    def build(self) -> None:
+        self.reference_tables()
+        self.population()
+        self.ids_and_names()
+        self.events()
+        self.programmes()
+        self.roles()
+
+    def reference_tables(self) -> None:
+        geo, P = self.geo, self.P
+        self.table("village", ["vid", "vname", "township", "township_code", "county", "county_name", "community"],
+                   [(v.vid, v.name, v.township, v.township_code, v.county, v.county_name, v.community) for v in geo.villages])
+        self.table("std", ["county", "y", "std", "pension"],
+                   [(c, y, std_of(c, y), PENSION_BASE[y]) for c in STD for y in range(BASE, 2021)])
+        self.table("hist_area", ["county", "hist"], list(HISTORICAL.items()))
+        self.table("scen_person", ["pid", "sex", "birth", "vid", "hh", "relation", "name", "father", "mother", "spouse",
+                                   "in_register", "status", "change_on", "destination", "area", "protect"],
+                   [(p.pid, p.sex, p.birth, p.vid, p.hh, p.relation, p.name, p.father, p.mother, p.spouse, p.in_register,
+                     p.status, p.change_on, p.destination, p.area, p.protect) for p in P.persons],
+                   {"father": pa_int(), "mother": pa_int(), "spouse": pa_int(), "change_on": pa_date(),
+                    "destination": pa_str(), "area": pa_str()})
+        self.table("scen_pay", PAY_COLS, P.pays, {"sub_type": pa_str(), "remark": pa_str(), "id_form": pa_str(),
+                                                   "name_override": pa_str(), "hh_size": pa_int(), "paid_on": pa_date()})
+        self.table("scen_death", ["pid", "source", "death_on", "dereg_on", "cremation_on", "issued_on", "name_override",
+                                  "id_form"], P.deaths,
+                   {"death_on": pa_date(), "dereg_on": pa_date(), "cremation_on": pa_date(), "issued_on": pa_date(),
+                    "name_override": pa_str(), "id_form": pa_str()})
+        self.table("scen_second", ["pid", "hh", "relation", "vid", "status", "change_on", "destination"], P.second_rows,
+                   {"change_on": pa_date(), "destination": pa_str()})
+        self.table("post", ["post_id", "roster", "vid", "township", "township_code", "county", "post", "start_on", "end_on",
+                            "both_heads", "holder", "phone", "on_payroll"],
+                   [(p.post_id, p.roster, p.vid, p.township, p.township_code, p.county, p.post, p.start, p.end, p.both,
+                     p.holder, p.phone, p.on_payroll) for p in P.posts],
+                   {"vid": pa_int(), "end_on": pa_date(), "holder": pa_int()})
+
+    def population(self) -> None:
+        """Clans: a root couple (户主 and 妻, born 1922–1985), their children (some stay in the root household,
+        married sons with 儿媳 and grandchildren; most married children head households of their own, 分户,
+        in the same or a nearby village; daughters live in their husbands' households) and grandchildren.
+        Parents are linked by the father/mother ID columns, couples by the spouse column. People married in
+        from other clans have no parents on record, so kinship never crosses clans."""
+        geo = self.geo
+        V, T, Vt = len(geo.villages), geo.n_towns, geo.per_town
+        scen = sum(1 for p in self.P.persons if p.in_register)
+        target = max(1000, self.people - scen)
+        C = math.ceil(target / 5.5) + 50
+        self.sql(f"""
+create or replace table clan as
+with c0 as (
+    select c, 1925 + floor(pow(rnd(c, 'y0'), 1.05) * 61)::int as y0, floor(rnd(c, 'v') * {V})::int as v,
+           [0, 1, 1, 2, 2, 2, 3, 3, 4][1 + floor(rnd(c, 'n') * 9)::int] as n_ch
+    from range({C}) t(c)
+)
+select *, least(y0 + floor(rnd(c, 'yw') * 5)::int, 1995) as yw,
+       y0 >= 1935 or rnd(c, 'm') < 0.45 as m_present
+from c0;
+
+create or replace table kid as
+with k as (
+    select c, i, c * 4 + i as ki, y0 + 23 + 3 * i + floor(rnd(c * 4 + i, 'kb') * 3)::int as byr,
+           rnd(c * 4 + i, 'ks') < 0.52 as male, n_ch, v
+    from clan, range(4) t(i) where i < n_ch
+), k2 as (
+    select *, (2020 - byr) >= 23 and rnd(ki, 'mar') < least(0.93, ((2020 - byr) - 22) / 8.0) as married
+    from k where byr <= 2019
+), k3 as (
+    select *, male and married and i = n_ch - 1 and rnd(ki, 'stay') < 0.4 as stay from k2
+)
+select *, case when married then [0, 1, 1, 2, 2, 3][1 + floor(rnd(ki, 'ng') * 6)::int] else 0 end as n_gc,
+       case when not married or stay then c * 5 else c * 5 + 1 + i end as hh,
+       case when not married or stay then v
+            when rnd(ki, 'hv') < (case when male then 0.85 else 0.5 end) then v
+            else (v + {T} * (1 + floor(rnd(ki, 'hv2') * {max(Vt - 1, 0)})::int)) % {V} end as hv
+from k3;
+
+create or replace table gkid as
+select k.c, k.i, k.ki, j, k.byr + 24 + 3 * j + floor(rnd(k.ki * 3 + j, 'gb') * 3)::int as gby,
+       rnd(k.ki * 3 + j, 'gs') < 0.52 as male, k.male as via_son, k.stay, k.hh, k.hv
+from kid k, range(3) t(j) where j < k.n_gc;
+
+create or replace table person0 as
+select c * 32 as pid, c, 0 as slot, '男' as sex, y0 as byr, c * 5 as hh, '户主' as relation, v as vid,
+       null::bigint as father, null::bigint as mother,
+       case when not m_present or rnd(c, 'f') < (case when y0 >= 1935 then 0.85 else 0.6 end) then c * 32 + 1 end as spouse,
+       m_present as in_register, false as outside
+from clan
+union all
+select c * 32 + 1, c, 1, '女', yw, c * 5, case when m_present then '妻' else '户主' end, v, null, null,
+       case when m_present then c * 32 end,
+       not m_present or rnd(c, 'f') < (case when y0 >= 1935 then 0.85 else 0.6 end), false
+from clan
+union all
+select c * 32 + 2 + i, c, 2 + i, case when male then '男' else '女' end, byr, hh,
+       case when hh = c * 5 then (case when male then '子' else '女' end) else (case when male then '户主' else '妻' end) end,
+       hv, c * 32, c * 32 + 1, case when married then c * 32 + 6 + i end, true, false
+from kid
+union all
+select c * 32 + 6 + i, c, 6 + i, case when male then '女' else '男' end,
+       byr + case when male then floor(rnd(ki, 'sb') * 4)::int else -floor(rnd(ki, 'sb') * 4)::int end, hh,
+       case when stay then '儿媳' when male then '妻' else '户主' end, hv, null, null, c * 32 + 2 + i, true,
+       rnd(ki, 'out') < 0.15
+from kid where married
+union all
+select c * 32 + 10 + 3 * i + j, c, 10 + 3 * i + j, case when male then '男' else '女' end, gby, hh,
+       case when stay then (case when male then '孙子' else '孙女' end) else (case when male then '子' else '女' end) end,
+       hv, case when via_son then c * 32 + 2 + i else c * 32 + 6 + i end,
+       case when via_son then c * 32 + 6 + i else c * 32 + 2 + i end, null, true, false
+from gkid where gby <= 2020;
+
+-- whole clans, in order, up to the number of people wanted
+create or replace table keep_clan as
+select c from (
+    select c, sum(count(*) filter (where in_register)) over (order by c) as upto
+    from person0 group by c
+) where upto <= {target};
+""", "clans and households")
+        self.sql("""
+create or replace table person as
+select pid, c as clan, slot, sex, make_date(byr, 1, 1) + floor(rnd(pid, 'bd') * 365)::int as birth, hh, relation,
+       vid, father, mother, spouse, in_register, outside, null::varchar as area_given, null::varchar as name_given,
+       false as protect, false as is_scen
+from person0 where c in (select c from keep_clan)
+union all
+select pid, pid, null, sex, birth, hh, relation, vid, father, mother, spouse, in_register, false, area, name, protect, true
+from scen_person;
+drop table person0; drop table kid; drop table gkid;
+""", "people")
+
+    def ids_and_names(self) -> None:
+        """ID numbers (unique digits 7–17 city-wide, so a historical county code never makes another person's
+        number), names (clan surnames; names unique within a village by birth date and sex, R15 丙)."""
+        sur = sql_list(SURNAMES)
+        gm, gf = sql_list(GIVEN_M), sql_list(GIVEN_F)
+        self.sql(f"""
+create or replace table person_id as
+with a as (
+    select p.pid, p.birth, p.sex,
+           case when p.area_given is not null then p.area_given
+                when p.outside then pick({sql_list(OUTSIDE_AREAS)}, p.pid, 'oa')
+                when not p.is_scen and year(p.birth) <= 1984 and rnd(p.pid, 'hist') < 0.25 then h.hist
+                else v.county end as area
+    from person p join village v using (vid) join hist_area h on h.county = v.county
+), b as (
+    select pid, area || strftime(birth, '%Y%m%d')
+           || lpad((2 * (row_number() over (partition by birth, sex order by pid) + 4)
+                    + case when sex = '男' then 1 else 0 end)::varchar, 3, '0') as body
+    from a
+)
+select pid, body || id_check(body) as id from b;
+
+create or replace table person_name as
+select pid, case when name_given is not null then name_given else
+       (case when slot = 1 or slot between 6 and 9 then pick({sur}, pid, 'sur')
+             when slot >= 10 and father >= clan * 32 + 6 then pick({sur}, father, 'sur')
+             else pick({sur}, clan * 32, 'sur') end)
+       || case when sex = '男' then pick({gm}, pid, 'g1') || case when rnd(pid, 'g2') < 0.72 then pick({gm}, pid, 'g2c') else '' end
+               else pick({gf}, pid, 'g1') || case when rnd(pid, 'g2') < 0.72 then pick({gf}, pid, 'g2c') else '' end end
+       end as name
+from person;
+""", "ID numbers and names")
+        assert self.q1("select max(substr(id, 15, 3)::int) from person_id") < 1000
+        assert self.q1("select count(*) - count(distinct id) from person_id") == 0
+
+    def fix_names(self) -> None:
+        """Two different people of one village with the same name, birth date and sex look like one person
+        under two numbers (R15 丙): rename all but one (never a protected scenario person)."""
+        gm, gf = sql_list(GIVEN_M), sql_list(GIVEN_F)
+        for it in range(8):
+            self.sql(f"""
+create or replace temp table clash as
+with places as (
+    select pid, vid from reg_row
+    union select pid, vid from scen_pay
+), k as (
+    select distinct x.pid, x.vid, p.birth, p.sex, n.name, p.protect, p.is_scen
+    from places x join person p using (pid) join person_name n using (pid)
+), g as (
+    select *, count(distinct pid) over (partition by vid, birth, sex, name) as n,
+           dense_rank() over (partition by vid, birth, sex, name order by protect desc, is_scen desc, pid) as r
+    from k
+)
+select distinct pid, sex from g where n > 1 and r > 1 and not protect;
+update person_name n set name = left(n.name, 1)
+    || case when c.sex = '男' then pick({gm}, n.pid, 'fix{it}') || pick({gm}, n.pid, 'fiy{it}')
+            else pick({gf}, n.pid, 'fix{it}') || pick({gf}, n.pid, 'fiy{it}') end
+from clash c where c.pid = n.pid;
+""")
+            if not self.q1("select count(*) from clash"):
+                break
+        self.renamed_rounds = it
+
+
+    def events(self) -> None:
+        """Deaths (about 1 % a year, by age) reported by one to three offices with small date differences, and
+        moves away (迁出, with a 迁往地); a move inside the city also gives the person a row in a new household.
+        The death month everyone's payments stop at is the earliest date the records give."""
+        V = len(self.geo.villages)
+        years, days = NM // 12, (dt.date(2021, 1, 1) - mon(0)).days
+        self.sql(f"""
+create or replace table ev as
+with a as (
+    select pid, vid, {BASE} - year(birth) as age from person where in_register and not is_scen
+), b as (
+    select *, rnd(pid, 'die') < {years} * least(0.3, 0.00026 * exp(0.09 * (age - 20))) as dies,
+           date '{BASE}-01-01' + floor(rnd(pid, 'dd') * {days})::int as death_date
+    from a
+)
+select *, not dies and rnd(pid, 'mv') < {years / 2} * case when age between 18 and 40 then 0.03 else 0.006 end as moves,
+       date '{BASE}-01-01' + floor(rnd(pid, 'md') * {days})::int as move_date,
+       floor(rnd(pid, 'dk') * 10)::int as dest_kind,
+       ({V} + vid + 1 + floor(rnd(pid, 'dv') * {max(V - 1, 1)})::int) % {V} as dest_vid
+from b;
+
+create or replace table death_rec as
+with d as (
+    select pid, death_date, rnd(pid, 's1') < 0.9 as ga, rnd(pid, 's2') < 0.7 as mz, rnd(pid, 's3') < 0.6 as wj
+    from ev where dies
+)
+select pid, '公安注销' as source, case when rnd(pid, 'nd') < 0.1 then null else death_date end as death_on,
+       least(death_date + 5 + floor(rnd(pid, 'dg') * 55)::int, date '2020-12-31') as dereg_on, null::date as cremation_on,
+       null::date as issued_on,
+       null::varchar as name_override, null::varchar as id_form
+from d where ga or not (mz or wj)
+union all
+select pid, '民政火化', least(death_date + case when rnd(pid, 'd2') < 0.2 then 1 else 0 end, date '2020-12-31'), null,
+       least(death_date + 1 + floor(rnd(pid, 'cr') * 3)::int, date '2020-12-31'), null, null, null
+from d where mz
+union all
+select pid, '卫健死亡证明', death_date - case when rnd(pid, 'd3') < 0.1 then 1 else 0 end, null, null,
+       least(death_date + floor(rnd(pid, 'is') * 2)::int, date '2020-12-31'), null, null
+from d where wj
+union all
+select * from scen_death;
+
+-- the death each payment must stop at: the earliest date of the records (all names match the register)
+create or replace table death_eff as
+select pid, coalesce(min(death_on), min(cremation_on), min(dereg_on)) as eff, max(dereg_on) as dereg
+from death_rec where name_override is null group by pid;
+
+create or replace table status as
+select e.pid,
+       case when e.dies then '死亡' when e.moves then '迁出' else '正常' end as status,
+       case when e.dies then coalesce(f.dereg, f.eff + 20) when e.moves then e.move_date end as change_on,
+       case when e.moves then
+            case when e.dest_kind < 4 then pick({sql_list(OUT_OF_PROVINCE)}, e.pid, 'dp')
+                 when e.dest_kind < 7 then pick({sql_list(OTHER_ZJ_CITY)}, e.pid, 'dz')
+                 when w.county = v.county then w.county_name || w.township || w.vname
+                 else '衢州市' || w.county_name || w.township || w.vname end end as destination,
+       case when e.dies then midx(f.eff) end as dm,
+       case when e.moves then midx(e.move_date) end as mm,
+       e.moves and e.dest_kind >= 7 as second_row
+from ev e left join death_eff f using (pid) join village v on v.vid = e.vid join village w on w.vid = e.dest_vid;
+
+-- every row of the household register: people as registered, and the new row of a move inside the city
+create or replace table reg_row as
+select p.pid, p.hh, p.relation, p.vid, coalesce(s.status, '正常') as status, s.change_on, s.destination, 1 as row_kind
+from person p left join status s using (pid) where p.in_register and not p.is_scen
+union all
+select pid, hh, relation, vid, status, change_on, destination, 1 from scen_person where in_register
+union all
+select s.pid, 6000000 + row_number() over (order by s.pid), '户主', e.dest_vid, '正常', null, null, 2
+from status s join ev e using (pid) where s.second_row
+union all
+select pid, hh, relation, vid, status, change_on, destination, 2 from scen_second;
+""", "deaths and moves")
+        self.fix_names()
+
+    def programmes(self) -> None:
+        """Who is paid what, month by month: 特困 (old people alone), 低保 households (about 2 % of people
+        insured), the two disability subsidies (about 1.5 % and 1.2 %), 城乡居民养老 (a share of everyone from
+        the month after their 60th birthday) and 高龄补贴 (80 and over). Payments stop with the death month,
+        and with the month of a move for everything but the pension."""
+        n_ord = self.q1("select count(*) from person where in_register and not is_scen")
+        self.sql(f"""
+create or replace table pp as   -- ordinary people still registered in 2019, with their events
+select p.pid, p.clan, p.hh, p.vid, p.relation, p.birth, {BASE} - year(p.birth) as age, v.county, v.community,
+       s.dm, s.mm, s.status
+from person p join status s using (pid) join village v using (vid)
+where p.in_register and not p.is_scen;
+
+create or replace table hh_info as
+select hh, count(*) as size, arg_min(pid, case when relation = '户主' then 0 else 1 end) as head,
+       bool_or(relation = '户主') as has_head
+from pp group by hh;
+
+create or replace table tk as
+select pid from pp join hh_info h using (hh)
+where h.size = 1 and age >= 60 and rnd(pid, 'tk') < 0.003 * {n_ord}
+      / (select count(*) from pp join hh_info using (hh) where size = 1 and age >= 60);
+
+create or replace table db_hh as
+with e as (
+    select h.hh, h.head, h.size from hh_info h join pp on pp.pid = h.head
+    where h.has_head and pp.age >= 25 and h.head not in (select pid from tk)
+)
+select hh, head, least(size, 5) as size, pick([0, 100, 200, 300], hh, 'inc') as income
+from e where rnd(hh, 'db') < 0.02 * {n_ord} / (select sum(size) from e);
+
+create or replace table db_member as
+select pp.pid from pp join db_hh using (hh);
+
+create or replace table dis as
+with e as (
+    select pid, pid in (select pid from db_member) as in_db from pp
+    where pid not in (select pid from tk) and age >= 1
+), l as (
+    select pid, in_db, case when in_db then rnd(pid, 'li') < 0.25
+                            else rnd(pid, 'li') < (0.015 * {n_ord} - 0.25 * (select count(*) from e where in_db))
+                                                 / (select count(*) from e where not in_db) end as living
+    from e
+)
+select pid, living, case when living then rnd(pid, 'ca') < 0.45
+                         else rnd(pid, 'ca') < (0.012 * {n_ord} - 0.45 * (select count(*) from l where living))
+                                              / (select count(*) from l where not living) end as care
+from l;
+
+create or replace table enrol as
+with spans as (
+    select pid, '{LIVING}' as programme, null as sub_type, pid as payee, 1 as tier from dis where living
+    union all select pid, '{CARE}', null, pid, case when rnd(pid, 'tier') < 0.5 then 1 else 2 end from dis where care
+    union all select pid, '{TEKUN}', case when rnd(pid, 'jz') < 0.15 then '集中供养' else '分散供养' end, pid, 1 from tk
+), local_spans as (
+    select s.*, case when rnd(s.pid, s.programme || 'new') < 0.9 then 0 else floor(rnd(s.pid, s.programme || 'f') * {NM})::int end
+           as first_m
+    from spans s
+), db as (
+    select d.head as pid, '{DIBAO}' as programme, case when pp.community then '城市低保' else '农村低保' end as sub_type,
+           d.size, d.income, case when rnd(d.hh, 'new') < 0.9 then 0 else floor(rnd(d.hh, 'f') * {NM})::int end as first_m
+    from db_hh d join pp on pp.pid = d.head
+), all_spans as (
+    select l.pid, l.programme, l.sub_type, l.first_m, l.tier, null::int as size, 0 as income, 0 as personal,
+           case when l.programme <> '{TEKUN}' and pp.age < 18 and h.head <> l.pid then h.head else l.pid end as account_pid
+    from local_spans l join pp using (pid) join hh_info h using (hh)
+    union all
+    select pid, programme, sub_type, first_m, 1, size, income, 0, pid from db
+    union all   -- the pension from the month after the 60th birthday
+    select pid, '{PENSION}', null, greatest(0, midx(birth + interval 60 year) + 1), 1, null, 0,
+           10 * floor(rnd(pid, 'pers') * 15)::int, pid
+    from pp where birth + interval 60 year < date '2020-12-01'
+      and rnd(pid, 'pen') < {self.pension_share} * {n_ord}
+          / (select count(*) from pp where birth + interval 60 year < date '2020-12-01')
+    union all   -- 高龄补贴 from the month after the 80th birthday
+    select pid, '{ELDER}', null, greatest(0, midx(birth + interval 80 year) + 1), 1, null, 0, 0, pid
+    from pp where birth + interval 80 year < date '2020-12-01'
+)
+select a.*, pp.county, pp.vid,
+       least(case when a.programme in ('{PENSION}', '{ELDER}') or rnd(a.pid, a.programme || 'end') >= 0.04 then {NM - 1}
+                  else a.first_m + floor(rnd(a.pid, a.programme || 'e') * ({NM} - a.first_m))::int end,
+             coalesce(pp.dm, 99),
+             case when a.programme <> '{PENSION}' then coalesce(pp.mm, 99) else 99 end) as last_m
+from all_spans a join pp using (pid);
+delete from enrol where last_m < first_m;
+""", "programmes")
+        self.sql(f"""
+create or replace table payment as
+select e.pid, e.programme, e.sub_type, m::int as m,
+       case e.programme
+           when '{LIVING}' then (s.std * 3 + 5) // 10
+           when '{CARE}' then case when e.tier = 1 then (s.std * 3 + 5) // 10 else (s.std * 2 + 5) // 10 end
+           when '{DIBAO}' then e.size * (s.std - e.income)
+           when '{TEKUN}' then (s.std * 13 + 5) // 10
+           when '{PENSION}' then s.pension + e.personal
+           else (case when date_part('year', age(mon(m), p.birth)) >= 100 then 500
+                      when date_part('year', age(mon(m), p.birth)) >= 90 then 100 else 50 end) end::bigint as amount,
+       mon(m) + {PAY_DAY[LIVING]} - 1 as paid_on, null::varchar as remark, e.account_pid, null::varchar as id_form,
+       null::varchar as name_override, e.county, e.vid, e.size as hh_size, e.tier
+from enrol e, unnest(generate_series(e.first_m, e.last_m)) t(m)
+join std s on s.county = e.county and s.y = {BASE} + m // 12
+join person p on p.pid = e.pid;
+""", "payments (ordinary)")
+        # pay days differ per programme; the remark 新增 marks the first month of a new recipient
+        days = " ".join(f"when '{k}' then {d}" for k, d in PAY_DAY.items())
+        self.sql(f"""
+update payment set paid_on = mon(m) + (case programme {days} end) - 1;
+update payment p set remark = '新增' from enrol e
+where e.pid = p.pid and e.programme = p.programme and p.m = e.first_m and e.first_m > 0
+  and e.programme not in ('{PENSION}', '{ELDER}');
+-- a few months paid late, as 补发 with the next month's payment (same entitlement month: no overpayment)
+update payment set paid_on = mon(m + 1) + (case programme {days} end) - 1, remark = '补发' || month(mon(m)) || '月'
+where programme in ('{LIVING}', '{CARE}') and m < {NM - 1} and rnd(pid, m || programme || 'late') < 0.004;
+-- a few pensions paid twice by mistake and reversed (冲正) the next month: net one payment
+create or replace temp table twice as
+select * from payment where programme = '{PENSION}' and rnd(pid, m || 'twice') < 0.0005 and m < {NM - 1};
+insert into payment select pid, programme, sub_type, m, amount, paid_on, '重复发放', account_pid, id_form, name_override,
+                           county, vid, hh_size, tier from twice;
+insert into payment select pid, programme, sub_type, m, -amount, mon(m + 1) + 24, '冲正' || month(mon(m)) || '月重复发放',
+                           account_pid, id_form, name_override, county, vid, hh_size, tier from twice;
+insert into payment select * from scen_pay;
+""", "payments (pay days, arrears, corrections, planted)")
+
+    def roles(self) -> None:
+        """Cadres and case workers, the payroll, vehicles, businesses, village projects and compensation, each
+        given only to people who cannot make a rule fire by accident: no cadre in a clan with assistance
+        (R10), no payroll member, live car or business in a 低保 household (R07–R09), no contractor in a
+        cadre's clan (R11); compensation is paid in full to the entitled person or a housemate (R12)."""
+        self.sql(f"""
+create or replace table assisted_clan as
+select distinct p.clan from payment x join person p using (pid)
+where x.programme in ('{LIVING}', '{CARE}', '{DIBAO}', '{TEKUN}') and not p.is_scen;
+
+create or replace table steady as   -- alive and registered here through 2020
+select pp.*, p.clan from pp join person p using (pid) where pp.status = '正常';
+
+create or replace table cand as
+select s.pid, s.vid, s.township_code, rnd(s.pid, 'pool') < 0.6 as village_pool,
+       row_number() over (partition by s.vid, rnd(s.pid, 'pool') < 0.6 order by rnd(s.pid, 'cad')) as rv,
+       row_number() over (partition by s.township_code, rnd(s.pid, 'pool') < 0.6 order by rnd(s.pid, 'cad')) as rt
+from (select steady.*, v.township_code from steady join village v using (vid)) s
+where s.relation = '户主' and s.age between 25 and 60 and s.clan not in (select clan from assisted_clan);
+
+update post set holder = c.pid
+from (select post_id, vid, row_number() over (partition by vid order by post_id) as r
+      from post where roster = '村干部' and holder is null) x
+join cand c on c.vid = x.vid and c.village_pool and c.rv = x.r
+where post.post_id = x.post_id;
+update post set holder = c.pid
+from (select post_id, township_code, row_number() over (partition by township_code order by post_id) as r
+      from post where roster = '低保经办人员' and holder is null) x
+join cand c on c.township_code = x.township_code and not c.village_pool and c.rt = x.r
+where post.post_id = x.post_id;
+delete from post where holder is null;
+
+create or replace table cadre_clan as
+select distinct p.clan from post join person p on p.pid = post.holder;
+
+create or replace table db_house as select hh from db_hh;   -- households on 低保 (R07–R09)
+""", "cadres and case workers")
+        n_ord = self.q1("select count(*) from pp")
+        units = ["人民政府办公室", "教育局", "人民医院", "中医院", "第一中学", "实验小学", "公安局", "财政局", "农业农村局",
+                 "自然资源和规划局", "市场监督管理局", "交通运输局", "水利局", "民政局", "人力资源和社会保障局",
+                 "卫生健康局", "林业水利局", "综合行政执法局", "疾病预防控制中心", "图书馆"]
+        town_units = ["人民政府", "中心小学", "卫生院", "初级中学", "农业综合服务中心"]
+        self.sql(f"""
+create or replace table payroll as
+with e as (
+    select s.pid, s.age, s.county, v.county_name, v.township from steady s join village v using (vid)
+    where s.age between 22 and 59 and s.hh not in (select hh from db_house) and s.pid not in (select pid from tk)
+      and s.pid not in (select holder from post)
+), c as (
+    select * from e where rnd(pid, 'pay') < 0.02 * {n_ord} / (select count(*) from e)
+)
+select pid, unit, case when unit similar to '.*(院|校|学|中心|站|所|馆)' then '事业单位' else '行政单位' end as unit_type,
+       case when unit similar to '.*(院|校|学|中心|站|所|馆)' then '事业编制' else '行政编制' end as staff_type,
+       status, start_on, case when status = '辞职' then date '2012-01-01' + floor(rnd(pid, 'quit') * 3200)::int
+                              when status = '退休' then date '2019-01-01' + floor(rnd(pid, 'ret') * 700)::int end as end_on,
+       (4800 + 50 * floor(rnd(pid, 'sal') * 90))::int as salary
+from (
+    select pid, case when rnd(pid, 'tu') < 0.35 then county_name || township || pick({sql_list(town_units)}, pid, 'u')
+                     else county_name || pick({sql_list(units)}, pid, 'u') end as unit,
+           case when rnd(pid, 'st') < 0.04 then '辞职' when age >= 58 and rnd(pid, 'st2') < 0.5 then '退休' else '在职' end
+               as status,
+           make_date(least(2019 - age + 22 + floor(rnd(pid, 'in') * 5)::int, 2019), 7 + floor(rnd(pid, 'im') * 3)::int, 1)
+               as start_on
+    from c
+)
+union all   -- the townships' 民政助理员 are civil servants
+select post.holder, v.county_name || post.township || '人民政府', '行政单位', '行政编制', '在职',
+       make_date(least(year(post.start_on) - 1, 2019 - s.age + 23), 8, 1), null, 6800
+from post join steady s on s.pid = post.holder join village v on v.vid = s.vid
+where post.on_payroll;
+""", "payroll")
+        self.sql(f"""
+create or replace table vehicle as
+with owners as (   -- adults of households without 低保
+    select pid, 1 as k from steady where age between 20 and 75 and hh not in (select hh from db_house)
+        and rnd(pid, 'car') < 0.2
+    union all select pid, 2 from steady where age between 20 and 75 and hh not in (select hh from db_house)
+        and rnd(pid, 'car') < 0.03
+), v as (
+    select pid, k, date '2005-01-01' + floor(rnd(pid * 3 + k, 'reg') * 5800)::int as registered_on,
+           pick(['小型轿车', '小型轿车', '小型轿车', '小型轿车', '小型普通客车', '小型越野客车', '轻型普通货车',
+                 '重型自卸货车', '普通二轮摩托车', '小型轿车'], pid * 3 + k, 'vt') as vehicle_type,
+           floor(rnd(pid * 3 + k, 'vs') * 100)::int as s
+    from owners
+)
+select pid, k, vehicle_type, registered_on,
+       case when s < 85 then '正常' when s < 90 then '转移' when s < 94 then '注销' when s < 97 then '报废' else '逾期未检' end
+           as status,
+       case when s between 85 and 96 then least(registered_on + 200 + floor(rnd(pid * 3 + k, 'so') * 3000)::int,
+                                                date '2020-12-20') end as status_on
+from v
+union all   -- old cars of 低保 households, scrapped before the data begins
+select pid, 3, '小型轿车', date '2004-01-01' + floor(rnd(pid, 'oreg') * 2000)::int, '报废',
+       date '{BASE - 4}-01-01' + floor(rnd(pid, 'oso') * 1400)::int
+from steady where age between 25 and 70 and hh in (select hh from db_house) and rnd(pid, 'ocar') < 0.03
+union all   -- cars adapted for disabled drivers (exempt)
+select pid, 4, '残疾人专用小型自动挡载客汽车', date '2012-01-01' + floor(rnd(pid, 'dreg') * 3000)::int, '正常', null
+from dis where care and rnd(pid, 'dcar') < 0.05 and pid in (select pid from steady where age between 20 and 70);
+""", "vehicles")
+        self.sql(f"""
+create or replace table business as
+with o as (   -- owners: adults of households without 低保
+    select s.pid, s.vid, s.clan, v.county, v.county_name, v.township, v.vname, s.age
+    from steady s join village v using (vid)
+    where s.age between 20 and 70 and s.hh not in (select hh from db_house) and rnd(s.pid, 'biz') < 0.05
+), b as (
+    select o.*, floor(rnd(pid, 'bt') * 100)::int as t, floor(rnd(pid, 'bs') * 100)::int as st,
+           date '2000-01-01' + floor(rnd(pid, 'est') * 7600)::int as est,
+           row_number() over (order by pid) as idx
+    from o
+)
+select *, case when t < 80 then '个体工商户' when t < 95 then '企业' else '农民专业合作社' end as btype,
+       case when st < 85 then '存续' when st < 95 then '注销' else '吊销' end as status,
+       case when st >= 85 then least(est + 100 + floor(rnd(pid, 'cl') * 4000)::int, date '2020-12-20') end as closed_on
+from b;
+
+create or replace table biz as   -- one row per business and person, as 市场监管 extracts them
+with n as (
+    select b.*, n.name as owner_name,
+           case btype when '个体工商户' then county_name || township || n.name
+                          || pick(['农资店', '小吃店', '杂货店', '五金店', '理发店', '早餐店', '水电安装部', '建材经营部',
+                                   '农家乐', '便利店', '服装店', '家电维修部'], pid, 'bn')
+                      when '企业' then '衢州' || pick({sql_list(list('鑫恒兴隆盛达顺源丰泰昌福旺宏金德信和'))}, pid, 'e1')
+                          || pick({sql_list(list('盛达兴源隆昌泰顺丰旺福润'))}, pid, 'e2')
+                          || pick(['建筑工程', '商贸', '农业开发', '园林绿化', '装饰工程', '物流', '水电安装', '建材'], pid, 'e3')
+                          || '有限公司'
+                      else county_name || vname || pick(['柑橘', '茶叶', '胡柚', '苗木', '油茶', '蔬菜', '食用菌'], pid, 'c1')
+                          || '专业合作社' end as bname0
+    from business b join person_name n using (pid)
+), u as (
+    select *, bname0 || case when row_number() over (partition by bname0 order by pid) > 1
+                             then '（' || row_number() over (partition by bname0 order by pid) || '）' else '' end as bname,
+           credit('9' || case btype when '企业' then '1' when '个体工商户' then '2' else '3' end || county || b31(idx))
+               as credit_code
+    from n
+)
+select credit_code, bname, btype, status, est, closed_on,
+       case btype when '企业' then (50 * (1 + floor(rnd(pid, 'cap') * 20)::int))::varchar
+                  when '农民专业合作社' then (10 * (1 + floor(rnd(pid, 'cap') * 10)::int))::varchar end as capital,
+       township, county_name || township || vname || (1 + floor(rnd(pid, 'addr') * 150))::int || '号' as address,
+       pid, case btype when '个体工商户' then '经营者' else '法定代表人' end as role, clan, county, vid
+from u
+union all   -- a second shareholder of a company: someone of the same village without 低保
+select u.credit_code, u.bname, u.btype, u.status, u.est, u.closed_on, null, u.township, null, s.pid, '股东', s.clan,
+       u.county, u.vid
+from u join (select vid, pid, clan, row_number() over (partition by vid order by rnd(pid, 'sh')) as r from steady
+             where age between 25 and 65 and hh not in (select hh from db_house)) s
+  on s.vid = u.vid and s.r = 1 + (u.idx % 7)
+where u.btype = '企业' and s.pid <> u.pid;
+""", "businesses")
+        works = ["村道硬化工程", "文化礼堂修缮工程", "山塘清淤工程", "路灯安装工程", "垃圾分类设施采购", "污水管网改造工程",
+                 "村庄绿化工程", "水渠维修工程", "公厕改造工程", "停车场建设工程"]
+        self.sql(f"""
+create or replace table project as
+with pj as (
+    select v.vid, v.vname, v.township, v.county, k,
+           hash(v.vid, k, 'pj', {self.seed}) as h,
+           make_date(2019 + floor(rnd(v.vid * 10 + k, 'py') * 2)::int, 1 + floor(rnd(v.vid * 10 + k, 'pm') * 12)::int,
+                     1 + floor(rnd(v.vid * 10 + k, 'pd') * 28)::int) as signed_on,
+           (1000 * (20 + floor(pow(rnd(v.vid * 10 + k, 'pa'), 2) * 380)))::int as amount
+    from village v, range(5) t(k) where k < 2 + floor(rnd(v.vid, 'npj') * 4)
+), firms as (   -- live local businesses of clans without a cadre, by county
+    select credit_code, bname, county, est, closed_on,
+           row_number() over (partition by county order by credit_code) as r, count(*) over (partition by county) as n
+    from biz where role <> '股东' and btype in ('企业', '农民专业合作社', '个体工商户') and status = '存续'
+      and credit_code not in (select credit_code from biz where clan in (select clan from cadre_clan))
+), chosen as (   -- which firm of its county each project would go to (an equi-join, not a range join)
+    select pj.vid, pj.k, pj.county, 1 + pj.h % n.n as want
+    from pj join (select county, any_value(n) as n from firms group by all) n using (county)
+)
+select pj.township || pj.vname || year(signed_on) || '年' || {sql_list(works)}[1 + (pj.vid + pj.k) % {len(works)}] as project_name,
+       pj.vid, pick(['村级小额工程直接发包', '询价', '公开招标', '竞争性谈判'], pj.h, 'proc') as procurement,
+       case when f.credit_code is not null and rnd(pj.h, 'local') < 0.6 then f.bname
+            else '浙江' || pick({sql_list(list('远大宏基中天恒泰华东安信'))}, pj.h, 'o1')
+                 || pick({sql_list(list('建设路桥园林市政水利'))}, pj.h, 'o2') || '工程有限公司' end as contractor,
+       case when f.credit_code is not null and rnd(pj.h, 'local') < 0.6 then f.credit_code
+            else credit('91330100' || b31(pj.h % 1000000000)) end as credit_code,
+       pj.amount, pj.signed_on, case when rnd(pj.h, 'paid') < 0.7 then pj.amount else pj.amount // 2 end as paid,
+       '3305016' || lpad((pj.h % 10000000000000)::varchar, 13, '0') as account
+from pj left join chosen c on c.vid = pj.vid and c.k = pj.k left join firms f on f.county = c.county and f.r = c.want;
+""", "village projects")
+        self.sql("""
+create or replace table agreement as
+with e as (
+    select s.pid, s.hh, s.vid, v.vname, v.county, v.county_name, v.township,
+           row_number() over (order by s.pid) as idx
+    from steady s join village v using (vid)
+    where s.relation = '户主' and s.age between 30 and 85 and s.vid % 7 = 3 and rnd(s.pid, 'agr') < 0.12
+)
+select e.*, case when rnd(pid, 'tower') < 0.3 then '220kV' || township || '输变电工程铁塔占地补偿'
+                 else county_name || township || '农村公路改建工程征地补偿' end as project,
+       'ZD' || county || '-' || lpad(idx::varchar, 6, '0') as agreement_no, 'P' || lpad(idx::varchar, 5, '0') as plot,
+       round(0.1 + rnd(pid, 'mu') * 1.4, 2) as area_mu, (48000 * round(0.1 + rnd(pid, 'mu') * 1.4, 2))::int as due,
+       make_date(2019 + floor(rnd(pid, 'sy') * 2)::int, 1 + floor(rnd(pid, 'sm') * 6)::int, 1 + floor(rnd(pid, 'sd') * 28)::int)
+           as signed_on
+from e;
+
+create or replace table payout as
+with a as (
+    select g.*, floor(rnd(g.pid, 'pay') * 100)::int as how,
+           (select min(x.pid) from steady x where x.hh = g.hh and x.pid <> g.pid and x.relation = '妻') as wife
+    from agreement g
+)
+select agreement_no, pid, pid as payee, due, signed_on + 30 + floor(rnd(pid, 'p1') * 120)::int as paid_on, '一次性' as note
+from a where how < 70 or (how >= 95 and wife is null)
+union all
+select agreement_no, pid, pid, due * 6 // 10, signed_on + 30, '第一期（60%）' from a where how between 70 and 94
+union all
+select agreement_no, pid, pid, due - due * 6 // 10, signed_on + 180, '第二期（40%）' from a where how between 70 and 94
+union all
+select agreement_no, pid, wife, due, signed_on + 45, '一次性（妻代领）' from a where how >= 95 and wife is not null;
+""", "compensation")
+
+    # -- write the inbox ------------------------------------------------------------------------------------
+    def write(self, out: Path) -> dict:
+        inbox = out / "inbox"
+        if inbox.exists():
+            shutil.rmtree(inbox)
+        inbox.mkdir(parents=True)
+        self.inbox, self.files = inbox, {}
+        self.scenario_tables()
+        t = time.perf_counter()
+        self.write_ledgers()
+        self.log(f"  ledgers: {time.perf_counter() - t:.1f} s")
+        t = time.perf_counter()
+        self.write_register()
+        self.write_deaths()
+        self.write_vehicles()
+        self.write_businesses()
+        self.log(f"  register, deaths, vehicles, businesses: {time.perf_counter() - t:.1f} s")
+        t = time.perf_counter()
+        self.write_cadres()
+        self.write_payroll()
+        self.write_filings()
+        self.write_projects()
+        self.write_compensation()
+        self.log(f"  rosters (xlsx): {time.perf_counter() - t:.1f} s")
+        return self.files
+
+    def scenario_tables(self) -> None:
+        P = self.P
+        self.table("scen_payroll", ["pid", "unit", "unit_type", "staff_type", "status", "start_on", "end_on", "salary"],
+                   P.payroll, {"end_on": pa_date()})
+        self.table("scen_vehicle", ["pid", "plate", "plate_type", "vehicle_type", "use_type", "registered_on", "status",
+                                    "status_on"], P.vehicles, {"status_on": pa_date()})
+        self.table("scen_biz", ["credit_code", "bname", "btype", "status", "est", "closed_on", "capital", "township",
+                                "address", "pid", "role"], P.businesses,
+                   {"closed_on": pa_date(), "capital": pa_str()})
+        self.table("scen_project", ["project_name", "vid", "procurement", "contractor", "credit_code", "amount", "signed_on",
+                                    "paid", "account"], P.projects, {"credit_code": pa_str()})
+        self.table("scen_agreement", ["project", "agreement_no", "plot", "pid", "area_mu", "rate", "due", "signed_on"],
+                   P.agreements)
+        self.table("scen_payout", ["agreement_no", "pid", "payee", "amount", "paid_on", "note"], P.payouts,
+                   {"agreement_no": pa_str(), "pid": pa_int(), "payee": pa_int(), "amount": pa_int(),
+                    "paid_on": pa_date(), "note": pa_str()})
+        self.table("scen_filing", ["pid", "cadre", "post", "relation", "programme", "filed_on", "vid"], P.filings,
+                   {"pid": pa_int(), "cadre": pa_int(), "post": pa_str(), "relation": pa_str(), "programme": pa_str(),
+                    "filed_on": pa_date(), "vid": pa_int()})
+        self.sql("""
+create or replace view who as
+select p.pid, i.id, n.name, p.sex, p.birth, p.vid, v.county, v.county_name, v.township, v.vname, card(i.id) as account
+from person p join person_id i using (pid) join person_name n using (pid) join village v using (vid);
+
+create or replace table ledger as
+select x.*, coalesce(x.name_override, w.name) as name,
+       case x.id_form when '15' then substr(w.id, 1, 6) || substr(w.id, 9, 9)
+                      when 'hist' then h.hist || substr(w.id, 7, 11) || id_check(h.hist || substr(w.id, 7, 11))
+                      else w.id end as id_text,
+       a.account, v.township, v.vname, w.birth, w.sex,
+       date_part('year', age(mon(x.m), w.birth))::int as age_then
+from payment x join who w using (pid) join who a on a.pid = x.account_pid
+left join village v on v.vid = x.vid join hist_area h on h.county = w.county;
+""")
+
+    def csv(self, name: str, header: list[str], select: str, encoding: str = "utf-8", title: str | None = None,
+            total: str | None = None) -> int:
+        """COPY a query (its rows already formatted as text) below an optional title line and the header;
+        GBK files are transcoded on the way (every character the city uses is in GBK)."""
+        path = self.inbox / name
+        part = path.with_suffix(".part")
+        n = self.con.execute(f"copy ({select}) to '{part}' (format csv, header false)").fetchone()[0]
+        enc = "utf-8" if encoding == "utf-8-sig" else encoding
+        with open(path, "wb") as out:
+            if encoding == "utf-8-sig":
+                out.write(codecs.BOM_UTF8)
+            if title:
+                out.write((title + "\n").encode(enc))
+            out.write((",".join(header) + "\n").encode(enc))
+            with open(part, "rb") as src:
+                if enc == "utf-8":
+                    shutil.copyfileobj(src, out, 1 << 22)
+                else:
+                    dec = codecs.getincrementaldecoder("utf-8")()
+                    while chunk := src.read(1 << 22):
+                        out.write(dec.decode(chunk).encode(enc))
+                    out.write(dec.decode(b"", final=True).encode(enc))
+            if total:
+                out.write((total + "\n").encode(enc))
+        part.unlink()
+        self.files[name] = n
+        return n
+
+    def xlsx(self, name: str, sheets: list[tuple[str, list[str], list[str], list[tuple]]], footer: list | None = None) -> None:
+        """sheets: (sheet name, title rows, header, rows)."""
+        from openpyxl import Workbook
+
+        wb = Workbook(write_only=True)
+        n = 0
+        for sheet, titles, header, rows in sheets:
+            ws = wb.create_sheet(sheet)
+            for t in titles:
+                ws.append([t])
+            ws.append(header)
+            for r in rows:
+                ws.append(list(r))
+            n += len(rows)
+            if footer:
+                ws.append(footer)
+        wb.properties.created = dt.datetime(2021, 1, 15, 9, 0, 0)
+        wb.save(self.inbox / name)
+        byte_stable(self.inbox / name)
+        self.files[name] = n
+
+    def counties(self) -> list[str]:
+        return sorted({v.county for v in self.geo.villages})
+
+    def write_ledgers(self) -> None:
+        fmt = lambda f: f"strftime(mon(m), '{f}')"  # noqa: E731
+        order = "order by m, township, vname, id_text, paid_on, amount desc, remark"
+        for ci, c in enumerate(self.counties()):
+            cn = COUNTIES[c]
+            where = f"where county = '{c}'"
+            # 残联 生活补贴: title (every other county), 补贴类型 column, 合计 row
+            total = self.q1(f"select coalesce(sum(amount), 0) from ledger {where} and programme = '{LIVING}'")
+            self.csv(f"残联_{cn}_困难残疾人生活补贴发放明细_{BASE}-2020.csv",
+                     ["序号", "乡镇（街道）", "村（社区）", "姓名", "身份证号码", "补贴类型", "所属期", "发放日期", "发放金额",
+                      "银行卡号", "备注"],
+                     f"select row_number() over ({order}), township, vname, name, id_text, '生活补贴', {fmt('%Y-%m')}, "
+                     f"strftime(paid_on, '%Y/%-m/%-d'), printf('%.2f', amount::double), account, remark "
+                     f"from ledger {where} and programme = '{LIVING}' {order}",
+                     title=f"{cn}{BASE}—2020年困难残疾人生活补贴发放花名册" if ci % 2 == 0 else None,
+                     total=f"合计,,,,,,,,{total:.2f},,")
+            # 护理补贴: no programme column (title or file name), months 2020年3月, GBK in two counties
+            self.csv(f"残联_{cn}_重度残疾人护理补贴发放明细_{BASE}-2020.csv",
+                     ["序号", "乡镇", "村(社区)", "姓名", "身份证号", "残疾等级", "所属年月", "实发金额", "银行账号", "备注"],
+                     f"select row_number() over ({order}), township, vname, name, id_text, "
+                     f"case when tier = 1 then '一级' else '二级' end, {fmt('%Y年%-m月')}, amount::varchar, account, remark "
+                     f"from ledger {where} and programme = '{CARE}' {order}",
+                     encoding="gbk" if ci % 3 == 1 else "utf-8",
+                     title=f"{cn}{BASE}—2020年度重度残疾人护理补贴发放明细表" if ci % 2 == 1 else None)
+            # 民政 低保: GBK, 低保类型 and 保障人数, months 202003, amounts 1500元
+            self.csv(f"民政_{cn}_最低生活保障金发放_{BASE}-2020.csv",
+                     ["行政区划", "乡镇", "村", "低保类型", "户主姓名", "户主身份证号", "保障人数", "所属年月", "低保金",
+                      "银行账号", "备注"],
+                     f"select '{cn}', township, vname, sub_type, name, id_text, hh_size, {fmt('%Y%m')}, amount || '元', "
+                     f"account, remark from ledger {where} and programme = '{DIBAO}' {order}", encoding="gbk")
+            # 民政 特困: UTF-8 with BOM, 供养方式, months 2020.3
+            self.csv(f"民政_{cn}_特困人员救助供养金发放台账_{BASE}-2020.csv",
+                     ["序号", "乡镇（街道）", "村（社区）", "姓名", "身份证号码", "供养方式", "所属月份", "发放日期", "供养金额(元)",
+                      "备注"],
+                     f"select row_number() over ({order}), township, vname, name, id_text, sub_type, {fmt('%Y.%-m')}, "
+                     f"strftime(paid_on, '%Y-%m-%d'), amount::varchar, remark "
+                     f"from ledger {where} and programme = '{TEKUN}' {order}", encoding="utf-8-sig")
+            # 人社 城乡居民养老: the biggest file; 参保地 (the county), no township or village
+            self.csv(f"人社_{cn}_城乡居民基本养老保险待遇发放_{BASE}-2020.csv",
+                     ["姓名", "身份证号", "参保地", "待遇类别", "发放年月", "发放金额", "银行账号", "待遇状态", "备注"],
+                     f"select name, id_text, '{cn}', '{PENSION}', {fmt('%Y.%-m' if ci % 2 else '%Y-%m')}, "
+                     f"printf('%.2f', amount::double), account, '正常', remark "
+                     f"from ledger {where} and programme = '{PENSION}' order by m, id_text, amount desc, remark")
+            # 民政 高龄补贴: title row names the programme
+            self.csv(f"民政_{cn}_高龄老人补贴发放表_{BASE}-2020.csv",
+                     ["序号", "乡镇（街道）", "村（社区）", "姓名", "身份证号码", "年龄", "所属期", "补贴金额", "发放日期"],
+                     f"select row_number() over ({order}), township, vname, name, id_text, age_then, {fmt('%Y-%m')}, "
+                     f"amount::varchar, strftime(paid_on, '%Y%m%d') "
+                     f"from ledger {where} and programme = '{ELDER}' {order}",
+                     title=f"{cn}{BASE}—2020年高龄补贴发放表")
+        # a pension list of a county outside the city (金华市婺城区): payees the register cannot cover
+        self.csv(f"金华市婺城区人社_城乡居民养老金发放_{BASE}-2020.csv",
+                 ["姓名", "身份证号", "参保地", "待遇类别", "发放年月", "发放金额", "银行账号", "待遇状态", "备注"],
+                 f"select name, id_text, '婺城区', '{PENSION}', strftime(mon(m), '%Y-%m'), printf('%.2f', amount::double), "
+                 f"account, '正常', remark from ledger where county = '330702' order by m, id_text")
+
+    def write_register(self) -> None:
+        self.sql("""
+create or replace table reg_out as
+select v.county, r.hh, v.county || lpad(r.hh::varchar, 8, '0') as household_no, n.name, r.relation, i.id,
+       p.sex, p.birth, v.township, v.vname, r.status, r.change_on, r.destination,
+       si.id as spouse_id, fi.id as father_id, mi.id as mother_id, r.row_kind
+from reg_row r join person p using (pid) join person_id i using (pid) join person_name n using (pid)
+join village v on v.vid = r.vid
+left join person_id si on si.pid = p.spouse
+left join person_id fi on fi.pid = p.father
+left join person_id mi on mi.pid = p.mother;
+""")
+        for ci, c in enumerate(self.counties()):
+            cn = COUNTIES[c]
+            self.csv(f"公安_{cn}_户籍人口信息_2020.csv",
+                     ["户号", "姓名", "与户主关系", "公民身份号码", "性别", "出生日期", "乡镇（街道）", "村（社区）", "人口状态",
+                      "变动日期", "迁往地", "配偶公民身份号码", "父亲公民身份号码", "母亲公民身份号码"],
+                     f"select household_no, name, relation, id, sex, strftime(birth, '%Y%m%d'), township, vname, status, "
+                     f"strftime(change_on, '%Y-%m-%d'), destination, spouse_id, father_id, mother_id from reg_out "
+                     f"where county = '{c}' order by hh, relation <> '户主', birth, id, row_kind",
+                     encoding="gbk" if ci == 4 else "utf-8",
+                     title=f"{cn}户籍人口信息（截至2020年12月31日）" if ci % 2 == 0 else None)
+
+    def write_deaths(self) -> None:
+        base = ("select w.name as reg_name, coalesce(d.name_override, w.name) as name, "
+                "case d.id_form when '15' then substr(w.id, 1, 6) || substr(w.id, 9, 9) else w.id end as id_text, "
+                "w.sex, w.township, w.county_name, d.* from death_rec d join who w using (pid)")
+        self.sql(f"create or replace table death_out as {base}")
+        self.csv(f"公安_户籍注销人员_{BASE}-2020.csv",
+                 ["姓名", "公民身份号码", "性别", "死亡日期", "注销日期", "注销原因", "证明类型", "派出所"],
+                 "select name, id_text, sex, strftime(death_on, '%Y年%m月%d日'), strftime(dereg_on, '%Y-%m-%d'), '死亡', "
+                 "case when hash(pid, 'ct') % 4 = 0 then '火化证明' else '死亡医学证明' end, township || '派出所' "
+                 "from death_out where source = '公安注销' order by dereg_on, id_text")
+        self.csv(f"民政_殡葬火化信息_{BASE}-2020.csv",
+                 ["逝者姓名", "身份证号", "性别", "死亡日期", "火化日期", "火化证号", "殡仪馆"],
+                 "select name, id_text, sex, strftime(death_on, '%Y/%m/%d'), strftime(cremation_on, '%Y/%m/%d'), "
+                 "'HH' || strftime(cremation_on, '%Y') || lpad((row_number() over (order by cremation_on, id_text))::varchar, 6, '0'), "
+                 "county_name || '殡仪馆' from death_out where source = '民政火化' order by cremation_on, id_text",
+                 encoding="utf-8-sig")
+        self.csv(f"卫健_居民死亡医学证明_{BASE}-2020.csv",
+                 ["姓名", "身份证号", "死亡日期", "死亡地点", "根本死亡原因", "签发机构", "签发日期"],
+                 "select name, id_text, strftime(death_on, '%Y%m%d'), "
+                 "['家中', '家中', '医院', '养老机构'][1 + (hash(pid, 'pl') % 4)::int], "
+                 "['脑血管病', '心脏病', '恶性肿瘤', '慢性阻塞性肺病', '损伤'][1 + (hash(pid, 'ca') % 5)::int], "
+                 "county_name || '人民医院', strftime(issued_on, '%Y%m%d') "
+                 "from death_out where source = '卫健死亡证明' order by death_on, id_text", encoding="gbk")
+
+    def write_vehicles(self) -> None:
+        self.csv("公安交警_机动车登记信息_2020.csv",
+                 ["号牌号码", "号牌种类", "车辆类型", "使用性质", "机动车所有人", "身份证明号码", "初次登记日期", "机动车状态",
+                  "状态变更日期"],
+                 """select plate, plate_type, vehicle_type, use_type, w.name, w.id, strftime(registered_on, '%Y-%m-%d'), status,
+                           strftime(status_on, '%Y-%m-%d')
+                    from (select pid, plate(row_number() over (order by pid, k)) as plate,
+                                 case when vehicle_type like '%摩托%' then '普通摩托车'
+                                      when vehicle_type like '重型%' then '大型汽车' else '小型汽车' end as plate_type,
+                                 vehicle_type,
+                                 case when vehicle_type like '%货车%' then '货运' else '非营运' end as use_type,
+                                 registered_on, status, status_on
+                          from vehicle
+                          union all select pid, plate, plate_type, vehicle_type, use_type, registered_on, status, status_on
+                          from scen_vehicle) x join who w using (pid)
+                    order by registered_on, plate""", encoding="gbk")
+
+    def write_businesses(self) -> None:
+        self.csv("市场监管局_市场主体登记信息_2020.csv",
+                 ["统一社会信用代码", "市场主体名称", "市场主体类型", "登记状态", "成立日期", "注吊销日期", "人员角色", "人员姓名",
+                  "证件号码", "注册资本(万元)", "所属乡镇", "住所"],
+                 """select credit_code, bname, btype, status, strftime(est, '%Y-%m-%d'), strftime(closed_on, '%Y-%m-%d'), role,
+                           w.name, w.id, capital, x.township, address
+                    from (select credit_code, bname, btype, status, est, closed_on, role, pid, capital, township, address
+                          from biz
+                          union all select credit_code, bname, btype, status, est, closed_on, role, pid, capital, township,
+                                           address from scen_biz) x join who w using (pid)
+                    order by credit_code, role <> '法定代表人' and role <> '经营者', w.id""")
+
+    def write_cadres(self) -> None:
+        rows = self.con.execute("""
+select p.county, p.township, v.vname, w.name, w.sex, strftime(w.birth, '%Y.%m'),
+       case when p.post similar to '.*(书记|监督|主任).*' then '中共党员' else '群众' end, p.post,
+       case when p.both_heads then '是' else '否' end, w.id,
+       year(p.start_on) || '年' || month(p.start_on) || '月' || day(p.start_on) || '日',
+       case when p.end_on is not null then year(p.end_on) || '年' || month(p.end_on) || '月' || day(p.end_on) || '日' end,
+       p.phone
+from post p join who w on w.pid = p.holder join village v on v.vid = p.vid
+where p.roster = '村干部' order by p.county, p.township_code, p.vid, p.post_id""").fetchall()
+        header = ["序号", "乡镇（街道）", "村（社区）", "姓名", "性别", "出生年月", "政治面貌", "职务", "是否“一肩挑”",
+                  "身份证号码", "任职开始日期", "任职结束日期", "联系电话"]
+        for c in self.counties():
+            cn = COUNTIES[c]
+            sheets = []
+            for t in [t["name"] for t in self.geo.towns if t["parent_code"] == c]:
+                rs = [(i, *r[1:]) for i, r in enumerate((r for r in rows if r[0] == c and r[1] == t), 1)]
+                sheets.append((t, [f"{cn}{t}村（社区）两委及监委会成员花名册"], header, rs))
+            self.xlsx(f"{cn}委组织部_村社干部花名册_2020.xlsx", sheets, ["填表人：", None, None, None, None, "审核人："])
+        workers = self.con.execute("""
+select p.township, w.name, w.sex, w.id, p.post, strftime(p.start_on, '%Y-%m-%d'), strftime(p.end_on, '%Y-%m-%d'), p.phone
+from post p join who w on w.pid = p.holder
+where p.roster = '低保经办人员' order by p.county, p.township_code, p.post_id""").fetchall()
+        self.xlsx("衢州市民政局_乡镇街道低保经办人员名单.xlsx",
+                  [("Sheet1", ["衢州市乡镇（街道）低保经办人员名单"],
+                    ["序号", "乡镇（街道）", "姓名", "性别", "身份证号码", "岗位", "上岗时间", "离任时间", "联系电话"],
+                    [(i, *r) for i, r in enumerate(workers, 1)])])
+
+    def write_payroll(self) -> None:
+        rows = self.con.execute("""
+select w.county, x.unit, x.unit_type, w.name, w.sex, w.id, x.staff_type, x.status, strftime(x.start_on, '%Y-%m-%d'),
+       strftime(x.end_on, '%Y-%m-%d'), x.salary
+from (select * from payroll union all select * from scen_payroll) x join who w using (pid)
+order by w.county, x.unit, w.id""").fetchall()
+        for c in self.counties():
+            cn = COUNTIES[c]
+            rs = [(i, *r[1:]) for i, r in enumerate((r for r in rows if r[0] == c), 1)]
+            self.xlsx(f"{cn}财政局_财政供养人员信息_2020.xlsx",
+                      [("在编人员", [f"2020年{cn}财政供养人员信息表"],
+                        ["序号", "单位名称", "单位性质", "姓名", "性别", "身份证号码", "编制类型", "人员状态", "入编日期",
+                         "离职/退休日期", "月应发工资(元)"], rs)])
+
+    def write_filings(self) -> None:
+        rows = self.con.execute("""
+select v.township, v.vname, r.name, r.id, f.programme, c.name, c.id, f.post, f.relation, strftime(f.filed_on, '%Y-%m-%d')
+from scen_filing f join who r on r.pid = f.pid join who c on c.pid = f.cadre join village v on v.vid = f.vid
+order by f.filed_on, r.id""").fetchall()
+        self.xlsx("衢州市民政局_近亲属享受救助备案表.xlsx",
+                  [("备案", ["衢州市村（社区）干部及经办人员近亲属享受社会救助备案表"],
+                    ["序号", "乡镇（街道）", "村（社区）", "申请人姓名", "申请人身份证号", "救助项目", "关联干部姓名",
+                     "关联干部身份证号", "干部职务", "与干部关系", "备案日期"],
+                    [(i, *r) for i, r in enumerate(rows, 1)])])
+
+    def write_projects(self) -> None:
+        rows = self.con.execute("""
+select v.county, v.township, v.vname, x.project_name, x.procurement, x.contractor, x.credit_code, x.amount,
+       strftime(x.signed_on, '%Y-%m-%d'), x.paid, x.account
+from (select project_name, vid, procurement, contractor, credit_code, amount, signed_on, paid, account from project
+      union all select * from scen_project) x join village v using (vid)
+order by v.county, x.signed_on, x.project_name""").fetchall()
+        for c in self.counties():
+            cn = COUNTIES[c]
+            rs = [(i, *r[1:]) for i, r in enumerate((r for r in rows if r[0] == c), 1)]
+            self.xlsx(f"{cn}农业农村局_村级工程项目台账_{BASE}-2020.xlsx",
+                      [("项目台账", [f"{cn}{BASE}—2020年村级工程项目（三资）台账"],
+                        ["序号", "乡镇（街道）", "村（社区）", "项目名称", "发包方式", "施工单位", "统一社会信用代码",
+                         "合同金额(元)", "签订日期", "已付金额(元)", "收款账号"], rs)])
+
+    def write_compensation(self) -> None:
+        rows = self.con.execute("""
+select x.project, x.agreement_no, x.plot, w.township, w.vname, w.name, w.id, x.area_mu, x.rate, x.due,
+       year(x.signed_on) || '/' || month(x.signed_on) || '/' || day(x.signed_on)
+from (select project, agreement_no, plot, pid, printf('%.2f', area_mu) as area_mu, '48000元/亩' as rate, due, signed_on
+      from agreement union all select * from scen_agreement) x join who w using (pid)
+order by x.signed_on, x.agreement_no""").fetchall()
+        self.xlsx(f"衢州市自然资源局_征地及铁塔占地补偿协议汇总_{BASE}-2020.xlsx",
+                  [("协议", [f"衢州市{BASE}—2020年征地及铁塔占地补偿协议汇总表"],
+                    ["序号", "项目名称", "协议编号", "地块编号", "乡镇", "村", "承包方（户主）姓名", "身份证号码", "面积（亩）",
+                     "补偿标准", "应付金额（元）", "签订日期"], [(i, *r) for i, r in enumerate(rows, 1)])])
+        rows = self.con.execute("""
+select g.project, x.agreement_no, w.name, w.id, y.name, y.id, y.account, x.amount, strftime(x.paid_on, '%Y%m%d'),
+       w.township, w.vname, x.note
+from (select agreement_no, pid, payee, due as amount, paid_on, note from payout
+      union all select * from scen_payout) x
+join (select agreement_no, project from agreement union all select agreement_no, project from scen_agreement) g
+  using (agreement_no)
+join who w on w.pid = x.pid join who y on y.pid = x.payee
+order by x.paid_on, x.agreement_no, x.amount""").fetchall()
+        self.xlsx(f"补偿款发放明细_{BASE}-2020.xlsx",
+                  [("发放明细", ["征地及铁塔占地补偿款发放明细"],
+                    ["序号", "项目名称", "协议编号", "被补偿人姓名", "被补偿人身份证号", "收款人", "收款人身份证号", "收款账号",
+                     "发放金额", "发放日期", "乡镇", "村", "备注"], [(i, *r) for i, r in enumerate(rows, 1)])])
+
+    # -- the answer key and the summary ---------------------------------------------------------------------
+    def write_key(self, out: Path) -> list[dict]:
+        self.table("key_rows", ["k", "pid", "id_form"], [(i, r["pid"], r["id_form"]) for i, r in enumerate(self.P.key)],
+                   {"id_form": pa_str()})
+        subj = {k: (i, n) for k, i, n in self.con.execute("""
+select k, case when id_form = 'hist' then h.hist || substr(w.id, 7, 11) || id_check(h.hist || substr(w.id, 7, 11))
+               else w.id end, w.name
+from key_rows join who w using (pid) join hist_area h on h.county = w.county""").fetchall()}
+        rows = []
+        for k, r in enumerate(self.P.key):
+            per = r["period"]
+            rows.append({"rule_id": r["rule_id"], "expect": r["expect"], "subject_id_number": subj[k][0],
+                         "subject_name": subj[k][1], "programme": r["programme"],
+                         "months": "" if r["months"] is None else r["months"],
+                         "amount_yuan": "" if r["amount_yuan"] is None else f"{r['amount_yuan']:.2f}",
+                         "period_from": per[0].isoformat() if per else "", "period_to": per[1].isoformat() if per else "",
+                         "note": r["note"]})
+        rows.sort(key=lambda r: (r["rule_id"], r["expect"], r["subject_id_number"], r["programme"]))
+        with open(out / "planted.csv", "w", encoding="utf-8", newline="") as f:
+            w = csv.DictWriter(f, list(rows[0]), lineterminator="\n")
+            w.writeheader()
+            w.writerows(rows)
+        return rows
+
+    def stats(self) -> dict:
+        q = self.q1
+        n = q("select count(distinct pid) from reg_row")
+        return {
+            "people": n,
+            "households": q("select count(distinct hh) from reg_row"),
+            "villages": len(self.geo.villages), "townships": self.geo.n_towns, "counties": len(self.counties()),
+            "share_60_plus": round(q("select avg(case when birth <= date '1960-12-31' then 1 else 0 end) from person "
+                                     "where in_register"), 3),
+            "months": NM, "first_month": mon(0).isoformat(),
+            "deaths_per_year": round(q("select count(*) from death_eff") / (NM / 12) / n, 4),
+            "moves_per_year": round(q("select count(*) from reg_row where status = '迁出'") / (NM / 12) / n, 4),
+            "payment_rows": q("select count(*) from payment"),
+            "recipients_share": {prog: round(q(f"select count(distinct pid) from payment where programme = '{prog}'") / n, 4)
+                                 for prog in (LIVING, CARE, TEKUN, PENSION, ELDER)},
+            "dibao_insured_share": round(q("select sum(hh_size) from (select pid, max(hh_size) as hh_size from payment "
+                                           f"where programme = '{DIBAO}' group by pid)") / n, 4),
+            "cadres": q("select count(*) from post where roster = '村干部'"),
+            "case_workers": q("select count(*) from post where roster = '低保经办人员'"),
+            "payroll": q("select count(*) from payroll") + len(self.P.payroll),
+            "vehicles": q("select count(*) from vehicle") + len(self.P.vehicles),
+            "business_rows": q("select count(*) from biz") + len(self.P.businesses),
+            "projects": q("select count(*) from project") + len(self.P.projects),
+            "agreements": q("select count(*) from agreement") + len(self.P.agreements),
+        }
+
+
+def byte_stable(path: Path) -> None:
+    """openpyxl stamps the save time into docProps/core.xml and the zip entries: fix both, so that the
+    same city gives the same bytes (and the same SHA-256 in run.json)."""
+    import zipfile
+
+    stamp = (2021, 1, 15, 9, 0, 0)
+    with zipfile.ZipFile(path) as zin:
+        items = [(i, zin.read(i.filename)) for i in zin.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for info, data in items:
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2021-01-15T09:00:00Z", data)
+            zi = zipfile.ZipInfo(info.filename, date_time=stamp)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = info.external_attr
+            zout.writestr(zi, data)
+
+
+# ---- checking a run against the answer key --------------------------------------------------------------
+
+def compare(planted_csv: Path, cases_csv: Path) -> dict:
+    """Every planted flag found once (months, amount and period equal where the key gives them), no trap
+    flagged by its rule for that subject (and programme), and the cases nobody planted, per rule."""
+    with open(planted_csv, encoding="utf-8", newline="") as f:
+        planted = list(csv.DictReader(f))
+    with open(cases_csv, encoding="utf-8", newline="") as f:
+        cases = list(csv.DictReader(f))
+    by_subject: dict = {}
+    for c in cases:
+        by_subject.setdefault((c["rule_id"], c["subject_id_number"]), []).append(c)
+    out = {"missing": [], "mismatch": [], "trap_flagged": [], "unplanted": [], "per_rule": {}}
+    flags = set()
+    for p in planted:
+        hits = [c for c in by_subject.get((p["rule_id"], p["subject_id_number"]), [])
+                if not p["programme"] or c["programme"] == p["programme"]]
+        stat = out["per_rule"].setdefault(p["rule_id"], Counter())
+        if p["expect"] == "flag":
+            flags.add((p["rule_id"], p["subject_id_number"]))
+            stat["planted"] += 1
+            if len(hits) != 1:
+                out["missing"].append((p, hits))
+                continue
+            c = hits[0]
+            bad = []
+            if p["months"] and int(c["months"] or 0) != int(p["months"]):
+                bad.append(f"months {c['months']} ≠ {p['months']}")
+            if p["amount_yuan"] and Decimal(c["amount_yuan"] or 0) != Decimal(p["amount_yuan"]):
+                bad.append(f"amount {c['amount_yuan']} ≠ {p['amount_yuan']}")
+            if p["period_from"] and (c["period_from"], c["period_to"]) != (p["period_from"], p["period_to"]):
+                bad.append(f"period {c['period_from']}…{c['period_to']} ≠ {p['period_from']}…{p['period_to']}")
+            if bad:
+                out["mismatch"].append((p, c, bad))
+            else:
+                stat["found"] += 1
+        else:
+            stat["traps"] += 1
+            if hits:
+                out["trap_flagged"].append((p, hits))
+            else:
+                stat["traps_clean"] += 1
+    for c in cases:
+        if (c["rule_id"], c["subject_id_number"]) not in flags:
+            out["unplanted"].append(c)
+            out["per_rule"].setdefault(c["rule_id"], Counter())["unplanted"] += 1
+    return out
+
+
+def print_comparison(res: dict) -> bool:
+    print("rule  planted  found  traps  traps clean  unplanted")
+    for rule, s in sorted(res["per_rule"].items()):
+        print(f"{rule}   {s['planted']:7}  {s['found']:5}  {s['traps']:5}  {s['traps_clean']:11}  {s['unplanted']:9}")
+    for p, hits in res["missing"][:20]:
+        print(f"MISSING {p['rule_id']} {p['subject_id_number']} {p['programme']} ({p['note']}): {len(hits)} hits")
+    for p, c, bad in res["mismatch"][:20]:
+        print(f"MISMATCH {p['rule_id']} {p['subject_id_number']} {p['programme']}: {'; '.join(bad)} ({p['note']})")
+    for p, hits in res["trap_flagged"][:20]:
+        print(f"TRAP FLAGGED {p['rule_id']} {p['subject_id_number']} {p['programme']} ({p['note']}): {hits[0]['evidence']}")
+    for c in res["unplanted"][:30]:
+        print(f"UNPLANTED {c['rule_id']} {c['subject_id_number']} {c['programme']}: {c['evidence']}")
+    return not (res["missing"] or res["mismatch"] or res["trap_flagged"] or res["unplanted"])
+
+
+# ---- command line --------------------------------------------------------------------------------------
+
+def dir_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--people", type=int, default=20000, help="people in the household register (about; default 20000)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--out", type=Path, required=True, help="output folder: inbox/, planted.csv, summary.json")
+    ap.add_argument("--plant-rate", type=float, default=1.2,
+                    help="planted cases per rule per 10,000 people, traps as many (default 1.2: 300 at 2.5 million)")
+    ap.add_argument("--min-cases", type=int, default=6, help="at least this many cases and traps per rule (default 6)")
+    ap.add_argument("--pension-share", type=float, default=0.2,
+                    help="share of all people paid 城乡居民养老 (default 0.2, a fifth)")
+    ap.add_argument("--years", type=int, default=2,
+                    help="years of ledgers up to 2020-12 (default 2: 2019-01 … 2020-12; 4 doubles the payment rows)")
+    ap.add_argument("--compare", type=Path, metavar="CASES_CSV",
+                    help="instead of generating: check a run's cases.csv against OUT/planted.csv")
+    args = ap.parse_args(argv)
+    if args.compare:
+        ok = print_comparison(compare(args.out / "planted.csv", args.compare))
+        return 0 if ok else 1
+    t0 = time.perf_counter()
+    set_window(args.years)
+    args.out.mkdir(parents=True, exist_ok=True)
+    tmp = args.out / ".tmp"
+    log = lambda s: print(s, flush=True)  # noqa: E731
+    log(f"building a city of about {args.people:,} people (seed {args.seed}) …")
+    city = City(args.people, args.seed, args.plant_rate, args.min_cases, args.pension_share, tmp, log)
+    city.build()
+    log("writing …")
+    files = city.write(args.out)
+    key = city.write_key(args.out)
+    stats = city.stats()
+    city.con.close()
+    shutil.rmtree(tmp, ignore_errors=True)
+    seconds = time.perf_counter() - t0
+    per_rule = {}
+    for r in key:
+        per_rule.setdefault(r["rule_id"], Counter())[r["expect"]] += 1
+    summary = {"people": stats["people"], "households": stats["households"], "seed": args.seed,
+               "requested_people": args.people, "cases_per_rule_target": city.n_cases,
+               "planted": {k: dict(v) for k, v in sorted(per_rule.items())}, "files": files, "stats": stats,
+               "seconds": round(seconds, 1), "bytes": dir_bytes(args.out / "inbox")}
+    (args.out / "summary.json").write_text(json.dumps(summary, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"\npeople {stats['people']:,}   households {stats['households']:,}   villages {stats['villages']}   "
+          f"townships {stats['townships']}   counties {stats['counties']}")
+    print(f"payment rows {stats['payment_rows']:,}; deaths {stats['deaths_per_year']:.2%} a year; "
+          f"{stats['share_60_plus']:.0%} aged 60+; 低保 insured {stats['dibao_insured_share']:.2%}")
+    print("rows per file:")
+    for name, n in files.items():
+        print(f"  {n:>11,}  {name}")
+    print("planted (flag / none) per rule: " + ", ".join(f"{k} {v['flag']}/{v['none']}" for k, v in sorted(per_rule.items())))
+    print(f"{seconds:.1f} s, {summary['bytes'] / 1e6:,.1f} MB written to {args.out / 'inbox'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
