@@ -24,8 +24,10 @@ params: {pairs: [[困难残疾人生活补贴, 重度残疾人护理补贴]]}
 with pairs as (
     select p[1] as programme_a, p[2] as programme_b from (select unnest($pairs) as p)
 ), monthly as (
+    -- only the paired programmes (pensions are most of the rows and never in a pair)
     select id_number, programme, entitlement_month, sum(amount_yuan) as amount_yuan
-    from paid_months group by all having sum(amount_yuan) > 0
+    from paid_months where programme in (select unnest(flatten($pairs)))
+    group by all having sum(amount_yuan) > 0
 ), spans as (
     select id_number, programme, min(entitlement_month) as first_month, max(entitlement_month) as last_month
     from monthly group by all

@@ -18,14 +18,18 @@ evidence: [subject_id_number, subject_name, county, township, village, programme
 labels: {sub_type: 补贴类别, payers: 发放来源（文件/县）}
 params: {supplement_words: 托养|增发|补差|加发}
 */
-with monthly as (
-    select id_number, programme, coalesce(sub_type, '') as sub_type, entitlement_month,
-           count(*) filter (where amount_yuan > 0) as payments, sum(amount_yuan) as net_yuan,
-           max(amount_yuan) as largest_yuan
-    from payments
-    group by all
-    having count(*) filter (where amount_yuan > 0) > 1
-       and not bool_or(coalesce(regexp_matches(remark, $supplement_words), false))
+with supplements as (
+    -- months with a row marked as a legitimate extra payment (托养增发, 补差 …)
+    select distinct id_number, programme, coalesce(sub_type, '') as sub_type, entitlement_month
+    from payments where regexp_matches(remark, $supplement_words)
+), monthly as (
+    -- more than one positive payment for one person, programme, sub-type and month (paid_months has the
+    -- count, the net sum and the largest payment of every such month)
+    select m.id_number, m.programme, m.sub_type, m.entitlement_month, m.n_payments as payments,
+           m.amount_yuan as net_yuan, m.max_payment as largest_yuan
+    from paid_months m
+    anti join supplements s using (id_number, programme, sub_type, entitlement_month)
+    where m.n_payments > 1
 ), duplicated as (
     select *, net_yuan - largest_yuan as excess_yuan from monthly where net_yuan > largest_yuan
 ), totals as (

@@ -24,11 +24,13 @@ with pairs as (
     select p[1] as side_a, p[2] as side_b from (select unnest($pairs) as p)
 ), monthly as (
     -- a paid month counts for its programme and for its sub-type (城市低保, 农村低保)
+    -- (only the programmes and sub-types named in a pair: pensions are most of the rows and never in one)
     select id_number, programme as label, entitlement_month, sum(amount_yuan) as amount_yuan
-    from paid_months group by all
+    from paid_months where programme in (select unnest(flatten($pairs))) group by all
     union all
     select id_number, sub_type, entitlement_month, sum(amount_yuan)
-    from paid_months where sub_type <> '' and sub_type <> programme group by all
+    from paid_months where sub_type <> '' and sub_type <> programme and sub_type in (select unnest(flatten($pairs)))
+    group by all
 ), paid as (
     select * from monthly where amount_yuan > 0
 ), spans as (

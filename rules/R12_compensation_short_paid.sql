@@ -43,7 +43,7 @@ with due as (
       on h.id_number = d.id_number and h.member_id_number <> d.id_number
      and (h.member_id_number = o.payee_id_number or (o.payee_id_number is null and qf_name(h.member_name) = o.payee_name_norm))
     left join (select person_id_number, relative_id_number, min(label) as label from kin where scope = 'civil'
-               group by all) k
+               and person_id_number in (select id_number from compensation_agreements) group by all) k
       on k.person_id_number = d.id_number and k.relative_id_number = o.payee_id_number
 ), cadre_payees as (
     select p.agreement_no, p.id_number, string_agg(distinct p.payee_name || '（' || c.post || '）', '、' order by p.payee_name || '（' || c.post || '）') as cadres

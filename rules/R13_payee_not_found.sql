@@ -29,9 +29,10 @@ with covered as (
            count(distinct entitlement_month) as months, sum(amount_yuan) as amount_yuan
     from payments
     where county_code in (select county_code from covered)
+      and id_number not in (select id_number from known)
     group by id_number
 ), unknown as (
-    select * from paid where id_number not in (select id_number from known)
+    select * from paid
 ), same_person as (
     -- the same digits 7–17 and name under a historical or current county code of the same place
     select u.id_number from unknown u join id_aliases a on a.alias_id = u.id_number and a.name_norm = u.name_norm

@@ -18,27 +18,26 @@ evidence: [subject_id_number, subject_name, county, township, village, programme
            cadre_users, period_from, period_to, months, amount_yuan, severity, evidence, source_rows]
 labels: {programme: 打入该账户的待遇, account_no: 收款账号, account_users: 使用该账户的其他人, cadre_users: 其中的村干部}
 */
-with uses as (
-    -- who was paid into each account, and what
-    select account_no, id_number, name, programme, entitlement_month, amount_yuan,
-           source_file || case when sheet <> '' then ' ' || sheet else '' end || ' 第' || row_no || '行' as at_row
+with uses as not materialized (
+    -- who was paid into each account, and what (read twice, never materialised: tens of millions of rows)
+    select account_no, id_number, name, programme, entitlement_month, amount_yuan, source_file, sheet, row_no
     from payments where account_no is not null
     union all
     select payee_account, coalesce(payee_id_number, id_number), payee_name, '补偿款', date_trunc('month', paid_on)::date,
-           amount_paid_yuan,
-           source_file || case when sheet <> '' then ' ' || sheet else '' end || ' 第' || row_no || '行'
+           amount_paid_yuan, source_file, sheet, row_no
     from compensation_payouts where payee_account is not null
 ), users as (
     select account_no, id_number, any_value(name) as name from uses group by all
-), shared as (
-    select account_no from users group by all having count(distinct id_number) > 1
+), shared_users as (
+    select * from users
+    where account_no in (select account_no from users group by all having count(distinct id_number) > 1)
 ), unrelated as (
     -- pairs of users of one account who are neither housemates nor close relatives
     select a.account_no, a.id_number, b.id_number as other_id, b.name as other_name
-    from users a join users b on a.account_no = b.account_no and a.id_number <> b.id_number
-    where a.account_no in (select account_no from shared)
-      and not exists (select 1 from housemates h where h.id_number = a.id_number and h.member_id_number = b.id_number)
+    from shared_users a join shared_users b on a.account_no = b.account_no and a.id_number <> b.id_number
+    where not exists (select 1 from housemates h where h.id_number = a.id_number and h.member_id_number = b.id_number)
       and not exists (select 1 from kin k where k.scope = 'civil'
+                      and k.person_id_number in (select id_number from shared_users)
                       and k.relative_id_number = a.id_number and k.person_id_number = b.id_number)
 ), cadre_accounts as (
     -- accounts a cadre was paid into himself
@@ -55,7 +54,9 @@ with uses as (
     select u.account_no, u.id_number, string_agg(distinct u.programme, '、' order by u.programme) as programmes,
            min(entitlement_month) as period_from, max(entitlement_month) as period_to,
            count(distinct entitlement_month) as months, sum(amount_yuan) as amount_yuan,
-           string_agg(distinct at_row, '；' order by at_row) as rows
+           string_agg(distinct source_file || case when sheet <> '' then ' ' || sheet else '' end || ' 第' || row_no || '行',
+                      '；' order by source_file || case when sheet <> '' then ' ' || sheet else '' end || ' 第' || row_no || '行')
+               as rows
     from uses u join flagged f using (account_no, id_number)
     group by all
 ), who as (

@@ -20,25 +20,32 @@ evidence: [subject_id_number, subject_name, county, township, village, conflict_
            period_from, period_to, months, amount_yuan, severity, evidence, source_rows]
 labels: {conflict_type: 冲突类型, conflict_detail: 冲突情况, programme: 该号码领取的项目}
 */
-with seen as (
-    -- every name an ID number goes by, and where
+with names as (
+    -- every (ID number, name) pair in any source; the detail below is gathered only for numbers with two names
+    select id_number, name_norm from persons
+    union select id_number, name_norm from payments
+    union select id_number, name_norm from death_records
+), two_names as (
+    select id_number from names group by id_number having count(distinct name_norm) > 1
+), seen as (
+    -- every name such an ID number goes by, and the first row where (rows as {file, sheet, row} structs:
+    -- ordered by row number, formatted only for the few kept)
     select id_number, name_norm, '户籍' as source, min(name) as name,
-           min(source_file || case when sheet <> '' then ' ' || sheet else '' end || ' 第' || row_no || '行') as at_row
-    from persons group by all
+           min({'f': source_file, 's': sheet, 'r': row_no}) as loc
+    from persons where id_number in (select id_number from two_names) group by all
     union all
-    select id_number, name_norm, programme || '发放名册', min(name),
-           min(source_file || case when sheet <> '' then ' ' || sheet else '' end || ' 第' || row_no || '行')
-    from payments group by all
+    select id_number, name_norm, programme || '发放名册', min(name), min({'f': source_file, 's': sheet, 'r': row_no})
+    from payments where id_number in (select id_number from two_names) group by all
     union all
-    select id_number, name_norm, source || '死亡记录', min(name),
-           min(source_file || case when sheet <> '' then ' ' || sheet else '' end || ' 第' || row_no || '行')
-    from death_records group by all
+    select id_number, name_norm, source || '死亡记录', min(name), min({'f': source_file, 's': sheet, 'r': row_no})
+    from death_records where id_number in (select id_number from two_names) group by all
 ), names_differ as (
     select id_number, '甲：同号不同名' as conflict_type,
            string_agg(distinct source || '为' || name, '，' order by source || '为' || name) as conflict_detail,
-           string_agg(distinct at_row, '；' order by at_row) as source_rows
+           string_agg(distinct loc['f'] || case when loc['s'] <> '' then ' ' || loc['s'] else '' end || ' 第' || loc['r'] || '行', '；'
+                      order by loc['f'] || case when loc['s'] <> '' then ' ' || loc['s'] else '' end || ' 第' || loc['r'] || '行')
+               as source_rows
     from seen
-    where id_number in (select id_number from seen group by id_number having count(distinct name_norm) > 1)
     group by id_number
 ), active as (
     select * from persons where not regexp_matches(coalesce(status, '正常'), '迁出|死亡|注销|迁移')
@@ -48,31 +55,34 @@ with seen as (
            string_agg(source_file || case when sheet <> '' then ' ' || sheet else '' end || ' 第' || row_no || '行',
                       '；' order by row_no) as source_rows
     from active
+    where id_number in (select id_number from active group by id_number having count(distinct household_no) > 1)
     group by id_number
-    having count(distinct household_no) > 1
 ), people as (
-    -- the register and the ledgers, with birth date and sex read from the ID number (GB 11643-1999)
-    select id_number, name_norm, min(name) as name, township, village,
-           min(source_file || case when sheet <> '' then ' ' || sheet else '' end || ' 第' || row_no || '行') as at_row
-    from (select id_number, name_norm, name, township, village, source_file, sheet, row_no from persons
-          union all
-          select id_number, name_norm, name, township, village, source_file, sheet, row_no from payments)
-    where village is not null
-    group by all
+    -- the register and the ledgers: each number with its name and village
+    select id_number, name_norm, township, village from persons where village is not null
+    union select id_number, name_norm, township, village from payments where village is not null
 ), same_person as (
-    -- groups of one name, birth date and sex in one village with more than one number (grouped, not windowed:
-    -- a window over every person of a city needs gigabytes)
+    -- groups of one name, birth date and sex (GB 11643-1999: digits 7–14, the parity of digit 17) in one
+    -- village with more than one number (grouped, not windowed: a window over every person of a city
+    -- needs gigabytes)
     select name_norm, substr(id_number, 7, 8) as born, cast(substr(id_number, 17, 1) as integer) % 2 as sex,
            township, village, count(distinct id_number) as n_ids, list(distinct id_number) as ids
     from people
     group by all
     having count(distinct id_number) > 1
 ), twins_by_number as (
-    select p.id_number, p.name_norm, p.name, p.township, p.village, p.at_row, g.n_ids, g.ids
+    select p.id_number, p.name_norm, p.township, p.village, g.n_ids, g.ids
     from people p
     join same_person g on g.name_norm = p.name_norm and g.born = substr(p.id_number, 7, 8)
          and g.sex = cast(substr(p.id_number, 17, 1) as integer) % 2
          and g.township is not distinct from p.township and g.village = p.village
+), twin_rows as (
+    select id_number, name_norm, township, village, min({'f': source_file, 's': sheet, 'r': row_no}) as loc
+    from (select id_number, name_norm, township, village, source_file, sheet, row_no from persons
+          union all
+          select id_number, name_norm, township, village, source_file, sheet, row_no from payments)
+    where id_number in (select id_number from twins_by_number)
+    group by all
 ), paid_ids as (
     select distinct id_number from payments
 ), historical as (
@@ -87,9 +97,14 @@ with seen as (
     -- one case per group, filed under the number that was paid (else the smallest)
     select arg_min(t.id_number, (p.id_number is null, t.id_number)) as id_number, '丙：同人多号' as conflict_type,
            '同村有同名、同出生日期、同性别的另一号码：' || array_to_string(list_sort(any_value(t.ids)), '、') as conflict_detail,
-           string_agg(distinct t.at_row, '；' order by t.at_row) as source_rows
-    from twins_by_number t left join paid_ids p using (id_number)
-    where t.n_ids > 1 and t.id_number not in (select id_number from historical)
+           string_agg(distinct r.loc['f'] || case when r.loc['s'] <> '' then ' ' || r.loc['s'] else '' end || ' 第' || r.loc['r'] || '行', '；'
+                      order by r.loc['f'] || case when r.loc['s'] <> '' then ' ' || r.loc['s'] else '' end || ' 第' || r.loc['r'] || '行')
+               as source_rows
+    from twins_by_number t
+    join twin_rows r on r.id_number = t.id_number and r.name_norm = t.name_norm
+         and r.township is not distinct from t.township and r.village = t.village
+    left join paid_ids p on p.id_number = t.id_number
+    where t.id_number not in (select id_number from historical)
     group by t.name_norm, substr(t.id_number, 7, 8), cast(substr(t.id_number, 17, 1) as integer) % 2, t.township, t.village
 ), conflicts as (
     select * from names_differ union all select * from two_households union all select * from two_numbers
