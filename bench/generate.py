@@ -159,6 +159,9 @@ class Geography:
                 rows.append((a, d["level"], county))
         seen = Counter((a, lvl) for a, lvl, _ in rows)
         self.aliases = [(a, c) for a, lvl, c in rows if seen[(a, lvl)] == 1]
+        # what R03 matches a destination against: counties by any name, townships by their full name only
+        full = {d["name"] for d in current if d["level"] == "township"}
+        self.r03_places = [(a, c) for a, lvl, c in rows if seen[(a, lvl)] == 1 and (lvl == "county" or a in full)]
         # villages: about 1,600 people each, spread over townships of every county (round robin)
         towns = [d for d in current if d["level"] == "township" and d["parent_code"] in COUNTIES]
         by_county = {c: sorted((t for t in towns if t["parent_code"] == c), key=lambda t: t["code"]) for c in COUNTIES}
@@ -185,15 +188,17 @@ class Geography:
         self.n_towns = n_towns
         self.per_town = per_town
 
-    # what R03 makes of a destination (rules/R03_moved_away_still_paid.sql, in Python)
+    # what R03 makes of a destination (the `moves` table of sources/derived.sql, in Python): used to check
+    # that every planted destination is read as planted
     def judge(self, dest: str, from_county: str) -> tuple[bool, bool, bool]:
-        other_prov = any(r["name"] in dest for r in self.regions if r["in_zhejiang"] == "N")
+        other_prov = any(r["name"] in dest and not any(r["name"] + x in dest for x in "镇乡村街路")
+                         for r in self.regions if r["in_zhejiang"] == "N")
         zj = any(r["name"] in dest for r in self.regions if r["in_zhejiang"] == "Y")
         other_city = any(r["name"] in dest for r in self.regions
                          if r["in_zhejiang"] == "Y" and r["level"] == "prefecture" and r["name"] != "衢州")
-        other_cty = any(a in dest for a, c in self.aliases if c != from_county and not a.isdigit())
-        own_cty = any(a in dest for a, c in self.aliases if c == from_county and not a.isdigit())
-        out_prov = other_prov and not zj
+        other_cty = any(a in dest for a, c in self.r03_places if c != from_county and not a.isdigit())
+        own_cty = any(a in dest for a, c in self.r03_places if c == from_county and not a.isdigit())
+        out_prov = other_prov and not (zj or own_cty or other_cty)
         out_cty = out_prov or other_city or (other_cty and not own_cty)
         inst = re.search("福利院|养老院|敬老院|托养|福利中心|护理院|光荣院|供养中心", dest) is not None
         return out_prov, out_cty, inst
@@ -708,11 +713,14 @@ def plant_r03(P: Plant) -> None:
             P.pay(p, PENSION, range(0, NM), personal=30)
             P.move(p, day_in(m, rng), rng.choice(OUT_OF_PROVINCE))
             P.plant("R03", "none", p, PENSION, "城乡居民养老金随人转移，迁出省外也不停发")
-        elif k == 2:
+        elif k == 2:    # inside the county; every other one written short (衢江区湖南镇 is not 湖南省)
             towns = sorted({x.township for x in geo.villages if x.county == v.county})
             rng.shuffle(towns)
-            dest = next((d for t in towns if not geo.judge(d := f"浙江省衢州市{v.county_name}{t}", v.county)[1]),
-                        f"浙江省衢州市{v.county_name}")
+            towns.sort(key=lambda t: t != "湖南镇")
+            short = (i // 5) % 2 == 1
+            dest = next((d for t in towns if not geo.judge(
+                d := f"{v.county_name}{t}" if short else f"浙江省衢州市{v.county_name}{t}", v.county)[1]),
+                f"浙江省衢州市{v.county_name}")
             P.pay(p, DIBAO, range(0, NM), income=300)
             P.move(p, day_in(m, rng), dest)
             P.plant("R03", "none", p, DIBAO, "低保：县内迁移，不停发")
