@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .declarations import kinds
 from .layout import Layout, detect_layout
-from .read import CSV_SUFFIXES, SPREADSHEET_SUFFIXES, UnreadableFile, read_file
+from .read import UnreadableFile, read_file
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -76,30 +76,56 @@ def load_inbox(con, inbox: Path, tmpdir: Path) -> None:
     for file_id, path in enumerate(inbox_files(inbox), start=1):
         rel = str(path.relative_to(inbox))
         fmt = path.suffix.lower().lstrip(".")
-        status, reason, encoding = "loaded", None, None
+        status, reason, encoding, notes = "loaded", None, None, []
         try:
-            if path.suffix.lower() not in SPREADSHEET_SUFFIXES | CSV_SUFFIXES:
-                raise UnreadableFile(f"不支持的文件类型 {path.suffix or '(无扩展名)'}：只读取 .xlsx/.xls/.csv")
             result = read_file(path, tmpdir)
-            encoding = result.encoding
-            sheet_status = [_load_sheet(con, file_id, path.name, sheet) for sheet in result.sheets]
-            if not sheet_status:
-                status, reason = "empty", "工作簿中没有工作表"
-            elif all(s == "empty" for s in sheet_status):
-                status, reason = "empty", "文件中没有数据"
-            elif not any(s == "loaded" for s in sheet_status):
-                status, reason = "unrecognised", "没有一个工作表的表头能识别为已知数据类型"
-            elif any(s == "unrecognised" for s in sheet_status):
-                status, reason = "partly", "部分工作表的表头未能识别"
+            encoding, notes = result.encoding, result.notes
+            status, reason = _file_status([_load_sheet(con, file_id, path.name, sheet) for sheet in result.sheets])
         except UnreadableFile as exc:
             status, reason = "unreadable", str(exc)
-        if status not in ("loaded",):
+            _forget_file(con, file_id)
+        except Exception as exc:   # a reader bug must cost this file, not the run
+            log.exception("%s: unexpected error while reading", rel)
+            status, reason = "unreadable", f"读取时出现程序错误（{type(exc).__name__}: {exc}），请把此文件转交系统维护人员"
+            _forget_file(con, file_id)
+        reason = "；".join([r for r in (reason, *notes) if r]) or None
+        if status != "loaded" or reason:
             log.warning("%s: %s (%s)", rel, status, reason)
         con.execute("insert into source_files values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [file_id, rel, str(path), sha256(path), path.stat().st_size, fmt, encoding, status, reason])
 
 
-def _load_sheet(con, file_id: int, file_name: str, sheet) -> str:
+def _file_status(sheets: list[tuple[str, str | None]]) -> tuple[str, str | None]:
+    """A file's status and reason from its sheets' (status, reason); a file of one sheet takes its reason."""
+    status = [s for s, _ in sheets]
+    only = sheets[0][1] if len(sheets) == 1 else None
+    if not status:
+        return "empty", "工作簿中没有工作表"
+    if all(s == "empty" for s in status):
+        return "empty", only if only and only != "工作表为空" else "文件中没有数据"
+    if not any(s == "loaded" for s in status):
+        if all(s in ("unreadable", "empty") for s in status):
+            return "unreadable", only or "没有一个工作表能够读取"
+        return "unrecognised", "没有一个工作表的表头能识别为已知数据类型"
+    if any(s == "unrecognised" for s in status):
+        return "partly", "部分工作表的表头未能识别"
+    if any(s == "unreadable" for s in status):
+        return "partly", "部分工作表无法读取"
+    return "loaded", None
+
+
+def _forget_file(con, file_id: int) -> None:
+    """A file that failed part way loads nothing: every row is either in the tables or in its reason."""
+    for table in ["source_sheets", "raw_structural", "total_checks", *(k.raw_table for k in kinds())]:
+        con.execute(f"delete from {table} where file_id = ?", [file_id])
+
+
+def _load_sheet(con, file_id: int, file_name: str, sheet) -> tuple[str, str | None]:
+    """Load one sheet; its status (loaded | empty | unrecognised | unreadable) and reason."""
+    if sheet.error:
+        con.execute("insert into source_sheets (file_id, sheet, status, reason, rows_read) values (?, ?, 'unreadable', ?, 0)",
+                    [file_id, sheet.name, sheet.error])
+        return "unreadable", sheet.error
     layout = detect_layout(sheet.preview, sheet.name, file_name)
     sheet.load(con, "_grid")
     n_read = con.execute("select count(*) from _grid").fetchone()[0]
@@ -114,19 +140,24 @@ def _load_sheet(con, file_id: int, file_name: str, sheet) -> str:
                     "values (?, ?, ?, ?, ?, ?)", [file_id, sheet.name, status, reason, n_read, n_blank])
         con.execute("insert into raw_structural select ?, ?, row_no, ?, cells from _grid",
                     [file_id, sheet.name, "blank" if empty else "unrecognised"])
-        return status
+        return status, reason
     _classify(con, layout, blank)
     _insert_rows(con, file_id, sheet.name, layout)
     _check_totals(con, file_id, sheet.name, layout)
     counts = dict(con.execute("select row_kind, count(*) from _rows group by all").fetchall())
+    status, reason = "loaded", "；".join(sheet.notes) or None
+    if not counts.get("data"):
+        status, reason = "empty", "；".join([f"只有表头（第 {layout.header_row} 行），没有数据行", *sheet.notes])
+    if reason:
+        log.warning("%s %s: %s", file_name, sheet.name, reason)
     con.execute(
-        "insert into source_sheets values (?, ?, ?, ?, 'loaded', NULL, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [file_id, sheet.name, layout.kind.kind, layout.variant, layout.header_row, layout.header,
+        "insert into source_sheets values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [file_id, sheet.name, layout.kind.kind, layout.variant, status, reason, layout.header_row, layout.header,
          json.dumps(layout.mapping), layout.title, json.dumps(layout.hints, ensure_ascii=False), n_read,
          counts.get("title", 0), counts.get("header", 0), counts.get("blank", 0),
          counts.get("total", 0), counts.get("footer", 0), counts.get("note", 0), counts.get("data", 0)],
     )
-    return "loaded"
+    return status, reason
 
 
 def _classify(con, layout: Layout, blank: str) -> None:
@@ -147,6 +178,8 @@ def _classify(con, layout: Layout, blank: str) -> None:
         select row_no, cells, lossy, case
             when row_no <= {layout.header_row - layout.header_rows} then 'title'
             when row_no <= {layout.header_row} then 'header'
+            -- a blank row that only repeats, through merged cells, the record above it
+            when merged then 'merged'
             -- most rows are records whose key holds an ID number: decide them before the costly checks
             when {fast_data} then 'data'
             when {blank} then 'blank'
