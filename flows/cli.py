@@ -18,7 +18,14 @@ def _date(text: str) -> str:
 
 
 def _rule_list(text: str) -> list[str]:
-    return [r.strip().upper() for r in text.split(",") if r.strip()]
+    from rules import catalog
+
+    ids = [r.strip().upper() for r in text.replace("，", ",").split(",") if r.strip()]
+    known = {r.id for r in catalog.catalog()}
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"没有规则 {'、'.join(map(repr, unknown))}；已有规则：{','.join(sorted(known))}")
+    return ids
 
 
 def _list(text: str) -> list[str]:
@@ -26,8 +33,9 @@ def _list(text: str) -> list[str]:
 
 
 def _month(text: str) -> str:
+    """YYYY-MM (or a date in it); anything more is refused, not cut off."""
     try:
-        return dt.date.fromisoformat(text[:7] + "-01").isoformat()[:7]
+        return dt.date.fromisoformat(text if len(text) > 7 else text + "-01").isoformat()[:7]
     except ValueError:
         raise argparse.ArgumentTypeError(f"需要 YYYY-MM 格式的所属期，收到 {text!r}") from None
 
@@ -102,11 +110,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args) -> int:
-    """Exit 0 when the run completed, 3 when another run held the warehouse for longer than --wait."""
-    from sources import warehouse
+    """Exit 0 when the run completed, 3 when another run held the warehouse for longer than --wait, 4 when a
+    blocking validation failed."""
+    from sources import gx, warehouse
 
     from .nightly import nightly_reconciliation
 
+    if not Path(args.inbox).is_dir():
+        print(f"收件目录不存在：{args.inbox}", file=sys.stderr)
+        return 2
     try:
         info = nightly_reconciliation(inbox=args.inbox, out=args.out, as_of=args.as_of, rules=args.rules,
                                       counties=args.counties, townships=args.townships, month_from=args.month_from,
@@ -115,6 +127,9 @@ def _run(args) -> int:
     except warehouse.WarehouseBusy as e:
         print(str(e), file=sys.stderr)
         return 3
+    except gx.ValidationBlocked as e:   # the message names the table, the check and the validation folder
+        print(f"运行已停止：数据校验未通过。{e}", file=sys.stderr)
+        return 4
     _print_summary(info)
     return 0
 

@@ -1,10 +1,16 @@
 """The nightly reconciliation flow: load sources → validate → run rules → remember cases → write outputs;
-and the screening flow for a payment list before the money goes out."""
+and the screening flow for a payment list before the money goes out.
+
+A run killed at any moment (even by SIGKILL) can simply be run again: staging, the derived tables, and
+rules + ledger + outputs each commit all or nothing (sources/warehouse.py), every output file is renamed
+into place when complete (outputs/tables.py), and run.json is written after the ledger is committed.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import secrets
+import shutil
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -40,11 +46,14 @@ class Run:
     timings: dict = field(default_factory=dict)
     results: dict = field(default_factory=dict)
 
+    spans: dict = field(default_factory=dict)
+
     @contextmanager
     def timed(self, stage_name: str):
-        t0 = time.perf_counter()
+        t0, wall0 = time.perf_counter(), time.time()
         yield
         self.timings[stage_name] = round(time.perf_counter() - t0, 3)
+        self.spans[stage_name] = [round(wall0, 3), round(time.time(), 3)]   # epoch seconds, for bench/run.py
 
 
 def new_run_id(now: dt.datetime | None = None) -> str:
@@ -53,13 +62,29 @@ def new_run_id(now: dt.datetime | None = None) -> str:
 
 
 def _month(text: str | None) -> dt.date | None:
-    """YYYY-MM (or YYYY-MM-DD) → the first day of that month."""
+    """YYYY-MM (or YYYY-MM-DD) → the first day of that month; anything more is refused, not cut off."""
     if not text:
         return None
     try:
-        return dt.date.fromisoformat(text[:7] + "-01")
+        return dt.date.fromisoformat(text if len(text) > 7 else text + "-01").replace(day=1)
     except ValueError:
         raise ValueError(f"所属期应为 YYYY-MM 格式，收到 {text!r}") from None
+
+
+def _day(text: str | None) -> dt.date | None:
+    """YYYY-MM-DD → a date (None → None)."""
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"日期应为 YYYY-MM-DD 格式，收到 {text!r}") from None
+
+
+def _split_by(text: str | None) -> str | None:
+    if text not in (None, "", *workbook.SPLIT_FOLDERS):
+        raise ValueError(f"分册方式应为 {' 或 '.join(workbook.SPLIT_FOLDERS)}，收到 {text!r}")
+    return text or None
 
 
 @task(cache_policy=NO_CACHE)
@@ -73,8 +98,7 @@ def start_run(run_id: str, inbox: str, out: str | None, as_of: str | None, rule_
     out_p.mkdir(parents=True, exist_ok=True)
     con = warehouse.connect(wh, settings.get("duckdb_threads"), settings.get("duckdb_memory_limit"),
                             settings.get("duckdb_temp_dir"))
-    return Run(run_id=run_id, inbox=inbox_p, out=out_p,
-               as_of=dt.date.fromisoformat(as_of) if as_of else dt.date.today(), warehouse=wh,
+    return Run(run_id=run_id, inbox=inbox_p, out=out_p, as_of=_day(as_of) or dt.date.today(), warehouse=wh,
                rules=catalog.select_rules(rule_ids), con=con, scope=scope, split_by=split_by, mask=mask,
                started_at=dt.datetime.now().isoformat(timespec="seconds"))
 
@@ -83,8 +107,10 @@ def start_run(run_id: str, inbox: str, out: str | None, as_of: str | None, rule_
 def load_sources(run: Run) -> None:
     """Read every inbox file into raw tables, stage them, and build the canonical tables."""
     with run.timed("load"):
-        load.load_inbox(run.con, run.inbox, Path(settings.get("duckdb_temp_dir")) / run.run_id)
-        stage.stage_all(run.con)
+        load.load_inbox(run.con, run.inbox, _scratch(run))
+        with warehouse.transaction(run.con):       # the canonical tables change all together or not at all
+            stage.stage_all(run.con)
+            warehouse.pause_point("load")
 
 
 @task(cache_policy=NO_CACHE)
@@ -95,7 +121,8 @@ def validate_sources(run: Run) -> None:
         run.results["validation"] = gx.validate_tables(run.con, run.out, run.as_of)
         run.results["accounting"] = validate.accounting(run.con)
         run.results["totals"] = validate.total_checks(run.con)
-        validate.derive(run.con)
+        with warehouse.transaction(run.con):
+            validate.derive(run.con)
     bad = [a for a in run.results["accounting"] if a["reconciles"] is False]
     if bad:
         get_run_logger().error("row accounting does not reconcile for %d sheet(s)", len(bad))
@@ -106,6 +133,7 @@ def run_rules(run: Run) -> dict[str, int]:
     """Run the selected rules; their cases go to the `cases` table."""
     with run.timed("rules"):
         counts = catalog.run_rules(run.con, run.rules, scope=run.scope)
+    warehouse.pause_point("rules")
     run.results["cases_per_rule"] = counts
     return counts
 
@@ -114,14 +142,16 @@ def run_rules(run: Run) -> dict[str, int]:
 def remember_cases(run: Run) -> dict:
     """Record the run's cases in the case ledger and give each its status (新增, 未结, 重新出现, 已结, 已消失)."""
     with run.timed("ledger"):
-        run.results["cases_by_status"] = ledger.update(run.con, run.run_id, run.as_of, run.rules, run.scope)
+        run.results["cases_by_status"] = ledger.update(run.con, run.run_id, run.as_of, run.rules, run.scope,
+                                                       own_transaction=False)   # committed with the outputs
     return run.results["cases_by_status"]
 
 
 @task(cache_policy=NO_CACHE)
 def write_outputs(run: Run) -> dict:
-    """Write cases.csv/.parquet, quarantine.csv, the workbook(s) and run.json into the run folder."""
+    """Write cases.csv/.parquet, quarantine.csv and the workbook(s) into the run folder."""
     with run.timed("outputs"):
+        tables.remove_parts(run.out)             # what a killed run may have left half-written
         tables.write_cases(run.con, run.out)
         tables.write_quarantine(run.con, run.out, declarations.kinds())
         info = _run_info(run)
@@ -129,10 +159,17 @@ def write_outputs(run: Run) -> dict:
                                          run.split_by, run.mask)
         info["workbooks"] = [str(p.relative_to(run.out)) for p in paths]
     info["timings_s"] = dict(run.timings, total=round(sum(run.timings.values()), 3))
+    info["stage_spans"] = run.spans
+    return info
+
+
+@task(cache_policy=NO_CACHE)
+def record_run(run: Run, info: dict) -> None:
+    """Once the ledger is committed: run.json (which marks the run folder complete), the runs index and the
+    summary on the flow run's page."""
     runinfo.write_run_json(run.out / "run.json", info)
     runinfo.append_to_index(Path(settings.get("runs_index")), info)
     _artifact(info)
-    return info
 
 
 def _artifact(info: dict) -> None:
@@ -141,6 +178,11 @@ def _artifact(info: dict) -> None:
 
     create_markdown_artifact(key="qingfeng-run-summary", markdown=runinfo.summary_markdown(info),
                              description=f"清风运行 {info['run_id']}")
+
+
+def _scratch(run: Run) -> Path:
+    """The run's scratch folder (CSV files transcoded to UTF-8: people's data), removed when the run ends."""
+    return Path(settings.get("duckdb_temp_dir")) / run.run_id
 
 
 def _run_info(run: Run) -> dict:
@@ -213,6 +255,8 @@ def nightly_reconciliation(inbox: str = str(settings.get("inbox")), out: str | N
         return Completed(name="Skipped", message=why_not)
     run_id = new_run_id()
     scope = catalog.Scope(tuple(counties or ()), tuple(townships or ()), _month(month_from), _month(month_to))
+    _day(as_of)                   # a malformed date or split is refused before the warehouse is taken
+    split_by = _split_by(split_by)
     wh = Path(warehouse_path) if warehouse_path else Path(settings.get("warehouse"))
     with warehouse.writer_lock(wh, {"run_id": run_id, "started_at": dt.datetime.now().isoformat(timespec="seconds")},
                                wait_s):   # one writer at a time; a crashed holder releases it
@@ -220,11 +264,14 @@ def nightly_reconciliation(inbox: str = str(settings.get("inbox")), out: str | N
         try:
             load_sources(run)
             validate_sources(run)
-            run_rules(run)
-            remember_cases(run)
-            info = write_outputs(run)
+            with warehouse.transaction(run.con):   # the ledger remembers this run only if its outputs are written
+                run_rules(run)
+                remember_cases(run)
+                info = write_outputs(run)
+            record_run(run, info)
         finally:
             run.con.close()
+            shutil.rmtree(_scratch(run), ignore_errors=True)
     get_run_logger().info("run %s: %s cases, outputs in %s", run.run_id,
                           sum(info["cases_per_rule"].values()), run.out)
     return info
@@ -239,7 +286,7 @@ def screen_inputs(list_path: str, out: str | None, as_of: str | None, warehouse_
     if not wh.is_file():
         raise FileNotFoundError(f"找不到数据仓库 {wh}：请先运行一次 qingfeng run")
     out_p = Path(out) if out else Path(settings.get("screens_dir")) / new_run_id()
-    return path, out_p, (dt.date.fromisoformat(as_of) if as_of else dt.date.today()), wh
+    return path, out_p, _day(as_of) or dt.date.today(), wh
 
 
 def screen_now(list_path: str, out: str | None = None, as_of: str | None = None, warehouse_path: str | None = None,

@@ -23,7 +23,9 @@ SETTINGS = {s.name: s for s in [
     Setting("runs_dir", "{data_dir}/runs", "each run writes its outputs to <runs_dir>/<run id>/"),
     Setting("prefect_home", "{data_dir}/prefect", "Prefect's home (its SQLite database and settings)"),
     Setting("duckdb_threads", 2, "DuckDB worker threads (the target machine has 2 cores)"),
-    Setting("duckdb_memory_limit", "6GB", "DuckDB memory limit; larger work spills to duckdb_temp_dir"),
+    Setting("duckdb_memory_limit", "4GB",
+            "DuckDB memory limit; larger work spills to duckdb_temp_dir (4 GB keeps the run, Python and Prefect "
+            "included, under 6 GB at 2.5 million people: bench/run.py)"),
     Setting("duckdb_temp_dir", "{data_dir}/tmp", "where DuckDB spills and CSV files are transcoded to UTF-8"),
     Setting("prefect_startup_timeout_s", 120,
             "seconds to wait for Prefect's ephemeral server (measured 10–20 s on two busy cores; default 20)"),
@@ -53,8 +55,13 @@ def get(name: str):
 
 
 def configure_environment() -> None:
-    """Environment for Prefect and Great Expectations, set before either is imported: a project-local
-    Prefect home, no telemetry (there is no internet), and a start-up timeout the machine can meet."""
+    """The process's file mode and the environment for Prefect and Great Expectations, set before either is
+    imported (flows/__init__.py: at the start of every process that runs a flow or the command): files and
+    folders we create are readable by their owner only (umask 077: the warehouse, run folders, workbooks,
+    Prefect's database of logs hold people's data; folders made by an older version are closed too); a
+    project-local Prefect home, no telemetry (there is no internet), and a start-up timeout the machine
+    can meet."""
+    os.umask(0o077)
     defaults = {
         "PREFECT_HOME": str(Path(get("prefect_home")).resolve()),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
@@ -68,4 +75,10 @@ def configure_environment() -> None:
     }
     for key, value in defaults.items():
         os.environ.setdefault(key, value)
-    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
+    home = Path(os.environ["PREFECT_HOME"])
+    home.mkdir(parents=True, exist_ok=True)
+    for path in (home, *home.glob("prefect.db*"), *(get(n) for n in ("runs_dir", "screens_dir", "duckdb_temp_dir"))):
+        try:
+            os.chmod(path, 0o700 if path.is_dir() else 0o600)
+        except OSError:         # absent, or not ours: nothing to close
+            pass

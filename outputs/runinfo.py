@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
+
+from .tables import atomic_path
 
 
 def file_records(con, accounting: list[dict]) -> list[dict]:
@@ -32,28 +35,40 @@ def file_records(con, accounting: list[dict]) -> list[dict]:
 
 
 def write_run_json(path: Path, info: dict) -> None:
-    tmp = path.with_suffix(".json.part")
-    tmp.write_text(json.dumps(info, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-    tmp.replace(path)
+    """run.json, written last: its presence says the run completed."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(info, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
 
 
 def append_to_index(index: Path, info: dict) -> None:
-    """One line per run in data/runs/index.jsonl, what `qingfeng runs` lists."""
+    """One line per run in data/runs/index.jsonl, what `qingfeng runs` lists: appended by a single write, so
+    a killed process leaves a whole line or none."""
     index.parent.mkdir(parents=True, exist_ok=True)
     line = {k: info.get(k) for k in ("run_id", "started_at", "finished_at", "as_of", "inbox", "out")}
     line["cases"] = sum(info.get("cases_per_rule", {}).values())
     line["rules"] = info.get("parameters", {}).get("rules")
     line["rows"] = info.get("rows", {}).get("read")
     line["reconciles"] = info.get("rows", {}).get("reconciles")
-    with open(index, "a", encoding="utf-8") as f:
-        f.write(json.dumps(line, ensure_ascii=False) + "\n")
+    fd = os.open(index, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
+    try:
+        size = os.fstat(fd).st_size
+        cut = size > 0 and os.pread(fd, 1, size - 1) != b"\n"      # a line cut short stays on its own
+        os.write(fd, ("\n" if cut else "").encode() + (json.dumps(line, ensure_ascii=False) + "\n").encode("utf-8"))
+    finally:
+        os.close(fd)
 
 
 def recent_runs(index: Path, n: int = 20) -> list[dict]:
+    """The last `n` runs, newest first (a line that is not JSON, e.g. cut short by a full disk, is skipped)."""
     if not index.exists():
         return []
-    lines = index.read_text(encoding="utf-8").splitlines()
-    return [json.loads(line) for line in lines[-n:] if line.strip()][::-1]
+    runs = []
+    for line in index.read_text(encoding="utf-8").splitlines():
+        try:
+            runs.append(json.loads(line))
+        except ValueError:
+            continue
+    return runs[-n:][::-1]
 
 
 def summary_markdown(info: dict) -> str:

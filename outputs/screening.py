@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 
+from .tables import atomic_path
 from .workbook import HEADER_FILL, HEADER_FONT, _page_setup, safe_text
 
 COLUMNS = [("row_no", "原表行号", 9), ("name", "姓名", 10), ("id_number", "身份证号", 21), ("programme", "项目", 18),
@@ -58,14 +57,9 @@ def write(result, out: Path, as_of: dt.date) -> dict:
         ws.append(row)
     ws.auto_filter.ref = f"A3:H{len(result.held) + 3}"
     ws.print_title_rows = "3:3"
-    fd, tmp = tempfile.mkstemp(suffix=".xlsx.part", dir=out)
-    os.close(fd)
-    try:
+    with atomic_path(out / summary["workbook"]) as tmp:
         wb.save(tmp)
-        os.replace(tmp, out / summary["workbook"])
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    (out / "screen.json").write_text(json.dumps(dict(summary, held_rows=result.held), ensure_ascii=False, indent=1,
-                                                default=str), encoding="utf-8")
+    with atomic_path(out / "screen.json") as tmp:
+        tmp.write_text(json.dumps(dict(summary, held_rows=result.held), ensure_ascii=False, indent=1, default=str),
+                       encoding="utf-8")
     return summary

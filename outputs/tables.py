@@ -1,23 +1,59 @@
-"""Machine-readable outputs of a run: cases.csv, cases.parquet and quarantine.csv, written by DuckDB."""
+"""Machine-readable outputs of a run: cases.csv, cases.parquet and quarantine.csv, written by DuckDB.
+
+Every output file of a run (these, the workbooks, run.json, a screening's files) is written to a temporary
+name beside its final name and renamed into place when complete (`atomic_path`): a run killed at any moment
+never leaves a half-written file under a final name. run.json is written last: a run folder without it
+holds an unfinished run.
+"""
 
 from __future__ import annotations
 
+import os
+import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 CASE_COLUMNS = ("case_id, rule_id, rule_name, severity, subject_id_number, subject_name, county, township, "
                 "village, programme, period_from, period_to, months, amount_yuan, evidence, status")
+PART = ".part"
 
 
-def _path(p: Path) -> str:
-    return str(p).replace("'", "''")
+@contextmanager
+def atomic_path(final: Path):
+    """A temporary path beside `final` (hidden, ending in .part) for the block to write; when the block
+    completes the file is flushed to disk and renamed to `final` (an atomic replace), else removed. A
+    killed process may leave the temporary file behind: `remove_parts` clears it on the next run."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=PART, dir=final.parent)
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        with open(tmp, "rb+") as f:
+            os.fsync(f.fileno())
+        os.replace(tmp, final)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def remove_parts(folder: Path) -> None:
+    """Temporary files (`atomic_path`) a killed run left in `folder` and its subfolders one level down."""
+    if not folder.is_dir():
+        return
+    for d in (folder, *(p for p in folder.iterdir() if p.is_dir())):
+        for p in d.glob(f".*{PART}"):
+            p.unlink(missing_ok=True)
 
 
 def write_cases(con, out: Path) -> None:
-    """cases.csv (UTF-8, no BOM: for machines; people read the workbook) and cases.parquet (with details)."""
-    con.execute(f"copy (select {CASE_COLUMNS} from cases order by rule_id, case_id) "
-                f"to '{_path(out / 'cases.csv')}' (header, delimiter ',')")
-    con.execute(f"copy (select {CASE_COLUMNS}, details from cases order by rule_id, case_id) "
-                f"to '{_path(out / 'cases.parquet')}' (format parquet)")
+    """cases.csv (UTF-8, no BOM: for machines; people read the workbook) and cases.parquet (with details).
+    The file name is a bound parameter, as every path that reaches SQL."""
+    with atomic_path(out / "cases.csv") as tmp:
+        con.execute(f"copy (select {CASE_COLUMNS} from cases order by rule_id, case_id) "
+                    "to $path (format csv, header, delimiter ',', use_tmp_file false)", {"path": str(tmp)})
+    with atomic_path(out / "cases.parquet") as tmp:
+        con.execute(f"copy (select {CASE_COLUMNS}, details from cases order by rule_id, case_id) "
+                    "to $path (format parquet, use_tmp_file false)", {"path": str(tmp)})
 
 
 QUARANTINE_SQL = """
@@ -44,4 +80,6 @@ def quarantine_sql(kinds) -> str:
 
 
 def write_quarantine(con, out: Path, kinds) -> None:
-    con.execute(f"copy ({quarantine_sql(kinds)}) to '{_path(out / 'quarantine.csv')}' (header, delimiter ',')")
+    with atomic_path(out / "quarantine.csv") as tmp:
+        con.execute(f"copy ({quarantine_sql(kinds)}) to $path (format csv, header, delimiter ',', use_tmp_file false)",
+                    {"path": str(tmp)})

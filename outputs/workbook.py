@@ -17,9 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import functools
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,8 +33,10 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.properties import PageSetupProperties
 
 from rules import ledger
+from sources import warehouse
 
 from . import feedback
+from .tables import atomic_path
 
 HERE = Path(__file__).parent
 SEVERITY_ZH = {"high": "高", "medium": "中", "low": "低"}
@@ -174,15 +174,9 @@ def write_workbook(con, path: Path, rules, run: dict, accounting: list[dict], sc
         _rule_sheet(wb, con, rule, scope, mask)
     _quality(wb, con, run, accounting, mask)
     _explanations(wb, rules)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".xlsx.part", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         wb.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        warehouse.pause_point("workbook")     # test hook (tests/test_crash.py); a no-op otherwise
 
 
 def _page_setup(ws, pages_wide: int = 1) -> None:
@@ -582,7 +576,7 @@ def _quality(wb, con, run: dict, accounting: list[dict], mask: bool) -> None:
     n = _block(ws, "一、每个文件的行数核对（读入 = 入库 + 隔离 + 结构行）", [h for _, h in QUALITY_COLUMNS], rows, mask)
     reasons = con.execute("""
         select q.reason, any_value(rc.text_zh), count(distinct (q.file_id, q.sheet, q.row_no))
-        from quarantine q left join reason_codes rc on rc.code = q.reason group by q.reason order by 3 desc""").fetchall()
+        from quarantine q left join reason_codes rc on rc.code = q.reason group by q.reason order by 3 desc, 1""").fetchall()
     n += _block(ws, "二、隔离原因汇总（逐行明细见 quarantine.csv）", ["原因代码", "说明", "行数"], [list(r) for r in reasons])
     warnings = (run.get("validation") or {}).get("warnings", [])
     n += _block(ws, "三、数据校验（Great Expectations）未通过的检查", ["数据表", "检查内容", "不符行数", "处理", "隔离原因代码"],
@@ -593,7 +587,7 @@ def _quality(wb, con, run: dict, accounting: list[dict], mask: bool) -> None:
                 ["文件", "工作表", "行号", "合计行", "金额列", "表列合计", "本段明细之和", "以上全部明细之和", "一致"],
                 [[t["file"], t["sheet"], t["row_no"], t["label"], t["column_header"], _num(t["stated_yuan"]),
                   _num(t["segment_sum_yuan"]), _num(t["sum_above_yuan"]), t["matches"]]
-                 for t in sorted(totals, key=lambda t: t["matches"])], mask)
+                 for t in sorted(totals, key=lambda t: (t["matches"], t["file"], t["sheet"] or "", t["row_no"]))], mask)
     _print_area(ws, len(QUALITY_COLUMNS), n)
 
 

@@ -186,12 +186,8 @@ def run_rules(con, rules: list[Rule], overrides: dict | None = None, scope: Scop
             counts[rule.id] = con.execute(f"select count(*) from case_{rule.id}").fetchone()[0]
         con.execute(f"""
             insert into cases
-            select case_id, '{rule.id}', {_sql_str(rule.name_zh)}, severity, subject_id_number, subject_name,
+            select case_id, $rule_id, $rule_name, severity, subject_id_number, subject_name,
                    county, township, village, programme, period_from, period_to, months, amount_yuan,
                    evidence, to_json(c) from case_{rule.id} c
-        """)
+        """, {"rule_id": rule.id, "rule_name": rule.name_zh})
     return counts
-
-
-def _sql_str(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"

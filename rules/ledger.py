@@ -33,6 +33,8 @@ import json
 import secrets
 from dataclasses import dataclass
 
+from sources.warehouse import transaction
+
 NEW, OPEN, RERAISED, CLOSED, GONE = "新增", "未结", "重新出现", "已结", "已消失"
 STATUSES = (RERAISED, NEW, OPEN, GONE, CLOSED)       # the workbook's order
 OPEN_STATUSES = (NEW, OPEN, RERAISED)
@@ -117,32 +119,33 @@ def material_sql(rule) -> str:
     return f"regexp_replace({obj}::varchar, '{PROVENANCE_RE}', '', 'g')::json"
 
 
-def update(con, run_id: str, as_of: dt.date, rules, scope=None) -> dict[str, dict[str, int]]:
+def update(con, run_id: str, as_of: dt.date, rules, scope=None, own_transaction: bool = True) -> dict[str, dict[str, int]]:
     """Record this run's cases in the ledger and compute every case's status; returns, per rule, the
     number of cases in each status. Also adds `status` to this run's `cases` table. A scoped run (some
     counties, townships or months: rules.catalog.Scope) only speaks for the remembered cases inside its
-    scope: a case outside it is not 已消失 because this run did not list it."""
+    scope: a case outside it is not 已消失 because this run did not list it.
+
+    All or nothing: in a transaction of its own, or with `own_transaction=False` in the caller's (the
+    nightly flow commits the ledger together with the run's outputs, so a run killed before its workbook
+    is written leaves the ledger as it was)."""
+    if own_transaction:
+        with transaction(con):
+            return update(con, run_id, as_of, rules, scope, own_transaction=False)
     ensure_schema(con)
     seq = con.execute("select coalesce(max(run_seq), 0) + 1 from ledger_runs").fetchall()[0][0]
     stamp = RunStamp(seq, run_id, as_of)
     rule_ids = [r.id for r in rules]
-    con.execute("begin transaction")
-    try:
-        con.execute("insert into ledger_runs values (?, ?, ?, current_timestamp, ?)", [seq, run_id, as_of, rule_ids])
-        _current_cases(con, rules)
-        _record_facts(con, seq)
-        con.execute(f"create or replace temp table _decision as {DECISIONS_SQL}")
-        _fact_changes(con, rules)
-        _next_state(con, stamp, rule_ids, scope)
-        con.execute("delete from case_ledger where case_id in (select case_id from _next)")
-        con.execute("insert into case_ledger by name select * exclude (shown, decision_closes) from _next")
-        _case_status(con, stamp, rule_ids)
-        con.execute("alter table cases add column if not exists status varchar")
-        con.execute("update cases set status = s.status from case_status s where s.case_id = cases.case_id")
-        con.execute("commit")
-    except Exception:
-        con.execute("rollback")
-        raise
+    con.execute("insert into ledger_runs values (?, ?, ?, current_timestamp, ?)", [seq, run_id, as_of, rule_ids])
+    _current_cases(con, rules)
+    _record_facts(con, seq)
+    con.execute(f"create or replace temp table _decision as {DECISIONS_SQL}")
+    _fact_changes(con, rules)
+    _next_state(con, stamp, rule_ids, scope)
+    con.execute("delete from case_ledger where case_id in (select case_id from _next)")
+    con.execute("insert into case_ledger by name select * exclude (shown, decision_closes) from _next")
+    _case_status(con, stamp, rule_ids)
+    con.execute("alter table cases add column if not exists status varchar")
+    con.execute("update cases set status = s.status from case_status s where s.case_id = cases.case_id")
     return summary(con)
 
 

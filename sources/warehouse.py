@@ -1,4 +1,14 @@
-"""The DuckDB warehouse: one file, opened with settings chosen on purpose."""
+"""The DuckDB warehouse: one file, opened with settings chosen on purpose; one writer at a time; stages
+that commit all or nothing.
+
+Crash safety (a run killed at any moment, even by SIGKILL): DuckDB discards a transaction that was not
+committed when the file is next opened. The flow (flows/nightly.py) stages the loaded rows into the
+canonical tables in one transaction, derives the helper tables in another, and runs the rules, updates
+the case ledger and writes the outputs in a third: the canonical tables never hold half a delivery, and
+the ledger only ever remembers a run whose outputs were written. The raw tables are filled outside a
+transaction (the reader recovers from failed statements, and DuckDB aborts a transaction on any error);
+each run replaces them all, and only the same run reads them.
+"""
 
 from __future__ import annotations
 
@@ -15,14 +25,49 @@ import duckdb
 
 def connect(path: Path | str, threads: int = 2, memory_limit: str = "6GB", temp_dir: Path | str | None = None):
     """Open (creating if needed) the warehouse. `memory_limit` bounds DuckDB's buffer manager; beyond it,
-    joins and aggregates spill to `temp_dir` instead of failing."""
+    joins and aggregates spill to `temp_dir` instead of failing. The file holds people's data: it is made
+    readable by its owner only, also when an older version created it with wider permissions."""
     if str(path) != ":memory:":
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     config = {"threads": threads, "memory_limit": memory_limit}
     if temp_dir is not None:
         Path(temp_dir).mkdir(parents=True, exist_ok=True)
         config["temp_directory"] = str(temp_dir)
-    return duckdb.connect(str(path), config=config)
+    con = duckdb.connect(str(path), config=config)
+    if str(path) != ":memory:":
+        for f in (Path(path), Path(str(path) + ".wal")):
+            if f.exists():
+                os.chmod(f, 0o600)
+    return con
+
+
+@contextmanager
+def transaction(con):
+    """All or nothing: what the block does to the warehouse is committed when it completes, rolled back
+    when it raises, and discarded by DuckDB when the process dies before the commit (SIGKILL, power).
+    The block must not catch a failed statement and go on: DuckDB aborts the transaction on any error."""
+    con.execute("begin transaction")
+    try:
+        yield con
+    except BaseException:
+        try:
+            con.execute("rollback")
+        except duckdb.Error:
+            pass          # the connection is gone or the transaction already aborted: nothing was committed
+        raise
+    con.execute("commit")
+
+
+def pause_point(name: str) -> None:
+    """Test hook for the crash tests (tests/test_crash.py), a no-op otherwise: when the environment variable
+    QINGFENG_PAUSE_AT equals `name`, create the file named by QINGFENG_PAUSE_MARKER and sleep until killed,
+    so a test can SIGKILL the run at a known point of a stage. Points: `load` (rows staged, not committed),
+    `rules` (cases found, not committed), `workbook` (workbook saved to its temporary name, not renamed)."""
+    if os.environ.get("QINGFENG_PAUSE_AT") != name:
+        return
+    Path(os.environ["QINGFENG_PAUSE_MARKER"]).write_text(str(os.getpid()), encoding="utf-8")
+    while True:
+        time.sleep(1)
 
 
 class WarehouseBusy(Exception):
