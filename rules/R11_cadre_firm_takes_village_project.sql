@@ -39,6 +39,8 @@ with contracts as (
            coalesce(j.county, c.county) as county,
            j.project_name, j.village, j.township, j.contractor, j.credit_code, j.person_name, j.role,
            r.relation, r.relation_basis, j.signed_on, j.contract_amount_yuan,
+           -- the relation shown: the cadre himself, else one resting on an ID-number column, then by text
+           (r.relation <> '本人', r.relation_basis not like '%公民身份号码%', r.relation_basis, r.relation) as pick,
            j.source_file || case when j.sheet <> '' then ' ' || j.sheet else '' end || ' 第' || j.row_no || '行' as project_row,
            c.source_file || case when c.sheet <> '' then ' ' || c.sheet else '' end || ' 第' || c.row_no || '行' as cadre_row
     from contracts j
@@ -56,7 +58,7 @@ select h.cadre_id_number as subject_id_number, any_value(h.cadre_name) as subjec
        string_agg(distinct h.post, '、' order by h.post) as cadre_post, any_value(h.contractor) as contractor,
        any_value(h.credit_code) as credit_code,
        string_agg(distinct h.person_name, '、' order by h.person_name) as business_person, string_agg(distinct h.role, '、' order by h.role) as business_role,
-       arg_min(h.relation, h.relation <> '本人') as relation, arg_min(h.relation_basis, h.relation <> '本人') as relation_basis,
+       arg_min(h.relation, h.pick) as relation, arg_min(h.relation_basis, h.pick) as relation_basis,
        any_value(h.signed_on) as signed_on,
        date_trunc('month', any_value(h.signed_on))::date as period_from,
        date_trunc('month', any_value(h.signed_on))::date as period_to, cast(null as bigint) as months,
@@ -67,8 +69,8 @@ select h.cadre_id_number as subject_id_number, any_value(h.cadre_name) as subjec
               strftime(any_value(h.signed_on), '%Y年%-m月%-d日'), any_value(h.contractor),
               printf('%.2f', any_value(h.contract_amount_yuan)), string_agg(distinct h.role, '、' order by h.role),
               string_agg(distinct h.person_name, '、' order by h.person_name), any_value(h.cadre_name),
-              arg_min(h.relation, h.relation <> '本人'), arg_min(h.relation_basis, h.relation <> '本人')) as evidence,
-       any_value(h.project_row) || '；' || any_value(h.cadre_row) as source_rows
+              arg_min(h.relation, h.pick), arg_min(h.relation_basis, h.pick)) as evidence,
+       min(h.project_row) || '；' || min(h.cadre_row) as source_rows
 from hits h
 group by h.cadre_id_number, h.project_name
 order by amount_yuan desc, subject_id_number

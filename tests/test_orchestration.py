@@ -57,6 +57,20 @@ def wait_for(check, timeout: float, what: str, logs: list[Path] = ()):
     raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}\n{tails}")
 
 
+class Retrying(httpx.HTTPTransport):
+    """Prefect's server on SQLite answers 503 Service Unavailable while its database is locked by a busy
+    writer (seen on two loaded cores when three flow runs start at once); a client retries, as the UI does."""
+
+    def handle_request(self, request):
+        for _ in range(30):
+            response = super().handle_request(request)
+            if response.status_code != 503:
+                return response
+            response.close()
+            time.sleep(1)
+        return response
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """`qingfeng server` and `qingfeng serve` on a free loopback port, with their own data and Prefect home;
@@ -69,7 +83,7 @@ def served(tmp_path_factory):
         env.pop(key, None)
     logs = [data / "server.log", data / "serve.log"]
     server = start(["server", "--port", str(port)], env, logs[0])
-    api = httpx.Client(base_url=f"http://127.0.0.1:{port}/api", timeout=30)
+    api = httpx.Client(base_url=f"http://127.0.0.1:{port}/api", timeout=30, transport=Retrying())
     procs = [server]
     try:
         wait_for(lambda: api.get("/health").status_code == 200, 120, "the Prefect server", logs)
