@@ -97,6 +97,8 @@ def measure(path: str) -> dict:
 
     from sources import load, stage, validate
 
+    import pandas  # noqa: F401  (the readers import it lazily; the nightly run has it loaded before)
+
     gx = None
     if not os.environ.get("QF_BENCH_NO_GX"):
         from sources import gx

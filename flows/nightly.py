@@ -208,6 +208,8 @@ def _run_info(run: Run) -> dict:
                        "month_to": run.scope.month_to.isoformat() if run.scope.month_to else None,
                        "split_by": run.split_by, "mask": run.mask},
         "versions": {"duckdb": duckdb.__version__, "rules": {r.id: r.version for r in run.rules}},
+        "duckdb_settings": dict(zip(("threads", "memory_limit"), run.con.execute(
+            "select current_setting('threads'), current_setting('memory_limit')").fetchone())),
         "rows": dict(totals, reconciles=all(f["reconciles"] for f in files)),
         "files": files,
         "unrecognised": unusable,

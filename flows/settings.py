@@ -1,6 +1,6 @@
 """Qingfeng's settings: the one table of names, defaults and help. Paths are relative to the working
 directory (the repository root in the README's commands); QINGFENG_DATA moves the generated-data
-folder elsewhere (tests use it)."""
+folder elsewhere (tests use it), and QINGFENG_<NAME> overrides any other setting."""
 
 from __future__ import annotations
 
@@ -48,7 +48,12 @@ def data_dir() -> Path:
 
 
 def get(name: str):
+    """A setting's value: the environment variable QINGFENG_<NAME> (e.g. QINGFENG_DUCKDB_MEMORY_LIMIT=2GB)
+    when set, else the default above."""
     value = SETTINGS[name].default
+    env = os.environ.get("QINGFENG_" + name.upper()) if name != "data_dir" else None
+    if env:
+        value = type(value)(env) if isinstance(value, (int, float)) else env
     if isinstance(value, str) and "{data_dir}" in value:
         return Path(value.format(data_dir=data_dir()))
     return value

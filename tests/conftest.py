@@ -79,9 +79,9 @@ def fetch_dicts(con, sql: str, params=None) -> list[dict]:
     return [dict(zip(cols, r)) for r in cur.fetchall()]
 
 
-def run_cli(args: list[str], data_dir: Path, timeout: int = 600) -> subprocess.CompletedProcess:
-    """Run `qingfeng` as a user would, with its generated files under `data_dir`."""
-    env = dict(os.environ, QINGFENG_DATA=str(data_dir))
+def run_cli(args: list[str], data_dir: Path, timeout: int = 600, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run `qingfeng` as a user would, with its generated files under `data_dir` (and `env` added)."""
+    env = dict(os.environ, QINGFENG_DATA=str(data_dir), **(env or {}))
     return subprocess.run([sys.executable, "-m", "flows.cli", *args], cwd=ROOT, env=env, capture_output=True,
                           text=True, timeout=timeout)
 

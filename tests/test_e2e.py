@@ -118,3 +118,16 @@ def test_an_unseen_inbox_with_other_file_names_works(tmp_path):
     expected = {p["subject_id_number"] for p in planted("R01") if p["expect"] == "flag"
                 and p["programme"] == "困难残疾人生活补贴"}
     assert {c["subject_id_number"] for c in cases} == expected
+
+
+def test_duckdb_settings_come_from_the_environment_and_are_recorded(sample_run_info, tmp_path):
+    """The defaults (flows/settings.py) are what a run uses; QINGFENG_<SETTING> overrides one, and run.json
+    says what the run had. A small memory limit makes DuckDB spill to the temp folder, not fail."""
+    assert sample_run_info["duckdb_settings"] == {"threads": 2, "memory_limit": "3.7 GiB"}   # 4GB
+    out = tmp_path / "run"
+    proc = run_cli(["run", "--inbox", str(SAMPLE / "inbox"), "--out", str(out), "--as-of", AS_OF, "--rules", "R01"],
+                   tmp_path, env={"QINGFENG_DUCKDB_MEMORY_LIMIT": "200MB", "QINGFENG_DUCKDB_THREADS": "1"})
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
+    info = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert info["duckdb_settings"] == {"threads": 1, "memory_limit": "190.7 MiB"}
+    assert info["cases_per_rule"]["R01"] == sample_run_info["cases_per_rule"]["R01"]
