@@ -34,6 +34,10 @@ from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sources.declarations import place_aliases  # noqa: E402  (as the loader reads place names)
+
 SOURCES = ROOT / "sources"
 
 # ---- the calendar: entitlement months BASE-01 … 2020-12 (default 2019-01 …), as month indexes 0 … NM-1 ----
@@ -121,14 +125,6 @@ def read_csv_rows(path: Path) -> list[dict]:
         return list(csv.DictReader(f))
 
 
-def place_aliases(name: str) -> list[str]:
-    """As sources/declarations.py: 常山县 → [常山县, 常山], 天马街道 → [天马街道, 天马]."""
-    out = [name]
-    for suffix in ("街道", "办事处", "县", "市", "区", "镇", "乡"):
-        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
-            out.append(name[: -len(suffix)])
-            break
-    return out
 
 
 @dataclass
