@@ -262,10 +262,21 @@ def pandas_r01_r04(warehouse: Path) -> dict:
     for r in catalog.select_rules(["R01", "R04"]):
         catalog.run_rule(con, r)
     rules_only_s = time.perf_counter() - t0
+    # the same, with the derived tables held in memory as the pandas version holds its DataFrames (temp
+    # tables; the flow persists them in the warehouse for the screening and later runs, which costs writes)
+    for name in needed:
+        con.execute(f"drop table {name}")
+    t0 = time.perf_counter()
+    for s in statements:
+        con.execute(s.replace("create or replace table", "create or replace temp table", 1))
+    memory_counts = {r.id: catalog.run_rule(con, r) for r in catalog.select_rules(["R01", "R04"])}
+    duck_memory_s = time.perf_counter() - t0
+    assert memory_counts == counts, (memory_counts, counts)
     con.close()
     scratch.unlink()
-    return {"pandas_s": pandas_s, "duckdb_s": duck_s, "duckdb_rules_only_s": rules_only_s, "pandas_read_s": read_s,
-            "payment_rows": len(pay), "pandas_cases": {"R01": len(r01), "R04": len(r04)}, "duckdb_cases": counts}
+    return {"pandas_s": pandas_s, "duckdb_s": duck_s, "duckdb_memory_s": duck_memory_s,
+            "duckdb_rules_only_s": rules_only_s, "pandas_read_s": read_s, "payment_rows": len(pay),
+            "pandas_cases": {"R01": len(r01), "R04": len(r04)}, "duckdb_cases": counts}
 
 
 # ---- report ----
@@ -305,8 +316,9 @@ def report(results: list[dict]) -> str:
         if "pandas" in r:
             p = r["pandas"]
             out.append(f"- {r['scale']:g} %: R01 + R04 on {p['payment_rows']:,} payment rows: pandas {p['pandas_s']:.1f} s; "
-                       f"DuckDB {p['duckdb_s']:.2f} s rebuilding the derived tables they read → "
-                       f"{p['pandas_s'] / p['duckdb_s']:.1f}×, {p['duckdb_rules_only_s']:.2f} s on the flow's derived "
+                       f"DuckDB {p['duckdb_s']:.2f} s rebuilding the derived tables they read in the warehouse → "
+                       f"{p['pandas_s'] / p['duckdb_s']:.1f}×, {p['duckdb_memory_s']:.2f} s building them in memory → "
+                       f"{p['pandas_s'] / p['duckdb_memory_s']:.1f}×, {p['duckdb_rules_only_s']:.2f} s on the flow's derived "
                        f"tables → {p['pandas_s'] / p['duckdb_rules_only_s']:.1f}× (target ≥ 10×); cases pandas "
                        f"{p['pandas_cases']}, DuckDB {p['duckdb_cases']}")
         c = r["planted"]
