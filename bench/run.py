@@ -168,6 +168,10 @@ def floor(warehouse: Path, parquet: Path) -> dict:
         con.execute(f"create view {t} as select * from read_parquet('{parquet / t}.parquet')")
     for (sql,) in views:
         con.execute(sql)
+    for name in ("derived.sql", "kinship.sql"):        # the table macros some rules call (not the tables)
+        for s in con.extract_statements((ROOT / "sources" / name).read_text(encoding="utf-8")):
+            if re.match(r"\s*(--[^\n]*\n\s*)*create or replace macro", s.query):
+                con.execute(s.query)
     per_rule, t0 = {}, time.perf_counter()
     for rule in catalog.catalog():
         t1 = time.perf_counter()

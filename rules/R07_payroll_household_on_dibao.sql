@@ -22,34 +22,15 @@ labels: {related_id_number: 财政供养成员身份证号, related_name: 财政
          unit: 工作单位, employed_from: 入编日期, employed_to: 离职日期}
 params: {programmes: [最低生活保障], alone_words: 单独施保}
 */
-with alone as (
-    -- recipients insured alone (重残单独施保): their household's income does not count
-    select distinct id_number from payments
-    where programme in (select unnest($programmes))
-      and regexp_matches(concat_ws(' ', sub_type, dibao_category, remark), $alone_words)
-), paid as (
-    select id_number, programme, entitlement_month, sum(amount_yuan) as amount_yuan
-    from paid_months
-    where programme in (select unnest($programmes)) and id_number not in (select id_number from alone)
-    group by all having sum(amount_yuan) > 0
-), household as (
-    -- the recipient's housemates, and the recipient even when absent from the register (once each)
-    select id_number, member_id_number, min(member_relation) as member_relation, bool_or(is_self) as is_self
-    from (select id_number, member_id_number, member_relation, id_number = member_id_number as is_self from housemates
-          union all
-          select distinct id_number, id_number, '本人', true from paid)
-    group by all
-), employed as (
+with employed as (
     select id_number, name, unit, start_on, end_on, source_file, sheet, row_no from payroll
     where status is null or not regexp_matches(status, '离|退|辞|调出|死亡')
 ), months as (
-    select p.id_number, p.programme, p.entitlement_month, p.amount_yuan, h.member_id_number, h.is_self,
-           coalesce(case when h.is_self then '本人' end, '同户成员（与户主关系：' || h.member_relation || '）') as related_relation,
+    select p.id_number, p.programme, p.entitlement_month, p.amount_yuan, p.member_id_number, p.is_self, p.related_relation,
            e.name as related_name, e.unit, e.start_on, e.end_on,
            e.source_file || case when e.sheet <> '' then ' ' || e.sheet else '' end || ' 第' || e.row_no || '行' as payroll_row
-    from paid p
-    join household h using (id_number)
-    join employed e on e.id_number = h.member_id_number
+    from household_paid_months($programmes, $alone_words) p   -- sources/kinship.sql
+    join employed e on e.id_number = p.member_id_number
     where (e.start_on is null or e.start_on <= last_day(p.entitlement_month))
       and (e.end_on is null or e.end_on >= p.entitlement_month)
 ), cases as (

@@ -20,34 +20,16 @@ labels: {related_id_number: 车主身份证号, related_name: 车主姓名, rela
          vehicle_type: 车辆类型, vehicle_status: 车辆状态, registered_on: 初次登记日期}
 params: {programmes: [最低生活保障], alone_words: 单独施保, exempt_types: 残疾人专用|残疾人代步|残疾人机动轮椅|代步车}
 */
-with alone as (
-    select distinct id_number from payments
-    where programme in (select unnest($programmes))
-      and regexp_matches(concat_ws(' ', sub_type, dibao_category, remark), $alone_words)
-), paid as (
-    select id_number, programme, entitlement_month, sum(amount_yuan) as amount_yuan
-    from paid_months
-    where programme in (select unnest($programmes)) and id_number not in (select id_number from alone)
-    group by all having sum(amount_yuan) > 0
-), household as (
-    -- the recipient's housemates, and the recipient even when absent from the register (once each)
-    select id_number, member_id_number, min(member_relation) as member_relation, bool_or(is_self) as is_self
-    from (select id_number, member_id_number, member_relation, id_number = member_id_number as is_self from housemates
-          union all
-          select distinct id_number, id_number, '本人', true from paid)
-    group by all
-), owned as (
+with owned as (
     -- a vehicle is the owner's from its registration until its status changed away from 正常
     select *, source_file || case when sheet <> '' then ' ' || sheet else '' end || ' 第' || row_no || '行' as at_row
     from vehicles
     where not regexp_matches(concat_ws(' ', vehicle_type, use_type, plate_type), $exempt_types)
 ), months as (
-    select p.id_number, p.programme, p.entitlement_month, p.amount_yuan, h.member_id_number, h.is_self,
-           coalesce(case when h.is_self then '本人' end, '同户成员（与户主关系：' || h.member_relation || '）') as related_relation,
+    select p.id_number, p.programme, p.entitlement_month, p.amount_yuan, p.member_id_number, p.is_self, p.related_relation,
            v.name as related_name, v.plate_no, v.vehicle_type, v.status as vehicle_status, v.registered_on, v.at_row
-    from paid p
-    join household h using (id_number)
-    join owned v on v.id_number = h.member_id_number
+    from household_paid_months($programmes, $alone_words) p   -- sources/kinship.sql
+    join owned v on v.id_number = p.member_id_number
     where (v.registered_on is null or v.registered_on <= last_day(p.entitlement_month))
       and (coalesce(v.status, '正常') like '%正常%' or v.status_on > last_day(p.entitlement_month))
 ), cases as (

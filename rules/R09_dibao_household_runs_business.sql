@@ -20,36 +20,18 @@ labels: {related_id_number: 登记人身份证号, related_name: 登记人姓名
          business_name: 主体名称, business_type: 主体类型, role: 登记身份, business_status: 登记状态, established_on: 成立日期}
 params: {programmes: [最低生活保障], alone_words: 单独施保}
 */
-with alone as (
-    select distinct id_number from payments
-    where programme in (select unnest($programmes))
-      and regexp_matches(concat_ws(' ', sub_type, dibao_category, remark), $alone_words)
-), paid as (
-    select id_number, programme, entitlement_month, sum(amount_yuan) as amount_yuan
-    from paid_months
-    where programme in (select unnest($programmes)) and id_number not in (select id_number from alone)
-    group by all having sum(amount_yuan) > 0
-), household as (
-    -- the recipient's housemates, and the recipient even when absent from the register (once each)
-    select id_number, member_id_number, min(member_relation) as member_relation, bool_or(is_self) as is_self
-    from (select id_number, member_id_number, member_relation, id_number = member_id_number as is_self from housemates
-          union all
-          select distinct id_number, id_number, '本人', true from paid)
-    group by all
-), live as (
+with live as (
     -- a business is live from its establishment until it was cancelled or revoked; one cancelled on a
     -- date nobody recorded is taken as closed
     select *, source_file || case when sheet <> '' then ' ' || sheet else '' end || ' 第' || row_no || '行' as at_row
     from businesses
     where closed_on is not null or not regexp_matches(coalesce(status, '存续'), '注销|吊销|撤销')
 ), months as (
-    select p.id_number, p.programme, p.entitlement_month, p.amount_yuan, h.member_id_number, h.is_self,
-           coalesce(case when h.is_self then '本人' end, '同户成员（与户主关系：' || h.member_relation || '）') as related_relation,
+    select p.id_number, p.programme, p.entitlement_month, p.amount_yuan, p.member_id_number, p.is_self, p.related_relation,
            b.name as related_name, b.business_name, b.business_type, b.role, b.status as business_status,
            b.established_on, b.at_row
-    from paid p
-    join household h using (id_number)
-    join live b on b.id_number = h.member_id_number
+    from household_paid_months($programmes, $alone_words) p   -- sources/kinship.sql
+    join live b on b.id_number = p.member_id_number
     where (b.established_on is null or b.established_on <= last_day(p.entitlement_month))
       and (b.closed_on is null or b.closed_on >= p.entitlement_month)
 ), cases as (

@@ -168,3 +168,29 @@ with active as (
 select a.id_number, a.household_no, b.id_number as member_id_number, b.name as member_name,
        b.relation as member_relation
 from active a join active b using (household_no);
+
+-- household_paid_months(programmes, alone_words): what R07–R09 (a 低保 household with a member on the
+-- payroll, owning a vehicle, running a business) start from, with their parameters: every month a
+-- recipient of `programmes` was paid (net of corrections), once for each member of the recipient's
+-- household, the recipient included even when absent from the register. Recipients insured alone
+-- (a remark matching `alone_words`, e.g. 单独施保: the household's means do not count) are left out.
+create or replace macro household_paid_months(programmes, alone_words) as table
+with alone as (
+    select distinct id_number from payments
+    where programme in (select unnest(programmes))
+      and regexp_matches(concat_ws(' ', sub_type, dibao_category, remark), alone_words)
+), paid as (
+    select id_number, programme, entitlement_month, sum(amount_yuan) as amount_yuan
+    from paid_months
+    where programme in (select unnest(programmes)) and id_number not in (select id_number from alone)
+    group by all having sum(amount_yuan) > 0
+), household as (
+    select id_number, member_id_number, min(member_relation) as member_relation, bool_or(is_self) as is_self
+    from (select id_number, member_id_number, member_relation, id_number = member_id_number as is_self from housemates
+          union all
+          select distinct id_number, id_number, '本人', true from paid)
+    group by all
+)
+select p.id_number, p.programme, p.entitlement_month, p.amount_yuan, h.member_id_number, h.is_self,
+       coalesce(case when h.is_self then '本人' end, '同户成员（与户主关系：' || h.member_relation || '）') as related_relation
+from paid p join household h using (id_number);
