@@ -36,7 +36,7 @@ with overpaid as (
 ), source_rows as (
     -- where an investigator finds each overpaid month in the files received
     select p.id_number, p.programme,
-           string_agg(p.source_file || case when p.sheet <> '' then ' ' || p.sheet else '' end || ' 第' || p.row_no || '行',
+           string_agg(qf_row_ref(p.source_file, p.sheet, p.row_no),
                       '；' order by p.entitlement_month, p.source_file, p.row_no) as source_rows
     from payments p
     join overpaid o using (id_number, programme, entitlement_month)

@@ -40,7 +40,7 @@ with supplements as (
 ), rows as (
     select p.id_number, p.programme,
            string_agg(distinct p.source_file || coalesce('（' || p.county || '）', ''), '；' order by p.source_file || coalesce('（' || p.county || '）', '')) as payers,
-           string_agg(p.source_file || case when p.sheet <> '' then ' ' || p.sheet else '' end || ' 第' || p.row_no || '行',
+           string_agg(qf_row_ref(p.source_file, p.sheet, p.row_no),
                       '；' order by p.entitlement_month, p.source_file, p.row_no) as source_rows
     from payments p
     join duplicated d on d.id_number = p.id_number and d.programme = p.programme

@@ -58,7 +58,7 @@ with pairs as (
     from payments where id_number in (select id_number from flagged) group by all
 ), source_rows as (
     select f.id_number, f.side_a, f.side_b,
-           string_agg(p.source_file || case when p.sheet <> '' then ' ' || p.sheet else '' end || ' 第' || p.row_no || '行',
+           string_agg(qf_row_ref(p.source_file, p.sheet, p.row_no),
                       '；' order by p.entitlement_month, p.source_file, p.row_no) as source_rows
     from flagged f
     join overlap o using (id_number, side_a, side_b)

@@ -28,7 +28,7 @@ with employed as (
 ), months as (
     select p.id_number, p.programme, p.entitlement_month, p.amount_yuan, p.member_id_number, p.is_self, p.related_relation,
            e.name as related_name, e.unit, e.start_on, e.end_on,
-           e.source_file || case when e.sheet <> '' then ' ' || e.sheet else '' end || ' 第' || e.row_no || '行' as payroll_row
+           qf_row_ref(e.source_file, e.sheet, e.row_no) as payroll_row
     from household_paid_months($programmes, $alone_words) p   -- sources/kinship.sql
     join employed e on e.id_number = p.member_id_number
     where (e.start_on is null or e.start_on <= last_day(p.entitlement_month))
@@ -42,9 +42,8 @@ with employed as (
            string_agg(distinct payroll_row, '；' order by payroll_row) as payroll_rows
     from months group by id_number, member_id_number
 ), ledger_rows as (
-    select p.id_number, string_agg(distinct p.source_file || case when p.sheet <> '' then ' ' || p.sheet else '' end
-                                   || ' 第' || p.row_no || '行', '；' order by p.source_file || case when p.sheet <> '' then ' ' || p.sheet else '' end
-                                   || ' 第' || p.row_no || '行') as rows
+    select p.id_number, string_agg(distinct qf_row_ref(p.source_file, p.sheet, p.row_no), '；'
+                                   order by qf_row_ref(p.source_file, p.sheet, p.row_no)) as rows
     from payments p join (select distinct id_number, programme, entitlement_month from months) m
       using (id_number, programme, entitlement_month)
     group by all

@@ -22,7 +22,7 @@ params: {programmes: [最低生活保障], alone_words: 单独施保, exempt_typ
 */
 with owned as (
     -- a vehicle is the owner's from its registration until its status changed away from 正常
-    select *, source_file || case when sheet <> '' then ' ' || sheet else '' end || ' 第' || row_no || '行' as at_row
+    select *, qf_row_ref(source_file, sheet, row_no) as at_row
     from vehicles
     where not regexp_matches(concat_ws(' ', vehicle_type, use_type, plate_type), $exempt_types)
 ), months as (

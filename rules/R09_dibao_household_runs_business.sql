@@ -23,7 +23,7 @@ params: {programmes: [最低生活保障], alone_words: 单独施保}
 with live as (
     -- a business is live from its establishment until it was cancelled or revoked; one cancelled on a
     -- date nobody recorded is taken as closed
-    select *, source_file || case when sheet <> '' then ' ' || sheet else '' end || ' 第' || row_no || '行' as at_row
+    select *, qf_row_ref(source_file, sheet, row_no) as at_row
     from businesses
     where closed_on is not null or not regexp_matches(coalesce(status, '存续'), '注销|吊销|撤销')
 ), months as (

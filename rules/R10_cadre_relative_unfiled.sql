@@ -47,7 +47,7 @@ with paid as (
     )
     group by id_number, cadre_id_number
 ), cadres_here as (
-    select c.*, c.source_file || case when c.sheet <> '' then ' ' || c.sheet else '' end || ' 第' || c.row_no || '行' as at_row
+    select c.*, qf_row_ref(c.source_file, c.sheet, c.row_no) as at_row
     from cadres c
 ), overlap as (
     -- paid months inside the cadre's term, in the cadre's village (村干部) or township (低保经办人员)
@@ -90,9 +90,8 @@ with paid as (
     left join filed f on f.id_number = c.id_number and f.cadre_id_number = c.cadre_id_number
     where f.filed_on is null or f.filed_on > last_day(fp.first_month)
 ), ledger_rows as (
-    select p.id_number, string_agg(distinct p.source_file || case when p.sheet <> '' then ' ' || p.sheet else '' end
-                                   || ' 第' || p.row_no || '行', '；' order by p.source_file || case when p.sheet <> '' then ' ' || p.sheet else '' end
-                                   || ' 第' || p.row_no || '行') as rows
+    select p.id_number, string_agg(distinct qf_row_ref(p.source_file, p.sheet, p.row_no), '；'
+                                   order by qf_row_ref(p.source_file, p.sheet, p.row_no)) as rows
     from payments p join (select distinct id_number, programme, entitlement_month from overlap) o
       using (id_number, programme, entitlement_month)
     group by all

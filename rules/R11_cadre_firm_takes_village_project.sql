@@ -41,8 +41,8 @@ with contracts as (
            r.relation, r.relation_basis, j.signed_on, j.contract_amount_yuan,
            -- the relation shown: the cadre himself, else one resting on an ID-number column, then by text
            (r.relation <> '本人', r.relation_basis not like '%公民身份号码%', r.relation_basis, r.relation) as pick,
-           j.source_file || case when j.sheet <> '' then ' ' || j.sheet else '' end || ' 第' || j.row_no || '行' as project_row,
-           c.source_file || case when c.sheet <> '' then ' ' || c.sheet else '' end || ' 第' || c.row_no || '行' as cadre_row
+           qf_row_ref(j.source_file, j.sheet, j.row_no) as project_row,
+           qf_row_ref(c.source_file, c.sheet, c.row_no) as cadre_row
     from contracts j
     join relations r on r.id_number = j.person_id_number
     join cadres c on c.id_number = r.cadre_id_number

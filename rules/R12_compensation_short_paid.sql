@@ -25,7 +25,7 @@ with due as (
            any_value(project_name) as project_name, any_value(county) as county, any_value(township) as township,
            any_value(village) as village,
            sum(amount_due_yuan) as due_yuan,
-           string_agg(source_file || case when sheet <> '' then ' ' || sheet else '' end || ' 第' || row_no || '行', '；')
+           string_agg(qf_row_ref(source_file, sheet, row_no), '；')
                as agreement_rows
     from compensation_agreements group by agreement_no, id_number
 ), paid as (
@@ -35,7 +35,7 @@ with due as (
                   or (o.payee_id_number is null and o.payee_name_norm = d.name_norm) then '本人'
                 when h.member_id_number is not null then '同户家庭成员'
                 when k.label is not null then k.label end as payee_relation,
-           o.source_file || case when o.sheet <> '' then ' ' || o.sheet else '' end || ' 第' || o.row_no || '行' as payout_row
+           qf_row_ref(o.source_file, o.sheet, o.row_no) as payout_row
     from due d
     join compensation_payouts o
       on o.id_number = d.id_number and (o.agreement_no = d.agreement_no or o.agreement_no is null)

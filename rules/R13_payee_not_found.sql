@@ -41,7 +41,7 @@ with covered as (
 ), who as (
     select id_number, arg_max(name, entitlement_month) as name, arg_max(county, entitlement_month) as county,
            arg_max(township, entitlement_month) as township, arg_max(village, entitlement_month) as village,
-           string_agg(source_file || case when sheet <> '' then ' ' || sheet else '' end || ' 第' || row_no || '行',
+           string_agg(qf_row_ref(source_file, sheet, row_no),
                       '；' order by entitlement_month, source_file, row_no) as source_rows
     from payments where id_number in (select id_number from ghosts) group by all
 )

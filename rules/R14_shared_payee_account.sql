@@ -54,8 +54,8 @@ with uses as not materialized (
     select u.account_no, u.id_number, string_agg(distinct u.programme, '、' order by u.programme) as programmes,
            min(entitlement_month) as period_from, max(entitlement_month) as period_to,
            count(distinct entitlement_month) as months, sum(amount_yuan) as amount_yuan,
-           string_agg(distinct source_file || case when sheet <> '' then ' ' || sheet else '' end || ' 第' || row_no || '行',
-                      '；' order by source_file || case when sheet <> '' then ' ' || sheet else '' end || ' 第' || row_no || '行')
+           string_agg(distinct qf_row_ref(source_file, sheet, row_no),
+                      '；' order by qf_row_ref(source_file, sheet, row_no))
                as rows
     from uses u join flagged f using (account_no, id_number)
     group by all

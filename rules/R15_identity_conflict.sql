@@ -42,8 +42,8 @@ with names as (
 ), names_differ as (
     select id_number, '甲：同号不同名' as conflict_type,
            string_agg(distinct source || '为' || name, '，' order by source || '为' || name) as conflict_detail,
-           string_agg(distinct loc['f'] || case when loc['s'] <> '' then ' ' || loc['s'] else '' end || ' 第' || loc['r'] || '行', '；'
-                      order by loc['f'] || case when loc['s'] <> '' then ' ' || loc['s'] else '' end || ' 第' || loc['r'] || '行')
+           string_agg(distinct qf_row_ref(loc['f'], loc['s'], loc['r']), '；'
+                      order by qf_row_ref(loc['f'], loc['s'], loc['r']))
                as source_rows
     from seen
     group by id_number
@@ -52,7 +52,7 @@ with names as (
 ), two_households as (
     select id_number, '乙：一人多户' as conflict_type,
            '同时登记在户号' || string_agg(distinct household_no, '、' order by household_no) || '（状态均为正常）' as conflict_detail,
-           string_agg(source_file || case when sheet <> '' then ' ' || sheet else '' end || ' 第' || row_no || '行',
+           string_agg(qf_row_ref(source_file, sheet, row_no),
                       '；' order by row_no) as source_rows
     from active
     where id_number in (select id_number from active group by id_number having count(distinct household_no) > 1)
@@ -97,8 +97,8 @@ with names as (
     -- one case per group, filed under the number that was paid (else the smallest)
     select arg_min(t.id_number, (p.id_number is null, t.id_number)) as id_number, '丙：同人多号' as conflict_type,
            '同村有同名、同出生日期、同性别的另一号码：' || array_to_string(list_sort(any_value(t.ids)), '、') as conflict_detail,
-           string_agg(distinct r.loc['f'] || case when r.loc['s'] <> '' then ' ' || r.loc['s'] else '' end || ' 第' || r.loc['r'] || '行', '；'
-                      order by r.loc['f'] || case when r.loc['s'] <> '' then ' ' || r.loc['s'] else '' end || ' 第' || r.loc['r'] || '行')
+           string_agg(distinct qf_row_ref(r.loc['f'], r.loc['s'], r.loc['r']), '；'
+                      order by qf_row_ref(r.loc['f'], r.loc['s'], r.loc['r']))
                as source_rows
     from twins_by_number t
     join twin_rows r on r.id_number = t.id_number and r.name_norm = t.name_norm

@@ -32,7 +32,7 @@ select id_number,
        string_agg(distinct source, '、' order by source) as sources,
        string_agg(source || ' ' || strftime(date_given, '%Y-%m-%d')
                   || case when death_on is not null then '死亡' when cremation_on is not null then '火化' else '注销' end
-                  || '（' || source_file || ' ' || case when sheet <> '' then sheet || ' ' else '' end || '第' || row_no || '行）',
+                  || '（' || qf_row_ref(source_file, sheet, row_no) || '）',
                   '；' order by date_given, source) as death_evidence
 from credible
 group by id_number;

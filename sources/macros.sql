@@ -1,3 +1,8 @@
+-- Where a row came from, as the evidence cites it: 文件 工作表 第N行 (a CSV has no sheet). Used by the
+-- rules and the derived tables.
+create or replace macro qf_row_ref(file, sheet, row_no) as
+    file || case when sheet <> '' then ' ' || sheet else '' end || ' 第' || row_no || '行';
+
 -- Parsing macros used by the generated staging SQL (sources/stage.py). Each takes raw text and
 -- returns a typed value or NULL; the staging SQL turns a NULL from non-empty text into a reason code.
 -- They avoid regular expressions on the common path (translate, trim and strptime are much cheaper):
