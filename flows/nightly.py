@@ -45,6 +45,7 @@ class Run:
     started_at: str = ""
     timings: dict = field(default_factory=dict)
     results: dict = field(default_factory=dict)
+    later: list = field(default_factory=list)      # outputs prepared by earlier stages (GX's Data Docs)
 
     spans: dict = field(default_factory=dict)
 
@@ -118,7 +119,7 @@ def validate_sources(run: Run) -> None:
     """Great Expectations on every canonical table (failing rows to quarantine), the row accounting,
     then the helper tables the rules read. A failing blocking expectation stops the run."""
     with run.timed("validate"):
-        run.results["validation"] = gx.validate_tables(run.con, run.out, run.as_of)
+        run.results["validation"] = gx.validate_tables(run.con, run.out, run.as_of, later=run.later)
         run.results["accounting"] = validate.accounting(run.con)
         run.results["totals"] = validate.total_checks(run.con)
         with warehouse.transaction(run.con):
@@ -158,6 +159,8 @@ def write_outputs(run: Run) -> dict:
         paths = workbook.write_workbooks(run.con, run.out, run.rules, info, run.results["accounting"],
                                          run.split_by, run.mask)
         info["workbooks"] = [str(p.relative_to(run.out)) for p in paths]
+        for write in run.later:
+            write()
     info["timings_s"] = dict(run.timings, total=round(sum(run.timings.values()), 3))
     info["stage_spans"] = run.spans
     return info

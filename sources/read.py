@@ -19,8 +19,10 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import functools
 import html
 import io
+import operator
 import os
 import posixpath
 import re
@@ -265,11 +267,13 @@ def _workbook_sheet(name: str, values: list[list], merged, ext: Extent | None = 
     rows = [r if len(r) == width else list(r) + [""] * (width - len(r)) for r in values]
     data: dict[str, pa.Array] = {"row_no": pa.array(range(1, len(rows) + 1), pa.int32())}
     lossy_cols = []
-    for j, col in enumerate(zip(*rows)):
-        types = set(map(type, col))
-        if types <= {str}:
+    for j in range(width):
+        col = list(map(operator.itemgetter(j), rows))   # a list: pyarrow converts a tuple ten times slower
+        try:                                             # a column of strings only, checked by pyarrow
             data[f"c{j}"] = pa.array(col, pa.string())
             continue
+        except (pa.ArrowTypeError, pa.ArrowInvalid):
+            types = set(map(type, col))
         if types <= {str, float}:
             data[f"c{j}"] = _float_text(col)
         else:
@@ -519,7 +523,70 @@ def _count_in_part(z: zipfile.ZipFile, info: zipfile.ZipInfo, tag) -> int:
     return sum(len(tag.findall(buf)) for buf in _chunks(z, info, lambda b: b.rfind(b"<")))
 
 
+# The quick scan: cells written as Excel and most programs write them (<c r="B7" …>, no prefix).
+_ROW_R = re.compile(rb"<row\b[^>]*?\sr=\"([0-9]+)\"")
+_PREFIXED = re.compile(rb"<[A-Za-z_][\w.-]*:(?:c|row)[\s/>]")
+_WIDE_COL = re.compile(rb"<c r=\"([A-Za-z]{2})[0-9]")            # a column from AA to ZZ
+
+
+@functools.lru_cache(maxsize=16)
+def _odd_cell(digits: int) -> re.Pattern:
+    """A cell without r="…" first, or whose reference has 3 letters or more than `digits` digits."""
+    return re.compile(rb"<c(?=[\s/>])(?! r=\"[A-Za-z]{1,2}[0-9]{1,%d}\")" % digits)
+
+
 def _scan_sheet_xml(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> Extent:
+    """The quick scan where it can vouch for the sheet, else the exact one."""
+    return _scan_sheet_quick(z, info, name) or _scan_sheet_exact(z, info, name)
+
+
+def _scan_sheet_quick(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> Extent | None:
+    """Bounds instead of exact extents, from three searches that find nothing in a usual sheet: every
+    cell has r="…" first; no column reference beyond Z (else the widest is taken); no cell's row number
+    has more digits than the largest <row r="…">, so rows < 10^digits. None when a piece is written
+    otherwise, or when the bounds alone would exceed MAX_SHEET_CELLS (the exact scan then decides).
+    Formula cells without a result and error values are collected as in the exact scan."""
+    ext, rows, cols = Extent(name), 0, 26
+    for buf in _chunks(z, info, _row_boundary):
+        if b":" in buf and _PREFIXED.search(buf):
+            return None
+        numbered = _ROW_R.findall(buf)
+        if len(numbered) != buf.count(b"<row "):
+            return None
+        rows = max(rows, max(map(int, numbered), default=0))
+        digits = len(str(rows))
+        if _odd_cell(digits).search(buf):
+            return None
+        if _WIDE_COL.search(buf):
+            cols = max(cols, max(map(_column_number, set(_WIDE_COL.findall(buf)))))
+        ext.merges += buf.count(b"mergeCell ")
+        _formulas_and_errors(buf, _PLAIN, ext)
+        if (10 ** digits - 1) * cols > MAX_SHEET_CELLS or ext.merges > MAX_MERGED_RANGES:
+            return None
+    ext.rows, ext.cols = 10 ** len(str(rows)) - 1 if rows else 0, cols
+    return ext
+
+
+def _formulas_and_errors(buf: bytes, rx: dict, ext: Extent) -> None:
+    if b"f" in buf and (b"f>" in buf or b"f/>" in buf):     # one byte is found far faster than two
+        for m in rx["formula"].finditer(buf):
+            ref = _CELL_REF_ATTR.search(m.group(1))
+            if ref:
+                ext.n_formulas += 1
+                if len(ext.formulas) < MAX_FORMULA_CELLS:
+                    text = html.unescape(m.group(2).decode("utf-8", "replace")) if m.group(2) else "（共享公式）"
+                    ext.formulas[(int(ref.group(2)) - 1, _column_number(ref.group(1)) - 1)] = "=" + text
+    if b't="e"' in buf:
+        for m in rx["error"].finditer(buf):
+            ref = _CELL_REF_ATTR.search(m.group(1))
+            if ref:
+                ext.n_errors += 1
+                if len(ext.errors) < MAX_FORMULA_CELLS:
+                    ext.errors[(int(ref.group(2)) - 1, _column_number(ref.group(1)) - 1)] = \
+                        html.unescape(m.group(2).decode("utf-8", "replace"))
+
+
+def _scan_sheet_exact(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> Extent:
     """An upper bound of the area calamine would allocate: the largest row and column of any cell (with
     a reference, or placed after the one before it), whatever the <dimension> element claims."""
     ext = Extent(name)
@@ -552,22 +619,7 @@ def _scan_sheet_xml(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> Ext
             ext.cols = max(ext.cols, ref_cols + widest)
             ext.rows = max(ext.rows, row, 1)
         ext.merges += buf.count(b"mergeCell ")
-        if b"f>" in buf or b"f/>" in buf:
-            for m in rx["formula"].finditer(buf):
-                ref = _CELL_REF_ATTR.search(m.group(1))
-                if ref:
-                    ext.n_formulas += 1
-                    if len(ext.formulas) < MAX_FORMULA_CELLS:
-                        text = html.unescape(m.group(2).decode("utf-8", "replace")) if m.group(2) else "（共享公式）"
-                        ext.formulas[(int(ref.group(2)) - 1, _column_number(ref.group(1)) - 1)] = "=" + text
-        if b't="e"' in buf:
-            for m in rx["error"].finditer(buf):
-                ref = _CELL_REF_ATTR.search(m.group(1))
-                if ref:
-                    ext.n_errors += 1
-                    if len(ext.errors) < MAX_FORMULA_CELLS:
-                        ext.errors[(int(ref.group(2)) - 1, _column_number(ref.group(1)) - 1)] = \
-                            html.unescape(m.group(2).decode("utf-8", "replace"))
+        _formulas_and_errors(buf, rx, ext)
         if ext.problem():
             break
     return ext
@@ -938,32 +990,63 @@ def _native_split(con, target: str, path_sql: str, delim_sql: str, width: int) -
     return True
 
 
+def _utf8_head(path: Path) -> str | None:
+    """utf-8 or utf-8-sig when the first megabyte reads as UTF-8 (a character cut at its end allowed),
+    else None. DuckDB checks the rest as it reads the lines, and skips the byte order mark."""
+    with open(path, "rb") as f:
+        head = f.read(1 << 20)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None
+    try:
+        codecs.getincrementaldecoder("utf-8")().decode(head)
+    except UnicodeDecodeError:
+        return None
+    return "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
+
+
+def _utf8_file(path: Path, tmpdir: Path) -> tuple[Path, str, list[str]]:
+    """The file in UTF-8 (itself, or a transcoded copy), its encoding and what was odd about it."""
+    encoding = detect_encoding(path)
+    if encoding == BY_LINE:
+        return _utf8_by_line(path, tmpdir)
+    return _utf8_copy(path, encoding, tmpdir), encoding, []
+
+
 def _read_csv(path: Path, tmpdir: Path) -> ReadResult:
     import duckdb
 
     if path.stat().st_size == 0:
         raise UnreadableFile("文件为空（0 字节）")
-    encoding, notes = detect_encoding(path), []
-    if encoding == BY_LINE:
-        utf8, encoding, notes = _utf8_by_line(path, tmpdir)
-    else:
-        utf8 = _utf8_copy(path, encoding, tmpdir)
+    # Most files are UTF-8: they are read in place, and only a file that turns out not to be (DuckDB
+    # finds the first bad byte as it reads) is detected and transcoded in full, then read again.
+    encoding = _utf8_head(path)
+    utf8, notes = path, []
+    if encoding is None:
+        utf8, encoding, notes = _utf8_file(path, tmpdir)
     head = _head_lines(utf8, PREVIEW_ROWS)
     delim = sniff_delimiter(head)
     preview = [_preview_fields(ln, delim) for ln in head]
-    quoted = str(utf8).replace("'", "''")
     d = delim.replace("'", "''")
     width = max((len(r) for r in preview), default=1) + 16
     sheet = Sheet("", preview, None)
+    result = ReadResult(path, "csv", encoding, [sheet], notes)
 
     def load(con, target: str) -> None:
+        source = utf8
         try:
-            _load_csv_lines(con, target, quoted, d, delim, width, sheet.notes)
+            try:
+                _load_csv_lines(con, target, str(source).replace("'", "''"), d, delim, width, sheet.notes)
+            except duckdb.Error as exc:
+                if source != path or "Invalid unicode" not in str(exc):
+                    raise
+                source, result.encoding, more = _utf8_file(path, tmpdir)
+                result.notes.extend(more)
+                _load_csv_lines(con, target, str(source).replace("'", "''"), d, delim, width, sheet.notes)
         except duckdb.Error as exc:
             raise UnreadableFile(_csv_error(str(exc))) from None
 
     sheet.load = load
-    return ReadResult(path, "csv", encoding, [sheet], notes)
+    return result
 
 
 def _csv_error(text: str) -> str:

@@ -8,6 +8,7 @@ are loaded as NULL and listed in the row's `warnings`.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from .declarations import Column, Kind, divisions, kinds, place_aliases, programme_synonyms, programmes
@@ -41,6 +42,21 @@ def _t(c: str) -> str:
     return f"{c}__t"
 
 
+# The SQL type of each column type's value, for a column that no loaded sheet of the kind provides: it is
+# staged as a typed NULL instead of being parsed row by row (a kind without rows costs a few milliseconds).
+VALUE_TYPES = {"month": "date", "date": "date", "amount": "decimal(14, 2)", "integer": "integer"}
+
+
+def present_columns(con, k: Kind) -> tuple[set[str], set[str]]:
+    """The columns of kind k that some loaded sheet maps to a cell, and the hint keys some sheet gives."""
+    columns, hints = set(), set()
+    for mapping, sheet_hints in con.execute(
+            "select mapping, hints from source_sheets where kind = ? and status = 'loaded'", [k.kind]).fetchall():
+        columns |= set(json.loads(mapping or "{}"))
+        hints |= {key for key, value in json.loads(sheet_hints or "{}").items() if value}
+    return columns, hints
+
+
 def _recoverable(k: Kind, c: Column) -> bool:
     """A damaged required ID can be recovered against the household register (not the register itself)."""
     return c.type == "id" and c.required and "name" in k.columns and k.kind != "households"
@@ -51,7 +67,7 @@ def map_sql(k: Kind) -> str:
     sheet lacks it) and the sheet's hints, extracted once per sheet rather than once per row."""
     cols = [f"json_extract(s.mapping, '$.{c}')::integer + 1 as {c}" for c in k.columns]
     keys = sorted({c.hint_key for c in k.columns.values() if c.hint_key})
-    cols += [f"json_extract_string(s.hints, '$.{h}') as hint_{h}" for h in keys]
+    cols += [f"qf_text(json_extract_string(s.hints, '$.{h}')) as hint_{h}" for h in keys]
     return f"""
 create or replace temp table map_{k.kind} as
 select s.file_id, s.sheet, s.variant, f.file_name, {', '.join(cols)}
@@ -60,24 +76,43 @@ where s.kind = '{k.kind}' and s.status = 'loaded'
 """
 
 
-def _layer1(k: Kind) -> list[str]:
+def _text(c: Column, cols: set[str], hints: set[str]) -> str:
+    """A column's cleaned text: its cell, else the sheet's hint (cleaned in map_<kind>) where the cell is
+    empty or blank; a typed NULL when no sheet has either."""
+    text = [f"{'qf_id_text' if c.type == 'id' else 'qf_text'}(r.cells[m.{c.name}])"] if c.name in cols else []
+    if c.hint_key in hints:
+        text.append(f"m.hint_{c.hint_key}")
+    return "coalesce(" + ", ".join(text) + ")" if len(text) > 1 else text[0] if text else "NULL::varchar"
+
+
+def _given(k: Kind, present: tuple[set[str], set[str]] | None) -> tuple[set[str], set[str], set[str]]:
+    """(mapped columns, hint keys, columns with text from either); everything when `present` is None."""
+    mapped, hints = present if present is not None else (set(k.columns), {c.hint_key for c in k.columns.values()})
+    return mapped, hints, mapped | {c.name for c in k.columns.values() if c.hint_key in hints}
+
+
+def _layer1(k: Kind, cols: set[str], hints: set[str]) -> list[str]:
     """Cleaned text per column (the sheet's hint where the cell is empty), and lossiness."""
     out = ["r.file_id", "r.sheet", "r.row_no", "m.file_name as source_file", "m.variant"]
     for c in k.columns.values():
-        raw = f"r.cells[m.{c.name}]"
-        if c.hint_key:
-            raw = f"coalesce(nullif(trim({raw}), ''), m.hint_{c.hint_key})"
-        out.append(f"{'qf_id_text' if c.type == 'id' else 'qf_text'}({raw}) as {_t(c.name)}")
+        out.append(f"{_text(c, cols, hints)} as {_t(c.name)}")
         if c.type in ("id", "account"):
-            out.append(f"coalesce(list_contains(r.lossy, m.{c.name} - 1), false) as {c.name}__lossy")
+            out.append(f"coalesce(list_contains(r.lossy, m.{c.name} - 1), false) as {c.name}__lossy"
+                       if c.name in cols else f"false as {c.name}__lossy")
     return out
 
 
-def _layer2(k: Kind) -> list[str]:
-    """ID candidates and their check, normalised names, accounts, half-width text for the parsers."""
+def _layer2(k: Kind, given: set[str]) -> list[str]:
+    """ID candidates and their check, normalised names, accounts, half-width text for the parsers.
+    `given`: the columns with text (a cell or a hint) in some sheet; the others are typed NULLs."""
     out = ["l1.*"]
     for c in k.columns.values():
         t = _t(c.name)
+        if c.name not in given:
+            out += {"id": [f"NULL::varchar as {c.name}__v"] + ([f"NULL::varchar as {c.name}__p14"] if _recoverable(k, c) else []),
+                    "name": [f"NULL::varchar as {c.name}__n"], "account": [f"NULL::varchar as {c.name}__v"],
+                    }.get(c.type, [f"NULL::varchar as {c.name}__h"] if c.type in VALUE_TYPES else [])
+            continue
         if c.type == "id":
             out.append(f"qf_id18({t}) as {c.name}__v")
             if _recoverable(k, c):
@@ -94,13 +129,19 @@ def _layer2(k: Kind) -> list[str]:
     return out
 
 
-def _layer3(k: Kind) -> tuple[list[str], str]:
+def _layer3(k: Kind, given: set[str]) -> tuple[list[str], str]:
     """Months, dates and amounts; why each ID cannot be used (once per row), the register's recovery,
     the programme; and the joins that look them up."""
     out, joins = ["l2.*"], ""
     parse = {"month": "qf_month_raw({h}) as {n}__d", "date": "qf_date_raw({h}) as {n}__d",
              "amount": "qf_amount({h}) as {n}__v", "integer": "qf_integer({h}) as {n}__v"}
     for c in k.columns.values():
+        if c.name not in given:
+            suffix = "d" if c.type in ("month", "date") else "v"
+            out += {"id": [f"NULL::boolean as {c.name}__ok"] + ([f"NULL::varchar as {c.name}__rec"] if _recoverable(k, c) else []),
+                    "programme": [f"NULL::varchar as {c.name}__v", f"NULL::varchar as {c.name}__sub"],
+                    }.get(c.type, [f"NULL::{VALUE_TYPES[c.type]} as {c.name}__{suffix}"] if c.type in VALUE_TYPES else [])
+            continue
         if c.type in parse:
             out.append(parse[c.type].format(h=f"{c.name}__h", n=c.name))
         if c.type == "id":
@@ -172,16 +213,17 @@ def _warning(c: Column) -> str | None:
     return f"case when {_t(c.name)} is not null and {c.name}__val is null then '{WARNINGS[c.type]}:{c.name}' end"
 
 
-def stage_sql(k: Kind) -> str:
+def stage_sql(k: Kind, present: tuple[set[str], set[str]] | None = None) -> str:
     """CREATE statement for stg_<kind>: lineage, typed columns, name_norm, reason, reason_column, warnings.
     Layers: l1 cleaned text, l2 ID candidates and half-width text, l3 parsed values and lookups, l4 why an
     ID cannot be used; then the typed values and the reasons. Each layer refers to the one before by column,
     so the parsing macros expand over column references, not over each other (compile time stays small)."""
     cols = list(k.columns.values())
-    l3_cols, joins = _layer3(k)
+    mapped, hints, given = _given(k, present)
+    l3_cols, joins = _layer3(k, given)
     l4_cols = ["l3.*"] + [f"qf_id_problem({_t(c.name)}, {c.name}__v, {c.name}__lossy, {c.name}__ok) as {c.name}__problem"
                           for c in cols if c.type == "id"]
-    l1, l2, l3, l4 = (",\n        ".join(x) for x in (_layer1(k), _layer2(k), l3_cols, l4_cols))
+    l1, l2, l3, l4 = (",\n        ".join(x) for x in (_layer1(k, mapped, hints), _layer2(k, given), l3_cols, l4_cols))
     l5 = ",\n        ".join(["l4.*"] + [f"{_value(c, k)} as {c.name}__val" for c in cols])
     values = [f"{c.name}__val as {c.name}" for c in cols]
     values += [f"{c.name}__n as {c.name}_norm" for c in cols if c.type == "name"]
@@ -236,17 +278,15 @@ from l6
 """
 
 
-def programme_map_sql(k: Kind) -> str:
+def programme_map_sql(k: Kind, present: tuple[set[str], set[str]] | None = None) -> str:
     """Map each distinct programme text of the inbox to a canonical programme: the longest synonym
     contained in the text wins (城市低保 → 最低生活保障 / 城市低保)."""
     pc = next(c for c in k.columns.values() if c.type == "programme")
-    raw = f"nullif(trim(r.cells[m.{pc.name}]), '')"
-    if pc.hint_key:
-        raw = f"coalesce({raw}, m.hint_{pc.hint_key})"
+    mapped, hints, _ = _given(k, present)
     return f"""
 create or replace temp table programme_map as
 with texts as (
-    select distinct qf_text({raw}) as text
+    select distinct {_text(pc, mapped, hints)} as text
     from {k.raw_table} r join map_{k.kind} m using (file_id, sheet)
 )
 select t.text, arg_max(y.programme, length(y.synonym)) as programme,
@@ -336,9 +376,10 @@ def stage_all(con) -> None:
     create_reference_tables(con)
     for k in kinds():
         con.execute(map_sql(k))
-        if any(c.type == "programme" for c in k.columns.values()):
-            con.execute(programme_map_sql(k))
-        con.execute(stage_sql(k))
+        present = present_columns(con, k)
+        if any(c.type == "programme" and c.name in _given(k, present)[2] for c in k.columns.values()):
+            con.execute(programme_map_sql(k, present))
+        con.execute(stage_sql(k, present))
         if k.kind == "households":
             con.execute(REGISTER_PREFIX_SQL)
     con.execute("""create or replace table quarantine (
