@@ -525,7 +525,8 @@ def _count_in_part(z: zipfile.ZipFile, info: zipfile.ZipInfo, tag) -> int:
 
 # The quick scan: cells written as Excel and most programs write them (<c r="B7" …>, no prefix).
 _ROW_R = re.compile(rb"<row\b[^>]*?\sr=\"([0-9]+)\"")
-_PREFIXED = re.compile(rb"<[A-Za-z_][\w.-]*:(?:c|row)[\s/>]")
+_ROW_TAG = re.compile(rb"<row[\s/>]")
+_PREFIX_TAG = re.compile(rb"<[A-Za-z_][\w.-]*:(?:c|row)[\s/>]")
 _WIDE_COL = re.compile(rb"<c r=\"([A-Za-z]{2})[0-9]")            # a column from AA to ZZ
 
 
@@ -548,10 +549,10 @@ def _scan_sheet_quick(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> E
     Formula cells without a result and error values are collected as in the exact scan."""
     ext, rows, cols = Extent(name), 0, 26
     for buf in _chunks(z, info, _row_boundary):
-        if b":" in buf and _PREFIXED.search(buf):
+        if b":" in buf and _PREFIX_TAG.search(buf):
             return None
         numbered = _ROW_R.findall(buf)
-        if len(numbered) != buf.count(b"<row "):
+        if len(numbered) != len(_ROW_TAG.findall(buf)):
             return None
         rows = max(rows, max(map(int, numbered), default=0))
         digits = len(str(rows))

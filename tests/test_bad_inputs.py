@@ -284,3 +284,41 @@ def test_a_multi_gigabyte_csv_is_streamed_with_bounded_memory_and_every_line_acc
     assert peak < 1.75 * (1 << 30), (peak, size)
     print(f"\n{size / (1 << 30):.2f} GiB, {shape['lines']:,} lines: written in {written_s:.0f} s, loaded in "
           f"{out['load_s']:.0f} s, staged in {out['stage_s']:.0f} s, peak RSS {peak / (1 << 20):.0f} MiB")
+
+
+SHEET_XML = ('<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{rows}'
+             '</sheetData></worksheet>')
+
+
+def _sheet_part(tmp_path: Path, rows: str):
+    import zipfile
+    path = tmp_path / "s.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("sheet1.xml", SHEET_XML.format(rows=rows))
+    z = zipfile.ZipFile(path)
+    return z, z.getinfo("sheet1.xml")
+
+
+@pytest.mark.parametrize("rows, quick", [
+    # as Excel writes: every cell with r="…" first, columns within A–ZZ, rows as numbered
+    ('<row r="1"><c r="A1" t="s"><v>0</v></c><c r="J1"><v>1</v></c></row>'
+     '<row r="2"><c r="AB2"><v>2</v></c></row>', True),
+    ('<row r="1"><c r="XFD1"><v>1</v></c></row>', False),                 # three letters: beyond ZZ
+    ('<row r="1"><c r="A1"><v>1</v></c><c r="B1048576"><v>1</v></c></row>', False),   # a cell far below its row
+    ('<row r="1"><c><v>1</v></c><c t="n"><v>2</v></c></row>', False),     # cells placed without r="…"
+    ('<row r="1"><c t="n" r="A1"><v>1</v></c></row>', False),             # r="…" not first
+    ('<row><c r="A1"><v>1</v></c></row>', False),                         # a row without r="…"
+    ('<x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c></x:row>', False),       # elements with a prefix
+])
+def test_the_quick_bomb_scan_vouches_only_for_sheets_written_the_usual_way(tmp_path, rows, quick):
+    """The quick scan bounds a sheet's area from three searches; anything written otherwise goes to the
+    exact scan, which is the one that measures (a far cell must never pass on the quick path)."""
+    from sources import read
+    z, info = _sheet_part(tmp_path, rows)
+    ext = read._scan_sheet_quick(z, info, "s")
+    assert (ext is not None) == quick
+    exact = read._scan_sheet_exact(z, info, "s")
+    if ext is not None:
+        assert ext.rows >= exact.rows and ext.cols >= exact.cols and ext.problem() is None
+    far = read._scan_sheet_xml(z, info, "s")
+    assert (far.rows, far.cols) == ((ext.rows, ext.cols) if quick else (exact.rows, exact.cols))
