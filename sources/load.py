@@ -49,9 +49,10 @@ def create_tables(con) -> None:
     con.execute((HERE / "macros.sql").read_text(encoding="utf-8"))
     for k in kinds():
         # the rows as received: every cell as text; `lossy` lists the 0-based positions of numeric cells
-        # with more than 15 digits. Staging maps cells to columns through source_sheets.mapping.
+        # with more than 15 digits; `padded`: a cell may start or end with whitespace (else staging need
+        # not trim the row's cells). Staging maps cells to columns through source_sheets.mapping.
         con.execute(f"create or replace table {k.raw_table} (file_id integer, sheet varchar, row_no integer, "
-                    "cells varchar[], lossy integer[])")
+                    "cells varchar[], lossy integer[], padded boolean)")
 
 
 def inbox_files(inbox: Path) -> list[Path]:
@@ -193,7 +194,7 @@ def _classify(con, layout: Layout, blank: str) -> None:
                  if layout.kind.columns[layout.kind.key].type == "id" else "false")
     con.execute(f"""
         create or replace temp table _rows as
-        select row_no, cells, lossy, case
+        select row_no, cells, lossy, padded, case
             when row_no <= {layout.header_row - layout.header_rows} then 'title'
             when row_no <= {layout.header_row} then 'header'
             -- a blank row that only repeats, through merged cells, the record above it
@@ -253,7 +254,7 @@ def _norm(text: str) -> str:
 def _insert_rows(con, file_id: int, sheet_name: str, layout: Layout) -> None:
     con.execute(f"""
         insert into {layout.kind.raw_table}
-        select {file_id}, {sql_str(sheet_name)}, row_no, cells, lossy from _rows where row_kind = 'data'
+        select {file_id}, {sql_str(sheet_name)}, row_no, cells, lossy, padded from _rows where row_kind = 'data'
     """)
     con.execute(f"""
         insert into raw_structural

@@ -13,6 +13,11 @@ create or replace macro qf_ws() as
     ' ' || chr(9) || chr(10) || chr(13) || chr(12288) || chr(160) || chr(8203) || chr(8204) || chr(8205)
         || chr(8288) || chr(65279);
 
+-- Does a text hold any of them? (A CSV line: its row is then trimmed cell by cell in staging.)
+create or replace macro qf_has_ws(s) as contains(s, ' ') or contains(s, chr(9)) or contains(s, chr(10))
+    or contains(s, chr(13)) or contains(s, chr(12288)) or contains(s, chr(160)) or contains(s, chr(8203))
+    or contains(s, chr(8204)) or contains(s, chr(8205)) or contains(s, chr(8288)) or contains(s, chr(65279));
+
 -- Trimming with a character set is slow, so only cells that start or end with one are trimmed.
 create or replace macro qf_text(s) as nullif(case
     when contains(qf_ws(), s[1]) or contains(qf_ws(), s[-1]) then trim(s, qf_ws()) else s end, '');

@@ -1,10 +1,11 @@
 """Read department files as text grids: every sheet becomes rows of cell texts with their row numbers.
 
-Nothing is typed here. A grid row is (row_no, cells, lossy, merged): the 1-based row number an
+Nothing is typed here. A grid row is (row_no, cells, lossy, merged, padded): the 1-based row number an
 investigator sees in Excel (or the line number of a CSV), the cell texts, the positions of cells that
 were numeric with more than 15 significant digits (Excel keeps 15, so an ID or account number stored as
 a number is damaged beyond repair, domain.md §1.5), and whether the row was blank and only repeats,
-through merged cells, the record of a row above.
+through merged cells, the record of a row above; and whether a cell may start or end with whitespace
+(staging trims only such rows: most have none).
 
 Hostile files are refused before anything is materialised: calamine holds a sheet's used area densely
 (32 bytes a cell, empty or not) and aborts the whole process when it cannot allocate it, so the zip
@@ -285,6 +286,7 @@ def _workbook_sheet(name: str, values: list[list], merged, ext: Extent | None = 
                 lossy_cols.append(j)
     if copies:
         data["merged"] = pa.array([i in copies for i in range(len(rows))], pa.bool_())
+    data["padded"] = _padded([data[f"c{j}"] for j in range(width)], len(rows))
     table = pa.table(data)
     preview = [[cell_text(v)[0] for v in r] for r in rows[:PREVIEW_ROWS]]
 
@@ -295,10 +297,24 @@ def _workbook_sheet(name: str, values: list[list], merged, ext: Extent | None = 
         con.register("_grid_arrow", table)
         con.execute(f"create or replace temp table {target} as "
                     f"select row_no, {cells}::varchar[] as cells, {lossy} as lossy, "
-                    f"{'merged' if copies else 'false'} as merged from _grid_arrow")
+                    f"{'merged' if copies else 'false'} as merged, padded from _grid_arrow")
         con.unregister("_grid_arrow")
 
     return Sheet(name, preview, load, notes=notes)
+
+
+# The whitespace qf_text trims (sources/macros.sql, qf_ws): ASCII blanks, U+3000, NBSP, zero-width, BOM.
+WHITESPACE = " \t\n\r\u3000\u00a0\u200b\u200c\u200d\u2060\ufeff"
+
+
+def _padded(columns: list[pa.Array], n: int) -> pa.Array:
+    """Per row: does any cell start or end with whitespace? (Arrow compute, column by column.)"""
+    import pyarrow.compute as pc
+
+    out = pa.array([False] * n, pa.bool_())
+    for col in columns:
+        out = pc.or_(out, pc.fill_null(pc.not_equal(pc.utf8_trim(col, WHITESPACE), col), False))
+    return out
 
 
 def _float_text(col) -> pa.Array:
@@ -996,10 +1012,11 @@ def _utf8_head(path: Path) -> str | None:
     else None. DuckDB checks the rest as it reads the lines, and skips the byte order mark."""
     with open(path, "rb") as f:
         head = f.read(1 << 20)
+        whole = not f.read(1)
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return None
     try:
-        codecs.getincrementaldecoder("utf-8")().decode(head)
+        codecs.getincrementaldecoder("utf-8")().decode(head, final=whole)
     except UnicodeDecodeError:
         return None
     return "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
@@ -1022,9 +1039,13 @@ def _read_csv(path: Path, tmpdir: Path) -> ReadResult:
     # finds the first bad byte as it reads) is detected and transcoded in full, then read again.
     encoding = _utf8_head(path)
     utf8, notes = path, []
+    try:
+        head = _head_lines(utf8, PREVIEW_ROWS) if encoding else None
+    except UnicodeDecodeError:      # the first lines run past the first megabyte, into bytes that are not UTF-8
+        encoding = None
     if encoding is None:
         utf8, encoding, notes = _utf8_file(path, tmpdir)
-    head = _head_lines(utf8, PREVIEW_ROWS)
+        head = _head_lines(utf8, PREVIEW_ROWS)
     delim = sniff_delimiter(head)
     preview = [_preview_fields(ln, delim) for ln in head]
     d = delim.replace("'", "''")
@@ -1071,7 +1092,7 @@ def _load_csv_lines(con, target: str, quoted: str, d: str, delim: str, width: in
     con.execute(
         f"create or replace temp table {target} as select (rowid + 1)::integer as row_no, "
         f"coalesce(string_split(line, '{d}'), []::varchar[]) as cells, null::integer[] as lossy, "
-        "false as merged, contains(line, '\"') as quoted from _csv_lines"
+        "false as merged, coalesce(qf_has_ws(line), false) as padded, contains(line, '\"') as quoted from _csv_lines"
     )
     if con.execute(f"select count(*) from {target} where quoted").fetchone()[0]:
         if not _native_split(con, target, quoted, d, width):

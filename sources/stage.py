@@ -76,10 +76,13 @@ where s.kind = '{k.kind}' and s.status = 'loaded'
 """
 
 
-def _text(c: Column, cols: set[str], hints: set[str]) -> str:
+def _text(c: Column, cols: set[str], hints: set[str], padded: bool = True) -> str:
     """A column's cleaned text: its cell, else the sheet's hint (cleaned in map_<kind>) where the cell is
-    empty or blank; a typed NULL when no sheet has either."""
-    text = [f"{'qf_id_text' if c.type == 'id' else 'qf_text'}(r.cells[m.{c.name}])"] if c.name in cols else []
+    empty or blank; a typed NULL when no sheet has either. `padded`: for rows where a cell may start or
+    end with whitespace; the others (most) only map an empty cell to NULL."""
+    cell = f"r.cells[m.{c.name}]"
+    clean = f"qf_id_text({cell})" if c.type == "id" else f"qf_text({cell})" if padded else f"nullif({cell}, '')"
+    text = [clean] if c.name in cols else []
     if c.hint_key in hints:
         text.append(f"m.hint_{c.hint_key}")
     return "coalesce(" + ", ".join(text) + ")" if len(text) > 1 else text[0] if text else "NULL::varchar"
@@ -91,11 +94,11 @@ def _given(k: Kind, present: tuple[set[str], set[str]] | None) -> tuple[set[str]
     return mapped, hints, mapped | {c.name for c in k.columns.values() if c.hint_key in hints}
 
 
-def _layer1(k: Kind, cols: set[str], hints: set[str]) -> list[str]:
+def _layer1(k: Kind, cols: set[str], hints: set[str], padded: bool) -> list[str]:
     """Cleaned text per column (the sheet's hint where the cell is empty), and lossiness."""
     out = ["r.file_id", "r.sheet", "r.row_no", "m.file_name as source_file", "m.variant"]
     for c in k.columns.values():
-        out.append(f"{_text(c, cols, hints)} as {_t(c.name)}")
+        out.append(f"{_text(c, cols, hints, padded)} as {_t(c.name)}")
         if c.type in ("id", "account"):
             out.append(f"coalesce(list_contains(r.lossy, m.{c.name} - 1), false) as {c.name}__lossy"
                        if c.name in cols else f"false as {c.name}__lossy")
@@ -223,7 +226,8 @@ def stage_sql(k: Kind, present: tuple[set[str], set[str]] | None = None) -> str:
     l3_cols, joins = _layer3(k, given)
     l4_cols = ["l3.*"] + [f"qf_id_problem({_t(c.name)}, {c.name}__v, {c.name}__lossy, {c.name}__ok) as {c.name}__problem"
                           for c in cols if c.type == "id"]
-    l1, l2, l3, l4 = (",\n        ".join(x) for x in (_layer1(k, mapped, hints), _layer2(k, given), l3_cols, l4_cols))
+    l1_plain, l1, l2, l3, l4 = (",\n        ".join(x) for x in (
+        _layer1(k, mapped, hints, False), _layer1(k, mapped, hints, True), _layer2(k, given), l3_cols, l4_cols))
     l5 = ",\n        ".join(["l4.*"] + [f"{_value(c, k)} as {c.name}__val" for c in cols])
     values = [f"{c.name}__val as {c.name}" for c in cols]
     values += [f"{c.name}__n as {c.name}_norm" for c in cols if c.type == "name"]
@@ -245,9 +249,16 @@ def stage_sql(k: Kind, present: tuple[set[str], set[str]] | None = None) -> str:
 create or replace temp table {k.stg_table} as
 with l1 as (
     select
+        {l1_plain}
+    from {k.raw_table} r
+    join map_{k.kind} m using (file_id, sheet)
+    where not coalesce(r.padded, true)
+    union all
+    select
         {l1}
     from {k.raw_table} r
     join map_{k.kind} m using (file_id, sheet)
+    where coalesce(r.padded, true)
 ), l2 as (
     select
         {l2}

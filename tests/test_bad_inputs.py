@@ -165,11 +165,11 @@ def physical_rows(path: Path) -> int | None:
     """Lines of a CSV, or rows of a workbook's readable sheets as Excel shows them; None when unreadable."""
     import python_calamine
 
-    if path.suffix == ".csv":
-        return len(path.read_bytes().splitlines())
     want = EXPECTED[path.name]
     if want["status"] == "unreadable":
         return None
+    if path.suffix == ".csv":
+        return len(path.read_bytes().splitlines())
     wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(path.read_bytes()))   # by content, not name
     skip = {s for s, (status, _) in (want.get("sheets") or {}).items() if status == "unreadable"}
     return sum(len(wb.get_sheet_by_name(s).to_python(skip_empty_area=False)) for s in wb.sheet_names if s not in skip)
@@ -322,3 +322,22 @@ def test_the_quick_bomb_scan_vouches_only_for_sheets_written_the_usual_way(tmp_p
         assert ext.rows >= exact.rows and ext.cols >= exact.cols and ext.problem() is None
     far = read._scan_sheet_xml(z, info, "s")
     assert (far.rows, far.cols) == ((ext.rows, ext.cols) if quick else (exact.rows, exact.cols))
+
+
+def test_a_csv_that_is_utf8_for_its_first_megabyte_and_gbk_after_is_read_line_by_line(tmp_path):
+    """A CSV is read in place when its first megabyte is UTF-8; DuckDB finds a GBK line further on,
+    and the file is then decoded line by line as any file of two encodings (nothing lost, named)."""
+    head = ",".join(make.PAY_HEAD[:5]) + "\n"
+    rows = [f"王{i},{make.id_number(i % 800)},300,2020-03,低保\n" for i in range(25_000)]
+    gbk = f"李四,{make.id_number(300)},300,2020-03,低保\n".encode("gbk")
+    box = tmp_path / "inbox"
+    box.mkdir()
+    (box / "late_gbk.csv").write_bytes((head + "".join(rows)).encode() + gbk)
+    assert (box / "late_gbk.csv").stat().st_size > 1 << 20
+    con = duckdb.connect()
+    load.load_inbox(con, box, tmp_path / "tmp")
+    stage.stage_all(con)
+    encoding, reason = con.execute("select encoding, reason from source_files").fetchone()
+    assert encoding == "utf-8+gb18030" and "第 25002 行按 GB18030" in reason
+    names = [r[0] for r in con.execute("select name from payments order by row_no").fetchall()]
+    assert len(names) == 25_001 and names[-1] == "李四" and names[0] == "王0"

@@ -240,6 +240,7 @@ def files() -> dict[str, bytes]:
     out["long_line.csv"] = (csv_line(*PAY_HEAD)
                             + csv_line("卫一", id_number(160), "300", "2020-03", "低保", "长" * 200_000)
                             + csv_line("卫二", id_number(161), "300", "2020-03", "低保", "")).encode()
+    out["cut_character.csv"] = "中".encode()[:1]   # found by tests/test_fuzz_readers.py
     return out
 
 
