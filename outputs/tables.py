@@ -60,10 +60,11 @@ QUARANTINE_SQL = """
 with raw as ({raw_union})
 select q.kind, f.file_name as source_file, q.sheet, q.row_no, q.reason, rc.text_zh as reason_text,
        s.header[json_extract_string(s.mapping, '$.' || q.reason_column)::integer + 1] as column_header,
-       raw.cells[json_extract_string(s.mapping, '$.' || q.reason_column)::integer + 1] as value,
+       qf_cells(raw.cells, raw.line, s.delimiter)[json_extract_string(s.mapping, '$.' || q.reason_column)::integer + 1] as value,
        q.detail,
-       array_to_string(list_transform(range(1, len(raw.cells) + 1),
-           lambda i: coalesce(nullif(s.header[i], ''), '列' || i) || '=' || coalesce(raw.cells[i], '')), ' | ') as raw_values
+       array_to_string(list_transform(range(1, len(qf_cells(raw.cells, raw.line, s.delimiter)) + 1),
+           lambda i: coalesce(nullif(s.header[i], ''), '列' || i) || '='
+                     || coalesce(qf_cells(raw.cells, raw.line, s.delimiter)[i], '')), ' | ') as raw_values
 from quarantine q
 join source_files f on f.file_id = q.file_id
 join source_sheets s on s.file_id = q.file_id and s.sheet = q.sheet
@@ -75,7 +76,7 @@ order by f.file_name, q.sheet, q.row_no, q.reason
 
 def quarantine_sql(kinds) -> str:
     raw_union = " union all ".join(
-        f"select '{k.kind}' as kind, file_id, sheet, row_no, cells from {k.raw_table}" for k in kinds)
+        f"select '{k.kind}' as kind, file_id, sheet, row_no, cells, line from {k.raw_table}" for k in kinds)
     return QUARANTINE_SQL.format(raw_union=raw_union)
 
 

@@ -92,7 +92,7 @@ def screen(list_path: Path, warehouse: Path) -> Screening:
         names = {c.id: c.name_zh for c in checks()} | {"S00": "数据不合格"}
         cur = con.execute("""
             select h.sheet, h.row_no, coalesce(c.name, s.name) as name,
-                   coalesce(c.id_number, trim(r.cells[m.id_number])) as id_number,
+                   coalesce(c.id_number, trim(qf_cells(r.cells, r.line, m.delimiter)[m.id_number])) as id_number,
                    coalesce(c.programme, s.programme) as programme,
                    coalesce(c.entitlement_month, s.entitlement_month) as entitlement_month,
                    coalesce(c.amount_yuan, s.amount_yuan) as amount_yuan,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .declarations import kinds
 from .layout import Layout, detect_layout
-from .read import UnreadableFile, read_file
+from .read import NO_KIND, UnreadableFile, read_file
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -38,9 +38,10 @@ def create_tables(con) -> None:
             file_id integer, sheet varchar, kind varchar, variant varchar, status varchar, reason varchar,
             header_row integer, header varchar[], mapping json, title varchar, hints json,
             rows_read integer, rows_title integer, rows_header integer, rows_blank integer,
-            rows_total integer, rows_footer integer, rows_note integer, rows_data integer);
+            rows_total integer, rows_footer integer, rows_note integer, rows_data integer, delimiter varchar);
         create or replace table raw_structural (
             file_id integer, sheet varchar, row_no integer, row_kind varchar, cells varchar[]);
+        create or replace table programme_texts (kind varchar, text varchar);
         create or replace table total_checks (
             file_id integer, sheet varchar, row_no integer, label varchar, column_header varchar,
             stated_yuan decimal(18, 2), segment_sum_yuan decimal(18, 2), sum_above_yuan decimal(18, 2),
@@ -48,11 +49,13 @@ def create_tables(con) -> None:
     """)
     con.execute((HERE / "macros.sql").read_text(encoding="utf-8"))
     for k in kinds():
-        # the rows as received: every cell as text; `lossy` lists the 0-based positions of numeric cells
-        # with more than 15 digits; `padded`: a cell may start or end with whitespace (else staging need
-        # not trim the row's cells). Staging maps cells to columns through source_sheets.mapping.
+        # the rows as received: every cell as text, or for a CSV line that splits plainly at the sheet's
+        # delimiter only the `line` (half the writing; qf_cells(cells, line, delimiter) gives the cells);
+        # `lossy` lists the 0-based positions of numeric cells with more than 15 digits; `padded`: a cell
+        # may start or end with whitespace (else staging need not trim the row's cells). Staging maps
+        # cells to columns through source_sheets.mapping.
         con.execute(f"create or replace table {k.raw_table} (file_id integer, sheet varchar, row_no integer, "
-                    "cells varchar[], lossy integer[], padded boolean)")
+                    "cells varchar[], lossy integer[], padded boolean, line varchar)")
 
 
 def inbox_files(inbox: Path) -> list[Path]:
@@ -146,9 +149,10 @@ def _load_sheet(con, file_id: int, file_name: str, sheet) -> tuple[str, str | No
                     [file_id, sheet.name, sheet.error])
         return "unreadable", sheet.error
     layout = detect_layout(sheet.preview, sheet.name, file_name)
-    sheet.load(con, "_grid")
-    n_read = con.execute("select count(*) from _grid").fetchone()[0]
     blank = f"len(list_filter(cells, lambda c: nullif(regexp_replace(c, '{WS}', '', 'g'), '') is not null)) = 0"
+    # the rows are classified as they are loaded (a second copy of the grid costs more than the rest)
+    sheet.load(con, "_grid", _row_kind_sql(layout, blank) if layout else NO_KIND)
+    n_read = con.execute("select count(*) from _grid").fetchone()[0]
     if layout is None:
         n_blank = con.execute(f"select count(*) filter (where {blank}) from _grid").fetchone()[0]
         empty = n_read == n_blank
@@ -160,27 +164,27 @@ def _load_sheet(con, file_id: int, file_name: str, sheet) -> tuple[str, str | No
         con.execute("insert into raw_structural select ?, ?, row_no, ?, cells from _grid",
                     [file_id, sheet.name, "blank" if empty else "unrecognised"])
         return status, reason
-    _classify(con, layout, blank)
     _insert_rows(con, file_id, sheet.name, layout)
-    _check_totals(con, file_id, sheet.name, layout)
-    counts = dict(con.execute("select row_kind, count(*) from _rows group by all").fetchall())
+    _programme_texts(con, layout)
+    counts = dict(con.execute("select row_kind, count(*) from _grid group by all").fetchall())
     status, reason = "loaded", "；".join(sheet.notes) or None
     if not counts.get("data"):
         status, reason = "empty", "；".join([f"只有表头（第 {layout.header_row} 行），没有数据行", *sheet.notes])
     if reason:
         log.warning("%s %s: %s", file_name, sheet.name, reason)
     con.execute(
-        "insert into source_sheets values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into source_sheets values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [file_id, sheet.name, layout.kind.kind, layout.variant, status, reason, layout.header_row, layout.header,
          json.dumps(layout.mapping), layout.title, json.dumps(layout.hints, ensure_ascii=False), n_read,
          counts.get("title", 0), counts.get("header", 0), counts.get("blank", 0),
-         counts.get("total", 0), counts.get("footer", 0), counts.get("note", 0), counts.get("data", 0)],
+         counts.get("total", 0), counts.get("footer", 0), counts.get("note", 0), counts.get("data", 0),
+         sheet.delimiter],
     )
     return status, reason
 
 
-def _classify(con, layout: Layout, blank: str) -> None:
-    """Tag each grid row: title | header | blank | total | footer | note | data."""
+def _row_kind_sql(layout: Layout, blank: str) -> str:
+    """SQL tagging a grid row: title | header | merged | blank | total | footer | note | data."""
     def cell(j: int) -> str:
         return f"coalesce(regexp_replace(cells[{j + 1}], '{WS}', '', 'g'), '')"
 
@@ -192,9 +196,8 @@ def _classify(con, layout: Layout, blank: str) -> None:
     nonempty = "list_filter(cells, lambda c: nullif(trim(c), '') is not null)"
     fast_data = (f"length(regexp_replace(coalesce(cells[{key + 1}], ''), '[^0-9]', '', 'g')) >= 15"
                  if layout.kind.columns[layout.kind.key].type == "id" else "false")
-    con.execute(f"""
-        create or replace temp table _rows as
-        select row_no, cells, lossy, padded, case
+    return f"""
+        case
             when row_no <= {layout.header_row - layout.header_rows} then 'title'
             when row_no <= {layout.header_row} then 'header'
             -- a blank row that only repeats, through merged cells, the record above it
@@ -209,41 +212,7 @@ def _classify(con, layout: Layout, blank: str) -> None:
                  then 'footer'
             when len({nonempty}) = 1 and {cell(key)} = ''
                  and not regexp_full_match(trim({nonempty}[1]), '[0-9.,\\-]+') then 'note'
-            else 'data' end as row_kind
-        from _grid
-    """)
-
-
-def _check_totals(con, file_id: int, sheet_name: str, layout: Layout) -> None:
-    """Compare each 合计/小计 row's amount with the rows it sums: those since the previous total row
-    (a 小计) or all the data rows above it (a 合计). A disagreement is reported, not corrected."""
-    amount_cols = [c.name for c in layout.kind.columns.values() if c.type == "amount" and c.name in layout.mapping]
-    if not amount_cols:
-        return
-    if not con.execute("select count(*) from _rows where row_kind = 'total'").fetchone()[0]:
-        return
-    j = layout.mapping[amount_cols[0]] + 1
-    amount = f"qf_amount(qf_halfwidth(qf_text(cells[{j}])))"
-    con.execute(f"""
-        insert into total_checks
-        with totals as (
-            select row_no, {amount} as stated,
-                   list_filter(cells[1:4], lambda c: nullif(trim(c), '') is not null)[1] as label
-            from _rows where row_kind = 'total'
-        ), segments as (   -- each data row belongs to the first total row below it
-            select t.row_no, sum({amount}) as amount
-            from (select row_no, cells from _rows where row_kind = 'data') d
-            asof join totals t on d.row_no < t.row_no
-            group by t.row_no
-        ), sums as (
-            select t.*, coalesce(s.amount, 0) as segment_sum,
-                   sum(coalesce(s.amount, 0)) over (order by t.row_no) as sum_above
-            from totals t left join segments s using (row_no)
-        )
-        select {file_id}, {sql_str(sheet_name)}, row_no, label, {sql_str(layout.header[j - 1])}, stated,
-               segment_sum, sum_above, stated in (segment_sum, sum_above)
-        from sums where stated is not null
-    """)
+            else 'data' end"""
 
 
 def _norm(text: str) -> str:
@@ -251,12 +220,22 @@ def _norm(text: str) -> str:
     return re.sub(r"[\s\u3000\u00a0\u200b-\u200d\ufeff]+", "", text or "")
 
 
+def _programme_texts(con, layout: Layout) -> None:
+    """The distinct texts of the sheet's programme column (cleaned as staging cleans them): staging maps
+    each to a canonical programme once (sources/stage.py, programme_map_sql), while the cells are at hand."""
+    for c in layout.kind.columns.values():
+        if c.type == "programme" and c.name in layout.mapping:
+            con.execute(f"insert into programme_texts select distinct ?, qf_text(cells[{layout.mapping[c.name] + 1}]) "
+                        "from _grid where row_kind = 'data'", [layout.kind.kind])
+
+
 def _insert_rows(con, file_id: int, sheet_name: str, layout: Layout) -> None:
     con.execute(f"""
         insert into {layout.kind.raw_table}
-        select {file_id}, {sql_str(sheet_name)}, row_no, cells, lossy, padded from _rows where row_kind = 'data'
+        select {file_id}, {sql_str(sheet_name)}, row_no, case when line is null then cells end, lossy, padded, line
+        from _grid where row_kind = 'data'
     """)
     con.execute(f"""
         insert into raw_structural
-        select {file_id}, {sql_str(sheet_name)}, row_no, row_kind, cells from _rows where row_kind <> 'data'
+        select {file_id}, {sql_str(sheet_name)}, row_no, row_kind, cells from _grid where row_kind <> 'data'
     """)

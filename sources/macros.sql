@@ -8,6 +8,9 @@ create or replace macro qf_row_ref(file, sheet, row_no) as
 -- They avoid regular expressions on the common path (translate, trim and strptime are much cheaper):
 -- staging runs them over tens of millions of rows.
 
+-- A raw row's cells: as stored, or (a CSV line that split plainly, stored as its line) split again.
+create or replace macro qf_cells(cells, line, delimiter) as coalesce(cells, string_split(line, delimiter));
+
 -- Whitespace that pads cells: ASCII blanks, ideographic space U+3000, NBSP, zero-width characters, BOM.
 create or replace macro qf_ws() as
     ' ' || chr(9) || chr(10) || chr(13) || chr(12288) || chr(160) || chr(8203) || chr(8204) || chr(8205)
@@ -69,9 +72,7 @@ create or replace macro qf_id_problem(t, id18, lossy, ok) as case
     when t is null then 'MISSING_ID'
     when coalesce(lossy, false) then 'ID_PRECISION_LOST'
     when ok then
-        case when coalesce(try(make_date(try_cast(substr(id18, 7, 4) as integer), try_cast(substr(id18, 11, 2) as integer),
-                                         try_cast(substr(id18, 13, 2) as integer)))
-                           not between date '1880-01-01' and current_date, true)
+        case when coalesce(try_strptime(substr(id18, 7, 8), '%Y%m%d')::date not between date '1880-01-01' and current_date, true)
              then 'ID_BAD_BIRTHDATE' end
     when id18 is not null then
         case when t like '%.0' or regexp_full_match(t, '[0-9]{15}000') then 'ID_PRECISION_LOST'

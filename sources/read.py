@@ -1,11 +1,12 @@
 """Read department files as text grids: every sheet becomes rows of cell texts with their row numbers.
 
-Nothing is typed here. A grid row is (row_no, cells, lossy, merged, padded): the 1-based row number an
+Nothing is typed here. A grid row is (row_no, cells, lossy, merged, padded, line): the 1-based row number an
 investigator sees in Excel (or the line number of a CSV), the cell texts, the positions of cells that
 were numeric with more than 15 significant digits (Excel keeps 15, so an ID or account number stored as
 a number is damaged beyond repair, domain.md §1.5), and whether the row was blank and only repeats,
 through merged cells, the record of a row above; and whether a cell may start or end with whitespace
-(staging trims only such rows: most have none).
+(staging trims only such rows: most have none); and, for a CSV line that splits plainly at its delimiter
+(no quotes), the line itself: it is stored instead of its cells (sources/macros.sql, qf_cells).
 
 Hostile files are refused before anything is materialised: calamine holds a sheet's used area densely
 (32 bytes a cell, empty or not) and aborts the whole process when it cannot allocate it, so the zip
@@ -55,6 +56,9 @@ PASSWORD_MESSAGE = "文件有密码保护，无法读取（请去除密码后重
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
+NO_KIND = "NULL::varchar"                 # a grid's row_kind when the caller gives no classification
+
+
 class UnreadableFile(Exception):
     """The file cannot be read at all; the message says why, for people."""
 
@@ -65,8 +69,10 @@ class Sheet:
 
     name: str
     preview: list[list[str]]              # the first PREVIEW_ROWS rows, as text, merges filled in
-    load: object = field(repr=False)      # load(con, table): create `table` as the full grid in DuckDB
+    load: object = field(repr=False)      # load(con, table[, row_kind]): create `table` as the full grid in
+                                          # DuckDB, with column row_kind computed by that SQL expression
     error: str | None = None              # why the sheet cannot be read (then `load` is None)
+    delimiter: str | None = None          # a CSV's: its lines split at it give their cells
     notes: list[str] = field(default_factory=list)   # what was odd but handled; `load` may add to it
 
 
@@ -290,14 +296,14 @@ def _workbook_sheet(name: str, values: list[list], merged, ext: Extent | None = 
     table = pa.table(data)
     preview = [[cell_text(v)[0] for v in r] for r in rows[:PREVIEW_ROWS]]
 
-    def load(con, target: str) -> None:
+    def load(con, target: str, row_kind: str = NO_KIND) -> None:
         cells = "[" + ", ".join(f"c{j}" for j in range(width)) + "]" if width else "[]::varchar[]"
         lossy = ("list_filter([" + ", ".join(f"case when l{j} then {j} end" for j in lossy_cols)
                  + "], lambda x: x is not null)") if lossy_cols else "null::integer[]"
         con.register("_grid_arrow", table)
-        con.execute(f"create or replace temp table {target} as "
+        con.execute(f"create or replace temp table {target} as select *, {row_kind} as row_kind from ("
                     f"select row_no, {cells}::varchar[] as cells, {lossy} as lossy, "
-                    f"{'merged' if copies else 'false'} as merged, padded from _grid_arrow")
+                    f"{'merged' if copies else 'false'} as merged, padded, NULL::varchar as line from _grid_arrow)")
         con.unregister("_grid_arrow")
 
     return Sheet(name, preview, load, notes=notes)
@@ -1050,20 +1056,20 @@ def _read_csv(path: Path, tmpdir: Path) -> ReadResult:
     preview = [_preview_fields(ln, delim) for ln in head]
     d = delim.replace("'", "''")
     width = max((len(r) for r in preview), default=1) + 16
-    sheet = Sheet("", preview, None)
+    sheet = Sheet("", preview, None, delimiter=delim)
     result = ReadResult(path, "csv", encoding, [sheet], notes)
 
-    def load(con, target: str) -> None:
+    def load(con, target: str, row_kind: str = NO_KIND) -> None:
         source = utf8
         try:
             try:
-                _load_csv_lines(con, target, str(source).replace("'", "''"), d, delim, width, sheet.notes)
+                _load_csv_lines(con, target, str(source).replace("'", "''"), d, delim, width, sheet.notes, row_kind)
             except duckdb.Error as exc:
                 if source != path or "Invalid unicode" not in str(exc):
                     raise
                 source, result.encoding, more = _utf8_file(path, tmpdir)
                 result.notes.extend(more)
-                _load_csv_lines(con, target, str(source).replace("'", "''"), d, delim, width, sheet.notes)
+                _load_csv_lines(con, target, str(source).replace("'", "''"), d, delim, width, sheet.notes, row_kind)
         except duckdb.Error as exc:
             raise UnreadableFile(_csv_error(str(exc))) from None
 
@@ -1081,7 +1087,8 @@ def _csv_error(text: str) -> str:
     return f"CSV 文件{where}无法读取：{text.splitlines()[0]} {detail}".strip()
 
 
-def _load_csv_lines(con, target: str, quoted: str, d: str, delim: str, width: int, notes: list[str]) -> None:
+def _load_csv_lines(con, target: str, quoted: str, d: str, delim: str, width: int, notes: list[str],
+                    row_kind: str = NO_KIND) -> None:
     con.execute(
         f"create or replace temp table _csv_lines as select line from read_csv('{quoted}', "
         "columns={'line': 'VARCHAR'}, header=false, delim='\\x01', quote='', escape='', "
@@ -1090,15 +1097,18 @@ def _load_csv_lines(con, target: str, quoted: str, d: str, delim: str, width: in
     )
     # plain lines split by string_split (fast); the few lines with quotes are re-split by a regex
     con.execute(
-        f"create or replace temp table {target} as select (rowid + 1)::integer as row_no, "
-        f"coalesce(string_split(line, '{d}'), []::varchar[]) as cells, null::integer[] as lossy, "
-        "false as merged, coalesce(qf_has_ws(line), false) as padded, contains(line, '\"') as quoted from _csv_lines"
+        f"create or replace temp table {target} as select *, {row_kind} as row_kind from ("
+        f"select (rowid + 1)::integer as row_no, coalesce(string_split(line, '{d}'), []::varchar[]) as cells, "
+        "null::integer[] as lossy, false as merged, coalesce(qf_has_ws(line), false) as padded, "
+        "contains(line, '\"') as quoted, case when not contains(line, '\"') then line end as line from _csv_lines)"
     )
     if con.execute(f"select count(*) from {target} where quoted").fetchone()[0]:
         if not _native_split(con, target, quoted, d, width):
             con.execute(f"update {target} t set cells = {split_quoted_sql('l.line', delim)} "
                         f"from (select rowid + 1 as row_no, line from _csv_lines) l "
                         f"where t.quoted and l.row_no = t.row_no")
+        if row_kind != NO_KIND:
+            con.execute(f"update {target} set row_kind = {row_kind} where quoted")
         # a quote left open would swallow the lines after it in a strict CSV reader; here every line
         # stays a row, and the lines are named so a record cut in two by a quoted line break is found
         n, rows = con.execute("""

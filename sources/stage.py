@@ -70,10 +70,16 @@ def map_sql(k: Kind) -> str:
     cols += [f"qf_text(json_extract_string(s.hints, '$.{h}')) as hint_{h}" for h in keys]
     return f"""
 create or replace temp table map_{k.kind} as
-select s.file_id, s.sheet, s.variant, f.file_name, {', '.join(cols)}
+select s.file_id, s.sheet, s.variant, s.delimiter, f.file_name, {', '.join(cols)}
 from source_sheets s join source_files f using (file_id)
 where s.kind = '{k.kind}' and s.status = 'loaded'
 """
+
+
+def _raw_rows(k: Kind) -> str:
+    """raw_<kind> with each row's cells (a CSV line stored as such is split again, once per row)."""
+    return (f"(select x.file_id, x.sheet, x.row_no, x.lossy, x.padded, qf_cells(x.cells, x.line, d.delimiter) as cells "
+            f"from {k.raw_table} x join map_{k.kind} d using (file_id, sheet))")
 
 
 def _text(c: Column, cols: set[str], hints: set[str], padded: bool = True) -> str:
@@ -250,13 +256,13 @@ create or replace temp table {k.stg_table} as
 with l1 as (
     select
         {l1_plain}
-    from {k.raw_table} r
+    from {_raw_rows(k)} r
     join map_{k.kind} m using (file_id, sheet)
     where not coalesce(r.padded, true)
     union all
     select
         {l1}
-    from {k.raw_table} r
+    from {_raw_rows(k)} r
     join map_{k.kind} m using (file_id, sheet)
     where coalesce(r.padded, true)
 ), l2 as (
@@ -289,22 +295,63 @@ from l6
 """
 
 
-def programme_map_sql(k: Kind, present: tuple[set[str], set[str]] | None = None) -> str:
+def programme_map_sql(k: Kind) -> str:
     """Map each distinct programme text of the inbox to a canonical programme: the longest synonym
-    contained in the text wins (城市低保 → 最低生活保障 / 城市低保)."""
+    contained in the text wins (城市低保 → 最低生活保障 / 城市低保). The texts: the cells' (collected as the
+    sheets were loaded, sources/load.py) and the sheets' hints (a title, sheet or file name)."""
     pc = next(c for c in k.columns.values() if c.type == "programme")
-    mapped, hints, _ = _given(k, present)
+    hint = f"union select hint_{pc.hint_key} from map_{k.kind}" if pc.hint_key else ""
     return f"""
 create or replace temp table programme_map as
 with texts as (
-    select distinct {_text(pc, mapped, hints)} as text
-    from {k.raw_table} r join map_{k.kind} m using (file_id, sheet)
+    select text from programme_texts where kind = '{k.kind}' and text is not null
+    {hint}
 )
 select t.text, arg_max(y.programme, length(y.synonym)) as programme,
        arg_max(y.sub_type, length(y.synonym)) filter (where y.sub_type is not null) as sub_type
 from texts t
 join programme_synonyms y on contains(regexp_replace(t.text, '\\s+', '', 'g'), y.synonym)
 group by t.text
+"""
+
+
+def total_checks_sql(k: Kind) -> str | None:
+    """Each 合计/小计 row of kind k compared with the rows it sums: those since the previous total row (a
+    小计) or all the data rows above it (a 合计), in the sheet's first amount column (declaration order).
+    The rows' amounts are the staged ones (parsed once); a disagreement is reported, not corrected."""
+    amounts = [c.name for c in k.columns.values() if c.type == "amount"]
+    if not amounts:
+        return None
+    pos = "coalesce(" + ", ".join(f"json_extract(mapping, '$.{a}')::integer" for a in amounts) + ") + 1"
+    value = "case " + " ".join(f"when json_extract(h.mapping, '$.{a}') is not null then d.{a}" for a in amounts) + " end"
+    return f"""
+insert into total_checks
+with sheets as (
+    select file_id, sheet, mapping, header, {pos} as pos
+    from source_sheets where kind = '{k.kind}' and status in ('loaded', 'empty')
+), totals as (
+    select t.file_id, t.sheet, t.row_no, qf_amount(qf_halfwidth(qf_text(t.cells[h.pos]))) as stated,
+           list_filter(t.cells[1:4], lambda c: nullif(trim(c), '') is not null)[1] as label,
+           h.header[h.pos] as column_header
+    from raw_structural t join sheets h using (file_id, sheet)
+    where t.row_kind = 'total' and h.pos is not null
+), data as (
+    select d.file_id, d.sheet, d.row_no, {value} as amount
+    from {k.stg_table} d join sheets h using (file_id, sheet)
+    semi join totals t using (file_id, sheet)
+), segments as (   -- each data row belongs to the first total row below it
+    select t.file_id, t.sheet, t.row_no, sum(d.amount) as amount
+    from data d asof join totals t on d.file_id = t.file_id and d.sheet = t.sheet and d.row_no < t.row_no
+    group by all
+), sums as (
+    select t.*, coalesce(s.amount, 0) as segment_sum,
+           sum(coalesce(s.amount, 0)) over (partition by t.file_id, t.sheet order by t.row_no) as sum_above
+    from totals t left join segments s using (file_id, sheet, row_no)
+)
+select file_id, sheet, row_no, label, column_header, stated, segment_sum, sum_above,
+       stated in (segment_sum, sum_above)
+from sums where stated is not null
+order by file_id, sheet, row_no
 """
 
 
@@ -389,10 +436,14 @@ def stage_all(con) -> None:
         con.execute(map_sql(k))
         present = present_columns(con, k)
         if any(c.type == "programme" and c.name in _given(k, present)[2] for c in k.columns.values()):
-            con.execute(programme_map_sql(k, present))
+            con.execute(programme_map_sql(k))
         con.execute(stage_sql(k, present))
         if k.kind == "households":
             con.execute(REGISTER_PREFIX_SQL)
+        if (sql := total_checks_sql(k)) and con.execute(
+                "select count(*) from raw_structural join source_sheets s using (file_id, sheet) "
+                "where row_kind = 'total' and s.kind = ?", [k.kind]).fetchone()[0]:
+            con.execute(sql)
     con.execute("""create or replace table quarantine (
         kind varchar, file_id integer, sheet varchar, row_no integer, reason varchar, reason_column varchar,
         detail varchar, stage varchar)""")

@@ -114,7 +114,7 @@ def test_quarantined_rows_show_what_was_in_the_cell(loaded):
     """Formulas without a saved result and error values reach the quarantine as their text, not as 金额为空."""
     con, _, _ = loaded
     got = dict(con.execute("""
-        select r.row_no, r.cells[json_extract_string(s.mapping, '$.amount_yuan')::integer + 1]
+        select r.row_no, qf_cells(r.cells, r.line, s.delimiter)[json_extract_string(s.mapping, '$.amount_yuan')::integer + 1]
         from quarantine q join raw_payments r using (file_id, sheet, row_no)
         join source_sheets s using (file_id, sheet) where q.file_id = ?""", [file_id(con, "formulas.xlsx")]).fetchall())
     assert got == {3: "=C3*D3", 4: "=C4*D4", 5: "#DIV/0!"}
