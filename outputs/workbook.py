@@ -21,7 +21,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
@@ -34,6 +33,7 @@ from openpyxl.worksheet.properties import PageSetupProperties
 
 from rules import ledger
 from sources import warehouse
+from sources.declarations import read_yaml
 
 from . import feedback
 from .tables import atomic_path
@@ -66,7 +66,7 @@ LONG_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{5,9})(\d{3}[0-9Xx])(?![0-9
 
 @functools.cache
 def labels() -> dict[str, str]:
-    return yaml.safe_load((HERE / "labels.yaml").read_text(encoding="utf-8"))
+    return read_yaml((HERE / "labels.yaml").read_text(encoding="utf-8"))
 
 
 def label(column: str, rule_labels: dict | None = None) -> str:

@@ -12,7 +12,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
+from sources.declarations import read_yaml
+
 
 HERE = Path(__file__).parent
 HEADER_RE = re.compile(r"\A\s*/\*(.*?)\*/", re.S)
@@ -76,7 +77,7 @@ def parse_rule(path: Path) -> Rule:
     m = HEADER_RE.match(text)
     if not m:
         raise RuleError(f"{path.name}: no leading /* YAML */ header")
-    header = yaml.safe_load(m.group(1))
+    header = read_yaml(m.group(1))
     missing = [f for f in HEADER_FIELDS if f not in header and f != "params"]
     if missing:
         raise RuleError(f"{path.name}: header lacks {', '.join(missing)}")

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import yaml
 
 from rules import catalog
 from sources import load, stage
+from sources.declarations import read_yaml
 
 HERE = Path(__file__).parent / "screening"
 
@@ -38,7 +38,7 @@ def checks() -> list[Check]:
     for path in sorted(HERE.glob("S*.sql")):
         text = path.read_text(encoding="utf-8")
         m = catalog.HEADER_RE.match(text)
-        header = yaml.safe_load(m.group(1))
+        header = read_yaml(m.group(1))
         out.append(Check(header["id"], header["name_zh"], header["rationale"], text[m.end():].strip().rstrip(";"),
                          header.get("params_from")))
     return out

@@ -12,6 +12,12 @@ from pathlib import Path
 import yaml
 
 HERE = Path(__file__).parent
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml's: about 7× faster when present
+
+
+def read_yaml(text: str):
+    """yaml.safe_load, with the C loader when PyYAML has it."""
+    return yaml.load(text, Loader=_YAML_LOADER)
 COLUMN_TYPES = {"id", "name", "text", "month", "date", "amount", "integer", "account", "programme"}
 
 
@@ -72,7 +78,7 @@ def norm_header(text: str) -> str:
 def kinds() -> tuple[Kind, ...]:
     out = []
     for path in sorted((HERE / "kinds").glob("*.yaml")):
-        d = yaml.safe_load(path.read_text(encoding="utf-8"))
+        d = read_yaml(path.read_text(encoding="utf-8"))
         cols = {}
         for name, c in d["columns"].items():
             if c["type"] not in COLUMN_TYPES:
@@ -107,7 +113,7 @@ def kind(name: str) -> Kind:
 
 @functools.cache
 def programmes() -> tuple[dict, ...]:
-    return tuple(yaml.safe_load((HERE / "programmes.yaml").read_text(encoding="utf-8"))["programmes"])
+    return tuple(read_yaml((HERE / "programmes.yaml").read_text(encoding="utf-8"))["programmes"])
 
 
 def programme_synonyms() -> list[tuple[str, str, str | None]]:

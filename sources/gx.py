@@ -34,9 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import yaml
 
-from .declarations import kinds
+from .declarations import kinds, read_yaml
 
 HERE = Path(__file__).parent
 LINEAGE = ("file_id", "sheet", "row_no")
@@ -92,7 +91,7 @@ class Check:
 @functools.cache
 def catalogue() -> dict:
     """sources/expectations.yaml as read (placeholders not substituted)."""
-    return yaml.safe_load((HERE / "expectations.yaml").read_text(encoding="utf-8"))
+    return read_yaml((HERE / "expectations.yaml").read_text(encoding="utf-8"))
 
 
 def reason_texts() -> dict[str, str]:
