@@ -1,7 +1,7 @@
 """Loader benchmark: a 1,000,000-row CSV payment ledger and a 200,000-row xlsx, each loaded, staged and
 validated in a fresh process; prints rows/s and peak memory (RSS of the process, DuckDB included).
 
-    .venv/bin/python bench/loader.py [--csv-rows 1000000] [--xlsx-rows 200000]
+    .venv/bin/python bench/loader.py [--csv-rows 1000000] [--xlsx-rows 200000] [--runs 3]
 
 Targets on the 2-core machine (not counting interpreter start-up and imports): CSV ≥ 300,000 rows/s
 with peak memory < 2 GB; xlsx ≥ 40,000 rows/s. Input files are generated once under data/bench/.
@@ -132,6 +132,9 @@ def measure(path: str) -> dict:
     rows = con.execute("select count(*) from payments").fetchone()[0]
     files = con.execute("select file_name, status, reason from source_files").fetchall()
     quarantined = con.execute("select count(*) from quarantine").fetchone()[0]
+    con.close()
+    import shutil
+    shutil.rmtree(work, ignore_errors=True)
     return {"rows": rows, "quarantined": quarantined, "read_s": t1 - t0, "stage_s": t2 - t1,
             "validate_s": t3 - t2, "total_s": t3 - t0, "docs_s": docs_s, "files": files, "validated_by_gx": gx is not None,
             "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
@@ -147,6 +150,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--csv-rows", type=int, default=1_000_000)
     ap.add_argument("--xlsx-rows", type=int, default=200_000)
+    ap.add_argument("--runs", type=int, default=3, help="fresh processes per file; the median run is judged")
     ap.add_argument("--measure", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.measure:
@@ -156,14 +160,17 @@ def main() -> None:
     print(f"{'file':28s} {'rows':>9s} {'read s':>7s} {'stage s':>8s} {'valid s':>8s} {'total s':>8s} "
           f"{'rows/s':>9s} {'peak MB':>8s} {'docs s':>7s}  target")
     for kind, path in (("csv", make_csv(args.csv_rows)), ("xlsx", make_xlsx(args.xlsx_rows))):
-        r = run_child(path)
+        runs = sorted((run_child(path) for _ in range(args.runs)), key=lambda r: r["total_s"])
+        r = runs[len(runs) // 2]                       # the median run (this machine varies by ±10 %)
         rate = r["rows"] / r["total_s"]
         want_rate, want_mb = targets[kind]
-        ok = rate >= want_rate and (want_mb is None or r["peak_rss_mb"] < want_mb)
+        ok = rate >= want_rate and (want_mb is None or max(x["peak_rss_mb"] for x in runs) < want_mb)
         target = f"≥{want_rate:,} rows/s" + (f", <{want_mb} MB" if want_mb else "")
+        spread = (f"  ({len(runs)} runs: {runs[-1]['rows'] / runs[-1]['total_s']:,.0f}–"
+                  f"{runs[0]['rows'] / runs[0]['total_s']:,.0f} rows/s)" if len(runs) > 1 else "")
         print(f"{path.name:28s} {r['rows']:9,d} {r['read_s']:7.2f} {r['stage_s']:8.2f} {r['validate_s']:8.2f} "
               f"{r['total_s']:8.2f} {rate:9,.0f} {r['peak_rss_mb']:8.0f} {r['docs_s']:7.2f}  {target}: {'met' if ok else 'MISSED'}"
-              + ("" if r["validated_by_gx"] else "  (no GX validation)"))
+              + spread + ("" if r["validated_by_gx"] else "  (no GX validation)"))
 
 
 if __name__ == "__main__":

@@ -292,7 +292,9 @@ def _workbook_sheet(name: str, values: list[list], merged, ext: Extent | None = 
                 lossy_cols.append(j)
     if copies:
         data["merged"] = pa.array([i in copies for i in range(len(rows))], pa.bool_())
-    data["padded"] = _padded([data[f"c{j}"] for j in range(width)], len(rows))
+    texts = [data[f"c{j}"] for j in range(width)]
+    data["padded"] = _padded(texts, len(rows))
+    delimiter = _joined_lines(texts, data)
     table = pa.table(data)
     preview = [[cell_text(v)[0] for v in r] for r in rows[:PREVIEW_ROWS]]
 
@@ -303,10 +305,25 @@ def _workbook_sheet(name: str, values: list[list], merged, ext: Extent | None = 
         con.register("_grid_arrow", table)
         con.execute(f"create or replace temp table {target} as select *, {row_kind} as row_kind from ("
                     f"select row_no, {cells}::varchar[] as cells, {lossy} as lossy, "
-                    f"{'merged' if copies else 'false'} as merged, padded, NULL::varchar as line from _grid_arrow)")
+                    f"{'merged' if copies else 'false'} as merged, padded, "
+                    f"{'line' if delimiter else 'NULL::varchar as line'} from _grid_arrow)")
         con.unregister("_grid_arrow")
 
-    return Sheet(name, preview, load, notes=notes)
+    return Sheet(name, preview, load, notes=notes, delimiter=delimiter)
+
+
+UNIT_SEPARATOR = "\x1f"
+
+
+def _joined_lines(texts: list[pa.Array], data: dict) -> str | None:
+    """Each row's cells joined by U+001F as data["line"] (stored in place of the list of cells: far less
+    to write), unless a cell holds that character; returns the separator, or None when not joined."""
+    import pyarrow.compute as pc
+
+    if not texts or any(pc.any(pc.match_substring(t, UNIT_SEPARATOR)).as_py() for t in texts):
+        return None
+    data["line"] = pc.binary_join_element_wise(*texts, UNIT_SEPARATOR)
+    return UNIT_SEPARATOR
 
 
 # The whitespace qf_text trims (sources/macros.sql, qf_ws): ASCII blanks, U+3000, NBSP, zero-width, BOM.
