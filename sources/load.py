@@ -49,8 +49,9 @@ def create_tables(con) -> None:
     """)
     con.execute((HERE / "macros.sql").read_text(encoding="utf-8"))
     for k in kinds():
-        # the rows as received: every cell as text, or for a CSV line that splits plainly at the sheet's
-        # delimiter only the `line` (half the writing; qf_cells(cells, line, delimiter) gives the cells);
+        # the rows as received: every cell as text, or only the `line` where the cells are that line split
+        # at the sheet's delimiter (a plain CSV line; a workbook row joined by U+001F): far less to write,
+        # and qf_cells(cells, line, source_sheets.delimiter) gives the cells;
         # `lossy` lists the 0-based positions of numeric cells with more than 15 digits; `padded`: a cell
         # may start or end with whitespace (else staging need not trim the row's cells). Staging maps
         # cells to columns through source_sheets.mapping.
@@ -78,8 +79,8 @@ def load_inbox(con, inbox: Path, tmpdir: Path) -> None:
     create_tables(con)
     tmpdir.mkdir(parents=True, exist_ok=True)
     # The raw tables are written once and read twice (staging, and the quarantine's raw text): ZSTD writes
-    # them in about 0.55 s per million rows where DuckDB's default (DICT_FSST) takes 0.8 s, for 1.8× the disk
-    # (bench/loader.py). The tables the rules read keep the default compression.
+    # them about a third faster than DuckDB's default (DICT_FSST), for about 1.8× the disk (measured on
+    # bench/loader.py's ledger). The tables the rules read keep the default compression.
     before = con.execute("select current_setting('force_compression')").fetchone()[0]
     con.execute("pragma force_compression='zstd'")
     try:

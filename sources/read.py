@@ -5,8 +5,9 @@ investigator sees in Excel (or the line number of a CSV), the cell texts, the po
 were numeric with more than 15 significant digits (Excel keeps 15, so an ID or account number stored as
 a number is damaged beyond repair, domain.md §1.5), and whether the row was blank and only repeats,
 through merged cells, the record of a row above; and whether a cell may start or end with whitespace
-(staging trims only such rows: most have none); and, for a CSV line that splits plainly at its delimiter
-(no quotes), the line itself: it is stored instead of its cells (sources/macros.sql, qf_cells).
+(staging trims only such rows: most have none); and the row as one string where its cells are that
+string split at the sheet's delimiter (a CSV line without quotes; a workbook row's cells joined by U+001F):
+it is stored instead of the list of cells (sources/macros.sql, qf_cells).
 
 Hostile files are refused before anything is materialised: calamine holds a sheet's used area densely
 (32 bytes a cell, empty or not) and aborts the whole process when it cannot allocate it, so the zip
@@ -72,7 +73,8 @@ class Sheet:
     load: object = field(repr=False)      # load(con, table[, row_kind]): create `table` as the full grid in
                                           # DuckDB, with column row_kind computed by that SQL expression
     error: str | None = None              # why the sheet cannot be read (then `load` is None)
-    delimiter: str | None = None          # a CSV's: its lines split at it give their cells
+    delimiter: str | None = None          # the grid's `line` split at it gives the cells (a CSV's delimiter,
+                                          # U+001F for a workbook sheet; None when no row has a line)
     notes: list[str] = field(default_factory=list)   # what was odd but handled; `load` may add to it
 
 
