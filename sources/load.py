@@ -153,20 +153,21 @@ def _load_sheet(con, file_id: int, file_name: str, sheet) -> tuple[str, str | No
     blank = f"len(list_filter(cells, lambda c: nullif(regexp_replace(c, '{WS}', '', 'g'), '') is not null)) = 0"
     # the rows are classified as they are loaded (a second copy of the grid costs more than the rest)
     sheet.load(con, "_grid", _row_kind_sql(layout, blank) if layout else NO_KIND)
+    cells = _cells(sheet.delimiter)
     n_read = con.execute("select count(*) from _grid").fetchone()[0]
     if layout is None:
-        n_blank = con.execute(f"select count(*) filter (where {blank}) from _grid").fetchone()[0]
+        n_blank = con.execute(f"select count(*) filter (where {blank}) from (select {cells} as cells from _grid)").fetchone()[0]
         empty = n_read == n_blank
         status = "empty" if empty else "unrecognised"
         reason = "工作表为空" if empty else ("前 30 行中没有找到可识别的表头（需要含身份证号、姓名等列，"
                                           "见 sources/kinds/*.yaml 的同义词）")
         con.execute("insert into source_sheets (file_id, sheet, status, reason, rows_read, rows_blank) "
                     "values (?, ?, ?, ?, ?, ?)", [file_id, sheet.name, status, reason, n_read, n_blank])
-        con.execute("insert into raw_structural select ?, ?, row_no, ?, cells from _grid",
+        con.execute(f"insert into raw_structural select ?, ?, row_no, ?, {cells} from _grid",
                     [file_id, sheet.name, "blank" if empty else "unrecognised"])
         return status, reason
-    _insert_rows(con, file_id, sheet.name, layout)
-    _programme_texts(con, layout)
+    _insert_rows(con, file_id, sheet.name, layout, cells)
+    _programme_texts(con, layout, sheet.delimiter)
     counts = dict(con.execute("select row_kind, count(*) from _grid group by all").fetchall())
     status, reason = "loaded", "；".join(sheet.notes) or None
     if not counts.get("data"):
@@ -195,7 +196,9 @@ def _row_kind_sql(layout: Layout, blank: str) -> str:
     repeat = " and ".join(f"{cell(j)} = {sql_str(h)}" for j, h in zip(keyed, header_norm)) or "false"
     first_cells = "list_filter(cells[1:4], lambda c: nullif(trim(c), '') is not null)"
     nonempty = "list_filter(cells, lambda c: nullif(trim(c), '') is not null)"
-    fast_data = (f"length(regexp_replace(coalesce(cells[{key + 1}], ''), '[^0-9]', '', 'g')) >= 15"
+    # 15 digits in a row (one cheap regex) is the usual case; else count the digits among other characters
+    fast_data = (f"regexp_matches(cells[{key + 1}], '[0-9]{{15}}') then 'data' "
+                 f"when length(regexp_replace(coalesce(cells[{key + 1}], ''), '[^0-9]', '', 'g')) >= 15"
                  if layout.kind.columns[layout.kind.key].type == "id" else "false")
     return f"""
         case
@@ -221,16 +224,25 @@ def _norm(text: str) -> str:
     return re.sub(r"[\s\u3000\u00a0\u200b-\u200d\ufeff]+", "", text or "")
 
 
-def _programme_texts(con, layout: Layout) -> None:
+def _cells(delimiter: str | None) -> str:
+    """SQL for a grid row's cells (the grid keeps only the line where it splits at the delimiter)."""
+    return f"qf_cells(cells, line, {sql_str(delimiter)})" if delimiter else "cells"
+
+
+def _programme_texts(con, layout: Layout, delimiter: str | None) -> None:
     """The distinct texts of the sheet's programme column (cleaned as staging cleans them): staging maps
-    each to a canonical programme once (sources/stage.py, programme_map_sql), while the cells are at hand."""
+    each to a canonical programme once (sources/stage.py, programme_map_sql), while the rows are at hand.
+    Where a row is kept as its line, only the one field is cut out of it (split_part, not a full split)."""
     for c in layout.kind.columns.values():
         if c.type == "programme" and c.name in layout.mapping:
-            con.execute(f"insert into programme_texts select distinct ?, qf_text(cells[{layout.mapping[c.name] + 1}]) "
+            j = layout.mapping[c.name] + 1
+            cell = (f"case when cells is null then split_part(line, {sql_str(delimiter)}, {j}) else cells[{j}] end"
+                    if delimiter else f"cells[{j}]")
+            con.execute(f"insert into programme_texts select distinct ?, qf_text({cell}) "
                         "from _grid where row_kind = 'data'", [layout.kind.kind])
 
 
-def _insert_rows(con, file_id: int, sheet_name: str, layout: Layout) -> None:
+def _insert_rows(con, file_id: int, sheet_name: str, layout: Layout, cells: str) -> None:
     con.execute(f"""
         insert into {layout.kind.raw_table}
         select {file_id}, {sql_str(sheet_name)}, row_no, case when line is null then cells end, lossy, padded, line
@@ -238,5 +250,5 @@ def _insert_rows(con, file_id: int, sheet_name: str, layout: Layout) -> None:
     """)
     con.execute(f"""
         insert into raw_structural
-        select {file_id}, {sql_str(sheet_name)}, row_no, row_kind, cells from _grid where row_kind <> 'data'
+        select {file_id}, {sql_str(sheet_name)}, row_no, row_kind, {cells} from _grid where row_kind <> 'data'
     """)

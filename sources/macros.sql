@@ -39,8 +39,12 @@ create or replace macro qf_name(s) as case
 end;
 
 -- ID text: no padding, text-forcing apostrophes or ="…" wrappers; x / ｘ / × → X; full-width digits.
+-- qf_id_clean: the cell is already a plain 18- or 15-character number (the usual case). Staging selects it
+-- beside qf_id_text of the same cell (DuckDB evaluates the identical regex once) and passes it to
+-- qf_id18_of, which then need not check the text again.
+create or replace macro qf_id_clean(s) as regexp_full_match(s, '[0-9]{17}[0-9Xx]|[0-9]{15}');
 create or replace macro qf_id_text(s) as case
-    when regexp_full_match(s, '[0-9]{17}[0-9Xx]|[0-9]{15}') then upper(s)   -- already clean: the usual case
+    when qf_id_clean(s) then upper(s)
     else nullif(upper(translate(s, '０１２３４５６７８９ｘＸ×✕' || qf_ws() || '''‘’`"=', '0123456789xXXX')), '')
 end;
 
@@ -60,6 +64,8 @@ create or replace macro qf_id18(t) as case
     when length(t) > 18 and regexp_full_match(t, '[0-9]{17}[0-9X]\.0+') then substr(t, 1, 18)
     when length(t) > 15 and regexp_full_match(t, '[0-9]{15}\.0+') then qf_id_upgrade15(substr(t, 1, 15))
 end;
+-- The same, for text t = qf_id_text(s) with clean = qf_id_clean(s): a clean 18-character text is the number.
+create or replace macro qf_id18_of(t, clean) as case when clean and length(t) = 18 then t else qf_id18(t) end;
 
 -- Does the check character of an 18-character candidate agree (NULL when there is no candidate)?
 create or replace macro qf_id_check_ok(id18) as qf_id_check(substr(id18, 1, 17)) = substr(id18, 18, 1);
@@ -88,9 +94,11 @@ end;
 create or replace macro qf_date_raw(h) as coalesce(
     try_cast(h as date),
     try_cast(translate(h, './年月日号', '----') as date),
-    case when length(h) = 8 then try_cast(substr(h, 1, 4) || '-' || substr(h, 5, 2) || '-' || substr(h, 7, 2) as date) end,
-    case when try_cast(h as double) between 32874 and 54789.999999   -- a serial in 1990–2049 (20209 is a typo, not 1955)
-         then date '1899-12-30' + floor(try_cast(h as double))::integer end,
+    case when strlen(h) = 8 then try_cast(substr(h, 1, 4) || '-' || substr(h, 5, 2) || '-' || substr(h, 7, 2) as date) end,
+    -- a serial in 1990–2049 (20209 is a typo, not 1955); the number is bound once by a lambda, because
+    -- DuckDB computes an expression written twice for every row, before coalesce skips this form
+    list_transform([try_cast(h as double)], lambda v: case when v between 32874 and 54789.999999
+                                                           then date '1899-12-30' + floor(v)::integer end)[1],
     try_strptime(h, ['%Y-%m-%d %H:%M:%S', '%Y/%m/%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M'])::date);
 
 -- A month (its first day) from text h: 2020-03, 2020/3, 2020.3, 2020年3月, 202003, or any date above.

@@ -71,7 +71,9 @@ class Sheet:
     name: str
     preview: list[list[str]]              # the first PREVIEW_ROWS rows, as text, merges filled in
     load: object = field(repr=False)      # load(con, table[, row_kind]): create `table` as the full grid in
-                                          # DuckDB, with column row_kind computed by that SQL expression
+                                          # DuckDB (row_no, cells, lossy, merged, padded, line), with column
+                                          # row_kind computed by that SQL expression over the cells; `cells`
+                                          # is NULL where `line` gives them: qf_cells(cells, line, delimiter)
     error: str | None = None              # why the sheet cannot be read (then `load` is None)
     delimiter: str | None = None          # the grid's `line` split at it gives the cells (a CSV's delimiter,
                                           # U+001F for a workbook sheet; None when no row has a line)
@@ -305,7 +307,8 @@ def _workbook_sheet(name: str, values: list[list], merged, ext: Extent | None = 
         lossy = ("list_filter([" + ", ".join(f"case when l{j} then {j} end" for j in lossy_cols)
                  + "], lambda x: x is not null)") if lossy_cols else "null::integer[]"
         con.register("_grid_arrow", table)
-        con.execute(f"create or replace temp table {target} as select *, {row_kind} as row_kind from ("
+        keep = "* replace (NULL::varchar[] as cells)" if delimiter else "*"   # the line gives the cells
+        con.execute(f"create or replace temp table {target} as select {keep}, {row_kind} as row_kind from ("
                     f"select row_no, {cells}::varchar[] as cells, {lossy} as lossy, "
                     f"{'merged' if copies else 'false'} as merged, padded, "
                     f"{'line' if delimiter else 'NULL::varchar as line'} from _grid_arrow)")
@@ -1114,9 +1117,12 @@ def _load_csv_lines(con, target: str, quoted: str, d: str, delim: str, width: in
         f"auto_detect=false, strict_mode=false, max_line_size={MAX_CSV_LINE_BYTES}, "
         f"buffer_size={CSV_BUFFER_BYTES})"
     )
-    # plain lines split by string_split (fast); the few lines with quotes are re-split by a regex
+    # plain lines split by string_split (fast) to classify them, and kept as their line only (the grid's
+    # contract: cells NULL where the line split at the delimiter gives them); the few lines with quotes
+    # are split by DuckDB's CSV parser or a regex
     con.execute(
-        f"create or replace temp table {target} as select *, {row_kind} as row_kind from ("
+        f"create or replace temp table {target} as select * replace (case when line is null then cells end as cells), "
+        f"{row_kind} as row_kind from ("
         f"select (rowid + 1)::integer as row_no, coalesce(string_split(line, '{d}'), []::varchar[]) as cells, "
         "null::integer[] as lossy, false as merged, coalesce(qf_has_ws(line), false) as padded, "
         "contains(line, '\"') as quoted, case when not contains(line, '\"') then line end as line from _csv_lines)"

@@ -209,3 +209,25 @@ def test_header_cells_with_spaces_line_breaks_and_full_width_brackets():
 
 def test_a_sheet_without_known_headers_is_not_recognised():
     assert layout.detect_layout([["时间", "地点"], ["2021-01-08", "村委会"]], "Sheet1", "纪要.xlsx") is None
+
+
+def test_a_kind_without_sheets_is_staged_with_the_columns_of_a_full_staging(tmp_path):
+    """stage_all creates stg_<kind> of a kind no sheet holds from stg_columns() (no compile of the staging
+    query); its columns and types must be those the staging query gives, with and without its cells."""
+    from sources.declarations import kinds
+
+    c = duckdb.connect()
+    load.load_inbox(c, tmp_path, tmp_path / "tmp")       # an empty inbox: every kind is without sheets
+    stage.create_reference_tables(c)
+    c.execute("create table register_prefix (prefix14 varchar, name_norm varchar, id_number varchar)")
+    for k in kinds():
+        c.execute(stage.map_sql(k))
+        c.execute(stage.programme_map_sql(k)) if any(col.type == "programme" for col in k.columns.values()) else None
+        got = {}
+        for label, sql in (("full", stage.stage_sql(k)), ("no columns", stage.stage_sql(k, (set(), set()))),
+                           ("empty", stage.empty_stage_sql(k))):
+            c.execute(sql)
+            got[label] = c.execute(f"describe {k.stg_table}").fetchall()
+        assert got["empty"] == got["full"] == got["no columns"], k.kind
+    stage.stage_all(c)     # and stage_all takes that path for each of them
+    assert all(c.execute(f"select count(*) from {k.table}").fetchone()[0] == 0 for k in kinds())
