@@ -152,7 +152,9 @@ def _load_sheet(con, file_id: int, file_name: str, sheet) -> tuple[str, str | No
     layout = detect_layout(sheet.preview, sheet.name, file_name)
     blank = f"len(list_filter(cells, lambda c: nullif(regexp_replace(c, '{WS}', '', 'g'), '') is not null)) = 0"
     # the rows are classified as they are loaded (a second copy of the grid costs more than the rest)
-    sheet.load(con, "_grid", _row_kind_sql(layout, blank) if layout else NO_KIND)
+    # the rows are classified, and the cell of the programme column picked, as the grid is made
+    derived = {"row_kind": _row_kind_sql(layout, blank), **_programme_cell(layout)} if layout else NO_KIND
+    sheet.load(con, "_grid", derived)
     cells = _cells(sheet.delimiter)
     n_read = con.execute("select count(*) from _grid").fetchone()[0]
     if layout is None:
@@ -167,7 +169,7 @@ def _load_sheet(con, file_id: int, file_name: str, sheet) -> tuple[str, str | No
                     [file_id, sheet.name, "blank" if empty else "unrecognised"])
         return status, reason
     _insert_rows(con, file_id, sheet.name, layout, cells)
-    _programme_texts(con, layout, sheet.delimiter)
+    _programme_texts(con, layout)
     counts = dict(con.execute("select row_kind, count(*) from _grid group by all").fetchall())
     status, reason = "loaded", "；".join(sheet.notes) or None
     if not counts.get("data"):
@@ -229,17 +231,20 @@ def _cells(delimiter: str | None) -> str:
     return f"qf_cells(cells, line, {sql_str(delimiter)})" if delimiter else "cells"
 
 
-def _programme_texts(con, layout: Layout, delimiter: str | None) -> None:
-    """The distinct texts of the sheet's programme column (cleaned as staging cleans them): staging maps
-    each to a canonical programme once (sources/stage.py, programme_map_sql), while the rows are at hand.
-    Where a row is kept as its line, only the one field is cut out of it (split_part, not a full split)."""
+def _programme_cell(layout: Layout) -> dict[str, str]:
+    """The grid's column `programme_text`: the cell of the sheet's programme column, if it has one."""
     for c in layout.kind.columns.values():
         if c.type == "programme" and c.name in layout.mapping:
-            j = layout.mapping[c.name] + 1
-            cell = (f"case when cells is null then split_part(line, {sql_str(delimiter)}, {j}) else cells[{j}] end"
-                    if delimiter else f"cells[{j}]")
-            con.execute(f"insert into programme_texts select distinct ?, qf_text({cell}) "
-                        "from _grid where row_kind = 'data'", [layout.kind.kind])
+            return {"programme_text": f"cells[{layout.mapping[c.name] + 1}]"}
+    return {}
+
+
+def _programme_texts(con, layout: Layout) -> None:
+    """The distinct texts of the sheet's programme column (cleaned as staging cleans them): staging maps
+    each to a canonical programme once (sources/stage.py, programme_map_sql), while the rows are at hand."""
+    if _programme_cell(layout):
+        con.execute("insert into programme_texts select distinct ?, qf_text(programme_text) "
+                    "from _grid where row_kind = 'data'", [layout.kind.kind])
 
 
 def _insert_rows(con, file_id: int, sheet_name: str, layout: Layout, cells: str) -> None:

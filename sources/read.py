@@ -57,7 +57,7 @@ PASSWORD_MESSAGE = "文件有密码保护，无法读取（请去除密码后重
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
-NO_KIND = "NULL::varchar"                 # a grid's row_kind when the caller gives no classification
+NO_KIND = {"row_kind": "NULL::varchar"}   # a grid's derived columns when the caller gives none
 
 
 class UnreadableFile(Exception):
@@ -70,10 +70,11 @@ class Sheet:
 
     name: str
     preview: list[list[str]]              # the first PREVIEW_ROWS rows, as text, merges filled in
-    load: object = field(repr=False)      # load(con, table[, row_kind]): create `table` as the full grid in
-                                          # DuckDB (row_no, cells, lossy, merged, padded, line), with column
-                                          # row_kind computed by that SQL expression over the cells; `cells`
-                                          # is NULL where `line` gives them: qf_cells(cells, line, delimiter)
+    load: object = field(repr=False)      # load(con, table[, derived]): create `table` as the full grid in
+                                          # DuckDB (row_no, cells, lossy, merged, padded, line), with a column
+                                          # per entry of `derived` {name: SQL over the row's cells} (row_kind,
+                                          # …); `cells` is NULL where `line` gives them: qf_cells(cells, line,
+                                          # delimiter)
     error: str | None = None              # why the sheet cannot be read (then `load` is None)
     delimiter: str | None = None          # the grid's `line` split at it gives the cells (a CSV's delimiter,
                                           # U+001F for a workbook sheet; None when no row has a line)
@@ -302,19 +303,24 @@ def _workbook_sheet(name: str, values: list[list], merged, ext: Extent | None = 
     table = pa.table(data)
     preview = [[cell_text(v)[0] for v in r] for r in rows[:PREVIEW_ROWS]]
 
-    def load(con, target: str, row_kind: str = NO_KIND) -> None:
+    def load(con, target: str, derived: dict[str, str] = NO_KIND) -> None:
         cells = "[" + ", ".join(f"c{j}" for j in range(width)) + "]" if width else "[]::varchar[]"
         lossy = ("list_filter([" + ", ".join(f"case when l{j} then {j} end" for j in lossy_cols)
                  + "], lambda x: x is not null)") if lossy_cols else "null::integer[]"
         con.register("_grid_arrow", table)
         keep = "* replace (NULL::varchar[] as cells)" if delimiter else "*"   # the line gives the cells
-        con.execute(f"create or replace temp table {target} as select {keep}, {row_kind} as row_kind from ("
+        con.execute(f"create or replace temp table {target} as select {keep}, {_derived(derived)} from ("
                     f"select row_no, {cells}::varchar[] as cells, {lossy} as lossy, "
                     f"{'merged' if copies else 'false'} as merged, padded, "
                     f"{'line' if delimiter else 'NULL::varchar as line'} from _grid_arrow)")
         con.unregister("_grid_arrow")
 
     return Sheet(name, preview, load, notes=notes, delimiter=delimiter)
+
+
+def _derived(derived: dict[str, str]) -> str:
+    """The select list of a grid's derived columns (computed over the row's cells as the grid is made)."""
+    return ", ".join(f"{sql} as {name}" for name, sql in derived.items())
 
 
 UNIT_SEPARATOR = "\x1f"
@@ -1081,17 +1087,17 @@ def _read_csv(path: Path, tmpdir: Path) -> ReadResult:
     sheet = Sheet("", preview, None, delimiter=delim)
     result = ReadResult(path, "csv", encoding, [sheet], notes)
 
-    def load(con, target: str, row_kind: str = NO_KIND) -> None:
+    def load(con, target: str, derived: dict[str, str] = NO_KIND) -> None:
         source = utf8
         try:
             try:
-                _load_csv_lines(con, target, str(source).replace("'", "''"), d, delim, width, sheet.notes, row_kind)
+                _load_csv_lines(con, target, str(source).replace("'", "''"), d, delim, width, sheet.notes, derived)
             except duckdb.Error as exc:
                 if source != path or "Invalid unicode" not in str(exc):
                     raise
                 source, result.encoding, more = _utf8_file(path, tmpdir)
                 result.notes.extend(more)
-                _load_csv_lines(con, target, str(source).replace("'", "''"), d, delim, width, sheet.notes, row_kind)
+                _load_csv_lines(con, target, str(source).replace("'", "''"), d, delim, width, sheet.notes, derived)
         except duckdb.Error as exc:
             raise UnreadableFile(_csv_error(str(exc))) from None
 
@@ -1110,7 +1116,7 @@ def _csv_error(text: str) -> str:
 
 
 def _load_csv_lines(con, target: str, quoted: str, d: str, delim: str, width: int, notes: list[str],
-                    row_kind: str = NO_KIND) -> None:
+                    derived: dict[str, str] = NO_KIND) -> None:
     con.execute(
         f"create or replace temp table _csv_lines as select line from read_csv('{quoted}', "
         "columns={'line': 'VARCHAR'}, header=false, delim='\\x01', quote='', escape='', "
@@ -1122,7 +1128,7 @@ def _load_csv_lines(con, target: str, quoted: str, d: str, delim: str, width: in
     # are split by DuckDB's CSV parser or a regex
     con.execute(
         f"create or replace temp table {target} as select * replace (case when line is null then cells end as cells), "
-        f"{row_kind} as row_kind from ("
+        f"{_derived(derived)} from ("
         f"select (rowid + 1)::integer as row_no, coalesce(string_split(line, '{d}'), []::varchar[]) as cells, "
         "null::integer[] as lossy, false as merged, coalesce(qf_has_ws(line), false) as padded, "
         "contains(line, '\"') as quoted, case when not contains(line, '\"') then line end as line from _csv_lines)"
@@ -1132,8 +1138,9 @@ def _load_csv_lines(con, target: str, quoted: str, d: str, delim: str, width: in
             con.execute(f"update {target} t set cells = {split_quoted_sql('l.line', delim)} "
                         f"from (select rowid + 1 as row_no, line from _csv_lines) l "
                         f"where t.quoted and l.row_no = t.row_no")
-        if row_kind != NO_KIND:
-            con.execute(f"update {target} set row_kind = {row_kind} where quoted")
+        if derived != NO_KIND:
+            sets = ", ".join(f"{name} = {sql}" for name, sql in derived.items())
+            con.execute(f"update {target} set {sets} where quoted")
         # a quote left open would swallow the lines after it in a strict CSV reader; here every line
         # stays a row, and the lines are named so a record cut in two by a quoted line break is found
         n, rows = con.execute("""
