@@ -59,7 +59,8 @@ def _map_header(kind: Kind, cells: tuple[str, ...]) -> tuple[tuple[str, int], ..
     syns = _synonyms(kind)
     exact = lambda j: syns.get(normed[j], [])  # noqa: E731
     unnoted = lambda j: syns.get(stripped[j], [])  # noqa: E731
-    suffix = lambda j: [m for s, ms in syns.items() if len(s) >= 2 and stripped[j].endswith(s) for m in ms]  # noqa: E731
+    # the synonyms (of two characters or more) the header ends with: each of its endings looked up
+    suffix = lambda j: [m for n in range(2, len(stripped[j]) + 1) for m in syns.get(stripped[j][-n:], ())]  # noqa: E731
     assigned: dict[str, int] = {}
     used: set[int] = set()
     for matches in (exact, unnoted, suffix):
