@@ -310,8 +310,10 @@ def _probe_end_to_end() -> dict:
 # ------------------------------------------------------------------------------------------ GX plumbing
 
 def import_gx():
-    """Import Great Expectations (about 3 s): done lazily, so commands that do not validate never pay it."""
+    """Import Great Expectations (about 3 s) and the SQLAlchemy dialect it reaches DuckDB through (whose
+    import runs a probe query): done lazily, so commands that do not validate never pay it."""
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # GX 1.24 sends nothing; older 1.x did
+    import duckdb_engine  # noqa: F401
     import great_expectations
 
     return great_expectations

@@ -59,8 +59,11 @@ def _map_header(kind: Kind, cells: tuple[str, ...]) -> tuple[tuple[str, int], ..
     syns = _synonyms(kind)
     exact = lambda j: syns.get(normed[j], [])  # noqa: E731
     unnoted = lambda j: syns.get(stripped[j], [])  # noqa: E731
-    # the synonyms (of two characters or more) the header ends with: each of its endings looked up
-    suffix = lambda j: [m for n in range(2, len(stripped[j]) + 1) for m in syns.get(stripped[j][-n:], ())]  # noqa: E731
+    # the synonyms (of two characters or more) the header ends with: each of its endings up to the longest
+    # synonym looked up (a hostile header cell may be a megabyte long)
+    longest = max(map(len, syns), default=0)
+    suffix = lambda j: [m for n in range(2, min(len(stripped[j]), longest) + 1)  # noqa: E731
+                        for m in syns.get(stripped[j][-n:], ())]
     assigned: dict[str, int] = {}
     used: set[int] = set()
     for matches in (exact, unnoted, suffix):
