@@ -574,16 +574,28 @@ def _count_in_part(z: zipfile.ZipFile, info: zipfile.ZipInfo, tag) -> int:
 
 
 # The quick scan: cells written as Excel and most programs write them (<c r="B7" …>, no prefix).
-_ROW_R = re.compile(rb"<row\b[^>]*?\sr=\"([0-9]+)\"")
-_ROW_TAG = re.compile(rb"<row[\s/>]")
 _PREFIX_TAG = re.compile(rb"<[A-Za-z_][\w.-]*:(?:c|row)[\s/>]")
 _WIDE_COL = re.compile(rb"<c r=\"([A-Za-z]{2})[0-9]")            # a column from AA to ZZ
+
+
+@functools.lru_cache(maxsize=16)
+def _unusual_row(digits: int) -> re.Pattern:
+    """A row tag without r="<number>" (group 1 empty), or whose number has more than `digits` digits
+    (group 1: the number; rows < 10^digits bounds the sheet's rows)."""
+    return re.compile(rb"<row(?=[\s/>])(?![^>]*?\sr=\"[0-9]{1,%d}\")(?:[^>]*?\sr=\"([0-9]+)\")?" % max(digits, 1)
+                      if digits else rb"<row(?=[\s/>])(?:[^>]*?\sr=\"([0-9]+)\")?")
 
 
 @functools.lru_cache(maxsize=16)
 def _odd_cell(digits: int) -> re.Pattern:
     """A cell without r="…" first, or whose reference has 3 letters or more than `digits` digits."""
     return re.compile(rb"<c(?=[\s/>])(?! r=\"[A-Za-z]{1,2}[0-9]{1,%d}\")" % digits)
+
+
+@functools.lru_cache(maxsize=16)
+def _odd_or_wide_cell(digits: int) -> re.Pattern:
+    """A cell that is odd (above) or in a column beyond Z."""
+    return re.compile(rb"<c(?=[\s/>])(?! r=\"[A-Za-z][0-9]{1,%d}\")" % digits)
 
 
 def _scan_sheet_xml(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> Extent:
@@ -597,24 +609,27 @@ def _scan_sheet_quick(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> E
     has more digits than the largest <row r="…">, so rows < 10^digits. None when a piece is written
     otherwise, or when the bounds alone would exceed MAX_SHEET_CELLS (the exact scan then decides).
     Formula cells without a result and error values are collected as in the exact scan."""
-    ext, rows, cols = Extent(name), 0, 26
+    ext, digits, cols = Extent(name), 0, 26
     for buf in _chunks(z, info, _row_boundary):
         if b":" in buf and _PREFIX_TAG.search(buf):
             return None
-        numbered = _ROW_R.findall(buf)
-        if len(numbered) != len(_ROW_TAG.findall(buf)):
-            return None
-        rows = max(rows, max(map(int, numbered), default=0))
-        digits = len(str(rows))
-        if _odd_cell(digits).search(buf):
-            return None
-        if _WIDE_COL.search(buf):
-            cols = max(cols, max(map(_column_number, set(_WIDE_COL.findall(buf)))))
+        # a row without r="<number>", or with more digits than seen so far: one search that finds nothing
+        # once the number of digits is known
+        while m := _unusual_row(digits).search(buf):
+            if not m.group(1):
+                return None
+            digits = len(m.group(1))
+        # one search for the usual sheet (columns A–Z); where it finds a cell, the two that tell why
+        if _odd_or_wide_cell(max(digits, 1)).search(buf):
+            if _odd_cell(max(digits, 1)).search(buf):
+                return None
+            if _WIDE_COL.search(buf):
+                cols = max(cols, max(map(_column_number, set(_WIDE_COL.findall(buf)))))
         ext.merges += buf.count(b"mergeCell ")
         _formulas_and_errors(buf, _PLAIN, ext)
         if (10 ** digits - 1) * cols > MAX_SHEET_CELLS or ext.merges > MAX_MERGED_RANGES:
             return None
-    ext.rows, ext.cols = 10 ** len(str(rows)) - 1 if rows else 0, cols
+    ext.rows, ext.cols = 10 ** digits - 1 if digits else 0, cols
     return ext
 
 

@@ -308,6 +308,9 @@ def _sheet_part(tmp_path: Path, rows: str):
     ('<row r="1"><c><v>1</v></c><c t="n"><v>2</v></c></row>', False),     # cells placed without r="…"
     ('<row r="1"><c t="n" r="A1"><v>1</v></c></row>', False),             # r="…" not first
     ('<row><c r="A1"><v>1</v></c></row>', False),                         # a row without r="…"
+    ('<row r="x"><c r="A1"><v>1</v></c></row>', False),                   # a row numbered by no number
+    # rows numbered with more digits further on: the bound grows with them (rows < 10^5)
+    ('<row r="1"><c r="A1"><v>1</v></c></row><row r="12345"><c r="B12345"><v>1</v></c></row>', True),
     ('<x:row r="1"><x:c r="A1"><x:v>1</x:v></x:c></x:row>', False),       # elements with a prefix
 ])
 def test_the_quick_bomb_scan_vouches_only_for_sheets_written_the_usual_way(tmp_path, rows, quick):
