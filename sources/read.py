@@ -263,6 +263,8 @@ def _read_workbook(path: Path, tmpdir: Path) -> ReadResult:
 def _workbook_sheet(name: str, values: list[list], merged, ext: Extent | None = None) -> Sheet:
     """Cells to text column by column: a column of strings goes to Arrow as it is; only cells of other
     types (numbers, dates) are rendered one by one. Lossy numeric cells are marked per column."""
+    import pyarrow.compute as pc
+
     notes = []
     if ext and ext.formulas:
         first = _put_texts(values, ext.formulas)
@@ -286,15 +288,16 @@ def _workbook_sheet(name: str, values: list[list], merged, ext: Extent | None = 
             continue
         except (pa.ArrowTypeError, pa.ArrowInvalid):
             types = set(map(type, col))
+        flags = None
         if types <= {str, float}:
-            data[f"c{j}"] = _float_text(col)
+            data[f"c{j}"], flags = _float_text(col)
         else:
             data[f"c{j}"] = pa.array([v if type(v) is str else cell_text(v)[0] for v in col], pa.string())
-        if float in types or int in types:
-            flags = [type(v) in (float, int) and abs(v) >= 1e15 for v in col]
-            if any(flags):
-                data[f"l{j}"] = pa.array(flags, pa.bool_())
-                lossy_cols.append(j)
+            if float in types or int in types:
+                flags = pa.array([type(v) in (float, int) and abs(v) >= 1e15 for v in col], pa.bool_())
+        if flags is not None and pc.any(flags).as_py():
+            data[f"l{j}"] = flags
+            lossy_cols.append(j)
     if copies:
         data["merged"] = pa.array([i in copies for i in range(len(rows))], pa.bool_())
     texts = [data[f"c{j}"] for j in range(width)]
@@ -351,8 +354,9 @@ def _padded(columns: list[pa.Array], n: int) -> pa.Array:
     return out
 
 
-def _float_text(col) -> pa.Array:
-    """A column of numbers (and text): the same text as cell_text, computed by Arrow for the whole column."""
+def _float_text(col) -> tuple[pa.Array, pa.Array]:
+    """A column of numbers (and text): the same text as cell_text, computed by Arrow for the whole column,
+    and which cells are numbers of 15 digits or more (lossy)."""
     import pyarrow.compute as pc
 
     nums = pa.array([v if type(v) is float else None for v in col], pa.float64())
@@ -362,7 +366,7 @@ def _float_text(col) -> pa.Array:
     as_int = pc.cast(pc.cast(pc.if_else(whole, nums, 0.0), pa.int64()), pa.string())
     as_float = pc.cast(nums, pa.string())
     number = pc.if_else(whole, as_int, pc.if_else(finite, as_float, ""))
-    return pc.if_else(pc.is_null(nums), texts, number)
+    return pc.if_else(pc.is_null(nums), texts, number), pc.fill_null(pc.greater_equal(pc.abs(nums), 1e15), False)
 
 
 def _has_text(v) -> bool:
@@ -375,6 +379,8 @@ def _fill_merges(rows: list[list], merged) -> set[int]:
     and their total area is bounded, so overlapping ranges cannot multiply the work. Returns the 0-based
     rows that were blank and got all their text from ranges begun in a row above: a record drawn over two
     rows, which must not be read twice."""
+    if not merged:
+        return set()
     n, width = len(rows), max((len(r) for r in rows), default=0)
     ranges, work = [], 0
     for (r1, c1), (r2, c2) in merged:
