@@ -102,6 +102,7 @@ def _load_files(con, inbox: Path, tmpdir: Path) -> None:
             result = read_file(path, tmpdir)
             encoding, notes = result.encoding, result.notes
             status, reason = _file_status([_load_sheet(con, file_id, path.name, sheet) for sheet in result.sheets])
+            con.execute("drop table if exists _grid")   # its memory serves the next file, or staging
             encoding = result.encoding      # a CSV read as UTF-8 that turns out not to be is detected again
         except UnreadableFile as exc:
             status, reason = "unreadable", str(exc)
