@@ -244,8 +244,8 @@ def _programme_texts(con, layout: Layout) -> None:
     """The distinct texts of the sheet's programme column (cleaned as staging cleans them): staging maps
     each to a canonical programme once (sources/stage.py, programme_map_sql), while the rows are at hand."""
     if _programme_cell(layout):
-        con.execute("insert into programme_texts select distinct ?, qf_text(programme_text) "
-                    "from _grid where row_kind = 'data'", [layout.kind.kind])
+        con.execute("insert into programme_texts select distinct ?, qf_text(t) from "
+                    "(select distinct programme_text as t from _grid where row_kind = 'data')", [layout.kind.kind])
 
 
 def _insert_rows(con, file_id: int, sheet_name: str, layout: Layout, cells: str) -> None:
