@@ -62,12 +62,15 @@ def _recoverable(k: Kind, c: Column) -> bool:
     return c.type == "id" and c.required and "name" in k.columns and k.kind != "households"
 
 
+def _hint_keys(k: Kind) -> list[str]:
+    return sorted({c.hint_key for c in k.columns.values() if c.hint_key})
+
+
 def map_sql(k: Kind) -> str:
     """One row per sheet of kind k: the 1-based cell position of each canonical column (NULL when the
     sheet lacks it) and the sheet's hints, extracted once per sheet rather than once per row."""
     cols = [f"json_extract(s.mapping, '$.{c}')::integer + 1 as {c}" for c in k.columns]
-    keys = sorted({c.hint_key for c in k.columns.values() if c.hint_key})
-    cols += [f"qf_text(json_extract_string(s.hints, '$.{h}')) as hint_{h}" for h in keys]
+    cols += [f"qf_text(json_extract_string(s.hints, '$.{h}')) as hint_{h}" for h in _hint_keys(k)]
     return f"""
 create or replace temp table map_{k.kind} as
 select s.file_id, s.sheet, s.variant, s.delimiter, f.file_name, {', '.join(cols)}
@@ -311,10 +314,14 @@ def stg_columns(k: Kind) -> list[tuple[str, str]]:
 
 
 def empty_stage_sql(k: Kind) -> str:
-    """CREATE statement for stg_<kind> without rows, for a kind no sheet of the inbox holds: the same
-    columns as stage_sql() (asserted by tests/test_loader.py) for a hundredth of its compile time."""
+    """CREATE statements for map_<kind> and stg_<kind> without rows, for a kind no sheet of the inbox
+    holds: the same columns as map_sql() and stage_sql() (asserted by tests/test_loader.py) for a
+    hundredth of their compile time."""
     cols = ", ".join(f"{name} {sqltype}" for name, sqltype in stg_columns(k))
-    return f"create or replace temp table {k.stg_table} ({cols})"
+    mapped = ", ".join([f"{c} integer" for c in k.columns] + [f"hint_{h} varchar" for h in _hint_keys(k)])
+    return (f"create or replace temp table map_{k.kind} (file_id integer, sheet varchar, variant varchar, "
+            f"delimiter varchar, file_name varchar, {mapped});\n"
+            f"create or replace temp table {k.stg_table} ({cols})")
 
 
 def programme_map_sql(k: Kind) -> str:
@@ -455,11 +462,11 @@ def stage_all(con) -> None:
     """stg_<kind> for every kind, then the canonical tables and the quarantine of unparseable rows."""
     create_reference_tables(con)
     for k in kinds():
-        con.execute(map_sql(k))
         present = present_columns(con, k)
         if present == (set(), set()):       # no loaded sheet of this kind
             con.execute(empty_stage_sql(k))
         else:
+            con.execute(map_sql(k))
             if any(c.type == "programme" and c.name in _given(k, present)[2] for c in k.columns.values()):
                 con.execute(programme_map_sql(k))
             con.execute(stage_sql(k, present))

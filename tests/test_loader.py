@@ -222,6 +222,7 @@ def test_a_kind_without_sheets_is_staged_with_the_columns_of_a_full_staging(tmp_
     c.execute("create table register_prefix (prefix14 varchar, name_norm varchar, id_number varchar)")
     for k in kinds():
         c.execute(stage.map_sql(k))
+        mapped = c.execute(f"describe map_{k.kind}").fetchall()
         c.execute(stage.programme_map_sql(k)) if any(col.type == "programme" for col in k.columns.values()) else None
         got = {}
         for label, sql in (("full", stage.stage_sql(k)), ("no columns", stage.stage_sql(k, (set(), set()))),
@@ -229,5 +230,6 @@ def test_a_kind_without_sheets_is_staged_with_the_columns_of_a_full_staging(tmp_
             c.execute(sql)
             got[label] = c.execute(f"describe {k.stg_table}").fetchall()
         assert got["empty"] == got["full"] == got["no columns"], k.kind
+        assert c.execute(f"describe map_{k.kind}").fetchall() == mapped, k.kind
     stage.stage_all(c)     # and stage_all takes that path for each of them
     assert all(c.execute(f"select count(*) from {k.table}").fetchone()[0] == 0 for k in kinds())
