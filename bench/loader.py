@@ -98,9 +98,7 @@ def measure(path: str) -> dict:
     """In this (fresh) process: load, stage and validate one file; timings exclude imports."""
     import tempfile
 
-    import duckdb
-
-    from sources import load, stage, validate
+    from sources import load, stage, validate, warehouse
 
     import pandas  # noqa: F401  (the readers import it lazily; the nightly run has it loaded before)
 
@@ -113,7 +111,7 @@ def measure(path: str) -> dict:
     inbox = work / "inbox"
     inbox.mkdir()
     os.symlink(path, inbox / Path(path).name)
-    con = duckdb.connect(str(work / "w.duckdb"), config={"threads": 2, "memory_limit": "6GB"})
+    con = warehouse.connect(work / "w.duckdb")   # the nightly run's settings (2 threads)
     t0 = time.perf_counter()
     load.load_inbox(con, inbox, work / "tmp")
     t1 = time.perf_counter()
