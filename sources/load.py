@@ -152,8 +152,8 @@ def _load_sheet(con, file_id: int, file_name: str, sheet) -> tuple[str, str | No
         return "unreadable", sheet.error
     layout = detect_layout(sheet.preview, sheet.name, file_name)
     blank = f"len(list_filter(cells, lambda c: nullif(regexp_replace(c, '{WS}', '', 'g'), '') is not null)) = 0"
-    # the rows are classified as they are loaded (a second copy of the grid costs more than the rest)
-    # the rows are classified, and the cell of the programme column picked, as the grid is made
+    # the rows are classified, and the cell of the programme column picked, as the grid is made (a second
+    # copy of the grid costs more than the rest)
     derived = {"row_kind": _row_kind_sql(layout, blank), **_programme_cell(layout)} if layout else NO_KIND
     sheet.load(con, "_grid", derived)
     cells = _cells(sheet.delimiter)

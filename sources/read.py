@@ -588,7 +588,7 @@ _WIDE_COL = re.compile(rb"<c r=\"([A-Za-z]{2})[0-9]")            # a column from
 def _unusual_row(digits: int) -> re.Pattern:
     """A row tag without r="<number>" (group 1 empty), or whose number has more than `digits` digits
     (group 1: the number; rows < 10^digits bounds the sheet's rows)."""
-    return re.compile(rb"<row(?=[\s/>])(?![^>]*?\sr=\"[0-9]{1,%d}\")(?:[^>]*?\sr=\"([0-9]+)\")?" % max(digits, 1)
+    return re.compile(rb"<row(?=[\s/>])(?![^>]*?\sr=\"[0-9]{1,%d}\")(?:[^>]*?\sr=\"([0-9]+)\")?" % digits
                       if digits else rb"<row(?=[\s/>])(?:[^>]*?\sr=\"([0-9]+)\")?")
 
 
