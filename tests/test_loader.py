@@ -223,7 +223,8 @@ def test_a_kind_without_sheets_is_staged_with_the_columns_of_a_full_staging(tmp_
     for k in kinds():
         c.execute(stage.map_sql(k))
         mapped = c.execute(f"describe map_{k.kind}").fetchall()
-        c.execute(stage.programme_map_sql(k)) if any(col.type == "programme" for col in k.columns.values()) else None
+        if any(col.type == "programme" for col in k.columns.values()):
+            c.execute(stage.programme_map_sql(k))
         got = {}
         for label, sql in (("full", stage.stage_sql(k)), ("no columns", stage.stage_sql(k, (set(), set()))),
                            ("empty", stage.empty_stage_sql(k))):
