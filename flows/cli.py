@@ -83,6 +83,21 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("files", nargs="+", help="returned workbooks (.xlsx), any number, any split")
     imp.add_argument("--warehouse", default=None, help="DuckDB file (default: data/warehouse.duckdb)")
 
+    ins = sub.add_parser("inspect", help="preview how files would be read, without loading: kind, column mapping, "
+                                         "first rows, quarantine; --accept fixes the mapping for such files",
+                         description="例：qingfeng inspect data/sample/inbox；"
+                                     "qingfeng inspect 低保台账.xlsx --accept --kind payments --column entitlement_month=资金所属期")
+    ins.add_argument("path", help="an inbox folder or one file")
+    ins.add_argument("--json", action="store_true", help="print JSON for machines")
+    ins.add_argument("--rows", type=int, default=5, help="rows shown per sheet (%(default)s)")
+    ins.add_argument("--accept", action="store_true",
+                     help="write the file's sheets' kind and column mapping to the mapping file (one file only)")
+    ins.add_argument("--kind", default=None, help="with --accept: the kind to fix (default: the one recognised)")
+    ins.add_argument("--column", action="append", default=[], metavar="COLUMN=表头",
+                     help="with --accept: map a canonical column to a header text (repeatable)")
+    ins.add_argument("--file-pattern", default=None, help="with --accept: only files whose name matches, e.g. '*低保*'")
+    ins.add_argument("--mappings", default=None, help="the mapping file (default: data/mappings.yaml)")
+
     rules = sub.add_parser("rules", help="list the rule catalogue, or show one rule")
     rules_sub = rules.add_subparsers(dest="rules_command")
     show = rules_sub.add_parser("show", help="print a rule's header and SQL")
@@ -106,7 +121,45 @@ def main(argv: list[str] | None = None) -> int:
         return _rules(args)
     if args.command == "feedback":
         return _feedback_import(args)
+    if args.command == "inspect":
+        return _inspect(args)
     return 2
+
+
+def _inspect(args) -> int:
+    """Exit 0 when every sheet would load, 1 when some would not (or were refused), 2 on a bad argument."""
+    import json
+
+    from outputs import inspect_text
+    from sources import inspect, mappings
+
+    path = Path(args.path)
+    mapping_file = Path(args.mappings) if args.mappings else settings.get("mappings")
+    if not path.exists():
+        print(f"找不到 {path}", file=sys.stderr)
+        return 2
+    try:
+        overrides = mappings.read_mappings(mapping_file)
+    except mappings.MappingFileError as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    report = inspect.inspect_path(path, overrides, rows=args.rows)
+    if args.accept:
+        if not path.is_file():
+            print("--accept 只能用于单个文件", file=sys.stderr)
+            return 2
+        try:
+            entries = inspect.accepted_entries(report, args.kind, args.column, args.file_pattern)
+        except ValueError as exc:
+            print(str(exc), file=sys.stderr)
+            return 2
+        mappings.write_mappings(mapping_file, entries)
+        report = inspect.inspect_path(path, mappings.read_mappings(mapping_file), rows=args.rows)
+        print(f"已写入映射文件 {mapping_file}：{len(entries)} 条", file=sys.stderr)
+    print(json.dumps(report, ensure_ascii=False, indent=1) if args.json else inspect_text.render(report))
+    ok = all(s["status"] in ("loaded", "empty") for f in report for s in f["sheets"]) and all(
+        f["status"] in ("loaded", "empty") for f in report)
+    return 0 if ok else 1
 
 
 def _run(args) -> int:

@@ -34,6 +34,8 @@ SETTINGS = {s.name: s for s in [
     Setting("timezone", "Asia/Shanghai", "the time zone of the nightly schedule"),
     Setting("lock_wait_s", 600, "how long a run waits for another run to release the warehouse before giving up"),
     Setting("screens_dir", "{data_dir}/screens", "each screening writes its outputs to <screens_dir>/<screen id>/"),
+    Setting("mappings", "{data_dir}/mappings.yaml",
+            "the analysts' mapping file: kind and columns fixed for headers seen before (qingfeng inspect --accept)"),
     Setting("runs_index", "{data_dir}/runs/index.jsonl", "one line per run, newest last: what `qingfeng runs` lists"),
 ]}
 

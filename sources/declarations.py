@@ -19,6 +19,9 @@ def read_yaml(text: str):
     """yaml.safe_load, with the C loader when PyYAML has it."""
     return yaml.load(text, Loader=_YAML_LOADER)
 COLUMN_TYPES = {"id", "name", "text", "month", "date", "amount", "integer", "account", "programme"}
+# The content a column of a type holds unless its declaration says `content:` (text columns say what text).
+TYPE_CONTENT = {"id": "id", "name": "name", "month": "month", "date": "date", "amount": "amount",
+                "account": "account"}
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,8 @@ class Column:
     hint: str | None = None            # a sheet-level hint that fills the column when it is absent or empty
     else_month_of: str | None = None   # month column: fall back on the month of this date column
     title_values: tuple[tuple[str, str], ...] = ()  # keyword in the title/sheet/file name → value
+    content: str | None = None         # what the column's cells hold (sources/profile.py CLASSES): evidence
+                                       # that a sheet is of this kind, and a way to map a column by its values
 
     @property
     def hint_key(self) -> str | None:
@@ -91,6 +96,7 @@ def kinds() -> tuple[Kind, ...]:
                 hint=c.get("hint"),
                 else_month_of=c.get("else_month_of"),
                 title_values=tuple((c.get("title_values") or {}).items()),
+                content=c.get("content", TYPE_CONTENT.get(c["type"])),
             )
         variants = tuple(
             Variant(v["source"], tuple(v.get("any_of", [])), tuple(v.get("keywords", [])))

@@ -1,4 +1,6 @@
-"""Find the header of a sheet and recognise its source kind from the header cells, not the file name.
+"""A sheet's layout: its header row(s), the header cells mapped to a kind's columns by their synonyms, and
+the hints its title, sheet name and file name give. Which kind and header win is decided by evidence in
+sources/recognise.py.
 
 A header is one row, or two rows when the upper one is merged over sub-headings (发放情况 over
 所属期 | 金额). Rows above it are the title (its text gives hints: the programme, the month, the county).
@@ -25,6 +27,10 @@ class Layout:
     title: str                       # text of the rows above the header
     variant: str | None = None       # e.g. the office a death record came from
     hints: dict[str, str] = field(default_factory=dict)
+    mapped_by: dict[str, str] = field(default_factory=dict)   # column → header | content | mapping file
+    score: float | None = None       # the recognition's evidence score (sources/recognise.py)
+    margin: float | None = None      # its lead over the best other kind (None: no other kind fitted)
+    mapping_file: str | None = None  # the mapping file entry that fixed it, if one did
 
     @property
     def first_data_row(self) -> int:
@@ -82,12 +88,6 @@ def _map_header(kind: Kind, cells: tuple[str, ...]) -> tuple[tuple[str, int], ..
     return tuple(assigned.items())
 
 
-def _recognised(kind: Kind, mapping: dict[str, int]) -> bool:
-    if not all(c in mapping for c in kind.required):
-        return False
-    return not kind.require_any or any(c in mapping for c in kind.require_any)
-
-
 def _two_row_header(upper: list[str], lower: list[str]) -> list[str]:
     """Combine a merged upper heading with its sub-headings: the sub-heading when it is a heading in
     its own right, else upper+lower (合计 over 金额 → 合计金额 is rare; 金额 alone is usual)."""
@@ -117,45 +117,32 @@ def _with_parent(upper: list[str], lower: list[str]) -> list[str]:
     return out
 
 
-def _keyword_hits(kind: Kind, context: str) -> int:
-    return sum(1 for k in kind.keywords if k in context)
+def synonym_columns() -> dict[str, set[str]]:
+    """Normalised synonym → the canonical column names (of any kind) it names."""
+    return _synonym_columns()
 
 
-def detect_layout(preview: list[list[str]], sheet_name: str, file_name: str) -> Layout | None:
-    """The best (kind, header) for a sheet, or None when no kind's required columns are found."""
-    candidates = []
-    rows = preview[:SEARCH_ROWS]
-    for i, row in enumerate(rows):
-        if sum(1 for c in row if str(c).strip()) < 2:
-            continue
-        headers = [(1, list(row))]
-        # a two-row header only where the upper row is itself header-like (not a 单位/制表日期 line)
-        if i + 1 < len(preview) and any(len(map_header(k, row)) >= 2 for k in kinds()):
-            headers.append((2, _two_row_header(row, preview[i + 1])))
-            headers.append((2, _with_parent(row, preview[i + 1])))
-        for span, cells in headers:
-            for order, k in enumerate(kinds()):
-                m = map_header(k, cells)
-                if _recognised(k, m):
-                    candidates.append((len(m), -span, -i, order, k, cells, m, i, span))
-    if not candidates:
-        return None
-    context = " ".join([" ".join(" ".join(r) for r in rows[:5]), sheet_name, file_name])
-    # more columns, then the kind the title or file name speaks of, then the earliest start, then one row
-    best = max(candidates, key=lambda c: (c[0], _keyword_hits(c[4], context), c[2], c[1], -c[3]))
-    _, _, _, _, k, cells, mapping, i, span = best
-    title = " ".join(str(c).strip() for r in preview[:i] for c in r if str(c).strip())
-    layout = Layout(k, header_row=i + span, header_rows=span, header=[str(c) for c in cells],
-                    mapping=mapping, title=title)
-    layout.variant = _variant(k, mapping, " ".join([title, sheet_name, file_name]))
-    layout.hints = hints(title, sheet_name, file_name)
-    context_text = " ".join([title, sheet_name, file_name])
+@functools.cache
+def _synonym_columns() -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for k in kinds():
+        for name, col in k.columns.items():
+            for s in col.synonyms:
+                out.setdefault(s, set()).add(name)
+    return out
+
+
+def context_hints(layout: Layout, sheet_name: str, file_name: str) -> None:
+    """Fill the layout's variant and hints from its title rows, the sheet name and the file name."""
+    k = layout.kind
+    layout.variant = _variant(k, layout.mapping, " ".join([layout.title, sheet_name, file_name]))
+    layout.hints = hints(layout.title, sheet_name, file_name)
+    context_text = " ".join([layout.title, sheet_name, file_name])
     for c in k.columns.values():
         for keyword, value in c.title_values:
             if keyword in context_text:
                 layout.hints[c.name] = value
                 break
-    return layout
 
 
 def _variant(k: Kind, mapping: dict[str, int], context: str) -> str | None:

@@ -13,7 +13,8 @@ import logging
 from pathlib import Path
 
 from .declarations import kinds
-from .layout import Layout, detect_layout
+from .layout import Layout
+from .recognise import recognise
 from .read import NO_KIND, UnreadableFile, read_file
 
 log = logging.getLogger(__name__)
@@ -38,7 +39,8 @@ def create_tables(con) -> None:
             file_id integer, sheet varchar, kind varchar, variant varchar, status varchar, reason varchar,
             header_row integer, header varchar[], mapping json, title varchar, hints json,
             rows_read integer, rows_title integer, rows_header integer, rows_blank integer,
-            rows_total integer, rows_footer integer, rows_note integer, rows_data integer, delimiter varchar);
+            rows_total integer, rows_footer integer, rows_note integer, rows_data integer, delimiter varchar,
+            mapped_by json, score double, margin double, candidates json, mapping_file varchar);
         create or replace table raw_structural (
             file_id integer, sheet varchar, row_no integer, row_kind varchar, cells varchar[]);
         create or replace table programme_texts (kind varchar, text varchar);
@@ -74,8 +76,9 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def load_inbox(con, inbox: Path, tmpdir: Path) -> None:
-    """Read every file of `inbox` into the raw tables (replacing what the last run loaded)."""
+def load_inbox(con, inbox: Path, tmpdir: Path, overrides: list[dict] | None = None) -> None:
+    """Read every file of `inbox` into the raw tables (replacing what the last run loaded). `overrides`: the
+    analyst's mapping file entries (sources/mappings.py), which fix the kind of sheets they match."""
     create_tables(con)
     tmpdir.mkdir(parents=True, exist_ok=True)
     # The raw tables are written once and read twice (staging, and the quarantine's raw text): ZSTD writes
@@ -84,12 +87,12 @@ def load_inbox(con, inbox: Path, tmpdir: Path) -> None:
     before = con.execute("select current_setting('force_compression')").fetchone()[0]
     con.execute("pragma force_compression='zstd'")
     try:
-        _load_files(con, inbox, tmpdir)
+        _load_files(con, inbox, tmpdir, overrides)
     finally:
         con.execute(f"pragma force_compression={sql_str(before)}")
 
 
-def _load_files(con, inbox: Path, tmpdir: Path) -> None:
+def _load_files(con, inbox: Path, tmpdir: Path, overrides: list[dict] | None) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     hasher = ThreadPoolExecutor(1)   # hashlib releases the GIL: a file is hashed while DuckDB reads it
@@ -101,7 +104,8 @@ def _load_files(con, inbox: Path, tmpdir: Path) -> None:
         try:
             result = read_file(path, tmpdir)
             encoding, notes = result.encoding, result.notes
-            status, reason = _file_status([_load_sheet(con, file_id, path.name, sheet) for sheet in result.sheets])
+            status, reason = _file_status([_load_sheet(con, file_id, path.name, sheet, overrides)
+                                          for sheet in result.sheets])
             con.execute("drop table if exists _grid")   # its memory serves the next file, or staging
             encoding = result.encoding      # a CSV read as UTF-8 that turns out not to be is detected again
         except UnreadableFile as exc:
@@ -130,8 +134,10 @@ def _file_status(sheets: list[tuple[str, str | None]]) -> tuple[str, str | None]
     if not any(s == "loaded" for s in status):
         if all(s in ("unreadable", "empty") for s in status):
             return "unreadable", only or "没有一个工作表能够读取"
-        return "unrecognised", "没有一个工作表的表头能识别为已知数据类型"
-    if any(s == "unrecognised" for s in status):
+        if any(s == "ambiguous" for s in status):
+            return "ambiguous", only or "工作表的数据类型无法确定（见各工作表的原因）"
+        return "unrecognised", only or "没有一个工作表的表头能识别为已知数据类型"
+    if any(s in ("unrecognised", "ambiguous") for s in status):
         return "partly", "部分工作表的表头未能识别"
     if any(s == "unreadable" for s in status):
         return "partly", "部分工作表无法读取"
@@ -144,13 +150,15 @@ def _forget_file(con, file_id: int) -> None:
         con.execute(f"delete from {table} where file_id = ?", [file_id])
 
 
-def _load_sheet(con, file_id: int, file_name: str, sheet) -> tuple[str, str | None]:
-    """Load one sheet; its status (loaded | empty | unrecognised | unreadable) and reason."""
+def _load_sheet(con, file_id: int, file_name: str, sheet, overrides: list[dict] | None = None) -> tuple[str, str | None]:
+    """Load one sheet; its status (loaded | empty | unrecognised | ambiguous | unreadable) and reason."""
     if sheet.error:
         con.execute("insert into source_sheets (file_id, sheet, status, reason, rows_read) values (?, ?, 'unreadable', ?, 0)",
                     [file_id, sheet.name, sheet.error])
         return "unreadable", sheet.error
-    layout = detect_layout(sheet.preview, sheet.name, file_name)
+    found = recognise(sheet.preview, sheet.name, file_name, overrides)
+    layout = found.layout
+    candidates = json.dumps(found.candidates, ensure_ascii=False)
     blank = f"len(list_filter(cells, lambda c: nullif(regexp_replace(c, '{WS}', '', 'g'), '') is not null)) = 0"
     # the rows are classified, and the cell of the programme column picked, as the grid is made (a second
     # copy of the grid costs more than the rest)
@@ -161,29 +169,30 @@ def _load_sheet(con, file_id: int, file_name: str, sheet) -> tuple[str, str | No
     if layout is None:
         n_blank = con.execute(f"select count(*) filter (where {blank}) from (select {cells} as cells from _grid)").fetchone()[0]
         empty = n_read == n_blank
-        status = "empty" if empty else "unrecognised"
-        reason = "工作表为空" if empty else ("前 30 行中没有找到可识别的表头（需要含身份证号、姓名等列，"
-                                          "见 sources/kinds/*.yaml 的同义词）")
-        con.execute("insert into source_sheets (file_id, sheet, status, reason, rows_read, rows_blank) "
-                    "values (?, ?, ?, ?, ?, ?)", [file_id, sheet.name, status, reason, n_read, n_blank])
+        status = "empty" if empty else found.status
+        reason = "工作表为空" if empty else found.reason
+        con.execute("insert into source_sheets (file_id, sheet, status, reason, rows_read, rows_blank, margin, candidates) "
+                    "values (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [file_id, sheet.name, status, reason, n_read, n_blank, found.margin, candidates])
         con.execute(f"insert into raw_structural select ?, ?, row_no, ?, {cells} from _grid",
                     [file_id, sheet.name, "blank" if empty else "unrecognised"])
         return status, reason
     _insert_rows(con, file_id, sheet.name, layout, cells)
     _programme_texts(con, layout)
     counts = dict(con.execute("select row_kind, count(*) from _grid group by all").fetchall())
-    status, reason = "loaded", "；".join(sheet.notes) or None
+    status, reason = "loaded", "；".join([*filter(None, [found.reason]), *sheet.notes]) or None
     if not counts.get("data"):
         status, reason = "empty", "；".join([f"只有表头（第 {layout.header_row} 行），没有数据行", *sheet.notes])
     if reason:
         log.warning("%s %s: %s", file_name, sheet.name, reason)
     con.execute(
-        "insert into source_sheets values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into source_sheets values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [file_id, sheet.name, layout.kind.kind, layout.variant, status, reason, layout.header_row, layout.header,
          json.dumps(layout.mapping), layout.title, json.dumps(layout.hints, ensure_ascii=False), n_read,
          counts.get("title", 0), counts.get("header", 0), counts.get("blank", 0),
          counts.get("total", 0), counts.get("footer", 0), counts.get("note", 0), counts.get("data", 0),
-         sheet.delimiter],
+         sheet.delimiter, json.dumps(layout.mapped_by, ensure_ascii=False), layout.score, layout.margin, candidates,
+         layout.mapping_file],
     )
     return status, reason
 

@@ -99,7 +99,7 @@ def mutate_parts(data: bytes, part_index: int, ops) -> bytes:
 
 def read_everything(path: Path, tmp: Path, con) -> None:
     """What the loader does with a file up to its classification: read it, load each sheet, find its header."""
-    from sources import layout, read
+    from sources import read, recognise
 
     try:
         result = read.read_file(path, tmp)
@@ -114,7 +114,7 @@ def read_everything(path: Path, tmp: Path, con) -> None:
         except read.UnreadableFile:
             continue
         con.execute("select count(*), max(len(cells)) from _grid").fetchall()
-        layout.detect_layout(sheet.preview, sheet.name, path.name)
+        recognise.detect_layout(sheet.preview, sheet.name, path.name)
 
 
 def child(kind: str, out: Path, n: int, randomised: bool) -> None:

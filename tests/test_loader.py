@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from conftest import SAMPLE, fetch_dicts
-from sources import layout, load, stage, validate
+from sources import layout, load, recognise, stage, validate
 
 INBOX = SAMPLE / "inbox"
 
@@ -186,7 +186,7 @@ def test_pension_ledger_without_places_takes_them_from_the_register(con):
 def test_header_below_title_rows_is_found():
     grid = [["某县2020年3月低保发放名册"], ["单位：民政局", "", "制表日期：2020-04-01"],
             ["序号", "姓名", "身份证号", "金额（元）"], ["1", "张三", "11010519491231002X", "500"]]
-    lay = layout.detect_layout(grid, "Sheet1", "x.xlsx")
+    lay = recognise.detect_layout(grid, "Sheet1", "x.xlsx")
     assert lay.kind.kind == "payments" and lay.header_row == 3
     assert lay.mapping == {"name": 1, "id_number": 2, "amount_yuan": 3}
     assert lay.hints["month"] == "2020-03" and lay.hints["programme"] == "低保"
@@ -195,7 +195,7 @@ def test_header_below_title_rows_is_found():
 def test_two_row_merged_header_is_combined():
     grid = [["序号", "姓名", "身份证号", "发放情况", "发放情况"], ["序号", "姓名", "身份证号", "所属期", "金额"],
             ["1", "张三", "11010519491231002X", "2020-03", "500"]]
-    lay = layout.detect_layout(grid, "天马街道", "护理补贴.xlsx")
+    lay = recognise.detect_layout(grid, "天马街道", "护理补贴.xlsx")
     assert lay.header_rows == 2 and lay.header_row == 2
     assert lay.mapping["entitlement_month"] == 3 and lay.mapping["amount_yuan"] == 4
     assert lay.hints["township"] == "天马街道"
@@ -203,12 +203,12 @@ def test_two_row_merged_header_is_combined():
 
 def test_header_cells_with_spaces_line_breaks_and_full_width_brackets():
     grid = [["姓 名", "身份证\n号码", "金额（元）", "所属期"], ["张三", "11010519491231002X", "500", "2020-03"]]
-    lay = layout.detect_layout(grid, "", "a.csv")
+    lay = recognise.detect_layout(grid, "", "a.csv")
     assert set(lay.mapping) == {"name", "id_number", "amount_yuan", "entitlement_month"}
 
 
 def test_a_sheet_without_known_headers_is_not_recognised():
-    assert layout.detect_layout([["时间", "地点"], ["2021-01-08", "村委会"]], "Sheet1", "纪要.xlsx") is None
+    assert recognise.detect_layout([["时间", "地点"], ["2021-01-08", "村委会"]], "Sheet1", "纪要.xlsx") is None
 
 
 def test_a_kind_without_sheets_is_staged_with_the_columns_of_a_full_staging(tmp_path):

@@ -1,0 +1,328 @@
+"""Recognise a sheet's kind and map its columns by evidence: header words and what the columns hold.
+
+For every candidate header row (a row where some kind's header synonyms name two or more cells), and for
+every kind, a candidate is scored:
+- each column mapped by a header synonym weighs by how specific the synonym is (身份证号 is declared by
+  every kind and says little; 号牌号码 by one and says much);
+- a column whose values agree with what the kind expects there (ID numbers, months, relation words,
+  plate numbers, credit codes …; sources/profile.py) adds its content evidence; a header-mapped column
+  whose values plainly contradict it (a "关系" column of ID numbers) is not mapped;
+- a required column no header names is mapped by its values when exactly one unnamed column holds them
+  (`by content`); when two could be it (two unnamed ID columns), the candidate says so and is not used;
+- the kind's words in the title, sheet name or file name add a little; a column that plainly holds
+  something the kind has no place for (credit codes in a household register) takes a little away.
+A kind is chosen only when its required columns are present and it wins by MARGIN over the best
+candidate of any other kind; otherwise the sheet is not loaded and is reported with its two best
+candidates, their scores and the columns that decided them.
+
+An analyst's mapping file (data/mappings.yaml, written by `qingfeng inspect --accept`) fixes the kind and
+columns for sheets whose header has a known fingerprint, before any scoring.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import functools
+import hashlib
+from dataclasses import dataclass, field
+
+from .declarations import Kind, kinds, norm_header
+from .layout import (SEARCH_ROWS, Layout, _two_row_header, _with_parent, context_hints, hints, map_header,
+                     synonym_columns)
+from .profile import ColumnProfile, label, profile_rows
+
+MARGIN = 1.0            # the winner's score must exceed every other kind's best by this much
+CONTENT_WEIGHT = 1.0    # a column whose values are what the kind expects there
+KEYWORD_WEIGHT = 0.4    # per kind word in the title, sheet or file name (at most two count)
+ALIEN_WEIGHT = 0.5      # a column that plainly holds what the kind has no place for
+AGREE, CONTRADICT = 0.6, 0.2
+# Content a column of this class may also show (a month column written as dates, a birth date as 年月).
+ACCEPTS = {"id": ("id", "idlike"), "month": ("month", "date"), "date": ("date", "month"), "name": ("name",), "org": ("org", "text"),
+           "code": ("code", "account", "amount")}
+# Classes whose absence from a column contradicts a header that names them (free text such as a 编号 or a
+# 单位 does not: its form varies too much).
+STRONG = {"id", "month", "date", "amount", "plate", "credit", "account"}
+# Classes precise enough to map a required column whose header is unknown.
+CONTENT_MAPPABLE = {"id", "month", "plate", "credit", "relation", "post", "amount", "date", "code"}
+# Header words that mark an ID column as someone other than the row's subject.
+OTHER_PERSON = ("配偶", "父", "母", "子女", "监护", "代理", "代领", "收款", "领款", "干部", "关联", "经办", "联系人",
+                "法定代表", "妻", "夫")
+
+
+@dataclass
+class Candidate:
+    kind: Kind
+    score: float
+    header_index: int                 # 0-based row of the header's first row
+    span: int
+    cells: list[str]
+    mapping: dict[str, int]
+    mapped_by: dict[str, str]         # column → header | content | mapping file
+    decided_by: list[str]             # what decided it, for people
+    problems: list[str] = field(default_factory=list)   # why it cannot be used, when it cannot
+
+    @property
+    def usable(self) -> bool:
+        return not self.problems
+
+
+@dataclass
+class Recognition:
+    layout: Layout | None
+    status: str                       # recognised | ambiguous | unrecognised
+    reason: str | None
+    candidates: list[dict]            # the best candidate of each kind, best first (for people and run.json)
+    margin: float | None = None
+
+
+def fingerprint(cells) -> str:
+    """A header's fingerprint: its normalised non-empty cells, in order (the mapping file's key)."""
+    text = "|".join(h for h in (norm_header(c) for c in cells) if h)
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
+@functools.cache
+def _synonym_weight() -> dict[str, float]:
+    """Synonym → 1 / the number of kinds that declare it (a word every kind uses says little)."""
+    seen: dict[str, set[str]] = {}
+    for k in kinds():
+        for c in k.columns.values():
+            for s in c.synonyms:
+                seen.setdefault(s, set()).add(k.kind)
+    return {s: 1.0 / len(ks) for s, ks in seen.items()}
+
+
+@functools.cache
+def _class_weight() -> dict[str, float]:
+    """Content class → 1 / the number of kinds with a column of that content."""
+    seen: dict[str, set[str]] = {}
+    for k in kinds():
+        for c in k.columns.values():
+            if c.content:
+                seen.setdefault(c.content, set()).add(k.kind)
+    return {cls: 1.0 / len(ks) for cls, ks in seen.items()}
+
+
+def _agrees(cls: str | None, p: ColumnProfile) -> float:
+    return max((p.share(c) for c in ACCEPTS.get(cls, (cls,))), default=0.0) if cls else 0.0
+
+
+def _header_weight(cell: str) -> float:
+    h = norm_header(cell)
+    w = _synonym_weight()
+    if h in w:
+        return w[h]
+    # a header that ends with a synonym (领取人身份证号码), or carries a unit note
+    hits = [w[s] for s in w if len(s) >= 2 and (h.endswith(s) or h.startswith(s + "("))]
+    return max(hits, default=0.3)
+
+
+def candidate(k: Kind, cells: list[str], profiles: list[ColumnProfile], header_index: int, span: int,
+              context: str, hinted: set[str] = frozenset()) -> Candidate | None:
+    """Score kind `k` for this header and the columns' profiles (None: not even two columns named)."""
+    mapping = map_header(k, cells)
+    if len(mapping) < 2 and not (mapping and k.required and len(k.required) <= 2):
+        return None
+    mapped_by = {c: "header" for c in mapping}
+    decided, problems = [], []
+    score = 0.0
+    width = len(cells)
+    prof = lambda j: profiles[j] if j < len(profiles) else ColumnProfile(j, 0, {}, 1.0)  # noqa: E731
+    for c, j in list(mapping.items()):
+        cls = k.columns[c].content
+        p = prof(j)
+        share = _agrees(cls, p)
+        if cls and p.filled >= 3 and share < CONTRADICT and (cls in STRONG or p.best()[0]):
+            del mapping[c], mapped_by[c]
+            decided.append(f"「{cells[j]}」的内容不像{label(cls)}（{share:.0%}），不作为 {c}")
+            continue
+        score += _header_weight(cells[j]) * _importance(k, c)
+        if cls and share >= AGREE:
+            score += CONTENT_WEIGHT * _class_weight().get(cls, 0.0)
+    # required (and key) columns no header names: by their values, when exactly one free column fits
+    used = set(mapping.values())
+    elsewhere = synonym_columns()
+    for c in k.columns.values():
+        if c.name in mapping or c.content not in CONTENT_MAPPABLE:
+            continue
+        if not (c.required or c.name == k.key or c.name in k.require_any):
+            continue
+        if c.type == "id" and c.name != "id_number":
+            continue
+        fits = [j for j in range(width) if j not in used and prof(j).filled >= 2
+                and prof(j).share(c.content) >= 0.8 and not _named_otherwise(cells[j], c.name, elsewhere)
+                and not (c.content == "amount" and _count_like(prof(j)))]
+        if c.type == "id" and len(fits) > 1:
+            fits = [j for j in fits if not any(w in norm_header(cells[j]) for w in OTHER_PERSON)]
+        if len(fits) == 1:
+            j = fits[0]
+            mapping[c.name], mapped_by[c.name] = j, "content"
+            used.add(j)
+            score += 0.5 + CONTENT_WEIGHT * _class_weight().get(c.content, 0.0)
+            decided.append(f"{c.name} ← 「{cells[j] or '（无表头）'}」（按内容：{label(c.content)}）")
+        elif len(fits) > 1:
+            named = "、".join(f"「{cells[j] or '（无表头）'}」" for j in fits)
+            problems.append(f"{named} 都像{label(c.content)}，无法判断哪一列是 {c.name}")
+    missing = [c for c in k.required if c not in mapping]
+    if missing:
+        problems.append("缺少必需列：" + "、".join(missing))
+    if k.require_any and not any(c in mapping for c in k.require_any):
+        problems.append("缺少以下任一列：" + "、".join(k.require_any))
+    # a field every row needs that neither a column nor the title gives (a 发放明细 without any month)
+    for c in k.columns.values():
+        if c.required and c.name not in mapping and c.name not in k.required:
+            if c.hint_key and c.hint_key in hinted:
+                continue
+            weak = bool(c.else_month_of and c.else_month_of in mapping)
+            score -= 0.5 if weak else 1.0
+            decided.append(f"没有 {c.name} 列" + ("（只能取日期的月份）" if weak else "，标题和文件名中也没有"))
+    # content the kind has no place for
+    own = {c.content for c in k.columns.values() if c.content}
+    for j in range(width):
+        if j in used:
+            continue
+        cls, share = prof(j).best()
+        if cls and cls not in own and cls not in ("account", "month"):
+            score -= ALIEN_WEIGHT * _class_weight().get(cls, 0.0)
+            decided.append(f"「{cells[j]}」是{label(cls)}，{k.name_zh}没有这一列")
+    # header words another kind declares and this one does not (协议编号 in a subsidy ledger)
+    mine = {s for c in k.columns.values() for s in c.synonyms}
+    for j in range(width):
+        h = norm_header(cells[j])
+        if j not in used and h in _synonym_weight() and h not in mine:
+            score -= ALIEN_WEIGHT * _synonym_weight()[h]
+            decided.append(f"「{cells[j]}」是其他数据类型的列名")
+    hits = sum(1 for w in k.keywords if w in context)
+    score += KEYWORD_WEIGHT * min(hits, 2)
+    top = sorted(mapping, key=lambda c: -_header_weight(cells[mapping[c]]) * _importance(k, c)
+                 if mapped_by[c] == "header" else 1)
+    decided[:0] = [f"{c} ← 「{cells[mapping[c]]}」" for c in top[:4] if mapped_by[c] == "header"]
+    return Candidate(k, round(score, 2), header_index, span, list(cells), mapping, mapped_by, decided, problems)
+
+
+def _importance(k: Kind, column: str) -> float:
+    """How much naming this column says about the kind: a required column most, a free-text one least
+    (备注 is declared by one kind, but every kind of list has remarks)."""
+    c = k.columns[column]
+    if c.required or column == k.key:
+        return 1.0
+    return 0.8 if c.content else 0.4
+
+
+def _named_otherwise(header: str, column: str, elsewhere: dict[str, set[str]]) -> bool:
+    """Is this header a declared name for some other column (出生年月 is not an entitlement month)?"""
+    h = norm_header(header)
+    return bool(h) and h in elsewhere and column not in elsewhere[h]
+
+
+def _count_like(p: ColumnProfile) -> bool:
+    """序号 and 人数 columns hold small whole numbers, not amounts."""
+    return p.shares.get("small", 0.0) >= 0.8 or p.shares.get("sequence", 0.0) >= 0.8
+
+
+def _header_rows(rows: list[list[str]]):
+    """(0-based index, span, combined cells) of every header-like row among the first SEARCH_ROWS."""
+    for i, row in enumerate(rows[:SEARCH_ROWS]):
+        if sum(1 for c in row if str(c).strip()) < 2:
+            continue
+        if not any(len(map_header(k, row)) >= 1 for k in kinds()):
+            continue
+        yield i, 1, list(row)
+        if i + 1 < len(rows) and any(len(map_header(k, row)) >= 2 for k in kinds()):
+            yield i, 2, _two_row_header(row, rows[i + 1])
+            yield i, 2, _with_parent(row, rows[i + 1])
+
+
+def recognise(preview: list[list[str]], sheet_name: str, file_name: str,
+              overrides: list[dict] | None = None) -> Recognition:
+    """The kind and column mapping of a sheet, or the reasons why it cannot be decided."""
+    rows = [[str(c) for c in r] for r in preview]
+    context_of = lambda i: " ".join([" ".join(" ".join(r) for r in rows[:max(i, 1)][:5]), sheet_name, file_name])  # noqa: E731
+    profiles_at: dict[tuple[int, int], list[ColumnProfile]] = {}
+    best: dict[str, Candidate] = {}
+    for i, span, cells in _header_rows(rows):
+        title = " ".join(str(c).strip() for r in rows[:i] for c in r if str(c).strip())
+        hinted = set(hints(title, sheet_name, file_name))
+        if (forced := _override(overrides, cells, i, span, file_name)) is not None:
+            return _finish(forced, rows, sheet_name, file_name, [forced], None, forced.decided_by[0])
+        key = (i + span, len(cells))
+        if key not in profiles_at:
+            profiles_at[key] = profile_rows(rows[i + span:], len(cells))
+        for k in kinds():
+            cand = candidate(k, cells, profiles_at[key], i, span, context_of(i), hinted)
+            if cand is None:
+                continue
+            old = best.get(k.kind)
+            if old is None or _rank(cand) > _rank(old):
+                best[k.kind] = cand
+    ranked = sorted(best.values(), key=_rank, reverse=True)
+    usable = [c for c in ranked if c.usable]
+    if not usable:
+        near = ranked[:2]
+        reason = "前 30 行中没有找到可识别的表头" + (
+            "；最接近的：" + "；".join(f"{c.kind.name_zh}（{c.score:.1f} 分，{'；'.join(c.problems)}）" for c in near)
+            if near else "（需要含身份证号、姓名等列）")
+        return Recognition(None, "unrecognised", reason, [_describe(c) for c in near])
+    win = usable[0]
+    others = [c for c in ranked if c.kind.kind != win.kind.kind and c.usable]
+    margin = round(win.score - others[0].score, 2) if others else None
+    if margin is not None and margin < MARGIN:
+        two = [win, others[0]]
+        reason = ("无法确定数据类型：" + " 与 ".join(f"{c.kind.name_zh}（{c.score:.1f} 分）" for c in two)
+                  + f" 相差 {margin:.1f} 分，不足 {MARGIN:.1f}；依据：" + "；".join(
+                      f"{c.kind.name_zh}：{'，'.join(c.decided_by[:5])}" for c in two)
+                  + "。请用 qingfeng inspect --accept 指定")
+        return Recognition(None, "ambiguous", reason, [_describe(c) for c in two], margin)
+    return _finish(win, rows, sheet_name, file_name, ranked[:2], margin, None)
+
+
+def _rank(c: Candidate) -> tuple:
+    # usable first, then the score, then more columns, the earliest header, one header row
+    return (c.usable, c.score, len(c.mapping), -c.header_index, -c.span)
+
+
+def _describe(c: Candidate) -> dict:
+    return {"kind": c.kind.kind, "name_zh": c.kind.name_zh, "score": c.score, "header_row": c.header_index + c.span,
+            "fingerprint": fingerprint(c.cells),
+            "columns": {name: {"column": c.mapping[name], "header": c.cells[c.mapping[name]], "by": c.mapped_by[name]}
+                        for name in c.mapping},
+            "decided_by": c.decided_by, "problems": c.problems}
+
+
+def _finish(win: Candidate, rows, sheet_name: str, file_name: str, shown: list[Candidate], margin, forced) -> Recognition:
+    i, span = win.header_index, win.span
+    title = " ".join(str(c).strip() for r in rows[:i] for c in r if str(c).strip())
+    layout = Layout(win.kind, header_row=i + span, header_rows=span, header=list(win.cells), mapping=win.mapping,
+                    title=title)
+    layout.mapped_by = dict(win.mapped_by)
+    layout.score, layout.margin = win.score, margin
+    layout.mapping_file = forced
+    context_hints(layout, sheet_name, file_name)
+    reason = None if forced is None else "按" + forced + "识别"
+    return Recognition(layout, "recognised", reason, [_describe(c) for c in shown], margin)
+
+
+def _override(overrides: list[dict] | None, cells: list[str], i: int, span: int, file_name: str) -> Candidate | None:
+    """The mapping file's entry for this header (and file name pattern), as a candidate."""
+    if not overrides:
+        return None
+    fp = fingerprint(cells)
+    for o in overrides:
+        if o.get("fingerprint") != fp or (o.get("file") and not fnmatch.fnmatch(file_name, o["file"])):
+            continue
+        k = next((k for k in kinds() if k.kind == o["kind"]), None)
+        if k is None:
+            continue
+        normed = [norm_header(c) for c in cells]
+        mapping = {}
+        for col, header in (o.get("columns") or {}).items():
+            if col in k.columns and norm_header(header) in normed:
+                mapping[col] = normed.index(norm_header(header))
+        return Candidate(k, 0.0, i, span, list(cells), mapping, {c: "mapping file" for c in mapping},
+                         [f"映射文件条目 {o.get('name') or fp}"])
+    return None
+
+
+def detect_layout(preview: list[list[str]], sheet_name: str, file_name: str) -> Layout | None:
+    """The recognised layout of a sheet, or None (recognise() says why)."""
+    return recognise(preview, sheet_name, file_name).layout
