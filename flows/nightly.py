@@ -23,7 +23,7 @@ from prefect.states import Completed
 
 from outputs import runinfo, screening, tables, workbook
 from rules import catalog, ledger, screen
-from sources import declarations, gx, load, stage, validate, warehouse
+from sources import declarations, gx, load, mappings, stage, validate, warehouse
 
 from . import deployments, settings
 
@@ -108,7 +108,7 @@ def start_run(run_id: str, inbox: str, out: str | None, as_of: str | None, rule_
 def load_sources(run: Run) -> None:
     """Read every inbox file into raw tables, stage them, and build the canonical tables."""
     with run.timed("load"):
-        load.load_inbox(run.con, run.inbox, _scratch(run))
+        load.load_inbox(run.con, run.inbox, _scratch(run), mappings.read_mappings(settings.get("mappings")))
         with warehouse.transaction(run.con):       # the canonical tables change all together or not at all
             stage.stage_all(run.con)
             warehouse.pause_point("load")

@@ -319,7 +319,8 @@ def _status_chart(ws, header_row: int, last_row: int, largest: int) -> BarChart:
     return chart
 
 
-STATUS_ZH = {"loaded": "已入库", "partly": "部分入库", "unrecognised": "表头未识别", "unreadable": "无法读取",
+STATUS_ZH = {"loaded": "已入库", "partly": "部分入库", "unrecognised": "表头未识别", "ambiguous": "类型无法确定",
+             "unreadable": "无法读取",
              "empty": "空文件"}
 
 

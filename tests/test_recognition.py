@@ -1,0 +1,153 @@
+"""Recognition by evidence (issue 16): files worded as other offices word them are loaded as their true kind
+with columns mapped by header or by content, or refused with the two best candidates — never loaded as the
+nearest kind. Headers here are deliberately NOT in sources/kinds/*.yaml where a test says "unknown"."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import fetch_dicts
+from sources import load, mappings, recognise, stage
+from sources.declarations import kinds, norm_header
+from test_ingest_files import run_loader, write_csv, xlsx
+
+IDS = ["330822193611146925", "330822196809181383", "33082219430515776X", "330822194009041711",
+       "11010519491231002X", "110105194912310046"]
+
+
+def declared(header: str) -> bool:
+    """Is this header (or its ending) a declared synonym of any kind? The "unknown" headers must not be."""
+    h = norm_header(header)
+    syns = {s for k in kinds() for c in k.columns.values() for s in c.synonyms}
+    return any(h.endswith(s) for s in syns if len(s) >= 2)
+
+
+def sheet_rows(con) -> list[dict]:
+    return fetch_dicts(con, "select f.file_name, s.sheet, s.kind, s.status, s.reason, s.mapping, s.mapped_by, "
+                            "s.candidates from source_sheets s join source_files f using (file_id)")
+
+
+def test_a_month_column_with_an_unknown_header_is_mapped_by_its_values(tmp_path):
+    assert not declared("核发月")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    rows = [["常山县城乡低保金发放表"], ["姓名", "身份证号", "核发月", "本月发放(元)"]]
+    rows += [[f"张{i}", IDS[i % 4], f"2020-{(i % 9) + 1:02d}", "600.00"] for i in range(20)]
+    xlsx(inbox / "低保.xlsx", rows)
+    con = run_loader(inbox, tmp_path)
+    [s] = sheet_rows(con)
+    assert (s["kind"], s["status"]) == ("payments", "loaded")
+    assert json.loads(s["mapped_by"])["entitlement_month"] == "content"
+    assert con.execute("select count(*) from quarantine").fetchone()[0] == 0
+    assert con.execute("select count(distinct entitlement_month) from payments").fetchone()[0] == 9
+
+
+def test_a_register_whose_household_number_is_worded_otherwise_is_a_register_not_businesses(tmp_path):
+    assert not declared("户编码") and not declared("户口簿编号X")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    rows = [["户籍人口信息"], ["户编码", "姓名", "与户主之关系", "公民身份号码", "性别", "住址"]]
+    for i in range(12):
+        rows.append([f"33082210{i // 3:04d}", f"王{i}", ["户主", "妻", "长子", "女儿"][i % 4], IDS[i % 6], "男",
+                     "常山县天马街道和平社区"])
+    xlsx(inbox / "报送材料_03.xlsx", rows)
+    con = run_loader(inbox, tmp_path)
+    [s] = sheet_rows(con)
+    assert (s["kind"], s["status"]) == ("households", "loaded")
+    assert json.loads(s["mapped_by"])["household_no"] == "content"
+    assert con.execute("select count(*) from persons").fetchone()[0] == 12
+
+
+def test_a_relatives_filing_form_in_unknown_words_is_refused_not_loaded_as_a_cadre_roster(tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    header = ["受助对象", "受助对象身份证", "村干部", "村干部身份证", "职务", "亲属关系", "备案时间"]
+    rows = [["近亲属享受低保备案登记表"], header]
+    rows += [[f"张{i}", IDS[i % 4], f"李{i}", IDS[(i + 1) % 4], "村主任", "父子", "2020-03-01"] for i in range(6)]
+    xlsx(inbox / "材料.xlsx", rows)
+    con = run_loader(inbox, tmp_path)
+    [s] = sheet_rows(con)
+    assert s["kind"] is None and s["status"] == "unrecognised"
+    assert "近亲属备案" in s["reason"] and "缺少必需列" in s["reason"]
+    assert con.execute("select count(*) from cadres").fetchone()[0] == 0
+
+
+def test_a_header_whose_values_contradict_it_is_not_mapped(tmp_path):
+    # 身份证号 over a column of names, and names under 证件: the header is not believed
+    rows = [["姓名", "身份证号", "证件", "所属期", "金额"]]
+    rows += [[IDS[i % 4], f"张{i}", IDS[i % 4], "2020-01", "100"] for i in range(8)]
+    found = recognise.recognise(rows, "Sheet1", "x.xlsx")
+    if found.layout is not None:
+        assert found.layout.mapping["id_number"] == 2          # the column that holds ID numbers
+    assert any("不像身份证号" in d for c in found.candidates for d in c["decided_by"])
+
+
+def test_two_unnamed_id_columns_cannot_be_told_apart_and_the_sheet_is_refused(tmp_path):
+    rows = [["人员", "号码一", "号码二", "所属期", "金额"]]
+    rows += [[f"张{i}", IDS[i % 4], IDS[(i + 1) % 4], "2020-01", "100"] for i in range(8)]
+    found = recognise.recognise(rows, "Sheet1", "x.xlsx")
+    assert found.layout is None
+    assert "无法判断哪一列是 id_number" in found.reason
+
+
+def test_a_sheet_two_kinds_explain_equally_is_refused_with_both_candidates():
+    # a unit's name and a post: a payroll extract, a business register (单位名称 ends with 名称) or a cadre
+    # roster? Nothing in the values tells them apart.
+    rows = [["姓名", "身份证号", "单位名称", "职务"]]
+    rows += [[f"张{i}", IDS[i % 4], "常山县天马街道办事处", "科员"] for i in range(6)]
+    found = recognise.recognise(rows, "Sheet1", "名单.xlsx")
+    assert found.status == "ambiguous", found.candidates
+    assert len(found.candidates) == 2 and "payroll" in {c["kind"] for c in found.candidates}
+    assert all(c["name_zh"] in found.reason for c in found.candidates) and "分" in found.reason
+
+
+def test_the_mapping_file_fixes_the_kind_and_columns_of_a_refused_sheet(tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    rows = [["姓名", "身份证号", "单位名称", "职务"]]
+    rows += [[f"张{i}", IDS[i % 4], "常山县天马街道办事处", "科员"] for i in range(6)]
+    path = xlsx(inbox / "名单.xlsx", rows)
+    con = run_loader(inbox, tmp_path)
+    assert sheet_rows(con)[0]["status"] == "ambiguous"
+    data = tmp_path / "data"
+    env_cmd = [sys.executable, "-m", "flows.cli", "inspect", str(path), "--accept", "--kind", "payroll",
+               "--mappings", str(data / "mappings.yaml"), "--json"]
+    out = subprocess.run(env_cmd, capture_output=True, text=True, timeout=300, cwd=Path(__file__).parents[1])
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    assert report[0]["sheets"][0]["kind"] == "payroll" and report[0]["sheets"][0]["mapping_file"]
+    entries = mappings.read_mappings(data / "mappings.yaml")
+    assert [e["kind"] for e in entries] == ["payroll"]
+    con = duckdb.connect()
+    load.load_inbox(con, inbox, tmp_path / "t2", entries)
+    stage.stage_all(con)
+    s = sheet_rows(con)[0]
+    assert (s["kind"], s["status"]) == ("payroll", "loaded")
+    assert con.execute("select count(*) from payroll").fetchone()[0] == 6
+
+
+def test_a_malformed_mapping_file_is_named(tmp_path):
+    p = tmp_path / "mappings.yaml"
+    p.write_text("mappings:\n  - kind: payments\n", encoding="utf-8")
+    with pytest.raises(mappings.MappingFileError, match="第 1 条"):
+        mappings.read_mappings(p)
+
+
+def test_inspect_previews_a_csv_without_a_warehouse(tmp_path):
+    path = write_csv(tmp_path / "养老金.csv", [["姓名", "身份证号", "待遇年月", "金额"],
+                                              ["张三", IDS[0], "2020-01", "245"], ["李四", "123", "2020-01", "245"]],
+                     "gbk")
+    out = subprocess.run([sys.executable, "-m", "flows.cli", "inspect", str(path), "--mappings",
+                          str(tmp_path / "none.yaml")], capture_output=True, text=True, timeout=300,
+                         cwd=Path(__file__).parents[1])
+    assert out.returncode == 0, out.stderr
+    assert "发放明细（payments）" in out.stdout
+    assert "entitlement_month（按表头）" in out.stdout or "entitlement_month（按内容）" in out.stdout
+    assert "将被隔离的行" in out.stdout and "ID_BAD_FORMAT" in out.stdout
+    assert not list(tmp_path.glob("*.duckdb"))
