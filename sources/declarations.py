@@ -61,6 +61,8 @@ class Kind:
     variants: tuple[Variant, ...]
     columns: dict[str, Column] = field(hash=False)
     key: str = "id_number"             # the column that is empty on footers and notes, never on records
+    wide: tuple[tuple[str, str], ...] = ()   # a wide layout: ("value", amount column), ("month", month column),
+                                             # ("programme", programme column) — see sources/wide.py
 
     @property
     def raw_table(self) -> str:
@@ -106,7 +108,7 @@ def kinds() -> tuple[Kind, ...]:
             kind=d["kind"], table=d["table"], name_zh=d["name_zh"],
             keywords=tuple(d.get("keywords", [])), required=tuple(d.get("required", [])),
             require_any=tuple(d.get("require_any", [])), variants=variants, columns=cols,
-            key=d.get("key", "id_number"),
+            key=d.get("key", "id_number"), wide=tuple((d.get("wide") or {}).items()),
         ))
     # households first: other kinds' damaged ID numbers are recovered against the register
     order = {"households": 0, "payments": 1}
@@ -120,6 +122,17 @@ def kind(name: str) -> Kind:
 @functools.cache
 def programmes() -> tuple[dict, ...]:
     return tuple(read_yaml((HERE / "programmes.yaml").read_text(encoding="utf-8"))["programmes"])
+
+
+def programme_column_words() -> dict[str, str]:
+    """Header word → programme, for a column of amounts headed by its programme (生活 | 护理 side by side):
+    the programme's synonyms, its short name and its `column_words` (exact words, never searched inside text)."""
+    out = {}
+    for p in programmes():
+        for w in [*p["synonyms"], p.get("short") or "", *(p.get("column_words") or [])]:
+            if w:
+                out[norm_header(w)] = p["name"]
+    return out
 
 
 def programme_synonyms() -> list[tuple[str, str, str | None]]:

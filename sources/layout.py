@@ -31,6 +31,7 @@ class Layout:
     score: float | None = None       # the recognition's evidence score (sources/recognise.py)
     margin: float | None = None      # its lead over the best other kind (None: no other kind fitted)
     mapping_file: str | None = None  # the mapping file entry that fixed it, if one did
+    wide: list = field(default_factory=list)   # wide.WideColumn: the sheet is read once per column (sources/wide.py)
 
     @property
     def first_data_row(self) -> int:

@@ -7,11 +7,13 @@ quarantined) or raw_structural. Files and sheets that cannot be used are recorde
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import logging
 from pathlib import Path
 
+from . import wide
 from .declarations import kinds
 from .layout import Layout
 from .recognise import recognise
@@ -177,17 +179,51 @@ def _load_sheet(con, file_id: int, file_name: str, sheet, overrides: list[dict] 
         con.execute(f"insert into raw_structural select ?, ?, row_no, ?, {cells} from _grid",
                     [file_id, sheet.name, "blank" if empty else "unrecognised"])
         return status, reason
-    _insert_rows(con, file_id, sheet.name, layout, cells)
     _programme_texts(con, layout)
-    counts = dict(con.execute("select row_kind, count(*) from _grid group by all").fetchall())
+    outcomes = [_load_part(con, file_id, file_name, sheet, name, part, column, found, candidates, n_read, cells)
+                for name, part, column in _parts(sheet.name, layout)]
+    if len(outcomes) == 1:
+        return outcomes[0]
+    return ("loaded", None) if any(s == "loaded" for s, _ in outcomes) else outcomes[0]
+
+
+def _parts(sheet_name: str, layout: Layout) -> list[tuple[str, Layout, int | None]]:
+    """(name, layout, wide column) of what a sheet is loaded as: itself, or one part per column of a wide
+    roster (sources/wide.py), each with that column as its value and its month or programme as a hint."""
+    if not layout.wide:
+        return [(sheet_name, layout, None)]
+    value, fills = dict(layout.kind.wide)["value"], dict(layout.kind.wide)
+    parts = []
+    for w in layout.wide:
+        col = layout.kind.columns[fills[w.what]]
+        part = dataclasses.replace(layout, mapping={**layout.mapping, value: w.index},
+                                   hints={**layout.hints, (col.hint_key or col.name): w.value})
+        parts.append((wide.sheet_name(sheet_name, w), part, w.index))
+    return parts
+
+
+def _load_part(con, file_id: int, file_name: str, sheet, name: str, layout: Layout, column: int | None, found,
+               candidates: str, n_read: int, cells: str) -> tuple[str, str | None]:
+    """Insert the rows of a sheet (or of one wide column of it, whose blank cells are months or programmes
+    not paid: blank rows of that part) and record it in source_sheets."""
+    kind_sql = "row_kind"
+    if column is not None:
+        kind_sql = (f"case when row_kind = 'data' and coalesce(regexp_replace(({cells})[{column + 1}], '{WS}', '', 'g'), "
+                    f"'') = '' then 'blank' else row_kind end")
+    _insert_rows(con, file_id, name, layout, cells, kind_sql)
+    counts = dict(con.execute(f"select {kind_sql} as k, count(*) from _grid group by all").fetchall())
     status, reason = "loaded", "；".join([*filter(None, [found.reason]), *sheet.notes]) or None
+    if column is not None:
+        reason = "；".join(filter(None, [f"宽表：第 {column + 1} 列「{layout.header[column]}」的金额", reason]))
     if not counts.get("data"):
-        status, reason = "empty", "；".join([f"只有表头（第 {layout.header_row} 行），没有数据行", *sheet.notes])
+        empty = (f"宽表第 {column + 1} 列「{layout.header[column]}」没有金额（未发放）" if column is not None
+                 else f"只有表头（第 {layout.header_row} 行），没有数据行")
+        status, reason = "empty", "；".join([empty, *sheet.notes])
     if reason:
-        log.warning("%s %s: %s", file_name, sheet.name, reason)
+        log.warning("%s %s: %s", file_name, name, reason)
     con.execute(
         "insert into source_sheets values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [file_id, sheet.name, layout.kind.kind, layout.variant, status, reason, layout.header_row, layout.header,
+        [file_id, name, layout.kind.kind, layout.variant, status, reason, layout.header_row, layout.header,
          json.dumps(layout.mapping), layout.title, json.dumps(layout.hints, ensure_ascii=False), n_read,
          counts.get("title", 0), counts.get("header", 0), counts.get("blank", 0),
          counts.get("total", 0), counts.get("footer", 0), counts.get("note", 0), counts.get("data", 0),
@@ -257,13 +293,13 @@ def _programme_texts(con, layout: Layout) -> None:
                     "(select distinct programme_text as t from _grid where row_kind = 'data')", [layout.kind.kind])
 
 
-def _insert_rows(con, file_id: int, sheet_name: str, layout: Layout, cells: str) -> None:
+def _insert_rows(con, file_id: int, sheet_name: str, layout: Layout, cells: str, kind_sql: str = "row_kind") -> None:
     con.execute(f"""
         insert into {layout.kind.raw_table}
         select {file_id}, {sql_str(sheet_name)}, row_no, case when line is null then cells end, lossy, padded, line
-        from _grid where row_kind = 'data'
+        from _grid where {kind_sql} = 'data'
     """)
     con.execute(f"""
         insert into raw_structural
-        select {file_id}, {sql_str(sheet_name)}, row_no, row_kind, {cells} from _grid where row_kind <> 'data'
+        select {file_id}, {sql_str(sheet_name)}, row_no, {kind_sql}, {cells} from _grid where {kind_sql} <> 'data'
     """)

@@ -30,6 +30,7 @@ from .declarations import Kind, kinds, norm_header
 from .layout import (SEARCH_ROWS, Layout, _two_row_header, _with_parent, context_hints, hints, map_header,
                      synonym_columns)
 from .profile import ColumnProfile, label, profile_rows
+from .wide import WideColumn, wide_columns
 
 MARGIN = 1.0            # the winner's score must exceed every other kind's best by this much
 CONTENT_WEIGHT = 1.0    # a column whose values are what the kind expects there
@@ -60,6 +61,7 @@ class Candidate:
     mapped_by: dict[str, str]         # column → header | content | mapping file
     decided_by: list[str]             # what decided it, for people
     problems: list[str] = field(default_factory=list)   # why it cannot be used, when it cannot
+    wide: list[WideColumn] = field(default_factory=list)  # a wide layout's value columns (sources/wide.py)
 
     @property
     def usable(self) -> bool:
@@ -139,8 +141,21 @@ def candidate(k: Kind, cells: list[str], profiles: list[ColumnProfile], header_i
         score += _header_weight(cells[j]) * _importance(k, c)
         if cls and share >= AGREE:
             score += CONTENT_WEIGHT * _class_weight().get(cls, 0.0)
-    # required (and key) columns no header names: by their values, when exactly one free column fits
     used = set(mapping.values())
+    # a wide roster: amounts in a column per month or per programme
+    wide = []
+    if k.wide and (value := dict(k.wide)["value"]) not in mapping:
+        wide = wide_columns(k, cells, [j for j in range(width) if j not in used],
+                            lambda j: prof(j).share("amount") if prof(j).filled else None, context)
+        if wide:
+            mapping[value], mapped_by[value] = wide[0].index, "wide"
+            used |= {w.index for w in wide}
+            fills = dict(k.wide)[wide[0].what]
+            hinted = set(hinted) | {k.columns[fills].hint_key or fills}
+            score += 1.0 + CONTENT_WEIGHT * _class_weight().get("amount", 0.0)
+            decided.append(f"宽表：{len(wide)} 列金额按{'月份' if wide[0].what == 'month' else '项目'}展开（"
+                           + "、".join(f"「{w.header}」" for w in wide[:4]) + ("…" if len(wide) > 4 else "") + "）")
+    # required (and key) columns no header names: by their values, when exactly one free column fits
     elsewhere = synonym_columns()
     for c in k.columns.values():
         if c.name in mapping or c.content not in CONTENT_MAPPABLE:
@@ -197,7 +212,7 @@ def candidate(k: Kind, cells: list[str], profiles: list[ColumnProfile], header_i
     top = sorted(mapping, key=lambda c: -_header_weight(cells[mapping[c]]) * _importance(k, c)
                  if mapped_by[c] == "header" else 1)
     decided[:0] = [f"{c} ← 「{cells[mapping[c]]}」" for c in top[:4] if mapped_by[c] == "header"]
-    return Candidate(k, round(score, 2), header_index, span, list(cells), mapping, mapped_by, decided, problems)
+    return Candidate(k, round(score, 2), header_index, span, list(cells), mapping, mapped_by, decided, problems, wide)
 
 
 def _importance(k: Kind, column: str) -> float:
@@ -283,7 +298,7 @@ def _rank(c: Candidate) -> tuple:
 
 def _describe(c: Candidate) -> dict:
     return {"kind": c.kind.kind, "name_zh": c.kind.name_zh, "score": c.score, "header_row": c.header_index + c.span,
-            "fingerprint": fingerprint(c.cells),
+            "fingerprint": fingerprint(c.cells), "wide": [w.__dict__ for w in c.wide],
             "columns": {name: {"column": c.mapping[name], "header": c.cells[c.mapping[name]], "by": c.mapped_by[name]}
                         for name in c.mapping},
             "decided_by": c.decided_by, "problems": c.problems}
@@ -297,6 +312,7 @@ def _finish(win: Candidate, rows, sheet_name: str, file_name: str, shown: list[C
     layout.mapped_by = dict(win.mapped_by)
     layout.score, layout.margin = win.score, margin
     layout.mapping_file = forced
+    layout.wide = list(win.wide)
     context_hints(layout, sheet_name, file_name)
     reason = None if forced is None else "按" + forced + "识别"
     return Recognition(layout, "recognised", reason, [_describe(c) for c in shown], margin)

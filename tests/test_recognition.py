@@ -151,3 +151,44 @@ def test_inspect_previews_a_csv_without_a_warehouse(tmp_path):
     assert "entitlement_month（按表头）" in out.stdout or "entitlement_month（按内容）" in out.stdout
     assert "将被隔离的行" in out.stdout and "ID_BAD_FORMAT" in out.stdout
     assert not list(tmp_path.glob("*.duckdb"))
+
+
+def test_a_roster_with_the_two_subsidies_side_by_side_is_one_row_per_person_and_programme(tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    rows = [["常山县2020年3月困难残疾人两项补贴发放花名册"], ["序号", "姓名", "身份证号", "生活", "护理", "备注"]]
+    rows += [[i + 1, f"张{i}", IDS[i], 270 if i != 2 else None, 180, ""] for i in range(4)]
+    xlsx(inbox / "两项补贴.xlsx", rows, sheet="花名册")
+    con = run_loader(inbox, tmp_path)
+    got = con.execute("select programme, entitlement_month, count(*), sum(amount_yuan) from payments "
+                      "group by all order by all").fetchall()
+    assert [(p, str(m), n, int(a)) for p, m, n, a in got] == [
+        ("困难残疾人生活补贴", "2020-03-01", 3, 810), ("重度残疾人护理补贴", "2020-03-01", 4, 720)]
+    assert con.execute("select count(*) from quarantine").fetchone()[0] == 0
+    # every row keeps its lineage: the file, the sheet with the column, the row
+    assert con.execute("select sheet, row_no from payments where id_number = ? order by sheet",
+                       [IDS[0]]).fetchall() == [("花名册（护理列）", 3), ("花名册（生活列）", 3)]
+    acc = {r["sheet"]: r for r in fetch_dicts(con, "select * from (" + stage.accounting_sql() + ")")}
+    assert all(r["reconciles"] for r in acc.values())
+    assert acc["花名册（生活列）"]["rows_blank"] == 1          # 张2 has no 生活 that month: not a missing amount
+
+
+def test_months_as_columns_take_the_year_of_the_title(tmp_path):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    rows = [["2020年度低保金发放表"], ["姓名", "身份证号"] + [f"{m}月" for m in range(1, 13)]]
+    rows += [[f"李{i}", IDS[i]] + [600] * 6 + [None] * 6 for i in range(4)]
+    xlsx(inbox / "低保.xlsx", rows, sheet="低保")
+    con = run_loader(inbox, tmp_path)
+    got = con.execute("select strftime(entitlement_month, '%Y-%m'), count(*) from payments group by 1 order by 1").fetchall()
+    assert got == [(f"2020-{m:02d}", 4) for m in range(1, 7)]
+    assert {r[0] for r in con.execute("select programme from payments").fetchall()} == {"最低生活保障"}
+    statuses = dict(con.execute("select sheet, status from source_sheets").fetchall())
+    assert statuses["低保（7月列）"] == "empty" and statuses["低保（1月列）"] == "loaded"
+
+
+def test_month_columns_without_a_year_are_not_guessed(tmp_path):
+    rows = [["低保金发放表"], ["姓名", "身份证号", "1月", "2月", "3月"]]
+    rows += [[f"李{i}", IDS[i], 600, 600, 600] for i in range(4)]
+    found = recognise.recognise(rows, "Sheet1", "低保.xlsx")
+    assert found.layout is None or not found.layout.wide
