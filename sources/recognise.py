@@ -141,6 +141,7 @@ def candidate(k: Kind, cells: list[str], profiles: list[ColumnProfile], header_i
         score += _header_weight(cells[j]) * _importance(k, c)
         if cls and share >= AGREE:
             score += CONTENT_WEIGHT * _class_weight().get(cls, 0.0)
+    _subject_id(k, cells, mapping, mapped_by, prof, decided, problems)
     used = set(mapping.values())
     # a wide roster: amounts in a column per month or per programme
     wide = []
@@ -213,6 +214,28 @@ def candidate(k: Kind, cells: list[str], profiles: list[ColumnProfile], header_i
                  if mapped_by[c] == "header" else 1)
     decided[:0] = [f"{c} ← 「{cells[mapping[c]]}」" for c in top[:4] if mapped_by[c] == "header"]
     return Candidate(k, round(score, 2), header_index, span, list(cells), mapping, mapped_by, decided, problems, wide)
+
+
+def _subject_id(k: Kind, cells, mapping, mapped_by, prof, decided: list, problems: list) -> None:
+    """The row's own ID column: a header that only ends with an ID synonym and names someone else
+    (配偶身份证号, 父亲身份证号码) is not it; two headers that could both be it, holding ID numbers, cannot be
+    told apart by their words or their position: the candidate says so and is not used."""
+    c = k.columns.get("id_number")
+    if c is None or c.type != "id":
+        return
+    def could_be(j: int) -> bool:
+        h = norm_header(cells[j])
+        return h in c.synonyms or (any(h.endswith(s) for s in c.synonyms if len(s) >= 3)
+                                   and not any(w in h for w in OTHER_PERSON))
+    j = mapping.get("id_number")
+    if j is not None and mapped_by.get("id_number") == "header" and not could_be(j):
+        del mapping["id_number"], mapped_by["id_number"]
+        decided.append(f"「{cells[j]}」是他人的身份证号，不作为本人的")
+    others = [i for i in range(len(cells)) if i not in mapping.values() and could_be(i)
+              and prof(i).filled >= 1 and _agrees("id", prof(i)) >= 0.5]
+    if "id_number" in mapping and others and norm_header(cells[mapping["id_number"]]) not in c.synonyms:
+        named = "、".join(f"「{cells[i]}」" for i in [mapping["id_number"], *others])
+        problems.append(f"{named} 都可能是本人的身份证号，无法按表头文字或位置判断")
 
 
 def _importance(k: Kind, column: str) -> float:

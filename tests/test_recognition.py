@@ -192,3 +192,18 @@ def test_month_columns_without_a_year_are_not_guessed(tmp_path):
     rows += [[f"李{i}", IDS[i], 600, 600, 600] for i in range(4)]
     found = recognise.recognise(rows, "Sheet1", "低保.xlsx")
     assert found.layout is None or not found.layout.wide
+
+
+def test_a_spouses_id_column_is_never_taken_for_the_subjects():
+    rows = [["姓名", "配偶身份证号码", "所属期", "金额"]]
+    rows += [[f"张{i}", IDS[i % 4], "2020-01", "100"] for i in range(6)]
+    found = recognise.recognise(rows, "Sheet1", "低保.xlsx")
+    assert found.layout is None or found.layout.mapping.get("id_number") != 1
+
+
+def test_two_id_headers_that_could_both_be_the_subjects_are_refused():
+    rows = [["姓名", "申请人身份证号码", "共同申请人身份证号码", "所属期", "金额"]]
+    rows += [[f"张{i}", IDS[i % 4], IDS[(i + 1) % 4], "2020-01", "100"] for i in range(6)]
+    found = recognise.recognise(rows, "Sheet1", "低保.xlsx")
+    assert found.layout is None
+    assert "都可能是本人的身份证号" in found.reason
