@@ -33,6 +33,7 @@ from .profile import ColumnProfile, label, profile_rows
 from .wide import WideColumn, wide_columns
 
 MARGIN = 1.0            # the winner's score must exceed every other kind's best by this much
+MIN_SCORE = 0.5         # and be at least this (姓名 | 身份证号 | 金额 and nothing else could be any list of money)
 CONTENT_WEIGHT = 1.0    # a column whose values are what the kind expects there
 KEYWORD_WEIGHT = 0.4    # per kind word in the title, sheet or file name (at most two count)
 ALIEN_WEIGHT = 0.5      # a column that plainly holds what the kind has no place for
@@ -291,7 +292,7 @@ def recognise(preview: list[list[str]], sheet_name: str, file_name: str,
             if cand is None:
                 continue
             old = best.get(k.kind)
-            if old is None or _rank(cand) > _rank(old):
+            if old is None or _header_rank(cand) > _header_rank(old):
                 best[k.kind] = cand
     ranked = sorted(best.values(), key=_rank, reverse=True)
     usable = [c for c in ranked if c.usable]
@@ -304,6 +305,10 @@ def recognise(preview: list[list[str]], sheet_name: str, file_name: str,
     win = usable[0]
     others = [c for c in ranked if c.kind.kind != win.kind.kind and c.usable]
     margin = round(win.score - others[0].score, 2) if others else None
+    if win.score < MIN_SCORE:    # no other kind fits, but the evidence for this one is thin too
+        reason = (f"证据不足：最接近的是{win.kind.name_zh}（{win.score:.1f} 分，不足 {MIN_SCORE:.1f}）；依据："
+                  + "，".join(win.decided_by[:6]) + "。请用 qingfeng inspect --accept 指定")
+        return Recognition(None, "ambiguous", reason, [_describe(c) for c in ranked[:2]], margin)
     if margin is not None and margin < MARGIN:
         two = [win, others[0]]
         reason = ("无法确定数据类型：" + " 与 ".join(f"{c.kind.name_zh}（{c.score:.1f} 分）" for c in two)
@@ -312,6 +317,12 @@ def recognise(preview: list[list[str]], sheet_name: str, file_name: str,
                   + "。请用 qingfeng inspect --accept 指定")
         return Recognition(None, "ambiguous", reason, [_describe(c) for c in two], margin)
     return _finish(win, rows, sheet_name, file_name, ranked[:2], margin, None)
+
+
+def _header_rank(c: Candidate) -> tuple:
+    # which header row of a kind: the most columns named, then the earliest row, then one row (a header
+    # repeated further down, or a row of sub-headings, is not the header)
+    return (c.usable, len(c.mapping), -c.header_index, -c.span, c.score)
 
 
 def _rank(c: Candidate) -> tuple:
