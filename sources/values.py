@@ -99,11 +99,12 @@ def ambiguous_sql(c: str) -> str:
 
 
 def resolve_ambiguous_months(con, k: Kind) -> int:
-    """Decide each staged 2020.1 of kind k from its sheet: a monthly series has no gaps, so the month is
-    January when the sheet's other months with it form an unbroken run and with October would not, and
-    October in the opposite case. When both runs are unbroken (a sheet of 2020.2 … 2020.9) it is January:
-    the sheet never reaches past September. Otherwise (both months needed, or no other month) the row is
-    quarantined as AMBIGUOUS_MONTH (before the reasons of columns declared after the month). A decided row
+    """Decide each staged 2020.1 of kind k from its sheet: a monthly series has no gaps. It is October when
+    the sheet's other months with October form an unbroken run and none of them is next to January
+    (2020.9, 2020.1, 2020.11: a January would read 2020.1 too, so a sheet reaching 2020.2 or 2019.12 could
+    hold both). It is January when its run with January is unbroken otherwise (2020.1 … 2020.9: the sheet
+    never reaches past September). Otherwise (a whole year typed as numbers, where 2020.1 is January and
+    October alike, or no other month) the row is quarantined as AMBIGUOUS_MONTH (before the reasons of columns declared after the month). A decided row
     keeps the warning MONTH_FROM_SHEET. Returns the number of rows decided or quarantined."""
     out, names = 0, list(k.columns)
     for c in (c.name for c in k.columns.values() if c.type == "month"):
@@ -121,14 +122,15 @@ def resolve_ambiguous_months(con, k: Kind) -> int:
                 where s.{c} is not null and not coalesce(s.warnings like {flag}, false)
             ), runs as (
                 select a.file_id, a.sheet, a.y, min(m) as lo, max(m) as hi, count(m) as n,
-                       bool_or(m = a.y * 12) as has_jan, bool_or(m = a.y * 12 + 9) as has_oct
+                       bool_or(m = a.y * 12) as has_jan, bool_or(m = a.y * 12 + 9) as has_oct,
+                       coalesce(bool_or(m in (a.y * 12 - 1, a.y * 12 + 1)), false) as by_jan
                 from amb a left join known k using (file_id, sheet, y) group by all
             ), fits as (
                 select *, n > 0 and greatest(hi, y * 12) - least(lo, y * 12) + 1 = n + (not has_jan)::integer as jan,
                           n > 0 and greatest(hi, y * 12 + 9) - least(lo, y * 12 + 9) + 1 = n + (not has_oct)::integer as oct
                 from runs
             )
-            select file_id, sheet, y, case when jan then 1 when oct then 10 end as month from fits""")
+            select file_id, sheet, y, case when oct and not by_jan then 10 when jan then 1 end as month from fits""")
         precedes = " or ".join(["reason is null"] + [f"reason_column = '{x}'" for x in later])
         out += con.execute(f"""
             update {k.stg_table} s set
