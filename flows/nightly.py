@@ -110,7 +110,7 @@ def load_sources(run: Run) -> None:
     with run.timed("load"):
         load.load_inbox(run.con, run.inbox, _scratch(run), mappings.read_mappings(settings.get("mappings")))
         with warehouse.transaction(run.con):       # the canonical tables change all together or not at all
-            stage.stage_all(run.con)
+            stage.stage_all(run.con, run.as_of)
             warehouse.pause_point("load")
 
 

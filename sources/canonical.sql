@@ -32,7 +32,11 @@ select s.file_id, s.sheet, s.row_no, s.source_file,
        coalesce(ca.code, ta.county_code, reg.county_code) as county_code,
        coalesce(ta.name, s.township, reg.township) as township, coalesce(ta.code, reg.township_code) as township_code,
        coalesce(s.village, reg.village) as village, s.household_no, s.household_size, s.dibao_category, s.remark,
-       coalesce(s.remark like '%补发%' or s.remark like '%补缴%' or s.remark like '%补%月%', false) as is_arrears,
+       -- the vocabulary of remarks (sources/payment_words.yaml): 补发 / 补差 / 提标补发差额 …, 退回 / 冲销 …
+       coalesce(qf_payment_kind(s.remark) = 'supplement', false) as is_arrears, qf_payment_kind(s.remark) as payment_kind,
+       -- a row covering several months (2020年1-3月, 补发7-9月, 按季): span_months of them, expanded into one
+       -- row per month after validation, each with its span_part (sources/values.py, expand_spans)
+       s.entitlement_month_span as span_months, NULL::integer as span_part,
        s.warnings
 from stg_payments s
 left join place_alias ca on ca.level = 'county' and ca.alias = s.county

@@ -70,6 +70,17 @@ create or replace macro qf_id18_of(t, clean) as case when clean and length(t) = 
 -- Does the check character of an 18-character candidate agree (NULL when there is no candidate)?
 create or replace macro qf_id_check_ok(id18) as qf_id_check(substr(id18, 1, 17)) = substr(id18, 18, 1);
 
+-- The run's as-of date: a birth date after it is impossible. The current date until staging
+-- (sources/values.py, set_as_of) replaces this macro with the run's as-of date.
+create or replace macro qf_as_of() as current_date;
+
+-- The first two digits of an ID number: a province-level code of GB/T 2260 (11–15, 21–23, 31–37,
+-- 41–46, 50–54, 61–65, 71 台湾, 81 香港, 82 澳门). Staging checks all six digits against the division
+-- table as well (sources/values.py); this is the check that needs no table.
+create or replace macro qf_id_province_ok(id18) as
+    contains('|11|12|13|14|15|21|22|23|31|32|33|34|35|36|37|41|42|43|44|45|46|50|51|52|53|54|61|62|63|64|65|71|81|82|',
+             '|' || substr(id18, 1, 2) || '|');
+
 -- Why an ID cannot be used (NULL when it can). t: cleaned text, id18: qf_id18(t), lossy: the cell was
 -- numeric with more than 15 digits, so Excel kept 15 significant digits and the rest is noise
 -- (domain.md §1.5 rows 1–4: unrecoverable from the cell itself); ok: qf_id_check_ok(id18), passed in
@@ -78,8 +89,9 @@ create or replace macro qf_id_problem(t, id18, lossy, ok) as case
     when t is null then 'MISSING_ID'
     when coalesce(lossy, false) then 'ID_PRECISION_LOST'
     when ok then
-        case when coalesce(try_strptime(substr(id18, 7, 8), '%Y%m%d')::date not between date '1880-01-01' and current_date, true)
-             then 'ID_BAD_BIRTHDATE' end
+        case when coalesce(try_strptime(substr(id18, 7, 8), '%Y%m%d')::date not between date '1880-01-01' and qf_as_of(), true)
+             then 'ID_BAD_BIRTHDATE'
+             when not qf_id_province_ok(id18) then 'ID_BAD_DIVISION' end
     when id18 is not null then
         case when t like '%.0' or regexp_full_match(t, '[0-9]{15}000') then 'ID_PRECISION_LOST'
              else 'ID_CHECKSUM_FAIL' end
@@ -93,7 +105,7 @@ end;
 -- cheapest (DuckDB's own date cast); coalesce evaluates a later form only where the earlier ones failed.
 create or replace macro qf_date_raw(h) as coalesce(
     try_cast(h as date),
-    try_cast(translate(h, './年月日号', '----') as date),
+    try_cast(translate(h, './年月时日号分秒', '----:') as date),   -- 2020年04月30日 23时50分 → 2020-04-30 23:50
     case when strlen(h) = 8 then try_cast(substr(h, 1, 4) || '-' || substr(h, 5, 2) || '-' || substr(h, 7, 2) as date) end,
     -- a serial in 1990–2049 (20209 is a typo, not 1955); the number is bound once by a lambda, because
     -- DuckDB computes an expression written twice for every row, before coalesce skips this form
@@ -101,16 +113,49 @@ create or replace macro qf_date_raw(h) as coalesce(
                                                            then date '1899-12-30' + floor(v)::integer end)[1],
     try_strptime(h, ['%Y-%m-%d %H:%M:%S', '%Y/%m/%d %H:%M:%S', '%Y-%m-%dT%H:%M:%S', '%Y-%m-%d %H:%M'])::date);
 
--- A month (its first day) from text h: 2020-03, 2020/3, 2020.3, 2020年3月, 202003, or any date above.
+-- A month (its first day) from text h: 2020-03, 2020/3, 2020.3, 2020年3月(份), 202003, or any date above.
 -- Not range-checked.
 create or replace macro qf_month_raw(h) as coalesce(
     date_trunc('month', try_cast(h || '-01' as date))::date,
-    date_trunc('month', try_cast(translate(h, './年月', '---') || '-01' as date))::date,
+    date_trunc('month', try_cast(translate(h, './年月份', '---') || '-01' as date))::date,   -- 2020年3月份
     case when length(h) = 6 then try_cast(substr(h, 1, 4) || '-' || substr(h, 5, 2) || '-01' as date) end,
     date_trunc('month', qf_date_raw(h))::date);
 
 -- Dates and months outside 1900–2100 are typing errors, not dates.
 create or replace macro qf_plausible(d) as case when d between date '1900-01-01' and date '2100-12-31' then d end;
+
+-- A span of months a row covers: {first: its first month, n: how many months (2–12)}, else NULL.
+-- qf_span_of(first, last) from the first and last months (NULL when either is not a month).
+create or replace macro qf_span_of(f, l) as case when datediff('month', f, l) between 1 and 11
+    then {'first': f, 'n': (datediff('month', f, l) + 1)::integer} end;
+-- From month text h that is not one month (tried only where qf_month_raw failed, so the regular
+-- expressions never run on the common path): 2020年1-3月, 2020年1月至3月, 2020.01-2020.03, 202001-202003,
+-- 2020年1月-2020年3月, 2020年第一季度, 2020年一季度, 2020Q1, 2020年上半年 / 下半年.
+create or replace macro qf_month_span(h) as list_transform(
+    [translate(h, '至到~～—–一二三四第度', '------1234')],
+    lambda t: coalesce(
+        list_transform([regexp_extract(t, '^([0-9]{4})[年.\-/]?([0-9]{1,2})月?份?-(?:([0-9]{4})[年.\-/]?)?([0-9]{1,2})月?份?$',
+                                       ['y1', 'm1', 'y2', 'm2'])],
+                       lambda x: qf_span_of(try_cast(x.y1 || '-' || x.m1 || '-01' as date),
+                                            try_cast(coalesce(nullif(x.y2, ''), x.y1) || '-' || x.m2 || '-01' as date)))[1],
+        list_transform([regexp_extract(t, '^([0-9]{4})(?:年|-)?[Qq]?([1-4])季?$', ['y', 'q'])],
+                       lambda x: qf_span_of(try_cast(x.y || '-' || (try_cast(x.q as integer) * 3 - 2) || '-01' as date),
+                                            try_cast(x.y || '-' || (try_cast(x.q as integer) * 3) || '-01' as date)))[1],
+        list_transform([regexp_extract(t, '^([0-9]{4})年?([上下])半年$', ['y', 'h'])],
+                       lambda x: qf_span_of(try_cast(x.y || case x.h when '上' then '-01-01' else '-07-01' end as date),
+                                            try_cast(x.y || case x.h when '上' then '-06-01' else '-12-01' end as date)))[1]))[1];
+-- From a remark t beside month `base` (the row's month): a span with its year (2020年1-3月), months of
+-- the base month's year (补发7-9月; months after the base month are of the year before: 补发11-12月 paid
+-- in 2021-01), or the quarter of the base month when the remark says the row is quarterly
+-- (qf_quarterly, generated from sources/payment_words.yaml by sources/values.py).
+create or replace macro qf_remark_span(t, base) as case when contains(t, '月') or contains(t, '季') or contains(t, '半年') then
+    list_transform([translate(t, '至到~～—–－', '-------')], lambda r: coalesce(
+        qf_month_span(regexp_extract(r, '([0-9]{4}年[0-9]{1,2}月?-(?:[0-9]{4}年)?[0-9]{1,2}月)', 1)),
+        list_transform([regexp_extract(r, '(?:^|[^0-9年])([0-9]{1,2})月?-([0-9]{1,2})月', ['m1', 'm2'])],
+                       lambda x: list_transform([try_cast(year(base) - (try_cast(x.m1 as integer) > month(base))::integer || '-' || x.m1 || '-01' as date)],
+                                                lambda f: qf_span_of(f, (f + to_months(((try_cast(x.m2 as integer) - try_cast(x.m1 as integer)) % 12 + 12) % 12))::date))[1])[1],
+        case when qf_quarterly(r) then qf_span_of(date_trunc('quarter', base)::date, (date_trunc('quarter', base) + interval 2 month)::date) end))[1]
+end;
 
 -- Amounts from half-width text: 1200, "1,200.00", "120元", "￥1,200". (coalesce evaluates its second
 -- argument only where the first is NULL, so the slow path costs nothing on clean cells.)

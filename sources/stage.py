@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from . import values
 from .declarations import Column, Kind, divisions, kinds, place_aliases, programme_synonyms, programmes
 
 HERE = Path(__file__).parent
@@ -22,7 +23,7 @@ REASONS = {
     "ID_TRUNCATED": "身份证号位数不足（16 或 17 位），可能缺了校验位或某一位",
     "ID_BAD_FORMAT": "身份证号格式不对（应为 18 位，末位为数字或 X；或 15 位旧号码）",
     "ID_CHECKSUM_FAIL": "身份证号校验位不符（GB 11643-1999），通常是某一位录错或两位颠倒",
-    "ID_BAD_BIRTHDATE": "身份证号中的出生日期不存在或晚于今天",
+    "ID_BAD_BIRTHDATE": "身份证号中的出生日期不存在或晚于核查日",
     "MISSING_NAME": "姓名为空",
     "MISSING_MONTH": "没有所属期：表中无所属期列，标题、工作表名、文件名中也没有年月",
     "BAD_MONTH": "所属期无法识别（应为 2020-03、202003、2020年3月 等）",
@@ -33,6 +34,7 @@ REASONS = {
     "BAD_DATE": "日期无法识别（应为 2020-03-05、2020/3/5、2020年3月5日、20200305 等）",
     "MISSING_DEATH_DATE": "死亡记录中死亡日期、火化日期、注销日期都为空或无法识别",
     "MISSING_VALUE": "必填项为空",
+    **values.REASON_TEXTS,
 }
 WARNINGS = {"id": "ID_INVALID", "month": "BAD_MONTH", "date": "BAD_DATE", "amount": "BAD_AMOUNT",
             "integer": "BAD_INTEGER", "account": "ACCOUNT_PRECISION_LOST"}
@@ -153,14 +155,22 @@ def _layer3(k: Kind, given: set[str]) -> tuple[list[str], str]:
     for c in k.columns.values():
         if c.name not in given:
             suffix = "d" if c.type in ("month", "date") else "v"
-            out += {"id": [f"NULL::boolean as {c.name}__ok"] + ([f"NULL::varchar as {c.name}__rec"] if _recoverable(k, c) else []),
+            out += {"id": [f"NULL::boolean as {c.name}__ok", f"NULL::boolean as {c.name}__div"]
+                           + ([f"NULL::varchar as {c.name}__rec"] if _recoverable(k, c) else []),
+                    "month": [f"NULL::date as {c.name}__d", f"NULL::struct(first date, n integer) as {c.name}__span",
+                              f"false as {c.name}__amb"],
                     "programme": [f"NULL::varchar as {c.name}__v", f"NULL::varchar as {c.name}__sub"],
                     }.get(c.type, [f"NULL::{VALUE_TYPES[c.type]} as {c.name}__{suffix}"] if c.type in VALUE_TYPES else [])
             continue
         if c.type in parse:
             out.append(parse[c.type].format(h=f"{c.name}__h", n=c.name))
+        if c.type == "month":   # several months (2020年1-3月), tried only where one month was not found
+            out.append(f"case when {c.name}__d is null then qf_month_span({c.name}__h) end as {c.name}__span")
+            out.append(f"{values.ambiguous_sql(c.name)} as {c.name}__amb")
         if c.type == "id":
             out.append(f"qf_id_check_ok({c.name}__v) as {c.name}__ok")
+            out.append(f"dv_{c.name}.code is not null as {c.name}__div")
+            joins += f"\n    left join id_divisions dv_{c.name} on dv_{c.name}.code = substr(l2.{c.name}__v, 1, 6)"
             if _recoverable(k, c):
                 out.append(f"rp.id_number as {c.name}__rec")
                 joins += (f"\n    left join register_prefix rp on rp.prefix14 = l2.{c.name}__p14 "
@@ -183,7 +193,7 @@ def _value(c: Column, k: Kind | None = None) -> str:
             return f"case when {c.name}__problem is null then {c.name}__v when {_fixed(c)} then {c.name}__rec end"
         return f"case when {c.name}__problem is null then {c.name}__v end"
     if c.type == "month":
-        v = f"qf_plausible({c.name}__d)"
+        v = f"coalesce(qf_plausible({c.name}__d), qf_plausible({c.name}__span.first))"
         if c.else_month_of:
             v = f"coalesce({v}, date_trunc('month', qf_plausible({c.else_month_of}__d))::date)"
         return v
@@ -228,6 +238,23 @@ def _warning(c: Column) -> str | None:
     return f"case when {_t(c.name)} is not null and {c.name}__val is null then '{WARNINGS[c.type]}:{c.name}' end"
 
 
+def _month_warnings(c: Column) -> list[str]:
+    """A month column's warnings: the month taken from a date column although the cell had text, and a
+    month that may be January or October (decided later from its sheet, sources/values.py)."""
+    read = f"coalesce(qf_plausible({c.name}__d), qf_plausible({c.name}__span.first))"
+    out = [f"case when {c.name}__amb and {c.name}__val is not null then 'AMBIGUOUS_MONTH:{c.name}' end"]
+    if c.else_month_of:
+        out.append(f"case when {_t(c.name)} is not null and {read} is null and {c.name}__val is not null "
+                   f"then 'MONTH_FROM_DATE:{c.name}' end")
+    return out
+
+
+def _remark_spans(k: Kind) -> dict[str, list[str]]:
+    """Month column → the text columns that may name the months a row covers (补发7-9月, 按季)."""
+    spec = values.month_spans(k.kind) or {}
+    return {spec["month"]: list(spec.get("in_text", []))} if spec else {}
+
+
 def stage_sql(k: Kind, present: tuple[set[str], set[str]] | None = None) -> str:
     """CREATE statement for stg_<kind>: lineage, typed columns, name_norm, reason, reason_column, warnings.
     Layers: l1 cleaned text, l2 ID candidates and half-width text, l3 parsed values and lookups, l4 why an
@@ -236,26 +263,33 @@ def stage_sql(k: Kind, present: tuple[set[str], set[str]] | None = None) -> str:
     cols = list(k.columns.values())
     mapped, hints, given = _given(k, present)
     l3_cols, joins = _layer3(k, given)
-    l4_cols = ["l3.*"] + [f"qf_id_problem({_t(c.name)}, {c.name}__v, {c.name}__lossy, {c.name}__ok) as {c.name}__problem"
+    l4_cols = ["l3.*"] + [f"coalesce(qf_id_problem({_t(c.name)}, {c.name}__v, {c.name}__lossy, {c.name}__ok), "
+                          f"case when not {c.name}__div then 'ID_BAD_DIVISION' end) as {c.name}__problem"
                           for c in cols if c.type == "id"]
     l1_plain, l1, l2, l3, l4 = (",\n        ".join(x) for x in (
         _layer1(k, mapped, hints, False), _layer1(k, mapped, hints, True), _layer2(k, given), l3_cols, l4_cols))
     l5 = ",\n        ".join(["l4.*"] + [f"{_value(c, k)} as {c.name}__val" for c in cols])
-    values = [f"{c.name}__val as {c.name}" for c in cols]
-    values += [f"{c.name}__n as {c.name}_norm" for c in cols if c.type == "name"]
-    values += [f"{c.name}__sub as {c.name}_sub_type" for c in cols if c.type == "programme"]
-    values += [f"coalesce(length({_t(c.name)}) = 15 or {_t(c.name)} like '_______________.0%', false) as {c.name}_upgraded"
+    spans = _remark_spans(k)
+    typed = [f"coalesce({c.name}__rs.first, {c.name}__val) as {c.name}" if c.name in spans else f"{c.name}__val as {c.name}"
+              for c in cols]
+    typed += [f"coalesce({c.name}__rs.n, {c.name}__span.n) as {c.name}_span" if c.name in spans
+               else f"{c.name}__span.n as {c.name}_span" for c in cols if c.type == "month"]
+    typed += [f"{c.name}__n as {c.name}_norm" for c in cols if c.type == "name"]
+    typed += [f"{c.name}__sub as {c.name}_sub_type" for c in cols if c.type == "programme"]
+    typed += [f"coalesce(length({_t(c.name)}) = 15 or {_t(c.name)} like '_______________.0%', false) as {c.name}_upgraded"
                for c in cols if c.type == "id" and c.required]
-    values += [f"coalesce({_fixed(c)}, false) as {c.name}_recovered" for c in cols if _recoverable(k, c)]
+    typed += [f"coalesce({_fixed(c)}, false) as {c.name}_recovered" for c in cols if _recoverable(k, c)]
     checks = [(c.name, p) for c in cols if (p := _problem(c, k))]
     if k.require_any:
         anyv = " and ".join(f"{c}__val is null" for c in k.require_any)
         checks.append((k.require_any[0], f"case when {anyv} then 'MISSING_DEATH_DATE' end"))
-    l6 = ",\n        ".join(["l5.*"] + [f"{p} as {n}__chk" for n, p in checks])
+    remarks = [f"case when {m}__val is not null then coalesce({', '.join(f'qf_remark_span({_t(t)}, {m}__val)' for t in texts)}) "
+               f"end as {m}__rs" for m, texts in spans.items()]
+    l6 = ",\n        ".join(["l5.*"] + [f"{p} as {n}__chk" for n, p in checks] + remarks)
     reason = "coalesce(" + ", ".join(f"{n}__chk" for n, _ in checks) + ")" if checks else "NULL"
     reason_col = ("case " + " ".join(f"when {n}__chk is not null then '{n}'" for n, _ in checks) + " end"
                   if checks else "NULL")
-    warns = [w for c in cols if (w := _warning(c))]
+    warns = [w for c in cols if (w := _warning(c))] + [w for c in cols if c.type == "month" for w in _month_warnings(c)]
     warnings = f"nullif(concat_ws(',', {', '.join(warns)}), '')" if warns else "NULL::varchar"
     return f"""
 create or replace temp table {k.stg_table} as
@@ -293,7 +327,7 @@ with l1 as (
     from l5
 )
 select file_id, sheet, row_no, source_file, variant,
-    {', '.join(values)},
+    {', '.join(typed)},
     {reason} as reason,
     {reason_col} as reason_column,
     {warnings} as warnings
@@ -306,6 +340,7 @@ def stg_columns(k: Kind) -> list[tuple[str, str]]:
     cols = [("file_id", "integer"), ("sheet", "varchar"), ("row_no", "integer"), ("source_file", "varchar"),
             ("variant", "varchar")]
     cols += [(c.name, VALUE_TYPES.get(c.type, "varchar")) for c in k.columns.values()]
+    cols += [(f"{c.name}_span", "integer") for c in k.columns.values() if c.type == "month"]
     cols += [(f"{c.name}_norm", "varchar") for c in k.columns.values() if c.type == "name"]
     cols += [(f"{c.name}_sub_type", "varchar") for c in k.columns.values() if c.type == "programme"]
     cols += [(f"{c.name}_upgraded", "boolean") for c in k.columns.values() if c.type == "id" and c.required]
@@ -394,10 +429,12 @@ def _table(con, name: str, columns: list[str], rows: list[tuple]) -> None:
     con.unregister("_ref_rows")
 
 
-def create_reference_tables(con) -> None:
-    """Programme synonyms, reason codes and administrative divisions as tables the SQL can join."""
+def create_reference_tables(con, as_of=None) -> None:
+    """Programme synonyms, reason (and warning) codes and administrative divisions as tables the SQL can
+    join; the vocabulary of payment remarks and the run's as-of date as macros (sources/values.py)."""
     _table(con, "programme_synonyms", ["synonym", "programme", "sub_type"], programme_synonyms())
-    _table(con, "reason_codes", ["code", "text_zh"], list(REASONS.items()))
+    _table(con, "reason_codes", ["code", "text_zh"], list({**REASONS, **values.WARNING_TEXTS}.items()))
+    values.create_value_tables(con, as_of)
     div = str(HERE / "divisions.csv").replace("'", "''")
     con.execute(f"create or replace table divisions as select * from read_csv('{div}', all_varchar=true, header=true)")
     _table(con, "place_alias", ["alias", "level", "code", "name", "county_code"], place_alias_rows())
@@ -458,9 +495,10 @@ def place_alias_rows() -> list[tuple]:
     return [r for r in rows if seen[(r[0], r[1])] == 1]
 
 
-def stage_all(con) -> None:
-    """stg_<kind> for every kind, then the canonical tables and the quarantine of unparseable rows."""
-    create_reference_tables(con)
+def stage_all(con, as_of=None) -> None:
+    """stg_<kind> for every kind, then the canonical tables and the quarantine of unparseable rows.
+    `as_of`: the run's as-of date (a datetime.date; today when None): no birth date may be later."""
+    create_reference_tables(con, as_of)
     for k in kinds():
         present = present_columns(con, k)
         if present == (set(), set()):       # no loaded sheet of this kind
@@ -470,6 +508,7 @@ def stage_all(con) -> None:
             if any(c.type == "programme" and c.name in _given(k, present)[2] for c in k.columns.values()):
                 con.execute(programme_map_sql(k))
             con.execute(stage_sql(k, present))
+            values.resolve_ambiguous_months(con, k)
         if k.kind == "households":
             con.execute(REGISTER_PREFIX_SQL)
         if (sql := total_checks_sql(k)) and con.execute(
@@ -491,7 +530,10 @@ def stage_all(con) -> None:
 
 def accounting_sql() -> str:
     """Per file and sheet: rows read = loaded + quarantined + structural (titles, headers, totals, …)."""
-    loaded = " union all ".join(f"select file_id, sheet from {k.table}" for k in kinds())
+    # a row covering several months counts once, however many months it was expanded into (values.py)
+    loaded = " union all ".join(f"select file_id, sheet from {k.table}"
+                                + (" where coalesce(span_part, 1) = 1" if values.month_spans(k.kind) else "")
+                                for k in kinds())
     kind_zh = "case s.kind " + " ".join(f"when '{k.kind}' then '{k.name_zh}'" for k in kinds()) + " end"
     return f"""
 with loaded as (select file_id, sheet, count(*) as n from ({loaded}) group by all),

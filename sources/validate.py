@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .declarations import kinds
 from .stage import accounting_sql
+from .values import expand_spans
 
 HERE = Path(__file__).parent
 
@@ -27,6 +29,7 @@ def total_checks(con) -> list[dict]:
 
 def derive(con) -> None:
     """Helper tables over the validated canonical tables: deaths merged per person, net paid months,
-    and the kinship table."""
+    and the kinship table; first, rows covering several months become one row per month (values.py)."""
+    expand_spans(con, kinds())
     con.execute((HERE / "derived.sql").read_text(encoding="utf-8"))
     con.execute((HERE / "kinship.sql").read_text(encoding="utf-8"))

@@ -163,3 +163,18 @@ amounts = st.decimals(min_value=Decimal("-99999999.99"), max_value=Decimal("9999
 def test_every_amount_format_parses_back(con, cases):
     texts = [AMOUNT_FORMATS[f](a) for a, f in cases]
     assert evaluate(con, "qf_amount(qf_narrow(qf_text(h)))", texts) == [a for a, _ in cases], texts
+
+
+PROVINCES = {11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52, 53, 54,
+             61, 62, 63, 64, 65, 71, 81, 82}
+
+
+@given(st.lists(st.tuples(ids(), st.integers(min_value=10, max_value=99)), **BATCH))
+@PROFILE
+def test_a_checked_number_outside_every_province_is_refused(con, cases):
+    numbers = []
+    for n, province in cases:
+        body = f"{province:02d}{n[2:17]}"
+        numbers.append(body + check_char(body))
+    expected = [None if int(n[:2]) in PROVINCES else "ID_BAD_DIVISION" for n in numbers]
+    assert [p for _, p in normalise(con, numbers)] == expected

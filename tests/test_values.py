@@ -1,0 +1,207 @@
+"""Values as departments write them (issue 16): month and date forms, a month typed into a numeric cell,
+the month taken from the pay date, rows covering several months, the remark vocabulary, and the
+division and birth date of ID numbers; macros on literals, then small inboxes loaded end to end."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import fetch_dicts
+from sources import load, stage, validate, values
+from sources.stage import HERE
+from test_ingest_files import GOOD_IDS, write_csv
+
+D = dt.date
+
+
+@pytest.fixture(scope="module")
+def con():
+    c = duckdb.connect()
+    c.execute((HERE / "macros.sql").read_text(encoding="utf-8"))
+    values.create_value_tables(c, D(2021, 1, 15))
+    return c
+
+
+# ---- month and date forms -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,month,date", [
+    ("2020.03", D(2020, 3, 1), None),
+    ("2020.3", D(2020, 3, 1), None),
+    ("2020年3月份", D(2020, 3, 1), None),
+    ("２０２０年３月份", D(2020, 3, 1), None),
+    ("2020年04月30日 23时50分", D(2020, 4, 1), D(2020, 4, 30)),
+    ("2020/04/30 23:50", D(2020, 4, 1), D(2020, 4, 30)),
+    ("43951", D(2020, 4, 1), D(2020, 4, 30)),          # Excel serial number as text
+    ("43951.98", D(2020, 4, 1), D(2020, 4, 30)),       # … with the time of day
+    ("2020年13月份", None, None),
+])
+def test_month_and_date_forms(con, text, month, date):
+    got = con.execute("select qf_plausible(qf_month_raw(h)), qf_plausible(qf_date_raw(h)) "
+                      "from (select qf_narrow(qf_text(?)) as h)", [text]).fetchone()
+    assert got == (month, date)
+
+
+@pytest.mark.parametrize("text,first,n", [
+    ("2020年1-3月", D(2020, 1, 1), 3), ("2020年1月至3月", D(2020, 1, 1), 3), ("2020.01-2020.03", D(2020, 1, 1), 3),
+    ("202001-202003", D(2020, 1, 1), 3), ("2020年1月-2020年3月", D(2020, 1, 1), 3), ("2020年1-3月份", D(2020, 1, 1), 3),
+    ("2020年11月-2021年2月", D(2020, 11, 1), 4), ("2020年第一季度", D(2020, 1, 1), 3), ("2020年三季度", D(2020, 7, 1), 3),
+    ("2020Q4", D(2020, 10, 1), 3), ("2020年下半年", D(2020, 7, 1), 6),
+    ("2020年3-1月", None, None), ("2020年1-13月", None, None), ("2019年1月-2020年3月", None, None),  # backwards, no month, > 12
+])
+def test_month_spans(con, text, first, n):
+    got = con.execute("select qf_month_span(qf_narrow(?))", [text]).fetchone()[0]
+    assert got == ({"first": first, "n": n} if first else None)
+
+
+@pytest.mark.parametrize("remark,base,first,n", [
+    ("补发7-9月", D(2020, 10, 1), D(2020, 7, 1), 3),
+    ("补发11-12月", D(2021, 1, 1), D(2020, 11, 1), 2),        # months after the base month: the year before
+    ("补发11-2月", D(2021, 3, 1), D(2020, 11, 1), 4),
+    ("2020年1-3月提标补发差额", D(2020, 6, 1), D(2020, 1, 1), 3),
+    ("按季发放", D(2020, 5, 1), D(2020, 4, 1), 3),
+    ("补发6月", D(2020, 9, 1), None, None),                    # one month: the row's own 所属期 stands
+    ("补发", D(2020, 9, 1), None, None),
+    ("2020-01-05发放", D(2020, 1, 1), None, None),
+])
+def test_remark_spans(con, remark, base, first, n):
+    got = con.execute("select qf_remark_span(?, ?::date)", [remark, base]).fetchone()[0]
+    assert got == ({"first": first, "n": n} if first else None)
+
+
+@pytest.mark.parametrize("remark,kind", [
+    ("补发3月", "supplement"), ("提标补发差额", "supplement"), ("补差", "supplement"), ("补3月", "supplement"),
+    ("退回", "correction"), ("冲销补发", "correction"), ("正常发放", None), (None, None),
+])
+def test_remark_vocabulary(con, remark, kind):
+    assert con.execute("select qf_payment_kind(?)", [remark]).fetchone()[0] == kind
+
+
+def test_the_vocabulary_is_one_file_read_in_one_place():
+    words = values.payment_words()
+    assert {"supplement", "correction", "quarterly"} <= set(words) and "提标补发差额" in words["supplement"]
+    assert "like '%补" not in (HERE / "canonical.sql").read_text(encoding="utf-8")   # no phrase hard-coded
+
+
+# ---- ID numbers: division and birth date -----------------------------------------------------------
+
+def id_problem(con, text):
+    return con.execute("select qf_id_problem(t, id18, false, qf_id_check_ok(id18)) from "
+                       "(select t, qf_id18(t) id18 from (select qf_id_text(?) t))", [text]).fetchone()[0]
+
+
+def with_check(body17: str) -> str:
+    w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    return body17 + "10X98765432"[sum(int(c) * x for c, x in zip(body17, w)) % 11]
+
+
+@pytest.mark.parametrize("body,problem", [
+    ("33082219500101001", None),
+    ("99082219500101001", "ID_BAD_DIVISION"),       # no province 99
+    ("19082219500101001", "ID_BAD_DIVISION"),       # nor 19
+    ("33082220210114001", None),                    # born the day before the as-of date
+    ("33082220210116001", "ID_BAD_BIRTHDATE"),      # after the as-of date (2021-01-15), although before today
+])
+def test_id_province_and_birth_date_against_as_of(con, body, problem):
+    assert id_problem(con, with_check(body)) == problem
+
+
+def test_division_table_holds_current_and_historical_codes(con):
+    codes = {r[0] for r in con.execute("select code from id_divisions").fetchall()}
+    assert {"330822", "332427", "339006", "110105", "440524"} <= codes   # 332427 and 339006 are withdrawn
+    assert "330899" not in codes and len(codes) > 3000
+
+
+# ---- small inboxes, end to end ---------------------------------------------------------------------
+
+def run(tmp_path: Path, rows: list[list], as_of: dt.date | None = None, name: str = "a.csv"):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir(exist_ok=True)
+    write_csv(inbox / name, rows, "utf-8")
+    c = duckdb.connect()
+    load.load_inbox(c, inbox, tmp_path / "transcode")
+    stage.stage_all(c, as_of)
+    return c
+
+
+HEADER = ["姓名", "身份证号", "金额", "所属期", "补贴类型", "发放日期", "备注"]
+
+
+def pay(month, amount=300, paid_on=None, remark=None, i=0):
+    return ["张三", GOOD_IDS[i % 3], amount, month, "低保", paid_on, remark]
+
+
+def months(c) -> list:
+    return [r[0] for r in c.execute("select entitlement_month from payments order by row_no").fetchall()]
+
+
+def test_a_month_cut_short_between_september_and_november_is_october(tmp_path):
+    c = run(tmp_path, [HEADER, pay("2020.9"), pay("2020.1"), pay("2020.11"), pay("2020.12")])
+    assert months(c) == [D(2020, 9, 1), D(2020, 10, 1), D(2020, 11, 1), D(2020, 12, 1)]
+    assert c.execute("select warnings from payments where row_no = 3").fetchone()[0] == "MONTH_FROM_SHEET:entitlement_month"
+
+
+def test_a_sheet_of_january_to_september_keeps_january(tmp_path):
+    c = run(tmp_path, [HEADER, pay("2020.1")] + [pay(f"2020.{m}") for m in range(2, 10)])
+    assert months(c) == [D(2020, m, 1) for m in range(1, 10)]
+
+
+def test_a_month_that_cannot_be_decided_is_quarantined(tmp_path):
+    # a whole year as numbers: January and October both read 2020.1
+    rows = [HEADER] + [pay(f"2020.{m}") for m in range(1, 10)] + [pay("2020.1"), pay("2020.11"), pay("2020.12")]
+    c = run(tmp_path, rows)
+    q = fetch_dicts(c, "select row_no, reason, reason_column from quarantine order by row_no")
+    assert q == [{"row_no": 2, "reason": "AMBIGUOUS_MONTH", "reason_column": "entitlement_month"},
+                 {"row_no": 11, "reason": "AMBIGUOUS_MONTH", "reason_column": "entitlement_month"}]
+    assert c.execute("select text_zh from reason_codes where code = 'AMBIGUOUS_MONTH'").fetchone()[0].startswith("所属期")
+    assert validate.accounting(c)[0]["reconciles"]
+    # a sheet with nothing but 2020.1 is not decided either
+    c = run(tmp_path / "b", [HEADER, pay("2020.1")]) if (tmp_path / "b").mkdir() is None else None
+    assert c.execute("select reason from quarantine").fetchall() == [("AMBIGUOUS_MONTH",)]
+
+
+def test_an_unreadable_month_taken_from_the_pay_date_is_a_warning(tmp_path):
+    c = run(tmp_path, [HEADER, pay("三月", paid_on="2020-03-10"), pay(None, paid_on="2020-04-10"),
+                       pay("2020-05", paid_on="2020-05-10")])
+    got = c.execute("select entitlement_month, warnings from payments order by row_no").fetchall()
+    assert got == [(D(2020, 3, 1), "MONTH_FROM_DATE:entitlement_month"), (D(2020, 4, 1), None), (D(2020, 5, 1), None)]
+
+
+def test_a_row_covering_several_months_becomes_one_row_per_month(tmp_path):
+    c = run(tmp_path, [HEADER, pay("2020年1-3月", amount=100), pay("2020-10", amount=810, remark="补发7-9月"),
+                       pay("2020年第二季度", amount="-100.01", remark="冲销"), pay("2020-11", amount=300)])
+    before = c.execute("select count(*) from payments").fetchone()[0]
+    acc = validate.accounting(c)[0]
+    validate.derive(c)
+    validate.derive(c)   # twice: nothing more to expand
+    got = c.execute("select row_no, entitlement_month, amount_yuan, span_part, span_months, payment_kind, is_arrears "
+                    "from payments order by row_no, entitlement_month").fetchall()
+    assert before == 4 and acc["rows_loaded"] == 4 and acc["reconciles"]
+    assert got == [
+        (2, D(2020, 1, 1), Decimal("33.33"), 1, 3, None, False), (2, D(2020, 2, 1), Decimal("33.33"), 2, 3, None, False),
+        (2, D(2020, 3, 1), Decimal("33.34"), 3, 3, None, False),
+        (3, D(2020, 7, 1), Decimal("270.00"), 1, 3, "supplement", True), (3, D(2020, 8, 1), Decimal("270.00"), 2, 3, "supplement", True),
+        (3, D(2020, 9, 1), Decimal("270.00"), 3, 3, "supplement", True),
+        (4, D(2020, 4, 1), Decimal("-33.33"), 1, 3, "correction", False), (4, D(2020, 5, 1), Decimal("-33.33"), 2, 3, "correction", False),
+        (4, D(2020, 6, 1), Decimal("-33.35"), 3, 3, "correction", False),
+        (5, D(2020, 11, 1), Decimal("300.00"), None, None, None, False)]
+    # one row read is still one row loaded, however many months it was expanded into
+    after = validate.accounting(c)[0]
+    assert after["rows_loaded"] == 4 and after["reconciles"]
+
+
+def test_an_id_of_no_division_is_quarantined_with_its_own_reason(tmp_path):
+    bad = with_check("99082219500101001")
+    late = with_check("33082220210116001")
+    c = run(tmp_path, [HEADER, pay("2020-01"), ["李四", bad, 300, "2020-01", "低保", None, None],
+                       ["王五", late, 300, "2020-01", "低保", None, None]], as_of=D(2021, 1, 15))
+    assert dict(c.execute("select row_no, reason from quarantine").fetchall()) == {3: "ID_BAD_DIVISION", 4: "ID_BAD_BIRTHDATE"}
+    assert "行政区划" in c.execute("select text_zh from reason_codes where code = 'ID_BAD_DIVISION'").fetchone()[0]
+    # without the run's as-of date the check is against today, and the later birth date passes
+    c = run(tmp_path / "today", [HEADER, ["王五", late, 300, "2020-01", "低保", None, None]]) \
+        if (tmp_path / "today").mkdir() is None else None
+    assert c.execute("select count(*) from quarantine").fetchone()[0] == 0
