@@ -50,6 +50,7 @@ def append_to_index(index: Path, info: dict) -> None:
     line["rules"] = info.get("parameters", {}).get("rules")
     line["rows"] = info.get("rows", {}).get("read")
     line["reconciles"] = info.get("rows", {}).get("reconciles")
+    line["alerts"] = len(info.get("alerts") or [])
     fd = os.open(index, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         size = os.fstat(fd).st_size
@@ -147,15 +148,16 @@ def alerts(con, files: list[dict], rule_checks: list[dict]) -> list[dict]:
                               f"请核对原表（逐行明细见 quarantine.csv）",
                               file=f["file"], rows=records, quarantined=f["quarantined"], share=round(share, 4)))
     missing: dict[tuple, dict] = {}
-    for check in rule_checks:
+    for check in rule_checks:       # one alert per table and county; a table without counties, one for all
         for e in check["counties"]:
             for m in e.get("missing", []):
-                a = missing.setdefault((m["table"], e["county"]), {"m": m, "rules": []})
-                a["rules"].append(check["rule"])
+                a = missing.setdefault((m["table"], None if m["city_wide"] else e["county"]), {"m": m, "rules": []})
+                if check["rule"] not in a["rules"]:
+                    a["rules"].append(check["rule"])
     for (table, county), a in missing.items():
-        rules = a["rules"]
+        rules, where = a["rules"], county or "全市"
         out.append(_alert("input_missing", "high",
-                          f"{county}：缺少 {a['m']['text']}，规则 {'、'.join(rules)} 在{county}未检查",
+                          f"{where}：缺少 {a['m']['text']}，规则 {'、'.join(rules)} 在{where}未检查",
                           county=county, kind=a["m"]["kind"], kind_zh=a["m"]["kind_zh"], table=table,
                           rule="、".join(rules), rules=rules))
     return sorted(out, key=lambda a: SEVERITY_ORDER.get(a["severity"], 9))

@@ -189,6 +189,24 @@ def test_a_month_range_without_payments_leaves_payment_rules_unchecked(sample_ru
     assert checks["R15"]["unchecked"] == inside["R15"]["unchecked"] == "江山市：缺少 户籍"
 
 
+def test_a_city_wide_source_missing_is_one_alert_for_the_whole_city(sample_run, tmp_path):
+    """Death records carry no county: without them R01 and R02 are 未检查 in every county, and the alert is
+    one, for the whole city."""
+    shutil.copyfile(sample_run.parent / "warehouse.duckdb", tmp_path / "w.duckdb")
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    try:
+        con.execute("delete from death_records")
+        checks = coverage.rule_checks(con, catalog.select_rules(["R01", "R02", "R04"]))
+        alerts = runinfo.alerts(con, [], checks)
+    finally:
+        con.close()
+    assert [c["status"] for c in checks] == ["unchecked", "unchecked", "checked"]
+    assert checks[0]["unchecked"] == "常山县：缺少 死亡信息；江山市：缺少 死亡信息"
+    assert [(a["type"], a["county"], a["kind"], a["rules"]) for a in alerts] == [
+        ("input_missing", None, "deaths", ["R01", "R02"])]
+    assert alerts[0]["message"] == "全市：缺少 死亡信息，规则 R01、R02 在全市未检查"
+
+
 def test_every_status_but_loaded_or_empty_is_an_alert():
     """A status another stage may add (e.g. ambiguous) is loud without a change here."""
     con = empty_warehouse()
