@@ -116,10 +116,9 @@ def rule_checks(con, rules: list[Rule], scope: Scope | None = None) -> list[dict
                 where, unplaced = present[t]
                 if where is None or county in where or (county == CITY and unplaced):
                     continue        # (a run whose data names no county judges every table city-wide)
-                k = kind_of[t]
-                month = _month_column(k, _columns(con, t))
-                what = f"{_period(scope) if month else ''}{k.name_zh}"
-                missing.append({"table": t, "kind": k.kind, "kind_zh": k.name_zh, "city_wide": "county" not in _columns(con, t),
+                k, cols = kind_of[t], _columns(con, t)
+                what = f"{_period(scope) if _month_column(k, cols) else ''}{k.name_zh}"
+                missing.append({"table": t, "kind": k.kind, "kind_zh": k.name_zh, "city_wide": "county" not in cols,
                                 "text": what + (f"（另有 {unplaced} 行未能确定所属县）" if unplaced else "")})
             entry = {"county": county, "checked": not missing,
                      "cases": per_county.get((rule.id, "" if county == CITY else county), 0)}
