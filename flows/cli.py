@@ -245,18 +245,39 @@ def _serve(args) -> int:
 
 
 def _print_summary(info: dict) -> None:
+    """Alerts first, then the row accounting, then each rule: its cases, or where it was not checked."""
     rows = info["rows"]
     print(f"\n运行 {info['run_id']} 完成，输出目录：{info['out']}")
+    alerts = info.get("alerts", [])
+    if alerts:
+        print(f"！！ 警报 {len(alerts)} 条（详见线索清单“数据质量”表）：")
+        for a in alerts:
+            print(f"！！ [{a['type_zh']}] {a['message']}")
     print(f"行数：读入 {rows['read']} = 入库 {rows['loaded']} + 隔离 {rows['quarantined']} + 结构行 {rows['structural']}"
           f"  → {'核对一致' if rows['reconciles'] else '核对不一致！'}")
     for u in info["unrecognised"]:
         print(f"未使用：{u['file']} {u['sheet'] or ''} [{u['status']}] {u['reason']}")
+    warned = info.get("warnings", [])
+    for w in warned:
+        print(f"警告：{w['meaning']}：{w['count']} {w['unit']}")
+    checks = {c["rule"]: c for c in info.get("rule_checks", [])}
     for rule_id, n in info["cases_per_rule"].items():
-        by_status = info.get("cases_by_status", {}).get(rule_id, {})
-        detail = "，".join(f"{s} {k}" for s, k in by_status.items())
-        print(f"{rule_id}: {n} 条线索" + (f"（{detail}）" if detail else ""))
+        print(_rule_line(rule_id, n, info.get("cases_by_status", {}).get(rule_id, {}), checks.get(rule_id)))
     for path in info.get("workbooks", []):
         print(f"线索清单：{path}")
+
+
+def _rule_line(rule_id: str, n: int, by_status: dict, check: dict | None) -> str:
+    """R04: 2 条线索（新增 2）; R03: 2 条线索（新增 2；常山县 2）；未检查（江山市：缺少 户籍）; R11: 未检查（…）."""
+    if check and check["status"] == "unchecked" and not n:
+        return f"{rule_id}: 未检查（{check['unchecked']}）"
+    detail = ["，".join(f"{s} {k}" for s, k in by_status.items())] if by_status else []
+    if check and check["status"] != "checked":
+        detail.append("，".join(f"{e['county']} {e['cases']}" for e in check["counties"] if e["checked"]))
+    line = f"{rule_id}: {n} 条线索" + (f"（{'；'.join(d for d in detail if d)}）" if any(detail) else "")
+    if check and check["status"] != "checked":
+        line += f"；未检查（{check['unchecked']}）"
+    return line
 
 
 def _feedback_import(args) -> int:

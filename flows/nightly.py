@@ -22,7 +22,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed
 
 from outputs import runinfo, screening, tables, workbook
-from rules import catalog, ledger, screen
+from rules import catalog, coverage, ledger, screen
 from sources import declarations, gx, load, mappings, stage, validate, warehouse
 
 from . import deployments, settings
@@ -131,9 +131,11 @@ def validate_sources(run: Run) -> None:
 
 @task(cache_policy=NO_CACHE)
 def run_rules(run: Run) -> dict[str, int]:
-    """Run the selected rules; their cases go to the `cases` table."""
+    """Run the selected rules; their cases go to the `cases` table. Where a rule lacked its inputs, it is
+    recorded as not checked (未检查)."""
     with run.timed("rules"):
         counts = catalog.run_rules(run.con, run.rules, scope=run.scope)
+        run.results["rule_checks"] = coverage.rule_checks(run.con, run.rules, run.scope)
     warehouse.pause_point("rules")
     run.results["cases_per_rule"] = counts
     return counts
@@ -196,6 +198,7 @@ def _run_info(run: Run) -> dict:
                  for f in files if not f["sheets"]]
     by_reason = dict(run.con.execute("select reason, count(*) from quarantine group by reason order by reason").fetchall())
     totals = {k: sum(f[k] for f in files) for k in ("read", "loaded", "quarantined", "structural")}
+    checks = run.results.get("rule_checks", [])
     return {
         "run_id": run.run_id,
         "flow": "nightly_reconciliation",
@@ -205,6 +208,7 @@ def _run_info(run: Run) -> dict:
         "inbox": str(run.inbox),
         "out": str(run.out),
         "warehouse": str(run.warehouse),
+        "alerts": runinfo.alerts(run.con, files, checks),
         "parameters": {"rules": [r.id for r in run.rules], "counties": list(run.scope.counties),
                        "townships": list(run.scope.townships),
                        "month_from": run.scope.month_from.isoformat() if run.scope.month_from else None,
@@ -221,6 +225,9 @@ def _run_info(run: Run) -> dict:
         "total_checks": run.results["totals"],
         "cases_per_rule": run.results.get("cases_per_rule", {}),
         "cases_by_status": run.results.get("cases_by_status", {}),
+        "rule_checks": checks,
+        "coverage": coverage.input_coverage(run.con),
+        "warnings": runinfo.warnings(run.con, run.results["accounting"], run.results["validation"]),
     }
 
 

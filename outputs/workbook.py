@@ -16,67 +16,41 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import functools
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.chart import BarChart, Reference
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.properties import PageSetupProperties
 
 from rules import ledger
 from sources import warehouse
-from sources.declarations import read_yaml
 
 from . import feedback
+from .cells import (ALL, AMOUNT_FORMAT, HEADER_FILL, HEADER_FONT, LINE_HEIGHT, TOP, WRAP, Scope,  # noqa: F401
+                    _display_width, _lines, _page_setup, _print_area, _styled, label, labels, mask_id, mask_text,
+                    safe_text)
+from .quality_sheet import write_quality
+from .summary_sheet import write_summary
 from .tables import atomic_path
 
-HERE = Path(__file__).parent
 SEVERITY_ZH = {"high": "高", "medium": "中", "low": "低"}
 TEXT_COLUMNS = {"case_id", "subject_id_number", "account_no", "id_number"}
 MONTH_COLUMNS = {"period_from", "period_to"}
-FORMULA_START = ("=", "+", "-", "@")
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")       # evidence
 STATUS_FILL = PatternFill("solid", fgColor="E2EFDA")       # case memory
 FEEDBACK_HEAD_FILL = PatternFill("solid", fgColor="FFE699")  # to be filled in
 FEEDBACK_FILL = PatternFill("solid", fgColor="FFF9E5")
-WRAP = Alignment(wrap_text=True, vertical="top")
-TOP = Alignment(vertical="top")
 MAX_WIDTH = 50           # the evidence sentence; other long text wraps at LONG_TEXT_WIDTH
 LONG_TEXT_WIDTH = 30
 NO_WRAP = {"source_rows"}   # file-and-row lists can run to hundreds of characters: one line, read in the cell
 PAGE_WIDTH = 230         # column-width units on one landscape A4 page at about two thirds scale
-LINE_HEIGHT = 15         # points per line of 11-point text; rows with wrapped text get their height set
-AMOUNT_FORMAT = "#,##0.00"
 STATUS_COLUMNS = ["status", "first_seen_on", "open_days", "changes"]
 FEEDBACK_COLUMNS = [f.column for f in feedback.FIELDS]
 STATUS_ORDER = {s: i for i, s in enumerate(ledger.STATUSES)}      # the order of a rule sheet's rows
-LISTED = (ledger.NEW, ledger.OPEN, ledger.RERAISED, ledger.GONE)  # the summary's columns
-# 15–19 digits (an 18-digit ID may end in X): ID numbers, 15-digit legacy IDs and bank account numbers.
-LONG_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{5,9})(\d{3}[0-9Xx])(?![0-9A-Za-z])")
-
-
-@functools.cache
-def labels() -> dict[str, str]:
-    return read_yaml((HERE / "labels.yaml").read_text(encoding="utf-8"))
-
-
-def label(column: str, rule_labels: dict | None = None) -> str:
-    return (rule_labels or {}).get(column) or labels().get(column, column)
-
-
-def safe_text(value: str) -> str:
-    """Source text that would start a formula (=, +, -, @) gets a leading apostrophe (OWASP CSV/Excel
-    injection advice); the cell is stored as text either way."""
-    return "'" + value if value.startswith(FORMULA_START) else value
 
 
 def is_id_column(column: str) -> bool:
@@ -84,51 +58,6 @@ def is_id_column(column: str) -> bool:
     return column in TEXT_COLUMNS or column.endswith(("id_number", "account_no", "account_number"))
 
 
-def mask_id(value: str) -> str:
-    """330822196201024224 → 330822********4224: the region and the last four stay, the birth date goes."""
-    n = len(value)
-    if n > 10:
-        return value[:6] + "*" * (n - 10) + value[-4:]
-    return "*" * max(n - 4, 0) + value[-4:] if n > 4 else "*" * n
-
-
-def mask_text(text: str) -> str:
-    """Every ID or account number inside a sentence, masked as mask_id does."""
-    return LONG_NUMBER.sub(lambda m: m.group(1) + "*" * len(m.group(2)) + m.group(3), text)
-
-
-def _display_width(text: str) -> int:
-    """Width in columns: a CJK character (three bytes in UTF-8) counts two, as in the SQL that measures columns."""
-    return (len(text) + len(text.encode("utf-8"))) // 2
-
-
-def _lines(text, width: float) -> int:
-    """How many lines `text` wraps to in a column `width` wide (with a tenth to spare: CJK glyphs are a
-    little wider than two digits, and lines break at punctuation)."""
-    return -(-_display_width(str(text)) * 11 // (10 * max(1, int(width) - 2))) if text else 1
-
-
-@dataclass(frozen=True)
-class Scope:
-    """Which cases a workbook holds: all, one county, or one township of a county ('' = 地区不明)."""
-    county: str | None = None
-    township: str | None = None
-
-    @property
-    def name(self) -> str:
-        parts = [p if p else "地区不明" for p in (self.county, self.township) if p is not None]
-        return "_".join(parts) if parts else "全部"
-
-    def where(self, alias: str = "s") -> tuple[str, list]:
-        sql, params = [], []
-        for col, value in (("county", self.county), ("township", self.township)):
-            if value is not None:
-                sql.append(f"coalesce({alias}.{col}, '') = ?")
-                params.append(value)
-        return (" and ".join(sql) or "true"), params
-
-
-ALL = Scope()
 SPLIT_FOLDERS = {"county": "按县", "township": "按乡镇"}
 
 
@@ -169,160 +98,14 @@ def write_workbook(con, path: Path, rules, run: dict, accounting: list[dict], sc
     wb.custom_doc_props.append(StringProperty(name=feedback.RUN_ID_PROPERTY, value=run["run_id"]))
     wb.custom_doc_props.append(StringProperty(name="qingfeng_scope", value=scope.name))
     wb.custom_doc_props.append(StringProperty(name="qingfeng_masked", value="yes" if mask else "no"))
-    _summary(wb, con, rules, run, accounting, scope, mask)
+    write_summary(wb, con, rules, run, accounting, scope, mask)
     for rule in rules:
         _rule_sheet(wb, con, rule, scope, mask)
-    _quality(wb, con, run, accounting, mask)
+    write_quality(wb, con, run, accounting, mask)
     _explanations(wb, rules)
     with atomic_path(path) as tmp:
         wb.save(tmp)
         warehouse.pause_point("workbook")     # test hook (tests/test_crash.py); a no-op otherwise
-
-
-def _page_setup(ws, pages_wide: int = 1) -> None:
-    """Landscape A4, `pages_wide` pages wide. Call before the first row: write-only sheets write their
-    properties then."""
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = 9       # A4
-    ws.page_setup.fitToWidth = pages_wide
-    ws.page_setup.fitToHeight = 0
-    ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.5
-
-
-def _print_area(ws, columns: int, rows: int) -> None:
-    if columns and rows:
-        ws.print_area = f"A1:{get_column_letter(columns)}{rows}"
-
-
-# --- 汇总 -------------------------------------------------------------------------------------------------
-
-
-def _styled(ws, value, font=None, fill=None, number_format=None, alignment=None):
-    c = WriteOnlyCell(ws, value=value)
-    if font:
-        c.font = font
-    if fill:
-        c.fill = fill
-    if number_format:
-        c.number_format = number_format
-    if alignment:
-        c.alignment = alignment
-    return c
-
-
-def _summary(wb, con, rules, run: dict, accounting: list[dict], scope: Scope, mask: bool) -> None:
-    """Counts and amounts per rule and per township, by status; a chart; the files that could not be used."""
-    ws = wb.create_sheet("汇总")
-    widths = (14, 40, 10, 8, 8, 10, 8, 6, 6, 6, 16, 17)
-    for i, width in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = width
-    _page_setup(ws)
-    bold = lambda v: _styled(ws, v, HEADER_FONT)  # noqa: E731
-    centred = Alignment(wrap_text=True, horizontal="center")
-    head = lambda vs: [_styled(ws, v, HEADER_FONT, HEADER_FILL, alignment=centred) for v in vs]  # noqa: E731
-    amount = lambda v: _styled(ws, float(v or 0), number_format=AMOUNT_FORMAT)  # noqa: E731
-    stamp = ledger.run_stamp(con, run["run_id"])
-    prev = ledger.previous_run(con, stamp.seq) if stamp else None
-    rows = 0
-
-    def put(row):
-        nonlocal rows
-        ws.append(row)
-        rows += 1
-
-    put([_styled(ws, f"清风 问题线索清单（{run['as_of']}）", Font(bold=True, size=14))])
-    put(["运行编号", run["run_id"]])
-    put(["数据截止", run["as_of"]])
-    put(["上次运行", f"{prev.as_of}（{prev.run_id}）" if prev else "无（首次运行，全部线索均为新增）"])
-    put(["范围", "全部线索" if scope == ALL else scope.name.replace("_", " ")])
-    put(["身份证号、账号", "已脱敏（中间数位以 * 代替）" if mask else "完整显示，注意保密"])
-    put(["数据目录", run["inbox"]])
-    put([])
-    put([])
-    put([])
-    put(["填写说明", "核查后在每条线索末尾黄色的“核查反馈”列中填写（下拉选择）并交回；结论为不属实或已整改完毕的线索"
-                  "以后不再列出，除非数据出现新的变化。详见“说明”表。"])
-    put([])
-
-    where, params = scope.where()
-    statuses = ", ".join(f"count(*) filter (where shown and status = '{s}')" for s in LISTED)
-    counts = f"""count(*) filter (where shown), {statuses},
-               count(*) filter (where shown and severity = 'high'), count(*) filter (where shown and severity = 'medium'),
-               count(*) filter (where shown and severity = 'low'), coalesce(sum(amount_yuan) filter (where shown), 0),
-               count(*) filter (where status = '{ledger.CLOSED}')"""
-    stats = {r[0]: r[1:] for r in con.execute(
-        f"select rule_id, {counts} from case_status s where {where} group by rule_id", params).fetchall()}
-    columns = ["列出线索", *LISTED, "高", "中", "低", "涉及金额（元）", "已结（不再列出）"]
-    put([bold("一、各规则线索数（列出 = 新增 + 未结 + 重新出现 + 已消失；已结的不再列出）")])
-    put(head(["规则编号", "问题类型", *columns]))
-    first = rows
-    totals = [0] * 10
-    for rule in rules:
-        s = stats.get(rule.id, (0,) * 10)
-        totals = [a + b for a, b in zip(totals, s)]
-        put([rule.id, rule.name_zh, *s[:8], amount(s[8]), s[9]])
-    last = rows
-    put([bold("合计"), "", *totals[:8], amount(totals[8]), totals[9]])
-    put([])
-
-    put([bold("二、各县（市、区）、乡镇（街道）线索数")])
-    put(head(["县（市、区）", "乡镇（街道）", *columns]))
-    for county, township, *s in con.execute(f"""
-        select coalesce(county, '地区不明'), coalesce(township, '地区不明'), {counts}
-        from case_status s where {where} group by all having count(*) filter (where shown) > 0
-        order by 1, 2""", params).fetchall():
-        put([county, township, *s[:8], amount(s[8]), s[9]])
-    put([])
-
-    problems = [a for a in accounting if a["file_status"] != "loaded" or (a["sheet_status"] or "loaded") != "loaded"]
-    put([bold("三、未能使用的文件或工作表（详见“数据质量”）")])
-    if not problems:
-        put(["无：所有文件均已识别并入库"])
-    else:
-        put(head(["文件", "", "工作表", "状态", "行数", "原因", *[""] * 6]))
-        ws.merged_cells.add(CellRange(f"A{rows}:B{rows}"))
-        ws.merged_cells.add(CellRange(f"F{rows}:L{rows}"))
-        for a in problems:
-            reason = a["sheet_reason"] or a["file_reason"] or ""
-            ws.row_dimensions[rows + 1].height = LINE_HEIGHT * _lines(reason, sum(widths[5:])) + 2
-            put([a["file_name"], None, a["sheet"], STATUS_ZH.get(a["sheet_status"] or a["file_status"], a["file_status"]),
-                 a["rows_read"], _styled(ws, reason, alignment=WRAP)])
-            ws.merged_cells.add(CellRange(f"A{rows}:B{rows}"))
-            ws.merged_cells.add(CellRange(f"F{rows}:L{rows}"))
-    if rules:
-        ws.add_chart(_status_chart(ws, first, last, max([1, *(stats.get(r.id, (0,))[0] for r in rules)])),
-                     "D2")
-    _print_area(ws, len(widths), rows)
-
-
-def _status_chart(ws, header_row: int, last_row: int, largest: int) -> BarChart:
-    """Listed cases per rule, stacked by status (新增, 未结, 重新出现, 已消失)."""
-    chart = BarChart()
-    chart.type, chart.grouping, chart.overlap = "col", "stacked", 100
-    chart.title = "各规则列出的线索"
-    chart.style = 10
-    chart.add_data(Reference(ws, min_col=4, max_col=3 + len(LISTED), min_row=header_row, max_row=last_row),
-                   titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=1, min_row=header_row + 1, max_row=last_row))
-    for series, colour in zip(chart.series, ("4472C4", "A5A5A5", "ED7D31", "D9D9D9")):
-        series.graphicalProperties.solidFill = colour
-        series.graphicalProperties.line.solidFill = colour
-    step = next(u for u in (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 10**9) if largest / u <= 6)
-    chart.y_axis.majorUnit = step
-    chart.y_axis.number_format = "0"
-    chart.y_axis.delete = chart.x_axis.delete = False
-    chart.legend.position = "r"
-    chart.height, chart.width = 4.6, 15.5
-    return chart
-
-
-STATUS_ZH = {"loaded": "已入库", "partly": "部分入库", "unrecognised": "表头未识别", "ambiguous": "类型无法确定",
-             "unreadable": "无法读取",
-             "empty": "空文件"}
-
 
 # --- one sheet per rule -----------------------------------------------------------------------------------
 
@@ -530,70 +313,7 @@ def _rule_sheet(wb, con, rule, scope: Scope, mask: bool) -> None:
             w.add(row)
     w.close()
 
-
-# --- 数据质量 and 说明 ---------------------------------------------------------------------------------------
-
-
-QUALITY_COLUMNS = [
-    ("file_name", "文件"), ("sheet", "工作表"), ("kind", "数据类型"), ("variant", "来源"), ("sheet_status", "状态"),
-    ("rows_read", "读入行数"), ("rows_loaded", "入库"), ("rows_quarantined", "隔离"), ("rows_structural", "结构行"),
-    ("rows_title_header", "其中标题/表头"), ("rows_blank", "其中空行"), ("rows_total", "其中合计"),
-    ("rows_footer_note", "其中表尾/备注"), ("reconciles", "行数核对一致"), ("reason", "说明"),
-]
-ACTION_ZH = {"quarantine": "隔离", "warn": "警告", "blocking": "阻断"}
-
-
-def _block(ws, title: str, headers: list[str], rows: list[list], mask: bool = False) -> int:
-    """A titled table inside a sheet, followed by a blank row; returns the number of rows written."""
-    ws.append([_styled(ws, title, Font(bold=True, size=12))])
-    ws.append([_styled(ws, h, HEADER_FONT, HEADER_FILL, alignment=Alignment(wrap_text=True)) for h in headers])
-
-    def cell(v):
-        if isinstance(v, str):
-            return WriteOnlyCell(ws, value=safe_text(mask_text(v) if mask else v))
-        return WriteOnlyCell(ws, value="是" if v is True else "否" if v is False else v)
-
-    rows = rows or [["无"]]
-    for r in rows:
-        ws.append([cell(v) for v in r])
-    ws.append([])
-    return len(rows) + 3
-
-
-def _quality(wb, con, run: dict, accounting: list[dict], mask: bool) -> None:
-    """数据质量: what came of every row of every file, why rows were quarantined, what the validation
-    warned about, and which 合计 rows disagree with their rows."""
-    ws = wb.create_sheet("数据质量")
-    for col, width in zip("ABCDEFGHIJKLMNO", (34, 14, 14, 14, 12, 10, 10, 10, 10, 12, 10, 10, 12, 12, 40)):
-        ws.column_dimensions[col].width = width
-    ws.freeze_panes = "A3"
-    _page_setup(ws)
-    rows = []
-    for a in accounting:
-        a = dict(a, kind=a["kind_zh"], sheet=a["sheet"] or ("(CSV)" if a["format"] == "csv" else a["sheet"]),
-                 sheet_status=STATUS_ZH.get(a["sheet_status"] or a["file_status"], a["sheet_status"]),
-                 reason=a["sheet_reason"] or a["file_reason"])
-        rows.append([a.get(c) for c, _ in QUALITY_COLUMNS])
-    n = _block(ws, "一、每个文件的行数核对（读入 = 入库 + 隔离 + 结构行）", [h for _, h in QUALITY_COLUMNS], rows, mask)
-    reasons = con.execute("""
-        select q.reason, any_value(rc.text_zh), count(distinct (q.file_id, q.sheet, q.row_no))
-        from quarantine q left join reason_codes rc on rc.code = q.reason group by q.reason order by 3 desc, 1""").fetchall()
-    n += _block(ws, "二、隔离原因汇总（逐行明细见 quarantine.csv）", ["原因代码", "说明", "行数"], [list(r) for r in reasons])
-    warnings = (run.get("validation") or {}).get("warnings", [])
-    n += _block(ws, "三、数据校验（Great Expectations）未通过的检查", ["数据表", "检查内容", "不符行数", "处理", "隔离原因代码"],
-                [[w["table"], w["description"], w["unexpected_count"], ACTION_ZH.get(w["action"], w["action"]),
-                  w.get("reason")] for w in warnings], mask)
-    totals = run.get("total_checks") or []
-    n += _block(ws, "四、合计/小计行核对（表中所列合计与明细行之和不符的须核实）",
-                ["文件", "工作表", "行号", "合计行", "金额列", "表列合计", "本段明细之和", "以上全部明细之和", "一致"],
-                [[t["file"], t["sheet"], t["row_no"], t["label"], t["column_header"], _num(t["stated_yuan"]),
-                  _num(t["segment_sum_yuan"]), _num(t["sum_above_yuan"]), t["matches"]]
-                 for t in sorted(totals, key=lambda t: (t["matches"], t["file"], t["sheet"] or "", t["row_no"]))], mask)
-    _print_area(ws, len(QUALITY_COLUMNS), n)
-
-
-def _num(v):
-    return float(v) if v is not None else None
+# --- 说明 -------------------------------------------------------------------------------------------------
 
 
 STATUS_HELP = [

@@ -19,6 +19,7 @@ material: [death_sources]        # besides a larger amount or a later month: wha
 evidence: [subject_id_number, subject_name, county, township, village, programme, death_on, death_sources,
            period_from, period_to, months, amount_yuan, is_ongoing, data_last_month, severity, evidence, source_rows]
 params: {grace_months: 0}
+inputs: {required: [payments, death_records], optional: [persons]}
 */
 with overpaid as (
     -- every paid entitlement month after the death month (net of corrections, summed over sub-types)

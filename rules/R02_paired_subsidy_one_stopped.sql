@@ -20,6 +20,7 @@ evidence: [subject_id_number, subject_name, county, township, village, programme
            death_on, death_sources, period_from, period_to, months, amount_yuan, is_ongoing, severity, evidence, source_rows]
 labels: {stopped_programme: 已停发的补贴, stopped_last_month: 已停发补贴的最后发放月, programme: 继续发放的补贴}
 params: {pairs: [[困难残疾人生活补贴, 重度残疾人护理补贴]]}
+inputs: {required: [payments, death_records], optional: [persons]}
 */
 with pairs as (
     select p[1] as programme_a, p[2] as programme_b from (select unnest($pairs) as p)

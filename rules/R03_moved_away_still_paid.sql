@@ -18,6 +18,7 @@ evidence: [subject_id_number, subject_name, county, township, village, programme
            period_from, period_to, months, amount_yuan, is_ongoing, severity, evidence, source_rows]
 labels: {moved_on: 迁出日期, destination: 迁往地, moved_beyond: 迁出范围}
 params: {institution_words: 福利院|养老院|敬老院|托养|福利中心|护理院|光荣院|供养中心}
+inputs: {required: [payments, persons], optional: []}
 */
 with judged as (
     select *, regexp_matches(destination, $institution_words) as to_institution from moves

@@ -17,6 +17,7 @@ evidence: [subject_id_number, subject_name, county, township, village, programme
            period_from, period_to, months, amount_yuan, severity, evidence, source_rows]
 labels: {sub_type: 补贴类别, payers: 发放来源（文件/县）}
 params: {supplement_words: 托养|增发|补差|加发}
+inputs: {required: [payments], optional: []}
 */
 with supplements as (
     -- months with a row marked as a legitimate extra payment (托养增发, 补差 …)

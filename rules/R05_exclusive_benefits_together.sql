@@ -19,6 +19,7 @@ evidence: [subject_id_number, subject_name, county, township, village, programme
 labels: {programme: 互斥的两项待遇, amount_a_yuan: 重叠期间第一项金额（元）, amount_b_yuan: 重叠期间第二项金额（元）,
          amount_yuan: 建议多发金额（元，两项中较小者）}
 params: {pairs: [[特困人员供养, 困难残疾人生活补贴], [特困人员供养, 重度残疾人护理补贴], [特困人员供养, 最低生活保障], [城市低保, 农村低保]]}
+inputs: {required: [payments], optional: []}
 */
 with pairs as (
     select p[1] as side_a, p[2] as side_b from (select unnest($pairs) as p)

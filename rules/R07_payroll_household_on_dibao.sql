@@ -21,6 +21,7 @@ evidence: [subject_id_number, subject_name, county, township, village, programme
 labels: {related_id_number: 财政供养成员身份证号, related_name: 财政供养成员姓名, related_relation: 与受助人关系,
          unit: 工作单位, employed_from: 入编日期, employed_to: 离职日期}
 params: {programmes: [最低生活保障], alone_words: 单独施保}
+inputs: {required: [payments, payroll], optional: [persons]}
 */
 with employed as (
     select id_number, name, unit, start_on, end_on, source_file, sheet, row_no from payroll

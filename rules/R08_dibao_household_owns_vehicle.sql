@@ -19,6 +19,7 @@ evidence: [subject_id_number, subject_name, county, township, village, programme
 labels: {related_id_number: 车主身份证号, related_name: 车主姓名, related_relation: 车主与受助人关系, plate_no: 号牌号码,
          vehicle_type: 车辆类型, vehicle_status: 车辆状态, registered_on: 初次登记日期}
 params: {programmes: [最低生活保障], alone_words: 单独施保, exempt_types: 残疾人专用|残疾人代步|残疾人机动轮椅|代步车}
+inputs: {required: [payments, vehicles], optional: [persons]}
 */
 with owned as (
     -- a vehicle is the owner's from its registration until its status changed away from 正常

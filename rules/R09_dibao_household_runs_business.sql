@@ -19,6 +19,7 @@ evidence: [subject_id_number, subject_name, county, township, village, programme
 labels: {related_id_number: 登记人身份证号, related_name: 登记人姓名, related_relation: 登记人与受助人关系,
          business_name: 主体名称, business_type: 主体类型, role: 登记身份, business_status: 登记状态, established_on: 成立日期}
 params: {programmes: [最低生活保障], alone_words: 单独施保}
+inputs: {required: [payments, businesses], optional: [persons]}
 */
 with live as (
     -- a business is live from its establishment until it was cancelled or revoked; one cancelled on a

@@ -22,6 +22,7 @@ labels: {cadre_id_number: 干部身份证号, cadre_name: 干部姓名, cadre_po
          kinship_scope: 亲属范围, relation_basis: 关系依据（户籍）, filing: 备案情况}
 params: {programmes: [最低生活保障, 特困人员供养, 困难残疾人生活补贴, 重度残疾人护理补贴], scope: civil,
          money_posts: 书记|主任|报账|会计|出纳}
+inputs: {required: [payments, cadres, persons, kin_filings], optional: []}
 */
 with paid as (
     select id_number, programme, entitlement_month, sum(amount_yuan) as amount_yuan

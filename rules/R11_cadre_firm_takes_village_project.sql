@@ -20,6 +20,7 @@ labels: {subject_id_number: 干部身份证号, subject_name: 干部姓名, prog
          contractor: 承包方, credit_code: 统一社会信用代码, business_person: 承包方登记人, business_role: 登记身份,
          relation: 登记人是干部的, relation_basis: 关系依据（户籍）, signed_on: 合同签订日期, amount_yuan: 合同金额（元）}
 params: {scope: civil}
+inputs: {required: [projects, cadres, businesses], optional: [persons]}
 */
 with contracts as (
     -- the people registered behind each contractor

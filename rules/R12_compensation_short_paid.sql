@@ -19,6 +19,7 @@ evidence: [subject_id_number, subject_name, county, township, village, programme
 labels: {programme: 补偿项目, agreement_no: 协议编号, due_yuan: 应付金额（元）, paid_yuan: 实付合计（元）,
          reached_yuan: 付到本人或家人（元）, payees: 收款人及金额, cadre_payees: 收款人中的村干部, amount_yuan: 差额（元）}
 params: {tolerance_yuan: 1}
+inputs: {required: [compensation_agreements, compensation_payouts], optional: [persons, cadres]}
 */
 with due as (
     select agreement_no, id_number, any_value(name) as name, any_value(name_norm) as name_norm,

@@ -16,6 +16,7 @@ case_key: [subject_id_number]
 evidence: [subject_id_number, subject_name, county, township, village, programme, payers,
            period_from, period_to, months, amount_yuan, severity, evidence, source_rows]
 labels: {programme: 领取的项目, payers: 发放来源（文件）}
+inputs: {required: [payments, persons], optional: [death_records]}
 */
 with covered as (
     select distinct county_code from persons where county_code is not null

@@ -17,6 +17,7 @@ case_key: [subject_id_number, account_no]
 evidence: [subject_id_number, subject_name, county, township, village, programme, account_no, account_users,
            cadre_users, period_from, period_to, months, amount_yuan, severity, evidence, source_rows]
 labels: {programme: 打入该账户的待遇, account_no: 收款账号, account_users: 使用该账户的其他人, cadre_users: 其中的村干部}
+inputs: {required: [payments, persons], optional: [compensation_payouts, cadres]}
 */
 with uses as not materialized (
     -- who was paid into each account, and what (read twice, never materialised: tens of millions of rows)

@@ -19,6 +19,7 @@ case_key: [subject_id_number, conflict_type]
 evidence: [subject_id_number, subject_name, county, township, village, conflict_type, conflict_detail, programme,
            period_from, period_to, months, amount_yuan, severity, evidence, source_rows]
 labels: {conflict_type: 冲突类型, conflict_detail: 冲突情况, programme: 该号码领取的项目}
+inputs: {required: [persons], optional: [payments, death_records]}
 */
 with names as (
     -- every (ID number, name) pair in any source; the detail below is gathered only for numbers with two names

@@ -7,19 +7,25 @@ workbook shows it. Parameters are DuckDB `$name` values with defaults in the hea
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sources.declarations import read_yaml
+from sources.declarations import kinds, read_yaml
 
 
 HERE = Path(__file__).parent
+SOURCES = HERE.parent / "sources"
 HEADER_RE = re.compile(r"\A\s*/\*(.*?)\*/", re.S)
 PARAM_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 HEADER_FIELDS = ("id", "title", "name_zh", "severity", "rationale", "basis", "verify", "subject",
-                 "case_key", "evidence", "params")
+                 "case_key", "evidence", "inputs", "params")
+# The SQL files that define the helper tables (and table macros) rules read besides the canonical tables.
+HELPER_SQL = ("derived.sql", "kinship.sql")
+READ_RE = re.compile(r"\b(?:from|join)\s+([A-Za-z_][A-Za-z0-9_]*)", re.I)
+DEFINE_RE = re.compile(r"create\s+or\s+replace\s+(?:temp\s+)?(?:table|view|macro)\s+([A-Za-z_][A-Za-z0-9_]*)", re.I)
 CASE_COLUMNS = ("subject_id_number", "subject_name", "county", "township", "village", "programme",
                 "period_from", "period_to", "months", "amount_yuan", "severity", "evidence")
 SEVERITIES = ("high", "medium", "low")
@@ -52,6 +58,16 @@ class Rule:
     @property
     def evidence(self) -> list[str]:
         return list(self.header["evidence"])
+
+    @property
+    def required_inputs(self) -> list[str]:
+        """The canonical tables without whose rows the rule can find nothing (it is then 未检查)."""
+        return list(self.header["inputs"].get("required") or [])
+
+    @property
+    def optional_inputs(self) -> list[str]:
+        """The canonical tables the rule also reads, that only refine what it finds."""
+        return list(self.header["inputs"].get("optional") or [])
 
     @property
     def params(self) -> dict:
@@ -88,7 +104,65 @@ def parse_rule(path: Path) -> Rule:
     absent = [c for c in CASE_COLUMNS if c not in header["evidence"]]
     if absent:
         raise RuleError(f"{path.name}: evidence must include the case columns {', '.join(absent)}")
-    return Rule(header["id"], path, header, text[m.end():].strip().rstrip(";"), text)
+    rule = Rule(header["id"], path, header, text[m.end():].strip().rstrip(";"), text)
+    check_inputs(rule)
+    return rule
+
+
+def _without_comments(sql: str) -> str:
+    return re.sub(r"--[^\n]*", "", re.sub(r"/\*.*?\*/", "", sql, flags=re.S))
+
+
+@functools.cache
+def helper_reads() -> dict[str, frozenset[str]]:
+    """What each helper table of sources/derived.sql and kinship.sql reads (its FROM and JOIN names)."""
+    reads: dict[str, frozenset[str]] = {}
+    for name in HELPER_SQL:
+        sql = _without_comments((SOURCES / name).read_text(encoding="utf-8"))
+        starts = list(DEFINE_RE.finditer(sql))
+        for m, nxt in zip(starts, [*starts[1:], None]):
+            body = sql[m.end():nxt.start() if nxt else len(sql)]
+            reads[m.group(1).lower()] = frozenset(t.lower() for t in READ_RE.findall(body)) - {m.group(1).lower()}
+    return reads
+
+
+def tables_read(sql: str) -> set[str]:
+    """The canonical tables a query reads, directly or through the helper tables it reads."""
+    canonical = {k.table for k in kinds()}
+    seen, todo, found = set(), {t.lower() for t in READ_RE.findall(_without_comments(sql))}, set()
+    while todo:
+        t = todo.pop()
+        if t in seen:
+            continue
+        seen.add(t)
+        if t in canonical:
+            found.add(t)
+        todo |= helper_reads().get(t, frozenset())
+    return found
+
+
+def check_inputs(rule: Rule) -> None:
+    """The header's `inputs` must name exactly the canonical tables the SQL reads (directly or through a
+    helper table): required ones, without which the rule finds nothing, and optional ones."""
+    inputs = rule.header["inputs"]
+    if not isinstance(inputs, dict) or set(inputs) - {"required", "optional"} or not inputs.get("required"):
+        raise RuleError(f"{rule.path.name}: inputs must be {{required: [tables], optional: [tables]}} with at least "
+                        f"one required table")
+    declared = rule.required_inputs + rule.optional_inputs
+    canonical = {k.table for k in kinds()}
+    unknown = [t for t in declared if t not in canonical]
+    if unknown:
+        raise RuleError(f"{rule.path.name}: inputs names {', '.join(unknown)}, not canonical tables "
+                        f"({', '.join(sorted(canonical))})")
+    if len(declared) != len(set(declared)):
+        raise RuleError(f"{rule.path.name}: inputs lists a table twice")
+    read = tables_read(rule.sql)
+    unread = [t for t in declared if t not in read]
+    if unread:
+        raise RuleError(f"{rule.path.name}: inputs declares {', '.join(unread)}, which its SQL does not read")
+    undeclared = sorted(read - set(declared))
+    if undeclared:
+        raise RuleError(f"{rule.path.name}: its SQL reads {', '.join(undeclared)}, which inputs does not declare")
 
 
 def catalog() -> list[Rule]:

@@ -1,0 +1,152 @@
+"""What every sheet of the investigators' workbooks shares: cell styles, masking, page setup, widths,
+titled tables, and which cases a workbook holds (Scope)."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+
+from sources.declarations import read_yaml
+
+HERE = Path(__file__).parent
+
+FORMULA_START = ("=", "+", "-", "@")
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")       # evidence
+ALERT_FILL = PatternFill("solid", fgColor="F8CBAD")        # what must not pass unnoticed
+WRAP = Alignment(wrap_text=True, vertical="top")
+TOP = Alignment(vertical="top")
+LINE_HEIGHT = 15         # points per line of 11-point text; rows with wrapped text get their height set
+AMOUNT_FORMAT = "#,##0.00"
+# 15–19 digits (an 18-digit ID may end in X): ID numbers, 15-digit legacy IDs and bank account numbers.
+LONG_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{5,9})(\d{3}[0-9Xx])(?![0-9A-Za-z])")
+STATUS_ZH = {"loaded": "已入库", "partly": "部分入库", "unrecognised": "表头未识别", "ambiguous": "类型无法确定",
+             "unreadable": "无法读取",
+             "empty": "空文件", "ambiguous": "类型不明确"}
+
+
+@functools.cache
+def labels() -> dict[str, str]:
+    return read_yaml((HERE / "labels.yaml").read_text(encoding="utf-8"))
+
+
+def label(column: str, rule_labels: dict | None = None) -> str:
+    """A column's Chinese label: the rule's, else outputs/labels.yaml's, else the first header synonym a
+    source kind declares for it."""
+    return (rule_labels or {}).get(column) or labels().get(column) or _synonyms().get(column, column)
+
+
+@functools.cache
+def _synonyms() -> dict[str, str]:
+    from sources.declarations import kinds
+
+    return {name: c.synonyms[0] for k in reversed(kinds()) for name, c in k.columns.items() if c.synonyms}
+
+
+def safe_text(value: str) -> str:
+    """Source text that would start a formula (=, +, -, @) gets a leading apostrophe (OWASP CSV/Excel
+    injection advice); the cell is stored as text either way."""
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
+def mask_id(value: str) -> str:
+    """330822196201024224 → 330822********4224: the region and the last four stay, the birth date goes."""
+    n = len(value)
+    if n > 10:
+        return value[:6] + "*" * (n - 10) + value[-4:]
+    return "*" * max(n - 4, 0) + value[-4:] if n > 4 else "*" * n
+
+
+def mask_text(text: str) -> str:
+    """Every ID or account number inside a sentence, masked as mask_id does."""
+    return LONG_NUMBER.sub(lambda m: m.group(1) + "*" * len(m.group(2)) + m.group(3), text)
+
+
+def _display_width(text: str) -> int:
+    """Width in columns: a CJK character (three bytes in UTF-8) counts two, as in the SQL that measures columns."""
+    return (len(text) + len(text.encode("utf-8"))) // 2
+
+
+def _lines(text, width: float) -> int:
+    """How many lines `text` wraps to in a column `width` wide (with a tenth to spare: CJK glyphs are a
+    little wider than two digits, and lines break at punctuation)."""
+    return -(-_display_width(str(text)) * 11 // (10 * max(1, int(width) - 2))) if text else 1
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which cases a workbook holds: all, one county, or one township of a county ('' = 地区不明)."""
+    county: str | None = None
+    township: str | None = None
+
+    @property
+    def name(self) -> str:
+        parts = [p if p else "地区不明" for p in (self.county, self.township) if p is not None]
+        return "_".join(parts) if parts else "全部"
+
+    def where(self, alias: str = "s") -> tuple[str, list]:
+        sql, params = [], []
+        for col, value in (("county", self.county), ("township", self.township)):
+            if value is not None:
+                sql.append(f"coalesce({alias}.{col}, '') = ?")
+                params.append(value)
+        return (" and ".join(sql) or "true"), params
+
+ALL = Scope()
+
+
+def _page_setup(ws, pages_wide: int = 1) -> None:
+    """Landscape A4, `pages_wide` pages wide. Call before the first row: write-only sheets write their
+    properties then."""
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = 9       # A4
+    ws.page_setup.fitToWidth = pages_wide
+    ws.page_setup.fitToHeight = 0
+    ws.print_options.horizontalCentered = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.5
+
+
+def _print_area(ws, columns: int, rows: int) -> None:
+    if columns and rows:
+        ws.print_area = f"A1:{get_column_letter(columns)}{rows}"
+
+def _styled(ws, value, font=None, fill=None, number_format=None, alignment=None):
+    c = WriteOnlyCell(ws, value=value)
+    if font:
+        c.font = font
+    if fill:
+        c.fill = fill
+    if number_format:
+        c.number_format = number_format
+    if alignment:
+        c.alignment = alignment
+    return c
+
+
+def _block(ws, title: str, headers: list[str], rows: list[list], mask: bool = False, fill=None) -> int:
+    """A titled table inside a sheet, followed by a blank row; returns the number of rows written. With
+    `fill`, every cell of its rows is highlighted."""
+    ws.append([_styled(ws, title, Font(bold=True, size=12))])
+    ws.append([_styled(ws, h, HEADER_FONT, HEADER_FILL, alignment=Alignment(wrap_text=True)) for h in headers])
+
+    def cell(v):
+        if isinstance(v, str):
+            v = safe_text(mask_text(v) if mask else v)
+        elif v is True or v is False:
+            v = "是" if v else "否"
+        return _styled(ws, v, fill=fill, alignment=WRAP if isinstance(v, str) and len(v) > 30 else None)
+
+    rows = rows or [["无"]]
+    for r in rows:
+        ws.append([cell(v) for v in r])
+    ws.append([])
+    return len(rows) + 3
