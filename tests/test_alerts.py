@@ -221,7 +221,7 @@ def test_every_status_but_loaded_or_empty_is_an_alert():
     con.close()
     assert [(a["file"], a["sheet"], a["status"]) for a in alerts] == [("a.xlsx", "S1", "ambiguous"),
                                                                       ("b.xlsx", None, "weird")]
-    assert "类型不明确" in alerts[0]["message"]
+    assert "类型无法确定" in alerts[0]["message"]
 
 
 def _rule_file(tmp_path: Path, inputs: str, sql: str) -> Path:
