@@ -86,14 +86,14 @@ CLASSES: dict[str, tuple[str, str]] = {
               + _ends_with_any(("镇", "乡", "街道", "村", "社区", "村委会", "居委会", "派出所")), "乡镇或村"),
     "sex": ("t in ('男', '女', '1', '2', '男性', '女性')", "性别"),
     "status": (f"length(t) <= 8 and {_any_contains(STATUS_WORDS)}", "状态"),
-    "date": (f"regexp_full_match(t, '{_DATE}') or (regexp_full_match(t, '[0-9]{{5}}(\\.[0-9]+)?') "
-             "and try_cast(t as double) between 14611 and 54789)", "日期"),   # Excel serials 1940–2049
-    "month": (f"regexp_full_match(t, '{_MONTH}')", "年月"),
+    "date": ("is_date", "日期"),
+    "month": ("is_month", "年月"),
     "amount": ("regexp_full_match(replace(replace(t, ',', ''), '元', ''), '-?[0-9]{1,9}(\\.[0-9]{1,2})?') "
-               "and not regexp_full_match(t, '0[0-9]+')", "金额"),
+               "and not regexp_full_match(t, '0[0-9]+') and not is_date", "金额"),   # 19410505 is a date
     "account": ("regexp_full_match(t, '[0-9]{12,25}') and not coalesce(id_ok, false)", "账号"),
     "code": ("regexp_full_match(t, '[0-9A-Za-z\\-_/]{4,30}') and regexp_matches(t, '[0-9].*[0-9]') "
-             "and not coalesce(id_ok, false)", "编号"),
+             "and not coalesce(id_ok, false) and not is_date and not is_month "
+             "and not regexp_full_match(t, '[0-9]{1,9}(\\.[0-9]+)?')", "编号"),   # not a date, month or number
     "name": ("regexp_full_match(t, '\\p{Han}{2,4}|\\p{Han}{1,8}[·•.]\\p{Han}{1,8}') and not ("
              + _ends_with_any(("镇", "乡", "村", "社区", "街道", "公司", "店", "厂", "局")) + ")", "姓名"),
     "text": ("length(t) > 0", "文字"),
@@ -139,9 +139,14 @@ def _profile_sql() -> str:
         with texts as (
             select col, r, qf_narrow(qf_text(v)) as t from _profile_input),
         cells as (
-            -- an 18-character number with its check character (a 15-digit one: its birth date, above)
+            -- an 18-character number with its check character (a 15-digit one: its birth date, above);
+            -- dates (Excel serials 1940–2049 too) and months, which other classes exclude
             select *, case when regexp_full_match(t, '[0-9]{{17}}[0-9Xx]')
-                           then qf_id_check_ok(upper(t)) else false end as id_ok from texts)
+                           then qf_id_check_ok(upper(t)) else false end as id_ok,
+                   regexp_full_match(t, '{_DATE}') or (regexp_full_match(t, '[0-9]{{5}}(\\.[0-9]+)?')
+                       and try_cast(t as double) between 14611 and 54789) as is_date,
+                   regexp_full_match(t, '{_MONTH}') as is_month
+            from texts)
         select col, count(t) as filled, count(distinct t) as n_distinct,
             -- whole numbers up to 20 (人数, 序号 of a short list), and 序号 (the row number plus a constant)
             avg((try_cast(t as double) between 0 and 20 and not contains(t, '.'))::int)::double as small,
@@ -153,6 +158,11 @@ def _profile_sql() -> str:
 
 def profile_rows(rows: list[list[str]], width: int) -> list[ColumnProfile]:
     """Profile `rows` (lists of cell texts) column by column: one ColumnProfile per column up to `width`."""
+    return list(_profile(tuple(tuple(r) for r in rows), width))
+
+
+@functools.lru_cache(maxsize=512)    # the same rows are profiled again for another header candidate
+def _profile(rows: tuple[tuple[str, ...], ...], width: int) -> tuple[ColumnProfile, ...]:
     cols, rownos, values = [], [], []
     for i, row in enumerate(rows):
         for j in range(min(len(row), width)):
@@ -172,7 +182,7 @@ def profile_rows(rows: list[list[str]], width: int) -> list[ColumnProfile]:
     for col, filled, n_distinct, *shares in result:
         found[col] = ColumnProfile(col, filled, {n: s or 0.0 for n, s in zip(names, shares)},
                                    n_distinct / filled if filled else 1.0)
-    return [found.get(j, ColumnProfile(j, 0, {}, 1.0)) for j in range(width)]
+    return tuple(found.get(j, ColumnProfile(j, 0, {}, 1.0)) for j in range(width))
 
 
 def label(cls: str | None) -> str:

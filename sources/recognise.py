@@ -24,15 +24,19 @@ from __future__ import annotations
 import fnmatch
 import functools
 import hashlib
+import math
+from collections import Counter
 from dataclasses import dataclass, field
 
 from .declarations import Kind, kinds, norm_header
-from .layout import (SEARCH_ROWS, Layout, _two_row_header, _with_parent, context_hints, hints, map_header,
-                     synonym_columns)
+from .layout import (SEARCH_ROWS, Layout, _strip_paren, _two_row_header, _with_parent, context_hints, hints,
+                     map_header, synonym_columns)
 from .profile import ColumnProfile, label, profile_rows
 from .wide import WideColumn, wide_columns
 
 MARGIN = 1.0            # the winner's score must exceed every other kind's best by this much
+SIMILAR = 0.6           # a header no synonym names is mapped to the column whose words it shares this much of
+SIMILAR_LEAD = 0.15     # … and more than with any other column
 MIN_SCORE = 0.5         # and be at least this (姓名 | 身份证号 | 金额 and nothing else could be any list of money)
 CONTENT_WEIGHT = 1.0    # a column whose values are what the kind expects there
 KEYWORD_WEIGHT = 0.4    # per kind word in the title, sheet or file name (at most two count)
@@ -157,6 +161,10 @@ def candidate(k: Kind, cells: list[str], profiles: list[ColumnProfile], header_i
             score += 1.0 + CONTENT_WEIGHT * _class_weight().get("amount", 0.0)
             decided.append(f"宽表：{len(wide)} 列金额按{'月份' if wide[0].what == 'month' else '项目'}展开（"
                            + "、".join(f"「{w.header}」" for w in wide[:4]) + ("…" if len(wide) > 4 else "") + "）")
+    # headers no synonym names, by the words they share with one column's synonyms
+    _similar_headers(k, cells, mapping, mapped_by, prof, decided, used)
+    score += sum(0.5 * _importance(k, c) for c, how in mapped_by.items() if how == "similar")
+    used = set(mapping.values())
     # required (and key) columns no header names: by their values, when exactly one free column fits
     elsewhere = synonym_columns()
     for c in k.columns.values():
@@ -215,6 +223,73 @@ def candidate(k: Kind, cells: list[str], profiles: list[ColumnProfile], header_i
                  if mapped_by[c] == "header" else 1)
     decided[:0] = [f"{c} ← 「{cells[mapping[c]]}」" for c in top[:4] if mapped_by[c] == "header"]
     return Candidate(k, round(score, 2), header_index, span, list(cells), mapping, mapped_by, decided, problems, wide)
+
+
+def _bigrams(text: str) -> frozenset[str]:
+    t = _strip_paren(norm_header(text))
+    return frozenset(t[i:i + 2] for i in range(len(t) - 1))
+
+
+@functools.cache
+def _bigram_weight() -> dict[str, float]:
+    """Bigram → inverse document frequency over every column of every kind (日期 and 号码 say little)."""
+    vocabularies = [v for k in kinds() for v in _vocabulary(k).values()]
+    df = Counter(b for v in vocabularies for b in v)
+    return {b: math.log(1 + len(vocabularies) / n) for b, n in df.items()}
+
+
+@functools.cache
+def _vocabulary(k: Kind) -> dict[str, frozenset[str]]:
+    """Column → the bigrams of its synonyms."""
+    return {c.name: frozenset().union(*map(_bigrams, c.synonyms)) for c in k.columns.values() if c.synonyms}
+
+
+def similarity(header: str, vocabulary: frozenset[str]) -> float:
+    """The share of a header's words (bigrams, weighted by how rare they are) found among a column's synonyms;
+    a bigram no synonym of any kind uses weighs as the rarest."""
+    grams = _bigrams(header)
+    if not grams:
+        return 0.0
+    w = _bigram_weight()
+    rarest = max(w.values(), default=1.0)
+    total = sum(w.get(b, rarest) for b in grams)
+    return sum(w.get(b, rarest) for b in grams & vocabulary) / total
+
+
+def _similar_headers(k: Kind, cells, mapping, mapped_by, prof, decided: list, taken: set[int]) -> None:
+    """Map headers no synonym names to the column whose synonyms share most of their words (支付时间 → paid_on),
+    when the lead over every other column is clear and the values do not contradict it."""
+    elsewhere = synonym_columns()
+    free = [j for j in range(len(cells)) if j not in taken and len(norm_header(cells[j])) >= 2]
+    open_columns = [c for c in _vocabulary(k) if c not in mapping]
+    choice: dict[str, list[tuple[float, int]]] = {}
+    for j in free:
+        sims = sorted(((similarity(cells[j], _vocabulary(k)[c]), c) for c in open_columns), reverse=True)
+        if not sims or sims[0][0] < SIMILAR:
+            continue
+        # the columns it is about as close to, less those its values contradict (受助对象: a name, not an ID)
+        close = [(sim, c) for sim, c in sims if sim >= max(SIMILAR, sims[0][0] - SIMILAR_LEAD)
+                 and _fits(k.columns[c], prof(j)) and not _named_otherwise(cells[j], c, elsewhere)
+                 and not (c == "id_number" and any(w in norm_header(cells[j]) for w in OTHER_PERSON))]
+        if len(close) != 1:
+            continue
+        sim, c = close[0]
+        choice.setdefault(c, []).append((sim, j))
+    for c, options in choice.items():
+        options.sort(reverse=True)
+        if len(options) > 1 and options[0][0] - options[1][0] < SIMILAR_LEAD:
+            continue
+        sim, j = options[0]
+        mapping[c], mapped_by[c] = j, "similar"
+        decided.append(f"{c} ← 「{cells[j]}」（表头相近 {sim:.0%}）")
+
+
+def _fits(col, p: ColumnProfile) -> bool:
+    """Do a column's values allow it to be `col` (a column with too few values to tell always does)?"""
+    if not col.content or p.filled < 3:
+        return True
+    share = _agrees(col.content, p)
+    return share >= 0.5 if col.content in STRONG or col.content == "name" else share >= 0.2 or not p.best()[0]
 
 
 def _subject_id(k: Kind, cells, mapping, mapped_by, prof, decided: list, problems: list) -> None:

@@ -21,10 +21,11 @@ IDS = ["330822193611146925", "330822196809181383", "33082219430515776X", "330822
        "11010519491231002X", "110105194912310046"]
 
 
-def declared(header: str) -> bool:
-    """Is this header (or its ending) a declared synonym of any kind? The "unknown" headers must not be."""
+def declared(header: str, kind: str | None = None) -> bool:
+    """Is this header (or its ending) a declared synonym (of any kind, or of `kind`)? The "unknown" headers
+    must not be."""
     h = norm_header(header)
-    syns = {s for k in kinds() for c in k.columns.values() for s in c.synonyms}
+    syns = {s for k in kinds() if kind in (None, k.kind) for c in k.columns.values() for s in c.synonyms}
     return any(h.endswith(s) for s in syns if len(s) >= 2)
 
 
@@ -64,18 +65,31 @@ def test_a_register_whose_household_number_is_worded_otherwise_is_a_register_not
     assert con.execute("select count(*) from persons").fetchone()[0] == 12
 
 
-def test_a_relatives_filing_form_in_unknown_words_is_refused_not_loaded_as_a_cadre_roster(tmp_path):
+def test_a_relatives_filing_form_in_unknown_words_is_a_filing_not_a_cadre_roster(tmp_path):
+    header = ["受助对象", "受助对象身份证", "村干部", "村干部身份证", "职务", "亲属关系", "备案时间"]
+    assert not any(declared(h, "kin_filings") for h in header[:4])
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    header = ["受助对象", "受助对象身份证", "村干部", "村干部身份证", "职务", "亲属关系", "备案时间"]
     rows = [["近亲属享受低保备案登记表"], header]
-    rows += [[f"张{i}", IDS[i % 4], f"李{i}", IDS[(i + 1) % 4], "村主任", "父子", "2020-03-01"] for i in range(6)]
+    rows += [[f"张{'一二三四五六'[i]}", IDS[i % 4], f"李{'一二三四五六'[i]}", IDS[(i + 1) % 4], "村主任", "父子",
+              "2020-03-01"] for i in range(6)]
     xlsx(inbox / "材料.xlsx", rows)
     con = run_loader(inbox, tmp_path)
     [s] = sheet_rows(con)
-    assert s["kind"] is None and s["status"] == "unrecognised"
-    assert "近亲属备案" in s["reason"] and "缺少必需列" in s["reason"]
+    assert (s["kind"], s["status"]) == ("kin_filings", "loaded")
+    # each unknown header mapped by the words it shares with the column's synonyms, the values deciding
+    # between a name and an ID number column
+    got = {c: (json.loads(s["mapping"])[c], by) for c, by in json.loads(s["mapped_by"]).items() if by == "similar"}
+    assert got == {"name": (0, "similar"), "id_number": (1, "similar"), "cadre_name": (2, "similar"),
+                   "cadre_id_number": (3, "similar")}
     assert con.execute("select count(*) from cadres").fetchone()[0] == 0
+    assert con.execute("select count(*) from kin_filings").fetchone()[0] == 6
+
+
+def test_a_sheet_with_too_little_evidence_is_refused_not_loaded_as_the_nearest_kind():
+    rows = [["姓名", "身份证号", "金额"]] + [[f"张{i}", IDS[i % 4], "300"] for i in range(6)]
+    found = recognise.recognise(rows, "Sheet1", "x.xlsx")
+    assert found.layout is None and found.status == "ambiguous" and "证据不足" in found.reason
 
 
 def test_a_header_whose_values_contradict_it_is_not_mapped(tmp_path):
