@@ -1,7 +1,7 @@
 """Read department files as text grids: every sheet becomes rows of cell texts with their row numbers.
 
 Nothing is typed here. A grid row is (row_no, cells, lossy, merged, padded, line): the 1-based row number an
-investigator sees in Excel (or the line number of a CSV), the cell texts, the positions of cells that
+investigator sees in Excel (or the line of a CSV where the record starts), the cell texts, the positions of cells that
 were numeric with more than 15 significant digits (Excel keeps 15, so an ID or account number stored as
 a number is damaged beyond repair, domain.md §1.5), and whether the row was blank and only repeats,
 through merged cells, the record of a row above; and whether a cell may start or end with whitespace
@@ -81,6 +81,9 @@ class ReadResult:
 
 
 def read_file(path: Path, tmpdir: Path) -> ReadResult:
+    from .read_csv import _read_csv
+    from .read_workbook import _read_workbook
+
     suffix = path.suffix.lower()
     if suffix in SPREADSHEET_SUFFIXES:
         return _read_workbook(path, tmpdir)
@@ -184,8 +187,20 @@ class Extent:
 CHUNK = 1 << 22
 
 
-# The readers, in their own modules (imported here, after the names they use from this one).
-from .read_csv import _read_csv, detect_encoding, sniff_delimiter, split_quoted_sql  # noqa: E402,F401  (re-exported)
-from .read_workbook import _read_workbook  # noqa: E402,F401  (re-exported)
-from .read_xls import _scan_xls  # noqa: E402,F401  (re-exported)
-from .read_xlsx import _scan_sheet_exact, _scan_sheet_quick, _scan_sheet_xml, _scan_xlsx  # noqa: E402,F401  (re-exported)
+# The readers live in their own modules, which import what they share from this one; the names other
+# modules and tests import from here are looked up there when asked for (no import cycle).
+_MOVED = {
+    "read_csv": ["_read_csv", "detect_encoding", "sniff_delimiter", "split_quoted_sql"],
+    "read_workbook": ["_read_workbook", "_workbook_sheet"],
+    "read_xls": ["_scan_xls", "_biff_extents"],
+    "read_xlsx": ["_scan_xlsx", "_scan_sheet_xml", "_scan_sheet_quick", "_scan_sheet_exact"],
+}
+
+
+def __getattr__(name: str):
+    import importlib
+
+    for module, names in _MOVED.items():
+        if name in names:
+            return getattr(importlib.import_module(f".{module}", __package__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,12 +1,11 @@
 """CSV: encodings are detected, non-UTF-8 files transcoded to a UTF-8 copy (line by line when a file
 mixes UTF-8 and GB18030 lines), then DuckDB reads the lines (blank lines kept, so line numbers stay
-true) and splits them in SQL."""
+true) and splits them in SQL. A quoted field may hold line breaks: the lines of such a record are one
+row, numbered by the line where it starts (sources/read_csv_records.py says when lines are joined)."""
 
 from __future__ import annotations
 
 import codecs
-import csv
-import io
 import os
 import re
 import tempfile
@@ -14,6 +13,7 @@ from pathlib import Path
 
 from .read import (CHUNK, CSV_BUFFER_BYTES, MAX_CSV_LINE_BYTES, NO_KIND, PREVIEW_ROWS, ReadResult, Sheet,
                    UnreadableFile, _derived, rows_text)
+from .read_csv_records import MAX_RECORD_LINES, preview_rows, records_sql, stray_notes
 
 
 DELIMITERS = [",", "\t", ";", "|"]
@@ -161,13 +161,6 @@ def sniff_delimiter(lines: list[str]) -> str:
     return best
 
 
-def _preview_fields(line: str, delim: str) -> list[str]:
-    try:
-        return next(csv.reader(io.StringIO(line), delimiter=delim), [])
-    except csv.Error:                       # a field longer than the csv module's limit, a NUL byte
-        return line.split(delim)
-
-
 def split_quoted_sql(column: str, delim: str) -> str:
     """SQL that splits a CSV line with quotes into its fields, by a regex that keeps a stray quote inside
     its field instead of swallowing the following lines (as a strict CSV parser would)."""
@@ -181,8 +174,9 @@ def split_quoted_sql(column: str, delim: str) -> str:
 
 def _native_split(con, target: str, path_sql: str, delim_sql: str, width: int) -> bool:
     """Quoted lines through DuckDB's own CSV parser, which is fast. Its records are matched to our
-    lines by order; that is only sound when every non-empty line is exactly one record, so any
-    disagreement (a quoted line break, a stray quote, more fields than expected) returns False
+    lines by order (a record of several lines at its first line, _csv_cont); that is only sound when
+    each non-empty line begins exactly one record, so any disagreement (a stray quote, more fields
+    than expected) returns False
     and the caller splits the quoted lines by regex instead."""
     import duckdb
 
@@ -195,7 +189,8 @@ def _native_split(con, target: str, path_sql: str, delim_sql: str, width: int) -
     except duckdb.Error:
         return False
     records = con.execute("select count(*) from _csv_native").fetchone()[0]
-    lines = con.execute("select count(*) from _csv_lines where line is not null").fetchone()[0]
+    lines = con.execute("select count(*) from (select rowid + 1 as row_no, line from _csv_lines) "
+                        "where line is not null and row_no not in (select row_no from _csv_cont)").fetchone()[0]
     if records != lines:
         con.execute("drop table _csv_native")
         return False
@@ -204,7 +199,9 @@ def _native_split(con, target: str, path_sql: str, delim_sql: str, width: int) -
         update {target} t set cells = list_slice([{values}], 1,
                     {width} - coalesce(list_position(list_reverse(list_transform([{values}], lambda v: v is not null)), true) - 1, {width}))
         from (select rowid + 1 as k, * from _csv_native) n,
-             (select rowid + 1 as row_no, row_number() over (order by rowid) as k from _csv_lines where line is not null) l
+             (select row_no, row_number() over (order by row_no) as k
+              from (select rowid + 1 as row_no, line from _csv_lines)
+              where line is not null and row_no not in (select row_no from _csv_cont)) l
         where n.k = l.k and t.row_no = l.row_no and t.quoted
     """)
     con.execute("drop table _csv_native")
@@ -244,14 +241,15 @@ def _read_csv(path: Path, tmpdir: Path) -> ReadResult:
     encoding = _utf8_head(path)
     utf8, notes = path, []
     try:
-        head = _head_lines(utf8, PREVIEW_ROWS) if encoding else None
+        head = _head_lines(utf8, PREVIEW_ROWS + MAX_RECORD_LINES) if encoding else None
     except UnicodeDecodeError:      # the first lines run past the first megabyte, into bytes that are not UTF-8
         encoding = None
     if encoding is None:
         utf8, encoding, notes = _utf8_file(path, tmpdir)
-        head = _head_lines(utf8, PREVIEW_ROWS)
-    delim = sniff_delimiter(head)
-    preview = [_preview_fields(ln, delim) for ln in head]
+        head = _head_lines(utf8, PREVIEW_ROWS + MAX_RECORD_LINES)
+    delim = sniff_delimiter(head[:PREVIEW_ROWS])
+    # a row per physical line: a record of several lines at its first (sources/read_csv_records.py)
+    preview = preview_rows(head, delim, PREVIEW_ROWS)
     d = delim.replace("'", "''")
     width = max((len(r) for r in preview), default=1) + 16
     sheet = Sheet("", preview, None, delimiter=delim)
@@ -304,21 +302,45 @@ def _load_csv_lines(con, target: str, quoted: str, d: str, delim: str, width: in
         "contains(line, '\"') as quoted, case when not contains(line, '\"') then line end as line from _csv_lines)"
     )
     if con.execute(f"select count(*) from {target} where quoted").fetchone()[0]:
+        joined = _join_records(con, target, delim, notes)
         if not _native_split(con, target, quoted, d, width):
             con.execute(f"update {target} t set cells = {split_quoted_sql('l.line', delim)} "
                         f"from (select rowid + 1 as row_no, line from _csv_lines) l "
                         f"where t.quoted and l.row_no = t.row_no")
+        if joined:      # by regex also after DuckDB's parser, which keeps a CRLF inside a field as it is
+            con.execute(f"update {target} t set cells = {split_quoted_sql('j.line', delim)}, "
+                        f"padded = coalesce(qf_has_ws(j.line), false) from _csv_joined j where t.row_no = j.row_no")
+            con.execute("drop table _csv_joined")
         if derived != NO_KIND:
             sets = ", ".join(f"{name} = {sql}" for name, sql in derived.items())
             con.execute(f"update {target} set {sets} where quoted")
-        # a quote left open would swallow the lines after it in a strict CSV reader; here every line
-        # stays a row, and the lines are named so a record cut in two by a quoted line break is found
-        n, rows = con.execute("""
-            select count(*), coalesce(list(row_no order by row_no)[1:10], [])
-            from (select rowid + 1 as row_no, line from _csv_lines where contains(line, '"'))
-            where (length(line) - length(replace(line, '"', ''))) % 2 = 1""").fetchone()
-        if n:
-            notes.append(f"{rows_text(rows, n)}的引号不成对（多余的引号，或引号内的换行把一条记录分成了两行）："
-                         "已按物理行读取、按分隔符拆分，请核对这些行")
+        con.execute("drop table _csv_cont")
     con.execute(f"alter table {target} drop column quoted")
     con.execute("drop table _csv_lines")
+
+
+def _join_records(con, target: str, delim: str, notes: list[str]) -> int:
+    """Records of several lines (sources/read_csv_records.py) become one row of `target` at the line where
+    they start, their text in _csv_joined (row_no, line); the lines they continue on are deleted from
+    `target` and listed in _csv_cont (row_no). The lines whose quotes belong to no record are named in
+    `notes`: each stays a row of its own, split at the delimiter. Returns the number of records joined."""
+    con.execute("create or replace temp table _csv_cont (row_no integer)")
+    odd = con.execute("""select count(*) from _csv_lines where contains(line, '"')
+                         and (length(line) - length(replace(line, '"', ''))) % 2 = 1""").fetchone()[0]
+    if not odd:         # every line one record: the usual file
+        return 0
+    records_sql(con, delim)
+    notes.extend(stray_notes(con))
+    n = con.execute("select count(*) from _csv_records").fetchone()[0]
+    if n:
+        con.execute("""
+            create or replace temp table _csv_joined as
+            select r.first_row as row_no, string_agg(coalesce(l.line, ''), chr(10) order by l.row_no) as line
+            from _csv_records r join (select (rowid + 1)::integer as row_no, line from _csv_lines) l
+              on l.row_no between r.first_row and r.last_row
+            group by r.first_row""")
+        con.execute("""insert into _csv_cont select unnest(range(first_row + 1, last_row + 1)) from _csv_records""")
+        con.execute(f"delete from {target} where row_no in (select row_no from _csv_cont)")
+    for table in ("_csv_marks", "_csv_records", "_csv_strays"):
+        con.execute(f"drop table {table}")
+    return n
