@@ -1,95 +1,20 @@
-"""Checking an .xls: just enough of the compound file format (MS-CFB) to find the workbook stream,
-then the row and column of every cell record (BIFF8, and BIFF5's "Book" stream)."""
+"""Checking an .xls before calamine opens it: the workbook stream, from the compound file (MS-CFB) as the
+olefile package reads it (streams under 4 KB in the mini stream too), then the row and column of every
+cell record (BIFF8, and BIFF5's "Book" stream) and the area each sheet's DIMENSIONS record declares:
+calamine reserves that area when it opens the file, so a declared area is a limit to check, never a
+bound on what is read."""
 
 from __future__ import annotations
 
 import struct
 from pathlib import Path
 
-from .read import CFB_MAGIC, MAX_UNCOMPRESSED_BYTES, PASSWORD_MESSAGE, Extent, UnreadableFile
+from .read import MAX_UNCOMPRESSED_BYTES, PASSWORD_MESSAGE, Extent, UnreadableFile
 
 
-ENDOFCHAIN = 0xFFFFFFFE
 # cell records: NUMBER, LABELSST, LABEL, RK, BOOLERR, FORMULA, RSTRING, BLANK; MULRK and MULBLANK span columns
 BIFF_CELLS = {0x0203, 0x00FD, 0x0204, 0x027E, 0x0205, 0x0006, 0x0406, 0x00D6, 0x0201}
 BIFF_MULRK, BIFF_MULBLANK, BIFF_DIMENSIONS = 0x00BD, 0x00BE, 0x0200
-
-
-class _Cfb:
-    def __init__(self, data: bytes):
-        if len(data) < 512 or data[:8] != CFB_MAGIC:
-            raise ValueError("not a compound file")
-        self.data = data
-        shift, mini_shift = struct.unpack_from("<HH", data, 0x1E)
-        if shift not in (9, 12) or mini_shift != 6:
-            raise ValueError("bad sector size")
-        self.size = 1 << shift
-        self.v3 = shift == 9
-        n_fat, first_dir, _, self.cutoff, first_minifat, _, first_difat, _ = struct.unpack_from("<8I", data, 0x2C)
-        self.n_sectors = (len(data) - self.size + self.size - 1) // self.size
-        difat = list(struct.unpack_from("<109I", data, 0x4C))
-        for sec in self._walk(first_difat, lambda s: struct.unpack_from("<I", self._sector(s), self.size - 4)[0]):
-            difat.extend(struct.unpack_from(f"<{self.size // 4 - 1}I", self._sector(sec)))
-        fat_sectors = [s for s in difat[:n_fat] if s < self.n_sectors][:self.n_sectors * 4 // self.size + 1]
-        fat = b"".join(self._sector(s) for s in fat_sectors)
-        self.fat = struct.unpack(f"<{len(fat) // 4}I", fat)
-        directory = self._stream(first_dir, None, self.fat, self._sector)
-        self.entries = {}
-        for off in range(0, len(directory) - 127, 128):
-            e = directory[off:off + 128]
-            n = min(struct.unpack_from("<H", e, 64)[0], 64)
-            name = e[:max(n - 2, 0)].decode("utf-16-le", "replace")
-            typ, start, size = e[66], struct.unpack_from("<I", e, 116)[0], struct.unpack_from("<Q", e, 120)[0]
-            if self.v3:
-                size &= 0xFFFFFFFF
-            if off == 0:
-                self.root = (start, size)
-            elif typ == 2:
-                self.entries.setdefault(name.lower(), (start, size))
-        minifat = self._stream(first_minifat, None, self.fat, self._sector)
-        self.minifat = struct.unpack(f"<{len(minifat) // 4}I", minifat)
-        self._ministream = None
-
-    def _sector(self, i: int) -> bytes:
-        off = (i + 1) * self.size
-        if i >= self.n_sectors or off >= len(self.data):
-            raise ValueError("sector beyond the end of the file")
-        return self.data[off:off + self.size].ljust(self.size, b"\0")
-
-    def _walk(self, start: int, nxt):
-        seen = set()
-        while start < ENDOFCHAIN - 4 and start not in seen and len(seen) <= self.n_sectors:
-            seen.add(start)
-            yield start
-            start = nxt(start)
-
-    def _stream(self, start: int, size: int | None, table, read) -> bytes:
-        out, total = [], 0
-        for sec in self._walk(start, lambda s: table[s] if s < len(table) else ENDOFCHAIN):
-            out.append(read(sec))
-            total += len(out[-1])
-            if size is not None and total >= size:
-                break
-        data = b"".join(out)
-        return data if size is None else data[:size]
-
-    def has(self, name: str) -> bool:
-        return name.lower() in self.entries
-
-    def read(self, name: str) -> bytes:
-        start, size = self.entries[name.lower()]
-        size = min(size, len(self.data))
-        if size >= self.cutoff:
-            return self._stream(start, size, self.fat, self._sector)
-        if self._ministream is None:
-            self._ministream = self._stream(self.root[0], min(self.root[1], len(self.data)), self.fat, self._sector)
-        mini = self._ministream
-
-        def mini_sector(i: int) -> bytes:
-            if (i + 1) * 64 > len(mini):
-                raise ValueError("mini sector beyond the mini stream")
-            return mini[i * 64:(i + 1) * 64]
-        return self._stream(start, size, self.minifat, mini_sector)
 
 
 def _scan_xls(path: Path) -> dict:
@@ -98,14 +23,19 @@ def _scan_xls(path: Path) -> dict:
     if size > MAX_UNCOMPRESSED_BYTES:
         raise UnreadableFile(f"文件有 {size:,} 字节，超过读取上限 MAX_UNCOMPRESSED_BYTES = {MAX_UNCOMPRESSED_BYTES:,} 字节"
                              "（sources/read.py）")
+    import olefile
+
     try:
-        cfb = _Cfb(path.read_bytes())
-        if cfb.has("EncryptionInfo") or cfb.has("EncryptedPackage"):
-            raise UnreadableFile(PASSWORD_MESSAGE)
-        stream = "Workbook" if cfb.has("Workbook") else "Book" if cfb.has("Book") else None
-        if stream is None:
-            raise UnreadableFile("是 Office 复合文档，但不是 Excel 工作簿（没有 Workbook 数据流），可能是 Word 等其他文档")
-        data = cfb.read(stream)
+        with olefile.OleFileIO(str(path)) as ole:
+            def has(name: str) -> bool:     # olefile finds names whatever their case, as Excel does
+                return ole.exists(name) and ole.get_type(name) == olefile.STGTY_STREAM
+            if has("EncryptionInfo") or has("EncryptedPackage"):
+                raise UnreadableFile(PASSWORD_MESSAGE)
+            stream = "Workbook" if has("Workbook") else "Book" if has("Book") else None
+            if stream is None:
+                raise UnreadableFile("是 Office 复合文档，但不是 Excel 工作簿（没有 Workbook 数据流），可能是 Word 等其他文档")
+            with ole.openstream(stream) as f:
+                data = f.read()
     except UnreadableFile:
         raise
     except Exception as exc:
