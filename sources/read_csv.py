@@ -176,8 +176,7 @@ def _native_split(con, target: str, path_sql: str, delim_sql: str, width: int) -
     """Quoted lines through DuckDB's own CSV parser, which is fast. Its records are matched to our
     lines by order (a record of several lines at its first line, _csv_cont); that is only sound when
     each non-empty line begins exactly one record, so any disagreement (a stray quote, more fields
-    than expected) returns False
-    and the caller splits the quoted lines by regex instead."""
+    than expected) returns False and the caller splits the quoted lines by regex instead."""
     import duckdb
 
     cols = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(1, width + 1)) + "}"
