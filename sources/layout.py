@@ -38,7 +38,7 @@ class Layout:
         return self.header_row + 1
 
 
-def _strip_paren(h: str) -> str:
+def strip_paren(h: str) -> str:
     return re.sub(r"\([^)]*\)$", "", h) if h.endswith(")") else h
 
 
@@ -62,7 +62,7 @@ def map_header(kind: Kind, cells: list[str]) -> dict[str, int]:
 @functools.lru_cache(maxsize=65536)
 def _map_header(kind: Kind, cells: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
     normed = [norm_header(c) for c in cells]
-    stripped = [_strip_paren(h) for h in normed]
+    stripped = [strip_paren(h) for h in normed]
     syns = _synonyms(kind)
     exact = lambda j: syns.get(normed[j], [])  # noqa: E731
     unnoted = lambda j: syns.get(stripped[j], [])  # noqa: E731
