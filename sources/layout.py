@@ -166,10 +166,17 @@ MONTH_PATTERNS = [
 ]
 
 
+RANGE_AFTER = re.compile(r"\s*(份)?\s*[-－—~～至到]\s*(\d|[一二三四五六七八九十])")
+
+
 def find_month(text: str) -> str | None:
+    """The month a title, sheet or file name speaks of; None when it names a range (2020年1月-9月, 2020.01至2020.09):
+    such a list covers several months, and its first is not the month of every row."""
     for pat in MONTH_PATTERNS:
         m = pat.search(text)
         if m and 1 <= int(m.group(2)) <= 12:
+            if RANGE_AFTER.match(text, m.end()):
+                return None
             return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
     return None
 
