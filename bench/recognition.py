@@ -37,7 +37,17 @@ sys.path.insert(0, str(ROOT))
 
 SAMPLE_INBOX = ROOT / "data" / "sample" / "inbox"
 AS_OF = "2021-01-15"          # the sample's date, as in tests/conftest.py
-OUTCOMES = ("pass", "other_mapping", "refused", "wrong_kind")
+# pass: same kind and mapping; partial: same kind, some columns no longer mapped, the others where they were;
+# misplaced: same kind, some column mapped to another cell (its values would be read from the wrong column)
+OUTCOMES = ("pass", "partial", "misplaced", "refused", "wrong_kind")
+
+
+def mapping_outcome(got: dict[str, int], true: dict[str, int]) -> str:
+    """pass, partial or misplaced (see OUTCOMES) for a sheet recognised as its true kind."""
+    if got == true:
+        return "pass"
+    return "partial" if all(true.get(c) == j for c, j in got.items()) else "misplaced"
+DIALECT_OUTCOMES = ("true_kind", "true_kind_partial", "true_kind_misplaced", "refused", "non_data_refused")
 CASE_COLUMNS = ("rule_id", "subject_id_number", "period_from", "period_to", "amount_yuan")
 
 
@@ -77,22 +87,27 @@ def _strip_note(h: str) -> str:
     return re.sub(r"\([^)]*\)$", "", h) if h.endswith(")") else h
 
 
-def synonyms_in_use(sheets: list[SampleSheet]) -> dict[tuple[str, str, str], list[int]]:
-    """(kind, column, synonym) → indexes of the sheets of that kind whose header cell for that column is
-    the synonym, is it but for a trailing (元)-style note, or ends with it."""
+def synonyms_in_use(sheets: list[SampleSheet]) -> dict[tuple[str, str, str], dict[int, bool]]:
+    """(kind, column, synonym) → {index of a sheet of that kind whose header cell for that column is the
+    synonym, is it but for a trailing (元)-style note, or ends with it: whether it is the deciding synonym
+    (the cell's best match: exact before unnoted before ending, then the earlier synonym)}."""
     from sources.declarations import kinds, norm_header
 
     by_kind = {k.kind: k for k in kinds()}
-    out: dict[tuple[str, str, str], list[int]] = {}
+    out: dict[tuple[str, str, str], dict[int, bool]] = {}
     for i, s in enumerate(sheets):
         if s.kind is None:
             continue
         for column, j in s.mapping.items():
             cell = norm_header(s.header[j])
             bare = _strip_note(cell)
-            for syn in by_kind[s.kind].columns[column].synonyms:
-                if syn in (cell, bare) or (len(syn) >= 2 and bare.endswith(syn)):
-                    out.setdefault((s.kind, column, syn), []).append(i)
+            found = []
+            for rank, syn in enumerate(by_kind[s.kind].columns[column].synonyms):
+                stage = 0 if syn == cell else 1 if syn == bare else 2 if len(syn) >= 2 and bare.endswith(syn) else None
+                if stage is not None:
+                    found.append(((stage, rank), syn))
+            for order, syn in found:
+                out.setdefault((s.kind, column, syn), {})[i] = order == min(found)[0]
     return out
 
 
@@ -131,12 +146,13 @@ def leave_one_out(sheets: list[SampleSheet]) -> list[dict]:
                     got_map = dict(lay.mapping) if lay else {}
                     if i in affected:
                         outcome = ("refused" if got_kind is None else "wrong_kind" if got_kind != s.kind
-                                   else "pass" if got_map == s.mapping else "other_mapping")
+                                   else mapping_outcome(got_map, s.mapping))
                     elif got_kind != s.kind and got_kind is not None:
                         outcome = "wrong_kind"
                     else:
                         continue
                     rows.append({"kind": kind, "column": column, "synonym": syn, "file": s.file, "sheet": s.sheet,
+                                 "deciding": affected.get(i, False),
                                  "true_kind": s.kind, "outcome": outcome, "got_kind": got_kind,
                                  "changed": sorted(c for c in set(got_map) | set(s.mapping)
                                                    if got_map.get(c) != s.mapping.get(c))})
@@ -145,37 +161,35 @@ def leave_one_out(sheets: list[SampleSheet]) -> list[dict]:
 
 def loo_table(rows: list[dict]) -> tuple[list[dict], dict]:
     """Per kind: synonyms tried, trials, counts per outcome and the pass rate; and the overall line."""
-    per: dict[str, Counter] = {}
-    syns: dict[str, set] = {}
-    for r in rows:
-        per.setdefault(r["kind"], Counter())[r["outcome"]] += 1
-        syns.setdefault(r["kind"], set()).add((r["column"], r["synonym"]))
-    table = []
-    for kind in sorted(per):
-        c = per[kind]
-        n = sum(c.values())
-        table.append({"kind": kind, "synonyms": len(syns[kind]), "trials": n, **{o: c[o] for o in OUTCOMES},
-                      "pass_rate": c["pass"] / n if n else 1.0})
-    total = Counter()
-    for c in per.values():
-        total.update(c)
-    n = sum(total.values())
-    overall = {"kind": "全部", "synonyms": sum(len(v) for v in syns.values()), "trials": n,
-               **{o: total[o] for o in OUTCOMES}, "pass_rate": total["pass"] / n if n else 1.0}
-    return table, overall
+    def line(kind: str, rs: list[dict]) -> dict:
+        c = Counter(r["outcome"] for r in rs)
+        deciding = [r for r in rs if r["deciding"]]
+        return {"kind": kind, "synonyms": len({(r["kind"], r["column"], r["synonym"]) for r in rs}),
+                "trials": len(rs), **{o: c[o] for o in OUTCOMES},
+                "pass_rate": c["pass"] / len(rs) if rs else 1.0,
+                "deciding_trials": len(deciding),
+                "deciding_pass_rate": (sum(r["outcome"] == "pass" for r in deciding) / len(deciding)
+                                       if deciding else 1.0)}
+
+    kinds = sorted({r["kind"] for r in rows})
+    return [line(k, [r for r in rows if r["kind"] == k]) for k in kinds], line("overall", rows)
 
 
 def print_loo(rows: list[dict]) -> None:
     table, overall = loo_table(rows)
     print("留一同义词测试（每次从声明中删去一个样例表头实际用到的同义词，重新识别全部样例工作表）")
-    print(f"{'类型':<16}{'同义词':>6}{'试验':>6}{'通过':>6}{'映射变':>7}{'拒识':>6}{'错类型':>7}{'通过率':>9}")
+    print(f"{'kind':<16}{'synonyms':>9}{'trials':>7}{'pass':>6}{'partial':>8}{'misplaced':>10}{'refused':>8}"
+          f"{'wrong_kind':>11}{'pass_rate':>10}{'deciding':>10}{'its rate':>9}")
     for t in [*table, overall]:
-        print(f"{t['kind']:<16}{t['synonyms']:>6}{t['trials']:>6}{t['pass']:>6}{t['other_mapping']:>7}"
-              f"{t['refused']:>6}{t['wrong_kind']:>7}{t['pass_rate']:>9.1%}")
+        print(f"{t['kind']:<16}{t['synonyms']:>9}{t['trials']:>7}{t['pass']:>6}{t['partial']:>8}{t['misplaced']:>10}"
+              f"{t['refused']:>8}{t['wrong_kind']:>11}{t['pass_rate']:>10.1%}{t['deciding_trials']:>10}"
+              f"{t['deciding_pass_rate']:>9.1%}")
+    print("（deciding：删去的正是该表头单元格的最佳匹配同义词的试验；其余试验中还有更好的同义词在）")
     for r in rows:
         if r["outcome"] != "pass":
             what = {"refused": "未识别", "wrong_kind": f"识别为 {r['got_kind']}",
-                    "other_mapping": "映射变化：" + "、".join(r["changed"])}[r["outcome"]]
+                    "partial": "不再映射：" + "、".join(r["changed"]),
+                    "misplaced": "映射到别的列：" + "、".join(r["changed"])}[r["outcome"]]
             print(f"  删去 {r['kind']}.{r['column']} 的「{r['synonym']}」：{r['file']} {r['sheet']} {what}")
 
 
@@ -229,8 +243,8 @@ def load_sheets_in_process(inbox: Path) -> list[dict]:
 
 
 def judge(key: dict, sheets: list[dict]) -> list[dict]:
-    """Each sheet of the answer key with what the loader did: true_kind (and same_mapping), refused (with
-    its reason), or wrong_kind."""
+    """Each sheet of the answer key with what the loader did: true_kind (with the true mapping),
+    true_kind_partial or true_kind_misplaced (see OUTCOMES), refused (with its reason), or wrong_kind."""
     got = {(r["file_name"], r["sheet"]): r for r in sheets}
     out = []
     for file_name, f in key["files"].items():
@@ -239,7 +253,8 @@ def judge(key: dict, sheets: list[dict]) -> list[dict]:
             loaded = r["kind"] is not None and r["status"] in ("loaded", "empty")
             if loaded and r["kind"] == s["kind"]:
                 mapping = json.loads(r["mapping"]) if isinstance(r["mapping"], str) else (r["mapping"] or {})
-                outcome = "true_kind" if mapping == s["mapping"] else "true_kind_other_mapping"
+                outcome = {"pass": "true_kind", "partial": "true_kind_partial",
+                           "misplaced": "true_kind_misplaced"}[mapping_outcome(mapping, s["mapping"])]
             elif loaded:
                 outcome = "wrong_kind"
             else:
@@ -275,20 +290,24 @@ def dialect_report(n: int, seed: int, keep: Path | None) -> list[dict]:
         original = read_cases(run_pipeline(SAMPLE_INBOX, root / "original_data"))
         print(f"原始样例：{len(original)} 条线索（{time.perf_counter() - t0:.0f} 秒）")
         summaries = []
-        for office, key in dialects.write_offices(SAMPLE_INBOX, root, n, seed):
+        for office, key in dialects.write_offices(SAMPLE_INBOX, root, n, seed, control=True):
             t0 = time.perf_counter()
             data = root / office / "data"
             run = run_pipeline(root / office / "inbox", data)
             judged = judge(key, loaded_sheets(data / "warehouse.duckdb"))
             cases = read_cases(run)
-            c = Counter(j["outcome"] for j in judged)
+            c = Counter((j["outcome"] if j["true_kind"] else "non_data_" + j["outcome"]) for j in judged)
             missing, extra = Counter(original) - Counter(cases), Counter(cases) - Counter(original)
             summaries.append({"office": office, "format": key["format"], "encoding": key["encoding"],
-                              "sheets": len(judged), **{o: c[o] for o in ("true_kind", "true_kind_other_mapping",
-                                                                          "refused", "wrong_kind")},
+                              "data_sheets": sum(1 for j in judged if j["true_kind"]),
+                              **{o: c[o] for o in DIALECT_OUTCOMES},
+                              "wrong_kind": c["wrong_kind"] + c["non_data_wrong_kind"],
                               "held_out_headers": sum(h["held_out"] for f in key["files"].values()
                                                       for s in f["sheets"] for h in s.get("headers", {}).values()),
-                              "cases": len(cases), "cases_equal": not missing and not extra,
+                              "headers": sum(len(s.get("headers", {})) for f in key["files"].values()
+                                             for s in f["sheets"]),
+                              "cases": len(cases), "original_cases": len(original),
+                              "cases_equal": not missing and not extra,
                               "cases_missing": sum(missing.values()), "cases_extra": sum(extra.values()),
                               "judged": judged, "seconds": round(time.perf_counter() - t0, 1)})
         return summaries
@@ -299,23 +318,23 @@ def dialect_report(n: int, seed: int, keep: Path | None) -> list[dict]:
 
 def print_dialects(summaries: list[dict]) -> None:
     print("\n各办公室方言版样例（真实流水线 qingfeng run，每个办公室一个新仓库）")
-    print(f"{'办公室':<11}{'格式':<10}{'工作表':>6}{'真类型':>7}{'其中映射不同':>8}{'拒识':>6}{'错类型':>7}"
-          f"{'改写表头':>8}{'线索':>6}  线索与原样例相同")
+    print(f"{'office':<11}{'format':<10}{'data sheets':>12}{'true kind':>10}{'exact':>6}{'partial':>8}{'misplaced':>10}"
+          f"{'refused':>8}{'WRONG':>6}{'reworded':>9}{'cases':>7}  cases equal the original's")
     for s in summaries:
         fmt = s["format"] + ("" if s["format"] == "xlsx" else "/" + s["encoding"])
-        print(f"{s['office']:<11}{fmt:<10}{s['sheets']:>6}{s['true_kind'] + s['true_kind_other_mapping']:>7}"
-              f"{s['true_kind_other_mapping']:>8}{s['refused']:>6}{s['wrong_kind']:>7}{s['held_out_headers']:>8}"
-              f"{s['cases']:>6}  {'是' if s['cases_equal'] else '否（缺 %d，多 %d）' % (s['cases_missing'], s['cases_extra'])}")
+        true = s["true_kind"] + s["true_kind_partial"] + s["true_kind_misplaced"]
+        equal = "yes" if s["cases_equal"] else f"no ({s['cases_missing']} missing, {s['cases_extra']} extra)"
+        print(f"{s['office']:<11}{fmt:<10}{s['data_sheets']:>12}{true:>10}{s['true_kind']:>6}{s['true_kind_partial']:>8}"
+              f"{s['true_kind_misplaced']:>10}{s['refused']:>8}{s['wrong_kind']:>6}"
+              f"{s['held_out_headers']:>4}/{s['headers']:<4}{s['cases']:>7}  {equal}")
         for j in s["judged"]:
-            if j["outcome"] == "true_kind":
+            if j["outcome"] == "true_kind" or (j["outcome"] == "refused" and not j["true_kind"]):
                 continue
-            if j["outcome"] == "refused":
-                note = f"拒识（应为 {j['true_kind']}）：{j['reason']}" if j["true_kind"] else f"拒识（正确，非数据表）：{j['reason']}"
-            elif j["outcome"] == "wrong_kind":
-                note = f"错识为 {j['got_kind']}（应为 {j['true_kind']}）"
-            else:
-                note = f"类型正确，映射不同（{j['true_kind']}）"
-            print(f"    {j['file']} {j['sheet']}（原 {j['source']}）：{note}")
+            note = {"refused": f"拒识（应为 {j['true_kind']}）：{j['reason']}",
+                    "wrong_kind": f"错识为 {j['got_kind']}（应为 {j['true_kind'] or '拒识'}）",
+                    "true_kind_partial": "类型正确，部分列未映射",
+                    "true_kind_misplaced": "类型正确，有列映射到别的列"}[j["outcome"]]
+            print(f"    {j['file']}{' ' + j['sheet'] if j['sheet'] else ''}（原 {j['source']}）：{note}")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -158,16 +158,20 @@ class Office:
     format: str                     # xlsx | csv
     encoding: str                   # for CSV: utf-8 | gbk
     title_ending: str
+    reword: bool = True             # False: the control office, which keeps the sample's header wordings
 
     def wording(self, kind: str, column: str) -> str | None:
         options = DIALECT.get(f"{kind}.{column}") or DIALECT.get(column)
-        if not options:
+        if not options or not self.reword:
             return None
         # a fixed choice per office: the same (kind, column) gets the same wording in every file
         return random.Random(f"{self.seed}/{self.name}/{kind}.{column}").choice(options)
 
 
 FORMATS = [("xlsx", "utf-8"), ("csv", "gbk"), ("csv", "utf-8")]
+# The control office changes everything but the wordings (columns shuffled, extra columns, its own title,
+# neutral file names, CSV): what differs between it and the sample is not the vocabulary's doing.
+CONTROL = "control"
 
 
 def office(name: str, seed: int) -> Office:
@@ -175,7 +179,8 @@ def office(name: str, seed: int) -> Office:
     rng = random.Random(f"{seed}/{name}")
     number = int("".join(ch for ch in name if ch.isdigit()) or 0)
     fmt, encoding = FORMATS[(number + seed) % len(FORMATS)]
-    return Office(name=name, seed=seed, format=fmt, encoding=encoding, title_ending=rng.choice(TITLE_ENDINGS))
+    return Office(name=name, seed=seed, format=fmt, encoding=encoding, title_ending=rng.choice(TITLE_ENDINGS),
+                  reword=name != CONTROL)
 
 
 @dataclass
@@ -362,7 +367,9 @@ def make_dialect(src_inbox: Path, out_inbox: Path, seed: int, office_name: str,
                 csv.writer(f).writerows(rows)
             written[0][2]["sheet"] = ""      # a CSV file has no sheet name
         else:
-            _write_xlsx(out_inbox / name, [(g.name, rows, lossy) for g, (rows, lossy, _) in zip(sheets, written)])
+            for _, _, entry in written:      # a CSV's table becomes a sheet of that name
+                entry["sheet"] = entry["sheet"] or "Sheet1"
+            _write_xlsx(out_inbox / name, [(entry["sheet"], rows, lossy) for rows, lossy, entry in written])
         key[name] = {"source": path.name, "format": fmt, "encoding": encoding,
                      "sheets": [entry for _, _, entry in written]}
     return {"office": off.name, "seed": seed, "format": off.format, "encoding": off.encoding, "files": key}
@@ -381,7 +388,7 @@ def _write_xlsx(path: Path, sheets: list[tuple[str, list[list[str]], list[set[in
 
     wb = Workbook(write_only=True)
     for name, rows, lossy in sheets:
-        ws = wb.create_sheet(name or "Sheet1")
+        ws = wb.create_sheet(name)
         for r, row in enumerate(rows):
             # a damaged ID (stored as a number with more than 15 digits) stays a number; all else is text
             ws.append([_number(v) if j in lossy[r] else v for j, v in enumerate(row)])
@@ -401,8 +408,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--src", type=Path, default=ROOT / "data" / "sample" / "inbox")
     ap.add_argument("--out", type=Path, default=ROOT / "data" / "dialects")
+    ap.add_argument("--control", action="store_true", help="also write the control office (sample wordings)")
     args = ap.parse_args(argv)
-    for o, key in write_offices(args.src, args.out, args.offices, args.seed):
+    for o, key in write_offices(args.src, args.out, args.offices, args.seed, args.control):
         held = sum(h["held_out"] for f in key["files"].values() for s in f["sheets"]
                    for h in s.get("headers", {}).values())
         total = sum(len(s.get("headers", {})) for f in key["files"].values() for s in f["sheets"])
@@ -411,15 +419,16 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def office_names(n: int) -> list[str]:
-    return [f"office_{i:02d}" for i in range(1, n + 1)]
+def office_names(n: int, control: bool = False) -> list[str]:
+    return [CONTROL] * control + [f"office_{i:02d}" for i in range(1, n + 1)]
 
 
-def write_offices(src: Path, out: Path, n: int, seed: int) -> list[tuple[str, dict]]:
-    """N offices' inboxes under out/<office>/inbox with out/<office>/answer_key.json beside each."""
+def write_offices(src: Path, out: Path, n: int, seed: int, control: bool = False) -> list[tuple[str, dict]]:
+    """N offices' inboxes (and the control office's first, if asked) under out/<office>/inbox with
+    out/<office>/answer_key.json beside each."""
     sample = read_sample(Path(src))
     done = []
-    for o in office_names(n):
+    for o in office_names(n, control):
         key = make_dialect(src, out / o / "inbox", seed, o, sample=sample)
         (out / o / "answer_key.json").write_text(json.dumps(key, ensure_ascii=False, indent=1), encoding="utf-8")
         done.append((o, key))
