@@ -84,7 +84,8 @@ def sample_sheets(inbox: Path = SAMPLE_INBOX) -> list[SampleSheet]:
                     continue
                 lay = detect_layout(s.preview, s.name, path.name)
                 out.append(SampleSheet(path.name, s.name, s.preview, lay and lay.kind.kind,
-                                       dict(lay.mapping) if lay else {}, list(lay.header) if lay else []))
+                                       dict(lay.mapping) if lay else {},
+                                       dialects_module().header_cells(lay, s.preview) if lay else []))
     return out
 
 

@@ -217,8 +217,8 @@ def read_sample(src_inbox: Path) -> list[tuple[Path, list[SheetGrid]]]:
                 if s.error:
                     continue
                 s.load(con, "_g")
-                cells = f"qf_cells(cells, line, {_quote(s.delimiter)})" if s.delimiter else "cells"
-                got = con.execute(f"select {cells}, lossy, merged from _g order by row_no").fetchall()
+                got = con.execute("select qf_cells(cells, line, ?), lossy, merged from _g order by row_no",
+                                  [s.delimiter or ","]).fetchall()
                 width = max((len(r[0] or []) for r in got), default=0)
                 rows = [list(r[0] or []) + [""] * (width - len(r[0] or [])) for r in got]
                 sheets.append(SheetGrid(s.name, [[c or "" for c in r] for r in rows],
@@ -229,31 +229,33 @@ def read_sample(src_inbox: Path) -> list[tuple[Path, list[SheetGrid]]]:
     return out
 
 
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _synonyms() -> dict[tuple[str, str], set[str]]:
     from sources.declarations import kinds
     return {(k.kind, c.name): set(c.synonyms) for k in kinds() for c in k.columns.values()}
 
 
-def _title(layout, sheet_name: str, source_name: str, off: Office) -> str:
-    """The office's title: what the original title, sheet name and file name said that the rows need."""
-    from sources.layout import find_month
+def header_cells(layout, rows: list[list[str]]) -> list[str]:
+    """The header text of each column as recognition saw it (two header rows combined), or else the cells
+    of the last header row."""
+    header = list(getattr(layout, "header", None) or rows[layout.header_row - 1])
+    width = max(len(r) for r in rows)
+    return [str(header[j]) if j < len(header) else "" for j in range(width)]
 
-    context = " ".join([layout.title, sheet_name, Path(source_name).stem])
+
+def _title(layout, sheet_name: str, source_name: str, off: Office) -> str:
+    """The office's title: what the original title, sheet name and file name said that the rows need
+    (county, township, month, programme, the roster), in the office's words."""
+    hints = getattr(layout, "hints", None) or {}
+    context = " ".join([getattr(layout, "title", ""), sheet_name, Path(source_name).stem])
     parts = []
-    if county := layout.hints.get("county"):
+    if county := hints.get("county"):
         parts.append(county)
-    if (town := layout.hints.get("township")) and town != sheet_name:
+    if (town := hints.get("township")) and town != sheet_name:
         parts.append(town)
-    if month := layout.hints.get("month"):
+    if month := hints.get("month"):
         y, m = month.split("-")
         parts.append(f"{y}年{int(m)}月")
-    elif find_month(context) is None and (year := _year(context)):
-        parts.append(f"{year}年")
-    if programme := layout.hints.get("programme"):
+    if programme := hints.get("programme"):
         parts.append(programme)
     for c in layout.kind.columns.values():       # e.g. the roster (村干部, 低保经办) named in the title
         for keyword, _ in c.title_values:
@@ -261,12 +263,6 @@ def _title(layout, sheet_name: str, source_name: str, off: Office) -> str:
                 parts.append(keyword)
                 break
     return "".join(parts) + off.title_ending + f"（{off.name}）"
-
-
-def _year(text: str) -> str | None:
-    import re
-    m = re.search(r"(20\d{2})", text)
-    return m.group(1) if m else None
 
 
 def _extra_values(name: str, i: int, rng: random.Random) -> str:
@@ -294,8 +290,8 @@ def rewrite_sheet(g: SheetGrid, source_name: str, off: Office, rng: random.Rando
     if lay is None:     # not a data sheet: copied as it is, it must be refused
         return g.rows, g.lossy, {"sheet": g.name, "kind": None}
     kind = lay.kind.kind
-    width = len(g.rows[0]) if g.rows else 0
-    header = [lay.header[j] if j < len(lay.header) else "" for j in range(width)]
+    header = header_cells(lay, g.rows)
+    width = len(header)
     written: dict[str, dict] = {}
     by_index = {j: c for c, j in lay.mapping.items()}
     taken = {h for j, h in enumerate(header) if j not in by_index}
