@@ -358,8 +358,8 @@ def print_dialects(summaries: list[dict]) -> None:
         fmt = s["format"] + ("" if s["format"] == "xlsx" else "/" + s["encoding"])
         true = s["true_kind"] + s["true_kind_partial"] + s["true_kind_misplaced"]
         equal = "yes" if s["cases_equal"] else f"no ({s['cases_missing']} missing, {s['cases_extra']} extra)"
-        print(f"{s['office']:<11}{fmt:<10}{s['data_sheets']:>12}{true:>10}{s['true_kind']:>6}{s['true_kind_partial']:>8}"
-              f"{s['true_kind_misplaced']:>10}{s['refused']:>8}{s['wrong_kind']:>6}"
+        print(f"{s['office']:<11}{fmt:<10}{s['data_sheets']:>12}{true:>10}{s['true_kind']:>6}"
+              f"{s['true_kind_partial']:>8}{s['true_kind_misplaced']:>10}{s['refused']:>8}{s['wrong_kind']:>6}"
               f"{s['held_out_headers']:>4}/{s['headers']:<4}{s['cases']:>7}  {equal}")
         for j in s["judged"]:
             if j["outcome"] == "true_kind" or (j["outcome"] == "refused" and not j["true_kind"]):
