@@ -48,15 +48,22 @@ def judged(offices) -> dict[str, list[dict]]:
 def test_kinds_from_reads_another_folder_and_restores(tmp_path):
     from sources import declarations, layout
 
+    def cached():
+        return [f for f in vars(layout).values() if callable(getattr(f, "cache_info", None))]
+
     recognition.declarations_without(tmp_path, "payments", "id_number", "身份证号")
-    header = ["身份证号", "姓名", "发放金额"]
-    assert layout.map_header(declarations.kind("payments"), header)["id_number"] == 0
+    preview = [["姓名", "身份证号", "发放金额"], ["吴根", "330822196105238564", "270"]]
+    before = layout.detect_layout(preview, "", "x.csv")
+    assert before.kind.kind == "payments" and before.mapping["id_number"] == 1
     with declarations.kinds_from(tmp_path):
+        assert all(f.cache_info().currsize == 0 for f in cached())      # no mapping of the other declarations
         assert "身份证号" not in declarations.kind("payments").columns["id_number"].synonyms
-        assert "id_number" not in layout.map_header(declarations.kind("payments"), header)
-        assert layout.detect_layout([header, ["330822196105238564", "吴根", "270"]], "", "x.csv") is None
+        assert "身份证号" in declarations.kind("deaths").columns["id_number"].synonyms
+        layout.detect_layout(preview, "", "x.csv")
+    assert all(f.cache_info().currsize == 0 for f in cached())
     assert "身份证号" in declarations.kind("payments").columns["id_number"].synonyms
-    assert layout.map_header(declarations.kind("payments"), header)["id_number"] == 0
+    after = layout.detect_layout(preview, "", "x.csv")
+    assert (after.kind.kind, after.mapping) == (before.kind.kind, before.mapping)
 
 
 def test_leave_one_synonym_out_rate(loo_rows):
