@@ -5,13 +5,16 @@ from __future__ import annotations
 import csv
 import functools
 import re
+import sys
 import unicodedata
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
 HERE = Path(__file__).parent
+KINDS_DIR = HERE / "kinds"     # the folder kinds() reads; kinds_from() points it elsewhere for a while
 _YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)   # libyaml's: about 7× faster when present
 
 
@@ -84,7 +87,7 @@ def norm_header(text: str) -> str:
 @functools.cache
 def kinds() -> tuple[Kind, ...]:
     out = []
-    for path in sorted((HERE / "kinds").glob("*.yaml")):
+    for path in sorted(Path(KINDS_DIR).glob("*.yaml")):
         d = read_yaml(path.read_text(encoding="utf-8"))
         cols = {}
         for name, c in d["columns"].items():
@@ -113,6 +116,31 @@ def kinds() -> tuple[Kind, ...]:
     # households first: other kinds' damaged ID numbers are recovered against the register
     order = {"households": 0, "payments": 1}
     return tuple(sorted(out, key=lambda k: (order.get(k.kind, 1), k.kind)))
+
+
+@contextmanager
+def kinds_from(folder: Path):
+    """Read the kind declarations from `folder` (*.yaml as in sources/kinds/) inside the `with` block, e.g.
+    to measure recognition with one header synonym left out (bench/recognition.py). Every cached function
+    of the loaded sources.* modules is cleared on the way in and out (layout caches keyed on Kind).
+    Not thread-safe: the whole process sees the other declarations meanwhile."""
+    global KINDS_DIR
+    before = KINDS_DIR
+    KINDS_DIR = Path(folder)
+    _clear_caches()
+    try:
+        yield
+    finally:
+        KINDS_DIR = before
+        _clear_caches()
+
+
+def _clear_caches() -> None:
+    for name, module in list(sys.modules.items()):
+        if module is not None and (name == "sources" or name.startswith("sources.")):
+            for obj in list(vars(module).values()):
+                if callable(getattr(obj, "cache_clear", None)):
+                    obj.cache_clear()
 
 
 def kind(name: str) -> Kind:

@@ -38,7 +38,7 @@ class Layout:
         return self.header_row + 1
 
 
-def _strip_paren(h: str) -> str:
+def strip_paren(h: str) -> str:
     return re.sub(r"\([^)]*\)$", "", h) if h.endswith(")") else h
 
 
@@ -62,7 +62,7 @@ def map_header(kind: Kind, cells: list[str]) -> dict[str, int]:
 @functools.lru_cache(maxsize=65536)
 def _map_header(kind: Kind, cells: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
     normed = [norm_header(c) for c in cells]
-    stripped = [_strip_paren(h) for h in normed]
+    stripped = [strip_paren(h) for h in normed]
     syns = _synonyms(kind)
     exact = lambda j: syns.get(normed[j], [])  # noqa: E731
     unnoted = lambda j: syns.get(stripped[j], [])  # noqa: E731
@@ -166,10 +166,17 @@ MONTH_PATTERNS = [
 ]
 
 
+RANGE_AFTER = re.compile(r"\s*(份)?\s*[-－—~～至到]\s*(\d|[一二三四五六七八九十])")
+
+
 def find_month(text: str) -> str | None:
+    """The month a title, sheet or file name speaks of; None when it names a range (2020年1月-9月, 2020.01至2020.09):
+    such a list covers several months, and its first is not the month of every row."""
     for pat in MONTH_PATTERNS:
         m = pat.search(text)
         if m and 1 <= int(m.group(2)) <= 12:
+            if RANGE_AFTER.match(text, m.end()):
+                return None
             return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
     return None
 

@@ -22,15 +22,34 @@ columns for sheets whose header has a known fingerprint, before any scoring.
 from __future__ import annotations
 
 import fnmatch
-import functools
 import hashlib
-import math
-from collections import Counter
 from dataclasses import dataclass, field
 
 from .declarations import Kind, kinds, norm_header
-from .layout import (SEARCH_ROWS, Layout, _strip_paren, _two_row_header, _with_parent, context_hints, hints,
-                     map_header, synonym_columns)
+from .evidence import (
+    OTHER_PERSON,
+    STRONG,
+    agrees,
+    class_weight,
+    count_like,
+    fits,
+    header_weight,
+    importance,
+    named_otherwise,
+    similarity,
+    synonym_weight,
+    vocabulary,
+)
+from .layout import (
+    SEARCH_ROWS,
+    Layout,
+    _two_row_header,
+    _with_parent,
+    context_hints,
+    hints,
+    map_header,
+    synonym_columns,
+)
 from .profile import ColumnProfile, label, profile_rows
 from .wide import WideColumn, wide_columns
 
@@ -42,17 +61,8 @@ CONTENT_WEIGHT = 1.0    # a column whose values are what the kind expects there
 KEYWORD_WEIGHT = 0.4    # per kind word in the title, sheet or file name (at most two count)
 ALIEN_WEIGHT = 0.5      # a column that plainly holds what the kind has no place for
 AGREE, CONTRADICT = 0.6, 0.2
-# Content a column of this class may also show (a month column written as dates, a birth date as 年月).
-ACCEPTS = {"id": ("id", "idlike"), "month": ("month", "date"), "date": ("date", "month"), "name": ("name",), "org": ("org", "text"),
-           "code": ("code", "account", "amount")}
-# Classes whose absence from a column contradicts a header that names them (free text such as a 编号 or a
-# 单位 does not: its form varies too much).
-STRONG = {"id", "month", "date", "amount", "plate", "credit", "account"}
 # Classes precise enough to map a required column whose header is unknown.
 CONTENT_MAPPABLE = {"id", "month", "plate", "credit", "relation", "post", "amount", "date", "code"}
-# Header words that mark an ID column as someone other than the row's subject.
-OTHER_PERSON = ("配偶", "父", "母", "子女", "监护", "代理", "代领", "收款", "领款", "干部", "关联", "经办", "联系人",
-                "法定代表", "妻", "夫")
 
 
 @dataclass
@@ -88,42 +98,6 @@ def fingerprint(cells) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
 
 
-@functools.cache
-def _synonym_weight() -> dict[str, float]:
-    """Synonym → 1 / the number of kinds that declare it (a word every kind uses says little)."""
-    seen: dict[str, set[str]] = {}
-    for k in kinds():
-        for c in k.columns.values():
-            for s in c.synonyms:
-                seen.setdefault(s, set()).add(k.kind)
-    return {s: 1.0 / len(ks) for s, ks in seen.items()}
-
-
-@functools.cache
-def _class_weight() -> dict[str, float]:
-    """Content class → 1 / the number of kinds with a column of that content."""
-    seen: dict[str, set[str]] = {}
-    for k in kinds():
-        for c in k.columns.values():
-            if c.content:
-                seen.setdefault(c.content, set()).add(k.kind)
-    return {cls: 1.0 / len(ks) for cls, ks in seen.items()}
-
-
-def _agrees(cls: str | None, p: ColumnProfile) -> float:
-    return max((p.share(c) for c in ACCEPTS.get(cls, (cls,))), default=0.0) if cls else 0.0
-
-
-def _header_weight(cell: str) -> float:
-    h = norm_header(cell)
-    w = _synonym_weight()
-    if h in w:
-        return w[h]
-    # a header that ends with a synonym (领取人身份证号码), or carries a unit note
-    hits = [w[s] for s in w if len(s) >= 2 and (h.endswith(s) or h.startswith(s + "("))]
-    return max(hits, default=0.3)
-
-
 def candidate(k: Kind, cells: list[str], profiles: list[ColumnProfile], header_index: int, span: int,
               context: str, hinted: set[str] = frozenset()) -> Candidate | None:
     """Score kind `k` for this header and the columns' profiles (None: not even two columns named)."""
@@ -138,14 +112,14 @@ def candidate(k: Kind, cells: list[str], profiles: list[ColumnProfile], header_i
     for c, j in list(mapping.items()):
         cls = k.columns[c].content
         p = prof(j)
-        share = _agrees(cls, p)
+        share = agrees(cls, p)
         if cls and p.filled >= 3 and share < CONTRADICT and (cls in STRONG or p.best()[0]):
             del mapping[c], mapped_by[c]
             decided.append(f"「{cells[j]}」的内容不像{label(cls)}（{share:.0%}），不作为 {c}")
             continue
-        score += _header_weight(cells[j]) * _importance(k, c)
+        score += header_weight(cells[j]) * importance(k, c)
         if cls and share >= AGREE:
-            score += CONTENT_WEIGHT * _class_weight().get(cls, 0.0)
+            score += CONTENT_WEIGHT * class_weight().get(cls, 0.0)
     _subject_id(k, cells, mapping, mapped_by, prof, decided, problems)
     used = set(mapping.values())
     # a wide roster: amounts in a column per month or per programme
@@ -158,12 +132,12 @@ def candidate(k: Kind, cells: list[str], profiles: list[ColumnProfile], header_i
             used |= {w.index for w in wide}
             fills = dict(k.wide)[wide[0].what]
             hinted = set(hinted) | {k.columns[fills].hint_key or fills}
-            score += 1.0 + CONTENT_WEIGHT * _class_weight().get("amount", 0.0)
+            score += 1.0 + CONTENT_WEIGHT * class_weight().get("amount", 0.0)
             decided.append(f"宽表：{len(wide)} 列金额按{'月份' if wide[0].what == 'month' else '项目'}展开（"
                            + "、".join(f"「{w.header}」" for w in wide[:4]) + ("…" if len(wide) > 4 else "") + "）")
     # headers no synonym names, by the words they share with one column's synonyms
     _similar_headers(k, cells, mapping, mapped_by, prof, decided, used)
-    score += sum(0.5 * _importance(k, c) for c, how in mapped_by.items() if how == "similar")
+    score += sum(0.5 * importance(k, c) for c, how in mapped_by.items() if how == "similar")
     used = set(mapping.values())
     # required (and key) columns no header names: by their values, when exactly one free column fits
     elsewhere = synonym_columns()
@@ -175,15 +149,15 @@ def candidate(k: Kind, cells: list[str], profiles: list[ColumnProfile], header_i
         if c.type == "id" and c.name != "id_number":
             continue
         fits = [j for j in range(width) if j not in used and prof(j).filled >= 2
-                and prof(j).share(c.content) >= 0.8 and not _named_otherwise(cells[j], c.name, elsewhere)
-                and not (c.content == "amount" and _count_like(prof(j)))]
+                and prof(j).share(c.content) >= 0.8 and not named_otherwise(cells[j], c.name, elsewhere)
+                and not (c.content == "amount" and count_like(prof(j)))]
         if c.type == "id" and len(fits) > 1:
             fits = [j for j in fits if not any(w in norm_header(cells[j]) for w in OTHER_PERSON)]
         if len(fits) == 1:
             j = fits[0]
             mapping[c.name], mapped_by[c.name] = j, "content"
             used.add(j)
-            score += 0.5 + CONTENT_WEIGHT * _class_weight().get(c.content, 0.0)
+            score += 0.5 + CONTENT_WEIGHT * class_weight().get(c.content, 0.0)
             decided.append(f"{c.name} ← 「{cells[j] or '（无表头）'}」（按内容：{label(c.content)}）")
         elif len(fits) > 1:
             named = "、".join(f"「{cells[j] or '（无表头）'}」" for j in fits)
@@ -208,52 +182,21 @@ def candidate(k: Kind, cells: list[str], profiles: list[ColumnProfile], header_i
             continue
         cls, share = prof(j).best()
         if cls and cls not in own and cls not in ("account", "month"):
-            score -= ALIEN_WEIGHT * _class_weight().get(cls, 0.0)
+            score -= ALIEN_WEIGHT * class_weight().get(cls, 0.0)
             decided.append(f"「{cells[j]}」是{label(cls)}，{k.name_zh}没有这一列")
     # header words another kind declares and this one does not (协议编号 in a subsidy ledger)
     mine = {s for c in k.columns.values() for s in c.synonyms}
     for j in range(width):
         h = norm_header(cells[j])
-        if j not in used and h in _synonym_weight() and h not in mine:
-            score -= ALIEN_WEIGHT * _synonym_weight()[h]
+        if j not in used and h in synonym_weight() and h not in mine:
+            score -= ALIEN_WEIGHT * synonym_weight()[h]
             decided.append(f"「{cells[j]}」是其他数据类型的列名")
     hits = sum(1 for w in k.keywords if w in context)
     score += KEYWORD_WEIGHT * min(hits, 2)
-    top = sorted(mapping, key=lambda c: -_header_weight(cells[mapping[c]]) * _importance(k, c)
+    top = sorted(mapping, key=lambda c: -header_weight(cells[mapping[c]]) * importance(k, c)
                  if mapped_by[c] == "header" else 1)
     decided[:0] = [f"{c} ← 「{cells[mapping[c]]}」" for c in top[:4] if mapped_by[c] == "header"]
     return Candidate(k, round(score, 2), header_index, span, list(cells), mapping, mapped_by, decided, problems, wide)
-
-
-def _bigrams(text: str) -> frozenset[str]:
-    t = _strip_paren(norm_header(text))
-    return frozenset(t[i:i + 2] for i in range(len(t) - 1))
-
-
-@functools.cache
-def _bigram_weight() -> dict[str, float]:
-    """Bigram → inverse document frequency over every column of every kind (日期 and 号码 say little)."""
-    vocabularies = [v for k in kinds() for v in _vocabulary(k).values()]
-    df = Counter(b for v in vocabularies for b in v)
-    return {b: math.log(1 + len(vocabularies) / n) for b, n in df.items()}
-
-
-@functools.cache
-def _vocabulary(k: Kind) -> dict[str, frozenset[str]]:
-    """Column → the bigrams of its synonyms."""
-    return {c.name: frozenset().union(*map(_bigrams, c.synonyms)) for c in k.columns.values() if c.synonyms}
-
-
-def similarity(header: str, vocabulary: frozenset[str]) -> float:
-    """The share of a header's words (bigrams, weighted by how rare they are) found among a column's synonyms;
-    a bigram no synonym of any kind uses weighs as the rarest."""
-    grams = _bigrams(header)
-    if not grams:
-        return 0.0
-    w = _bigram_weight()
-    rarest = max(w.values(), default=1.0)
-    total = sum(w.get(b, rarest) for b in grams)
-    return sum(w.get(b, rarest) for b in grams & vocabulary) / total
 
 
 def _similar_headers(k: Kind, cells, mapping, mapped_by, prof, decided: list, taken: set[int]) -> None:
@@ -261,15 +204,15 @@ def _similar_headers(k: Kind, cells, mapping, mapped_by, prof, decided: list, ta
     when the lead over every other column is clear and the values do not contradict it."""
     elsewhere = synonym_columns()
     free = [j for j in range(len(cells)) if j not in taken and len(norm_header(cells[j])) >= 2]
-    open_columns = [c for c in _vocabulary(k) if c not in mapping]
+    open_columns = [c for c in vocabulary(k) if c not in mapping]
     choice: dict[str, list[tuple[float, int]]] = {}
     for j in free:
-        sims = sorted(((similarity(cells[j], _vocabulary(k)[c]), c) for c in open_columns), reverse=True)
+        sims = sorted(((similarity(cells[j], vocabulary(k)[c]), c) for c in open_columns), reverse=True)
         if not sims or sims[0][0] < SIMILAR:
             continue
         # the columns it is about as close to, less those its values contradict (受助对象: a name, not an ID)
         close = [(sim, c) for sim, c in sims if sim >= max(SIMILAR, sims[0][0] - SIMILAR_LEAD)
-                 and _fits(k.columns[c], prof(j)) and not _named_otherwise(cells[j], c, elsewhere)
+                 and fits(k.columns[c], prof(j)) and not named_otherwise(cells[j], c, elsewhere)
                  and not (c == "id_number" and any(w in norm_header(cells[j]) for w in OTHER_PERSON))]
         if len(close) != 1:
             continue
@@ -282,14 +225,6 @@ def _similar_headers(k: Kind, cells, mapping, mapped_by, prof, decided: list, ta
         sim, j = options[0]
         mapping[c], mapped_by[c] = j, "similar"
         decided.append(f"{c} ← 「{cells[j]}」（表头相近 {sim:.0%}）")
-
-
-def _fits(col, p: ColumnProfile) -> bool:
-    """Do a column's values allow it to be `col` (a column with too few values to tell always does)?"""
-    if not col.content or p.filled < 3:
-        return True
-    share = _agrees(col.content, p)
-    return share >= 0.5 if col.content in STRONG or col.content == "name" else share >= 0.2 or not p.best()[0]
 
 
 def _subject_id(k: Kind, cells, mapping, mapped_by, prof, decided: list, problems: list) -> None:
@@ -308,30 +243,10 @@ def _subject_id(k: Kind, cells, mapping, mapped_by, prof, decided: list, problem
         del mapping["id_number"], mapped_by["id_number"]
         decided.append(f"「{cells[j]}」是他人的身份证号，不作为本人的")
     others = [i for i in range(len(cells)) if i not in mapping.values() and could_be(i)
-              and prof(i).filled >= 1 and _agrees("id", prof(i)) >= 0.5]
+              and prof(i).filled >= 1 and agrees("id", prof(i)) >= 0.5]
     if "id_number" in mapping and others and norm_header(cells[mapping["id_number"]]) not in c.synonyms:
         named = "、".join(f"「{cells[i]}」" for i in [mapping["id_number"], *others])
         problems.append(f"{named} 都可能是本人的身份证号，无法按表头文字或位置判断")
-
-
-def _importance(k: Kind, column: str) -> float:
-    """How much naming this column says about the kind: a required column most, a free-text one least
-    (备注 is declared by one kind, but every kind of list has remarks)."""
-    c = k.columns[column]
-    if c.required or column == k.key:
-        return 1.0
-    return 0.8 if c.content else 0.4
-
-
-def _named_otherwise(header: str, column: str, elsewhere: dict[str, set[str]]) -> bool:
-    """Is this header a declared name for some other column (出生年月 is not an entitlement month)?"""
-    h = norm_header(header)
-    return bool(h) and h in elsewhere and column not in elsewhere[h]
-
-
-def _count_like(p: ColumnProfile) -> bool:
-    """序号 and 人数 columns hold small whole numbers, not amounts."""
-    return p.shares.get("small", 0.0) >= 0.8 or p.shares.get("sequence", 0.0) >= 0.8
 
 
 def _header_rows(rows: list[list[str]]):

@@ -221,3 +221,10 @@ def test_two_id_headers_that_could_both_be_the_subjects_are_refused():
     found = recognise.recognise(rows, "Sheet1", "低保.xlsx")
     assert found.layout is None
     assert "都可能是本人的身份证号" in found.reason
+
+
+def test_a_title_naming_a_range_of_months_gives_no_month_to_every_row():
+    from sources.layout import find_month
+    assert find_month("2020年3月份低保金发放表") == "2020-03"
+    for title in ("2020年1月-9月低保金发放表", "2020.01至2020.09", "2020年1-9月"):
+        assert find_month(title) is None, title

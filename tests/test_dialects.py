@@ -1,0 +1,139 @@
+"""Does header recognition generalise beyond the sample's own wordings (issue 16)? Leave-one-synonym-out
+over the sample, and the sample rewritten by other offices (data/sample/dialects.py) through the real loader
+and the real pipeline. bench/recognition.py prints the same measurements; docs/recognition.md has today's."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, SAMPLE
+
+sys.path.insert(0, str(ROOT / "bench"))
+import recognition  # noqa: E402
+
+# Measured on 2026-12-07 with the declarations of that day: 167 of 288 trials pass (58.0 %), 8 wrong kind.
+# Raise these as recognition improves (docs/recognition.md).
+LOO_MIN_PASS_RATE = 0.579
+LOO_MAX_WRONG_KIND = 8
+# seed 1, offices office_01 and office_02: 1 sheet loaded as a wrong kind (office_01's 近亲属备案 as cadres)
+DIALECT_SEED = 1
+DIALECT_OFFICES = 2
+DIALECT_MAX_WRONG_KIND = 1
+
+
+@pytest.fixture(scope="module")
+def loo_rows() -> list[dict]:
+    return recognition.leave_one_out(recognition.sample_sheets())
+
+
+@pytest.fixture(scope="module")
+def offices(tmp_path_factory) -> tuple[Path, list[tuple[str, dict]]]:
+    root = tmp_path_factory.mktemp("dialects")
+    dialects = recognition.dialects_module()
+    return root, dialects.write_offices(SAMPLE / "inbox", root, DIALECT_OFFICES, DIALECT_SEED)
+
+
+@pytest.fixture(scope="module")
+def judged(offices) -> dict[str, list[dict]]:
+    """What the real loader makes of each office's sheets, judged against the answer key."""
+    root, done = offices
+    return {office: recognition.judge(key, recognition.load_sheets_in_process(root / office / "inbox"))
+            for office, key in done}
+
+
+def test_kinds_from_reads_another_folder_and_restores(tmp_path):
+    from sources import declarations, layout
+
+    def cached():
+        return [f for f in vars(layout).values() if callable(getattr(f, "cache_info", None))]
+
+    recognition.declarations_without(tmp_path, "payments", "id_number", "身份证号")
+    preview = [["姓名", "身份证号", "发放金额"], ["吴根", "330822196105238564", "270"]]
+    before = layout.detect_layout(preview, "", "x.csv")
+    assert before.kind.kind == "payments" and before.mapping["id_number"] == 1
+    with declarations.kinds_from(tmp_path):
+        assert all(f.cache_info().currsize == 0 for f in cached())      # no mapping of the other declarations
+        assert "身份证号" not in declarations.kind("payments").columns["id_number"].synonyms
+        assert "身份证号" in declarations.kind("deaths").columns["id_number"].synonyms
+        layout.detect_layout(preview, "", "x.csv")
+    assert all(f.cache_info().currsize == 0 for f in cached())
+    assert "身份证号" in declarations.kind("payments").columns["id_number"].synonyms
+    after = layout.detect_layout(preview, "", "x.csv")
+    assert (after.kind.kind, after.mapping) == (before.kind.kind, before.mapping)
+
+
+def test_leave_one_synonym_out_rate(loo_rows):
+    table, overall = recognition.loo_table(loo_rows)
+    assert {t["kind"] for t in table} >= {"payments", "households", "deaths"}
+    assert overall["pass_rate"] >= LOO_MIN_PASS_RATE, table
+    assert overall["wrong_kind"] <= LOO_MAX_WRONG_KIND, [r for r in loo_rows if r["outcome"] == "wrong_kind"]
+
+
+@pytest.mark.xfail(strict=True, reason="today 8 leave-one-out trials load a sheet as a wrong kind (e.g. 补偿协议 "
+                                       "without 协议编号 as payments, 财政供养 without 单位名称 as businesses); "
+                                       "recognition should refuse them instead")
+def test_leave_one_synonym_out_never_wrong_kind(loo_rows):
+    assert [r for r in loo_rows if r["outcome"] == "wrong_kind"] == []
+
+
+def test_dialects_are_reworded_neutral_and_deterministic(offices, tmp_path):
+    root, done = offices
+    for office, key in done:
+        files = sorted((root / office / "inbox").iterdir())
+        assert [f.name for f in files] == sorted(key["files"])
+        assert all(f.name.startswith("报送材料_") for f in files)
+        headers = [h for f in key["files"].values() for s in f["sheets"] for h in s.get("headers", {}).values()]
+        assert sum(h["held_out"] for h in headers) >= len(headers) // 5   # many wordings the declarations lack
+        assert {s["kind"] for f in key["files"].values() for s in f["sheets"]} >= {"payments", "deaths", None}
+    again = recognition.dialects_module().write_offices(SAMPLE / "inbox", tmp_path, 1, DIALECT_SEED)
+    assert again[0][1] == done[0][1]
+    csvs = sorted((root / done[0][0] / "inbox").glob("*.csv"))
+    assert all(f.read_bytes() == (tmp_path / done[0][0] / "inbox" / f.name).read_bytes() for f in csvs)
+
+
+def test_dialect_sheets_loaded_as_true_kind_or_refused(judged):
+    wrong = [j for js in judged.values() for j in js if j["outcome"] == "wrong_kind"]
+    assert len(wrong) <= DIALECT_MAX_WRONG_KIND, json.dumps(wrong, ensure_ascii=False)
+    for js in judged.values():
+        assert all(j["reason"] for j in js if j["outcome"] == "refused"), js     # refused with a named reason
+        assert any(j["outcome"] == "true_kind" for j in js)
+
+
+@pytest.mark.xfail(strict=True, reason="today office_01 loads 近亲属备案 (reworded 备案日期 → 报备日期, no 备案 in "
+                                       "its title) as cadres; recognition should refuse it instead")
+def test_dialect_sheets_never_wrong_kind(judged):
+    assert [j for js in judged.values() for j in js if j["outcome"] == "wrong_kind"] == []
+
+
+def test_control_office_loads_the_same_records(tmp_path):
+    """The generator keeps every record: with the sample's own wordings (columns shuffled, extra columns,
+    its own title, neutral names, GBK CSV) the canonical tables and the quarantine equal the sample's."""
+    (office, key), = recognition.dialects_module().write_offices(SAMPLE / "inbox", tmp_path, 0, DIALECT_SEED,
+                                                                 control=True)
+    judged = recognition.judge(key, recognition.load_sheets_in_process(tmp_path / office / "inbox"))
+    assert all(j["outcome"] == ("true_kind" if j["true_kind"] else "refused") for j in judged), judged
+    got = recognition.canonical_rows(tmp_path / office / "inbox")
+    want = recognition.canonical_rows(SAMPLE / "inbox")
+    assert sum(map(len, want.values())) > 1000
+    for table in want:
+        assert got[table] == want[table], table
+
+
+def golden_cases() -> list[tuple]:
+    """The original sample's cases: tests/golden/sample_cases.csv (what test_e2e checks a real run against)."""
+    return recognition.read_cases(ROOT / "tests" / "golden", "sample_cases.csv")
+
+
+@pytest.mark.xfail(strict=True, reason="today the reworded sample loses cases: sheets whose headers the declarations "
+                                       "do not know are refused or lose columns (office_01: 35 of 36 cases missing)")
+def test_dialect_cases_equal_original(offices, tmp_path):
+    root, done = offices
+    original = golden_cases()
+    assert original
+    for office, _ in done:
+        run = recognition.run_pipeline(root / office / "inbox", tmp_path / office)
+        assert recognition.read_cases(run) == original, office
