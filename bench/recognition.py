@@ -68,7 +68,7 @@ class SampleSheet:
 
 def sample_sheets(inbox: Path = SAMPLE_INBOX) -> list[SampleSheet]:
     """The previews of every readable sheet of the inbox, read once, with today's recognition."""
-    from sources.layout import detect_layout
+    from sources.recognise import detect_layout
     from sources.load import inbox_files
     from sources.read import UnreadableFile, read_file
 
@@ -137,7 +137,8 @@ def leave_one_out(sheets: list[SampleSheet]) -> list[dict]:
     """One row per trial: kind, column, synonym, file, sheet, outcome (and what it became); plus a row
     with outcome wrong_kind for every other sheet that changed kind."""
     from sources.declarations import kinds_from, norm_header
-    from sources.layout import SEARCH_ROWS, detect_layout
+    from sources.layout import SEARCH_ROWS
+    from sources.recognise import detect_layout
 
     # a sheet none of whose searched cells contains the synonym cannot see it go (synonyms are matched in
     # header cells): only the sheets of the kind, the unrecognised ones and those holding it are run again

@@ -46,23 +46,23 @@ def judged(offices) -> dict[str, list[dict]]:
 
 
 def test_kinds_from_reads_another_folder_and_restores(tmp_path):
-    from sources import declarations, layout
+    from sources import declarations, evidence, layout, recognise
 
     def cached():
-        return [f for f in vars(layout).values() if callable(getattr(f, "cache_info", None))]
+        return [f for m in (layout, evidence) for f in vars(m).values() if callable(getattr(f, "cache_info", None))]
 
     recognition.declarations_without(tmp_path, "payments", "id_number", "身份证号")
-    preview = [["姓名", "身份证号", "发放金额"], ["吴根", "330822196105238564", "270"]]
-    before = layout.detect_layout(preview, "", "x.csv")
+    preview = [["姓名", "身份证号", "所属期", "发放金额"], ["吴根", "330822196105238564", "2020-03", "270"]]
+    before = recognise.detect_layout(preview, "", "x.csv")
     assert before.kind.kind == "payments" and before.mapping["id_number"] == 1
     with declarations.kinds_from(tmp_path):
         assert all(f.cache_info().currsize == 0 for f in cached())      # no mapping of the other declarations
         assert "身份证号" not in declarations.kind("payments").columns["id_number"].synonyms
         assert "身份证号" in declarations.kind("deaths").columns["id_number"].synonyms
-        layout.detect_layout(preview, "", "x.csv")
+        recognise.detect_layout(preview, "", "x.csv")
     assert all(f.cache_info().currsize == 0 for f in cached())
     assert "身份证号" in declarations.kind("payments").columns["id_number"].synonyms
-    after = layout.detect_layout(preview, "", "x.csv")
+    after = recognise.detect_layout(preview, "", "x.csv")
     assert (after.kind.kind, after.mapping) == (before.kind.kind, before.mapping)
 
 

@@ -199,7 +199,7 @@ def read_sample(src_inbox: Path) -> list[tuple[Path, list[SheetGrid]]]:
     """Every file of the inbox with its sheets as full grids and their layouts (original declarations)."""
     import duckdb
 
-    from sources.layout import detect_layout
+    from sources.recognise import detect_layout
     from sources.load import inbox_files
     from sources.read import UnreadableFile, read_file
 
