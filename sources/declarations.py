@@ -24,7 +24,7 @@ def read_yaml(text: str):
 COLUMN_TYPES = {"id", "name", "text", "month", "date", "amount", "integer", "account", "programme"}
 # The content a column of a type holds unless its declaration says `content:` (text columns say what text).
 TYPE_CONTENT = {"id": "id", "name": "name", "month": "month", "date": "date", "amount": "amount",
-                "account": "account"}
+                "account": "account", "programme": "programme"}
 
 
 @dataclass(frozen=True)
@@ -136,8 +136,9 @@ def kinds_from(folder: Path):
 
 
 def _clear_caches() -> None:
+    # (what a sheet's cells hold, sources/profile.py, does not depend on the kind declarations: kept)
     for name, module in list(sys.modules.items()):
-        if module is not None and (name == "sources" or name.startswith("sources.")):
+        if module is not None and (name == "sources" or name.startswith("sources.")) and name != "sources.profile":
             for obj in list(vars(module).values()):
                 if callable(getattr(obj, "cache_clear", None)):
                     obj.cache_clear()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import math
+import re
 from collections import Counter
 
 from .declarations import Kind, kinds, norm_header
@@ -13,13 +14,14 @@ from .layout import strip_paren
 from .profile import ColumnProfile
 
 # Content a column of this class may also show (a month column written as dates, a birth date as 年月).
-ACCEPTS = {"id": ("id", "idlike"), "month": ("month", "date"), "date": ("date", "month"), "name": ("name",),
+ACCEPTS = {"id": ("id", "idlike"), "month": ("month", "date", "serial"), "date": ("date", "month", "serial"),
+           "name": ("name",),
            "org": ("org", "text"),
            "code": ("code", "account", "amount")}
 
 # Classes whose absence from a column contradicts a header that names them (free text such as a 编号 or a
 # 单位 does not: its form varies too much).
-STRONG = {"id", "month", "date", "amount", "plate", "credit", "account"}
+STRONG = {"id", "month", "date", "amount", "plate", "credit", "account", "programme"}
 
 # Header words that mark an ID column as someone other than the row's subject.
 OTHER_PERSON = ("配偶", "父", "母", "子女", "监护", "代理", "代领", "收款", "领款", "干部", "关联", "经办", "联系人",
@@ -62,41 +64,74 @@ def header_weight(cell: str) -> float:
     return max(hits, default=0.3)
 
 
+_PUNCT = re.compile(r"[()（）\[\]【】、/\\,，.。;；\-_—~～·]")
+
+
 def bigrams(text: str) -> frozenset[str]:
-    t = strip_paren(norm_header(text))
-    return frozenset(t[i:i + 2] for i in range(len(t) - 1))
+    """A header's words, as its characters and its pairs of characters (brackets and punctuation dropped:
+    镇(乡、街道) → 镇 乡 街 道 镇乡 乡街 街道)."""
+    t = _PUNCT.sub("", strip_paren(norm_header(text))) or _PUNCT.sub("", norm_header(text))
+    return frozenset([*t, *(t[i:i + 2] for i in range(len(t) - 1))])
 
 
 @functools.cache
 def bigram_weight() -> dict[str, float]:
-    """Bigram → inverse document frequency over every column of every kind (日期 and 号码 say little)."""
-    vocabularies = [v for k in kinds() for v in vocabulary(k).values()]
-    df = Counter(b for v in vocabularies for b in v)
-    return {b: math.log(1 + len(vocabularies) / n) for b, n in df.items()}
+    """Character or pair → inverse document frequency over the synonyms of every kind (日期 and 号码 say
+    little, 备 or 案 much)."""
+    synonyms = {s for k in kinds() for c in k.columns.values() for s in c.synonyms}
+    df = Counter(b for s in synonyms for b in bigrams(s))
+    return {b: math.log(1 + len(synonyms) / n) for b, n in df.items()}
+
+
+# Columns whose name means the same thing in every kind: their synonyms in any kind are theirs in all (村居 is
+# a village in a project ledger too). A person's name or ID is not among them: whose it is differs by kind.
+SHARED_COLUMNS = ("county", "township", "village", "address", "sex", "remark", "birth_on")
 
 
 @functools.cache
-def vocabulary(k: Kind) -> dict[str, frozenset[str]]:
-    """Column → the bigrams of its synonyms."""
-    return {c.name: frozenset().union(*map(bigrams, c.synonyms)) for c in k.columns.values() if c.synonyms}
+def vocabulary(k: Kind) -> dict[str, tuple[frozenset[str], ...]]:
+    """Column → the words of each of its synonyms (for a shared column, its synonyms in every kind)."""
+    shared: dict[str, set[str]] = {}
+    for other in kinds():
+        for c in other.columns.values():
+            if c.name in SHARED_COLUMNS:
+                shared.setdefault(c.name, set()).update(c.synonyms)
+    return {c.name: tuple(bigrams(s) for s in sorted(shared.get(c.name, set()) | set(c.synonyms)))
+            for c in k.columns.values() if c.synonyms or c.name in shared}
 
 
-def similarity(header: str, vocabulary: frozenset[str]) -> float:
-    """The share of a header's words (bigrams, weighted by how rare they are) found among a column's synonyms;
-    a bigram no synonym of any kind uses weighs as the rarest."""
+def similarity(header: str, synonyms: tuple[frozenset[str], ...]) -> float:
+    """How close a header is to the nearest of a column's synonyms: the weighted Dice coefficient of their
+    characters and pairs of characters (报备日期 ~ 备案日期 0.6; 项目 ~ 项目名称 0.6, ~ 项目所在村 0.5). A word no
+    synonym uses weighs as the rarest."""
+    return _similarity(norm_header(header), synonyms)
+
+
+@functools.lru_cache(maxsize=1 << 16)     # a sheet's headers are compared with every kind's columns
+def _similarity(header: str, synonyms: tuple[frozenset[str], ...]) -> float:
     grams = bigrams(header)
     if not grams:
         return 0.0
+    mine = _weight(grams)
+    return max((2 * _weight(grams & s) / (mine + _weight(s)) for s in synonyms), default=0.0)
+
+
+def _weight(grams: frozenset[str]) -> float:
     w = bigram_weight()
-    rarest = max(w.values(), default=1.0)
-    total = sum(w.get(b, rarest) for b in grams)
-    return sum(w.get(b, rarest) for b in grams & vocabulary) / total
+    rarest = _rarest()
+    return sum(w.get(b, rarest) for b in grams)
 
 
-def fits(col, p: ColumnProfile) -> bool:
-    """Do a column's values allow it to be `col` (a column with too few values to tell always does)?"""
+@functools.cache
+def _rarest() -> float:
+    return max(bigram_weight().values(), default=1.0)
+
+
+def fits(col, p: ColumnProfile, strict: bool = False) -> bool:
+    """Do a column's values allow it to be `col`? A column with too few values to tell does, unless `strict`
+    and `col` holds values of a definite form (an empty 经办人 column is not taken for an ID column)."""
     if not col.content or p.filled < 3:
-        return True
+        return not (strict and col.content in STRONG and p.filled < 2)
     share = agrees(col.content, p)
     return share >= 0.5 if col.content in STRONG or col.content == "name" else share >= 0.2 or not p.best()[0]
 
@@ -110,10 +145,20 @@ def importance(k: Kind, column: str) -> float:
     return 0.8 if c.content else 0.4
 
 
-def named_otherwise(header: str, column: str, elsewhere: dict[str, set[str]]) -> bool:
-    """Is this header a declared name for some other column (出生年月 is not an entitlement month)?"""
+def named_otherwise(header: str, column: str, elsewhere: dict[str, set[str]], k: Kind | None = None) -> bool:
+    """Is this header a declared name for some other column (出生年月 is not an entitlement month)? With `k`:
+    for another column of that kind, or for a shared column (乡镇, 村 …) it has. Whose name or ID a header
+    means differs by kind (收款人 is a ledger's recipient but a compensation list's payee), so other kinds'
+    person columns do not count."""
     h = norm_header(header)
-    return bool(h) and h in elsewhere and column not in elsewhere[h]
+    if not h:
+        return False
+    if k is None:
+        others = elsewhere.get(h, set())
+        return bool(others) and column not in others
+    own = {c.name for c in k.columns.values() if h in c.synonyms}
+    shared = {n for n in elsewhere.get(h, set()) if n in SHARED_COLUMNS and n in k.columns}
+    return bool((own | shared) - {column}) and column not in own
 
 
 def count_like(p: ColumnProfile) -> bool:

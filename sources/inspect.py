@@ -105,7 +105,7 @@ def accepted_entries(report: list[dict], kind: str | None, columns: list[str], f
             want = kind or s["kind"]
             if want is None:
                 raise ValueError(f"{f['file']} 工作表 {s['sheet']}：类型无法确定，请用 --kind 指定（候选："
-                                 + "、".join(c["kind"] for c in s["candidates"]) + "）")
+                                 + "、".join(c["kind"] for c in s["candidates"][:2]) + "）")
             if s["status"] == "loaded" and s["kind"] == want:
                 headers = [c["header"] for c in s["columns"]]
                 mapped = {c["maps_to"]: c["header"] for c in s["columns"] if c["maps_to"]}

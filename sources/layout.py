@@ -64,27 +64,30 @@ def _map_header(kind: Kind, cells: tuple[str, ...]) -> tuple[tuple[str, int], ..
     normed = [norm_header(c) for c in cells]
     stripped = [strip_paren(h) for h in normed]
     syns = _synonyms(kind)
-    exact = lambda j: syns.get(normed[j], [])  # noqa: E731
+    exact = lambda j: syns.get(normed[j], [])  # noqa: E731     (column, rank of the synonym)
     unnoted = lambda j: syns.get(stripped[j], [])  # noqa: E731
     # the synonyms (of two characters or more) the header ends with: each of its endings up to the longest
     # synonym looked up (a hostile header cell may be a megabyte long)
     longest = max(map(len, syns), default=0)
-    suffix = lambda j: [m for n in range(2, min(len(stripped[j]), longest) + 1)  # noqa: E731
-                        for m in syns.get(stripped[j][-n:], ())]
+    # (an ending matched by a longer synonym ranks first: 已支付金额 is 支付金额 before it is 金额)
+    suffix = lambda j: [(name, -n, si) for n in range(2, min(len(stripped[j]), longest) + 1)  # noqa: E731
+                        for name, si in syns.get(stripped[j][-n:], ())]
     assigned: dict[str, int] = {}
     used: set[int] = set()
     for matches in (exact, unnoted, suffix):
-        candidates: dict[str, list[tuple[int, int]]] = {}
+        candidates: dict[str, list[tuple]] = {}
         for j, h in enumerate(normed):
             if h and j not in used:
-                for name, si in matches(j):
-                    candidates.setdefault(name, []).append((si, j))
-        for name in kind.columns:           # declaration order decides between columns wanting one cell
-            if name in assigned:
-                continue
-            free = [c for c in candidates.get(name, []) if c[1] not in used]
+                for name, *rank in matches(j):
+                    candidates.setdefault(name, []).append((*rank, j))
+        # declaration order decides between columns wanting one cell (among endings, the longest match first)
+        wants = sorted((min(c[0] for c in found) if matches is suffix else 0, order, name)
+                       for order, name in enumerate(kind.columns) if name not in assigned
+                       and (found := candidates.get(name)))
+        for _, _, name in wants:
+            free = [c for c in candidates[name] if c[-1] not in used]
             if free:
-                assigned[name] = min(free)[1]
+                assigned[name] = min(free)[-1]
                 used.add(assigned[name])
     return tuple(assigned.items())
 

@@ -19,6 +19,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from .declarations import programme_synonyms
+
 HERE = Path(__file__).parent
 
 # Content classes: name → (SQL predicate over the cleaned cell text `t`, Chinese label for people).
@@ -47,6 +49,11 @@ def _relation_words() -> list[str]:
                        "弟弟", "妹妹", "公公", "婆婆", "岳父", "岳母", "子", "女", "父", "母"})
 
 
+def _programme_words() -> list[str]:
+    """Every programme synonym and sub-type (sources/programmes.yaml), as staging matches them."""
+    return sorted({s for s, _, _ in programme_synonyms() if len(s) >= 2})
+
+
 def _sql_list(words) -> str:
     return "[" + ", ".join("'" + w.replace("'", "''") + "'" for w in words) + "]"
 
@@ -71,7 +78,7 @@ CLASSES: dict[str, tuple[str, str]] = {
     # what an ID number looks like when damaged (a numeric cell that lost digits, 科学计数, a wrong check character)
     "idlike": ("length(regexp_replace(t, '[^0-9Xx×]', '', 'g')) between 14 and 19 "
                "or regexp_full_match(t, '[0-9]\\.[0-9]+E\\+?1[4-7]')", "像身份证号"),
-    "credit": (f"regexp_full_match(t, '[0-9A-HJ-NPQRTUWXY]{{2}}[0-9]{{6}}[0-9A-HJ-NPQRTUWXY]{{10}}') and "
+    "credit": ("regexp_full_match(t, '[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}') and "
                f"substr('{_CREDIT_CHARS}', (1 + (31 - list_sum(list_transform(range(17), lambda i: "
                f"(strpos('{_CREDIT_CHARS}', substr(t, i + 1, 1)) - 1) * {_CREDIT_WEIGHTS}[i + 1])) % 31) % 31)::bigint, 1)"
                " = substr(t, 18, 1)", "统一社会信用代码"),
@@ -84,9 +91,14 @@ CLASSES: dict[str, tuple[str, str]] = {
     "deathplace": (f"length(t) <= 8 and {_any_contains(DEATH_PLACE_WORDS)}", "死亡地点"),
     "place": ("length(t) between 2 and 12 and regexp_full_match(t, '\\p{Han}+') and "
               + _ends_with_any(("镇", "乡", "街道", "村", "社区", "村委会", "居委会", "派出所")), "乡镇或村"),
+    "programme": (f"length(t) <= 40 and {_any_contains(_programme_words())}", "项目名称"),
     "sex": ("t in ('男', '女', '1', '2', '男性', '女性')", "性别"),
     "status": (f"length(t) <= 8 and {_any_contains(STATUS_WORDS)}", "状态"),
     "date": ("is_date", "日期"),
+    # a date cell stored as its Excel serial number (1940–2049): a date column may hold them, but so may an
+    # amount column (38600), so it is evidence for neither
+    "serial": ("regexp_full_match(t, '[0-9]{5}(\\.[0-9]+)?') and try_cast(t as double) between 14611 and 54789",
+               "Excel 日期序号"),
     "month": ("is_month", "年月"),
     "amount": ("regexp_full_match(replace(replace(t, ',', ''), '元', ''), '-?[0-9]{1,9}(\\.[0-9]{1,2})?') "
                "and not regexp_full_match(t, '0[0-9]+') and not is_date", "金额"),   # 19410505 is a date
@@ -140,11 +152,10 @@ def _profile_sql() -> str:
             select col, r, qf_narrow(qf_text(v)) as t from _profile_input),
         cells as (
             -- an 18-character number with its check character (a 15-digit one: its birth date, above);
-            -- dates (Excel serials 1940–2049 too) and months, which other classes exclude
+            -- dates and months written as such, which other classes exclude
             select *, case when regexp_full_match(t, '[0-9]{{17}}[0-9Xx]')
                            then qf_id_check_ok(upper(t)) else false end as id_ok,
-                   regexp_full_match(t, '{_DATE}') or (regexp_full_match(t, '[0-9]{{5}}(\\.[0-9]+)?')
-                       and try_cast(t as double) between 14611 and 54789) as is_date,
+                   regexp_full_match(t, '{_DATE}') as is_date,
                    regexp_full_match(t, '{_MONTH}') as is_month
             from texts)
         select col, count(t) as filled, count(distinct t) as n_distinct,

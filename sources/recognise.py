@@ -54,15 +54,16 @@ from .profile import ColumnProfile, label, profile_rows
 from .wide import WideColumn, wide_columns
 
 MARGIN = 1.0            # the winner's score must exceed every other kind's best by this much
-SIMILAR = 0.6           # a header no synonym names is mapped to the column whose words it shares this much of
+SIMILAR = 0.5           # a header no synonym names is mapped to the column one of whose synonyms it is this close to
 SIMILAR_LEAD = 0.15     # … and more than with any other column
+TIE_LEAD = 0.05         # of two columns holding a required column's values, the one whose header is nearer by this
 MIN_SCORE = 0.5         # and be at least this (姓名 | 身份证号 | 金额 and nothing else could be any list of money)
 CONTENT_WEIGHT = 1.0    # a column whose values are what the kind expects there
 KEYWORD_WEIGHT = 0.4    # per kind word in the title, sheet or file name (at most two count)
 ALIEN_WEIGHT = 0.5      # a column that plainly holds what the kind has no place for
 AGREE, CONTRADICT = 0.6, 0.2
 # Classes precise enough to map a required column whose header is unknown.
-CONTENT_MAPPABLE = {"id", "month", "plate", "credit", "relation", "post", "amount", "date", "code"}
+CONTENT_MAPPABLE = {"id", "month", "plate", "credit", "relation", "post", "amount", "date", "code", "org", "name"}
 
 
 @dataclass
@@ -88,7 +89,7 @@ class Recognition:
     layout: Layout | None
     status: str                       # recognised | ambiguous | unrecognised
     reason: str | None
-    candidates: list[dict]            # the best candidate of each kind, best first (for people and run.json)
+    candidates: list[dict]            # the best candidate of each kind: the two that decided first, then the rest
     margin: float | None = None
 
 
@@ -144,7 +145,7 @@ def candidate(k: Kind, cells: list[str], profiles: list[ColumnProfile], header_i
     for c in k.columns.values():
         if c.name in mapping or c.content not in CONTENT_MAPPABLE:
             continue
-        if not (c.required or c.name == k.key or c.name in k.require_any):
+        if not (c.required or c.name == k.key):     # one of several dates (死亡|注销|火化) is never guessed
             continue
         if c.type == "id" and c.name != "id_number":
             continue
@@ -153,6 +154,10 @@ def candidate(k: Kind, cells: list[str], profiles: list[ColumnProfile], header_i
                 and not (c.content == "amount" and count_like(prof(j)))]
         if c.type == "id" and len(fits) > 1:
             fits = [j for j in fits if not any(w in norm_header(cells[j]) for w in OTHER_PERSON)]
+        if len(fits) > 1:       # several hold such values: the one whose header is clearly nearest the column's
+            near = sorted(((similarity(cells[j], vocabulary(k)[c.name]), j) for j in fits), reverse=True)
+            if near[0][0] >= near[1][0] + TIE_LEAD:
+                fits = [near[0][1]]
         if len(fits) == 1:
             j = fits[0]
             mapping[c.name], mapped_by[c.name] = j, "content"
@@ -212,7 +217,7 @@ def _similar_headers(k: Kind, cells, mapping, mapped_by, prof, decided: list, ta
             continue
         # the columns it is about as close to, less those its values contradict (受助对象: a name, not an ID)
         close = [(sim, c) for sim, c in sims if sim >= max(SIMILAR, sims[0][0] - SIMILAR_LEAD)
-                 and fits(k.columns[c], prof(j)) and not named_otherwise(cells[j], c, elsewhere)
+                 and fits(k.columns[c], prof(j), strict=True) and not named_otherwise(cells[j], c, elsewhere, k)
                  and not (c == "id_number" and any(w in norm_header(cells[j]) for w in OTHER_PERSON))]
         if len(close) != 1:
             continue
@@ -291,22 +296,22 @@ def recognise(preview: list[list[str]], sheet_name: str, file_name: str,
         reason = "前 30 行中没有找到可识别的表头" + (
             "；最接近的：" + "；".join(f"{c.kind.name_zh}（{c.score:.1f} 分，{'；'.join(c.problems)}）" for c in near)
             if near else "（需要含身份证号、姓名等列）")
-        return Recognition(None, "unrecognised", reason, [_describe(c) for c in near])
+        return Recognition(None, "unrecognised", reason, _listed(near, ranked))
     win = usable[0]
     others = [c for c in ranked if c.kind.kind != win.kind.kind and c.usable]
     margin = round(win.score - others[0].score, 2) if others else None
     if win.score < MIN_SCORE:    # no other kind fits, but the evidence for this one is thin too
         reason = (f"证据不足：最接近的是{win.kind.name_zh}（{win.score:.1f} 分，不足 {MIN_SCORE:.1f}）；依据："
                   + "，".join(win.decided_by[:6]) + "。请用 qingfeng inspect --accept 指定")
-        return Recognition(None, "ambiguous", reason, [_describe(c) for c in ranked[:2]], margin)
+        return Recognition(None, "ambiguous", reason, _listed(ranked[:2], ranked), margin)
     if margin is not None and margin < MARGIN:
         two = [win, others[0]]
         reason = ("无法确定数据类型：" + " 与 ".join(f"{c.kind.name_zh}（{c.score:.1f} 分）" for c in two)
                   + f" 相差 {margin:.1f} 分，不足 {MARGIN:.1f}；依据：" + "；".join(
                       f"{c.kind.name_zh}：{'，'.join(c.decided_by[:5])}" for c in two)
                   + "。请用 qingfeng inspect --accept 指定")
-        return Recognition(None, "ambiguous", reason, [_describe(c) for c in two], margin)
-    return _finish(win, rows, sheet_name, file_name, ranked[:2], margin, None)
+        return Recognition(None, "ambiguous", reason, _listed(two, ranked), margin)
+    return _finish(win, rows, sheet_name, file_name, ranked, margin, None)
 
 
 def _header_rank(c: Candidate) -> tuple:
@@ -320,6 +325,12 @@ def _rank(c: Candidate) -> tuple:
     return (c.usable, c.score, len(c.mapping), -c.header_index, -c.span)
 
 
+def _listed(shown: list[Candidate], ranked: list[Candidate]) -> list[dict]:
+    """The candidates people are shown first (the two that decided), then every other kind's best, so that
+    `inspect --accept --kind` can take any of them."""
+    return [_describe(c) for c in [*shown, *(c for c in ranked if c not in shown)]]
+
+
 def _describe(c: Candidate) -> dict:
     return {"kind": c.kind.kind, "name_zh": c.kind.name_zh, "score": c.score, "header_row": c.header_index + c.span,
             "fingerprint": fingerprint(c.cells), "wide": [w.__dict__ for w in c.wide],
@@ -328,7 +339,8 @@ def _describe(c: Candidate) -> dict:
             "decided_by": c.decided_by, "problems": c.problems}
 
 
-def _finish(win: Candidate, rows, sheet_name: str, file_name: str, shown: list[Candidate], margin, forced) -> Recognition:
+def _finish(win: Candidate, rows, sheet_name: str, file_name: str, shown: list[Candidate], margin,
+            forced) -> Recognition:
     i, span = win.header_index, win.span
     title = " ".join(str(c).strip() for r in rows[:i] for c in r if str(c).strip())
     layout = Layout(win.kind, header_row=i + span, header_rows=span, header=list(win.cells), mapping=win.mapping,
@@ -339,7 +351,7 @@ def _finish(win: Candidate, rows, sheet_name: str, file_name: str, shown: list[C
     layout.wide = list(win.wide)
     context_hints(layout, sheet_name, file_name)
     reason = None if forced is None else "按" + forced + "识别"
-    return Recognition(layout, "recognised", reason, [_describe(c) for c in shown], margin)
+    return Recognition(layout, "recognised", reason, _listed(shown[:2], shown), margin)
 
 
 def _override(overrides: list[dict] | None, cells: list[str], i: int, span: int, file_name: str) -> Candidate | None:

@@ -50,10 +50,10 @@ def test_a_month_column_with_an_unknown_header_is_mapped_by_its_values(tmp_path)
 
 
 def test_a_register_whose_household_number_is_worded_otherwise_is_a_register_not_businesses(tmp_path):
-    assert not declared("户编码") and not declared("户口簿编号X")
+    assert not declared("簿册号")
     inbox = tmp_path / "inbox"
     inbox.mkdir()
-    rows = [["户籍人口信息"], ["户编码", "姓名", "与户主之关系", "公民身份号码", "性别", "住址"]]
+    rows = [["户籍人口信息"], ["簿册号", "姓名", "与户主之关系", "公民身份号码", "性别", "住址"]]
     for i in range(12):
         rows.append([f"33082210{i // 3:04d}", f"王{i}", ["户主", "妻", "长子", "女儿"][i % 4], IDS[i % 6], "男",
                      "常山县天马街道和平社区"])
@@ -117,8 +117,9 @@ def test_a_sheet_two_kinds_explain_equally_is_refused_with_both_candidates():
     rows += [[f"张{i}", IDS[i % 4], "常山县天马街道办事处", "科员"] for i in range(6)]
     found = recognise.recognise(rows, "Sheet1", "名单.xlsx")
     assert found.status == "ambiguous", found.candidates
-    assert len(found.candidates) == 2 and "payroll" in {c["kind"] for c in found.candidates}
-    assert all(c["name_zh"] in found.reason for c in found.candidates) and "分" in found.reason
+    two = found.candidates[:2]                  # the two that decided come first
+    assert len({c["kind"] for c in two}) == 2
+    assert all(c["name_zh"] in found.reason for c in two) and "分" in found.reason
 
 
 def test_the_mapping_file_fixes_the_kind_and_columns_of_a_refused_sheet(tmp_path):
