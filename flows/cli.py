@@ -165,12 +165,17 @@ def _inspect(args) -> int:
 def _run(args) -> int:
     """Exit 0 when the run completed, 3 when another run held the warehouse for longer than --wait, 4 when a
     blocking validation failed."""
-    from sources import gx, warehouse
+    from sources import gx, mappings, warehouse
 
     from .nightly import nightly_reconciliation
 
     if not Path(args.inbox).is_dir():
         print(f"收件目录不存在：{args.inbox}", file=sys.stderr)
+        return 2
+    try:                 # a malformed mapping file is named before anything is touched
+        mappings.read_mappings(settings.get("mappings"))
+    except mappings.MappingFileError as e:
+        print(str(e), file=sys.stderr)
         return 2
     try:
         info = nightly_reconciliation(inbox=args.inbox, out=args.out, as_of=args.as_of, rules=args.rules,

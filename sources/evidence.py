@@ -67,10 +67,16 @@ def header_weight(cell: str) -> float:
 _PUNCT = re.compile(r"[()（）\[\]【】、/\\,，.。;；\-_—~～·]")
 
 
+# Words offices use interchangeably in headers, compared as one (变动时间 is 变动日期).
+WORD_EQUIVALENTS = (("年月日", "日期"), ("时间", "日期"), ("编码", "编号"), ("号码", "号"), ("帐", "账"))
+
+
 def bigrams(text: str) -> frozenset[str]:
     """A header's words, as its characters and its pairs of characters (brackets and punctuation dropped:
-    镇(乡、街道) → 镇 乡 街 道 镇乡 乡街 街道)."""
+    镇(乡、街道) → 镇 乡 街 道 镇乡 乡街 街道; interchangeable words made one)."""
     t = _PUNCT.sub("", strip_paren(norm_header(text))) or _PUNCT.sub("", norm_header(text))
+    for word, same in WORD_EQUIVALENTS:
+        t = t.replace(word, same)
     return frozenset([*t, *(t[i:i + 2] for i in range(len(t) - 1))])
 
 

@@ -31,6 +31,8 @@ _PROVINCE_SQL = "[" + ", ".join(f"'{p}'" for p in PROVINCES) + "]"
 _CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _CREDIT_WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
 _PLATE_PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕吉闽贵粤青藏川宁琼"
+COMPOUND_SURNAMES = ("欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "长孙", "宇文", "司徒", "令狐",
+                     "夏侯", "轩辕", "端木", "百里", "呼延", "南宫", "独孤", "西门", "申屠", "澹台", "公冶", "钟离")
 POST_WORDS = ("书记", "主任", "委员", "会计", "出纳", "文书", "组长", "主席", "专干", "助理员", "网格员", "报账员",
               "村长", "社长", "干部", "经办", "站长", "所长", "科员", "负责人", "监委", "两委")
 ORG_ENDINGS = ("公司", "合作社", "厂", "店", "部", "中心", "医院", "卫生院", "馆", "所", "站", "社", "场", "队",
@@ -52,6 +54,11 @@ def _relation_words() -> list[str]:
 def _programme_words() -> list[str]:
     """Every programme synonym and sub-type (sources/programmes.yaml), as staging matches them."""
     return sorted({s for s, _, _ in programme_synonyms() if len(s) >= 2})
+
+
+def _sub_type_words() -> list[str]:
+    """The sub-type synonyms (城市低保, 农村低保, 集中供养 …): a cell that is exactly one."""
+    return sorted({s for s, _, sub in programme_synonyms() if sub})
 
 
 def _sql_list(words) -> str:
@@ -87,11 +94,12 @@ CLASSES: dict[str, tuple[str, str]] = {
     "relation": (f"list_contains({_sql_list(_relation_words())}, t)", "与户主关系"),
     "post": (_any_contains(POST_WORDS), "职务"),
     "org": (f"length(t) >= 4 and {_ends_with_any(ORG_ENDINGS)}", "单位或主体名称"),
-    "cause": (f"length(t) <= 20 and ({_any_contains(CAUSE_WORDS)} or t in ('疾病', '死亡'))", "死亡原因"),
+    "cause": (f"length(t) <= 20 and ({_any_contains(CAUSE_WORDS)} or t = '疾病')", "死亡原因"),   # 死亡 is a 注销原因
     "deathplace": (f"length(t) <= 8 and {_any_contains(DEATH_PLACE_WORDS)}", "死亡地点"),
     "place": ("length(t) between 2 and 12 and regexp_full_match(t, '\\p{Han}+') and "
               + _ends_with_any(("镇", "乡", "街道", "村", "社区", "村委会", "居委会", "派出所")), "乡镇或村"),
     "programme": (f"length(t) <= 40 and {_any_contains(_programme_words())}", "项目名称"),
+    "subtype": (f"list_contains({_sql_list(_sub_type_words())}, t)", "项目类别"),
     "sex": ("t in ('男', '女', '1', '2', '男性', '女性')", "性别"),
     "status": (f"length(t) <= 8 and {_any_contains(STATUS_WORDS)}", "状态"),
     "date": ("is_date", "日期"),
@@ -106,7 +114,10 @@ CLASSES: dict[str, tuple[str, str]] = {
     "code": ("regexp_full_match(t, '[0-9A-Za-z\\-_/]{4,30}') and regexp_matches(t, '[0-9].*[0-9]') "
              "and not coalesce(id_ok, false) and not is_date and not is_month "
              "and not regexp_full_match(t, '[0-9]{1,9}(\\.[0-9]+)?')", "编号"),   # not a date, month or number
-    "name": ("regexp_full_match(t, '\\p{Han}{2,4}|\\p{Han}{1,8}[·•.]\\p{Han}{1,8}') and not ("
+    # a person's name: two or three characters, four with a compound surname, or a name with a separator dot
+    # (系统导出, 分散供养 are not names)
+    "name": ("(regexp_full_match(t, '\\p{Han}{2,3}|\\p{Han}{1,8}[·•.]\\p{Han}{1,8}') or (length(t) = 4 and "
+             f"list_contains({_sql_list(COMPOUND_SURNAMES)}, t[1:2]))) and not ("
              + _ends_with_any(("镇", "乡", "村", "社区", "街道", "公司", "店", "厂", "局")) + ")", "姓名"),
     "text": ("length(t) > 0", "文字"),
 }

@@ -63,7 +63,11 @@ KEYWORD_WEIGHT = 0.4    # per kind word in the title, sheet or file name (at mos
 ALIEN_WEIGHT = 0.5      # a column that plainly holds what the kind has no place for
 AGREE, CONTRADICT = 0.6, 0.2
 # Classes precise enough to map a required column whose header is unknown.
-CONTENT_MAPPABLE = {"id", "month", "plate", "credit", "relation", "post", "amount", "date", "code", "org", "name"}
+# Classes whose values say by themselves which column they belong to: an optional column holding them is
+# mapped by content when no header names it and it is the only such column.
+DEFINITE = {"subtype", "plate", "credit", "relation", "cause", "programme", "account", "post"}
+CONTENT_MAPPABLE = {"id", "month", "plate", "credit", "relation", "post", "amount", "date", "code", "org", "name",
+                    *DEFINITE}
 
 
 @dataclass
@@ -142,10 +146,17 @@ def candidate(k: Kind, cells: list[str], profiles: list[ColumnProfile], header_i
     used = set(mapping.values())
     # required (and key) columns no header names: by their values, when exactly one free column fits
     elsewhere = synonym_columns()
-    for c in k.columns.values():
+    # required columns first, then the optional ones whose values are the most specific evidence
+    order = sorted(k.columns.values(), key=lambda c: (not (c.required or c.name == k.key),
+                                                     -class_weight().get(c.content, 0.0)))
+    for c in order:
         if c.name in mapping or c.content not in CONTENT_MAPPABLE:
             continue
-        if not (c.required or c.name == k.key):     # one of several dates (死亡|注销|火化) is never guessed
+        if not (c.required or c.name == k.key) and sum(o.content == c.content for o in k.columns.values()) > 1:
+            continue                 # two optional columns expect such values: which one is not guessed
+        # required and key columns; an optional one only when its values say what it is (城市低保 is a sub-type,
+        # 浙H12345 a plate); one of several dates (死亡|注销|火化) is never guessed
+        if not (c.required or c.name == k.key or c.content in DEFINITE):
             continue
         if c.type == "id" and c.name != "id_number":
             continue
@@ -217,8 +228,11 @@ def _similar_headers(k: Kind, cells, mapping, mapped_by, prof, decided: list, ta
             continue
         # the columns it is about as close to, less those its values contradict (受助对象: a name, not an ID)
         close = [(sim, c) for sim, c in sims if sim >= max(SIMILAR, sims[0][0] - SIMILAR_LEAD)
-                 and fits(k.columns[c], prof(j), strict=True) and not named_otherwise(cells[j], c, elsewhere, k)
+                 # (a column with too few values to tell: only for a header all but equal to a synonym)
+                 and fits(k.columns[c], prof(j), strict=sim < 0.9) and not named_otherwise(cells[j], c, elsewhere, k)
                  and not (c == "id_number" and any(w in norm_header(cells[j]) for w in OTHER_PERSON))]
+        if len(close) > 1:        # as close to several: the one whose own kind of values the column holds
+            close = _most_specific(k, close, prof(j))
         if len(close) != 1:
             continue
         sim, c = close[0]
@@ -230,6 +244,16 @@ def _similar_headers(k: Kind, cells, mapping, mapped_by, prof, decided: list, ta
         sim, j = options[0]
         mapping[c], mapped_by[c] = j, "similar"
         decided.append(f"{c} ← 「{cells[j]}」（表头相近 {sim:.0%}）")
+
+
+def _most_specific(k: Kind, close: list[tuple[float, str]], p: ColumnProfile) -> list[tuple[float, str]]:
+    """Of columns a header is about as close to, the one whose values are the most specific evidence
+    (类别 over 城市低保 | 农村低保 is a sub-type, not a programme): share × how few kinds expect such values."""
+    def evidence(c: str) -> float:
+        cls = k.columns[c].content
+        return agrees(cls, p) * class_weight().get(cls, 0.0) if cls else 0.0
+    ranked = sorted(close, key=lambda sc: evidence(sc[1]), reverse=True)
+    return ranked[:1] if evidence(ranked[0][1]) > evidence(ranked[1][1]) + 0.2 else ranked
 
 
 def _subject_id(k: Kind, cells, mapping, mapped_by, prof, decided: list, problems: list) -> None:

@@ -229,3 +229,14 @@ def test_a_title_naming_a_range_of_months_gives_no_month_to_every_row():
     assert find_month("2020年3月份低保金发放表") == "2020-03"
     for title in ("2020年1月-9月低保金发放表", "2020.01至2020.09", "2020年1-9月"):
         assert find_month(title) is None, title
+
+
+def test_a_run_with_a_malformed_mapping_file_stops_before_loading_and_names_it(tmp_path):
+    from conftest import SAMPLE, run_cli
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "mappings.yaml").write_text("mappings:\n  - kind: nosuchkind\n    fingerprint: x\n", encoding="utf-8")
+    out = run_cli(["run", "--inbox", str(SAMPLE / "inbox")], data)
+    assert out.returncode == 2
+    assert "映射文件" in out.stderr and "第 1 条" in out.stderr
+    assert not (data / "warehouse.duckdb").exists()
