@@ -49,9 +49,12 @@ OUTCOMES = ("pass", "partial", "misplaced", "refused", "wrong_kind")
 
 def mapping_outcome(got: dict[str, int], true: dict[str, int]) -> str:
     """pass, partial or misplaced (see OUTCOMES) for a sheet recognised as its true kind."""
-    if got == true:
-        return "pass"
-    return "partial" if all(true.get(c) == j for c, j in got.items()) else "misplaced"
+    # misplaced: a column read from a cell the truth gives another column, or from another cell than its own;
+    # a cell the truth leaves unmapped (an office's extra 备注2 read as the remark) misleads nobody
+    owner = {j: c for c, j in true.items()}
+    if any(owner.get(j, c) != c or true.get(c, j) != j for c, j in got.items()):
+        return "misplaced"
+    return "pass" if all(got.get(c) == j for c, j in true.items()) else "partial"
 DIALECT_OUTCOMES = ("true_kind", "true_kind_partial", "true_kind_misplaced", "refused", "non_data_refused")
 CASE_COLUMNS = ("rule_id", "subject_id_number", "period_from", "period_to", "amount_yuan")
 

@@ -231,6 +231,10 @@ def _similar_headers(k: Kind, cells, mapping, mapped_by, prof, decided: list, ta
                  # (a column with too few values to tell: only for a header all but equal to a synonym)
                  and fits(k.columns[c], prof(j), strict=sim < 0.9) and not named_otherwise(cells[j], c, elsewhere, k)
                  and not (c == "id_number" and any(w in norm_header(cells[j]) for w in OTHER_PERSON))]
+        # values that say by themselves which column they are (城市低保: the sub-type) go to no other column
+        held = [cls for cls in DEFINITE if prof(j).share(cls) >= 0.8
+                and any(o.content == cls for o in k.columns.values())]
+        close = [(sim, c) for sim, c in close if not held or k.columns[c].content in held]
         if len(close) > 1:        # as close to several: the one whose own kind of values the column holds
             close = _most_specific(k, close, prof(j))
         if len(close) != 1:
