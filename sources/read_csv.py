@@ -11,7 +11,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from .read import (CHUNK, CSV_BUFFER_BYTES, MAX_CSV_LINE_BYTES, NO_KIND, PREVIEW_ROWS, ReadResult, Sheet,
+from .grid import (CHUNK, CSV_BUFFER_BYTES, MAX_CSV_LINE_BYTES, NO_KIND, PREVIEW_ROWS, ReadResult, Sheet,
                    UnreadableFile, _derived, rows_text)
 from .read_csv_records import MAX_RECORD_LINES, preview_rows, records_sql, stray_notes
 

@@ -26,7 +26,7 @@ import csv
 import io
 import re
 
-from .read import MAX_CSV_LINE_BYTES, rows_text
+from .grid import MAX_CSV_LINE_BYTES, rows_text
 
 MAX_RECORD_LINES = 100      # physical lines one record may span (a remark of many lines stays far below)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from .read import (MAX_MERGED_RANGES, MAX_SHEET_CELLS, NO_KIND, PASSWORD_MESSAGE, CFB_MAGIC, PREVIEW_ROWS,
+from .grid import (MAX_MERGED_RANGES, MAX_SHEET_CELLS, NO_KIND, PASSWORD_MESSAGE, CFB_MAGIC, PREVIEW_ROWS,
                    Extent, ReadResult, Sheet, UnreadableFile, _derived, _fatal, cell_text, column_letter)
 from .read_xls import _scan_xls
 from .read_xlsx import _scan_xlsx

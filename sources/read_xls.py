@@ -9,7 +9,7 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-from .read import MAX_UNCOMPRESSED_BYTES, PASSWORD_MESSAGE, Extent, UnreadableFile
+from .grid import MAX_UNCOMPRESSED_BYTES, PASSWORD_MESSAGE, Extent, UnreadableFile
 
 
 # cell records: NUMBER, LABELSST, LABEL, RK, BOOLERR, FORMULA, RSTRING, BLANK; MULRK and MULBLANK span columns

@@ -9,7 +9,7 @@ import re
 import zipfile
 from pathlib import Path
 
-from .read import (CHUNK, MAX_FORMULA_CELLS, MAX_MERGED_RANGES, MAX_SHEET_CELLS, MAX_UNCOMPRESSED_BYTES,
+from .grid import (CHUNK, MAX_FORMULA_CELLS, MAX_MERGED_RANGES, MAX_SHEET_CELLS, MAX_UNCOMPRESSED_BYTES,
                    PASSWORD_MESSAGE, Extent, UnreadableFile, _column_number)
 
 

@@ -316,7 +316,7 @@ def _sheet_part(tmp_path: Path, rows: str):
 def test_the_quick_bomb_scan_vouches_only_for_sheets_written_the_usual_way(tmp_path, rows, quick):
     """The quick scan bounds a sheet's area from three searches; anything written otherwise goes to the
     exact scan, which is the one that measures (a far cell must never pass on the quick path)."""
-    from sources import read
+    from sources import read_xlsx as read
     z, info = _sheet_part(tmp_path, rows)
     ext = read._scan_sheet_quick(z, info, "s")
     assert (ext is not None) == quick
