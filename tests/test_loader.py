@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import duckdb
 import openpyxl
 import pytest
 
 from conftest import SAMPLE, fetch_dicts
-from sources import layout, load, recognise, stage, validate
+from sources import load, recognise, stage, validate
 
 INBOX = SAMPLE / "inbox"
 
