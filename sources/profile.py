@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
-import pyarrow as pa
 
 from .declarations import programme_synonyms
 
@@ -156,11 +155,13 @@ def _con():
 
 
 @functools.lru_cache(maxsize=1)
-def _profile_sql() -> str:
-    shares = ",\n".join(f"avg(({sql})::int)::double as {name}" for name, (sql, _) in CLASSES.items())
+def _flags_sql() -> str:
+    flags = ",\n".join(f"coalesce(({sql}), false) as {name}" for name, (sql, _) in CLASSES.items())
     return f"""
-        with texts as (
-            select col, r, qf_narrow(qf_text(v)) as t from _profile_input),
+        with input as (
+            select unnest($cols::integer[]) as col, unnest($rows::integer[]) as r, unnest($values::varchar[]) as v),
+        texts as (
+            select col, r, qf_narrow(qf_text(v)) as t from input),
         cells as (
             -- an 18-character number with its check character (a 15-digit one: its birth date, above);
             -- dates and months written as such, which other classes exclude
@@ -168,43 +169,51 @@ def _profile_sql() -> str:
                            then qf_id_check_ok(upper(t)) else false end as id_ok,
                    regexp_full_match(t, '{_DATE}') as is_date,
                    regexp_full_match(t, '{_MONTH}') as is_month
-            from texts)
-        select col, count(t) as filled, count(distinct t) as n_distinct,
-            -- whole numbers up to 20 (人数, 序号 of a short list), and 序号 (the row number plus a constant)
-            avg((try_cast(t as double) between 0 and 20 and not contains(t, '.'))::int)::double as small,
-            (count(try_cast(t as bigint)) >= 3 and count(distinct try_cast(t as bigint) - r) = 1)::int::double
-                as sequence,
-            {shares}
-        from cells where t is not null group by col order by col"""
+            from texts where t is not null)
+        select col, r, t,
+            -- whole numbers up to 20 (人数, 序号 of a short list); a whole number (序号 is the row plus a constant)
+            coalesce(try_cast(t as double) between 0 and 20 and not contains(t, '.'), false) as small,
+            try_cast(t as bigint) as whole,
+            {flags}
+        from cells order by col, r"""
 
 
-def profile_rows(rows: list[list[str]], width: int) -> list[ColumnProfile]:
-    """Profile `rows` (lists of cell texts) column by column: one ColumnProfile per column up to `width`."""
-    return list(_profile(tuple(tuple(r) for r in rows), width))
+def profile_rows(rows: list[list[str]], width: int, start: int = 0) -> list[ColumnProfile]:
+    """Profile the rows of `rows` from `start` on (lists of cell texts), column by column: one ColumnProfile
+    per column up to `width`. The cells of all the rows are classified once (one DuckDB query per sheet
+    preview, cached); each candidate header then only counts the rows below it."""
+    cells = _classified(tuple(tuple("" if c is None else str(c) for c in r) for r in rows))
+    names = ["small", *CLASSES]
+    out = []
+    for j in range(width):
+        mine = [c for c in cells.get(j, ()) if c[0] >= start]
+        if not mine:
+            out.append(ColumnProfile(j, 0, {}, 1.0))
+            continue
+        n = len(mine)
+        shares = {name: sum(c[3 + k] for c in mine) / n for k, name in enumerate(names)}
+        wholes = [c[2] - c[0] for c in mine if c[2] is not None]
+        shares["sequence"] = float(len(wholes) >= 3 and len(set(wholes)) == 1)
+        out.append(ColumnProfile(j, n, shares, len({c[1] for c in mine}) / n))
+    return out
 
 
-@functools.lru_cache(maxsize=512)    # the same rows are profiled again for another header candidate
-def _profile(rows: tuple[tuple[str, ...], ...], width: int) -> tuple[ColumnProfile, ...]:
+@functools.lru_cache(maxsize=256)    # a preview is profiled for each of its candidate headers
+def _classified(rows: tuple[tuple[str, ...], ...]) -> dict[int, list[tuple]]:
+    """Column → (row, text, whole number or None, small, *one flag per class) for each non-empty cell."""
     cols, rownos, values = [], [], []
     for i, row in enumerate(rows):
-        for j in range(min(len(row), width)):
-            cols.append(j)
-            rownos.append(i)
-            values.append(str(row[j]) if row[j] is not None else None)
-    con = _con()
-    table = pa.table({"col": pa.array(cols, pa.int32()), "r": pa.array(rownos, pa.int32()),
-                      "v": pa.array(values, pa.string())})
-    con.register("_profile_input", table)
-    try:
-        result = con.execute(_profile_sql()).fetchall()
-    finally:
-        con.unregister("_profile_input")
-    names = ["small", "sequence", *CLASSES]
-    found = {}
-    for col, filled, n_distinct, *shares in result:
-        found[col] = ColumnProfile(col, filled, {n: s or 0.0 for n, s in zip(names, shares)},
-                                   n_distinct / filled if filled else 1.0)
-    return tuple(found.get(j, ColumnProfile(j, 0, {}, 1.0)) for j in range(width))
+        for j, v in enumerate(row):
+            if v:
+                cols.append(j)
+                rownos.append(i)
+                values.append(v)
+    # the cells go in as parameters (registering an Arrow table would import pandas: 0.2 s a process)
+    result = _con().execute(_flags_sql(), {"cols": cols, "rows": rownos, "values": values}).fetchall()
+    out: dict[int, list[tuple]] = {}
+    for col, r, t, small, whole, *flags in result:
+        out.setdefault(col, []).append((r, t, whole, small, *flags))
+    return out
 
 
 def label(cls: str | None) -> str:

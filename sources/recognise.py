@@ -287,7 +287,7 @@ def _header_rows(rows: list[list[str]]):
     for i, row in enumerate(rows[:SEARCH_ROWS]):
         if sum(1 for c in row if str(c).strip()) < 2:
             continue
-        if not any(len(map_header(k, row)) >= 1 for k in kinds()):
+        if not any(len(map_header(k, row)) >= 2 for k in kinds()):     # a header names two columns at least
             continue
         yield i, 1, list(row)
         if i + 1 < len(rows) and any(len(map_header(k, row)) >= 2 for k in kinds()):
@@ -309,7 +309,7 @@ def recognise(preview: list[list[str]], sheet_name: str, file_name: str,
             return _finish(forced, rows, sheet_name, file_name, [forced], None, forced.decided_by[0])
         key = (i + span, len(cells))
         if key not in profiles_at:
-            profiles_at[key] = profile_rows(rows[i + span:], len(cells))
+            profiles_at[key] = profile_rows(rows, len(cells), start=i + span)
         for k in kinds():
             cand = candidate(k, cells, profiles_at[key], i, span, context_of(i), hinted)
             if cand is None:
