@@ -64,13 +64,14 @@ def main() -> None:
     args = ap.parse_args()
     import duckdb
 
-    from sources import stage
+    from sources import reference, values
 
     clans = max(1, round(args.people / 8.5))   # people per clan, on average, in REGISTER_SQL
     with tempfile.TemporaryDirectory(dir=ROOT / "data" if (ROOT / "data").is_dir() else None) as tmp:
         con = duckdb.connect(str(Path(tmp) / "kin.duckdb"), config={"threads": 2, "memory_limit": "3GB",
                                                                     "temp_directory": str(Path(tmp) / "spill")})
-        stage.create_reference_tables(con)
+        reference.create_reference_tables(con)
+        values.create_value_tables(con)
         t0 = time.perf_counter()
         con.execute(REGISTER_SQL.format(clans=clans))
         people = con.execute("select count(*) from persons").fetchone()[0]

@@ -105,7 +105,7 @@ def reason_texts() -> dict[str, str]:
 
 def suites(as_of: dt.date) -> dict[str, list[Check]]:
     """Table → its checks, `every_table` first, with {as_of} and {as_of_month} substituted."""
-    from .stage import REASONS
+    from .reasons import REASONS
 
     cat = catalogue()
     values = {"as_of": as_of.isoformat(), "as_of_month": as_of.replace(day=1).isoformat()}

@@ -18,7 +18,8 @@ from .declarations import kinds
 from .mappings import entry
 from .recognise import fingerprint
 from .load import load_inbox
-from .stage import REASONS, stage_all
+from .reasons import REASONS
+from .stage import stage_all
 
 SHOWN_ROWS = 5
 

@@ -12,33 +12,11 @@ import json
 from pathlib import Path
 
 from . import values
-from .declarations import Column, Kind, divisions, kinds, place_aliases, programme_synonyms, programmes
+from .declarations import Column, Kind, kinds
+from .reasons import REASONS, WARNINGS  # noqa: F401  (REASONS: staged reason codes, read from here by others)
+from .reference import REGISTER_PREFIX_SQL, create_reference_tables
 
 HERE = Path(__file__).parent
-
-# Reason codes: what an investigator or a data clerk reads in quarantine.csv and the 数据质量 sheet.
-REASONS = {
-    "MISSING_ID": "身份证号为空",
-    "ID_PRECISION_LOST": "身份证号经过数值格式单元格，Excel 只保留 15 位有效数字，后几位已丢失，无法还原",
-    "ID_TRUNCATED": "身份证号位数不足（16 或 17 位），可能缺了校验位或某一位",
-    "ID_BAD_FORMAT": "身份证号格式不对（应为 18 位，末位为数字或 X；或 15 位旧号码）",
-    "ID_CHECKSUM_FAIL": "身份证号校验位不符（GB 11643-1999），通常是某一位录错或两位颠倒",
-    "ID_BAD_BIRTHDATE": "身份证号中的出生日期不存在或晚于核查日",
-    "MISSING_NAME": "姓名为空",
-    "MISSING_MONTH": "没有所属期：表中无所属期列，标题、工作表名、文件名中也没有年月",
-    "BAD_MONTH": "所属期无法识别（应为 2020-03、202003、2020年3月 等）",
-    "MISSING_AMOUNT": "金额为空",
-    "BAD_AMOUNT": "金额无法识别（应为数字，如 1200 或 1,200.00）",
-    "MISSING_PROGRAMME": "不知道是哪个项目：表中无补贴类型列，标题、工作表名、文件名中也没有项目名称",
-    "MISSING_DATE": "日期为空",
-    "BAD_DATE": "日期无法识别（应为 2020-03-05、2020/3/5、2020年3月5日、20200305 等）",
-    "MISSING_DEATH_DATE": "死亡记录中死亡日期、火化日期、注销日期都为空或无法识别",
-    "MISSING_VALUE": "必填项为空",
-    **values.REASON_TEXTS,
-}
-WARNINGS = {"id": "ID_INVALID", "month": "BAD_MONTH", "date": "BAD_DATE", "amount": "BAD_AMOUNT",
-            "integer": "BAD_INTEGER", "account": "ACCOUNT_PRECISION_LOST"}
-
 
 def _t(c: str) -> str:
     return f"{c}__t"
@@ -419,86 +397,11 @@ order by file_id, sheet, row_no
 """
 
 
-def _table(con, name: str, columns: list[str], rows: list[tuple]) -> None:
-    """A small reference table of text columns from Python rows (via Arrow: executemany is slow)."""
-    import pyarrow as pa
-
-    data = pa.table({c: pa.array([r[i] for r in rows], pa.string()) for i, c in enumerate(columns)})
-    con.register("_ref_rows", data)
-    con.execute(f"create or replace table {name} as select * from _ref_rows")
-    con.unregister("_ref_rows")
-
-
-def create_reference_tables(con, as_of=None) -> None:
-    """Programme synonyms, reason (and warning) codes and administrative divisions as tables the SQL can
-    join; the vocabulary of payment remarks and the run's as-of date as macros (sources/values.py)."""
-    _table(con, "programme_synonyms", ["synonym", "programme", "sub_type"], programme_synonyms())
-    _table(con, "reason_codes", ["code", "text_zh"], list({**REASONS, **values.WARNING_TEXTS}.items()))
-    values.create_value_tables(con, as_of)
-    div = str(HERE / "divisions.csv").replace("'", "''")
-    con.execute(f"create or replace table divisions as select * from read_csv('{div}', all_varchar=true, header=true)")
-    _table(con, "place_alias", ["alias", "level", "code", "name", "county_code"], place_alias_rows())
-    _table(con, "programmes", ["programme", "short_name", "family", "move_scope"],
-           [(p["name"], p.get("short"), p.get("family"), p.get("move_scope", "none")) for p in programmes()])
-    _table(con, "county_successors", ["old_code", "new_code"], county_successor_rows())
-    reg = str(HERE / "regions.csv").replace("'", "''")
-    con.execute(f"create or replace table regions as select * from read_csv('{reg}', all_varchar=true, header=true)")
-    rel = str(HERE / "gbt4761_relations.csv").replace("'", "''")
-    con.execute(f"create or replace table relation_codes as select * from read_csv('{rel}', all_varchar=true, header=true)")
-    syn = str(HERE / "relation_synonyms.csv").replace("'", "''")
-    con.execute(f"create or replace table relation_synonyms as select * from read_csv('{syn}', all_varchar=true, header=true)")
-
-
-REGISTER_PREFIX_SQL = """
--- Register IDs by digits 1–14 and name, kept only where that pair is unique: the only safe way to
--- recover an ID number damaged by a numeric Excel cell (domain.md §1.5).
-create or replace table register_prefix as
-select substr(id_number, 1, 14) as prefix14, name_norm, min(id_number) as id_number
-from (select distinct id_number, name_norm from stg_households where reason is null)
-group by all
-having count(distinct id_number) = 1
-"""
-
-
-def county_successor_rows() -> list[tuple]:
-    """(old, new) county codes: an ID keeps the code of its first registration (332427 常山县 of 金华地区
-    became 330822), so a historical code may stand for the same place as a current one."""
-    import re
-
-    pairs = set()
-    for d in divisions():
-        if d["level"] == "county":
-            m = re.search(r"successor=([0-9;\[\]]*)", d["note"] or "")
-            for new in re.findall(r"(\d{6})", m.group(1) if m else ""):
-                pairs.add((d["code"], new))
-    changed = True
-    while changed:   # transitively: 330823 → 339006 → 330881
-        extra = {(a, c) for a, b in pairs for b2, c in pairs if b == b2 and (a, c) not in pairs and a != c}
-        pairs |= extra
-        changed = bool(extra)
-    return sorted(pairs)
-
-
-def place_alias_rows() -> list[tuple]:
-    """Names (with and without 县/镇/街道) and codes of current counties and townships; a name that is
-    not unique within its level is left out rather than guessed."""
-    rows = []
-    for d in divisions():
-        if d["level"] not in ("county", "township") or d["valid_to"]:
-            continue
-        county = d["code"] if d["level"] == "county" else d["parent_code"]
-        for alias in {*place_aliases(d["name"]), d["code"]}:
-            rows.append((alias, d["level"], d["code"], d["name"], county))
-    seen: dict[tuple, int] = {}
-    for r in rows:
-        seen[(r[0], r[1])] = seen.get((r[0], r[1]), 0) + 1
-    return [r for r in rows if seen[(r[0], r[1])] == 1]
-
-
 def stage_all(con, as_of=None) -> None:
     """stg_<kind> for every kind, then the canonical tables and the quarantine of unparseable rows.
     `as_of`: the run's as-of date (a datetime.date; today when None): no birth date may be later."""
-    create_reference_tables(con, as_of)
+    create_reference_tables(con)
+    values.create_value_tables(con, as_of)
     for k in kinds():
         present = present_columns(con, k)
         if present == (set(), set()):       # no loaded sheet of this kind
@@ -525,32 +428,3 @@ def stage_all(con, as_of=None) -> None:
             from {k.stg_table} where reason is not null
         """)
     con.execute((HERE / "canonical.sql").read_text(encoding="utf-8"))
-
-
-
-def accounting_sql() -> str:
-    """Per file and sheet: rows read = loaded + quarantined + structural (titles, headers, totals, …)."""
-    # a row covering several months counts once, however many months it was expanded into (values.py)
-    loaded = " union all ".join(f"select file_id, sheet from {k.table}"
-                                + (" where coalesce(span_part, 1) = 1" if values.month_spans(k.kind) else "")
-                                for k in kinds())
-    kind_zh = "case s.kind " + " ".join(f"when '{k.kind}' then '{k.name_zh}'" for k in kinds()) + " end"
-    return f"""
-with loaded as (select file_id, sheet, count(*) as n from ({loaded}) group by all),
-     quarantined as (select file_id, sheet, count(distinct row_no) as n from quarantine group by all)
-select f.file_id, f.file_name, f.format, f.encoding, f.status as file_status, f.reason as file_reason,
-       s.sheet, s.kind, {kind_zh} as kind_zh, s.variant, s.status as sheet_status, s.reason as sheet_reason, s.header_row,
-       coalesce(s.rows_read, 0) as rows_read,
-       coalesce(l.n, 0) as rows_loaded,
-       coalesce(q.n, 0) as rows_quarantined,
-       coalesce(s.rows_read, 0) - coalesce(s.rows_data, 0) as rows_structural,
-       coalesce(s.rows_title, 0) + coalesce(s.rows_header, 0) as rows_title_header,
-       coalesce(s.rows_blank, 0) as rows_blank, coalesce(s.rows_total, 0) as rows_total,
-       coalesce(s.rows_footer, 0) + coalesce(s.rows_note, 0) as rows_footer_note,
-       coalesce(s.rows_data, 0) = coalesce(l.n, 0) + coalesce(q.n, 0) as reconciles
-from source_files f
-left join source_sheets s using (file_id)
-left join loaded l using (file_id, sheet)
-left join quarantined q using (file_id, sheet)
-order by f.file_name, s.sheet
-"""

@@ -13,6 +13,7 @@ import functools
 from pathlib import Path
 
 from .declarations import Kind, divisions, read_yaml
+from .warehouse import ref_table
 
 HERE = Path(__file__).parent
 
@@ -82,9 +83,7 @@ def id_division_rows() -> list[tuple[str, str]]:
 def create_value_tables(con, as_of: dt.date | None = None) -> None:
     """The division table, the vocabulary's macros, and qf_as_of() as the run's as-of date (today when
     none is given)."""
-    from .stage import _table
-
-    _table(con, "id_divisions", ["code", "name"], id_division_rows())
+    ref_table(con, "id_divisions", ["code", "name"], id_division_rows())
     con.execute(words_macros_sql())
     day = (as_of or dt.date.today()).isoformat()   # a date's ISO text: nothing else reaches the SQL
     con.execute(f"create or replace macro qf_as_of() as date '{day}'")

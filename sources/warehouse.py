@@ -136,3 +136,13 @@ def _busy_message(lock_path: Path, waited: float) -> str:
     return (f"数据仓库 {lock_path.with_suffix('')} 正被{who}写入，已等待 {waited:.0f} 秒仍未结束；"
             f"请待其完成后再运行。/ The warehouse is held by run {h.get('run_id', '?')} "
             f"(pid {h.get('pid', '?')}); waited {waited:.0f} s.")
+
+
+def ref_table(con, name: str, columns: list[str], rows: list[tuple]) -> None:
+    """A small reference table of text columns from Python rows (via Arrow: executemany is slow)."""
+    import pyarrow as pa
+
+    data = pa.table({c: pa.array([r[i] for r in rows], pa.string()) for i, c in enumerate(columns)})
+    con.register("_ref_rows", data)
+    con.execute(f"create or replace table {name} as select * from _ref_rows")
+    con.unregister("_ref_rows")

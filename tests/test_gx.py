@@ -15,7 +15,7 @@ import pytest
 from conftest import ROOT, empty_warehouse, fetch_dicts, insert_rows
 from sources import gx
 from sources.declarations import kinds
-from sources.stage import REASONS
+from sources.reasons import REASONS
 
 AS_OF = dt.date(2021, 1, 15)
 ID = "11010519491231002X"

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from conftest import SAMPLE, fetch_dicts
-from sources import load, recognise, stage, validate
+from sources import load, recognise, reference, stage, validate, values
 
 INBOX = SAMPLE / "inbox"
 
@@ -217,7 +217,8 @@ def test_a_kind_without_sheets_is_staged_with_the_columns_of_a_full_staging(tmp_
 
     c = duckdb.connect()
     load.load_inbox(c, tmp_path, tmp_path / "tmp")       # an empty inbox: every kind is without sheets
-    stage.create_reference_tables(c)
+    reference.create_reference_tables(c)
+    values.create_value_tables(c)
     c.execute("create table register_prefix (prefix14 varchar, name_norm varchar, id_number varchar)")
     for k in kinds():
         c.execute(stage.map_sql(k))

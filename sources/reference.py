@@ -1,0 +1,78 @@
+"""Reference tables the staging SQL and the rules join: programmes and their synonyms, reason codes,
+administrative divisions and their aliases, county successors, relation codes; and the register's
+ID prefixes that recover damaged numbers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .declarations import divisions, place_aliases, programme_synonyms, programmes
+from .reasons import CODE_TEXTS
+from .warehouse import ref_table
+
+HERE = Path(__file__).parent
+
+
+def create_reference_tables(con) -> None:
+    """Programme synonyms, reason (and warning) codes and administrative divisions as tables the SQL can
+    join (the vocabulary of payment remarks and the run's as-of date: sources/values.py)."""
+    ref_table(con, "programme_synonyms", ["synonym", "programme", "sub_type"], programme_synonyms())
+    ref_table(con, "reason_codes", ["code", "text_zh"], list(CODE_TEXTS.items()))
+    div = str(HERE / "divisions.csv").replace("'", "''")
+    con.execute(f"create or replace table divisions as select * from read_csv('{div}', all_varchar=true, header=true)")
+    ref_table(con, "place_alias", ["alias", "level", "code", "name", "county_code"], place_alias_rows())
+    ref_table(con, "programmes", ["programme", "short_name", "family", "move_scope"],
+           [(p["name"], p.get("short"), p.get("family"), p.get("move_scope", "none")) for p in programmes()])
+    ref_table(con, "county_successors", ["old_code", "new_code"], county_successor_rows())
+    reg = str(HERE / "regions.csv").replace("'", "''")
+    con.execute(f"create or replace table regions as select * from read_csv('{reg}', all_varchar=true, header=true)")
+    rel = str(HERE / "gbt4761_relations.csv").replace("'", "''")
+    con.execute(f"create or replace table relation_codes as select * from read_csv('{rel}', all_varchar=true, header=true)")
+    syn = str(HERE / "relation_synonyms.csv").replace("'", "''")
+    con.execute(f"create or replace table relation_synonyms as select * from read_csv('{syn}', all_varchar=true, header=true)")
+
+
+REGISTER_PREFIX_SQL = """
+-- Register IDs by digits 1–14 and name, kept only where that pair is unique: the only safe way to
+-- recover an ID number damaged by a numeric Excel cell (domain.md §1.5).
+create or replace table register_prefix as
+select substr(id_number, 1, 14) as prefix14, name_norm, min(id_number) as id_number
+from (select distinct id_number, name_norm from stg_households where reason is null)
+group by all
+having count(distinct id_number) = 1
+"""
+
+
+def county_successor_rows() -> list[tuple]:
+    """(old, new) county codes: an ID keeps the code of its first registration (332427 常山县 of 金华地区
+    became 330822), so a historical code may stand for the same place as a current one."""
+    import re
+
+    pairs = set()
+    for d in divisions():
+        if d["level"] == "county":
+            m = re.search(r"successor=([0-9;\[\]]*)", d["note"] or "")
+            for new in re.findall(r"(\d{6})", m.group(1) if m else ""):
+                pairs.add((d["code"], new))
+    changed = True
+    while changed:   # transitively: 330823 → 339006 → 330881
+        extra = {(a, c) for a, b in pairs for b2, c in pairs if b == b2 and (a, c) not in pairs and a != c}
+        pairs |= extra
+        changed = bool(extra)
+    return sorted(pairs)
+
+
+def place_alias_rows() -> list[tuple]:
+    """Names (with and without 县/镇/街道) and codes of current counties and townships; a name that is
+    not unique within its level is left out rather than guessed."""
+    rows = []
+    for d in divisions():
+        if d["level"] not in ("county", "township") or d["valid_to"]:
+            continue
+        county = d["code"] if d["level"] == "county" else d["parent_code"]
+        for alias in {*place_aliases(d["name"]), d["code"]}:
+            rows.append((alias, d["level"], d["code"], d["name"], county))
+    seen: dict[tuple, int] = {}
+    for r in rows:
+        seen[(r[0], r[1])] = seen.get((r[0], r[1]), 0) + 1
+    return [r for r in rows if seen[(r[0], r[1])] == 1]
