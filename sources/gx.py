@@ -1,17 +1,14 @@
-"""Great Expectations validation of the canonical tables. Every GX call of the project lives here.
+"""Great Expectations validation of the canonical tables. Every GX call of the project lives here and in
+sources/gx_patches.py (what GX needs to run on DuckDB) and sources/gx_suites.py (the declarations as checks).
 
 The expectations are declared as data in sources/expectations.yaml (one suite per canonical table).
 `validate_tables()` runs them inside DuckDB with GX 1.x, sharing the pipeline's connection, moves the rows
 that fail a `quarantine` expectation to the `quarantine` table (stage 'validate'), writes GX's results and
 Data Docs under <out_dir>/validation/, and stops the run (ValidationBlocked) when a `blocking` one fails.
 
-GX 1.24 does not work on DuckDB (duckdb-engine) out of the box; `apply_patches()` fixes two things and
-`check_patches()` tells, per patch, whether it is still needed and whether it works (tests/test_gx.py):
-  buffer_results  GX reads query results after closing their connection; the close rolls back, which
-                  discards DuckDB's pending result (every expectation fails with "list index out of
-                  range"; GX issues #10738, #11579). Rows are buffered while the connection is open.
-  regex           GX has no regex operator for the duckdb dialect (NotImplementedError); DuckDB's
-                  regexp_matches (RE2, search semantics) is used.
+GX 1.24 does not work on DuckDB (duckdb-engine) out of the box: sources/gx_patches.py fixes two things, and
+`check_patches()` here tells, per patch, whether it is still needed and whether it works (tests/test_gx.py).
+The declarations become Check objects, and a check's failing rows a query, in sources/gx_suites.py.
 
 What this module writes to the warehouse, and nothing else (GX itself only reads: SELECTs through
 cursors of `con`, no temporary tables): rows into `quarantine`, DELETEs of those rows from the canonical
@@ -26,30 +23,35 @@ import datetime as dt
 import functools
 import json
 import logging
-import os
-import re
-import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 
-from .declarations import kinds, read_yaml
+from .declarations import kinds
+from .gx_patches import (  # noqa: F401
+    _buffering,
+    _duckdb_regex,
+    _gx_internals,
+    _probe_buffer,
+    _probe_regex,
+    _quiet_gx,
+    apply_patches,
+    import_gx,
+)
+from .gx_suites import (  # noqa: F401
+    ACTIONS,
+    LINEAGE,
+    SUPPORTED,
+    Check,
+    _q,
+    catalogue,
+    reason_texts,
+    suites,
+    unexpected_rows_sql,
+)
 
 HERE = Path(__file__).parent
-LINEAGE = ("file_id", "sheet", "row_no")
-ACTIONS = ("blocking", "quarantine", "warn")
-SUPPORTED = (
-    "expect_column_values_to_not_be_null",
-    "expect_column_values_to_match_regex",
-    "expect_column_values_to_not_match_regex",
-    "expect_column_values_to_be_between",
-    "expect_column_values_to_be_in_set",
-    "expect_column_values_to_not_be_in_set",
-    "expect_column_values_to_be_unique",
-    "expect_compound_columns_to_be_unique",
-)
 # SUMMARY: exact counts, and the query that selects every failing row (COMPLETE would not: GX caps its lists
 # at 200 and 20 rows even then, and the buffer_results patch would hold every unexpected value). No sample
 # values (partial_unexpected_count 0): GX reads them by a LIMIT query per expectation that scans the whole
@@ -70,160 +72,7 @@ class ValidationBlocked(Exception):
     """A blocking expectation failed (or could not be evaluated): the loader produced rows it never should."""
 
 
-# ------------------------------------------------------------------------------------------ the catalogue
-
-@dataclass(frozen=True)
-class Check:
-    """One declared expectation of a table's suite, with its placeholders substituted."""
-    table: str
-    index: int
-    expectation: str
-    kwargs: dict = field(hash=False)
-    description_zh: str
-    action: str                 # blocking | quarantine | warn
-    reason: str | None = None   # the reason code of a quarantine expectation
-
-    @property
-    def columns(self) -> list[str]:
-        return [self.kwargs["column"]] if "column" in self.kwargs else list(self.kwargs.get("column_list", []))
-
-    @property
-    def label(self) -> str:
-        return f"{self.expectation}({', '.join(self.columns)})"
-
-
-@functools.cache
-def catalogue() -> dict:
-    """sources/expectations.yaml as read (placeholders not substituted)."""
-    return read_yaml((HERE / "expectations.yaml").read_text(encoding="utf-8"))
-
-
-def reason_texts() -> dict[str, str]:
-    """The reason codes introduced by expectations.yaml, with their Chinese texts."""
-    return dict(catalogue().get("reasons") or {})
-
-
-def suites(as_of: dt.date) -> dict[str, list[Check]]:
-    """Table → its checks, `every_table` first, with {as_of} and {as_of_month} substituted."""
-    from .reasons import REASONS
-
-    cat = catalogue()
-    values = {"as_of": as_of.isoformat(), "as_of_month": as_of.replace(day=1).isoformat()}
-    known_reasons = set(REASONS) | set(reason_texts())
-    out = {}
-    for table, entries in cat["suites"].items():
-        checks = []
-        for i, e in enumerate([*(cat.get("every_table") or []), *entries]):
-            where = f"expectations.yaml: {table}[{i}]"
-            unknown = set(e) - {"expectation", "kwargs", "description_zh", *ACTIONS}
-            actions = [a for a in ACTIONS if e.get(a)]
-            if unknown or len(actions) != 1 or not e.get("description_zh") or e.get("expectation") not in SUPPORTED:
-                raise ValueError(f"{where}: needs a supported `expectation`, `kwargs`, `description_zh` and exactly "
-                                 f"one of {ACTIONS} (unknown keys: {sorted(unknown)}; actions: {actions})")
-            reason = e["quarantine"] if actions[0] == "quarantine" else None
-            if reason is not None and reason not in known_reasons:
-                raise ValueError(f"{where}: reason code {reason} is neither in `reasons` nor in stage.REASONS")
-            checks.append(Check(table=table, index=i, expectation=e["expectation"],
-                                kwargs=_substitute(dict(e.get("kwargs") or {}), values, where),
-                                description_zh=_substitute(e["description_zh"], values, where),
-                                action=actions[0], reason=reason))
-        out[table] = checks
-    return out
-
-
-def _substitute(value, values: dict, where: str):
-    """Placeholders in strings (nested lists and dicts too); YAML dates become 'YYYY-MM-DD'."""
-    if isinstance(value, dict):
-        return {k: _substitute(v, values, where) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_substitute(v, values, where) for v in value]
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, str):
-        for name, v in values.items():
-            value = value.replace("{" + name + "}", v)
-        if m := re.search(r"\{[A-Za-z_]+\}", value):
-            raise ValueError(f"{where}: unknown placeholder {m.group(0)}")
-    return value
-
-
 # ------------------------------------------------------------------------------------------ the patches
-
-_ORIGINALS: dict = {}
-_APPLIED = {"buffer_results": False, "regex": False}
-
-
-def _is_duckdb(dialect) -> bool:
-    return getattr(dialect, "name", None) == "duckdb"
-
-
-def _gx_internals() -> dict:
-    """The GX functions the patches replace, as GX defines them (imports GX)."""
-    if not _ORIGINALS:
-        import great_expectations.expectations.metrics  # noqa: F401  (every metric module that imports the regex helper)
-        import great_expectations.expectations.metrics.util as metrics_util
-        from great_expectations.execution_engine.sqlalchemy_execution_engine import SqlAlchemyExecutionEngine
-
-        ewr = getattr(SqlAlchemyExecutionEngine.__dict__.get("_execute_query_with_recovery"), "__func__", None)
-        regex = getattr(metrics_util, "get_dialect_regex_expression", None)
-        _ORIGINALS.update(
-            engine_class=SqlAlchemyExecutionEngine,
-            buffer_results=getattr(ewr, "qingfeng_original", ewr),  # the original even after a module reload
-            regex=getattr(regex, "qingfeng_original", regex),
-        )
-    return _ORIGINALS
-
-
-def _buffering(original):
-    """SqlAlchemyExecutionEngine._execute_query_with_recovery that fetches a DuckDB result before
-    execute_query()'s `with self.get_connection()` closes (and rolls back) the connection. GX only fetches
-    small results this way: aggregates and LIMIT-ed samples (result_format SUMMARY)."""
-    import sqlalchemy as sa
-
-    def _execute_query_with_recovery(connection, query):
-        result = original(connection, query)
-        if _is_duckdb(connection.dialect) and isinstance(result, sa.CursorResult) and result.returns_rows:
-            return result.freeze()()
-        return result
-
-    _execute_query_with_recovery.qingfeng_original = original
-    return _execute_query_with_recovery
-
-
-def _duckdb_regex(original):
-    """get_dialect_regex_expression with a branch for DuckDB: regexp_matches (RE2, search semantics)."""
-    import sqlalchemy as sa
-
-    def get_dialect_regex_expression(column, regex, dialect, positive=True):
-        if _is_duckdb(dialect) or _is_duckdb(getattr(dialect, "dialect", None)):
-            expr = sa.func.regexp_matches(column, sa.literal(regex))
-            return expr if positive else sa.not_(expr)
-        return original(column, regex, dialect, positive)
-
-    get_dialect_regex_expression.qingfeng_original = original
-    return get_dialect_regex_expression
-
-
-def apply_patches() -> dict[str, bool]:
-    """Apply both patches to the loaded GX (idempotent; other dialects keep GX's code path)."""
-    gx_ = _gx_internals()
-    if gx_["buffer_results"] is None or gx_["regex"] is None:
-        raise RuntimeError("GX internals changed (SqlAlchemyExecutionEngine._execute_query_with_recovery or "
-                           "metrics.util.get_dialect_regex_expression is gone): revisit sources/gx.py patches")
-    if not _APPLIED["buffer_results"]:
-        gx_["engine_class"]._execute_query_with_recovery = staticmethod(_buffering(gx_["buffer_results"]))
-        _APPLIED["buffer_results"] = True
-    if not _APPLIED["regex"]:
-        patched = _duckdb_regex(gx_["regex"])
-        # the helper is imported by name into several metric modules: replace it in each of them
-        modules = [m for m in list(sys.modules.values())
-                   if m is not None and getattr(m, "get_dialect_regex_expression", None) is gx_["regex"]]
-        if len(modules) < 2:  # metrics.util itself + at least column_values_match_regex
-            raise RuntimeError(f"regex patch: found the GX helper in {len(modules)} module(s); GX layout changed")
-        for m in modules:
-            m.get_dialect_regex_expression = patched
-        _APPLIED["regex"] = True
-    return dict(_APPLIED)
 
 
 def check_patches() -> dict[str, dict]:
@@ -256,39 +105,6 @@ def check_patches() -> dict[str, dict]:
     return report
 
 
-def _probe_buffer(engine, fn) -> bool:
-    """Does GX's execute_query, with `fn` as _execute_query_with_recovery, return the row of SELECT 42?"""
-    import sqlalchemy as sa
-
-    cls = _gx_internals()["engine_class"]
-    saved = cls.__dict__["_execute_query_with_recovery"]
-    cls._execute_query_with_recovery = staticmethod(fn)
-    try:
-        rows = cls(engine=engine).execute_query(sa.select(sa.literal(42).label("x"))).fetchall()
-        return [tuple(r) for r in rows] == [(42,)]
-    except Exception:  # noqa: BLE001
-        return False
-    finally:
-        cls._execute_query_with_recovery = saved
-
-
-def _probe_regex(engine, fn) -> bool:
-    """Does `fn` give the duckdb dialect a regex expression that DuckDB evaluates correctly?"""
-    import sqlalchemy as sa
-
-    try:
-        pos = fn(sa.column("v"), r"^[0-9]{3}X?$", engine.dialect)
-        neg = fn(sa.column("v"), r"^[0-9]{3}X?$", engine.dialect, positive=False)
-        if pos is None or neg is None:
-            return False
-        vals = sa.values(sa.column("v", sa.String), name="t").data([("123",), ("123X",), ("12a",), ("1234",)])
-        with engine.connect() as c:
-            return tuple(c.execute(sa.select(sa.func.count().filter(pos), sa.func.count().filter(neg))
-                                   .select_from(vals)).one()) == (2, 2)
-    except Exception:  # noqa: BLE001
-        return False
-
-
 def _probe_end_to_end() -> dict:
     """Validate a 3-row table through a shared in-memory connection: not_null and regex must count 1 each,
     and GX's unexpected_index_query must select exactly those rows."""
@@ -312,27 +128,6 @@ def _probe_end_to_end() -> dict:
 
 
 # ------------------------------------------------------------------------------------------ GX plumbing
-
-def import_gx():
-    """Import Great Expectations (about 3 s) and the SQLAlchemy dialect it reaches DuckDB through (whose
-    import runs a probe query): done lazily, so commands that do not validate never pay it."""
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # GX 1.24 sends nothing; older 1.x did
-    import duckdb_engine  # noqa: F401
-    import great_expectations
-
-    return great_expectations
-
-
-@contextlib.contextmanager
-def _quiet_gx():
-    """GX logs metric failures at ERROR with whole tracebacks; they are read from the results instead."""
-    logger = logging.getLogger("great_expectations")
-    level = logger.level
-    logger.setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
 
 
 @contextlib.contextmanager
@@ -366,7 +161,9 @@ def _gx_session(con):
 def _run_suite(context, ds, table: str, checks: list[Check]):
     """One asset, suite and ValidationDefinition per table; returns GX's suite validation result."""
     gx = import_gx()
-    from great_expectations.expectations.expectation_configuration import ExpectationConfiguration
+    from great_expectations.expectations.expectation_configuration import (
+        ExpectationConfiguration,
+    )
 
     batch = ds.add_table_asset(name=table, table_name=table).add_batch_definition_whole_table("whole_table")
     expectations = [
@@ -388,49 +185,6 @@ def _exception(r) -> str | None:
 
 
 # ------------------------------------------------------------------------------------------ failing rows
-
-def _q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def unexpected_rows_sql(check: Check) -> tuple[str, list]:
-    """SELECT file_id, sheet, row_no of every row `check` fails, with GX's semantics (NULLs fail only
-    not_be_null; unique and compound unique flag every row of a duplicated non-null value; a compound key
-    with a NULL part is never flagged). `mostly` is ignored: every unexpected row is selected."""
-    e, kw, t = check.expectation, check.kwargs, _q(check.table)
-    keys = ", ".join(f"t.{c}" for c in LINEAGE)
-    c = _q(kw["column"]) if "column" in kw else None
-    if e == "expect_column_values_to_not_be_null":
-        return f"select {keys} from {t} t where t.{c} is null", []
-    if e in ("expect_column_values_to_match_regex", "expect_column_values_to_not_match_regex"):
-        neg = "not " if e == "expect_column_values_to_match_regex" else ""
-        return f"select {keys} from {t} t where t.{c} is not null and {neg}regexp_matches(t.{c}, ?)", [kw["regex"]]
-    if e == "expect_column_values_to_be_between":
-        conds, params = [], []
-        if kw.get("min_value") is not None:
-            conds.append(f"t.{c} {'>' if kw.get('strict_min') else '>='} ?")
-            params.append(kw["min_value"])
-        if kw.get("max_value") is not None:
-            conds.append(f"t.{c} {'<' if kw.get('strict_max') else '<='} ?")
-            params.append(kw["max_value"])
-        return f"select {keys} from {t} t where t.{c} is not null and not ({' and '.join(conds) or 'true'})", params
-    if e in ("expect_column_values_to_be_in_set", "expect_column_values_to_not_be_in_set"):
-        vs = list(kw["value_set"])
-        member = f"t.{c} in ({', '.join('?' * len(vs))})" if vs else "false"
-        cond = f"not ({member})" if e == "expect_column_values_to_be_in_set" else member
-        return f"select {keys} from {t} t where t.{c} is not null and {cond}", vs
-    if e == "expect_column_values_to_be_unique":
-        return (f"select {keys} from {t} t join (select {c} from {t} where {c} is not null group by {c} "
-                f"having count(*) > 1) d on t.{c} = d.{c}"), []
-    if e == "expect_compound_columns_to_be_unique":
-        cols = [_q(x) for x in kw["column_list"]]
-        group = ", ".join(cols)
-        all_null = " and ".join(f"{x} is null" for x in cols)
-        on = " and ".join(f"t.{x} = d.{x}" for x in cols)
-        return (f"select {keys} from {t} t join (select {group} from {t} where not ({all_null}) group by {group} "
-                f"having count(*) > 1) d on {on}"), []
-    raise NotImplementedError(f"no SQL for the failing rows of {e}")
-
 
 def _failing_rows(con, check: Check, r) -> tuple[str, list, str, str | None]:
     """SQL for every failing row: GX's unexpected_index_query when it runs and agrees with GX's own
