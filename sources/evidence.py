@@ -54,7 +54,9 @@ def agrees(cls: str | None, p: ColumnProfile) -> float:
     return max((p.share(c) for c in ACCEPTS.get(cls, (cls,))), default=0.0) if cls else 0.0
 
 
+@functools.lru_cache(maxsize=1 << 16)    # every candidate header asks again for the same cells
 def header_weight(cell: str) -> float:
+    """How specific a header is: its synonym's weight, or the best of the synonyms it ends with."""
     h = norm_header(cell)
     w = synonym_weight()
     if h in w:

@@ -121,13 +121,9 @@ def _with_parent(upper: list[str], lower: list[str]) -> list[str]:
     return out
 
 
+@functools.cache
 def synonym_columns() -> dict[str, set[str]]:
     """Normalised synonym → the canonical column names (of any kind) it names."""
-    return _synonym_columns()
-
-
-@functools.cache
-def _synonym_columns() -> dict[str, set[str]]:
     out: dict[str, set[str]] = {}
     for k in kinds():
         for name, col in k.columns.items():
