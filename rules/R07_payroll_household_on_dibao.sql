@@ -6,9 +6,11 @@ severity: high
 rationale: >
   享受最低生活保障的家庭（或受助人本人）有成员在领取财政工资（行政、参公、事业单位在编在职人员），且在职期间与低保发放月份重叠。
   财政供养收入是重要的收入线索，各地纪委、审计都把它作为疑点（需核实家庭收入是否超标）。低保家庭以户籍同户成员代替。
-  受助人本人在职为高风险；同户其他成员在职为中风险（同户不一定是共同生活的低保家庭成员）。
-  已排除的误报：重残单独施保（浙江允许重度残疾人单独纳入低保，名册中标注“单独施保”的不比对家庭成员）；
-  在低保发放月份之前已离职、退休的成员；离退休人员。仍需人工排除：户口在一起但不共同生活的成员。
+  受助人本人在职为高风险；同户其他成员在职为中风险（同户不一定是共同生活的低保家庭成员）。在职期间与发放月份按月比较。
+  已排除的误报：单独施保的受助人（重残单独施保、单列户、单人户施保等写法，见 sources/assistance_words.yaml，或保障人数为1人：
+  户口本上的其他人不在低保家庭内）只比对本人；在低保发放月份之前已离职、退休的成员（退休后领的是退休金，不是在编）；
+  编外、临时、劳务派遣等非财政供养人员；在首次发放之后才入编的，年度复核前（recheck_months 个月）的月份不计。
+  离职、退休日期无法识别，或人员状态为离职、退休而未写日期的，不推定仍在职，列入待补数据。
 basis: 《最低生活保障审核确认办法》（民发〔2021〕57号）家庭收入核算；浙江省重残单独施保政策（2008）
 verify: >
   调取财政供养人员的工资发放记录（单位、在职期间、月工资）和低保审批时的家庭收入核算表，核实申报收入是否遗漏工资；
@@ -17,35 +19,56 @@ subject: recipient
 case_key: [subject_id_number, related_id_number]
 evidence: [subject_id_number, subject_name, county, township, village, programme, related_id_number, related_name,
            related_relation, unit, employed_from, employed_to, period_from, period_to, months, amount_yuan, severity,
-           evidence, source_rows]
+           facts, evidence, source_rows]
 labels: {related_id_number: 财政供养成员身份证号, related_name: 财政供养成员姓名, related_relation: 与受助人关系,
          unit: 工作单位, employed_from: 入编日期, employed_to: 离职日期}
-params: {programmes: [最低生活保障], alone_words: 单独施保}
+params: {programmes: [最低生活保障], recheck_months: 12}
 inputs: {required: [payments, payroll], optional: [persons]}
+traps:
+  - bullet: "not 共同生活"
+    decision: 户籍数据看不出同户成员是否共同生活；保障人数为1人或名册注明单独施保的只比对本人，其余同户成员按中风险列出（本人为高风险），核查时入户核实该成员是否与受助人共同生活、是否计入低保家庭。
 */
-with employed as (
-    select id_number, name, unit, start_on, end_on, source_file, sheet, row_no from payroll
-    where status is null or not regexp_matches(status, '离|退|辞|调出|死亡')
+with hh as (
+    select * from household_paid_months($programmes)   -- sources/kinship.sql
+), first_paid as (
+    -- the approval is no later than the first paid month the ledgers show
+    select id_number, programme, min(entitlement_month) as first_month from hh group by all
+), staff as (
+    -- 财政供养: not the temporary or contract workers a unit lists beside its staff (assistance_words.yaml)
+    select *, qf_row_ref(source_file, sheet, row_no) as at_row, qf_payroll_left(status) as says_left
+    from payroll
+    where not qf_payroll_not_staff(concat_ws(' ', staff_type, status))
 ), months as (
     select p.id_number, p.programme, p.entitlement_month, p.amount_yuan, p.member_id_number, p.is_self, p.related_relation,
-           e.name as related_name, e.unit, e.start_on, e.end_on,
-           qf_row_ref(e.source_file, e.sheet, e.row_no) as payroll_row
-    from household_paid_months($programmes, $alone_words) p   -- sources/kinship.sql
-    join employed e on e.id_number = p.member_id_number
-    where (e.start_on is null or e.start_on <= last_day(p.entitlement_month))
-      and (e.end_on is null or e.end_on >= p.entitlement_month)
+           p.household_basis, e.name as related_name, e.unit, e.start_on, e.end_on, e.at_row as payroll_row,
+           -- in post that month, compared by month; an unreadable date, or a 离职/退休 status without its date, is
+           -- not "still employed"
+           case when w = 'in' and e.says_left and e.end_on is null then 'unknown' else w end as state,
+           -- hired after the approval: the annual re-check had not yet come
+           date_trunc('month', e.start_on) > f.first_month
+               and p.entitlement_month < date_trunc('month', e.start_on) + to_months($recheck_months) as before_recheck
+    from hh p
+    join first_paid f using (id_number, programme)
+    join staff e on e.id_number = p.member_id_number,
+    lateral (select qf_month_within(p.entitlement_month, e.start_on, e.end_on, e.warnings, 'start_on', 'end_on') as w)
 ), cases as (
     select id_number, member_id_number, any_value(programme) as programme, any_value(is_self) as is_self,
            any_value(related_relation) as related_relation, any_value(related_name) as related_name,
+           any_value(household_basis) as household_basis,
            string_agg(distinct unit, '、' order by unit) as unit, min(start_on) as employed_from, max(end_on) as employed_to,
-           min(entitlement_month) as period_from, max(entitlement_month) as period_to,
-           count(distinct entitlement_month) as months, sum(amount_yuan) as amount_yuan,
+           min(entitlement_month) filter (where not before_recheck) as period_from,
+           max(entitlement_month) filter (where not before_recheck) as period_to,
+           count(distinct entitlement_month) filter (where not before_recheck) as months,
+           sum(amount_yuan) filter (where not before_recheck) as amount_yuan,
+           count(distinct entitlement_month) filter (where before_recheck) as lag_months,
            string_agg(distinct payroll_row, '；' order by payroll_row) as payroll_rows
-    from months group by id_number, member_id_number
+    from months where state = 'in'
+    group by id_number, member_id_number
+    having count(*) filter (where not before_recheck) > 0
 ), ledger_rows as (
     select p.id_number, string_agg(distinct qf_row_ref(p.source_file, p.sheet, p.row_no), '；'
                                    order by qf_row_ref(p.source_file, p.sheet, p.row_no)) as rows
-    from payments p join (select distinct id_number, programme, entitlement_month from months) m
+    from payments p join (select distinct id_number, programme, entitlement_month from months where state = 'in') m
       using (id_number, programme, entitlement_month)
     group by all
 )
@@ -53,6 +76,13 @@ select c.id_number as subject_id_number, y.name as subject_name, y.county, y.tow
        c.member_id_number as related_id_number, c.related_name, c.related_relation, c.unit,
        c.employed_from, c.employed_to, c.period_from, c.period_to, c.months, c.amount_yuan,
        case when c.is_self then 'high' else 'medium' end as severity,
+       '据以认定：财政供养人员名单（' || c.payroll_rows || '）身份证号与' || case when c.is_self then '受助人' else '同户成员' end
+           || '一致，' || coalesce(strftime(c.employed_from, '%Y-%m-%d') || '入编', '入编日期未填写') || '，'
+           || coalesce(strftime(c.employed_to, '%Y-%m-%d') || '离职（退休）', '名单中未离职') || '，在职月份与发放月份按月比较重叠'
+           || '；' || c.household_basis
+           || case when c.lag_months > 0 then '；未计：入编晚于首次发放，年度复核前的' || c.lag_months || '个月' else '' end
+           || '；推定：' || case when c.is_self then '' else '户籍同户成员即共同生活的低保家庭成员；' end
+           || '工资收入未在低保家庭收入中申报（未核对低保审批时的收入核算表）' as facts,
        format('{}（{}）享受{}期间（所属期{}至{}共{}个月，合计{}元），{}{}在{}任职（财政供养），在职期间与发放月份重叠。',
               y.name, c.id_number, c.programme, strftime(c.period_from, '%Y年%-m月'), strftime(c.period_to, '%Y年%-m月'),
               c.months, printf('%.2f', c.amount_yuan),

@@ -98,7 +98,7 @@ create or replace table businesses as
 select s.file_id, s.sheet, s.row_no, s.source_file,
        s.credit_code, s.business_name, s.business_type, s.status, s.established_on, s.closed_on,
        coalesce(s.role, '法定代表人/经营者') as role,
-       s.id_number, s.name, s.name_norm, s.registered_capital, s.township, s.address, s.warnings
+       s.id_number, s.name, s.name_norm, s.share, s.registered_capital, s.township, s.address, s.warnings
 from stg_businesses s
 where s.reason is null;
 

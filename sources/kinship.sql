@@ -78,6 +78,14 @@ with pairs as (
 )
 select a, b, min(how) as how from (select a, b, how from pairs union all select b, a, how from pairs) group by all;
 
+create or replace temp table kin_collateral as   -- a is b's collateral relative within three generations
+select x.a, p.c as b, '父母的兄弟姐妹' as relation, p.how || '；' || x.how as how, p.p as via
+from kin_sibling x join kin_parent p on p.p = x.b
+union all select p.c, x.a, '兄弟姐妹的子女', p.how || '；' || x.how, p.p
+from kin_sibling x join kin_parent p on p.p = x.b
+union all select pa.c, pb.c, '堂表兄弟姐妹', pa.how || '；' || x.how || '；' || pb.how, pa.p
+from kin_parent pa join kin_sibling x on x.a = pa.p join kin_parent pb on pb.p = x.b;
+
 -- relations --------------------------------------------------------------------------------------------
 
 set preserve_insertion_order = false;   -- lets DuckDB write the (large) table as it goes
@@ -117,12 +125,19 @@ with edges as (
         from kin_member m join kin_head h using (household_no)
         where m.class in ('child_in_law', 'parent_in_law', 'sibling_in_law', 'grandchild_in_law', 'other_relative')
     -- the 回避 circle: collateral relatives within three generations
-    union all select x.a, p.c, '父母的兄弟姐妹', 'avoidance', p.how || '；' || x.how, p.p
-        from kin_sibling x join kin_parent p on p.p = x.b
-    union all select p.c, x.a, '兄弟姐妹的子女', 'avoidance', p.how || '；' || x.how, p.p
-        from kin_sibling x join kin_parent p on p.p = x.b
-    union all select pa.c, pb.c, '堂表兄弟姐妹', 'avoidance', pa.how || '；' || x.how || '；' || pb.how, pa.p
-        from kin_parent pa join kin_sibling x on x.a = pa.p join kin_parent pb on pb.p = x.b
+    union all select a, b, relation, 'avoidance', how, via from kin_collateral
+    -- the 回避 circle, 近姻亲 (公务员法 §74; domain.md §3.3): the spouse's siblings' spouses, the children's
+    -- spouses' parents, the spouses of collateral relatives (and, the relation being mutual, the reverse)
+    union all select s2.a, s1.a, '配偶的兄弟姐妹的配偶', 'avoidance', s1.how || '；' || x.how || '；' || s2.how, s1.b
+        from kin_spouse s1 join kin_sibling x on x.b = s1.b join kin_spouse s2 on s2.b = x.a
+    union all select p2.p, p1.p, '子女的配偶的父母', 'avoidance', p1.how || '；' || s.how || '；' || p2.how, p1.c
+        from kin_parent p1 join kin_spouse s on s.a = p1.c join kin_parent p2 on p2.c = s.b
+    union all select s.a, c.b, c.relation || '的配偶', 'avoidance', c.how || '；' || s.how, c.a
+        from kin_collateral c join kin_spouse s on s.b = c.a
+    union all select c.b, s.a, '配偶的' || case c.relation when '父母的兄弟姐妹' then '兄弟姐妹的子女'
+                                                  when '兄弟姐妹的子女' then '父母的兄弟姐妹' else c.relation end,
+                     'avoidance', c.how || '；' || s.how, c.a
+        from kin_collateral c join kin_spouse s on s.b = c.a
 )
 -- a pair related in several ways keeps every way (each with what it rests on): the rules take the closest
 select a, b, relation, scope, how, via from edges where a <> b;
@@ -169,21 +184,36 @@ select a.id_number, a.household_no, b.id_number as member_id_number, b.name as m
        b.relation as member_relation
 from active a join active b using (household_no);
 
--- household_paid_months(programmes, alone_words): what R07–R09 (a 低保 household with a member on the
--- payroll, owning a vehicle, running a business) start from, with their parameters: every month a
--- recipient of `programmes` was paid (net of corrections), once for each member of the recipient's
--- household, the recipient included even when absent from the register. Recipients insured alone
--- (a remark matching `alone_words`, e.g. 单独施保: the household's means do not count) are left out.
-create or replace macro household_paid_months(programmes, alone_words) as table
-with alone as (
-    select distinct id_number from payments
+-- household_paid_months(programmes): what R07–R09 (a 低保 household with a member on the payroll, owning a
+-- vehicle, running a business) start from: every month a recipient of `programmes` was paid (net of
+-- corrections), once for each member of the recipient's 低保 household, the recipient included even when
+-- absent from the register. The 低保 household is the 户籍 household (a stand-in, domain.md §3.1), except
+-- for a recipient insured alone: a payment row whose 保障类别, sub-type or 备注 says so in any of the
+-- wordings of sources/assistance_words.yaml (insured_alone: 重残单独施保, 单列户, 单人户施保 …), or a month
+-- whose 保障人数 is one. Then only the recipient's own payroll, cars and businesses count.
+-- household_basis says which (for a case's facts).
+create or replace macro household_paid_months(programmes) as table
+with rows as (
+    select id_number, programme, entitlement_month, household_size,
+           case when qf_insured_alone(concat_ws(' ', sub_type, dibao_category, remark))
+                then concat_ws(' ', dibao_category, sub_type, remark) end as alone_text
+    from payments
     where programme in (select unnest(programmes))
-      and regexp_matches(concat_ws(' ', sub_type, dibao_category, remark), alone_words)
+), said_alone as (
+    select id_number, programme, min(alone_text) as alone_text from rows where alone_text is not null group by all
+), sizes as (
+    select id_number, programme, entitlement_month, max(household_size) as household_size from rows group by all
 ), paid as (
     select id_number, programme, entitlement_month, sum(amount_yuan) as amount_yuan
     from paid_months
-    where programme in (select unnest(programmes)) and id_number not in (select id_number from alone)
+    where programme in (select unnest(programmes))
     group by all having sum(amount_yuan) > 0
+), months as (
+    select p.*, s.household_size, a.alone_text,
+           a.alone_text is not null or coalesce(s.household_size = 1, false) as alone
+    from paid p
+    left join sizes s using (id_number, programme, entitlement_month)
+    left join said_alone a using (id_number, programme)
 ), household as (
     select id_number, member_id_number, min(member_relation) as member_relation, bool_or(is_self) as is_self
     from (select id_number, member_id_number, member_relation, id_number = member_id_number as is_self from housemates
@@ -191,6 +221,61 @@ with alone as (
           select distinct id_number, id_number, '本人', true from paid)
     group by all
 )
-select p.id_number, p.programme, p.entitlement_month, p.amount_yuan, h.member_id_number, h.is_self,
-       coalesce(case when h.is_self then '本人' end, '同户成员（与户主关系：' || h.member_relation || '）') as related_relation
-from paid p join household h using (id_number);
+select m.id_number, m.programme, m.entitlement_month, m.amount_yuan, h.member_id_number, h.is_self,
+       coalesce(case when h.is_self then '本人' end, '同户成员（与户主关系：' || h.member_relation || '）') as related_relation,
+       case when m.alone_text is not null then '低保名册注明单独施保（“' || m.alone_text || '”），只比对受助人本人'
+            when m.household_size = 1 then '保障人数1人，只比对受助人本人'
+            else '低保家庭以户籍同户成员代替（' || coalesce('保障人数' || m.household_size || '人', '未注明保障人数') || '）'
+       end as household_basis
+from months m join household h using (id_number)
+where h.is_self or not m.alone;
+
+-- The one boundary rule of R08 and R09 for a holding (a vehicle owned, a business registered) in a paid month
+-- (its first day): NULL when not held (started after the month, or ended before it); 'held' for the whole
+-- month as far as the data say; 'ending' when it ended within the month (sold, scrapped, cancelled that
+-- month: arguable, rated low when no other month is held); 'unknown' when it ended (`ended`: the status or a
+-- closing date says so) on a date nobody recorded or that could not be read, or began on an unreadable date.
+-- A date known to the month only (DATE_MONTH_ONLY, loaded as its first day) is compared by month.
+create or replace macro qf_holding(month, start_on, start_unreadable, ended, end_on) as case
+    when start_on > last_day(month) then null
+    when start_unreadable then 'unknown'
+    when not ended then 'held'
+    when end_on is null then 'unknown'
+    when end_on > last_day(month) then 'held'
+    when end_on >= month then 'ending'
+end;
+
+-- Is month m (its first day) within a term or employment [start_on, end_on] whose dates were loaded with
+-- `warnings` under the columns start_col and end_col? 'in', 'out', or 'unknown' when a date needed to decide
+-- was given but could not be read (an unreadable end is not "still in office"). Compared by month.
+create or replace macro qf_month_within(m, start_on, end_on, w, start_col, end_col) as case
+    when start_on > last_day(m) or end_on < m then 'out'
+    when qf_unreadable(w, start_col) or qf_unreadable(w, end_col) then 'unknown'
+    else 'in'
+end;
+
+-- The same for a day d (a contract's signing day): compared by day, or by month where a date is known to the
+-- month only; d in the very month of a month-only start or end cannot be decided ('unknown').
+create or replace macro qf_day_within(d, start_on, end_on, w, start_col, end_col) as case
+    when case when qf_month_only(w, start_col) then date_trunc('month', d) < start_on else d < start_on end
+        or case when qf_month_only(w, end_col) then date_trunc('month', d) > end_on else d > end_on end then 'out'
+    when qf_unreadable(w, start_col) or qf_unreadable(w, end_col) then 'unknown'
+    when qf_month_only(w, start_col) and date_trunc('month', d) = start_on then 'unknown'
+    when qf_month_only(w, end_col) and date_trunc('month', d) = end_on then 'unknown'
+    else 'in'
+end;
+
+-- What a person's role in a business makes them (R09, R11; words in sources/assistance_words.yaml):
+-- 'operator' (legal representative, operator, managing partner), 'member' (an ordinary cooperative member),
+-- 'stake' (shareholder, investor: behind the business with a large enough share), 'other' (supervisor …).
+create or replace macro qf_business_role(role) as case
+    when qf_business_operator(role) then 'operator'
+    when qf_business_member(role) then 'member'
+    when qf_business_stake(role) then 'stake'
+    else 'other'
+end;
+
+-- A share (出资比例) in percent from text: 60%, 60, 0.6 (a fraction when at most 1 and no % sign), 60.5％.
+create or replace macro qf_share_pct(s) as list_transform(
+    [try_cast(regexp_replace(qf_halfwidth(s), '[%％\s]', '', 'g') as double)],
+    lambda v: case when contains(s, '%') or contains(s, '％') or v > 1 then v else v * 100 end)[1];

@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 from pathlib import Path
 
+from . import assistance_words
 from .declarations import Kind, divisions, read_yaml
 from .warehouse import ref_table
 
@@ -86,6 +87,7 @@ def create_value_tables(con, as_of: dt.date | None = None) -> None:
     none is given)."""
     ref_table(con, "id_divisions", ["code", "name"], id_division_rows())
     con.execute(words_macros_sql())
+    assistance_words.create(con)   # the household rules' vocabulary (sources/assistance_words.yaml)
     day = (as_of or dt.date.today()).isoformat()   # a date's ISO text: nothing else reaches the SQL
     con.execute(f"create or replace macro qf_as_of() as date '{day}'")
 
