@@ -28,45 +28,8 @@ traps:
   - bullet: "log it for the 100% visit check"
     decision: 已备案的近亲属不列为线索；备案名单本身即民政 100% 入户核查的对象，由备案表直接安排核查，规则不另行记录。
 */
-with paid as (
-    select id_number, programme, entitlement_month, sum(amount_yuan) as amount_yuan
-    from paid_months where programme in (select unnest($programmes))
-    group by all having sum(amount_yuan) > 0
-), relations as (
-    -- the closest way the recipient is related to each cadre: self, a 民法典 relative, the 回避 circle,
-    -- a housemate (the register may say it several ways; one counts)
-    select id_number, cadre_id_number, arg_min(relation, rank) as relation, arg_min(kinship_scope, rank) as kinship_scope,
-           arg_min(relation_basis, rank) as relation_basis, min(rank) as rank
-    from (
-        select relative_id_number as id_number, person_id_number as cadre_id_number, label as relation,
-               case scope when 'civil' then '近亲属（民法典）' else '回避范围亲属' end as kinship_scope,
-               how || coalesce('，经' || via_name, '') as relation_basis, case scope when 'civil' then 1 else 2 end as rank
-        from kin where (scope = 'civil' or $scope = 'avoidance')
-                   and person_id_number in (select id_number from cadres)   -- only cadres' relatives matter
-        union all
-        select member_id_number, id_number, case when member_id_number = id_number then '本人' else '同户家庭成员' end,
-               '本人或同户', '户籍：同户（户号' || household_no || '）', case when member_id_number = id_number then 0 else 3 end
-        from housemates where id_number in (select id_number from cadres)
-    )
-    group by id_number, cadre_id_number
-), cadres_here as (
-    select c.*, qf_row_ref(c.source_file, c.sheet, c.row_no) as at_row
-    from cadres c
-), placed as (
-    -- paid months of a cadre's relative in the cadre's village (村干部) or township (低保经办人员), with whether
-    -- the cadre was in office that month (by month; 'unknown' when a term date could not be read)
-    select p.id_number, p.programme, p.entitlement_month, p.amount_yuan, c.id_number as cadre_id_number,
-           c.name as cadre_name, c.post as cadre_post, c.roster, r.relation, r.kinship_scope, r.relation_basis, r.rank,
-           c.at_row, c.source_file, c.sheet, c.row_no, c.county, c.township, c.village, c.warnings,
-           qf_month_within(p.entitlement_month, c.term_start_on, c.term_end_on, c.warnings, 'term_start_on', 'term_end_on')
-               as in_term
-    from paid p
-    join payees y on y.id_number = p.id_number and y.programme = p.programme
-    join relations r on r.id_number = p.id_number
-    join cadres_here c on c.id_number = r.cadre_id_number
-    where (case when c.roster = '低保经办人员' then y.township = c.township
-                else y.village = c.village and (c.township is null or y.township is null or y.township = c.township) end)
-      and (c.county is null or y.county is null or y.county = c.county)
+with placed as (
+    select * from cadre_kin_months($programmes, $scope)   -- sources/kinship.sql
 ), overlap as (
     select * from placed where in_term = 'in'
 ), filings as (
@@ -137,3 +100,49 @@ join (select id_number, arg_max(name, entitlement_month) as name, arg_max(county
       from payments group by id_number) w using (id_number)
 join ledger_rows r using (id_number)
 order by severity, n.amount_yuan desc, subject_id_number
+
+-- needs_data
+-- 待补数据: a relative paid while the cadre's term date could not be read (not "still in office"), and a
+-- relative paid in office whose filing has a date that could not be read (a filing, but was it in time?)
+with placed as (
+    select * from cadre_kin_months($programmes, $scope)   -- sources/kinship.sql
+), filings as (
+    select f.id_number, c.cadre_id_number, min(f.filed_on) as filed_on,
+           arg_min(f.source_file, f.row_no) as source_file, arg_min(f.sheet, f.row_no) as sheet, min(f.row_no) as row_no
+    from kin_filings f
+    join (select distinct cadre_id_number, cadre_name from placed) c
+      on f.cadre_id_number = c.cadre_id_number or (f.cadre_id_number is null and f.cadre_name_norm = qf_name(c.cadre_name))
+    group by all
+), pairs as (
+    select id_number, cadre_id_number, any_value(cadre_name) as cadre_name, any_value(cadre_post) as cadre_post,
+           arg_min(relation, rank) as relation, string_agg(distinct programme, '、' order by programme) as programme,
+           min(entitlement_month) filter (where in_term = 'in') as first_month,
+           min(entitlement_month) filter (where in_term = 'unknown') as unknown_from,
+           max(entitlement_month) filter (where in_term = 'unknown') as unknown_to,
+           bool_or(in_term = 'in') as any_in,
+           any_value(warnings) as warnings, any_value(source_file) as source_file, any_value(sheet) as sheet,
+           any_value(row_no) as row_no
+    from placed group by id_number, cadre_id_number
+), rows as (
+    select p.id_number, case when qf_unreadable(p.warnings, 'term_end_on') then '任职结束日期（无法识别）'
+                             else '任职开始日期（无法识别）' end as missing,
+           format('{}（{}）的{}领取{}（{}至{}）时，{}是否在任', p.cadre_name, p.cadre_post, p.relation, p.programme,
+                  strftime(p.unknown_from, '%Y年%-m月'), strftime(p.unknown_to, '%Y年%-m月'), p.cadre_name) as decides,
+           p.source_file, p.sheet, p.row_no
+    from pairs p left join filings f using (id_number, cadre_id_number)
+    where p.unknown_from is not null and not p.any_in and f.id_number is null
+    union all
+    select p.id_number, '备案日期（无法识别）',
+           format('{}（{}）的{}是否在任职期内首次发放（{}）前备案', p.cadre_name, p.cadre_post, p.relation,
+                  strftime(p.first_month, '%Y年%-m月')),
+           f.source_file, f.sheet, f.row_no
+    from pairs p join filings f using (id_number, cadre_id_number)
+    where p.any_in and f.filed_on is null
+)
+select r.id_number as subject_id_number, w.name as subject_name, w.county, w.township, w.village, r.missing, r.decides,
+       r.source_file, r.sheet, r.row_no
+from rows r
+join (select id_number, arg_max(name, entitlement_month) as name, arg_max(county, entitlement_month) as county,
+             arg_max(township, entitlement_month) as township, arg_max(village, entitlement_month) as village
+      from payments group by id_number) w using (id_number)
+order by subject_id_number, missing

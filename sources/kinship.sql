@@ -189,9 +189,10 @@ from active a join active b using (household_no);
 -- corrections), once for each member of the recipient's 低保 household, the recipient included even when
 -- absent from the register. The 低保 household is the 户籍 household (a stand-in, domain.md §3.1), except
 -- for a recipient insured alone: a payment row whose 保障类别, sub-type or 备注 says so in any of the
--- wordings of sources/assistance_words.yaml (insured_alone: 重残单独施保, 单列户, 单人户施保 …), or a month
--- whose 保障人数 is one. Then only the recipient's own payroll, cars and businesses count.
--- household_basis says which (for a case's facts).
+-- wordings of sources/assistance_words.yaml (insured_alone: 重残单独施保, 单列户, 单人户施保 …). Then only the
+-- recipient's own payroll, cars and businesses count. A 保障人数 of one alone does not say so: a household
+-- that hides a member's income insures one person too (the sample's planted R07 case). household_basis
+-- says which (for a case's facts).
 create or replace macro household_paid_months(programmes) as table
 with rows as (
     select id_number, programme, entitlement_month, household_size,
@@ -210,7 +211,7 @@ with rows as (
     group by all having sum(amount_yuan) > 0
 ), months as (
     select p.*, s.household_size, a.alone_text,
-           a.alone_text is not null or coalesce(s.household_size = 1, false) as alone
+           a.alone_text is not null as alone
     from paid p
     left join sizes s using (id_number, programme, entitlement_month)
     left join said_alone a using (id_number, programme)
@@ -224,7 +225,6 @@ with rows as (
 select m.id_number, m.programme, m.entitlement_month, m.amount_yuan, h.member_id_number, h.is_self,
        coalesce(case when h.is_self then '本人' end, '同户成员（与户主关系：' || h.member_relation || '）') as related_relation,
        case when m.alone_text is not null then '低保名册注明单独施保（“' || m.alone_text || '”），只比对受助人本人'
-            when m.household_size = 1 then '保障人数1人，只比对受助人本人'
             else '低保家庭以户籍同户成员代替（' || coalesce('保障人数' || m.household_size || '人', '未注明保障人数') || '）'
        end as household_basis
 from months m join household h using (id_number)
@@ -279,3 +279,51 @@ end;
 create or replace macro qf_share_pct(s) as list_transform(
     [try_cast(regexp_replace(qf_halfwidth(s), '[%％\s]', '', 'g') as double)],
     lambda v: case when contains(s, '%') or contains(s, '％') or v > 1 then v else v * 100 end)[1];
+
+-- cadre_kin_months(programmes, wanted_scope): what R10 starts from: every month a relative of a cadre (村干部) or case
+-- worker (低保经办人员) was paid under `programmes`, in the cadre's village (a worker's township), with how the
+-- two are related (the closest way: self, a 民法典 relative, the 回避 circle when wanted_scope = 'avoidance', a
+-- housemate) and whether the cadre was in office that month (in_term: by month; 'unknown' when a term date
+-- could not be read: not "still in office").
+create or replace macro cadre_kin_months(programmes, wanted_scope) as table
+with paid as (
+    select id_number, programme, entitlement_month, sum(amount_yuan) as amount_yuan
+    from paid_months where programme in (select unnest(programmes))
+    group by all having sum(amount_yuan) > 0
+), relations as (
+    -- the closest way the recipient is related to each cadre: self, a 民法典 relative, the 回避 circle,
+    -- a housemate (the register may say it several ways; one counts)
+    select id_number, cadre_id_number, arg_min(relation, rank) as relation, arg_min(kinship_scope, rank) as kinship_scope,
+           arg_min(relation_basis, rank) as relation_basis, min(rank) as rank
+    from (
+        select relative_id_number as id_number, person_id_number as cadre_id_number, label as relation,
+               case scope when 'civil' then '近亲属（民法典）' else '回避范围亲属' end as kinship_scope,
+               how || coalesce('，经' || via_name, '') as relation_basis, case scope when 'civil' then 1 else 2 end as rank
+        from kin where (scope = 'civil' or wanted_scope = 'avoidance')
+                   and person_id_number in (select id_number from cadres)   -- only cadres' relatives matter
+        union all
+        select member_id_number, id_number, case when member_id_number = id_number then '本人' else '同户家庭成员' end,
+               '本人或同户', '户籍：同户（户号' || household_no || '）', case when member_id_number = id_number then 0 else 3 end
+        from housemates where id_number in (select id_number from cadres)
+    )
+    group by id_number, cadre_id_number
+), cadres_here as (
+    select c.*, qf_row_ref(c.source_file, c.sheet, c.row_no) as at_row
+    from cadres c
+), placed as (
+    -- paid months of a cadre's relative in the cadre's village (村干部) or township (低保经办人员), with whether
+    -- the cadre was in office that month (by month; 'unknown' when a term date could not be read)
+    select p.id_number, p.programme, p.entitlement_month, p.amount_yuan, c.id_number as cadre_id_number,
+           c.name as cadre_name, c.post as cadre_post, c.roster, r.relation, r.kinship_scope, r.relation_basis, r.rank,
+           c.at_row, c.source_file, c.sheet, c.row_no, c.county, c.township, c.village, c.warnings,
+           qf_month_within(p.entitlement_month, c.term_start_on, c.term_end_on, c.warnings, 'term_start_on', 'term_end_on')
+               as in_term
+    from paid p
+    join payees y on y.id_number = p.id_number and y.programme = p.programme
+    join relations r on r.id_number = p.id_number
+    join cadres_here c on c.id_number = r.cadre_id_number
+    where (case when c.roster = '低保经办人员' then y.township = c.township
+                else y.village = c.village and (c.township is null or y.township is null or y.township = c.township) end)
+      and (c.county is null or y.county is null or y.county = c.county)
+)
+select * from placed;
