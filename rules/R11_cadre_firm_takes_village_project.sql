@@ -30,69 +30,8 @@ traps:
   - bullet: "cadres declaring and abstaining"
     decision: 数据中没有干部申报回避的记录，规则无法排除已按规定申报并回避的情形；核查时调取村两委会议记录和回避登记，已申报回避且程序合规的不认定。
 */
-with registered as (
-    -- the people behind each registered business, and the county it was registered in: the registration
-    -- authority's division code in the credit code (digits 3–8), else its township, else its address
-    select b.*, qf_business_role(b.role) as role_class,
-           count(*) filter (where qf_business_role(b.role) = 'member')
-               over (partition by coalesce(b.credit_code, b.business_name)) as n_members,
-           coalesce(cc.code, ta.county_code, ad.code) as county_code
-    from businesses b
-    left join place_alias cc on cc.level = 'county' and cc.alias = substr(b.credit_code, 3, 6) and length(b.credit_code) = 18
-    left join place_alias ta on ta.level = 'township' and ta.alias = b.township
-    left join (select distinct alias, code from place_alias where level = 'county' and length(alias) >= 2
-                   and not regexp_full_match(alias, '[0-9]+')) ad on contains(b.address, ad.alias)
-), behind as (
-    select * from registered
-    where role_class in ('operator', 'stake') or (role_class = 'member' and n_members <= $max_members)
-), matched as (
-    -- each contractor's registered business: by credit code; by name where the ledger has no code (or one no
-    -- registration has); by name containment within the same county, when one business alone fits (weaker)
-    select j.project_name, b.business_name as matched_name, b.credit_code as matched_code, 1 as strength
-    from projects j join (select distinct credit_code, business_name from businesses) b on b.credit_code = j.credit_code
-    union all
-    select j.project_name, b.business_name, b.credit_code, 2
-    from projects j join (select distinct credit_code, business_name from businesses) b on b.business_name = j.contractor
-    where j.credit_code is null or j.credit_code not in (select credit_code from businesses where credit_code is not null)
-    union all
-    select project_name, any_value(business_name), any_value(credit_code), 3 from (
-        select distinct j.project_name, b.business_name, b.credit_code
-        from projects j join registered b
-          on b.county_code = j.county_code and b.business_name <> j.contractor
-         and least(length(j.contractor), length(b.business_name)) >= 4
-         and (contains(b.business_name, j.contractor) or contains(j.contractor, b.business_name))
-        where (j.credit_code is null or j.credit_code not in (select credit_code from businesses where credit_code is not null))
-          and j.contractor not in (select business_name from businesses)
-    ) group by project_name having count(*) = 1
-), contracts as (
-    select j.*, m.strength, m.matched_name, b.id_number as person_id_number, b.name as person_name, b.role, b.role_class
-    from projects j
-    join matched m using (project_name)
-    join behind b on b.business_name = m.matched_name and b.credit_code is not distinct from m.matched_code
-), relations as (
-    select relative_id_number as id_number, person_id_number as cadre_id_number, label as relation,
-           how || coalesce('，经' || via_name, '') as relation_basis
-    from kin where scope = 'civil' or $scope = 'avoidance'
-    union all
-    select id_number, id_number, '本人', '同一身份证号' from cadres
-), hits as (
-    select c.id_number as cadre_id_number, c.name as cadre_name, c.post, c.township as cadre_township,
-           coalesce(j.county, c.county) as county,
-           j.project_name, j.village, j.township, j.contractor, j.credit_code, j.matched_name, j.strength,
-           j.person_name, j.role, j.role_class,
-           r.relation, r.relation_basis, j.signed_on, j.contract_amount_yuan,
-           -- the relation shown: the cadre himself, else one resting on an ID-number column, then by text
-           (r.relation <> '本人', r.relation_basis not like '%公民身份号码%', r.relation_basis, r.relation) as pick,
-           qf_row_ref(j.source_file, j.sheet, j.row_no) as project_row,
-           qf_row_ref(c.source_file, c.sheet, c.row_no) as cadre_row
-    from contracts j
-    join relations r on r.id_number = j.person_id_number
-    join cadres c on c.id_number = r.cadre_id_number
-    where c.roster = '村干部' and c.village = j.village
-      and (c.township is null or j.township is null or c.township = j.township)
-      and j.signed_on is not null
-      -- signed in office: by day, by month where a term date is known to the month only (sources/kinship.sql)
-      and qf_day_within(j.signed_on, c.term_start_on, c.term_end_on, c.warnings, 'term_start_on', 'term_end_on') = 'in'
+with hits as (
+    select * from cadre_firm_contracts($scope, $max_members) where in_term = 'in'   -- sources/kinship.sql
 )
 select h.cadre_id_number as subject_id_number, any_value(h.cadre_name) as subject_name,
        any_value(h.county) as county, any_value(coalesce(h.township, h.cadre_township)) as township,
@@ -127,3 +66,21 @@ select h.cadre_id_number as subject_id_number, any_value(h.cadre_name) as subjec
 from hits h
 group by h.cadre_id_number, h.project_name
 order by amount_yuan desc, subject_id_number
+
+-- needs_data
+-- 待补数据: a village project whose contractor is a cadre's (or relative's) business, but whether the contract was
+-- signed in the cadre's term cannot be decided: no readable signing date, an unreadable term date, or a
+-- signing in the very month of a term date known to the month only
+select cadre_id_number as subject_id_number, any_value(cadre_name) as subject_name, any_value(county) as county,
+       any_value(coalesce(township, cadre_township)) as township, any_value(village) as village,
+       missing_if_unknown as missing,
+       format('本村工程“{}”（承包方“{}”，其{}{}是{}）签订时{}（{}）是否在任', project_name, any_value(contractor),
+              string_agg(distinct role, '、' order by role), string_agg(distinct person_name, '、' order by person_name),
+              case when arg_min(relation, pick) = '本人' then '干部本人' else any_value(cadre_name) || '的' || arg_min(relation, pick) end,
+              any_value(cadre_name), string_agg(distinct post, '、' order by post))
+           as decides,
+       missing_file as source_file, missing_sheet as sheet, missing_row as row_no
+from cadre_firm_contracts($scope, $max_members)   -- sources/kinship.sql
+where in_term = 'unknown'
+group by cadre_id_number, project_name, missing_if_unknown, missing_file, missing_sheet, missing_row
+order by subject_id_number, source_file, row_no

@@ -327,3 +327,88 @@ with paid as (
       and (c.county is null or y.county is null or y.county = c.county)
 )
 select * from placed;
+
+-- cadre_firm_contracts(wanted_scope, max_members): what R11 starts from: each village project whose contractor
+-- (matched to a registered business by credit code; by name where the ledger has no code; by name containment
+-- within the county when one business alone fits: strength 3, weaker) has behind it (operator, stakeholder,
+-- or a member of a cooperative listing at most max_members members) a cadre of that village or the cadre's
+-- relative (the 回避 circle when wanted_scope = 'avoidance'); in_term says whether it was signed in the
+-- cadre's term ('in', 'out', 'unknown' with missing_if_unknown naming the value and missing_file/sheet/row
+-- where it is missing).
+create or replace macro cadre_firm_contracts(wanted_scope, max_members) as table
+with registered as (
+    -- the people behind each registered business, and the county it was registered in: the registration
+    -- authority's division code in the credit code (digits 3–8), else its township, else its address
+    select b.*, qf_business_role(b.role) as role_class,
+           count(*) filter (where qf_business_role(b.role) = 'member')
+               over (partition by coalesce(b.credit_code, b.business_name)) as n_members,
+           coalesce(cc.code, ta.county_code, ad.code) as county_code
+    from businesses b
+    left join place_alias cc on cc.level = 'county' and cc.alias = substr(b.credit_code, 3, 6) and length(b.credit_code) = 18
+    left join place_alias ta on ta.level = 'township' and ta.alias = b.township
+    left join (select distinct alias, code from place_alias where level = 'county' and length(alias) >= 2
+                   and not regexp_full_match(alias, '[0-9]+')) ad on contains(b.address, ad.alias)
+), behind as (
+    select * from registered
+    where role_class in ('operator', 'stake') or (role_class = 'member' and n_members <= max_members)
+), matched as (
+    -- each contractor's registered business: by credit code; by name where the ledger has no code (or one no
+    -- registration has); by name containment within the same county, when one business alone fits (weaker)
+    select j.project_name, b.business_name as matched_name, b.credit_code as matched_code, 1 as strength
+    from projects j join (select distinct credit_code, business_name from businesses) b on b.credit_code = j.credit_code
+    union all
+    select j.project_name, b.business_name, b.credit_code, 2
+    from projects j join (select distinct credit_code, business_name from businesses) b on b.business_name = j.contractor
+    where j.credit_code is null or j.credit_code not in (select credit_code from businesses where credit_code is not null)
+    union all
+    select project_name, any_value(business_name), any_value(credit_code), 3 from (
+        select distinct j.project_name, b.business_name, b.credit_code
+        from projects j join registered b
+          on b.county_code = j.county_code and b.business_name <> j.contractor
+         and least(length(j.contractor), length(b.business_name)) >= 4
+         and (contains(b.business_name, j.contractor) or contains(j.contractor, b.business_name))
+        where (j.credit_code is null or j.credit_code not in (select credit_code from businesses where credit_code is not null))
+          and j.contractor not in (select business_name from businesses)
+    ) group by project_name having count(*) = 1
+), contracts as (
+    select j.*, m.strength, m.matched_name, b.id_number as person_id_number, b.name as person_name, b.role, b.role_class
+    from projects j
+    join matched m using (project_name)
+    join behind b on b.business_name = m.matched_name and b.credit_code is not distinct from m.matched_code
+), relations as (
+    select relative_id_number as id_number, person_id_number as cadre_id_number, label as relation,
+           how || coalesce('，经' || via_name, '') as relation_basis
+    from kin where scope = 'civil' or wanted_scope = 'avoidance'
+    union all
+    select id_number, id_number, '本人', '同一身份证号' from cadres
+), hits as (
+    select c.id_number as cadre_id_number, c.name as cadre_name, c.post, c.township as cadre_township,
+           coalesce(j.county, c.county) as county,
+           j.project_name, j.village, j.township, j.contractor, j.credit_code, j.matched_name, j.strength,
+           j.person_name, j.role, j.role_class,
+           r.relation, r.relation_basis, j.signed_on, j.contract_amount_yuan,
+           -- the relation shown: the cadre himself, else one resting on an ID-number column, then by text
+           (r.relation <> '本人', r.relation_basis not like '%公民身份号码%', r.relation_basis, r.relation) as pick,
+           qf_row_ref(j.source_file, j.sheet, j.row_no) as project_row,
+           qf_row_ref(c.source_file, c.sheet, c.row_no) as cadre_row,
+           -- signed in office: by day, by month where a term date is known to the month only; 'unknown' when a
+           -- date could not be read or the contract falls in the very month of a month-only start or end
+           case when j.signed_on is null then 'unknown'
+                else qf_day_within(j.signed_on, c.term_start_on, c.term_end_on, c.warnings, 'term_start_on', 'term_end_on')
+           end as in_term,
+           case when j.signed_on is null then
+                    case when qf_unreadable(j.warnings, 'signed_on') then '合同签订日期（无法识别）' else '合同签订日期（未填写）' end
+                when qf_unreadable(c.warnings, 'term_start_on') then '任职开始日期（无法识别）'
+                when qf_unreadable(c.warnings, 'term_end_on') then '任职结束日期（无法识别）'
+                when qf_month_only(c.warnings, 'term_start_on') then '任职开始日期（只写到年月，与合同签订同月）'
+                else '任职结束日期（只写到年月，与合同签订同月）' end as missing_if_unknown,
+           case when j.signed_on is null then j.source_file else c.source_file end as missing_file,
+           case when j.signed_on is null then j.sheet else c.sheet end as missing_sheet,
+           case when j.signed_on is null then j.row_no else c.row_no end as missing_row
+    from contracts j
+    join relations r on r.id_number = j.person_id_number
+    join cadres c on c.id_number = r.cadre_id_number
+    where c.roster = '村干部' and c.village = j.village
+      and (c.township is null or j.township is null or c.township = j.township)
+)
+select * from hits;
