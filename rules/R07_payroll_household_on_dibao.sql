@@ -93,3 +93,31 @@ from cases c
 join payees y using (id_number, programme)
 join ledger_rows r using (id_number)
 order by c.is_self desc, c.amount_yuan desc, subject_id_number
+
+-- needs_data
+-- 待补数据: a household member on the payroll whose dates cannot decide whether they were in post in a paid
+-- month: a 离职/退休 date (or 入编 date) that could not be read, or a 离职/退休 status without its date
+with staff as (
+    select *, qf_payroll_left(status) as says_left
+    from payroll
+    where not qf_payroll_not_staff(concat_ws(' ', staff_type, status))
+), unknown as (
+    select p.id_number, p.programme, p.is_self, p.related_relation, e.name, e.unit, e.status, e.warnings,
+           e.source_file, e.sheet, e.row_no, min(p.entitlement_month) as month_from, max(p.entitlement_month) as month_to
+    from household_paid_months($programmes) p   -- sources/kinship.sql
+    join staff e on e.id_number = p.member_id_number,
+    lateral (select qf_month_within(p.entitlement_month, e.start_on, e.end_on, e.warnings, 'start_on', 'end_on') as w)
+    where w = 'unknown' or (w = 'in' and e.says_left and e.end_on is null)
+    group by all
+)
+select u.id_number as subject_id_number, y.name as subject_name, y.county, y.township, y.village,
+       case when qf_unreadable(u.warnings, 'end_on') then '离职/退休日期（无法识别）'
+            when qf_unreadable(u.warnings, 'start_on') then '入编日期（无法识别）'
+            else '离职/退休日期（人员状态为“' || u.status || '”，未填写日期）' end as missing,
+       format('{}领取{}（{}至{}）时，{}是否仍在{}在编在职', y.name, u.programme, strftime(u.month_from, '%Y年%-m月'),
+              strftime(u.month_to, '%Y年%-m月'),
+              case when u.is_self then '受助人本人' else '其' || u.related_relation || u.name end, u.unit) as decides,
+       u.source_file, u.sheet, u.row_no
+from unknown u
+join payees y using (id_number, programme)
+order by subject_id_number, source_file, row_no

@@ -85,3 +85,29 @@ select c.id_number as subject_id_number, y.name as subject_name, y.county, y.tow
 from cases c
 join payees y using (id_number, programme)
 order by c.is_self desc, c.amount_yuan desc, subject_id_number
+
+-- needs_data
+-- 待补数据: a household member's vehicle whose ownership in a paid month cannot be decided: it left its owner
+-- (转移、注销、报废、被盗抢) on a date not given or not readable, or its registration date could not be read
+with unknown as (
+    select p.id_number, p.programme, p.is_self, p.related_relation, v.name, v.plate_no, v.status, v.warnings,
+           v.source_file, v.sheet, v.row_no, min(p.entitlement_month) as month_from, max(p.entitlement_month) as month_to
+    from household_paid_months($programmes) p   -- sources/kinship.sql
+    join vehicles v on v.id_number = p.member_id_number
+    where not regexp_matches(concat_ws(' ', v.vehicle_type, v.use_type, v.plate_type), $exempt_types)
+      -- the boundary rule R08 shares with R09 (sources/kinship.sql)
+      and qf_holding(p.entitlement_month, v.registered_on, qf_unreadable(v.warnings, 'registered_on'),
+                     qf_vehicle_ended(v.status), v.status_on) = 'unknown'
+    group by all
+)
+select u.id_number as subject_id_number, y.name as subject_name, y.county, y.township, y.village,
+       case when qf_unreadable(u.warnings, 'registered_on') then '初次登记日期（无法识别）'
+            when qf_unreadable(u.warnings, 'status_on') then '状态变更日期（无法识别）'
+            else '状态变更日期（机动车状态为“' || u.status || '”，未填写日期）' end as missing,
+       format('{}领取{}（{}至{}）时，{}名下车辆{}是否仍在名下', y.name, u.programme, strftime(u.month_from, '%Y年%-m月'),
+              strftime(u.month_to, '%Y年%-m月'),
+              case when u.is_self then '受助人本人' else '其' || u.related_relation || u.name end, u.plate_no) as decides,
+       u.source_file, u.sheet, u.row_no
+from unknown u
+join payees y using (id_number, programme)
+order by subject_id_number, source_file, row_no

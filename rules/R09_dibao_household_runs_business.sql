@@ -94,3 +94,46 @@ select c.id_number as subject_id_number, y.name as subject_name, y.county, y.tow
 from cases c
 join payees y using (id_number, programme)
 order by c.is_self desc, c.amount_yuan desc, subject_id_number
+
+-- needs_data
+-- 待补数据: a household member behind a business whose registration in a paid month cannot be decided (closed
+-- on a date not given or not readable, or established on an unreadable date), and a shareholder whose share
+-- is not given or not readable while others hold shares too (are they behind it?)
+with people as (
+    select *, qf_business_role(role) as role_class,
+           coalesce(qf_share_pct(share),
+                    case when count(*) over (partition by coalesce(credit_code, business_name)) = 1 then 100 end) as share_pct,
+           closed_on is not null or qf_business_ended(status) or qf_unreadable(warnings, 'closed_on') as ended,
+           qf_unreadable(warnings, 'established_on') as start_unreadable
+    from businesses
+), months as (
+    select p.id_number, p.programme, p.entitlement_month, p.is_self, p.related_relation, b.name, b.business_name,
+           b.role_class, b.share, b.share_pct, b.warnings, b.source_file, b.sheet, b.row_no,
+           -- the boundary rule R09 shares with R08 (sources/kinship.sql)
+           qf_holding(p.entitlement_month, b.established_on, b.start_unreadable, b.ended, b.closed_on) as holding
+    from household_paid_months($programmes) p   -- sources/kinship.sql
+    join people b on b.id_number = p.member_id_number
+    where b.role_class = 'operator' or (b.role_class = 'stake' and (b.share_pct is null or b.share_pct >= $min_share))
+), unknown as (
+    select id_number, programme, is_self, related_relation, name, business_name, source_file, sheet, row_no,
+           case when holding = 'unknown' then
+                    case when qf_unreadable(warnings, 'established_on') then '成立日期（无法识别）'
+                         when qf_unreadable(warnings, 'closed_on') then '注销/吊销日期（无法识别）'
+                         else '注销/吊销日期（登记状态为注销或吊销，未填写日期）' end
+                else case when share is null then '出资比例（未填写）' else '出资比例（无法识别：' || share || '）' end
+           end as missing,
+           case when holding = 'unknown' then '是否仍在登记' else '是否出资' || $min_share || '%以上' end as question,
+           min(entitlement_month) as month_from, max(entitlement_month) as month_to
+    from months
+    where holding = 'unknown' or (holding in ('held', 'ending') and role_class = 'stake' and share_pct is null)
+    group by all
+)
+select u.id_number as subject_id_number, y.name as subject_name, y.county, y.township, y.village, u.missing,
+       format('{}领取{}（{}至{}）时，{}名下的“{}”{}', y.name, u.programme, strftime(u.month_from, '%Y年%-m月'),
+              strftime(u.month_to, '%Y年%-m月'),
+              case when u.is_self then '受助人本人' else '其' || u.related_relation || u.name end, u.business_name,
+              u.question) as decides,
+       u.source_file, u.sheet, u.row_no
+from unknown u
+join payees y using (id_number, programme)
+order by subject_id_number, source_file, row_no
