@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from flows import settings  # noqa: E402
 from rules import catalog  # noqa: E402
+from sources import assistance_words  # noqa: E402
 
 STAGES = ["load", "validate", "rules", "ledger", "outputs"]
 
@@ -164,6 +165,7 @@ def floor(warehouse: Path, parquet: Path) -> dict:
     src.close()
     con = _connect()
     con.execute((ROOT / "sources" / "macros.sql").read_text(encoding="utf-8"))
+    con.execute(assistance_words.macros_sql())         # the household rules' vocabulary (qf_insured_alone …)
     for t in tables:
         con.execute(f"create view {t} as select * from read_parquet('{parquet / t}.parquet')")
     for (sql,) in views:
