@@ -5,8 +5,11 @@ name_zh: 查无此人
 severity: high
 rationale: >
   收款人的身份证号校验无误，却既不在户籍登记中，也不在任何死亡记录中：可能是虚构的人（虚报冒领）。
-  只比对户籍资料所覆盖的县（户籍只有常山县的，就不比对江山市名册上的人）；发放地不明的行不比对。
-  已排除的误报：15 位旧号升位后与户籍相符（装载时已升位）；身份证号使用历史行政区划代码（如 332427 常山县）而户籍登记为现行代码、
+  只比对户籍资料实际覆盖的地区：覆盖范围取户籍行本身所属的乡镇（街道）或派出所辖区，不是整个县
+  （户籍只有天马街道的，就不比对球川镇、江山市名册上的人）；户籍行没有乡镇的县按全县覆盖；发放地不明的行不比对。
+  不在覆盖范围内的收款人计为“未检查”（表 payees_outside_registers）。
+  已排除的误报：装载时因身份证号受损被隔离的户籍行、以及身份证号前 14 位（地址码和出生日期）与姓名都与户籍或死亡记录相符的人，
+  都说明此人存在，不是“查无此人”；15 位旧号升位后与户籍相符（装载时已升位）；身份证号使用历史行政区划代码（如 332427 常山县）而户籍登记为现行代码、
   第 7–17 位相同且姓名相同的，视为同一人；校验位错误的号码在装载时已隔离（数据质量问题，不是“查无此人”）。
 basis: 审计署虚报冒领审计方法；衢州市历史行政区划代码（身份证号保留首次登记地代码）
 verify: >
@@ -14,22 +17,28 @@ verify: >
 subject: recipient
 case_key: [subject_id_number]
 evidence: [subject_id_number, subject_name, county, township, village, programme, payers,
-           period_from, period_to, months, amount_yuan, severity, evidence, source_rows]
-labels: {programme: 领取的项目, payers: 发放来源（文件）}
+           period_from, period_to, months, amount_yuan, severity, facts, evidence, source_rows]
+labels: {programme: 领取的项目, payers: 发放来源（文件）, facts: 认定依据与缺失信息}
 inputs: {required: [payments, persons], optional: [death_records]}
 */
-with covered as (
-    select distinct county_code from persons where county_code is not null
-), known as (
+with known as (
     select id_number from persons union select id_number from death_records
+), known_by_prefix as (
+    -- digits 1–14 and name: the register (also its rows held back for a damaged number) and the death records
+    select substr(id_number, 1, 14) as prefix14, name_norm from persons
+    union select prefix14, name_norm from register_held_back where length(prefix14) = 14
+    union select substr(id_number, 1, 14), name_norm from death_records
 ), paid as (
     select id_number, mode(name_norm) as name_norm,
            string_agg(distinct programme, '、' order by programme) as programmes,
            string_agg(distinct source_file, '；' order by source_file) as payers,
            min(entitlement_month) as period_from, max(entitlement_month) as period_to,
            count(distinct entitlement_month) as months, sum(amount_yuan) as amount_yuan
-    from payments
-    where county_code in (select county_code from covered)
+    from payments p
+    where exists (select 1 from register_areas a
+                  where a.township_code = p.township_code
+                     or (p.township_code is null and a.township = p.township)
+                     or (a.whole_county and a.county_code = p.county_code))
       and id_number not in (select id_number from known)
     group by id_number
 ), unknown as (
@@ -37,6 +46,9 @@ with covered as (
 ), same_person as (
     -- the same digits 7–17 and name under a historical or current county code of the same place
     select u.id_number from unknown u join id_aliases a on a.alias_id = u.id_number and a.name_norm = u.name_norm
+    union
+    select u.id_number from unknown u join known_by_prefix k
+      on k.prefix14 = substr(u.id_number, 1, 14) and k.name_norm = u.name_norm
 ), ghosts as (
     select * from unknown where id_number not in (select id_number from same_person)
 ), who as (
@@ -49,6 +61,8 @@ with covered as (
 select g.id_number as subject_id_number, w.name as subject_name, w.county, w.township, w.village,
        g.programmes as programme, g.payers, g.period_from, g.period_to, g.months, g.amount_yuan,
        case when g.months >= 6 then 'high' else 'medium' end as severity,
+       '据以认定：收款人所在乡镇在户籍资料覆盖范围内，身份证号在户籍（含装载时隔离的户籍行）和死亡记录中均无记录，'
+           || '前 14 位与姓名也无相符者；缺少：公安户籍系统查询结果' as facts,
        format('收款人{}（{}）不在户籍登记中，也不在死亡记录中；所属期{}至{}共领取{}个月{}，合计{}元。',
               w.name, g.id_number, strftime(g.period_from, '%Y年%-m月'), strftime(g.period_to, '%Y年%-m月'),
               g.months, g.programmes, printf('%.2f', g.amount_yuan)) as evidence,

@@ -167,14 +167,15 @@ union all
 select county_code, null, null, true from rows where county_code is not null group by all
 having count(township) = 0;
 
--- Payees of the payment lists who live outside every area the register covers: R13 cannot look for them
--- in the register (未检查), and says so rather than calling them 查无此人.
+-- Payees of the payment lists none of whose rows lies in an area the register covers (its township, or its
+-- county when covered as a whole; R13 reads the same condition): R13 cannot look for
+-- them in the register (未检查), and says so rather than calling them 查无此人.
 create or replace table payees_outside_registers as
 select id_number, any_value(name) as name, any_value(county) as county, any_value(township) as township,
-       string_agg(distinct programme, '、' order by programme) as programmes
+       string_agg(distinct programme, '、' order by programme) as programmes, count(*) as n_rows
 from payments p
-where not exists (select 1 from register_areas a
-                  where (a.township_code is not null and a.township_code = p.township_code)
-                     or (a.township is not null and p.township_code is null and a.township = p.township)
-                     or (a.whole_county and a.county_code = p.county_code))
-group by id_number;
+group by id_number
+having not bool_or(exists (select 1 from register_areas a
+                           where a.township_code = p.township_code
+                              or (p.township_code is null and a.township = p.township)
+                              or (a.whole_county and a.county_code = p.county_code)));
