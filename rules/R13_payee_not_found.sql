@@ -9,7 +9,9 @@ rationale: >
   （户籍只有天马街道的，就不比对球川镇、江山市名册上的人）；户籍行没有乡镇的县按全县覆盖；发放地不明的行不比对。
   不在覆盖范围内的收款人计为“未检查”（表 payees_outside_registers）。
   已排除的误报：装载时因身份证号受损被隔离的户籍行、以及身份证号前 14 位（地址码和出生日期）与姓名都与户籍或死亡记录相符的人，
-  都说明此人存在，不是“查无此人”；15 位旧号升位后与户籍相符（装载时已升位）；身份证号使用历史行政区划代码（如 332427 常山县）而户籍登记为现行代码、
+  都说明此人存在，不是“查无此人”；
+  一次性补偿协议的权利人在协议签订之前已死亡（按月比较：死亡月份早于签订月份），而补偿款仍付给死者本人的，也列为线索；
+  付给家庭成员或继承人的不标记（承包按户）；15 位旧号升位后与户籍相符（装载时已升位）；身份证号使用历史行政区划代码（如 332427 常山县）而户籍登记为现行代码、
   第 7–17 位相同且姓名相同的，视为同一人；校验位错误的号码在装载时已隔离（数据质量问题，不是“查无此人”）。
 basis: 审计署虚报冒领审计方法；衢州市历史行政区划代码（身份证号保留首次登记地代码）
 verify: >
@@ -19,7 +21,10 @@ case_key: [subject_id_number]
 evidence: [subject_id_number, subject_name, county, township, village, programme, payers,
            period_from, period_to, months, amount_yuan, severity, facts, evidence, source_rows]
 labels: {programme: 领取的项目, payers: 发放来源（文件）, facts: 认定依据与缺失信息}
-inputs: {required: [payments, persons], optional: [death_records]}
+inputs: {required: [payments, persons], optional: [death_records, compensation_agreements, compensation_payouts]}
+traps:
+  - bullet: "compensation for a deceased contract holder"
+    decision: 承包按户，补偿协议上的承包人去世后款项由家庭成员或继承人领取是正常的：只有在协议签订月份之前已死亡、且补偿款仍付给死者本人（收款人身份证号或姓名为死者本人）的才列为线索；付给其他人的不标记（是否付给了无关的人由 R12 判断）。
 */
 with known as (
     select id_number from persons union select id_number from death_records
@@ -51,6 +56,32 @@ with known as (
       on k.prefix14 = substr(u.id_number, 1, 14) and k.name_norm = u.name_norm
 ), ghosts as (
     select * from unknown where id_number not in (select id_number from same_person)
+), dead_signed as (
+    -- agreements signed after the entitled person's death (compared by month: a date known to the month only
+    -- compares at that precision)
+    select a.*, d.death_on, d.is_imprecise as death_imprecise, d.death_evidence
+    from compensation_agreements a join deaths d using (id_number)
+    where a.signed_on is not null and d.death_month < date_trunc('month', a.signed_on)
+), paid_to_dead as (
+    -- what was paid to the dead person himself under them (an unnumbered payout only when every agreement of
+    -- his was signed after the death)
+    select x.id_number, any_value(x.name) as name, any_value(x.county) as county, any_value(x.township) as township,
+           any_value(x.village) as village, string_agg(distinct x.project_name, '、') as project_name,
+           string_agg(distinct x.agreement_no, '、') as agreement_nos, min(x.signed_on) as signed_on,
+           any_value(x.death_on) as death_on, any_value(x.death_imprecise) as death_imprecise,
+           any_value(x.death_evidence) as death_evidence, string_agg(distinct x.source_file, '；') as payers,
+           string_agg(distinct qf_row_ref(x.source_file, x.sheet, x.row_no), '；') as agreement_rows,
+           sum(o.amount_paid_yuan) as amount_yuan, min(o.paid_on) as first_paid_on, max(o.paid_on) as last_paid_on,
+           string_agg(qf_row_ref(o.source_file, o.sheet, o.row_no), '；' order by o.paid_on) as payout_rows
+    from dead_signed x
+    join compensation_payouts o on o.id_number = x.id_number
+     and (o.agreement_no = x.agreement_no
+          or (o.agreement_no is null and x.agreement_no = (select min(agreement_no) from dead_signed y where y.id_number = x.id_number)
+              and not exists (select 1 from compensation_agreements c where c.id_number = x.id_number
+                              and c.agreement_no not in (select agreement_no from dead_signed y where y.id_number = x.id_number))))
+    where coalesce(o.payee_id_number, case when o.payee_name is null then o.id_number end) = x.id_number
+       or (o.payee_id_number is null and o.payee_name_norm = x.name_norm)
+    group by x.id_number
 ), who as (
     select id_number, arg_max(name, entitlement_month) as name, arg_max(county, entitlement_month) as county,
            arg_max(township, entitlement_month) as township, arg_max(village, entitlement_month) as village,
@@ -69,4 +100,15 @@ select g.id_number as subject_id_number, w.name as subject_name, w.county, w.tow
        w.source_rows
 from ghosts g
 join who w using (id_number)
-order by g.amount_yuan desc, subject_id_number
+union all
+select id_number, name, county, township, village, project_name, payers,
+       date_trunc('month', first_paid_on)::date, date_trunc('month', last_paid_on)::date, null, amount_yuan, 'high',
+       format('据以认定：死亡记录（{}）与补偿协议身份证号一致，死亡月份早于协议签订月份（{}），付款收款人为死者本人{}；'
+              || '缺少：收款账户开户人及取款人信息', death_evidence, strftime(signed_on, '%Y-%m'),
+              case when death_imprecise then '；推定：仅有注销日期，死亡日期不晚于注销日期' else '' end),
+       format('补偿协议{}（{}）的权利人{}（{}）已于{}死亡，协议却在{}签订，补偿款{}元仍付给死者本人。',
+              agreement_nos, coalesce(project_name, '项目不详'), name, id_number, strftime(death_on, '%Y年%-m月%-d日'),
+              strftime(signed_on, '%Y年%-m月%-d日'), printf('%.2f', amount_yuan)),
+       agreement_rows || '；' || payout_rows
+from paid_to_dead
+order by amount_yuan desc, subject_id_number
