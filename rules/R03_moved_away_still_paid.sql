@@ -73,3 +73,55 @@ join payees y using (id_number, programme)
 join programme_windows w using (programme)
 join source_rows r using (id_number, programme)
 order by t.amount_yuan desc, subject_id_number, t.programme
+
+-- needs_data
+-- a move whose destination cannot say whether it left the province (or the county), or whose date could not
+-- be read, of a person paid afterwards under a programme bound to the place
+with undecided as (
+    select m.id_number, g.programme, m.destination, m.moved_on,
+           case g.move_scope when 'province' then '本省' else '本县' end as beyond
+    from moves m
+    join paid_months p using (id_number)
+    join programmes g using (programme)
+    where not regexp_matches(m.destination, $institution_words)
+      and ((g.move_scope = 'province' and m.out_of_province is null)
+           or (g.move_scope = 'county' and m.out_of_county is null))
+      and p.entitlement_month > date_trunc('month', m.moved_on)
+      and (m.returned_on is null or p.entitlement_month < date_trunc('month', m.returned_on))
+      and p.amount_yuan > 0
+    group by all
+), undated as (
+    select x.id_number, g.programme, x.destination, x.source_file, x.sheet, x.row_no
+    from persons x
+    join (select distinct id_number, programme from paid_months) p using (id_number)
+    join programmes g using (programme)
+    where x.status like '%迁出%' and x.change_on is null and qf_unreadable(x.warnings, 'change_on')
+      and g.move_scope <> 'none'
+      and x.id_number not in (select id_number from moves)
+), rows as (
+    select u.id_number, string_agg(u.programme, '、' order by u.programme) as programmes,
+           '迁往地（无法判断是否迁出' || string_agg(distinct u.beyond, '/' order by u.beyond desc) || '）：' || u.destination as missing,
+           format('{}户籍于{}迁往“{}”后继续领取的{}是否应停发', any_value(y.name), strftime(u.moved_on, '%Y-%m-%d'),
+                  u.destination, string_agg(u.programme, '、' order by u.programme)) as decides,
+           any_value(x.source_file) as source_file, any_value(x.sheet) as sheet, min(x.row_no) as row_no
+    from undecided u
+    join payees y using (id_number, programme)
+    join persons x on x.id_number = u.id_number and x.change_on = u.moved_on and x.destination = u.destination
+    group by u.id_number, u.destination, u.moved_on
+    union all
+    select u.id_number, string_agg(u.programme, '、' order by u.programme),
+           '迁出日期（无法识别）',
+           format('{}迁往“{}”后继续领取的{}是否应停发', any_value(y.name), coalesce(u.destination, '不详'),
+                  string_agg(u.programme, '、' order by u.programme)),
+           u.source_file, u.sheet, u.row_no
+    from undated u
+    join payees y using (id_number, programme)
+    group by u.id_number, u.destination, u.source_file, u.sheet, u.row_no
+)
+select r.id_number as subject_id_number, w.name as subject_name, w.county, w.township, w.village,
+       r.missing, r.decides, r.source_file, r.sheet, r.row_no
+from rows r
+join (select id_number, arg_max(name, entitlement_month) as name, arg_max(county, entitlement_month) as county,
+             arg_max(township, entitlement_month) as township, arg_max(village, entitlement_month) as village
+      from payments group by all) w on w.id_number = r.id_number
+order by subject_id_number, missing
