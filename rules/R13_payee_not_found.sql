@@ -112,3 +112,25 @@ select id_number, name, county, township, village, project_name, payers,
        agreement_rows || '；' || payout_rows
 from paid_to_dead
 order by amount_yuan desc, subject_id_number
+
+-- needs_data
+-- payees living where no register extract reaches (未检查: R13 could not look for them), and agreements of a
+-- person with a death record whose signing date could not be read
+select o.id_number as subject_id_number, o.name as subject_name, o.county, o.township, w.village,
+       '户籍资料（' || coalesce(nullif(concat(o.county, o.township), ''), '收款人所在地不详') || '：不在已提供的户籍范围内）'
+           as missing,
+       format('{}（领取{}）是否查无此人：R13 未检查', o.name, o.programmes) as decides,
+       w.source_file, w.sheet, w.row_no
+from payees_outside_registers o
+join (select id_number, arg_min(village, (source_file, sheet, row_no)) as village,
+             min(source_file) as source_file, arg_min(sheet, (source_file, sheet, row_no)) as sheet,
+             arg_min(row_no, (source_file, sheet, row_no)) as row_no
+      from payments group by all) w using (id_number)
+union all
+select a.id_number, a.name, a.county, a.township, a.village, '协议签订日期（无法识别）',
+       format('{}的补偿协议{}是否在其死亡（{}）之后签订', a.name, coalesce(a.agreement_no, '（无编号）'),
+              strftime(d.death_on, '%Y-%m-%d')),
+       a.source_file, a.sheet, a.row_no
+from compensation_agreements a join deaths d using (id_number)
+where a.signed_on is null and qf_unreadable(a.warnings, 'signed_on')
+order by subject_id_number, missing
