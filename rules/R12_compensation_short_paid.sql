@@ -9,6 +9,7 @@ rationale: >
   收款人按身份证号认定，没有身份证号的按姓名与权利人比对。线索记在权利人名下，列明应付、实付、差额和全部收款人。
   未注明协议编号的付款只分摊一次：按协议编号顺序依次补足各协议的差额，不在每份协议上重复全额计算。
   记在配偶户号（户籍配偶身份证号或同户关系）下的付款计入权利人名下（配偶本人另有协议的，未注明编号的付款先算配偶的）。
+  权利人名下有付款行因金额、身份证号等无法识别而在装载时被隔离的，少付与否无法判断：不列线索，列入待补数据。
   仍需人工排除：经村民代表会议决议的集体留存（需有决议）、地块界址争议尚未解决的暂缓支付。
 basis: 《土地管理法》及实施条例（征地补偿费足额支付给被征地农民）；农村集体“三资”管理规定；黄岩、武宣等截留案例
 verify: >
@@ -30,7 +31,17 @@ traps:
     decision: 地块界址争议没有数据来源，规则无法判断暂缓支付是否因争议；差额照列，由核查人员向村和农户核实争议是否真实存在（黄岩曾以“地界分清楚了”搪塞）。
 inputs: {required: [compensation_agreements, compensation_payouts], optional: [persons, cadres]}
 */
-with due as (
+with payouts_held_back as (
+    -- payout rows the loader held back (an amount or number it could not read), by the entitled person's
+    -- number or, failing that, name as the row gives them: the money may have been paid
+    select q.file_id, q.sheet, q.row_no, any_value(q.reason) as reason,
+           any_value(regexp_replace(trim(qf_cells(r.cells, r.line, s.delimiter)[json_extract(s.mapping, '$.id_number')::integer + 1]),
+                                    '[^0-9Xx]', '', 'g')) as id_text,
+           any_value(qf_name(qf_cells(r.cells, r.line, s.delimiter)[json_extract(s.mapping, '$.name')::integer + 1])) as name_norm
+    from quarantine q join raw_comp_payouts r using (file_id, sheet, row_no) join source_sheets s using (file_id, sheet)
+    where q.kind = 'comp_payouts'
+    group by all
+), due as (
     select agreement_no, id_number, any_value(name) as name, any_value(name_norm) as name_norm,
            any_value(project_name) as project_name, any_value(county) as county, any_value(township) as township,
            any_value(village) as village,
@@ -143,4 +154,36 @@ select s.id_number as subject_id_number, s.name as subject_name, s.county, s.tow
        s.agreement_rows || coalesce('；' || s.payout_rows, '') as source_rows
 from sums s
 where s.due_yuan - s.reached_yuan >= $tolerance_yuan
+  and not exists (select 1 from payouts_held_back h
+                  where h.id_text = s.id_number or (left(h.id_text, 14) = left(s.id_number, 14) and h.name_norm = s.name_norm))
 order by amount_yuan desc, subject_id_number
+
+-- needs_data
+-- an entitled person short of money with a payout row of theirs the loader could not read
+with held as (
+    select q.file_id, q.sheet, q.row_no, any_value(q.reason) as reason, any_value(f.file_name) as source_file,
+           any_value(regexp_replace(trim(qf_cells(r.cells, r.line, s.delimiter)[json_extract(s.mapping, '$.id_number')::integer + 1]),
+                                    '[^0-9Xx]', '', 'g')) as id_text,
+           any_value(qf_name(qf_cells(r.cells, r.line, s.delimiter)[json_extract(s.mapping, '$.name')::integer + 1])) as name_norm
+    from quarantine q join raw_comp_payouts r using (file_id, sheet, row_no) join source_sheets s using (file_id, sheet)
+    join source_files f using (file_id)
+    where q.kind = 'comp_payouts'
+    group by all
+), due as (
+    select a.id_number, a.agreement_no, any_value(a.name) as name, any_value(a.name_norm) as name_norm,
+           any_value(a.county) as county, any_value(a.township) as township, any_value(a.village) as village,
+           sum(a.amount_due_yuan) as due_yuan
+    from compensation_agreements a group by all
+), paid as (
+    select id_number, sum(amount_paid_yuan) as paid_yuan from compensation_payouts group by all
+)
+select d.id_number as subject_id_number, d.name as subject_name, d.county, d.township, d.village,
+       '补偿款付款记录（无法读取：' || coalesce(c.text_zh, h.reason) || '）' as missing,
+       format('{}按协议{}应得{}元，是否已足额付到本人或家人', d.name, d.agreement_no, printf('%.2f', d.due_yuan)) as decides,
+       h.source_file, h.sheet, h.row_no
+from due d
+join held h on h.id_text = d.id_number or (left(h.id_text, 14) = left(d.id_number, 14) and h.name_norm = d.name_norm)
+left join paid p on p.id_number = d.id_number
+left join reason_codes c on c.code = h.reason
+where coalesce(p.paid_yuan, 0) < d.due_yuan
+order by subject_id_number

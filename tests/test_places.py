@@ -100,3 +100,23 @@ def test_a_payee_the_register_does_not_have_is_still_found(tmp_path):
     }
     cases, _ = _run_inbox(tmp_path, files, "R13")
     assert cases == [("330822195203140814",)]
+
+
+def test_a_payout_row_held_back_is_no_shortfall_but_data_to_complete(tmp_path):
+    """R12: the second instalment's amount could not be read (the row is quarantined): the 4000 may have been
+    paid, so no case; the agreement is on 待补数据 instead."""
+    files = {
+        "铁塔占地补偿协议.csv": (
+            "协议号,承包方(户主)姓名,身份证号码,补偿金额(元),签订日期,村\n"
+            "QC-TT-31,叶林云,330822195802029712,10000,2020-05-18,东坑村\n"),
+        "铁塔占地补偿款兑付清单.csv": (
+            "序号,协议号,权利人,身份证号码,领款人,支付金额,支付日期\n"
+            "1,QC-TT-31,叶林云,330822195802029712,叶林云,6000,2020-06-30\n"
+            "2,QC-TT-31,叶林云,330822195802029712,叶林云,肆仟元整?,2020-12-20\n"),
+    }
+    cases, con = _run_inbox(tmp_path, files, "R12")
+    assert con.execute("select count(*) from quarantine where kind = 'comp_payouts'").fetchone()[0] == 1
+    assert cases == []
+    catalog.run_needs(con, catalog.select_rules(["R12"])[0])
+    needs = con.execute("select subject_id_number, missing from needs_R12").fetchall()
+    assert [n[0] for n in needs] == ["330822195802029712"], needs
