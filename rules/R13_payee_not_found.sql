@@ -114,8 +114,9 @@ from paid_to_dead
 order by amount_yuan desc, subject_id_number
 
 -- needs_data
--- payees living where no register extract reaches (未检查: R13 could not look for them), and agreements of a
--- person with a death record whose signing date could not be read
+-- payees living where no register extract reaches inside a county the registers partly cover (未检查: R13 could
+-- not look for them; a county with no register at all is reported whole as 未检查 by the catalogue's coverage),
+-- and agreements of a person with a death record whose signing date could not be read
 select o.id_number as subject_id_number, o.name as subject_name, o.county, o.township, w.village,
        '户籍资料（' || coalesce(nullif(concat(o.county, o.township), ''), '收款人所在地不详') || '：不在已提供的户籍范围内）'
            as missing,
@@ -126,6 +127,7 @@ join (select id_number, arg_min(village, (source_file, sheet, row_no)) as villag
              min(source_file) as source_file, arg_min(sheet, (source_file, sheet, row_no)) as sheet,
              arg_min(row_no, (source_file, sheet, row_no)) as row_no
       from payments group by all) w using (id_number)
+where o.county_code is null or o.county_code in (select county_code from register_areas)
 union all
 select a.id_number, a.name, a.county, a.township, a.village, '协议签订日期（无法识别）',
        format('{}的补偿协议{}是否在其死亡（{}）之后签订', a.name, coalesce(a.agreement_no, '（无编号）'),

@@ -171,8 +171,9 @@ having count(township) = 0;
 -- county when covered as a whole; R13 reads the same condition): R13 cannot look for
 -- them in the register (未检查), and says so rather than calling them 查无此人.
 create or replace table payees_outside_registers as
-select id_number, any_value(name) as name, any_value(county) as county, any_value(township) as township,
-       string_agg(distinct programme, '、' order by programme) as programmes, count(*) as n_rows
+select id_number, any_value(name) as name, any_value(county) as county, any_value(county_code) as county_code,
+       any_value(township) as township, string_agg(distinct programme, '、' order by programme) as programmes,
+       count(*) as n_rows
 from payments p
 group by id_number
 having not bool_or(exists (select 1 from register_areas a
