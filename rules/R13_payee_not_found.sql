@@ -21,6 +21,7 @@ case_key: [subject_id_number]
 evidence: [subject_id_number, subject_name, county, township, village, programme, payers,
            period_from, period_to, months, amount_yuan, severity, facts, evidence, source_rows]
 labels: {programme: 领取的项目, payers: 发放来源（文件）, facts: 认定依据与缺失信息}
+unchecked: {table: payees_outside_registers, text: 名收款人所在乡镇（派出所辖区）没有户籍数据，未检查}
 inputs: {required: [payments, persons], optional: [death_records, compensation_agreements, compensation_payouts]}
 traps:
   - bullet: "compensation for a deceased contract holder"
