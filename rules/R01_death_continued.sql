@@ -4,10 +4,14 @@ title: Payments continue after the recipient's death
 name_zh: 死亡后继续发放
 severity: high            # the most severe a case can be; each case is graded by its months
 rationale: >
-  受助人享受待遇至死亡当月，自次月起停发。死亡当月之后每一个已发放的所属期都是多发。
-  死亡日期取公安（户籍注销）、民政（火化）、卫健（死亡医学证明）中姓名与本人相符的记录里最早的死亡日期。
-  已排除的误报：死亡前月份的补发款在死亡后发放（按所属期而非发放日期判断）；死亡记录姓名与本人不符（重号，不认定死亡）；
-  冲正退回后净额为零的月份。仍需人工排除：宣告死亡后又撤销。
+  受助人享受按月发放的待遇至死亡当月，自次月起停发。死亡当月之后每一个已发放的所属期都是多发。
+  死亡日期取公安（户籍注销）、民政（火化）、卫健（死亡医学证明）中姓名与本人相符的记录里最早的死亡或火化日期；
+  只有户籍注销日期时以其为上限（实际死亡可能更早），各来源相差超过31天时取最早日期并列出全部日期。
+  姓名仅有繁简体之别或生僻字被系统替换的，视为同一人并在证据中注明；其他姓名不符的（重号、录错人）不认定死亡，列入身份冲突（R15）。
+  低保按户保障：死者是多人户的成员时，死亡次月起保障人数和金额都已减少的不是问题（即使名册仍以死者为户主）；
+  未减少的为“未减员”，多发金额按人均保障金额（金额÷保障人数）乘以月数计算。单人户按个人计算。
+  已排除的误报：丧葬补助金、抚恤金、一次性补助等一次性待遇（本就在死亡后发放）；死亡前月份的补发款在死亡后发放（按所属期而非发放日期判断）；
+  冲正退回后净额为零的月份；金额为0或注明停发的行。
 basis: 国发〔2015〕52号；各地残疾人两项补贴、最低生活保障、特困供养、城乡居民养老保险停发规定（自情况发生的次月起停发）
 verify: >
   调取死亡证明、火化证明或户籍注销证明核实死亡日期；调取死亡后各月的发放明细和银行流水，查明死亡后
@@ -17,28 +21,62 @@ severity_rule: 1 month after death → low (reporting lag); 2–5 → medium; 6 
 case_key: [subject_id_number, programme]
 material: [death_sources]        # besides a larger amount or a later month: what reopens a closed case
 evidence: [subject_id_number, subject_name, county, township, village, programme, death_on, death_sources,
-           period_from, period_to, months, amount_yuan, is_ongoing, data_last_month, severity, evidence, source_rows]
-params: {grace_months: 0}
+           period_from, period_to, months, amount_yuan, is_ongoing, data_last_month, severity, facts, evidence, source_rows]
+# household_programmes: programmes insured per household (保障人数): a dead member is removed, not the household stopped
+labels: {facts: 认定依据与缺失信息}
+params: {grace_months: 0, household_programmes: [最低生活保障]}
+traps:
+  - bullet: "宣告死亡 later revoked"
+    decision: >
+      送来的死亡记录里没有“宣告死亡被撤销”的信息，规则无法区分。死亡信息来自公安注销且无火化、死亡医学证明的，
+      “认定依据与缺失信息”一栏写明缺少火化记录和死亡医学证明；核查时先向公安核实注销原因（宣告死亡的是否已撤销）。
+  - bullet: "the list shows planned, not executed, payments"
+    decision: >
+      发放名册本身看不出是计划发放还是已经到账。规则按名册认定所属期已发放，核查要点要求调取银行流水核实到账与取款人；
+      负数冲正、退回和注明停发、金额为0的行不计为发放。
 inputs: {required: [payments, death_records], optional: [persons]}
 */
-with overpaid as (
-    -- every paid entitlement month after the death month (net of corrections, summed over sub-types)
-    select m.id_number, m.programme, m.entitlement_month, sum(m.amount_yuan) as amount_yuan
-    from paid_months m
-    join deaths d using (id_number)
-    where m.entitlement_month > d.death_month + to_months($grace_months)
+with periodic as (
+    -- the months paid of programmes paid month by month (one-off payments such as 丧葬补助金 are due after a
+    -- death), net of corrections, summed over sub-types, with the household's 保障人数 where stated
+    select id_number, programme, entitlement_month, sum(amount_yuan) as amount_yuan, max(household_size) as household_size
+    from paid_months
+    where is_periodic and id_number in (select id_number from deaths)
     group by all
-    having sum(m.amount_yuan) > 0
+), before as (
+    -- the household as it was paid in the last month up to the death
+    select p.id_number, p.programme, arg_max(p.household_size, p.entitlement_month) as size_before,
+           arg_max(p.amount_yuan, p.entitlement_month) as amount_before
+    from periodic p join deaths d using (id_number)
+    where p.entitlement_month <= d.death_month and p.amount_yuan > 0
+    group by all
+), after as (
+    select p.id_number, p.programme, p.entitlement_month, p.amount_yuan, p.household_size, b.size_before, b.amount_before,
+           coalesce(p.programme in (select unnest($household_programmes)) and b.size_before > 1, false) as is_household,
+           p.programme in (select unnest($household_programmes)) and b.size_before is null as size_unknown
+    from periodic p
+    join deaths d using (id_number)
+    left join before b using (id_number, programme)
+    where p.entitlement_month > d.death_month + to_months($grace_months) and p.amount_yuan > 0
+), overpaid as (
+    -- a household of several whose 保障人数 and amount both fell after the death has removed the dead member;
+    -- one that did not is overpaid the dead member's share (the amount per insured person)
+    select *, case when is_household then round(amount_yuan / coalesce(nullif(household_size, 0), size_before), 2)
+                   else amount_yuan end as excess_yuan
+    from after
+    where not (is_household and household_size < size_before and amount_yuan < amount_before)
 ), cases as (
     select id_number, programme, min(entitlement_month) as period_from, max(entitlement_month) as period_to,
-           count(*) as months, sum(amount_yuan) as amount_yuan
+           count(*) as months, sum(excess_yuan) as amount_yuan, bool_or(is_household) as is_household,
+           max(size_before) as size_before, bool_or(size_unknown) as size_unknown
     from overpaid
     group by all
 ), source_rows as (
     -- where an investigator finds each overpaid month in the files received
     select p.id_number, p.programme,
            string_agg(qf_row_ref(p.source_file, p.sheet, p.row_no),
-                      '；' order by p.entitlement_month, p.source_file, p.row_no) as source_rows
+                      '；' order by p.entitlement_month, p.source_file, p.row_no) as source_rows,
+           bool_or(coalesce(p.warnings like '%MONTH_FROM_DATE%', false)) as month_from_date
     from payments p
     join overpaid o using (id_number, programme, entitlement_month)
     group by all
@@ -54,12 +92,30 @@ select c.id_number as subject_id_number,
        case when c.months >= 6 then 'high'
             when c.months >= 2 or c.period_to = w.last_month then 'medium'
             else 'low' end as severity,
-       format('{}（{}）{}死亡（{}）；{}在死亡后仍发放：所属期{}至{}共{}个月，合计{}元{}。',
+       concat_ws('；',
+           '据以认定：' || d.sources || '的死亡记录（' || strftime(d.death_on, '%Y-%m-%d') || '）与发放明细身份证号、姓名一致'
+               || coalesce('（' || d.name_notes || '）', '')
+               || case when c.is_household then '；死亡前保障人数' || c.size_before || '人，死亡后保障人数和金额未同时减少' else '' end,
+           '缺少：' || nullif(concat_ws('、', case when not contains(d.sources, '卫健') then '卫健死亡医学证明' end,
+                                        case when not contains(d.sources, '公安') then '公安户籍注销记录' end,
+                                        case when not contains(d.sources, '火化') then '火化记录' end), ''),
+           case when d.is_imprecise then '推定：无死亡或火化日期，以户籍注销日期作为死亡日期的上限' end,
+           case when d.has_date_conflict then '注意：各来源死亡日期相差超过31天，已取最早日期' end,
+           case when c.size_unknown then '推定：发放明细未列保障人数，按单人户计算多发金额' end,
+           case when r.month_from_date then '推定：部分行所属期无法识别，取发放日期所在月份' end) as facts,
+       case when c.is_household
+       then format('{}（{}）{}死亡（{}）；{}户保障人数{}人，死亡后保障人数和金额未减少（未减员）：所属期{}至{}共{}个月，按人均保障金额计多发{}元{}。',
+              y.name, c.id_number, strftime(d.death_on, '%Y年%-m月%-d日'), d.death_evidence, c.programme, c.size_before,
+              strftime(c.period_from, '%Y年%-m月'), strftime(c.period_to, '%Y年%-m月'), c.months,
+              printf('%.2f', c.amount_yuan),
+              case when c.period_to = w.last_month
+                   then '，至数据截止月（' || strftime(w.last_month, '%Y年%-m月') || '）仍未减员' else '' end)
+       else format('{}（{}）{}死亡（{}）；{}在死亡后仍发放：所属期{}至{}共{}个月，合计{}元{}。',
               y.name, c.id_number, strftime(d.death_on, '%Y年%-m月%-d日'), d.death_evidence, c.programme,
               strftime(c.period_from, '%Y年%-m月'), strftime(c.period_to, '%Y年%-m月'), c.months,
               printf('%.2f', c.amount_yuan),
               case when c.period_to = w.last_month
-                   then '，至数据截止月（' || strftime(w.last_month, '%Y年%-m月') || '）仍在发放' else '' end) as evidence,
+                   then '，至数据截止月（' || strftime(w.last_month, '%Y年%-m月') || '）仍在发放' else '' end) end as evidence,
        r.source_rows
 from cases c
 join deaths d using (id_number)

@@ -59,6 +59,10 @@ def test_rule_case(rule_case):
     for exp in expected:
         matches = [g for g in got if all(_same(g[k], v) for k, v in exp.items())]
         assert matches, f"{case['id']}: no case matches {exp}; got {got}"
+    # words the cases' facts and evidence must say (every case of the test)
+    for col in ("facts", "evidence"):
+        for word in case.get(f"{col}_contain") or []:
+            assert got and all(word in (g[col] or "") for g in got), f"{case['id']}: {col} lacks {word!r}: {got}"
 
 
 # ---- the catalogue ------------------------------------------------------------------------------
