@@ -68,9 +68,9 @@ select r.id_number, r.programme, coalesce(r.sub_type, '') as sub_type, r.entitle
        sum(r.net_yuan) as amount_yuan,
        count(*) filter (where r.net_yuan > 0) as n_payments,
        max(r.net_yuan) as max_payment,
-       coalesce(sum(r.net_yuan) filter (where not r.is_arrears), 0) as regular_yuan,
-       count(*) filter (where r.net_yuan > 0 and not r.is_arrears) as n_regular,
-       max(r.net_yuan) filter (where not r.is_arrears) as max_regular,
+       coalesce(sum(r.net_yuan) filter (where not coalesce(r.is_arrears, false)), 0) as regular_yuan,
+       count(*) filter (where r.net_yuan > 0 and not coalesce(r.is_arrears, false)) as n_regular,
+       max(r.net_yuan) filter (where not coalesce(r.is_arrears, false)) as max_regular,
        max(r.household_size) as household_size,
        coalesce(any_value(g.type), 'periodic') = 'periodic' as is_periodic
 from rows r
