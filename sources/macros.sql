@@ -172,3 +172,12 @@ create or replace macro qf_account(t) as case
     when regexp_full_match(t, '[0-9]+') then t
     else nullif(translate(qf_halfwidth(t), qf_ws() || '''‘’`"=-', ''), '')
 end;
+
+-- What a row's `warnings` (CODE:column,…) say of one column, for the rules: the date was given to the month
+-- only (compare by month), or a value was given but could not be read. NULL is then not "not given": an
+-- unreadable end date is not "still in office", an unreadable filing date is not "never filed".
+create or replace macro qf_month_only(w, col) as
+    coalesce(list_contains(string_split(w, ','), 'DATE_MONTH_ONLY:' || col), false);
+create or replace macro qf_unreadable(w, col) as coalesce(len(list_filter(string_split(w, ','), lambda e:
+    e in ('BAD_DATE:' || col, 'BAD_MONTH:' || col, 'BAD_AMOUNT:' || col, 'BAD_INTEGER:' || col,
+          'ID_INVALID:' || col, 'ACCOUNT_PRECISION_LOST:' || col))) > 0, false);

@@ -159,6 +159,16 @@ def _layer3(k: Kind, given: set[str]) -> tuple[list[str], str]:
     return out, joins
 
 
+def _month_only(c: Column, given: set[str]) -> str:
+    """A date column's value when the text gives only a year and month (2020.03, 2020年3月, 202003): the
+    first day of that month, tried only where no whole date was read. 2020.1 is not one (it may be 2020.10
+    stored as a number). Rules compare such a date by month (warning DATE_MONTH_ONLY)."""
+    if c.name not in given:
+        return f"NULL::date as {c.name}__m"
+    return (f"case when qf_plausible({c.name}__d) is null and {c.name}__h is not null and not {values.ambiguous_sql(c.name)} "
+            f"then qf_plausible(qf_month_raw({c.name}__h)) end as {c.name}__m")
+
+
 def _fixed(c: Column) -> str:
     return f"({c.name}__problem = 'ID_PRECISION_LOST' and {c.name}__rec is not null)"
 
@@ -176,7 +186,7 @@ def _value(c: Column, k: Kind | None = None) -> str:
             v = f"coalesce({v}, date_trunc('month', qf_plausible({c.else_month_of}__d))::date)"
         return v
     if c.type == "date":
-        return f"qf_plausible({c.name}__d)"
+        return f"coalesce(qf_plausible({c.name}__d), {c.name}__m)"
     if c.type in ("amount", "integer", "account"):
         return f"{c.name}__v"
     if c.type == "programme":
@@ -244,6 +254,7 @@ def stage_sql(k: Kind, present: tuple[set[str], set[str]] | None = None) -> str:
     l4_cols = ["l3.*"] + [f"coalesce(qf_id_problem({_t(c.name)}, {c.name}__v, {c.name}__lossy, {c.name}__ok), "
                           f"case when not {c.name}__div then 'ID_BAD_DIVISION' end) as {c.name}__problem"
                           for c in cols if c.type == "id"]
+    l4_cols += [_month_only(c, given) for c in cols if c.type == "date"]
     l1_plain, l1, l2, l3, l4 = (",\n        ".join(x) for x in (
         _layer1(k, mapped, hints, False), _layer1(k, mapped, hints, True), _layer2(k, given), l3_cols, l4_cols))
     l5 = ",\n        ".join(["l4.*"] + [f"{_value(c, k)} as {c.name}__val" for c in cols])
@@ -268,6 +279,8 @@ def stage_sql(k: Kind, present: tuple[set[str], set[str]] | None = None) -> str:
     reason_col = ("case " + " ".join(f"when {n}__chk is not null then '{n}'" for n, _ in checks) + " end"
                   if checks else "NULL")
     warns = [w for c in cols if (w := _warning(c))] + [w for c in cols if c.type == "month" for w in _month_warnings(c)]
+    warns += [f"case when {c.name}__m is not null and qf_plausible({c.name}__d) is null then 'DATE_MONTH_ONLY:{c.name}' end"
+              for c in cols if c.type == "date"]
     warnings = f"nullif(concat_ws(',', {', '.join(warns)}), '')" if warns else "NULL::varchar"
     return f"""
 create or replace temp table {k.stg_table} as

@@ -19,6 +19,7 @@ HERE = Path(__file__).parent
 
 # Codes written into a row's `warnings` (as CODE:column) besides stage.WARNINGS, with what they mean.
 WARNING_TEXTS = {
+    "DATE_MONTH_ONLY": "日期只写到年月（如 2020.03、2020年3月），已按该月第一天入库；规则按月比较，不据此精确到日",
     "MONTH_FROM_DATE": "所属期无法识别，已改用发放日期所在月份，请核对原表",
     "MONTH_FROM_SHEET": "所属期写成数值（如 2020.1），可能是 1 月也可能是 10 月（2020.10 存成数字后成了 2020.1），"
                         "已按同表其他行的月份连续性判定",

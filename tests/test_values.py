@@ -205,3 +205,25 @@ def test_an_id_of_no_division_is_quarantined_with_its_own_reason(tmp_path):
     c = run(tmp_path / "today", [HEADER, ["王五", late, 300, "2020-01", "低保", None, None]]) \
         if (tmp_path / "today").mkdir() is None else None
     assert c.execute("select count(*) from quarantine").fetchone()[0] == 0
+
+
+# ---- dates given to the month only (issue 17: unknown is not guilty) -------------------------------
+
+def test_a_date_given_to_the_month_loads_as_that_month_and_an_unreadable_one_is_not_empty(tmp_path):
+    """任职结束日期 2020.03 is the end of a term in March 2020, not "still in office"; 2020.1 (maybe 2020.10)
+    and 2021-13-01 stay unreadable, and the rules can tell them from a cell left empty."""
+    c = run(tmp_path, [["姓名", "身份证号码", "职务", "任职开始日期", "任职结束日期"],
+                       ["张三", GOOD_IDS[0], "村主任", "2018年3月", "2020.03"],
+                       ["李四", GOOD_IDS[1], "村支书", "2018-03-05", "2020.1"],
+                       ["王五", GOOD_IDS[2], "村会计", "201803", "2021-13-01"],
+                       ["赵六", "330822195106057322", "村会计", "2018-03-05", ""]], name="村干部花名册.csv")
+    got = {r["name"]: r for r in fetch_dicts(c, """
+        select name, term_start_on, term_end_on, qf_month_only(warnings, 'term_start_on') as start_month_only,
+               qf_month_only(warnings, 'term_end_on') as end_month_only,
+               qf_unreadable(warnings, 'term_end_on') as end_unreadable from cadres""")}
+    assert (got["张三"]["term_start_on"], got["张三"]["term_end_on"]) == (D(2018, 3, 1), D(2020, 3, 1))
+    assert got["张三"]["start_month_only"] and got["张三"]["end_month_only"] and not got["张三"]["end_unreadable"]
+    assert got["李四"]["term_end_on"] is None and got["李四"]["end_unreadable"]
+    assert not got["李四"]["start_month_only"]
+    assert got["王五"]["term_start_on"] == D(2018, 3, 1) and got["王五"]["end_unreadable"]
+    assert got["赵六"]["term_end_on"] is None and not got["赵六"]["end_unreadable"]
