@@ -13,6 +13,10 @@ select id_number, arg_min(name_norm, rank) as name_norm, arg_min(rank, rank) = 1
 from (select * from reg union all select * from paid)
 group by id_number;
 
+-- A date as given: 2020-03-05, or 2020-03（仅有年月） when the source gave the month only.
+create or replace macro qf_day_or_month(d, w, col) as
+    case when qf_month_only(w, col) then strftime(d, '%Y-%m') || '（仅有年月）' else strftime(d, '%Y-%m-%d') end;
+
 -- One death per ID number, merged over 公安 / 民政 / 卫健 records whose name is the person's (domain.md §8.1).
 -- The death date is the earliest 死亡日期 or 火化日期 of any source (a cremation follows the death within days);
 -- only when no source gives either, the earliest 注销日期 — an upper bound (deregistration lags death),
@@ -21,7 +25,12 @@ group by id_number;
 -- despite a different spelling.
 create or replace table deaths as
 with credible as (
-    select r.*, least(r.death_on, r.cremation_on) as died_by, qf_name_note(r.name_norm, k.name_norm) as name_note
+    -- a date known to the month only (2020年3月) counts from the first day of its month (died_by) to the last (died_hi)
+    select r.*, least(r.death_on, r.cremation_on) as died_by,
+           least(case when qf_month_only(r.warnings, 'death_on') then last_day(r.death_on) else r.death_on end,
+                 case when qf_month_only(r.warnings, 'cremation_on') then last_day(r.cremation_on) else r.cremation_on end)
+               as died_hi,
+           qf_name_note(r.name_norm, k.name_norm) as name_note
     from death_records r
     left join known_names k using (id_number)
     where k.id_number is null or qf_same_name(k.name_norm, r.name_norm)
@@ -30,12 +39,13 @@ with credible as (
            mode(name) as name,
            coalesce(min(died_by), min(dereg_on)) as death_on,
            min(died_by) is null as is_imprecise,
-           coalesce(datediff('day', min(died_by), max(died_by)) > 31, false) as has_date_conflict,
+           coalesce(datediff('day', min(died_hi), max(died_by)) > 31, false) as has_date_conflict,
            count(*) as n_records,
            string_agg(distinct source, '、' order by source) as sources,
            string_agg(source || ' '
-                      || concat_ws('、', strftime(death_on, '%Y-%m-%d') || '死亡', strftime(cremation_on, '%Y-%m-%d') || '火化',
-                                   strftime(dereg_on, '%Y-%m-%d') || '注销')
+                      || concat_ws('、', qf_day_or_month(death_on, warnings, 'death_on') || '死亡',
+                                   qf_day_or_month(cremation_on, warnings, 'cremation_on') || '火化',
+                                   qf_day_or_month(dereg_on, warnings, 'dereg_on') || '注销')
                       || '（' || qf_row_ref(source_file, sheet, row_no) || '）',
                       '；' order by coalesce(died_by, dereg_on), source) as records,
            string_agg(distinct name_note, '；') as name_notes

@@ -63,6 +63,8 @@ def test_rule_case(rule_case):
     for col in ("facts", "evidence"):
         for word in case.get(f"{col}_contain") or []:
             assert got and all(word in (g[col] or "") for g in got), f"{case['id']}: {col} lacks {word!r}: {got}"
+        for word in case.get(f"{col}_lack") or []:
+            assert not any(word in (g[col] or "") for g in got), f"{case['id']}: {col} says {word!r}: {got}"
 
 
 # ---- the catalogue ------------------------------------------------------------------------------
