@@ -157,6 +157,7 @@ def write_outputs(run: Run) -> dict:
         tables.remove_parts(run.out)             # what a killed run may have left half-written
         tables.write_cases(run.con, run.out)
         tables.write_quarantine(run.con, run.out, declarations.kinds())
+        tables.write_needs_data(run.con, run.out)
         info = _run_info(run)
         paths = workbook.write_workbooks(run.con, run.out, run.rules, info, run.results["accounting"],
                                          run.split_by, run.mask)
@@ -228,6 +229,7 @@ def _run_info(run: Run) -> dict:
         "rule_checks": checks,
         "coverage": coverage.input_coverage(run.con),
         "warnings": runinfo.warnings(run.con, run.results["accounting"], run.results["validation"]),
+        "needs_data": runinfo.needs_data(run.con),
     }
 
 

@@ -91,11 +91,33 @@ def summary_markdown(info: dict) -> str:
         shown = "未检查" if check.get("status") == "unchecked" and not n else n
         lines.append(f"| {rule_id} | {shown} | {st.get('新增', 0)} | {st.get('未结', 0)} | {st.get('重新出现', 0)} | "
                      f"{st.get('已消失', 0)} | {check.get('unchecked') or ''} |")
+    needs = info.get("needs_data") or {}
+    if needs.get("count"):
+        lines += ["", f"待补数据 {needs['count']} 条（规则缺少所需的值而无法判断，见数据质量表、needs_data.csv）："
+                  + "；".join(f"{r} {n} 条" for r, n in needs["by_rule"].items())]
     if info.get("unrecognised"):
         lines += ["", "未能使用的文件：" + "；".join(f"{u['file']} {u['sheet'] or ''}（{u['reason']}）"
                                           for u in info["unrecognised"])]
     lines += ["", f"输出目录：{info['out']}"]
     return "\n".join(lines)
+
+
+# --- 待补数据: what the rules could not decide for want of a value --------------------------------------
+
+NEEDS_ROWS_IN_JSON = 1000     # run.json lists this many rows; needs_data.csv and 数据质量 list them all
+
+
+def needs_data(con) -> dict:
+    """The rows the rules could not decide (table needs_data, rules/catalog.py): how many per rule and
+    per missing value, and the first rows with file, sheet and row."""
+    cur = con.execute("select * from needs_data order by rule_id, source_file, sheet, row_no")
+    cols = [d[0] for d in cur.description]
+    rows = [dict(zip(cols, r)) for r in cur.fetchmany(NEEDS_ROWS_IN_JSON)]
+    by_rule = dict(con.execute("select rule_id, count(*) from needs_data group by all order by 1").fetchall())
+    by_missing = [{"rule": r, "missing": m, "rows": n} for r, m, n in con.execute(
+        "select rule_id, missing, count(*) from needs_data group by all order by 1, 3 desc, 2").fetchall()]
+    return {"count": sum(by_rule.values()), "by_rule": by_rule, "by_missing": by_missing, "rows": rows,
+            "rows_listed": len(rows)}
 
 
 # --- alerts: what must not pass unnoticed --------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Machine-readable outputs of a run: cases.csv, cases.parquet and quarantine.csv, written by DuckDB.
+"""Machine-readable outputs of a run: cases.csv, cases.parquet, quarantine.csv and needs_data.csv (待补数据),
+written by DuckDB.
 
 Every output file of a run (these, the workbooks, run.json, a screening's files) is written to a temporary
 name beside its final name and renamed into place when complete (`atomic_path`): a run killed at any moment
@@ -84,3 +85,20 @@ def write_quarantine(con, out: Path, kinds) -> None:
     with atomic_path(out / "quarantine.csv") as tmp:
         con.execute(f"copy ({quarantine_sql(kinds)}) to $path (format csv, header, delimiter ',', use_tmp_file false)",
                     {"path": str(tmp)})
+
+
+NEEDS_HEADERS = (("rule_id", "规则编号"), ("rule_name", "问题类型"), ("subject_id_number", "身份证号"),
+                 ("subject_name", "姓名"), ("county", "县（市、区）"), ("township", "乡镇（街道）"), ("village", "村（社区）"),
+                 ("missing", "缺少的数据"), ("decides", "无法判断的事项"), ("source_file", "文件"), ("sheet", "工作表"),
+                 ("row_no", "行号"))
+
+
+def write_needs_data(con, out: Path) -> None:
+    """needs_data.csv: what the rules could not decide for want of a value (Chinese headers, UTF-8 with a BOM
+    so that Excel opens it as Chinese: it is for the clerks who supply the missing values)."""
+    cols = ", ".join(f'{c} as "{zh}"' for c, zh in NEEDS_HEADERS)
+    with atomic_path(out / "needs_data.csv") as tmp:
+        con.execute(f"copy (select {cols} from needs_data order by rule_id, source_file, sheet, row_no) "
+                    "to $path (format csv, header, delimiter ',', use_tmp_file false)", {"path": str(tmp)})
+        body = tmp.read_bytes()
+        tmp.write_bytes(b"\xef\xbb\xbf" + body)

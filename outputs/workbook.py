@@ -339,24 +339,31 @@ FEEDBACK_HELP = [
 ]
 
 
+def _undecidable(rule) -> str | None:
+    """The rule header's trap decisions (`traps:`): what the data cannot tell, and what the investigator
+    must rule out in person."""
+    items = [str(d.get("decision") or "").strip() for d in rule.header.get("traps") or []]
+    return "\n".join(f"{i}. {t}" for i, t in enumerate((t for t in items if t), start=1)) or None
+
+
 def _explanations(wb, rules) -> None:
     ws = wb.create_sheet("说明")
-    for col, width in zip("ABCDEFG", (10, 22, 30, 10, 60, 40, 50)):
+    for col, width in zip("ABCDEFGH", (10, 22, 30, 10, 60, 40, 50, 50)):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A2"
     _page_setup(ws)
-    head = ["规则编号", "中文名", "英文名", "最高风险等级", "规则说明", "政策依据", "核查要点"]
+    head = ["规则编号", "中文名", "英文名", "最高风险等级", "规则说明", "政策依据", "核查要点", "数据无法判断、须人工排除的情形"]
     ws.append([_styled(ws, h, HEADER_FONT, HEADER_FILL) for h in head])
     widths = [ws.column_dimensions[get_column_letter(i)].width for i in range(1, len(head) + 1)]
     for n, r in enumerate(rules, start=2):
         values = [r.id, r.name_zh, r.title, SEVERITY_ZH[r.severity], r.header.get("rationale"), r.header.get("basis"),
-                  r.header.get("verify")]
+                  r.header.get("verify"), _undecidable(r)]
         values = [v.strip() if isinstance(v, str) else v for v in values]
         ws.row_dimensions[n].height = LINE_HEIGHT * max(_lines(v, w) for v, w in zip(values, widths)) + 2
         ws.append([_styled(ws, v, alignment=WRAP) for v in values])
     ws.append([])
     n = len(rules) + 2
-    span = sum(ws.column_dimensions[c].width for c in "BCDEFG")
+    span = sum(ws.column_dimensions[c].width for c in "BCDEFGH")
     for title, items in (("线索状态", STATUS_HELP), ("核查反馈的填写", FEEDBACK_HELP)):
         ws.append([_styled(ws, title, Font(bold=True, size=12))])
         n += 1
@@ -364,7 +371,7 @@ def _explanations(wb, rules) -> None:
             n += 1
             lines = -(-_display_width(text) // int(span * 0.9))
             ws.row_dimensions[n].height = 16 * lines + 2     # merged cells do not grow to fit their text
-            ws.merged_cells.add(CellRange(f"B{n}:G{n}"))
+            ws.merged_cells.add(CellRange(f"B{n}:H{n}"))
             ws.append([_styled(ws, name, HEADER_FONT, alignment=WRAP), _styled(ws, text, alignment=WRAP)])
         ws.append([])
         n += 1

@@ -23,7 +23,6 @@ material: [death_sources]        # besides a larger amount or a later month: wha
 evidence: [subject_id_number, subject_name, county, township, village, programme, death_on, death_sources,
            period_from, period_to, months, amount_yuan, is_ongoing, data_last_month, severity, facts, evidence, source_rows]
 # household_programmes: programmes insured per household (保障人数): a dead member is removed, not the household stopped
-labels: {facts: 认定依据与缺失信息}
 params: {grace_months: 0, household_programmes: [最低生活保障]}
 traps:
   - bullet: "宣告死亡 later revoked"

@@ -18,7 +18,7 @@ case_key: [subject_id_number, programme]
 material: [death_sources]        # besides a larger amount or a later month: what reopens a closed case
 evidence: [subject_id_number, subject_name, county, township, village, programme, stopped_programme, stopped_last_month,
            death_on, death_sources, period_from, period_to, months, amount_yuan, is_ongoing, severity, facts, evidence, source_rows]
-labels: {stopped_programme: 已停发的补贴, stopped_last_month: 已停发补贴的最后发放月, programme: 继续发放的补贴, facts: 认定依据与缺失信息}
+labels: {stopped_programme: 已停发的补贴, stopped_last_month: 已停发补贴的最后发放月, programme: 继续发放的补贴}
 params: {pairs: [[困难残疾人生活补贴, 重度残疾人护理补贴]]}
 inputs: {required: [payments, death_records], optional: [persons]}
 */

@@ -17,7 +17,7 @@ subject: recipient
 case_key: [subject_id_number, programme]
 evidence: [subject_id_number, subject_name, county, township, village, programme, sub_type, payers,
            period_from, period_to, months, amount_yuan, severity, facts, evidence, source_rows]
-labels: {sub_type: 补贴类别, payers: 发放来源（文件/县）, facts: 认定依据与缺失信息}
+labels: {sub_type: 补贴类别, payers: 发放来源（文件/县）}
 # extra_words: remarks of a legitimate extra row for a month besides the supplements of payment_words.yaml
 params: {extra_words: 托养|增发|加发}
 inputs: {required: [payments], optional: []}

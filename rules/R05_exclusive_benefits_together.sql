@@ -17,7 +17,7 @@ case_key: [subject_id_number, programme]
 evidence: [subject_id_number, subject_name, county, township, village, programme, amount_a_yuan, amount_b_yuan,
            period_from, period_to, months, amount_yuan, severity, facts, evidence, source_rows]
 labels: {programme: 互斥的两项待遇, amount_a_yuan: 重叠期间第一项金额（元）, amount_b_yuan: 重叠期间第二项金额（元）,
-         amount_yuan: 建议多发金额（元，两项中较小者）, facts: 认定依据与缺失信息}
+         amount_yuan: 建议多发金额（元，两项中较小者）}
 # pairs: [side a, side b, the rule that forbids both (cited in the clue)]; switch a pair off by leaving it out
 params:
   pairs:

@@ -19,7 +19,7 @@ subject: the ID number in conflict (for 丙, the one that was paid)
 case_key: [subject_id_number, conflict_type]
 evidence: [subject_id_number, subject_name, county, township, village, conflict_type, conflict_detail, programme,
            period_from, period_to, months, amount_yuan, severity, facts, evidence, source_rows]
-labels: {conflict_type: 冲突类型, conflict_detail: 冲突情况, programme: 该号码领取的项目, facts: 认定依据与缺失信息}
+labels: {conflict_type: 冲突类型, conflict_detail: 冲突情况, programme: 该号码领取的项目}
 traps:
   - bullet: "重号 still being cleaned up"
     decision: >

@@ -2,6 +2,10 @@
 
 A rule returns the offending rows and nothing else; its SELECT list is the evidence, in the order the
 workbook shows it. Parameters are DuckDB `$name` values with defaults in the header.
+
+A rule may end with a second query after a line `-- needs_data`: the rows it could not decide because a
+value it needs is missing or unreadable (待补数据). They are never cases and never silence: each names the
+missing value, what it would decide, and the file, sheet and row where it is missing (NEEDS_COLUMNS).
 """
 
 from __future__ import annotations
@@ -29,6 +33,9 @@ DEFINE_RE = re.compile(r"create\s+or\s+replace\s+(?:temp\s+)?(?:table|view|macro
 CASE_COLUMNS = ("subject_id_number", "subject_name", "county", "township", "village", "programme",
                 "period_from", "period_to", "months", "amount_yuan", "severity", "evidence")
 SEVERITIES = ("high", "medium", "low")
+NEEDS_MARK = re.compile(r"^--\s*needs_data\s*$", re.M)
+NEEDS_COLUMNS = ("subject_id_number", "subject_name", "county", "township", "village", "missing", "decides",
+                 "source_file", "sheet", "row_no")
 
 
 class RuleError(Exception):
@@ -42,6 +49,7 @@ class Rule:
     header: dict = field(hash=False)
     sql: str = field(hash=False)          # the body after the header comment
     text: str = field(hash=False)         # the whole file
+    needs_sql: str | None = field(default=None, hash=False)   # the 待补数据 query after `-- needs_data`, if any
 
     @property
     def name_zh(self) -> str:
@@ -78,10 +86,11 @@ class Rule:
         """Content hash of the rule file: a changed rule is a new version in run.json."""
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()[:12]
 
-    def bound_params(self, overrides: dict | None = None) -> dict:
-        """The parameters the SQL uses, defaults overridden by `overrides` (unknown keys ignored)."""
+    def bound_params(self, overrides: dict | None = None, sql: str | None = None) -> dict:
+        """The parameters the SQL (the rule's query, or `sql`) uses, defaults overridden by `overrides`
+        (unknown keys ignored)."""
         values = {**self.params, **{k: v for k, v in (overrides or {}).items() if k in self.params}}
-        used = set(PARAM_RE.findall(self.sql))
+        used = set(PARAM_RE.findall(self.sql if sql is None else sql))
         missing = used - values.keys()
         if missing:
             raise RuleError(f"{self.path.name}: SQL uses ${', $'.join(sorted(missing))} with no default in params")
@@ -104,7 +113,9 @@ def parse_rule(path: Path) -> Rule:
     absent = [c for c in CASE_COLUMNS if c not in header["evidence"]]
     if absent:
         raise RuleError(f"{path.name}: evidence must include the case columns {', '.join(absent)}")
-    rule = Rule(header["id"], path, header, text[m.end():].strip().rstrip(";"), text)
+    body, *needs = NEEDS_MARK.split(text[m.end():], maxsplit=1)
+    rule = Rule(header["id"], path, header, body.strip().rstrip(";"), text,
+                needs[0].strip().rstrip(";") if needs else None)
     check_inputs(rule)
     return rule
 
@@ -156,7 +167,7 @@ def check_inputs(rule: Rule) -> None:
                         f"({', '.join(sorted(canonical))})")
     if len(declared) != len(set(declared)):
         raise RuleError(f"{rule.path.name}: inputs lists a table twice")
-    read = tables_read(rule.sql)
+    read = tables_read(rule.sql + "\n" + (rule.needs_sql or ""))
     unread = [t for t in declared if t not in read]
     if unread:
         raise RuleError(f"{rule.path.name}: inputs declares {', '.join(unread)}, which its SQL does not read")
@@ -202,12 +213,30 @@ def run_rule(con, rule: Rule, overrides: dict | None = None) -> int:
     return con.execute(f"select count(*) from case_{rule.id}").fetchone()[0]
 
 
+def run_needs(con, rule: Rule, overrides: dict | None = None) -> int:
+    """Materialise the rule's 待补数据 as table needs_<id> (NEEDS_COLUMNS); 0 for a rule without the query."""
+    if not rule.needs_sql:
+        return 0
+    con.execute(f"create or replace table needs_{rule.id} as select * from (\n{rule.needs_sql}\n)",
+                rule.bound_params(overrides, rule.needs_sql))
+    cols = [r[0] for r in con.execute(f"describe needs_{rule.id}").fetchall()]
+    if tuple(cols) != NEEDS_COLUMNS:
+        raise RuleError(f"{rule.path.name}: its needs_data query returns {cols}, expected {list(NEEDS_COLUMNS)}")
+    return con.execute(f"select count(*) from needs_{rule.id}").fetchone()[0]
+
+
 CASES_DDL = """
 create or replace table cases (
     case_id varchar, rule_id varchar, rule_name varchar, severity varchar,
     subject_id_number varchar, subject_name varchar, county varchar, township varchar, village varchar,
     programme varchar, period_from date, period_to date, months integer, amount_yuan decimal(14, 2),
     evidence varchar, details json)
+"""
+NEEDS_DDL = """
+create or replace table needs_data (
+    rule_id varchar, rule_name varchar, subject_id_number varchar, subject_name varchar, county varchar,
+    township varchar, village varchar, missing varchar, decides varchar, source_file varchar, sheet varchar,
+    row_no integer)
 """
 
 
@@ -249,9 +278,10 @@ class Scope:
 
 
 def run_rules(con, rules: list[Rule], overrides: dict | None = None, scope: Scope | None = None) -> dict[str, int]:
-    """Run the rules and gather their cases into `cases` (those inside `scope`); returns the number of
-    cases per rule."""
+    """Run the rules and gather their cases into `cases` (those inside `scope`), and what they could not
+    decide into `needs_data` (待补数据, those inside the scope's places); returns the number of cases per rule."""
     con.execute(CASES_DDL)
+    con.execute(NEEDS_DDL)
     counts = {}
     for rule in rules:
         counts[rule.id] = run_rule(con, rule, overrides)
@@ -265,4 +295,9 @@ def run_rules(con, rules: list[Rule], overrides: dict | None = None, scope: Scop
                    county, township, village, programme, period_from, period_to, months, amount_yuan,
                    evidence, to_json(c) from case_{rule.id} c
         """, {"rule_id": rule.id, "rule_name": rule.name_zh})
+        if run_needs(con, rule, overrides):
+            where, params = (Scope(counties=scope.counties, townships=scope.townships).predicate()
+                             if scope else ("true", {}))
+            con.execute(f"insert into needs_data select $rule_id, $rule_name, * from needs_{rule.id} "
+                        f"where coalesce({where}, true)", {"rule_id": rule.id, "rule_name": rule.name_zh, **params})
     return counts

@@ -99,3 +99,18 @@ def sample_run(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def sample_run_info(sample_run) -> dict:
     return json.loads((sample_run / "run.json").read_text(encoding="utf-8"))
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many Traps bullets of domain.md §8.2 the trap catalogue answers (tests/traps_catalogue.py)."""
+    try:
+        from rules import catalog
+        import traps_catalogue
+
+        answered, total, _ = traps_catalogue.summary(catalog.catalog())
+        tests = sum(len(d.get("traps") or []) for d in traps_catalogue.trap_files().values())
+    except Exception as exc:        # the summary must never hide the session's own result
+        terminalreporter.write_line(f"traps covered: not counted ({exc})")
+        return
+    terminalreporter.write_line(f"traps covered: {answered}/{total} bullets of domain.md §8.2 (R01–R15), "
+                                f"{tests} trap inboxes in tests/traps/")

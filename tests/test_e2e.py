@@ -131,3 +131,18 @@ def test_duckdb_settings_come_from_the_environment_and_are_recorded(sample_run_i
     info = json.loads((out / "run.json").read_text(encoding="utf-8"))
     assert info["duckdb_settings"] == {"threads": 1, "memory_limit": "190.7 MiB"}
     assert info["cases_per_rule"]["R01"] == sample_run_info["cases_per_rule"]["R01"]
+
+
+def test_precision_and_recall_on_the_planted_cases(sample_run):
+    """bench/planted.py's measure on the sample (issue 17): no trap flagged, every planted flag found, and
+    precision at least 0.9 overall and per rule."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    from planted import measure
+
+    result = measure(sample_run / "cases.csv", SAMPLE / "planted.csv")
+    assert result["all"]["traps_flagged"] == 0, result
+    assert result["all"]["recall"] == 1.0, result
+    for rule, r in result.items():
+        assert r["precision"] is None or r["precision"] >= 0.9, (rule, r)

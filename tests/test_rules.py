@@ -48,18 +48,25 @@ def run_case(rule_id: str, case: dict) -> list[dict]:
     rule = catalog.select_rules([rule_id])[0]
     params = case.get("params")
     catalog.run_rule(con, rule, params)
-    return fetch_dicts(con, f"select * from case_{rule_id}")
+    catalog.run_needs(con, rule, params)
+    needs = fetch_dicts(con, f"select * from needs_{rule_id}") if rule.needs_sql else []
+    return fetch_dicts(con, f"select * from case_{rule_id}"), needs
+
+
+def assert_rows(what: str, got: list[dict], expected: list[dict]) -> None:
+    """`got` has exactly as many rows as `expected`, and each expected row (a subset of columns) matches one."""
+    assert len(got) == len(expected), f"{what}: expected {len(expected)} row(s), got {got}"
+    for exp in expected:
+        matches = [g for g in got if all(_same(g[k], v) for k, v in exp.items())]
+        assert matches, f"{what}: no row matches {exp}; got {got}"
 
 
 def test_rule_case(rule_case):
     rule_id, case = rule_case
-    got = run_case(rule_id, case)
-    expected = case["expect"]
-    assert len(got) == len(expected), f"{case['id']}: expected {len(expected)} case(s), got {got}"
-    for exp in expected:
-        matches = [g for g in got if all(_same(g[k], v) for k, v in exp.items())]
-        assert matches, f"{case['id']}: no case matches {exp}; got {got}"
-    # words the cases' facts and evidence must say (every case of the test)
+    got, needs = run_case(rule_id, case)
+    assert_rows(f"{case['id']} cases", got, case["expect"])
+    assert_rows(f"{case['id']} 待补数据", needs, case.get("needs") or [])
+    # words the cases' facts and evidence must say (every case of the test), or must not
     for col in ("facts", "evidence"):
         for word in case.get(f"{col}_contain") or []:
             assert got and all(word in (g[col] or "") for g in got), f"{case['id']}: {col} lacks {word!r}: {got}"
@@ -84,6 +91,10 @@ def test_evidence_equals_the_query_columns():
     for r in catalog.catalog():
         cols = [d[0] for d in con.execute(f"select * from ({r.sql}) limit 0", r.bound_params()).description]
         assert cols == r.evidence, f"{r.path.name}: query returns {cols}"
+        if r.needs_sql:
+            cols = [d[0] for d in con.execute(f"select * from ({r.needs_sql}) limit 0",
+                                               r.bound_params(None, r.needs_sql)).description]
+            assert tuple(cols) == catalog.NEEDS_COLUMNS, f"{r.path.name}: needs_data query returns {cols}"
 
 
 def test_every_rule_has_cases_that_flag_and_traps_that_do_not():
@@ -116,3 +127,25 @@ def test_a_broken_header_is_refused(tmp_path):
     bad.write_text("/*\nid: R99\ntitle: x\n*/\nselect 1", encoding="utf-8")
     with pytest.raises(catalog.RuleError, match="header lacks"):
         catalog.parse_rule(bad)
+
+
+def test_a_rule_lists_what_it_could_not_decide_apart_from_its_cases(tmp_path):
+    """The query after `-- needs_data` is the rule's 待补数据: its tables count as the rule's inputs, its
+    columns are fixed, and run_rules gathers its rows into needs_data (never into cases)."""
+    sql = (CASE_DIR.parent.parent / "rules").glob("R01_*.sql").__next__().read_text(encoding="utf-8")
+    needs = ("\n-- needs_data\nselect id_number as subject_id_number, name as subject_name, NULL as county, "
+             "NULL as township, NULL as village, '死亡日期（无法识别）' as missing, '是否死亡后仍发放' as decides, "
+             "source_file, sheet, row_no from death_records where death_on is null")
+    path = tmp_path / "R01_copy.sql"
+    path.write_text(sql + needs, encoding="utf-8")
+    rule = catalog.parse_rule(path)
+    assert rule.needs_sql.startswith("select id_number") and "needs_data" not in rule.sql
+    con = empty_warehouse()
+    insert_rows(con, "death_records", "id_number,name,source,dereg_on\n11010519491231002X,张三,公安注销,2020-02-02")
+    validate.derive(con)
+    assert catalog.run_rules(con, [rule]) == {"R01": 0}
+    assert fetch_dicts(con, "select rule_id, subject_name, missing from needs_data") == [
+        {"rule_id": "R01", "subject_name": "张三", "missing": "死亡日期（无法识别）"}]
+    path.write_text(sql + needs.replace(", source_file, sheet", ", sheet"), encoding="utf-8")
+    with pytest.raises(catalog.RuleError, match="needs_data query returns"):
+        catalog.run_needs(con, catalog.parse_rule(path))

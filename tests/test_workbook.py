@@ -193,9 +193,10 @@ def test_summary_counts_match_the_sheets_and_has_a_chart(book, rules):
 def test_quality_and_explanations(book, rules):
     quality = [[c.value for c in row] for row in book["数据质量"].iter_rows()]
     assert any(r[0] == "会议纪要_2021年1月.xlsx" for r in quality)
-    titles = [str(r[0]) for r in quality if r[0] and str(r[0])[:2] in ("一、", "二、", "三、", "四、", "五、", "六、", "七、", "八、")]
-    assert [t.split("（")[0] for t in titles] == ["一、警报", "二、未检查的规则", "三、数据覆盖", "四、每个文件的行数核对",
-                                                  "五、隔离原因汇总", "六、警告", "七、数据校验", "八、合计/小计行核对"]
+    titles = [str(r[0]) for r in quality if r[0] and str(r[0])[:2] in ("一、", "二、", "三、", "四、", "五、", "六、", "七、", "八、", "九、")]
+    assert [t.split("（")[0] for t in titles] == ["一、警报", "二、未检查的规则", "三、待补数据", "四、数据覆盖",
+                                                  "五、每个文件的行数核对", "六、隔离原因汇总", "七、警告", "八、数据校验",
+                                                  "九、合计/小计行核对"]
     text = "\n".join(str(c.value) for row in book["说明"].iter_rows() for c in row if c.value)
     for r in rules:
         assert r.name_zh in text and r.header["verify"].split()[0] in text
