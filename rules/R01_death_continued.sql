@@ -122,3 +122,23 @@ join payees y using (id_number, programme)
 join programme_windows w using (programme)
 join source_rows r using (id_number, programme)
 order by c.amount_yuan desc, subject_id_number, c.programme
+
+-- needs_data
+-- people paid a periodic benefit whose death record (name matching) gives no date that can be read: whether
+-- they were paid after their death cannot be decided until the date is supplied
+select r.id_number as subject_id_number, y.name as subject_name, y.county, y.township, y.village,
+       coalesce(nullif(concat_ws('、',
+                    case when qf_unreadable(r.warnings, 'death_on') then '死亡日期（无法识别）' end,
+                    case when qf_unreadable(r.warnings, 'cremation_on') then '火化日期（无法识别）' end,
+                    case when qf_unreadable(r.warnings, 'dereg_on') then '注销日期（无法识别）' end), ''),
+                '死亡、火化或注销日期（未填写）') as missing,
+       y.name || '（' || r.source || '记录其死亡）死亡后' || y.programme || '是否仍在发放' as decides,
+       r.source_file, r.sheet, r.row_no
+from death_records r
+left join known_names k using (id_number)
+join payees y on y.id_number = r.id_number
+    and y.programme in (select programme from paid_months where is_periodic and id_number = r.id_number)
+where (k.id_number is null or qf_same_name(k.name_norm, r.name_norm))
+  and r.death_on is null and r.cremation_on is null and r.dereg_on is null
+  and r.id_number not in (select id_number from deaths where death_on is not null)
+order by subject_id_number, y.programme, r.source_file, r.row_no
