@@ -109,3 +109,63 @@ join payees y using (id_number, programme)
 join programme_windows w using (programme)
 join source_rows r using (id_number, programme)
 order by t.amount_yuan desc, subject_id_number
+
+-- needs_data
+-- one subsidy stopped at the death and the other went on, but the lists that carried the stopped one end
+-- before the other's last month: whether it was really stopped needs the later months of those lists
+with pairs as (
+    select p[1] as programme_a, p[2] as programme_b from (select unnest($pairs) as p)
+), monthly as (
+    -- only the paired programmes (pensions are most of the rows and never in a pair)
+    select id_number, programme, entitlement_month, sum(amount_yuan) as amount_yuan
+    from paid_months where is_periodic and programme in (select unnest(flatten($pairs)))
+    group by all having sum(amount_yuan) > 0
+), spans as (
+    select id_number, programme, min(entitlement_month) as first_month, max(entitlement_month) as last_month
+    from monthly group by all
+), both_paid as (
+    -- dead people who received both subsidies of a pair before they died
+    select d.id_number, d.death_month, x.programme_a, x.programme_b, a.last_month as last_a, b.last_month as last_b
+    from deaths d
+    cross join pairs x
+    join spans a on a.id_number = d.id_number and a.programme = x.programme_a and a.first_month <= d.death_month
+    join spans b on b.id_number = d.id_number and b.programme = x.programme_b and b.first_month <= d.death_month
+), one_stopped as (
+    -- the stopped one's last month lies within a month of death; the other ran two or more months past it
+    select id_number, death_month,
+           case when last_a <= death_month + interval 1 month then programme_a else programme_b end as stopped_programme,
+           least(last_a, last_b) as stopped_last_month,
+           case when last_a <= death_month + interval 1 month then programme_b else programme_a end as programme
+    from both_paid
+    where least(last_a, last_b) between death_month - interval 1 month and death_month + interval 1 month
+      and greatest(last_a, last_b) >= death_month + interval 2 month
+), stopped_lists as (
+    -- the months covered by the lists (files) that carried the person's stopped programme
+    select o.id_number, o.stopped_programme, max(lw.last_month) as covered_to,
+           string_agg(distinct p.source_file, '、' order by p.source_file) as stopped_files
+    from one_stopped o
+    join payments p on p.id_number = o.id_number and p.programme = o.stopped_programme
+    join ledger_windows lw on lw.source_file = p.source_file and lw.programme = p.programme
+    group by all
+), gaps as (
+    select o.*, l.covered_to, l.stopped_files, s.last_month as other_last_month from one_stopped o
+    join stopped_lists l using (id_number, stopped_programme)
+    join spans s on s.id_number = o.id_number and s.programme = o.programme
+    where l.covered_to < s.last_month
+), last_rows as (
+    -- the person's last row of the stopped subsidy: where its list ends
+    select g.id_number, g.stopped_programme,
+           arg_max({'f': p.source_file, 's': p.sheet, 'r': p.row_no}, (p.entitlement_month, p.row_no)) as loc
+    from gaps g join payments p on p.id_number = g.id_number and p.programme = g.stopped_programme
+    group by all
+)
+select g.id_number as subject_id_number, y.name as subject_name, y.county, y.township, y.village,
+       g.stopped_programme || '名册' || strftime(g.covered_to, '%Y年%-m月') || '以后的月份（' || g.stopped_files
+           || '只到' || strftime(g.covered_to, '%Y年%-m月') || '）' as missing,
+       y.name || '死亡后' || g.stopped_programme || '是否停发（' || g.programme || '发放至'
+           || strftime(g.other_last_month, '%Y年%-m月') || '）' as decides,
+       l.loc['f'] as source_file, l.loc['s'] as sheet, l.loc['r'] as row_no
+from gaps g
+join last_rows l using (id_number, stopped_programme)
+join payees y on y.id_number = g.id_number and y.programme = g.programme
+order by subject_id_number
