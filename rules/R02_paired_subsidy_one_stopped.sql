@@ -8,7 +8,7 @@ rationale: >
   两项补贴资格依据不同（生活补贴随低保/低收入，护理补贴随残疾等级），分属不同名册、由不同环节停发，
   常常只停了一项（衢州公开通报的 21 人即此类）。配对可配置（默认即这两项）。
   已排除的误报：停发的一项在死亡前两个月以上就已停（如退出低保），属普通的死亡后继续发放（R01）；
-  停发一项的名册数据截止早于另一项的最后发放月（数据缺口，不能认定“停发”）。
+  停发一项的名册（载有此人的那几份文件）数据截止早于另一项的最后发放月（两份名册覆盖的月份不同，数据缺口，不能认定“停发”）。
 basis: 国发〔2015〕52号；浙江省困难残疾人生活补贴、重度残疾人护理补贴实施办法；自死亡次月起停发
 verify: >
   调取已停发一项的停发审批表（何人何时办理），核实另一项为何未停：哪个部门保管该名册、家属是否两处都报了死亡；
@@ -17,7 +17,7 @@ subject: recipient
 case_key: [subject_id_number, programme]
 material: [death_sources]        # besides a larger amount or a later month: what reopens a closed case
 evidence: [subject_id_number, subject_name, county, township, village, programme, stopped_programme, stopped_last_month,
-           death_on, death_sources, period_from, period_to, months, amount_yuan, is_ongoing, severity, evidence, source_rows]
+           death_on, death_sources, period_from, period_to, months, amount_yuan, is_ongoing, severity, facts, evidence, source_rows]
 labels: {stopped_programme: 已停发的补贴, stopped_last_month: 已停发补贴的最后发放月, programme: 继续发放的补贴}
 params: {pairs: [[困难残疾人生活补贴, 重度残疾人护理补贴]]}
 inputs: {required: [payments, death_records], optional: [persons]}
@@ -27,7 +27,7 @@ with pairs as (
 ), monthly as (
     -- only the paired programmes (pensions are most of the rows and never in a pair)
     select id_number, programme, entitlement_month, sum(amount_yuan) as amount_yuan
-    from paid_months where programme in (select unnest(flatten($pairs)))
+    from paid_months where is_periodic and programme in (select unnest(flatten($pairs)))
     group by all having sum(amount_yuan) > 0
 ), spans as (
     select id_number, programme, min(entitlement_month) as first_month, max(entitlement_month) as last_month
@@ -48,12 +48,21 @@ with pairs as (
     from both_paid
     where least(last_a, last_b) between death_month - interval 1 month and death_month + interval 1 month
       and greatest(last_a, last_b) >= death_month + interval 2 month
+), stopped_lists as (
+    -- the months covered by the lists (files) that carried the person's stopped programme
+    select o.id_number, o.stopped_programme, max(lw.last_month) as covered_to,
+           string_agg(distinct p.source_file, '、' order by p.source_file) as stopped_files
+    from one_stopped o
+    join payments p on p.id_number = o.id_number and p.programme = o.stopped_programme
+    join ledger_windows lw on lw.source_file = p.source_file and lw.programme = p.programme
+    group by all
 ), covered as (
-    -- the stopped programme's ledgers must reach the other's last month, else its stop may be a data gap
-    select o.* from one_stopped o
-    join programme_windows ws on ws.programme = o.stopped_programme
+    -- those lists must reach the other's last month (two offices' lists covering different months): else the
+    -- stop may be the end of a list
+    select o.*, l.covered_to, l.stopped_files from one_stopped o
+    join stopped_lists l using (id_number, stopped_programme)
     join spans s on s.id_number = o.id_number and s.programme = o.programme
-    where ws.last_month >= s.last_month
+    where l.covered_to >= s.last_month
 ), after_death as (
     select o.id_number, o.programme, m.entitlement_month, m.amount_yuan
     from covered o join monthly m using (id_number, programme)
@@ -75,6 +84,17 @@ select o.id_number as subject_id_number, y.name as subject_name, y.county, y.tow
        t.period_from, t.period_to, t.months, t.amount_yuan,
        t.period_to = w.last_month as is_ongoing,
        case when t.months >= 6 then 'high' else 'medium' end as severity,
+       concat_ws('；',
+           '据以认定：' || d.sources || '的死亡记录（' || strftime(d.death_on, '%Y-%m-%d') || '）与发放明细身份证号、姓名一致'
+               || coalesce('（' || d.name_notes || '）', '')
+               || '；' || o.stopped_programme || '所在名册（' || o.stopped_files || '）覆盖至' || strftime(o.covered_to, '%Y年%-m月')
+               || '，不早于' || o.programme || '的最后发放月',
+           '缺少：' || nullif(concat_ws('、', case when not contains(d.sources, '卫健') then '卫健死亡医学证明' end,
+                                        case when not contains(d.sources, '公安') then '公安户籍注销记录' end,
+                                        case when not contains(d.sources, '火化') then '火化记录' end,
+                                        '停发审批表'), ''),
+           case when d.is_imprecise then '推定：无死亡或火化日期，以户籍注销日期作为死亡日期的上限' end,
+           case when d.has_date_conflict then '注意：各来源死亡日期相差超过31天，已取最早日期' end) as facts,
        format('{}（{}）{}死亡（{}）。{}最后发放至{}，已停发；{}却在死亡后继续发放：所属期{}至{}共{}个月，合计{}元{}。',
               y.name, o.id_number, strftime(d.death_on, '%Y年%-m月%-d日'), d.death_evidence,
               o.stopped_programme, strftime(o.stopped_last_month, '%Y年%-m月'), o.programme,
@@ -89,3 +109,63 @@ join payees y using (id_number, programme)
 join programme_windows w using (programme)
 join source_rows r using (id_number, programme)
 order by t.amount_yuan desc, subject_id_number
+
+-- needs_data
+-- one subsidy stopped at the death and the other went on, but the lists that carried the stopped one end
+-- before the other's last month: whether it was really stopped needs the later months of those lists
+with pairs as (
+    select p[1] as programme_a, p[2] as programme_b from (select unnest($pairs) as p)
+), monthly as (
+    -- only the paired programmes (pensions are most of the rows and never in a pair)
+    select id_number, programme, entitlement_month, sum(amount_yuan) as amount_yuan
+    from paid_months where is_periodic and programme in (select unnest(flatten($pairs)))
+    group by all having sum(amount_yuan) > 0
+), spans as (
+    select id_number, programme, min(entitlement_month) as first_month, max(entitlement_month) as last_month
+    from monthly group by all
+), both_paid as (
+    -- dead people who received both subsidies of a pair before they died
+    select d.id_number, d.death_month, x.programme_a, x.programme_b, a.last_month as last_a, b.last_month as last_b
+    from deaths d
+    cross join pairs x
+    join spans a on a.id_number = d.id_number and a.programme = x.programme_a and a.first_month <= d.death_month
+    join spans b on b.id_number = d.id_number and b.programme = x.programme_b and b.first_month <= d.death_month
+), one_stopped as (
+    -- the stopped one's last month lies within a month of death; the other ran two or more months past it
+    select id_number, death_month,
+           case when last_a <= death_month + interval 1 month then programme_a else programme_b end as stopped_programme,
+           least(last_a, last_b) as stopped_last_month,
+           case when last_a <= death_month + interval 1 month then programme_b else programme_a end as programme
+    from both_paid
+    where least(last_a, last_b) between death_month - interval 1 month and death_month + interval 1 month
+      and greatest(last_a, last_b) >= death_month + interval 2 month
+), stopped_lists as (
+    -- the months covered by the lists (files) that carried the person's stopped programme
+    select o.id_number, o.stopped_programme, max(lw.last_month) as covered_to,
+           string_agg(distinct p.source_file, '、' order by p.source_file) as stopped_files
+    from one_stopped o
+    join payments p on p.id_number = o.id_number and p.programme = o.stopped_programme
+    join ledger_windows lw on lw.source_file = p.source_file and lw.programme = p.programme
+    group by all
+), gaps as (
+    select o.*, l.covered_to, l.stopped_files, s.last_month as other_last_month from one_stopped o
+    join stopped_lists l using (id_number, stopped_programme)
+    join spans s on s.id_number = o.id_number and s.programme = o.programme
+    where l.covered_to < s.last_month
+), last_rows as (
+    -- the person's last row of the stopped subsidy: where its list ends
+    select g.id_number, g.stopped_programme,
+           arg_max({'f': p.source_file, 's': p.sheet, 'r': p.row_no}, (p.entitlement_month, p.row_no)) as loc
+    from gaps g join payments p on p.id_number = g.id_number and p.programme = g.stopped_programme
+    group by all
+)
+select g.id_number as subject_id_number, y.name as subject_name, y.county, y.township, y.village,
+       g.stopped_programme || '名册' || strftime(g.covered_to, '%Y年%-m月') || '以后的月份（' || g.stopped_files
+           || '只到' || strftime(g.covered_to, '%Y年%-m月') || '）' as missing,
+       y.name || '死亡后' || g.stopped_programme || '是否停发（' || g.programme || '发放至'
+           || strftime(g.other_last_month, '%Y年%-m月') || '）' as decides,
+       l.loc['f'] as source_file, l.loc['s'] as sheet, l.loc['r'] as row_no
+from gaps g
+join last_rows l using (id_number, stopped_programme)
+join payees y on y.id_number = g.id_number and y.programme = g.programme
+order by subject_id_number

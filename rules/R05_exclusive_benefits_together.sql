@@ -15,14 +15,25 @@ verify: >
 subject: recipient
 case_key: [subject_id_number, programme]
 evidence: [subject_id_number, subject_name, county, township, village, programme, amount_a_yuan, amount_b_yuan,
-           period_from, period_to, months, amount_yuan, severity, evidence, source_rows]
+           period_from, period_to, months, amount_yuan, severity, facts, evidence, source_rows]
 labels: {programme: 互斥的两项待遇, amount_a_yuan: 重叠期间第一项金额（元）, amount_b_yuan: 重叠期间第二项金额（元）,
          amount_yuan: 建议多发金额（元，两项中较小者）}
-params: {pairs: [[特困人员供养, 困难残疾人生活补贴], [特困人员供养, 重度残疾人护理补贴], [特困人员供养, 最低生活保障], [城市低保, 农村低保]]}
+# pairs: [side a, side b, the rule that forbids both (cited in the clue)]; switch a pair off by leaving it out
+params:
+  pairs:
+    - [特困人员供养, 困难残疾人生活补贴, 国发〔2015〕52号及浙江省实施办法：纳入特困人员供养的不再享受困难残疾人生活补贴]
+    - [特困人员供养, 重度残疾人护理补贴, 当地特困人员供养办法（部分地区规定集中供养的特困人员不再享受护理补贴，以当地规定为准）]
+    - [特困人员供养, 最低生活保障, 《社会救助暂行办法》：特困人员不再同时享受最低生活保障]
+    - [城市低保, 农村低保, 同一家庭不得同时享受城市低保和农村低保]
+traps:
+  - bullet: "local rules differ"
+    decision: >
+      各地对哪些待遇不得兼得规定不同，数据本身无法判断。每一对互斥组合都是参数（params.pairs），可逐项关闭，
+      并在线索中写明所依据的规定；核查时以当地规定为准。
 inputs: {required: [payments], optional: []}
 */
 with pairs as (
-    select p[1] as side_a, p[2] as side_b from (select unnest($pairs) as p)
+    select p[1] as side_a, p[2] as side_b, p[3] as basis from (select unnest($pairs) as p)
 ), monthly as (
     -- a paid month counts for its programme and for its sub-type (城市低保, 农村低保)
     -- (only the programmes and sub-types named in a pair: pensions are most of the rows and never in one)
@@ -38,12 +49,12 @@ with pairs as (
     select id_number, label, min(entitlement_month) as first_month, max(entitlement_month) as last_month
     from paid group by all
 ), overlap as (
-    select x.side_a, x.side_b, a.id_number, a.entitlement_month, a.amount_yuan as amount_a, b.amount_yuan as amount_b
+    select x.side_a, x.side_b, x.basis, a.id_number, a.entitlement_month, a.amount_yuan as amount_a, b.amount_yuan as amount_b
     from pairs x
     join paid a on a.label = x.side_a
     join paid b on b.label = x.side_b and b.id_number = a.id_number and b.entitlement_month = a.entitlement_month
 ), totals as (
-    select side_a, side_b, id_number, min(entitlement_month) as period_from, max(entitlement_month) as period_to,
+    select side_a, side_b, any_value(basis) as basis, id_number, min(entitlement_month) as period_from, max(entitlement_month) as period_to,
            count(*) as months, sum(amount_a) as amount_a_yuan, sum(amount_b) as amount_b_yuan
     from overlap group by all
 ), flagged as (
@@ -60,7 +71,9 @@ with pairs as (
 ), source_rows as (
     select f.id_number, f.side_a, f.side_b,
            string_agg(qf_row_ref(p.source_file, p.sheet, p.row_no),
-                      '；' order by p.entitlement_month, p.source_file, p.row_no) as source_rows
+                      '；' order by p.entitlement_month, p.source_file, p.row_no) as source_rows,
+           string_agg(distinct p.source_file, '、' order by p.source_file) as files,
+           bool_or(coalesce(p.warnings like '%MONTH_FROM_DATE%', false)) as month_from_date
     from flagged f
     join overlap o using (id_number, side_a, side_b)
     join payments p on p.id_number = o.id_number and p.entitlement_month = o.entitlement_month
@@ -71,9 +84,15 @@ select f.id_number as subject_id_number, w.name as subject_name, w.county, w.tow
        f.side_a || '、' || f.side_b as programme, f.amount_a_yuan, f.amount_b_yuan,
        f.period_from, f.period_to, f.months, least(f.amount_a_yuan, f.amount_b_yuan) as amount_yuan,
        case when f.months >= 6 then 'high' when f.months >= 2 then 'medium' else 'low' end as severity,
-       format('{}（{}）在所属期{}至{}共{}个月同时领取{}（{}元）和{}（{}元），两者不得同时享受；建议核减较小一项{}元。',
+       concat_ws('；',
+           '据以认定：同一身份证号在' || f.side_a || '和' || f.side_b || '的发放明细（' || r.files || '）中所属期重叠' || f.months || '个月',
+           '依据：' || coalesce(f.basis, '未注明（请核对当地规定）'),
+           '缺少：两项待遇的审批日期、当地是否另有允许兼得的规定',
+           case when r.month_from_date then '推定：部分行所属期无法识别，取发放日期所在月份' end) as facts,
+       format('{}（{}）在所属期{}至{}共{}个月同时领取{}（{}元）和{}（{}元），两者不得同时享受（{}）；建议核减较小一项{}元。',
               w.name, f.id_number, strftime(f.period_from, '%Y年%-m月'), strftime(f.period_to, '%Y年%-m月'), f.months,
               f.side_a, printf('%.2f', f.amount_a_yuan), f.side_b, printf('%.2f', f.amount_b_yuan),
+              coalesce(f.basis, '依据请核对当地规定'),
               printf('%.2f', least(f.amount_a_yuan, f.amount_b_yuan))) as evidence,
        r.source_rows
 from flagged f

@@ -8,8 +8,9 @@ rationale: >
   （乙）同一人在户籍中同时属于两个正常状态的户（一人多户）；（丙）同一村中姓名、出生日期、性别都相同的人使用两个不同的身份证号
   （改号/错号，或虚构）。这些首先是数据质量问题；在该号码上发放过钱的，风险等级为中，否则为低。
   已排除的误报：双胞胎（出生日期、性别相同而姓名不同）；同名但出生日期不同；旧户为“迁出”、新户为“正常”的合法迁移；
-  两个号码只差历史行政区划代码（如 332427 与 330822，第 7–17 位相同）的同一人。
-  仍需人工排除：生僻字被拼音、星号或同音字替代造成的“姓名不同”。
+  两个号码只差历史行政区划代码（如 332427 与 330822，第 7–17 位相同）的同一人；
+  姓名仅有繁简体之别（張三/张三）或生僻字被系统以其他字、问号、星号代替（王䶮/王岩、王?）的同一号码（sources/names.py）。
+  仍需人工排除：生僻字被拼音或不同长度的文字代替造成的“姓名不同”。
 basis: 公安部重号清理工作（公民身份号码唯一）；户口登记条例（一人一户）
 verify: >
   到公安户籍系统核实该号码的登记姓名、户号及历史变更；对发放过钱的，核实收款人是否本人、账户归属；
@@ -17,8 +18,13 @@ verify: >
 subject: the ID number in conflict (for 丙, the one that was paid)
 case_key: [subject_id_number, conflict_type]
 evidence: [subject_id_number, subject_name, county, township, village, conflict_type, conflict_detail, programme,
-           period_from, period_to, months, amount_yuan, severity, evidence, source_rows]
+           period_from, period_to, months, amount_yuan, severity, facts, evidence, source_rows]
 labels: {conflict_type: 冲突类型, conflict_detail: 冲突情况, programme: 该号码领取的项目}
+traps:
+  - bullet: "重号 still being cleaned up"
+    decision: >
+      公安尚在清理的重号与录错人在数据上无法区分。同号不同名一律作为数据质量线索（有发放的为中，无发放的为低），
+      不认定任何人违规；认定依据一栏写明缺少公安户籍系统的核实结果，由公安确认该号码的登记人后再作处理。
 inputs: {required: [persons], optional: [payments, death_records]}
 */
 with names as (
@@ -27,7 +33,9 @@ with names as (
     union select id_number, name_norm from payments
     union select id_number, name_norm from death_records
 ), two_names as (
-    select id_number from names group by id_number having count(distinct name_norm) > 1
+    -- two spellings that are not one person's (sources/names.py: 繁简 and a 生僻字 a system replaced are)
+    select distinct a.id_number from names a join names b on b.id_number = a.id_number and a.name_norm < b.name_norm
+    where not qf_same_name(a.name_norm, b.name_norm)
 ), seen as (
     -- every name such an ID number goes by, and the first row where (rows as {file, sheet, row} structs:
     -- ordered by row number, formatted only for the few kept)
@@ -127,6 +135,13 @@ select c.id_number as subject_id_number, w.name as subject_name, w.county, w.tow
        c.conflict_type, c.conflict_detail, m.programmes as programme,
        m.period_from, m.period_to, m.months, m.amount_yuan,
        case when coalesce(m.amount_yuan, 0) > 0 then 'medium' else 'low' end as severity,
+       concat_ws('；',
+           '据以认定：' || case c.conflict_type
+               when '甲：同号不同名' then '同一身份证号在各来源中的姓名不是同一人的写法（非繁简体或生僻字之别）'
+               when '乙：一人多户' then '户籍中同一身份证号登记在两个状态正常的户'
+               else '同村姓名、出生日期（第7–14位）、性别（第17位）相同而身份证号不同，且不是历史行政区划代码之别' end,
+           '缺少：公安户籍系统对该号码登记人的核实结果',
+           case when coalesce(m.amount_yuan, 0) > 0 then '该号码有发放记录' else '该号码无发放记录' end) as facts,
        format('身份证号{}：{}（{}）{}。',
               c.id_number, c.conflict_detail, substr(c.conflict_type, 3),
               case when coalesce(m.amount_yuan, 0) > 0

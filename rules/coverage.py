@@ -3,8 +3,10 @@
 A rule's header names the canonical tables it needs (`inputs.required`, checked against its SQL by
 rules/catalog.py). For every county present in the data, a rule is 未检查 there when a required table has
 no rows for that county (a table without a county column is judged city-wide), or, when the run has a
-month range, no rows in those months (tables with a month column, such as payments). A rule that was not
-checked is never reported as "0 条线索".
+month range, no rows in those months (tables with a month column, such as payments). A rule whose header
+names an `unchecked` table (subjects it could not check although the county has its inputs, such as R13's
+payees where no register extract reaches) is partly checked in every county with rows there. A rule that
+was not checked is never reported as "0 条线索".
 """
 
 from __future__ import annotations
@@ -107,6 +109,7 @@ def rule_checks(con, rules: list[Rule], scope: Scope | None = None) -> list[dict
         present[t] = _present(con, t, kind_of[t], scope)
     per_county = {(r, c): n for r, c, n in con.execute(
         "select rule_id, coalesce(county, ''), count(*) from cases group by all").fetchall()}
+    partial = {r.id: _unchecked_rows(con, r) for r in rules if r.header.get("unchecked")}
     out = []
     for rule in rules:
         entries = []
@@ -125,13 +128,26 @@ def rule_checks(con, rules: list[Rule], scope: Scope | None = None) -> list[dict
             if missing:
                 entry["missing"] = missing
                 entry["reason"] = "缺少 " + "、".join(m["text"] for m in missing)
+            elif (n := partial.get(rule.id, {}).get(county)):
+                entry["unchecked_rows"] = n
+                entry["reason"] = f"{n} {rule.header['unchecked']['text']}"
             entries.append(entry)
         unchecked = [e for e in entries if not e["checked"]]
-        status = "unchecked" if len(unchecked) == len(entries) else "partly" if unchecked else "checked"
+        partly = [e for e in entries if e.get("unchecked_rows")]
+        status = "unchecked" if len(unchecked) == len(entries) else "partly" if unchecked or partly else "checked"
         out.append({"rule": rule.id, "name_zh": rule.name_zh, "status": status,
                     "cases": sum(n for (r, _), n in per_county.items() if r == rule.id), "counties": entries,
-                    "unchecked": "；".join(f"{e['county']}：{e['reason']}" for e in unchecked) or None})
+                    "unchecked": "；".join(f"{e['county']}：{e['reason']}" for e in unchecked + partly) or None})
     return out
+
+
+def _unchecked_rows(con, rule: Rule) -> dict[str, int]:
+    """Per county, the subjects a rule could not check although the county has its inputs: the rows of the
+    table its header names (`unchecked: {table: …, text: …}`, e.g. R13's payees living where no register
+    extract reaches). A table without a county column counts for the whole city."""
+    table = rule.header["unchecked"]["table"]
+    county = "coalesce(county, '')" if "county" in _columns(con, table) else "''"
+    return {c or CITY: n for c, n in con.execute(f"select {county}, count(*) from {table} group by all").fetchall()}
 
 
 STATUS_ZH = {"checked": "已检查", "partly": "部分未检查", "unchecked": "未检查"}

@@ -1,7 +1,8 @@
 -- Derived helper tables the rules read, built after validation.
 
 -- The name each ID number is known by: the household register first, else the payment ledgers
--- (the most frequent spelling). Death records are only believed when their name matches it.
+-- (the most frequent spelling). Death records are only believed when their name is the same person's
+-- (qf_same_name, sources/names.py: equal, or differing only by 繁简 or a 生僻字 a GBK system replaced).
 create or replace table known_names as
 with reg as (
     select id_number, mode(name_norm) as name_norm, 1 as rank from persons group by id_number
@@ -12,44 +13,90 @@ select id_number, arg_min(name_norm, rank) as name_norm, arg_min(rank, rank) = 1
 from (select * from reg union all select * from paid)
 group by id_number;
 
--- One death per ID number, merged over 公安 / 民政 / 卫健 records whose name matches the person's.
--- The death date is the earliest 死亡日期 of any source; failing that the earliest 火化日期; failing
--- that the earliest 注销日期, marked imprecise (deregistration lags death, domain.md §8.1).
+-- A date as given: 2020-03-05, or 2020-03（仅有年月） when the source gave the month only.
+create or replace macro qf_day_or_month(d, w, col) as
+    case when qf_month_only(w, col) then strftime(d, '%Y-%m') || '（仅有年月）' else strftime(d, '%Y-%m-%d') end;
+
+-- One death per ID number, merged over 公安 / 民政 / 卫健 records whose name is the person's (domain.md §8.1).
+-- The death date is the earliest 死亡日期 or 火化日期 of any source (a cremation follows the death within days);
+-- only when no source gives either, the earliest 注销日期 — an upper bound (deregistration lags death),
+-- marked imprecise. Death dates more than 31 days apart are a conflict: the earliest is kept and every date
+-- shown. death_evidence lists every record with all its dates; name_notes says where a name was matched
+-- despite a different spelling.
 create or replace table deaths as
 with credible as (
-    select r.*, coalesce(r.death_on, r.cremation_on, r.dereg_on) as date_given
+    -- a date known to the month only (2020年3月) counts from the first day of its month (died_by) to the last (died_hi)
+    select r.*, least(r.death_on, r.cremation_on) as died_by,
+           least(case when qf_month_only(r.warnings, 'death_on') then last_day(r.death_on) else r.death_on end,
+                 case when qf_month_only(r.warnings, 'cremation_on') then last_day(r.cremation_on) else r.cremation_on end)
+               as died_hi,
+           qf_name_note(r.name_norm, k.name_norm) as name_note
     from death_records r
     left join known_names k using (id_number)
-    where k.id_number is null or k.name_norm = r.name_norm
+    where k.id_number is null or qf_same_name(k.name_norm, r.name_norm)
+), merged as (
+    select id_number,
+           mode(name) as name,
+           coalesce(min(died_by), min(dereg_on)) as death_on,
+           min(died_by) is null as is_imprecise,
+           coalesce(datediff('day', min(died_hi), max(died_by)) > 31, false) as has_date_conflict,
+           count(*) as n_records,
+           string_agg(distinct source, '、' order by source) as sources,
+           string_agg(source || ' '
+                      || concat_ws('、', qf_day_or_month(death_on, warnings, 'death_on') || '死亡',
+                                   qf_day_or_month(cremation_on, warnings, 'cremation_on') || '火化',
+                                   qf_day_or_month(dereg_on, warnings, 'dereg_on') || '注销')
+                      || '（' || qf_row_ref(source_file, sheet, row_no) || '）',
+                      '；' order by coalesce(died_by, dereg_on), source) as records,
+           string_agg(distinct name_note, '；') as name_notes
+    from credible
+    group by id_number
 )
-select id_number,
-       mode(name) as name,
-       coalesce(min(death_on), min(cremation_on), min(dereg_on)) as death_on,
-       date_trunc('month', coalesce(min(death_on), min(cremation_on), min(dereg_on)))::date as death_month,
-       min(death_on) is null and min(cremation_on) is null as is_imprecise,
-       datediff('day', min(date_given), max(date_given)) > 31 as has_date_conflict,
-       count(*) as n_records,
-       string_agg(distinct source, '、' order by source) as sources,
-       string_agg(source || ' ' || strftime(date_given, '%Y-%m-%d')
-                  || case when death_on is not null then '死亡' when cremation_on is not null then '火化' else '注销' end
-                  || '（' || qf_row_ref(source_file, sheet, row_no) || '）',
-                  '；' order by date_given, source) as death_evidence
-from credible
-group by id_number;
+select id_number, name, death_on, date_trunc('month', death_on)::date as death_month,
+       is_imprecise, has_date_conflict, n_records, sources,
+       records || case when is_imprecise then '。仅有户籍注销日期，无死亡或火化日期：以注销日期作为死亡日期的上限，实际死亡可能更早'
+                       when has_date_conflict then '。各来源死亡日期相差超过31天（日期冲突），取最早的日期'
+                       else '' end as death_evidence,
+       name_notes
+from merged;
 
--- Net payment per person, programme, sub-type and entitlement month: a negative correction row (冲正)
--- cancels the payment it corrects. n_payments counts the positive rows, max_payment the largest.
+-- Net payment per person, programme, sub-type and entitlement month. A row paying nothing (amount 0) or
+-- marked as stopped (停发, 停保, 暂停) is no payment. A correction (退回, 冲销 …: sources/payment_words.yaml),
+-- negative or not, takes money back and cancels the payment it corrects. n_payments counts the positive
+-- rows, max_payment the largest; the regular_* columns leave out supplements (补发, 提标补发差额 …), which
+-- pay on top of a month's regular payment (R04). is_periodic: the programme is paid month by month
+-- (sources/programmes.yaml `type`); one-off payments (丧葬补助金 …) are no months of a benefit (R01, R02, R04).
+-- household_size: the largest 保障人数 stated for the month (低保 households, R01).
 create or replace table paid_months as
-select id_number, programme, coalesce(sub_type, '') as sub_type, entitlement_month,
-       sum(amount_yuan) as amount_yuan,
-       count(*) filter (where amount_yuan > 0) as n_payments,
-       max(amount_yuan) as max_payment
-from payments
-group by all;
+with rows as (
+    select p.*, case when p.payment_kind = 'correction' then -abs(p.amount_yuan) else p.amount_yuan end as net_yuan
+    from payments p
+    where p.amount_yuan <> 0
+      and not (coalesce(regexp_matches(p.remark, '停发|停保|暂停') and not regexp_matches(p.remark, '恢复'), false))
+)
+select r.id_number, r.programme, coalesce(r.sub_type, '') as sub_type, r.entitlement_month,
+       sum(r.net_yuan) as amount_yuan,
+       count(*) filter (where r.net_yuan > 0) as n_payments,
+       max(r.net_yuan) as max_payment,
+       coalesce(sum(r.net_yuan) filter (where not coalesce(r.is_arrears, false)), 0) as regular_yuan,
+       count(*) filter (where r.net_yuan > 0 and not coalesce(r.is_arrears, false)) as n_regular,
+       max(r.net_yuan) filter (where not coalesce(r.is_arrears, false)) as max_regular,
+       max(r.household_size) as household_size,
+       coalesce(any_value(g.type), 'periodic') = 'periodic' as is_periodic
+from rows r
+left join programmes g using (programme)
+group by r.id_number, r.programme, coalesce(r.sub_type, ''), r.entitlement_month;
 
 -- The months each programme's ledgers cover: "still going" means paid in the last of them.
 create or replace table programme_windows as
 select programme, min(entitlement_month) as first_month, max(entitlement_month) as last_month
+from payments
+group by all;
+
+-- The months each file covers for each programme: a person's stop in one office's list is a stop only if
+-- that list reaches the months another list still pays (R02).
+create or replace table ledger_windows as
+select source_file, programme, min(entitlement_month) as first_month, max(entitlement_month) as last_month
 from payments
 group by all;
 
@@ -63,50 +110,3 @@ select id_number, programme,
        arg_max(village, entitlement_month) as village
 from payments
 group by all;
-
--- The latest move out of each person in the household register, and how far it went: out of the province
--- (the destination names another province) or out of the county (another province, another Zhejiang city,
--- or another county of this city without naming one's own). A destination that names nothing known
--- counts as neither: a rule cannot call it a move away.
-create or replace table moves as
-with latest as (
-    select id_number, max(change_on) as moved_on, arg_max(destination, change_on) as destination,
-           arg_max(county_code, change_on) as from_county_code
-    from persons
-    where status like '%迁出%' and change_on is not null and destination is not null
-    group by id_number
-), named as (
-    select m.*,
-           -- a province's name inside a place name of its own (衢江区湖南镇, 河南村) does not name the province
-           exists (select 1 from regions r where r.in_zhejiang = 'N' and contains(m.destination, r.name)
-                   and not contains(m.destination, r.name || '镇') and not contains(m.destination, r.name || '乡')
-                   and not contains(m.destination, r.name || '村') and not contains(m.destination, r.name || '街')
-                   and not contains(m.destination, r.name || '路')) as names_other_province,
-           exists (select 1 from regions r where r.in_zhejiang = 'Y' and contains(m.destination, r.name)) as names_zhejiang,
-           exists (select 1 from regions r where r.in_zhejiang = 'Y' and r.level = 'prefecture' and r.name <> '衢州'
-                   and contains(m.destination, r.name)) as names_other_city,
-           -- counties by any of their names, townships only by their full name (湖南镇, not 湖南: 湖南省)
-           exists (select 1 from place_alias a where a.county_code <> m.from_county_code
-                   and (a.level = 'county' or a.alias = a.name)
-                   and not regexp_full_match(a.alias, '[0-9]+') and contains(m.destination, a.alias)) as names_other_county,
-           exists (select 1 from place_alias a where a.county_code = m.from_county_code
-                   and (a.level = 'county' or a.alias = a.name)
-                   and not regexp_full_match(a.alias, '[0-9]+') and contains(m.destination, a.alias)) as names_own_county
-    from latest m
-)
-select id_number, moved_on, destination, from_county_code,
-       -- a destination naming a county of this city is in the province, whatever else it contains
-       names_other_province and not (names_zhejiang or names_own_county or names_other_county) as out_of_province,
-       (names_other_province and not (names_zhejiang or names_own_county or names_other_county)) or names_other_city
-           or (names_other_county and not names_own_county) as out_of_county
-from named;
-
--- Other numbers a registered person may be paid under: the same digits 7–17 with a historical (or current)
--- code of the same county, and the check character that goes with it (332427… for a 330822… person).
-create or replace table id_aliases as
-with people as (select distinct id_number, name_norm from persons),
-     codes as (select old_code as alias_code, new_code as own_code from county_successors
-               union select new_code, old_code from county_successors)
-select p.id_number, p.name_norm,
-       c.alias_code || substr(p.id_number, 7, 11) || qf_id_check(c.alias_code || substr(p.id_number, 7, 11)) as alias_id
-from people p join codes c on c.own_code = substr(p.id_number, 1, 6);

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .declarations import divisions, place_aliases, programme_synonyms, programmes
+from .names import create_name_macros
 from .reasons import CODE_TEXTS
 from .warehouse import ref_table
 
@@ -21,13 +22,16 @@ def create_reference_tables(con) -> None:
     div = str(HERE / "divisions.csv").replace("'", "''")
     con.execute(f"create or replace table divisions as select * from read_csv('{div}', all_varchar=true, header=true)")
     ref_table(con, "place_alias", ["alias", "level", "code", "name", "county_code"], place_alias_rows())
-    ref_table(con, "programmes", ["programme", "short_name", "family", "move_scope"],
-           [(p["name"], p.get("short"), p.get("family"), p.get("move_scope", "none")) for p in programmes()])
+    # type: periodic (paid month by month: R01, R02, R04) or one_off (丧葬补助金 …: legitimate after a death)
+    ref_table(con, "programmes", ["programme", "short_name", "family", "move_scope", "type"],
+              [(p["name"], p.get("short"), p.get("family"), p.get("move_scope", "none"), p.get("type", "periodic"))
+               for p in programmes()])
     ref_table(con, "county_successors", ["old_code", "new_code"], county_successor_rows())
     reg = str(HERE / "regions.csv").replace("'", "''")
     con.execute(f"create or replace table regions as select * from read_csv('{reg}', all_varchar=true, header=true)")
     rel = str(HERE / "gbt4761_relations.csv").replace("'", "''")
     con.execute(f"create or replace table relation_codes as select * from read_csv('{rel}', all_varchar=true, header=true)")
+    create_name_macros(con)
     syn = str(HERE / "relation_synonyms.csv").replace("'", "''")
     con.execute(f"create or replace table relation_synonyms as select * from read_csv('{syn}', all_varchar=true, header=true)")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .declarations import kinds
+from .gazetteer import create_gazetteer
 from . import values
 from .values import expand_spans
 
@@ -32,6 +33,8 @@ def derive(con) -> None:
     and the kinship table; first, rows covering several months become one row per month (values.py)."""
     expand_spans(con, kinds())
     con.execute((HERE / "derived.sql").read_text(encoding="utf-8"))
+    create_gazetteer(con)   # the places a register's 迁往地 may name (sources/gazetteer.py), for places.sql
+    con.execute((HERE / "places.sql").read_text(encoding="utf-8"))
     con.execute((HERE / "kinship.sql").read_text(encoding="utf-8"))
 
 

@@ -248,3 +248,26 @@ def test_inputs_read_through_helper_tables_are_accepted(tmp_path):
     rule = catalog.parse_rule(_rule_file(tmp_path, "{required: [death_records, payments], optional: [persons]}",
                                          "select * from paid_months join deaths using (id_number)"))
     assert rule.required_inputs == ["death_records", "payments"] and rule.optional_inputs == ["persons"]
+
+
+def test_payees_where_no_register_reaches_leave_r13_partly_checked_in_their_county():
+    """Issue 17: R13 compares a payee only with registers covering where the payee lives; the register
+    extract of one township does not cover another township of the county, whose payees are counted as
+    not checked (部分未检查), never as 0 cases."""
+    from conftest import empty_warehouse, insert_rows
+    from rules import catalog, coverage
+    from sources import validate
+
+    con = empty_warehouse()
+    insert_rows(con, "persons", "id_number,name,household_no,county,county_code,township,township_code\n"
+                                "11010519491231002X,张三,1001,常山县,330822,天马街道,330822001")
+    insert_rows(con, "payments", "id_number,name,programme,entitlement_month,amount_yuan,county,county_code,township,township_code\n"
+                                 "11010519491231002X,张三,最低生活保障,2020-05-01,700,常山县,330822,天马街道,330822001\n"
+                                 "440524188001010014,李四,最低生活保障,2020-05-01,700,常山县,330822,球川镇,330822105")
+    validate.derive(con)
+    rules = catalog.select_rules(["R13"])
+    catalog.run_rules(con, rules)
+    [check] = coverage.rule_checks(con, rules)
+    assert check["status"] == "partly" and check["cases"] == 0
+    [entry] = check["counties"]
+    assert entry["checked"] and entry["unchecked_rows"] == 1 and "1 名收款人" in check["unchecked"]

@@ -66,6 +66,12 @@ def test_rule_case(rule_case):
     got, needs = run_case(rule_id, case)
     assert_rows(f"{case['id']} cases", got, case["expect"])
     assert_rows(f"{case['id']} 待补数据", needs, case.get("needs") or [])
+    # words the cases' facts and evidence must say (every case of the test), or must not
+    for col in ("facts", "evidence"):
+        for word in case.get(f"{col}_contain") or []:
+            assert got and all(word in (g[col] or "") for g in got), f"{case['id']}: {col} lacks {word!r}: {got}"
+        for word in case.get(f"{col}_lack") or []:
+            assert not any(word in (g[col] or "") for g in got), f"{case['id']}: {col} says {word!r}: {got}"
 
 
 # ---- the catalogue ------------------------------------------------------------------------------
@@ -126,7 +132,7 @@ def test_a_broken_header_is_refused(tmp_path):
 def test_a_rule_lists_what_it_could_not_decide_apart_from_its_cases(tmp_path):
     """The query after `-- needs_data` is the rule's 待补数据: its tables count as the rule's inputs, its
     columns are fixed, and run_rules gathers its rows into needs_data (never into cases)."""
-    sql = (CASE_DIR.parent.parent / "rules").glob("R01_*.sql").__next__().read_text(encoding="utf-8")
+    sql = (CASE_DIR.parent.parent / "rules").glob("R01_*.sql").__next__().read_text(encoding="utf-8").split("\n-- needs_data\n")[0]   # R01 without its own
     needs = ("\n-- needs_data\nselect id_number as subject_id_number, name as subject_name, NULL as county, "
              "NULL as township, NULL as village, '死亡日期（无法识别）' as missing, '是否死亡后仍发放' as decides, "
              "source_file, sheet, row_no from death_records where death_on is null")
