@@ -146,9 +146,10 @@ def fits(col, p: ColumnProfile, strict: bool = False) -> bool:
 
 def importance(k: Kind, column: str) -> float:
     """How much naming this column says about the kind: a required column most, a free-text one least
-    (备注 is declared by one kind, but every kind of list has remarks)."""
+    (备注 is declared by one kind, but every kind of list has remarks). A column the sheet must have (the kind's
+    `required` list) counts as required even where a row may lack its value (a filing whose date is unreadable)."""
     c = k.columns[column]
-    if c.required or column == k.key:
+    if c.required or column == k.key or column in k.required:
         return 1.0
     return 0.8 if c.content else 0.4
 

@@ -147,16 +147,18 @@ def candidate(k: Kind, cells: list[str], profiles: list[ColumnProfile], header_i
     # required (and key) columns no header names: by their values, when exactly one free column fits
     elsewhere = synonym_columns()
     # required columns first, then the optional ones whose values are the most specific evidence
-    order = sorted(k.columns.values(), key=lambda c: (not (c.required or c.name == k.key),
+    # (a column the sheet must have, the kind's `required` list, is required here even where a row may lack its value)
+    order = sorted(k.columns.values(), key=lambda c: (not (c.required or c.name == k.key or c.name in k.required),
                                                      -class_weight().get(c.content, 0.0)))
     for c in order:
         if c.name in mapping or c.content not in CONTENT_MAPPABLE:
             continue
-        if not (c.required or c.name == k.key) and sum(o.content == c.content for o in k.columns.values()) > 1:
+        if not (c.required or c.name == k.key or c.name in k.required) \
+                and sum(o.content == c.content for o in k.columns.values()) > 1:
             continue                 # two optional columns expect such values: which one is not guessed
         # required and key columns; an optional one only when its values say what it is (城市低保 is a sub-type,
         # 浙H12345 a plate); one of several dates (死亡|注销|火化) is never guessed
-        if not (c.required or c.name == k.key or c.content in DEFINITE):
+        if not (c.required or c.name == k.key or c.name in k.required or c.content in DEFINITE):
             continue
         if c.type == "id" and c.name != "id_number":
             continue
