@@ -16,6 +16,7 @@ verify: >
   到公安户籍系统核实该号码的登记姓名、户号及历史变更；对发放过钱的，核实收款人是否本人、账户归属；
   死亡记录姓名不符的，核实死亡的是谁。
 subject: the ID number in conflict (for 丙, the one that was paid)
+identity: own            # lists identity conflicts itself: its cases are not held back (rules/catalog.py run_rule)
 case_key: [subject_id_number, conflict_type]
 evidence: [subject_id_number, subject_name, county, township, village, conflict_type, conflict_detail, programme,
            period_from, period_to, months, amount_yuan, severity, facts, evidence, source_rows]
@@ -27,15 +28,9 @@ traps:
       不认定任何人违规；认定依据一栏写明缺少公安户籍系统的核实结果，由公安确认该号码的登记人后再作处理。
 inputs: {required: [persons], optional: [payments, death_records]}
 */
-with names as (
-    -- every (ID number, name) pair in any source; the detail below is gathered only for numbers with two names
-    select id_number, name_norm from persons
-    union select id_number, name_norm from payments
-    union select id_number, name_norm from death_records
-), two_names as (
-    -- two spellings that are not one person's (sources/names.py: 繁简 and a 生僻字 a system replaced are)
-    select distinct a.id_number from names a join names b on b.id_number = a.id_number and a.name_norm < b.name_norm
-    where not qf_same_name(a.name_norm, b.name_norm)
+with two_names as (
+    -- two spellings in the register, ledgers or death records that are not one person's (sources/derived.sql)
+    select id_number from identity_conflicts
 ), seen as (
     -- every name such an ID number goes by, and the first row where (rows as {file, sheet, row} structs:
     -- ordered by row number, formatted only for the few kept)

@@ -202,7 +202,10 @@ def case_id_sql(rule: Rule) -> str:
 
 
 def run_rule(con, rule: Rule, overrides: dict | None = None) -> int:
-    """Materialise the rule's cases as table case_<id> (case_id first, then the evidence columns)."""
+    """Materialise the rule's cases as table case_<id> (case_id first, then the evidence columns). A case
+    whose subject's ID number goes by two names that are not one person's (table identity_conflicts) is
+    held back into held_<id>: no rule accuses anyone under a conflicting identity (domain.md §8.1); it
+    becomes 待补数据 (run_needs), and R15 (header `identity: own`) lists the conflict itself."""
     con.execute(
         f"create or replace table case_{rule.id} as select {case_id_sql(rule)} as case_id, * from (\n{rule.sql}\n)",
         rule.bound_params(overrides),
@@ -210,18 +213,35 @@ def run_rule(con, rule: Rule, overrides: dict | None = None) -> int:
     cols = [r[0] for r in con.execute(f"describe case_{rule.id}").fetchall()][1:]
     if cols != rule.evidence:
         raise RuleError(f"{rule.path.name}: query returns {cols}, header evidence lists {rule.evidence}")
+    con.execute(f"create or replace table held_{rule.id} as select * from case_{rule.id} "
+                f"where subject_id_number in (select id_number from identity_conflicts)"
+                + (" and false" if rule.header.get("identity") == "own" else ""))
+    con.execute(f"delete from case_{rule.id} where case_id in (select case_id from held_{rule.id})")
     return con.execute(f"select count(*) from case_{rule.id}").fetchone()[0]
 
 
+HELD_SQL = """
+select h.subject_id_number, h.subject_name, h.county, h.township, h.village,
+       '身份核实（同一身份证号姓名不一致：' || c.names || '）' as missing,
+       '本条线索是否成立（' || $rule_name || '：' || h.evidence || '）' as decides,
+       c.loc['f'] as source_file, c.loc['s'] as sheet, c.loc['r'] as row_no
+from held_{id} h join identity_conflicts c on c.id_number = h.subject_id_number
+"""
+
+
 def run_needs(con, rule: Rule, overrides: dict | None = None) -> int:
-    """Materialise the rule's 待补数据 as table needs_<id> (NEEDS_COLUMNS); 0 for a rule without the query."""
-    if not rule.needs_sql:
-        return 0
-    con.execute(f"create or replace table needs_{rule.id} as select * from (\n{rule.needs_sql}\n)",
-                rule.bound_params(overrides, rule.needs_sql))
-    cols = [r[0] for r in con.execute(f"describe needs_{rule.id}").fetchall()]
-    if tuple(cols) != NEEDS_COLUMNS:
-        raise RuleError(f"{rule.path.name}: its needs_data query returns {cols}, expected {list(NEEDS_COLUMNS)}")
+    """Materialise the rule's 待补数据 as table needs_<id> (NEEDS_COLUMNS): its needs_data query's rows, and
+    the cases run_rule held back for an identity conflict."""
+    held = HELD_SQL.format(id=rule.id)
+    sql = f"select * from (\n{rule.needs_sql}\n) union all {held}" if rule.needs_sql else held
+    if rule.needs_sql:
+        con.execute(f"create or replace table needs_{rule.id} as select * from (\n{rule.needs_sql}\n) limit 0",
+                    rule.bound_params(overrides, rule.needs_sql))
+        cols = [r[0] for r in con.execute(f"describe needs_{rule.id}").fetchall()]
+        if tuple(cols) != NEEDS_COLUMNS:
+            raise RuleError(f"{rule.path.name}: its needs_data query returns {cols}, expected {list(NEEDS_COLUMNS)}")
+    con.execute(f"create or replace table needs_{rule.id} as {sql}",
+                {**rule.bound_params(overrides, rule.needs_sql or ""), "rule_name": rule.name_zh})
     return con.execute(f"select count(*) from needs_{rule.id}").fetchone()[0]
 
 

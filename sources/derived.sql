@@ -13,6 +13,29 @@ select id_number, arg_min(name_norm, rank) as name_norm, arg_min(rank, rank) = 1
 from (select * from reg union all select * from paid)
 group by id_number;
 
+-- ID numbers that go by two names which are not one person's spellings (sources/names.py: 繁简 and a 生僻字
+-- a GBK system replaced are) in the register, the ledgers or the death records: an identity conflict
+-- (domain.md §8.1 ID_NAME_CONFLICT). R15 lists them; no other rule may accuse anyone under such a number —
+-- rules/catalog.py holds their cases back as 待补数据 (身份核实) instead. `names`: every spelling and where.
+create or replace table identity_conflicts as
+with spellings as (
+    select id_number, name_norm, min(name) as name, source, min({'f': source_file, 's': sheet, 'r': row_no}) as loc
+    from (select id_number, name_norm, name, '户籍' as source, source_file, sheet, row_no from persons
+          union all select id_number, name_norm, name, programme || '发放名册', source_file, sheet, row_no from payments
+          union all select id_number, name_norm, name, source || '死亡记录', source_file, sheet, row_no from death_records)
+    where name_norm is not null
+    group by id_number, name_norm, source
+), differ as (
+    select distinct a.id_number
+    from (select distinct id_number, name_norm from spellings) a
+    join (select distinct id_number, name_norm from spellings) b on b.id_number = a.id_number and a.name_norm < b.name_norm
+    where not qf_same_name(a.name_norm, b.name_norm)
+)
+select id_number, string_agg(source || '为' || name, '，' order by source, name) as names, min(loc) as loc
+from spellings
+where id_number in (select id_number from differ)
+group by id_number;
+
 -- A date as given: 2020-03-05, or 2020-03（仅有年月） when the source gave the month only.
 create or replace macro qf_day_or_month(d, w, col) as
     case when qf_month_only(w, col) then strftime(d, '%Y-%m') || '（仅有年月）' else strftime(d, '%Y-%m-%d') end;

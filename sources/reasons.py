@@ -21,7 +21,7 @@ REASONS = {
     "MISSING_PROGRAMME": "不知道是哪个项目：表中无补贴类型列，标题、工作表名、文件名中也没有项目名称",
     "MISSING_DATE": "日期为空",
     "BAD_DATE": "日期无法识别（应为 2020-03-05、2020/3/5、2020年3月5日、20200305 等）",
-    "MISSING_DEATH_DATE": "死亡记录中死亡日期、火化日期、注销日期都为空或无法识别",
+    "MISSING_DEATH_DATE": "死亡记录中死亡日期、火化日期、注销日期都为空（写了但无法识别的，入库并列入警告和待补数据）",
     "MISSING_VALUE": "必填项为空",
     **values.REASON_TEXTS,
 }

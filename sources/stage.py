@@ -270,7 +270,10 @@ def stage_sql(k: Kind, present: tuple[set[str], set[str]] | None = None) -> str:
     typed += [f"coalesce({_fixed(c)}, false) as {c.name}_recovered" for c in cols if _recoverable(k, c)]
     checks = [(c.name, p) for c in cols if (p := _problem(c, k))]
     if k.require_any:
-        anyv = " and ".join(f"{c}__val is null" for c in k.require_any)
+        # none given at all: quarantined. Given but unreadable (a 注销日期 in a form the loader does not know),
+        # the row is kept with its BAD_DATE warning: a death record without a usable date is evidence the rules
+        # must not use as a date, but must show as 待补数据 (R01), not drop.
+        anyv = " and ".join(f"{c}__val is null and {_t(c)} is null" for c in k.require_any)
         checks.append((k.require_any[0], f"case when {anyv} then 'MISSING_DEATH_DATE' end"))
     remarks = [f"case when {m}__val is not null then coalesce({', '.join(f'qf_remark_span({_t(t)}, {m}__val)' for t in texts)}) "
                f"end as {m}__rs" for m, texts in spans.items()]

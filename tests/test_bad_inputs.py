@@ -143,8 +143,9 @@ def test_values_that_load_are_the_values_in_the_file(loaded):
     assert [(n, float(a)) for n, a in rows("stray_quote.csv")] == [
         ("褚一", 300.0), ('"褚二', 300.0), ('褚"三', 300.0), ("褚四", 1200.0), ("褚五", 300.0)]
     assert rows("future_months.csv", cols="entitlement_month") == [(dt.date(2020, 12, 1),), (dt.date(2021, 1, 1),)]
-    assert rows("dates_before_1900.csv", "death_records", "name, death_on, dereg_on") == [
-        ("冯乙", None, dt.date(2020, 5, 1)), ("冯丁", dt.date(2020, 6, 1), None)]
+    assert rows("dates_before_1900.csv", "death_records", "name, death_on, dereg_on, warnings") == [
+        ("冯甲", None, None, "BAD_DATE:death_on"), ("冯乙", None, dt.date(2020, 5, 1), "BAD_DATE:death_on"),
+        ("冯丙", None, None, "BAD_DATE:death_on"), ("冯丁", dt.date(2020, 6, 1), None, None)]
 
 
 def test_an_id_stored_as_a_number_is_recovered_when_exact_and_quarantined_otherwise(loaded):

@@ -49,7 +49,7 @@ def run_case(rule_id: str, case: dict) -> list[dict]:
     params = case.get("params")
     catalog.run_rule(con, rule, params)
     catalog.run_needs(con, rule, params)
-    needs = fetch_dicts(con, f"select * from needs_{rule_id}") if rule.needs_sql else []
+    needs = fetch_dicts(con, f"select * from needs_{rule_id}")
     return fetch_dicts(con, f"select * from case_{rule_id}"), needs
 
 

@@ -82,7 +82,7 @@ def test_trap(trap, tmp_path):
     for name, kind in (t.get("kinds") or {}).items():
         assert {s["kind"] for s in sheets if s["file_name"] == name} == {kind}, f"{t['id']}: {name} not read as {kind}"
     cases = fetch_dicts(con, f"select * from case_{rule_id}")
-    needs = fetch_dicts(con, f"select * from needs_{rule_id}") if rule.needs_sql else []
+    needs = fetch_dicts(con, f"select * from needs_{rule_id}")
     assert_rows(f"{t['id']} cases", cases, t.get("expect") or [])
     assert_rows(f"{t['id']} 待补数据", needs, t.get("needs") or [])
 

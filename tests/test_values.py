@@ -227,3 +227,26 @@ def test_a_date_given_to_the_month_loads_as_that_month_and_an_unreadable_one_is_
     assert not got["李四"]["start_month_only"]
     assert got["王五"]["term_start_on"] == D(2018, 3, 1) and got["王五"]["end_unreadable"]
     assert got["赵六"]["term_end_on"] is None and not got["赵六"]["end_unreadable"]
+
+
+def test_a_death_record_whose_date_cannot_be_read_is_kept_and_asks_for_the_date(tmp_path):
+    """A 注销日期 in a form the loader does not know is neither dropped nor a death date: the record loads
+    (warned BAD_DATE), R01 flags nothing and lists the payee on 待补数据 with file, sheet and row."""
+    from rules import catalog
+
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    write_csv(inbox / "户籍注销人员名单.csv", [["姓名", "公民身份号码", "注销日期", "注销原因"],
+                                          ["张三", GOOD_IDS[0], "二〇二〇年三月", "死亡"]], "utf-8")
+    write_csv(inbox / "2020年残疾人生活补贴发放表.csv", [["姓名", "身份证号", "所属期", "金额"],
+                                                ["张三", GOOD_IDS[0], "2020-05", "270"],
+                                                ["张三", GOOD_IDS[0], "2020-06", "270"]], "utf-8")
+    c = duckdb.connect()
+    load.load_inbox(c, inbox, tmp_path / "transcode")
+    stage.stage_all(c, D(2021, 1, 15))
+    validate.derive(c)
+    assert c.execute("select count(*), any_value(warnings) from death_records").fetchone() == (1, "BAD_DATE:dereg_on")
+    rule = catalog.select_rules(["R01"])[0]
+    assert catalog.run_rule(c, rule) == 0 and catalog.run_needs(c, rule) == 1
+    need = fetch_dicts(c, "select missing, source_file, row_no from needs_R01")[0]
+    assert need == {"missing": "注销日期（无法识别）", "source_file": "户籍注销人员名单.csv", "row_no": 2}
