@@ -109,3 +109,24 @@ def summary(rules) -> tuple[int, int, list[str]]:
     answered = [(rid, a) for rid, c in cov.items() for a in c["answers"]]
     missing = [f"{rid}: {a['bullet']}" for rid, a in answered if not (a["tested"] or a["decided"])]
     return len(answered) - len(missing), len(answered), missing
+
+
+def markdown(rules) -> str:
+    """The catalogue as a Markdown table (docs/traps.md is this output)."""
+    lines = ["| rule | Traps bullet (domain.md §8.2) | answered by |", "|---|---|---|"]
+    for rid, c in coverage(rules).items():
+        for a in c["answers"]:
+            how = ("trap inbox " + ", ".join(f"`{t}`" for t in a["tested"])) if a["tested"] else ""
+            if a["decided"]:
+                how += ("; " if how else "") + "decision: " + " ".join(a["decided"].split())
+            lines.append(f"| {rid} | {a['bullet'].replace('|', '/')} | {how.replace('|', '/') or '**not answered**'} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.path.insert(0, str(ROOT))
+    from rules import catalog
+
+    print(markdown(catalog.catalog()))
