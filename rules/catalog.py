@@ -31,7 +31,7 @@ HELPER_SQL = ("derived.sql", "places.sql", "kinship.sql")
 READ_RE = re.compile(r"\b(?:from|join)\s+([A-Za-z_][A-Za-z0-9_]*)", re.I)
 DEFINE_RE = re.compile(r"create\s+or\s+replace\s+(?:temp\s+)?(?:table|view|macro)\s+([A-Za-z_][A-Za-z0-9_]*)", re.I)
 CASE_COLUMNS = ("subject_id_number", "subject_name", "county", "township", "village", "programme",
-                "period_from", "period_to", "months", "amount_yuan", "severity", "evidence")
+                "period_from", "period_to", "months", "amount_yuan", "severity", "facts", "evidence")
 SEVERITIES = ("high", "medium", "low")
 NEEDS_MARK = re.compile(r"^--\s*needs_data\s*$", re.M)
 NEEDS_COLUMNS = ("subject_id_number", "subject_name", "county", "township", "village", "missing", "decides",
@@ -113,6 +113,9 @@ def parse_rule(path: Path) -> Rule:
     absent = [c for c in CASE_COLUMNS if c not in header["evidence"]]
     if absent:
         raise RuleError(f"{path.name}: evidence must include the case columns {', '.join(absent)}")
+    if header["evidence"].index("facts") + 1 != header["evidence"].index("evidence"):
+        # facts: which facts decided the case and which were missing or assumed, read beside the evidence
+        raise RuleError(f"{path.name}: facts must come just before evidence")
     body, *needs = NEEDS_MARK.split(text[m.end():], maxsplit=1)
     rule = Rule(header["id"], path, header, body.strip().rstrip(";"), text,
                 needs[0].strip().rstrip(";") if needs else None)

@@ -149,3 +149,17 @@ def test_a_rule_lists_what_it_could_not_decide_apart_from_its_cases(tmp_path):
     path.write_text(sql + needs.replace(", source_file, sheet", ", sheet"), encoding="utf-8")
     with pytest.raises(catalog.RuleError, match="needs_data query returns"):
         catalog.run_needs(con, catalog.parse_rule(path))
+
+
+def test_every_case_says_what_decided_it_and_what_was_missing(tmp_path):
+    """Issue 17: `facts` (认定依据与缺失信息) is a case column of every rule, just before the evidence, and
+    a rule without it is refused."""
+    for r in catalog.catalog():
+        assert r.evidence[r.evidence.index("evidence") - 1] == "facts", r.id
+    src = next((CASE_DIR.parent.parent / "rules").glob("R04_*.sql")).read_text(encoding="utf-8")
+    bad = tmp_path / "R04_copy.sql"
+    bad.write_text(src.replace(" facts,", "", 1), encoding="utf-8")
+    with pytest.raises(catalog.RuleError, match="facts"):
+        catalog.parse_rule(bad)
+    got, _ = run_case("R04", next(c for c in _case_files()["R04"]["cases"] if c["expect"]))
+    assert all(g["facts"].startswith("据以认定") for g in got), got
