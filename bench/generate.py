@@ -146,7 +146,9 @@ class Geography:
 
     def __init__(self, people: int):
         divs = read_csv_rows(SOURCES / "divisions.csv")
-        self.regions = read_csv_rows(SOURCES / "regions.csv")
+        # the generator's own list of provinces and this province's cities (bench/regions.csv): it keeps these
+        # names out of village names and checks that each planted destination reads as planted
+        self.regions = read_csv_rows(Path(__file__).with_name("regions.csv"))
         current = [d for d in divs if d["level"] in ("county", "township") and not d["valid_to"]]
         rows = []
         for d in current:
@@ -184,8 +186,8 @@ class Geography:
         self.n_towns = n_towns
         self.per_town = per_town
 
-    # what R03 makes of a destination (the `moves` table of sources/derived.sql, in Python): used to check
-    # that every planted destination is read as planted
+    # a rough reading of a destination (R03 itself reads it with the gazetteer: the `moves` table of
+    # sources/places.sql): used to check that every planted destination is meant as planted
     def judge(self, dest: str, from_county: str) -> tuple[bool, bool, bool]:
         other_prov = any(r["name"] in dest and not any(r["name"] + x in dest for x in "镇乡村街路")
                          for r in self.regions if r["in_zhejiang"] == "N")
@@ -856,7 +858,12 @@ def plant_r07(P: Plant) -> None:
             m = rng.randint(2, 20)
             P.staff(son, f"{v.county_name}{v.township}人民政府", start=day_in(m, rng))
             rows = P.pay(p, DIBAO, range(0, NM), income=100)
-            P.plant("R07", "flag", p, DIBAO, "同户的儿子中途入编（财政供养），入编后的月份", [r for r in rows if r[3] >= m])
+            # hired after the first payment: the months before the annual re-check (R07's recheck_months) do not count
+            late = [r for r in rows if r[3] >= m + 12]
+            if late:
+                P.plant("R07", "flag", p, DIBAO, "同户的儿子中途入编（财政供养），入编满一年（年度复核）后的月份", late)
+            else:
+                P.plant("R07", "none", p, DIBAO, "同户的儿子中途入编，数据截止时未到年度复核")
     for i in range(P.n):
         v = P.village()
         k = i % 4
@@ -951,7 +958,7 @@ def plant_r09(P: Plant) -> None:
             P.business([("经营者", son)], f"{v.county_name}{v.township}{son.name}五金店{i}", status="注销",
                        est=dt.date(2015, 3, 11), closed=day_in(m, rng))
             rows = P.pay(p, DIBAO, range(0, NM), income=100)
-            P.plant("R09", "flag", p, DIBAO, "同户儿子的五金店注销前的月份", [r for r in rows if r[3] <= m])
+            P.plant("R09", "flag", p, DIBAO, "同户儿子的五金店注销当月之前的月份", [r for r in rows if r[3] < m])
     for i in range(P.n):
         v = P.village()
         p = P.single(v, born=(1940, 1965))
@@ -1006,7 +1013,8 @@ def plant_r10(P: Plant) -> None:
             post = next(x for x in P.posts if x.holder == cadre.pid)
             P.filings.append((mother.pid, cadre.pid, post.post, "母亲", DIBAO, mon(first + 2).replace(day=rng.randint(1, 28)),
                               v.vid))
-            P.plant("R10", "flag", mother, DIBAO, "村干部的母亲享受低保，首次发放后才备案", rows)
+            P.plant("R10", "flag", mother, DIBAO, "村干部的母亲享受低保，首次发放后才备案：备案当月之前的月份",
+                    [r for r in rows if r[3] < first + 2])
         else:           # his son, in a household of his own, on 护理补贴
             son = P.child(cadre, "男", own_household=True, born=(cadre.birth.year + 22, cadre.birth.year + 25))
             rows = P.pay(son, CARE, range(0, NM))
@@ -1165,7 +1173,10 @@ def plant_r13(P: Plant) -> None:
         else:
             m = rng.randint(0, 20)
             rows = P.pay(g, PENSION, range(m, NM), personal=40)
-            P.plant("R13", "flag", g, PENSION, "户籍和死亡记录中都没有此号码，领养老金", rows)
+            # the pension list gives only the county (参保地) and the register extracts cover townships: R13 cannot
+            # tell whether the register should hold this payee, and counts them as 未检查 (issue 17)
+            P.plant("R13", "none", g, PENSION, "户籍和死亡记录中都没有此号码，领养老金；养老金名册只有参保地（县），"
+                    "户籍按乡镇摘录：未检查，不是查无此人")
     for i in range(P.n):
         v = P.village()
         k = i % 3

@@ -24,6 +24,8 @@ WARNING_TEXTS = {
     "MONTH_FROM_DATE": "所属期无法识别，已改用发放日期所在月份，请核对原表",
     "MONTH_FROM_SHEET": "所属期写成数值（如 2020.1），可能是 1 月也可能是 10 月（2020.10 存成数字后成了 2020.1），"
                         "已按同表其他行的月份连续性判定",
+    "MONTH_FROM_PAY_DATE": "所属期写成数值（如 2020.1），可能是 1 月也可能是 10 月，发放日期早于当年 9 月，"
+                           "不可能是 10 月的待遇，已按 1 月入库",
 }
 # Reason codes introduced here (stage.REASONS includes them).
 REASON_TEXTS = {
@@ -107,42 +109,59 @@ def resolve_ambiguous_months(con, k: Kind) -> int:
     hold both). It is January when its run with January is unbroken otherwise (2020.1 … 2020.9: the sheet
     never reaches past September). Otherwise (a whole year typed as numbers, where 2020.1 is January and
     October alike, or no other month) the row is quarantined as AMBIGUOUS_MONTH (before the reasons of columns declared after the month). A decided row
-    keeps the warning MONTH_FROM_SHEET. Returns the number of rows decided or quarantined."""
+    keeps the warning MONTH_FROM_SHEET, or MONTH_FROM_PAY_DATE when its own pay date decided it. Returns the
+    number of rows decided or quarantined."""
     out, names = 0, list(k.columns)
     for c in (c.name for c in k.columns.values() if c.type == "month"):
         later = names[names.index(c) + 1:]
         flag = f"'%AMBIGUOUS_MONTH:{c}%'"
         if not con.execute(f"select count(*) from {k.stg_table} where warnings like {flag}").fetchone()[0]:
             continue
-        con.execute(f"""
-            create or replace temp table _month_decisions as
-            with amb as (
-                select distinct file_id, sheet, year({c}) as y from {k.stg_table} where warnings like {flag}
-            ), known as (   -- the other months of those sheets, as month numbers (year * 12 + month - 1)
-                select distinct s.file_id, s.sheet, a.y, year(s.{c}) * 12 + month(s.{c}) - 1 as m
-                from {k.stg_table} s join amb a using (file_id, sheet)
-                where s.{c} is not null and not coalesce(s.warnings like {flag}, false)
-            ), runs as (
-                select a.file_id, a.sheet, a.y, min(m) as lo, max(m) as hi, count(m) as n,
-                       bool_or(m = a.y * 12) as has_jan, bool_or(m = a.y * 12 + 9) as has_oct,
-                       coalesce(bool_or(m in (a.y * 12 - 1, a.y * 12 + 1)), false) as by_jan
-                from amb a left join known k using (file_id, sheet, y) group by all
-            ), fits as (
-                select *, n > 0 and greatest(hi, y * 12) - least(lo, y * 12) + 1 = n + (not has_jan)::integer as jan,
-                          n > 0 and greatest(hi, y * 12 + 9) - least(lo, y * 12 + 9) + 1 = n + (not has_oct)::integer as oct
-                from runs
-            )
-            select file_id, sheet, y, case when oct and not by_jan then 10 when jan then 1 end as month from fits""")
+        # a row's own pay date decides first: money paid before 1 September of year y is not October's of y
+        # (a month is not paid more than a month ahead), so 2020.1 paid on 2020-01-05 is January
+        c_of = next((x.name for x in k.columns.values() if x.name == k.columns[c].else_month_of), None)
+        if c_of:
+            out += con.execute(f"""
+                update {k.stg_table} set warnings = replace(warnings, 'AMBIGUOUS_MONTH:{c}', 'MONTH_FROM_PAY_DATE:{c}')
+                where warnings like {flag} and {c_of} is not null and {c_of} < make_date(year({c}), 9, 1)
+            """).fetchone()[0]
+        # decide year by year until nothing more is decided: a January decided in one year completes the
+        # run of months the next year's 2020.1 is judged by (2019.1 … 2020.12 typed as numbers)
+        while True:
+            con.execute(f"""
+                create or replace temp table _month_decisions as
+                with amb as (
+                    select distinct file_id, sheet, year({c}) as y from {k.stg_table} where warnings like {flag}
+                ), known as (   -- the other months of those sheets, as month numbers (year * 12 + month - 1)
+                    select distinct s.file_id, s.sheet, a.y, year(s.{c}) * 12 + month(s.{c}) - 1 as m
+                    from {k.stg_table} s join amb a using (file_id, sheet)
+                    where s.{c} is not null and not coalesce(s.warnings like {flag}, false)
+                ), runs as (
+                    select a.file_id, a.sheet, a.y, min(m) as lo, max(m) as hi, count(m) as n,
+                           bool_or(m = a.y * 12) as has_jan, bool_or(m = a.y * 12 + 9) as has_oct,
+                           coalesce(bool_or(m in (a.y * 12 - 1, a.y * 12 + 1)), false) as by_jan
+                    from amb a left join known k using (file_id, sheet, y) group by all
+                ), fits as (
+                    select *, n > 0 and greatest(hi, y * 12) - least(lo, y * 12) + 1 = n + (not has_jan)::integer as jan,
+                              n > 0 and greatest(hi, y * 12 + 9) - least(lo, y * 12 + 9) + 1 = n + (not has_oct)::integer as oct
+                    from runs
+                )
+                select file_id, sheet, y, case when oct and not by_jan then 10 when jan then 1 end as month from fits
+                where (oct and not by_jan) or jan""")
+            decided = con.execute(f"""
+                update {k.stg_table} s set
+                    {c} = case when d.month = 10 then make_date(d.y, 10, 1) else s.{c} end,
+                    warnings = replace(s.warnings, 'AMBIGUOUS_MONTH:{c}', 'MONTH_FROM_SHEET:{c}')
+                from _month_decisions d
+                where s.file_id = d.file_id and s.sheet = d.sheet and year(s.{c}) = d.y and s.warnings like {flag}
+            """).fetchone()[0]
+            out += decided
+            if not decided:
+                break
         precedes = " or ".join(["reason is null"] + [f"reason_column = '{x}'" for x in later])
         out += con.execute(f"""
-            update {k.stg_table} s set
-                {c} = case when d.month = 10 then make_date(d.y, 10, 1) else s.{c} end,
-                warnings = case when d.month is null then s.warnings
-                                else replace(s.warnings, 'AMBIGUOUS_MONTH:{c}', 'MONTH_FROM_SHEET:{c}') end,
-                reason = case when d.month is null and ({precedes}) then 'AMBIGUOUS_MONTH' else s.reason end,
-                reason_column = case when d.month is null and ({precedes}) then '{c}' else s.reason_column end
-            from _month_decisions d
-            where s.file_id = d.file_id and s.sheet = d.sheet and year(s.{c}) = d.y and s.warnings like {flag}
+            update {k.stg_table} set reason = 'AMBIGUOUS_MONTH', reason_column = '{c}'
+            where warnings like {flag} and ({precedes})
         """).fetchone()[0]
     return out
 

@@ -250,3 +250,24 @@ def test_a_death_record_whose_date_cannot_be_read_is_kept_and_asks_for_the_date(
     assert catalog.run_rule(c, rule) == 0 and catalog.run_needs(c, rule) == 1
     need = fetch_dicts(c, "select missing, source_file, row_no from needs_R01")[0]
     assert need == {"missing": "注销日期（无法识别）", "source_file": "户籍注销人员名单.csv", "row_no": 2}
+
+
+def test_a_pay_date_before_september_decides_january_row_by_row(tmp_path):
+    # a whole year as numbers, with the pay dates: January's rows were paid in January, October's in October
+    rows = ([HEADER] + [pay(f"2020.{m}", paid_on=f"2020-{m:02d}-05") for m in range(1, 10)]
+            + [pay("2020.1", paid_on="2020-10-05"), pay("2020.11", paid_on="2020-11-05"), pay("2020.1", paid_on=None)])
+    c = run(tmp_path, rows)
+    assert months(c)[0] == D(2020, 1, 1)
+    assert c.execute("select warnings from payments where row_no = 2").fetchone()[0] == "MONTH_FROM_PAY_DATE:entitlement_month"
+    # paid in October: could be October, or January's arrears; with no pay date: nothing decides either
+    q = fetch_dicts(c, "select row_no, reason from quarantine order by row_no")
+    assert q == [{"row_no": 11, "reason": "AMBIGUOUS_MONTH"}, {"row_no": 13, "reason": "AMBIGUOUS_MONTH"}]
+
+
+def test_two_years_as_text_decide_both_januaries(tmp_path):
+    # 2019.1 … 2020.12 written as text (2019.10 keeps its zero): each year's 2019.1 / 2020.1 is January once the
+    # other year's January is decided (the run of months is judged over the whole sheet)
+    rows = [HEADER] + [pay(f"{y}.{m}") for y in (2019, 2020) for m in range(1, 13)]
+    c = run(tmp_path, rows)
+    assert months(c) == [D(y, m, 1) for y in (2019, 2020) for m in range(1, 13)]
+    assert c.execute("select count(*) from quarantine").fetchone()[0] == 0
