@@ -28,11 +28,12 @@ from .grid import ReadResult, UnreadableFile
 
 # Limits of the child that reads workbooks (a legitimate workbook stays far below them; the limits on
 # what a sheet may hold, sources/grid.py, refuse most hostile files before the child allocates anything).
-READER_MEMORY_BYTES = 4 << 30        # address space of the child (RLIMIT_AS); None: no limit
-READER_TIMEOUT_SECONDS = 900         # one workbook, read and sent back
+READER_MEMORY_BYTES_DEFAULT = 4 << 30     # address space of the child (RLIMIT_AS); None: no limit
+READER_TIMEOUT_SECONDS_DEFAULT = 900      # one workbook, read and sent back
+READER_MEMORY_BYTES, READER_TIMEOUT_SECONDS = READER_MEMORY_BYTES_DEFAULT, READER_TIMEOUT_SECONDS_DEFAULT
 
 CRASHED = "读取此文件时读取程序异常退出（可能是超大或损坏的工作簿），已跳过"
-FAULT_ENV = "QF_READER_FAULT"        # tests only: "abort:<file name>" / "hang:<file name>" / "memory:<file name>"
+FAULT_ENV = "QF_READER_FAULT"        # tests only: "abort:<file name>;hang:…;memory:…;unchecked:…"
 
 
 def configure(memory_bytes: int | None = ..., timeout_seconds: float | None = ...) -> None:
@@ -71,6 +72,14 @@ class _Worker:
             env=env, cwd=root, start_new_session=False)
         child.close()
         self.conn = Connection(parent.detach())
+        # the child imports pyarrow and calamine before it says it is ready: a file's time limit is for reading
+        try:
+            ready = self.conn.poll(120) and self.conn.recv() == "ready"
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            self.stop()
+            raise UnreadableFile("读取 Excel 工作簿的子进程无法启动，此文件未读取；请把运行日志转交系统维护人员")
 
     def stop(self) -> None:
         proc, self.proc = self.proc, None
@@ -164,9 +173,11 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _fault(path: Path) -> None:
-    """The test hook (FAULT_ENV): make the child fail as native code can, for one file name."""
-    what, _, name = os.environ.get(FAULT_ENV, "").partition(":")
-    if not what or name != path.name:
+    """The test hook (FAULT_ENV, entries separated by ";"): make the child fail as native code can, for a
+    file of that name."""
+    faults = dict(reversed(entry.split(":", 1)) for entry in os.environ.get(FAULT_ENV, "").split(";") if ":" in entry)
+    what = faults.get(path.name)
+    if not what:
         return
     if what == "abort":
         os.abort()
@@ -175,6 +186,9 @@ def _fault(path: Path) -> None:
         time.sleep(3600)
     if what == "memory":
         bytearray(64 << 30)
+    if what == "unchecked":            # calamine without the checks before it: as if they were fooled
+        import python_calamine
+        python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python(skip_empty_area=False)
 
 
 def _child(fd: int, parent: int, memory: int) -> None:
@@ -184,6 +198,7 @@ def _child(fd: int, parent: int, memory: int) -> None:
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     conn = Connection(fd)
     from .read_workbook import _read_workbook      # imported once: pyarrow and calamine are warm for every file
+    conn.send("ready")
     while True:
         try:
             path, tmpdir = conn.recv()
@@ -197,7 +212,9 @@ def _child(fd: int, parent: int, memory: int) -> None:
             data = pickle.dumps(("unreadable", str(exc)))
         except MemoryError:
             data = pickle.dumps(("memory", ""))
-        except Exception as exc:
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:       # pyo3 panics are BaseException
             data = pickle.dumps(("error", f"{type(exc).__name__}: {exc}"[:500]))
         try:
             conn.send_bytes(data)
