@@ -15,16 +15,9 @@ from .grid import (CHUNK, CONTROL_BYTES_RE, MAX_FORMULA_CELLS, MAX_MERGED_RANGES
 
 
 def _patterns(p: bytes) -> dict:
-    """The scanner's regular expressions for elements written plainly (<c …>) or with a namespace prefix
-    (<x:c …>); the plain ones start with a literal, which the regex engine finds fast."""
+    """The quick scan's regular expressions for formula cells without a saved result and error values,
+    for elements written plainly (<c …>; the exact scan parses the XML instead)."""
     return {
-        "row": re.compile(rb"<" + p + rb"row\b([^>]*)>"),
-        "row_start": re.compile(rb"<" + p + rb"row\b[^>]*>"),
-        "row_r": re.compile(rb"<" + p + rb"row\b[^>]*?\sr=\"([0-9]+)\""),
-        "cell": re.compile(rb"<" + p + rb"c[\s/>]"),
-        "ref": re.compile(rb"<" + p + rb"c\s[^>]*?\br=\"([A-Za-z]+)([0-9]+)\""),
-        "ref_col": re.compile(rb"<" + p + rb"c r=\"([A-Za-z]+)"),            # the usual order: r first
-        "ref_row": re.compile(rb"<" + p + rb"c r=\"[A-Za-z]+([0-9]+)"),
         "formula": re.compile(                                            # a formula without a saved result
             rb"<" + p + rb"c\b([^>]*?)(?<!/)>\s*<" + p + rb"f\b[^>]*?(?:/>|>([^<]*)</" + p + rb"f>)\s*"
             rb"(?:<" + p + rb"v\s*/>|<" + p + rb"v>\s*</" + p + rb"v>)?\s*</" + p + rb"c>"),
@@ -34,8 +27,7 @@ def _patterns(p: bytes) -> dict:
     }
 
 
-_PLAIN, _PREFIXED = _patterns(b""), _patterns(rb"(?:\w+:)?")
-_R_ATTR = re.compile(rb"\sr=\"([0-9]+)\"")
+_PLAIN = _patterns(b"")
 _CELL_REF_ATTR = re.compile(rb"\br=\"([A-Za-z]+)([0-9]+)\"")
 _SI_TAG = re.compile(rb"<(?:\w+:)?si[\s/>]")
 _UNIQUE_COUNT = re.compile(rb"\b(?:uniqueCount|count)\s*=\s*[\"']\s*([0-9]+)")   # any quote, spaces around =
@@ -216,30 +208,23 @@ def _unusual_row(digits: int) -> re.Pattern:
                       if digits else rb"<row(?=[\s/>])(?:[^>]*?\sr=\"([0-9]+)\")?")
 
 
+# The rest of a usual cell's tag after its reference: attributes written name="value", one space before
+# each, none of them r again (calamine takes the last r="…" of a tag). A tag written any other way —
+# single quotes, spaces or line breaks around `=`, a second r — is odd, and the exact scan reads it.
+_USUAL_TAIL = rb'(?: (?!r=)[A-Za-z_][\w:.-]*="[^"<>]*")* ?/?>'
+
+
 @functools.lru_cache(maxsize=16)
 def _odd_cell(digits: int) -> re.Pattern:
-    """A cell without r="…" first, or whose reference has 3 letters or more than `digits` digits."""
-    return re.compile(rb"<c(?=[\s/>])(?! r=\"[A-Za-z]{1,2}[0-9]{1,%d}\")" % digits)
+    """A cell without r="…" first, or whose reference has 3 letters or more than `digits` digits, or whose
+    tag is not written the usual way."""
+    return re.compile(rb"<c(?=[\s/>])(?! r=\"[A-Za-z]{1,2}[0-9]{1,%d}\"%s)" % (digits, _USUAL_TAIL))
 
 
 @functools.lru_cache(maxsize=16)
 def _odd_or_wide_cell(digits: int) -> re.Pattern:
     """A cell that is odd (above) or in a column beyond Z."""
-    return re.compile(rb"<c(?=[\s/>])(?! r=\"[A-Za-z][0-9]{1,%d}\")" % digits)
-
-
-# Attributes written otherwise than `name="value"` with single spaces: quotes, spaces or line breaks around
-# `=` (all valid XML, and read alike by calamine); and a tag with r="…" twice (calamine takes the last).
-_ODD_EQUALS = (b"='", b" =", b"= ", b"\t=", b"=\t", b"\n=", b"=\n", b"\r=", b"=\r")
-
-
-def _odd_attributes(buf: bytes) -> bool:
-    """Whether the quick scan's searches, which expect r="…" as Excel writes it, might misread the piece:
-    plain substring counts, far faster than any regular expression (text that happens to hold such bytes
-    only sends the sheet to the exact scan)."""
-    if any(odd in buf for odd in _ODD_EQUALS):
-        return True
-    return buf.count(b' r="') > buf.count(b"<row ") + buf.count(b"<c ")
+    return re.compile(rb"<c(?=[\s/>])(?! r=\"[A-Za-z][0-9]{1,%d}\"%s)" % (digits, _USUAL_TAIL))
 
 
 def _scan_sheet_xml(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> Extent:
@@ -256,8 +241,6 @@ def _scan_sheet_quick(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> E
     ext, digits, cols = Extent(name), 0, 26
     for buf in _chunks(z, info, _row_boundary):
         if b":" in buf and _PREFIX_TAG.search(buf):
-            return None
-        if _odd_attributes(buf):
             return None
         # a row without r="<number>", or with more digits than seen so far: one search that finds nothing
         # once the number of digits is known
