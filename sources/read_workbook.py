@@ -128,7 +128,12 @@ def _read_workbook(path: Path, tmpdir: Path) -> ReadResult:
                                       "请在 Excel 中给工作表改名后重新报送"))
             continue
         seen.add(meta.name)
-        ext = extents.get(i) if by_index else extents.get(meta.name) or extents.get(i)
+        if by_index:
+            ext = extents.get(i)
+        elif order is not None:       # an .xlsx whose sheet list calamine reads otherwise: by a name, if unique
+            ext = extents.get(meta.name) if order.count(meta.name) == 1 else None
+        else:
+            ext = extents.get(meta.name) or extents.get(i)
         if ext is None:
             sheets.append(Sheet(name, [], None, error="无法在读取前核查此表的大小（工作簿目录与内容不符），为安全起见未读取"))
             continue
