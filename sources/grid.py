@@ -25,6 +25,7 @@ chooses one by the file's type.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -124,6 +125,8 @@ def cell_text(value) -> tuple[str, bool]:
     if isinstance(value, (int, float)):
         if value != value or value in (float("inf"), float("-inf")):
             return "", False
+        if abs(value) >= 1e21:                # 1e+300, not three hundred digits (kept as text, marked)
+            return repr(float(value)), True
         if float(value).is_integer():
             return str(int(value)), abs(value) >= 1e15
         return repr(float(value)), abs(value) >= 1e15
@@ -136,6 +139,50 @@ def cell_text(value) -> tuple[str, bool]:
     if isinstance(value, dt.timedelta):
         return str(value), False
     return str(value), False
+
+
+# Control characters removed from every value and name as a file is read (Excel's _xHHHH_ escapes, e.g.
+# _x000B_ for a vertical tab, are decoded by calamine first): C0 but tab, line feed and carriage return
+# (CR is read as today: qf_text trims it, a CSV line end drops it), and DEL. No writer can then fail on
+# them (openpyxl refuses C0 controls), and no invisible byte tells two equal names apart.
+CONTROL_CHARS = "[\\x00-\\x08\\x0B\\x0C\\x0E-\\x1F\\x7F]"     # RE2 and Python re alike
+CONTROL_RE = re.compile(CONTROL_CHARS)
+CONTROL_BYTES_RE = re.compile(CONTROL_CHARS.encode())
+
+
+def clean_text(text: str) -> tuple[str, int]:
+    """The text without control characters, and how many were removed."""
+    return CONTROL_RE.subn("", text)
+
+
+def _codepoint(text: str) -> str:
+    """U+001F: the first control character of `text`."""
+    m = CONTROL_RE.search(text)
+    return f"U+{ord(m.group()):04X}" if m else ""
+
+
+@dataclass
+class Controls:
+    """Control characters removed from a sheet's cells: how many cells, the first few places, which."""
+
+    cells: int = 0
+    places: list = field(default_factory=list)      # (1-based row, 0-based column)
+    chars: set = field(default_factory=set)
+
+    def add(self, row: int, col: int, text: str) -> None:
+        self.cells += 1
+        if len(self.places) < 3:
+            self.places.append((row, col))
+        if len(self.chars) < 3:
+            self.chars.update(f"U+{ord(c):04X}" for c in CONTROL_RE.findall(text)[:3])
+
+    def note(self, sheet: str | None) -> str | None:
+        if not self.cells:
+            return None
+        where = "、".join(f"第{r}行{column_letter(c)}列" if c is not None else f"第{r}行" for r, c in self.places)
+        what = f"工作表“{sheet}”" if sheet else "文件"
+        more = f"等 {self.cells} 个单元格" if self.cells > len(self.places) else ""
+        return f"{what}{where}{more}含控制字符（如 {'、'.join(sorted(self.chars))}），已删除"
 
 
 def _derived(derived: dict[str, str]) -> str:
@@ -159,8 +206,11 @@ class Extent:
     n_formulas: int = 0
     errors: dict = field(default_factory=dict)      # cells holding an error value (#N/A, #DIV/0!)
     n_errors: int = 0
+    error: str | None = None                        # why the sheet's XML cannot be checked (malformed)
 
     def problem(self, what: str = "此表") -> str | None:
+        if self.error:
+            return self.error
         if self.rows * self.cols > MAX_SHEET_CELLS:
             return (f"数据区域达 {self.rows:,} 行 × {self.cols:,} 列（{self.rows * self.cols:,} 个单元格），超过读取上限 "
                     f"MAX_SHEET_CELLS = {MAX_SHEET_CELLS:,}（sources/read.py）：为免耗尽内存未读取{what}。可能是构造的"

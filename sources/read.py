@@ -8,13 +8,15 @@ from pathlib import Path
 from .grid import (CSV_SUFFIXES, NO_KIND, SPREADSHEET_SUFFIXES, UNCHECKED_SUFFIXES, ReadResult, Sheet,  # noqa: F401
                    UnreadableFile)
 from .read_csv import _read_csv
-from .read_workbook import _read_workbook
+from .read_worker import read_isolated
 
 
 def read_file(path: Path, tmpdir: Path) -> ReadResult:
+    """A workbook is read in the reader's child process (sources/read_worker.py): whatever happens there
+    costs that file only. A CSV is read by DuckDB when its sheet is loaded."""
     suffix = path.suffix.lower()
     if suffix in SPREADSHEET_SUFFIXES:
-        return _read_workbook(path, tmpdir)
+        return read_isolated(path, tmpdir)
     if suffix in CSV_SUFFIXES:
         return _read_csv(path, tmpdir)
     if suffix in UNCHECKED_SUFFIXES:

@@ -11,8 +11,8 @@ import re
 import tempfile
 from pathlib import Path
 
-from .grid import (CHUNK, CSV_BUFFER_BYTES, MAX_CSV_LINE_BYTES, NO_KIND, PREVIEW_ROWS, ReadResult, Sheet,
-                   UnreadableFile, _derived, rows_text)
+from .grid import (CHUNK, CONTROL_BYTES_RE, CSV_BUFFER_BYTES, MAX_CSV_LINE_BYTES, NO_KIND, PREVIEW_ROWS, Controls,
+                   ReadResult, Sheet, UnreadableFile, _derived, rows_text)
 from .read_csv_records import MAX_RECORD_LINES, preview_rows, records_sql, stray_notes
 
 
@@ -52,13 +52,44 @@ def _has_utf8_lines(path: Path) -> bool:
         return bool(carry and _UTF8_LINE.search(carry))
 
 
-def detect_encoding(path: Path) -> str:
-    """utf-8-sig, utf-8, utf-16 or gb18030 (a superset of GBK and GB2312); `by-line` when no one
-    encoding reads the whole file (lines of UTF-8 and of GBK mixed, or a few broken lines)."""
-    with open(path, "rb") as f:
-        head = f.read(4)
+def _wide(head: bytes) -> str | None:
+    """utf-32 / utf-16 (with a byte order mark), or utf-32-le/-be, utf-16-le/-be recognised by where the
+    zero bytes fall (ASCII digits and commas in UTF-16 have one beside them), or None."""
+    if head.startswith((codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)):
+        return "utf-32"
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
+    head = head[:4096]
+    if head.count(0) < len(head) // 8:
+        return None
+
+    def zeros(size: int) -> list[float]:
+        n = len(head) - len(head) % size
+        return [head[i:n:size].count(0) / max(n // size, 1) for i in range(size)]
+
+    z4, z2 = zeros(4), zeros(2)
+    for enc, ok in (("utf-32-le", z4[2] > 0.99 and z4[3] > 0.99 and z4[0] < 0.5),
+                    ("utf-32-be", z4[0] > 0.99 and z4[1] > 0.99 and z4[3] < 0.5),
+                    ("utf-16-le", z2[1] > 0.2 and z2[0] < 0.1),
+                    ("utf-16-be", z2[0] > 0.2 and z2[1] < 0.1)):
+        if ok:
+            size = 4 if "32" in enc else 2
+            try:
+                head[:len(head) - len(head) % size].decode(enc)
+            except UnicodeDecodeError:
+                continue
+            return enc
+    return None
+
+
+def detect_encoding(path: Path) -> str:
+    """utf-8-sig, utf-8, utf-16, utf-32 (BOM-less UTF-16/32 too) or gb18030 (a superset of GBK and
+    GB2312); `by-line` when no one encoding reads the whole file (lines of UTF-8 and of GBK mixed, or a
+    few broken lines)."""
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    if wide := _wide(head):
+        return wide
     bom = head.startswith(codecs.BOM_UTF8)
     if _decodes(path, "utf-8-sig" if bom else "utf-8"):
         return "utf-8-sig" if bom else "utf-8"
@@ -213,7 +244,7 @@ def _utf8_head(path: Path) -> str | None:
     with open(path, "rb") as f:
         head = f.read(1 << 20)
         whole = not f.read(1)
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    if _wide(head):
         return None
     try:
         codecs.getincrementaldecoder("utf-8")().decode(head, final=whole)
@@ -247,6 +278,11 @@ def _read_csv(path: Path, tmpdir: Path) -> ReadResult:
         utf8, encoding, notes = _utf8_file(path, tmpdir)
         head = _head_lines(utf8, PREVIEW_ROWS + MAX_RECORD_LINES)
     delim = sniff_delimiter(head[:PREVIEW_ROWS])
+    transcoded = utf8 != path
+    utf8, controls = _without_controls(utf8, tmpdir, delim)
+    if controls.cells:
+        notes.append(controls.note(None))
+        head = _head_lines(utf8, PREVIEW_ROWS + MAX_RECORD_LINES)
     # a row per physical line: a record of several lines at its first (sources/read_csv_records.py)
     preview = preview_rows(head, delim, PREVIEW_ROWS)
     d = delim.replace("'", "''")
@@ -260,26 +296,89 @@ def _read_csv(path: Path, tmpdir: Path) -> ReadResult:
             try:
                 _load_csv_lines(con, target, str(source).replace("'", "''"), d, delim, width, sheet.notes, derived)
             except duckdb.Error as exc:
-                if source != path or "Invalid unicode" not in str(exc):
+                if transcoded or "Invalid unicode" not in str(exc):
                     raise
-                source, result.encoding, more = _utf8_file(path, tmpdir)
+                source, result.encoding, more = _utf8_file(utf8, tmpdir)
                 result.notes.extend(more)
                 _load_csv_lines(con, target, str(source).replace("'", "''"), d, delim, width, sheet.notes, derived)
         except duckdb.Error as exc:
-            raise UnreadableFile(_csv_error(str(exc))) from None
+            raise UnreadableFile(_csv_error(str(exc), source)) from None
 
     sheet.load = load
     return result
 
 
-def _csv_error(text: str) -> str:
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+
+
+def _without_controls(src: Path, tmpdir: Path, delim: str) -> tuple[Path, Controls]:
+    """The file without control characters (a copy, made only when it has any: one quick pass finds
+    none in the usual file), and where they were. Bytes, so UTF-8 and GB18030 alike (neither uses a
+    byte below 0x40 inside a character); the column is the number of delimiters before it on its line."""
+    controls = Controls()
+    with open(src, "rb") as f:
+        while chunk := f.read(CHUNK):
+            if len(chunk.translate(None, _CONTROL_BYTES)) != len(chunk):
+                break
+        else:
+            return src, controls
+    tmpdir.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(suffix=".csv", dir=tmpdir)
+    line_no, carry = 1, b""
+    with open(src, "rb") as f, os.fdopen(fd, "wb") as dst:
+        while True:
+            chunk = f.read(CHUNK)
+            buf = carry + chunk
+            cut = buf.rfind(b"\n") + 1 if chunk else len(buf)
+            if chunk and not cut and len(buf) <= 4 * CHUNK:
+                carry = buf
+                continue
+            cut = cut or len(buf)
+            buf, carry = buf[:cut], buf[cut:]
+            if len(buf.translate(None, _CONTROL_BYTES)) != len(buf):
+                seen_at = (0, None)
+                for m in CONTROL_BYTES_RE.finditer(buf):
+                    start = buf.rfind(b"\n", 0, m.start()) + 1
+                    row = line_no + buf.count(b"\n", 0, m.start())
+                    col = buf[start:m.start()].decode("utf-8", "replace").count(delim)
+                    if (row, col) != seen_at:
+                        controls.add(row, col, m.group().decode("latin-1"))
+                        seen_at = (row, col)
+                dst.write(CONTROL_BYTES_RE.sub(b"", buf))
+            else:
+                dst.write(buf)
+            line_no += buf.count(b"\n")
+            if not chunk:
+                break
+    return Path(name), controls
+
+
+def _long_line(path: Path) -> tuple[int, int] | None:
+    """The first line longer than MAX_CSV_LINE_BYTES: (line number, bytes at least)."""
+    with open(path, "rb") as f:
+        for i, line in enumerate(iter(lambda: f.readline(MAX_CSV_LINE_BYTES + 1), b""), start=1):
+            if len(line) > MAX_CSV_LINE_BYTES:
+                n = len(line)
+                while not line.endswith(b"\n") and (line := f.readline(CHUNK)):
+                    n += len(line)
+                return i, n
+    return None
+
+
+def _csv_error(text: str, path: Path | None = None) -> str:
+    """DuckDB's error, in people's words: what is wrong and on which line (DuckDB's own text after it)."""
     line = re.search(r"CSV Error on Line: (\d+)", text)
     where = f"第 {line.group(1)} 行" if line else ""
-    if "Maximum line size" in text:
+    long = _long_line(path) if path is not None and ("Maximum line size" in text or "Parallel CSV Reader" in text) else None
+    if long:
+        return (f"第 {long[0]} 行有 {long[1]:,} 字节，超过一行的读取上限 MAX_CSV_LINE_BYTES = {MAX_CSV_LINE_BYTES:,} 字节"
+                "（sources/read.py）：多为缺少换行符或已损坏的文件，未读取此文件")
+    if "Maximum line size" in text or "Parallel CSV Reader" in text:
         return (f"{where or '有一行'}超过 {MAX_CSV_LINE_BYTES:,} 字节，超过读取上限 MAX_CSV_LINE_BYTES（sources/read.py）："
                 "多为缺少换行符或已损坏的文件")
     detail = next((ln for ln in text.splitlines()[1:] if ln.strip() and not ln.startswith("Original Line")), "")
-    return f"CSV 文件{where}无法读取：{text.splitlines()[0]} {detail}".strip()
+    raw = f"{text.splitlines()[0] if text else ''} {detail}".strip()
+    return f"CSV 文件{where or '中有内容'}无法按文本行读取，文件可能已损坏（读取程序的原话：{raw[:300]}）"
 
 
 def _load_csv_lines(con, target: str, quoted: str, d: str, delim: str, width: int, notes: list[str],

@@ -8,22 +8,16 @@ import posixpath
 import re
 import zipfile
 from pathlib import Path
+from xml.parsers import expat
 
-from .grid import (CHUNK, MAX_FORMULA_CELLS, MAX_MERGED_RANGES, MAX_SHEET_CELLS, MAX_UNCOMPRESSED_BYTES,
+from .grid import (CHUNK, CONTROL_BYTES_RE, MAX_FORMULA_CELLS, MAX_MERGED_RANGES, MAX_SHEET_CELLS, MAX_UNCOMPRESSED_BYTES,
                    PASSWORD_MESSAGE, Extent, UnreadableFile, _column_number)
 
 
 def _patterns(p: bytes) -> dict:
-    """The scanner's regular expressions for elements written plainly (<c …>) or with a namespace prefix
-    (<x:c …>); the plain ones start with a literal, which the regex engine finds fast."""
+    """The quick scan's regular expressions for formula cells without a saved result and error values,
+    for elements written plainly (<c …>; the exact scan parses the XML instead)."""
     return {
-        "row": re.compile(rb"<" + p + rb"row\b([^>]*)>"),
-        "row_start": re.compile(rb"<" + p + rb"row\b[^>]*>"),
-        "row_r": re.compile(rb"<" + p + rb"row\b[^>]*?\sr=\"([0-9]+)\""),
-        "cell": re.compile(rb"<" + p + rb"c[\s/>]"),
-        "ref": re.compile(rb"<" + p + rb"c\s[^>]*?\br=\"([A-Za-z]+)([0-9]+)\""),
-        "ref_col": re.compile(rb"<" + p + rb"c r=\"([A-Za-z]+)"),            # the usual order: r first
-        "ref_row": re.compile(rb"<" + p + rb"c r=\"[A-Za-z]+([0-9]+)"),
         "formula": re.compile(                                            # a formula without a saved result
             rb"<" + p + rb"c\b([^>]*?)(?<!/)>\s*<" + p + rb"f\b[^>]*?(?:/>|>([^<]*)</" + p + rb"f>)\s*"
             rb"(?:<" + p + rb"v\s*/>|<" + p + rb"v>\s*</" + p + rb"v>)?\s*</" + p + rb"c>"),
@@ -33,10 +27,10 @@ def _patterns(p: bytes) -> dict:
     }
 
 
-_PLAIN, _PREFIXED = _patterns(b""), _patterns(rb"(?:\w+:)?")
-_R_ATTR = re.compile(rb"\sr=\"([0-9]+)\"")
+_PLAIN = _patterns(b"")
 _CELL_REF_ATTR = re.compile(rb"\br=\"([A-Za-z]+)([0-9]+)\"")
 _SI_TAG = re.compile(rb"<(?:\w+:)?si[\s/>]")
+_UNIQUE_COUNT = re.compile(rb"\b(?:uniqueCount|count)\s*=\s*[\"']\s*([0-9]+)")   # any quote, spaces around =
 
 
 def _open_zip(path: Path) -> zipfile.ZipFile:
@@ -49,8 +43,9 @@ def _open_zip(path: Path) -> zipfile.ZipFile:
         raise UnreadableFile(f"文件已损坏，压缩包目录无法读取：{type(exc).__name__}: {exc}") from None
 
 
-def _scan_xlsx(path: Path) -> dict[str, Extent]:
-    """Every sheet's extent by name, after the zip directory's checks; raises UnreadableFile."""
+def _scan_xlsx(path: Path) -> tuple[dict, list[str]]:
+    """Every sheet's extent by position in the workbook (and by name, the first of a name), and the names
+    in order, after the zip directory's checks; raises UnreadableFile."""
     with _open_zip(path) as z:
         try:
             infos = z.infolist()
@@ -72,15 +67,20 @@ def _scan_xlsx(path: Path) -> dict[str, Extent]:
             for name, info in parts.items():
                 if name.endswith("sharedstrings.xml"):   # calamine reserves room for the count it declares
                     head = _read_small_part(z, info, 4096)
-                    declared = re.search(rb"\buniqueCount=\"([0-9]+)\"", head)
-                    n = max(int(declared.group(1)) if declared else 0, _count_in_part(z, info, _SI_TAG))
+                    tag = head[:head.find(b">", head.find(b"sst")) + 1]    # the <sst …> tag's counts
+                    declared = max(map(int, _UNIQUE_COUNT.findall(tag)), default=0)
+                    n = max(declared, _count_in_part(z, info, _SI_TAG))
                     if n > MAX_SHEET_CELLS:
                         raise UnreadableFile(f"共享字符串表有（或声明有）{n:,} 项，超过读取上限 MAX_SHEET_CELLS = "
                                              f"{MAX_SHEET_CELLS:,}（sources/read.py）：疑似“压缩炸弹”，为免耗尽内存未读取")
-            out = {}
-            for name, part in _sheet_parts(z, parts):
-                out[name] = _scan_sheet_xml(z, parts[part], name)
-            return out
+            out: dict = {}
+            order = _sheet_parts(z, parts)
+            for i, (name, part) in enumerate(order):
+                if part is None:
+                    continue
+                out[i] = _scan_sheet_xml(z, parts[part], name)
+                out.setdefault(name, out[i])
+            return out, [name for name, _ in order]
         except UnreadableFile:
             raise
         except Exception as exc:   # a part that does not unpack (CRC, truncated stream, bad header)
@@ -92,26 +92,74 @@ def _read_small_part(z: zipfile.ZipFile, info: zipfile.ZipInfo, limit: int = 64 
         return f.read(limit)
 
 
-def _sheet_parts(z: zipfile.ZipFile, parts: dict) -> list[tuple[str, str]]:
-    """(sheet name, lower-case part name) from xl/workbook.xml and its relationships."""
-    wb = _read_small_part(z, parts["xl/workbook.xml"])
-    rels_info = parts.get("xl/_rels/workbook.xml.rels")
-    rels = _read_small_part(z, rels_info) if rels_info else b""
+def _sheet_parts(z: zipfile.ZipFile, parts: dict) -> list[tuple[str, str | None]]:
+    """(sheet name, lower-case part name or None) of every <sheet> of xl/workbook.xml, in its order (the
+    order calamine lists them in), through its relationships; parsed as XML, so any attribute style reads."""
     targets = {}
-    for m in re.finditer(rb"<(?:\w+:)?Relationship\b([^>]*)>", rels):
-        rid = re.search(rb"\bId=\"([^\"]*)\"", m.group(1))
-        target = re.search(rb"\bTarget=\"([^\"]*)\"", m.group(1))
-        if rid and target:
-            t = html.unescape(target.group(1).decode("utf-8", "replace"))
-            t = t.lstrip("/") if t.startswith("/") else posixpath.normpath(posixpath.join("xl", t))
-            targets[rid.group(1)] = t.lower()
+    rels_info = parts.get("xl/_rels/workbook.xml.rels")
+    for attrs in _elements(_read_small_part(z, rels_info) if rels_info else b"", "Relationship"):
+        rid, target = attrs.get("Id"), attrs.get("Target")
+        if rid is not None and target is not None:
+            t = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+            targets[rid] = t.lower()
     out = []
-    for m in re.finditer(rb"<(?:\w+:)?sheet\b([^>]*)>", wb):
-        name = re.search(rb"\bname=\"([^\"]*)\"", m.group(1))
-        rid = re.search(rb"\b\w+:id=\"([^\"]*)\"", m.group(1))
-        if name and rid and targets.get(rid.group(1)) in parts:
-            out.append((html.unescape(name.group(1).decode("utf-8", "replace")), targets[rid.group(1)]))
+    for attrs in _elements(_read_small_part(z, parts["xl/workbook.xml"]), "sheet"):
+        rid = next((v for k, v in attrs.items() if k.rpartition(":")[2] == "id" and ":" in k), None)
+        part = targets.get(rid)
+        out.append((attrs.get("name", ""), part if part in parts else None))
     return out
+
+
+def sheet_name_spans(xml: bytes) -> list[tuple[int, int] | None]:
+    """The byte span of each <sheet>'s name value in xl/workbook.xml, in order (to give sheets new names)."""
+    spans = []
+    parser = _parser()
+
+    def start(tag, attrs):
+        if tag.rpartition(":")[2] == "sheet":
+            at = parser.CurrentByteIndex
+            m = _NAME_ATTR.search(xml, at, xml.index(b">", at))
+            spans.append(m.span(2) if m else None)
+
+    parser.StartElementHandler = start
+    parser.Parse(CONTROL_BYTES_RE.sub(b"?", xml), True)     # the same length: the spans hold
+    return spans
+
+
+_NAME_ATTR = re.compile(rb"\sname\s*=\s*([\"'])(.*?)\1", re.S)
+
+
+def _elements(xml: bytes, local: str) -> list[dict]:
+    """The attributes of every element named `local` (with or without a prefix) in a small part."""
+    found = []
+
+    def start(tag, attrs):
+        if tag.rpartition(":")[2] == local:
+            found.append(attrs)
+
+    parser = _parser()
+    parser.StartElementHandler = start
+    try:
+        # a control character is not well-formed XML, yet calamine reads a sheet name holding one (it is
+        # removed from the name later, with a note): parsed as a private-use character, then put back
+        parser.Parse(CONTROL_BYTES_RE.sub(lambda m: b"&#x%X;" % (0xE000 + m.group()[0]), xml), True)
+    except expat.ExpatError as exc:
+        raise UnreadableFile(f"文件已损坏：工作簿目录的 XML 格式错误（{expat.ErrorString(exc.code)}，第 {exc.lineno} 行）") from None
+    return [{k: _PRIVATE_CONTROLS.sub(lambda m: chr(ord(m.group()) - 0xE000), v) for k, v in a.items()} for a in found]
+
+
+_PRIVATE_CONTROLS = re.compile("[\ue000-\ue01f\ue07f]")
+
+
+def _parser():
+    """An expat parser that refuses a DTD (a workbook has none; a DTD is how entity bombs are built)."""
+    parser = expat.ParserCreate()
+    parser.buffer_text = True
+
+    def doctype(*_):
+        raise UnreadableFile("文件已损坏或经过篡改：工作簿的 XML 部件含有文档类型声明（DTD），正常的 Excel 文件没有")
+    parser.StartDoctypeDeclHandler = doctype
+    return parser
 
 
 def _chunks(z: zipfile.ZipFile, info: zipfile.ZipInfo, boundary):
@@ -160,16 +208,23 @@ def _unusual_row(digits: int) -> re.Pattern:
                       if digits else rb"<row(?=[\s/>])(?:[^>]*?\sr=\"([0-9]+)\")?")
 
 
+# The rest of a usual cell's tag after its reference: attributes written name="value", one space before
+# each, none of them r again (calamine takes the last r="…" of a tag). A tag written any other way —
+# single quotes, spaces or line breaks around `=`, a second r — is odd, and the exact scan reads it.
+_USUAL_TAIL = rb'(?: (?!r=)[A-Za-z_][\w:.-]*="[^"<>]*")* ?/?>'
+
+
 @functools.lru_cache(maxsize=16)
 def _odd_cell(digits: int) -> re.Pattern:
-    """A cell without r="…" first, or whose reference has 3 letters or more than `digits` digits."""
-    return re.compile(rb"<c(?=[\s/>])(?! r=\"[A-Za-z]{1,2}[0-9]{1,%d}\")" % digits)
+    """A cell without r="…" first, or whose reference has 3 letters or more than `digits` digits, or whose
+    tag is not written the usual way."""
+    return re.compile(rb"<c(?=[\s/>])(?! r=\"[A-Za-z]{1,2}[0-9]{1,%d}\"%s)" % (digits, _USUAL_TAIL))
 
 
 @functools.lru_cache(maxsize=16)
 def _odd_or_wide_cell(digits: int) -> re.Pattern:
     """A cell that is odd (above) or in a column beyond Z."""
-    return re.compile(rb"<c(?=[\s/>])(?! r=\"[A-Za-z][0-9]{1,%d}\")" % digits)
+    return re.compile(rb"<c(?=[\s/>])(?! r=\"[A-Za-z][0-9]{1,%d}\"%s)" % (digits, _USUAL_TAIL))
 
 
 def _scan_sheet_xml(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> Extent:
@@ -226,40 +281,86 @@ def _formulas_and_errors(buf: bytes, rx: dict, ext: Extent) -> None:
                         html.unescape(m.group(2).decode("utf-8", "replace"))
 
 
+class _Stop(Exception):
+    """The sheet is already too large: the exact scan stops reading it."""
+
+
+_REF = re.compile(r"\$?([A-Za-z]{1,4})\$?([0-9]{1,9})")
+
+
 def _scan_sheet_exact(z: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> Extent:
-    """An upper bound of the area calamine would allocate: the largest row and column of any cell (with
-    a reference, or placed after the one before it), whatever the <dimension> element claims."""
+    """An upper bound of the area calamine would allocate: the largest row and column of any cell (by its
+    reference, or placed after the one before it) and of any row, whatever the <dimension> element claims.
+    The sheet is parsed as XML (expat, streamed), so a reference reads the same whatever its quotes, the
+    spaces around its `=`, an entity in it or an element's prefix; the scan stops once the sheet is too
+    large. Formula cells without a saved result and error values are collected on the way."""
     ext = Extent(name)
-    row = ref_cols = 0
-    for buf in _chunks(z, info, _row_boundary):
-        rx = _PREFIXED if (b":row" in buf or b":c" in buf) else _PLAIN
-        row_attrs = rx["row"].findall(buf)
-        numbered = rx["row_r"].findall(buf)
-        if numbered and len(numbered) == len(row_attrs):
-            row = int(numbered[-1])
-            ext.rows = max(ext.rows, max(map(int, numbered)))
-        else:
-            for attrs in row_attrs:       # rows without r="…" follow the row before them
-                m = _R_ATTR.search(attrs)
-                row = int(m.group(1)) if m else row + 1
-                ext.rows = max(ext.rows, row)
-        n_cells = len(rx["cell"].findall(buf))
-        letters = rx["ref_col"].findall(buf)
-        if len(letters) == n_cells:        # every cell has r="…" first (as Excel writes): two quick passes
-            n_refs, letters, numbers = n_cells, set(letters), set(rx["ref_row"].findall(buf))
-        else:
-            refs = rx["ref"].findall(buf)
-            n_refs, letters, numbers = len(refs), {c for c, _ in refs}, {r for _, r in refs}
-        if letters:
-            ref_cols = max(ref_cols, max(map(_column_number, letters)))
-            ext.rows = max(ext.rows, max(map(int, numbers)))
-        ext.cols = max(ext.cols, ref_cols)
-        if n_cells > n_refs:               # cells without r="…" follow the cell before them
-            widest = max(len(rx["cell"].findall(seg)) for seg in rx["row_start"].split(buf))
-            ext.cols = max(ext.cols, ref_cols + widest)
-            ext.rows = max(ext.rows, row, 1)
-        ext.merges += buf.count(b"mergeCell ")
-        _formulas_and_errors(buf, rx, ext)
-        if ext.problem():
-            break
+    row = col = 0
+    cell: dict = {}
+    text: list[str] | None = None
+
+    def start(tag, attrs):
+        nonlocal row, col, text
+        local = tag.rpartition(":")[2]
+        if local == "c":
+            ref = _REF.fullmatch(attrs.get("r", ""))
+            if ref:
+                col, r = _column_number(ref.group(1).encode()), int(ref.group(2))
+                ext.rows = max(ext.rows, r)
+                cell.update(ref=(r - 1, col - 1))
+            else:
+                col += 1
+                ext.rows = max(ext.rows, row, 1)
+                cell.update(ref=(max(row, 1) - 1, col - 1))
+            ext.cols = max(ext.cols, col)
+            cell.update(t=attrs.get("t"), f=None, v=None)
+            if ext.rows * ext.cols > MAX_SHEET_CELLS:
+                raise _Stop
+        elif local == "row":
+            r = attrs.get("r", "").strip()
+            row = int(r) if r.isdigit() and len(r) < 10 else row + 1
+            col = 0
+            ext.rows = max(ext.rows, row)
+        elif local in ("f", "v") and cell:
+            text = []
+            cell[local] = text
+        elif local == "mergeCell":
+            ext.merges += 1
+            if ext.merges > MAX_MERGED_RANGES:
+                raise _Stop
+
+    def end(tag):
+        nonlocal text
+        local = tag.rpartition(":")[2]
+        if local in ("f", "v"):
+            text = None
+        elif local == "c" and cell:
+            f, v = cell.get("f"), cell.get("v")
+            value = "".join(v) if v is not None else ""
+            if f is not None and not value.strip():
+                ext.n_formulas += 1
+                if len(ext.formulas) < MAX_FORMULA_CELLS:
+                    ext.formulas[cell["ref"]] = "=" + ("".join(f) or "（共享公式）")
+            elif cell.get("t") == "e" and value:
+                ext.n_errors += 1
+                if len(ext.errors) < MAX_FORMULA_CELLS:
+                    ext.errors[cell["ref"]] = value
+            cell.clear()
+
+    def chars(data):
+        if text is not None:
+            text.append(data)
+
+    parser = _parser()
+    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, chars
+    try:
+        with z.open(info) as f:
+            while chunk := f.read(CHUNK):
+                parser.Parse(CONTROL_BYTES_RE.sub(b" ", chunk), False)     # as calamine, which reads them
+            parser.Parse(b"", True)
+    except _Stop:
+        pass
+    except expat.ExpatError as exc:
+        ext.error = (f"此表的 XML 格式错误（{expat.ErrorString(exc.code)}，在其 XML 第 {exc.lineno} 行第 {exc.offset + 1} 列）："
+                     "文件已损坏或经过篡改，未读取此表")
     return ext

@@ -1,0 +1,226 @@
+"""Workbooks are read in a child process: calamine is native code, and a file it cannot hold (a sheet whose
+far cell asks for hundreds of gigabytes, a corrupt record) aborts the process it runs in. Run here, the
+abort, an allocation beyond READER_MEMORY_BYTES (RLIMIT_AS in the child) or a read running past
+READER_TIMEOUT_SECONDS costs that file — it becomes UnreadableFile with the reason — and the run goes on.
+
+One worker process serves every workbook of a run (starting one costs about as much as reading a small
+workbook: see docs/hostile.md), and a new one is started after a crash. It never outlives its parent: it
+exits when the pipe to the parent closes, the kernel kills it when the parent dies (PR_SET_PDEATHSIG on
+Linux), and the parent ends it at exit. What comes back is the ReadResult itself (its sheets' grids are
+Arrow tables, pickled).
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import pickle
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+from multiprocessing.connection import Connection
+from pathlib import Path
+
+from .grid import ReadResult, UnreadableFile
+
+# Limits of the child that reads workbooks (a legitimate workbook stays far below them; the limits on
+# what a sheet may hold, sources/grid.py, refuse most hostile files before the child allocates anything).
+READER_MEMORY_BYTES_DEFAULT = 4 << 30     # address space of the child (RLIMIT_AS); None: no limit
+READER_TIMEOUT_SECONDS_DEFAULT = 900      # one workbook, read and sent back
+READER_MEMORY_BYTES, READER_TIMEOUT_SECONDS = READER_MEMORY_BYTES_DEFAULT, READER_TIMEOUT_SECONDS_DEFAULT
+
+CRASHED = "读取此文件时读取程序异常退出（可能是超大或损坏的工作簿），已跳过"
+FAULT_ENV = "QF_READER_FAULT"        # tests only: "abort:<file name>;hang:…;memory:…;unchecked:…"
+
+
+def configure(memory_bytes: int | None = ..., timeout_seconds: float | None = ...) -> None:
+    """Set the child's limits (the run's settings); the worker restarts with them at its next file."""
+    global READER_MEMORY_BYTES, READER_TIMEOUT_SECONDS
+    if memory_bytes is not ...:
+        READER_MEMORY_BYTES = memory_bytes
+    if timeout_seconds is not ...:
+        READER_TIMEOUT_SECONDS = timeout_seconds
+    _WORKER.stop()
+
+
+def read_isolated(path: Path, tmpdir: Path) -> ReadResult:
+    """sources/read_workbook.py's reading of `path`, in the worker process."""
+    return _WORKER.read(path, tmpdir)
+
+
+class _Worker:
+    def __init__(self):
+        self.proc: subprocess.Popen | None = None
+        self.conn: Connection | None = None
+        self.stderr = None
+        self.limits = None
+        self.lock = threading.Lock()
+
+    def start(self) -> None:
+        parent, child = socket.socketpair()
+        self.stderr = tempfile.TemporaryFile()
+        root = str(Path(__file__).resolve().parents[1])
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+        self.limits = (READER_MEMORY_BYTES, READER_TIMEOUT_SECONDS)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "sources.read_worker", str(child.fileno()), str(os.getpid()),
+             str(READER_MEMORY_BYTES or 0)],
+            pass_fds=[child.fileno()], stdin=subprocess.DEVNULL, stdout=self.stderr, stderr=self.stderr,
+            env=env, cwd=root, start_new_session=False)
+        child.close()
+        self.conn = Connection(parent.detach())
+        # the child imports pyarrow and calamine before it says it is ready: a file's time limit is for reading
+        try:
+            ready = self.conn.poll(120) and self.conn.recv() == "ready"
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            self.stop()
+            raise UnreadableFile("读取 Excel 工作簿的子进程无法启动，此文件未读取；请把运行日志转交系统维护人员")
+
+    def stop(self) -> None:
+        proc, self.proc = self.proc, None
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
+        if proc is not None and proc.poll() is None:
+            try:
+                proc.wait(timeout=2)          # the closed pipe ends its loop
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if self.stderr is not None:
+            self.stderr.close()
+            self.stderr = None
+
+    def alive(self) -> bool:
+        return (self.proc is not None and self.proc.poll() is None
+                and self.limits == (READER_MEMORY_BYTES, READER_TIMEOUT_SECONDS))
+
+    def read(self, path: Path, tmpdir: Path) -> ReadResult:
+        with self.lock:
+            if not self.alive():
+                self.stop()
+                self.start()
+            try:
+                self.conn.send((str(path), str(tmpdir)))
+            except OSError:                   # it died between two files (its parent thread ended): again
+                self.stop()
+                self.start()
+                self.conn.send((str(path), str(tmpdir)))
+            try:
+                ready = self.conn.poll(READER_TIMEOUT_SECONDS)
+                answer = self.conn.recv() if ready else None
+            except (EOFError, OSError, pickle.UnpicklingError):
+                answer = None
+            if answer is None:
+                raise UnreadableFile(self._failure(ready))
+        status, value = answer
+        if status == "ok":
+            return value
+        if status == "unreadable":
+            raise UnreadableFile(value)
+        with self.lock:
+            self.stop()                       # after MemoryError or a bug: a fresh process for the next file
+        if status == "memory":
+            raise UnreadableFile(f"读取此文件所需内存超过上限 READER_MEMORY_BYTES = {READER_MEMORY_BYTES:,} 字节"
+                                 "（sources/read_worker.py），可能是超大或构造的工作簿，已跳过")
+        raise UnreadableFile(f"读取此文件时出现程序错误（{value}），已跳过；请把此文件转交系统维护人员")
+
+    def _failure(self, ready: bool) -> str:
+        """Why the worker gave no answer, for people; the worker is ended and its last words kept."""
+        proc = self.proc
+        if not ready:
+            proc.kill()
+        try:
+            code = proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:      # an answer that did not unpickle, from a process still alive
+            proc.kill()
+            code = proc.wait()
+        self.stderr.seek(0, os.SEEK_END)
+        size = self.stderr.tell()
+        self.stderr.seek(max(0, size - 2000))
+        last = self.stderr.read().decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+        self.stop()
+        if not ready:
+            return (f"读取此文件超过 {READER_TIMEOUT_SECONDS:g} 秒仍未完成（READER_TIMEOUT_SECONDS，sources/read_worker.py），"
+                    "可能是超大或损坏的工作簿，已跳过")
+        try:
+            how = f"信号 {signal.Signals(-code).name}" if code < 0 else f"退出码 {code}"
+        except ValueError:
+            how = f"信号 {-code}"
+        return CRASHED + f"（{how}{'：' + last[0][:300] if last[0] else ''}）"
+
+
+_WORKER = _Worker()
+atexit.register(_WORKER.stop)
+
+
+# ---- the child ------------------------------------------------------------------------------------
+
+def _die_with_parent(parent: int) -> None:
+    if sys.platform.startswith("linux"):
+        import ctypes
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)     # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:       # the parent died before the line above
+        os._exit(0)
+
+
+def _fault(path: Path) -> None:
+    """The test hook (FAULT_ENV, entries separated by ";"): make the child fail as native code can, for a
+    file of that name."""
+    faults = dict(reversed(entry.split(":", 1)) for entry in os.environ.get(FAULT_ENV, "").split(";") if ":" in entry)
+    what = faults.get(path.name)
+    if not what:
+        return
+    if what == "abort":
+        os.abort()
+    if what == "hang":
+        import time
+        time.sleep(3600)
+    if what == "memory":
+        bytearray(64 << 30)
+    if what == "unchecked":            # calamine without the checks before it: as if they were fooled
+        import python_calamine
+        python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python(skip_empty_area=False)
+
+
+def _child(fd: int, parent: int, memory: int) -> None:
+    _die_with_parent(parent)
+    if memory:
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    conn = Connection(fd)
+    from .read_workbook import _read_workbook      # imported once: pyarrow and calamine are warm for every file
+    conn.send("ready")
+    while True:
+        try:
+            path, tmpdir = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            _fault(Path(path))
+            answer = ("ok", _read_workbook(Path(path), Path(tmpdir)))
+            data = pickle.dumps(answer, protocol=5)
+        except UnreadableFile as exc:
+            data = pickle.dumps(("unreadable", str(exc)))
+        except MemoryError:
+            data = pickle.dumps(("memory", ""))
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:       # pyo3 panics are BaseException
+            data = pickle.dumps(("error", f"{type(exc).__name__}: {exc}"[:500]))
+        try:
+            conn.send_bytes(data)
+        except (EOFError, OSError):
+            return
+
+
+if __name__ == "__main__":
+    _child(int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))
