@@ -157,11 +157,28 @@ create or replace macro qf_remark_span(t, base) as case when contains(t, '月') 
         case when qf_quarterly(r) then qf_span_of(date_trunc('quarter', base)::date, (date_trunc('quarter', base) + interval 2 month)::date) end))[1]
 end;
 
--- Amounts from half-width text: 1200, "1,200.00", "120元", "￥1,200". (coalesce evaluates its second
--- argument only where the first is NULL, so the slow path costs nothing on clean cells.)
+-- Amounts from half-width text: 1200, "1,200.00", "120元", "￥1,200", "1200.5", "-245". Refused (NULL, so
+-- staging quarantines the row as BAD_AMOUNT) where the text could mean two amounts: digits split by a space
+-- or an underscore (2 70, 1_000: 270 or 2 and 70?), commas that do not group digits by three (12,00: 1200 or
+-- 12.00?), more than two decimals (270.004 is not an amount in yuan; it used to be rounded to 270.00),
+-- exponents (1e-3). More decimals are accepted only where they change the value by less than 0.000001
+-- yuan: trailing zeros (270.000) and the noise of a binary float a spreadsheet computed (0.30000000000000004).
+-- The fast path (DuckDB's own cast, which would also read 1_000 and round 270.004) is taken only by text
+-- without an underscore, exponent or third decimal; coalesce tries the slow path only where it gave NULL.
+create or replace macro qf_amount_exact(t) as list_transform([try_cast(t as decimal(38, 18))], lambda v:
+    case when abs(v - round(v, 2)) < 0.000001 then try_cast(round(v, 2) as decimal(14, 2)) end)[1];
 create or replace macro qf_amount(h) as coalesce(
-    try_cast(h as decimal(14, 2)),
-    try_cast(regexp_replace(h, '[,，\s元圆￥¥]|RMB|CNY', '', 'g') as decimal(14, 2)));
+    case when not contains(h, '_') and not contains(h, 'e') and not contains(h, 'E')
+              and (not contains(h, '.') or length(h) - strpos(h, '.') <= 2)
+         then try_cast(h as decimal(14, 2)) end,
+    list_transform([regexp_replace(h, '[元圆￥¥]|RMB|CNY', '', 'g')], lambda t: case
+        when not regexp_matches(t, '[0-9][\s\p{Z}_]+[0-9]') then
+            list_transform([regexp_replace(t, '[\s\p{Z}]', '', 'g')], lambda u: case
+                when regexp_full_match(u, '[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)') then qf_amount_exact(u)
+                when regexp_full_match(u, '[+-]?[0-9]{1,3}([,，][0-9]{3})+(\.[0-9]*)?')
+                    then qf_amount_exact(translate(u, ',，', ''))
+            end)[1]
+    end)[1]);
 
 create or replace macro qf_integer(h) as coalesce(
     try_cast(h as integer),
