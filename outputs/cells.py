@@ -66,9 +66,16 @@ def safe_text(value: str) -> str:
     return "'" + value if value.startswith(FORMULA_START) else value
 
 
+CELL_MAX = 32767          # characters Excel holds in one cell; a longer text makes it "repair" the file
+
+
 def cell_value(value):
-    """What a workbook cell may hold: text made safe (safe_text), anything else as it is."""
-    return safe_text(value) if isinstance(value, str) else value
+    """What a workbook cell may hold: text made safe (safe_text) and cut to what Excel holds (the cut marked
+    with …), anything else as it is."""
+    if not isinstance(value, str):
+        return value
+    value = safe_text(value)
+    return value if len(value) <= CELL_MAX else value[:CELL_MAX - 1] + "…"
 
 
 SHEET_TITLE_MAX = 31                             # Excel's limit; openpyxl warns, Excel refuses the file

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
 import json
 import re
 from decimal import Decimal
@@ -16,6 +17,8 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 
 from conftest import AS_OF, ROOT, run_cli
@@ -270,3 +273,42 @@ def test_file_names_from_data_are_short_and_distinct():
     assert names[3] == "ab" and names[2].startswith("ab_")
     name = workbook.workbook_name(dt.date(2021, 1, 15), cells.Scope("常" * 100, LONG_TOWNSHIP), mask=True)
     assert len(name.encode("utf-8")) < 200 and name.endswith("_脱敏.xlsx")
+
+
+def test_inspect_on_the_terminal_carries_no_control_sequence():
+    from outputs import inspect_text
+
+    text = inspect_text.render([{"file": "低保\x1b]0;标题\x07.csv", "status": "unreadable", "reason": "\x1b[31m无法读取\x9b2J",
+                                 "sheets": []}])
+    assert text == "■ 低保]0;标题.csv  [无法读取]  [31m无法读取2J\n"
+
+
+# Any text: every Unicode character but lone surrogates (no UTF-8 file can hold one), and the hostile ones.
+ANY_TEXT = st.one_of(st.text(st.characters(blacklist_categories=("Cs",)), max_size=30),
+                     st.tuples(st.sampled_from([*HOSTILE, *FORMULA_START, "\x00", "\x1b", "\x7f"]), st.text(max_size=8))
+                     .map("".join))
+
+
+@given(st.lists(ANY_TEXT, min_size=1, max_size=30))
+@settings(max_examples=40, deadline=None)
+def test_any_text_is_written_safely_to_a_csv_and_a_workbook(con, texts):
+    """Whatever the text, the CSV macro's result and a workbook cell made by cell_value never start a formula
+    (unless a plain number) and hold no control character; the workbook saves and opens with every cell text."""
+    for text, safe in zip(texts, con.execute("select list_transform(?, lambda t: qf_csv_text(t))", [texts]).fetchone()[0]):
+        assert not CONTROL.search(safe), (text, safe)
+        assert not safe.startswith(FORMULA_START) or PLAIN_NUMBER.fullmatch(safe), (text, safe)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(cells.safe_sheet_title(texts[0]))
+    ws.append([cells._styled(ws, t) for t in texts])
+    buf = io.BytesIO()
+    wb.save(buf)
+    back = openpyxl.load_workbook(io.BytesIO(buf.getvalue()))
+    assert len(back.sheetnames[0]) <= 31 and not CONTROL.search(back.sheetnames[0])
+    for c in next(back.active.iter_rows(), []):
+        assert c.data_type != "f" and not CONTROL.search(str(c.value or "")), c.value
+        assert not str(c.value or "").startswith("="), c.value
+
+
+def test_a_text_longer_than_a_cell_holds_is_cut_and_marked():
+    v = cells.cell_value("=" + "长" * 40000)
+    assert len(v) == cells.CELL_MAX and v.startswith("'=长") and v.endswith("长…")
