@@ -163,22 +163,29 @@ end;
 -- 12.00?), more than two decimals (270.004 is not an amount in yuan; it used to be rounded to 270.00),
 -- exponents (1e-3). More decimals are accepted only where they change the value by less than 0.000001
 -- yuan: trailing zeros (270.000) and the noise of a binary float a spreadsheet computed (0.30000000000000004).
--- The fast path (DuckDB's own cast, which would also read 1_000 and round 270.004) is taken only by text
--- without an underscore, exponent or third decimal; coalesce tries the slow path only where it gave NULL.
+-- DuckDB's own cast (fast) would also read 1_000 and 1e3 and round 270.004: qf_amount_plain takes only text
+-- without an underscore, an exponent or a third decimal. coalesce tries each later form only where the
+-- earlier ones gave NULL: the currency marks removed (1200元), grouping commas (1,234.00), then the regular
+-- expressions for the rest (spaces, more decimals, full-width commas).
+create or replace macro qf_amount_plain(t) as case
+    when not contains(t, '_') and not contains(t, 'e') and not contains(t, 'E')
+         and (not contains(t, '.') or length(t) - strpos(t, '.') <= 2)
+    then try_cast(t as decimal(14, 2)) end;
 create or replace macro qf_amount_exact(t) as list_transform([try_cast(t as decimal(38, 18))], lambda v:
     case when abs(v - round(v, 2)) < 0.000001 then try_cast(round(v, 2) as decimal(14, 2)) end)[1];
 create or replace macro qf_amount(h) as coalesce(
-    case when not contains(h, '_') and not contains(h, 'e') and not contains(h, 'E')
-              and (not contains(h, '.') or length(h) - strpos(h, '.') <= 2)
-         then try_cast(h as decimal(14, 2)) end,
-    list_transform([regexp_replace(h, '[元圆￥¥]|RMB|CNY', '', 'g')], lambda t: case
-        when not regexp_matches(t, '[0-9][\s\p{Z}_]+[0-9]') then
+    qf_amount_plain(h),
+    list_transform([replace(replace(translate(h, '元圆￥¥', ''), 'RMB', ''), 'CNY', '')], lambda t: coalesce(
+        qf_amount_plain(t),
+        case when contains(t, ',') and regexp_full_match(t, ' *[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]{0,2})? *')
+             then try_cast(replace(t, ',', '') as decimal(14, 2)) end,       -- 1,234.00: one expression
+        case when not regexp_matches(t, '[0-9][\s\p{Z}_]+[0-9]') then
             list_transform([regexp_replace(t, '[\s\p{Z}]', '', 'g')], lambda u: case
                 when regexp_full_match(u, '[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)') then qf_amount_exact(u)
                 when regexp_full_match(u, '[+-]?[0-9]{1,3}([,，][0-9]{3})+(\.[0-9]*)?')
                     then qf_amount_exact(translate(u, ',，', ''))
             end)[1]
-    end)[1]);
+        end))[1]);
 
 create or replace macro qf_integer(h) as coalesce(
     try_cast(h as integer),
