@@ -191,7 +191,7 @@ def _block(ws, title: str, headers: list[str], rows: list[list], mask: bool = Fa
 
     def cell(v):
         if isinstance(v, str):
-            v = safe_text(mask_text(v) if mask else v)       # here already: the width test below reads it
+            v = safe_text(mask_text(v) if mask else v)       # made safe here: the wrap test below measures it
         elif v is True or v is False:
             v = "是" if v else "否"
         return _styled(ws, v, fill=fill, alignment=WRAP if isinstance(v, str) and len(v) > 30 else None)
