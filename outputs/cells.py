@@ -4,11 +4,14 @@ titled tables, and which cases a workbook holds (Scope)."""
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
@@ -49,10 +52,58 @@ def _synonyms() -> dict[str, str]:
     return {name: c.synonyms[0] for k in reversed(kinds()) for name, c in k.columns.items() if c.synonyms}
 
 
+def clean_text(value: str) -> str:
+    """Without the control characters an xlsx cannot hold (C0 except tab, newline and CR: openpyxl's
+    ILLEGAL_CHARACTERS_RE, which would raise IllegalCharacterError). The readers clean text at the edge;
+    this is the belt for what reaches a writer anyway (old warehouse rows, text derived from file names)."""
+    return ILLEGAL_CHARACTERS_RE.sub("", value)
+
+
 def safe_text(value: str) -> str:
-    """Source text that would start a formula (=, +, -, @) gets a leading apostrophe (OWASP CSV/Excel
-    injection advice); the cell is stored as text either way."""
+    """Source text without control characters (clean_text); text that would start a formula (=, +, -, @)
+    gets a leading apostrophe (OWASP CSV/Excel injection advice); the cell is stored as text either way."""
+    value = clean_text(value)
     return "'" + value if value.startswith(FORMULA_START) else value
+
+
+CELL_MAX = 32767          # characters Excel holds in one cell; a longer text makes it "repair" the file
+
+
+def cell_value(value):
+    """What a workbook cell may hold: text made safe (safe_text) and cut to what Excel holds (the cut marked
+    with …), anything else as it is."""
+    if not isinstance(value, str):
+        return value
+    value = safe_text(value)
+    return value if len(value) <= CELL_MAX else value[:CELL_MAX - 1] + "…"
+
+
+SHEET_TITLE_MAX = 31                             # Excel's limit; openpyxl warns, Excel refuses the file
+SHEET_TITLE_BAD = re.compile(r"[\\/*?:\[\]]")
+
+
+def safe_sheet_title(title: str, fallback: str = "Sheet") -> str:
+    """A sheet title Excel accepts: no control characters, none of \\ / * ? : [ ], not starting or ending
+    with an apostrophe, at most 31 characters, never empty."""
+    t = SHEET_TITLE_BAD.sub("", clean_text(title)).strip().strip("'").strip()
+    return t[:SHEET_TITLE_MAX].rstrip().strip("'") or fallback
+
+
+FILE_PART_MAX = 40       # characters of data in an output file name (a CJK character is 3 bytes of the 255)
+FILE_NAME_BAD = re.compile(r'[\\/:*?"<>|]')     # separators, and what Windows refuses in a name
+
+
+def file_name_part(text: str, limit: int = FILE_PART_MAX) -> str:
+    """Text from the data (a county or township) as part of a file name: without path separators, control,
+    format and line-separator characters (bidi overrides, zero-width) or what Windows refuses; cut to
+    `limit` characters. Whenever anything was removed or cut, a short hash of the full text is appended
+    (_1a2b3c4d), so two texts never share a file name; the workbook itself keeps the full text."""
+    kept = "".join(ch for ch in FILE_NAME_BAD.sub("", text)
+                   if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Zl", "Zp")).strip(" .")
+    if kept == text and len(text) <= limit:
+        return text
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{kept[:limit].rstrip(' .')}_{digest}"
 
 
 def mask_id(value: str) -> str:
@@ -119,7 +170,8 @@ def _print_area(ws, columns: int, rows: int) -> None:
         ws.print_area = f"A1:{get_column_letter(columns)}{rows}"
 
 def _styled(ws, value, font=None, fill=None, number_format=None, alignment=None):
-    c = WriteOnlyCell(ws, value=value)
+    """A write-only cell; text is made safe (safe_text) here, the one place most cells are made."""
+    c = WriteOnlyCell(ws, value=cell_value(value))
     if font:
         c.font = font
     if fill:
@@ -139,7 +191,7 @@ def _block(ws, title: str, headers: list[str], rows: list[list], mask: bool = Fa
 
     def cell(v):
         if isinstance(v, str):
-            v = safe_text(mask_text(v) if mask else v)
+            v = safe_text(mask_text(v) if mask else v)       # made safe here: the wrap test below measures it
         elif v is True or v is False:
             v = "是" if v else "否"
         return _styled(ws, v, fill=fill, alignment=WRAP if isinstance(v, str) and len(v) > 30 else None)

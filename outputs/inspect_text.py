@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 STATUS_ZH = {"loaded": "可入库", "empty": "空表", "unrecognised": "无法识别", "ambiguous": "类型无法确定",
              "unreadable": "无法读取", "partly": "部分可入库"}
 BY_ZH = {"header": "按表头", "content": "按内容", "mapping file": "按映射文件", None: "未对应"}
+# Control characters a terminal acts on (ESC starts colour, cursor and title sequences; C1 0x9b is CSI): a
+# cell or a file name must not rewrite the screen. Tab and newline stay.
+TERMINAL_UNSAFE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def render(report: list[dict]) -> str:
@@ -14,7 +19,7 @@ def render(report: list[dict]) -> str:
         for s in f["sheets"]:
             out.extend(_sheet(s))
         out.append("")
-    return "\n".join(out)
+    return TERMINAL_UNSAFE.sub("", "\n".join(out))
 
 
 def _sheet(s: dict) -> list[str]:

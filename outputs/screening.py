@@ -11,7 +11,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font
 
 from .tables import atomic_path
-from .workbook import HEADER_FILL, HEADER_FONT, _page_setup, safe_text
+from .workbook import HEADER_FILL, HEADER_FONT, _page_setup, cell_value
 
 COLUMNS = [("row_no", "原表行号", 9), ("name", "姓名", 10), ("id_number", "身份证号", 21), ("programme", "项目", 18),
            ("entitlement_month", "所属期", 10), ("amount_yuan", "金额（元）", 11), ("check_names", "暂缓原因", 14),
@@ -30,10 +30,10 @@ def write(result, out: Path, as_of: dt.date) -> dict:
     ws.freeze_panes = "A4"
     for col, (_, _, width) in zip("ABCDEFGH", COLUMNS):
         ws.column_dimensions[col].width = width
-    title = WriteOnlyCell(ws, value=f"拟发放名单“{result.list_file}”筛查结果（{as_of.isoformat()}）")
+    title = WriteOnlyCell(ws, value=cell_value(f"拟发放名单“{result.list_file}”筛查结果（{as_of.isoformat()}）"))
     title.font = Font(bold=True, size=13)
     ws.append([title])
-    ws.append([result.unreadable or f"共 {result.rows} 行，应暂缓发放 {len(result.held)} 行（见下表）；其余各行未发现问题。"])
+    ws.append([cell_value(result.unreadable) or f"共 {result.rows} 行，应暂缓发放 {len(result.held)} 行（见下表）；其余各行未发现问题。"])
     header = []
     for _, text, _ in COLUMNS:
         c = WriteOnlyCell(ws, value=text)
@@ -44,7 +44,7 @@ def write(result, out: Path, as_of: dt.date) -> dict:
         row = []
         for col, _, _ in COLUMNS:
             v = h.get(col)
-            c = WriteOnlyCell(ws, value=safe_text(v) if isinstance(v, str) else v)
+            c = WriteOnlyCell(ws, value=cell_value(v))       # text without control characters or formulas
             if col == "id_number":
                 c.data_type, c.number_format = "s", "@"
             elif col == "entitlement_month" and v is not None:

@@ -11,7 +11,7 @@ from openpyxl.worksheet.cell_range import CellRange
 from rules import ledger
 
 from .cells import (ALERT_FILL, ALL, AMOUNT_FORMAT, HEADER_FILL, HEADER_FONT, LINE_HEIGHT, STATUS_ZH, WRAP, Scope, _lines,
-                    _page_setup, _print_area, _styled)
+                    _page_setup, _print_area, _styled, cell_value)
 
 LISTED = (ledger.NEW, ledger.OPEN, ledger.RERAISED, ledger.GONE)  # the summary's columns
 
@@ -33,7 +33,7 @@ def write_summary(wb, con, rules, run: dict, accounting: list[dict], scope: Scop
 
     def put(row):
         nonlocal rows
-        ws.append(row)
+        ws.append([cell_value(v) for v in row])     # file and sheet names, the inbox path: text made safe
         rows += 1
 
     put([_styled(ws, f"清风 问题线索清单（{run['as_of']}）", Font(bold=True, size=14))])

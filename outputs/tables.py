@@ -5,6 +5,12 @@ Every output file of a run (these, the workbooks, run.json, a screening's files)
 name beside its final name and renamed into place when complete (`atomic_path`): a run killed at any moment
 never leaves a half-written file under a final name. run.json is written last: a run folder without it
 holds an unfinished run.
+
+The CSV files are for people too (they open them in Excel or WPS): every text value in them passes through
+the SQL macro qf_csv_text in the COPY's select (`for_people`): control characters an xlsx cannot hold are
+removed, and a text that begins with =, +, -, @, tab or CR (or a full-width ＝＋－＠) gets a leading apostrophe,
+so that no spreadsheet reads it as a formula (OWASP, CSV injection), except a plain number: an optional sign,
+digits and at most one decimal point (-300.00, +5, -.5). cases.parquet keeps the raw values, for machines.
 """
 
 from __future__ import annotations
@@ -46,12 +52,38 @@ def remove_parts(folder: Path) -> None:
             p.unlink(missing_ok=True)
 
 
+# Text for a spreadsheet: no control characters, no formula (see the module's docstring).
+CSV_TEXT_MACRO = r"""
+create or replace temp macro qf_csv_text(s) as list_transform(
+    [regexp_replace(s, '[\x00-\x08\x0B\x0C\x0E-\x1F]', '', 'g')], lambda t: case
+        when t = '' or not contains('=+-@' || chr(9) || chr(13) || '＝＋－＠', left(t, 1)) then t
+        when regexp_full_match(t, '[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)') then t      -- a plain number
+        else chr(39) || t                                                           -- an apostrophe
+    end)[1];
+"""
+TEXT_TYPES = ("VARCHAR", "JSON")
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def for_people(con, sql: str) -> str:
+    """`sql` with every text column passed through qf_csv_text (other types as they are), for a CSV that
+    people open in a spreadsheet."""
+    con.execute(CSV_TEXT_MACRO)
+    columns = con.execute(f"describe {sql}").fetchall()
+    select = ", ".join(f"qf_csv_text({_quoted(name)}) as {_quoted(name)}" if typ in TEXT_TYPES else _quoted(name)
+                       for name, typ, *_ in columns)
+    return f"select {select} from ({sql})"
+
+
 def write_cases(con, out: Path) -> None:
     """cases.csv (UTF-8, no BOM: for machines; people read the workbook) and cases.parquet (with details).
     The file name is a bound parameter, as every path that reaches SQL."""
     with atomic_path(out / "cases.csv") as tmp:
-        con.execute(f"copy (select {CASE_COLUMNS} from cases order by rule_id, case_id) "
-                    "to $path (format csv, header, delimiter ',', use_tmp_file false)", {"path": str(tmp)})
+        people = for_people(con, f"select {CASE_COLUMNS} from cases order by rule_id, case_id")
+        con.execute(f"copy ({people}) to $path (format csv, header, delimiter ',', use_tmp_file false)", {"path": str(tmp)})
     with atomic_path(out / "cases.parquet") as tmp:
         con.execute(f"copy (select {CASE_COLUMNS}, details from cases order by rule_id, case_id) "
                     "to $path (format parquet, use_tmp_file false)", {"path": str(tmp)})
@@ -83,7 +115,7 @@ def quarantine_sql(kinds) -> str:
 
 def write_quarantine(con, out: Path, kinds) -> None:
     with atomic_path(out / "quarantine.csv") as tmp:
-        con.execute(f"copy ({quarantine_sql(kinds)}) to $path (format csv, header, delimiter ',', use_tmp_file false)",
+        con.execute(f"copy ({for_people(con, quarantine_sql(kinds))}) to $path (format csv, header, delimiter ',', use_tmp_file false)",
                     {"path": str(tmp)})
 
 
@@ -98,7 +130,7 @@ def write_needs_data(con, out: Path) -> None:
     so that Excel opens it as Chinese: it is for the clerks who supply the missing values)."""
     cols = ", ".join(f'{c} as "{zh}"' for c, zh in NEEDS_HEADERS)
     with atomic_path(out / "needs_data.csv") as tmp:
-        con.execute(f"copy (select {cols} from needs_data order by rule_id, source_file, sheet, row_no) "
-                    "to $path (format csv, header, delimiter ',', use_tmp_file false)", {"path": str(tmp)})
+        people = for_people(con, f"select {cols} from needs_data order by rule_id, source_file, sheet, row_no")
+        con.execute(f"copy ({people}) to $path (format csv, header, delimiter ',', use_tmp_file false)", {"path": str(tmp)})
         body = tmp.read_bytes()
         tmp.write_bytes(b"\xef\xbb\xbf" + body)

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import re
 from pathlib import Path
 
 from openpyxl import Workbook
@@ -32,8 +31,8 @@ from sources import warehouse
 
 from . import feedback
 from .cells import (ALL, AMOUNT_FORMAT, HEADER_FILL, HEADER_FONT, LINE_HEIGHT, TOP, WRAP, Scope,  # noqa: F401
-                    _display_width, _lines, _page_setup, _print_area, _styled, label, labels, mask_id, mask_text,
-                    safe_text)
+                    _display_width, _lines, _page_setup, _print_area, _styled, cell_value, clean_text, file_name_part,
+                    label, labels, mask_id, mask_text, safe_sheet_title, safe_text)
 from .quality_sheet import write_quality
 from .summary_sheet import write_summary
 from .tables import atomic_path
@@ -62,7 +61,10 @@ SPLIT_FOLDERS = {"county": "按县", "township": "按乡镇"}
 
 
 def workbook_name(as_of: dt.date | str, scope: Scope = ALL, mask: bool = False) -> str:
-    suffix = "" if scope == ALL else "_" + re.sub(r'[\\/:*?"<>|]', "", scope.name)
+    """线索清单_<as-of>[_<county>[_<township>]][_脱敏].xlsx. A county or township name from the data is made fit
+    for a file name (file_name_part: no separators or control characters, at most 40 characters, else cut and
+    followed by a short hash); the workbook keeps the full name (汇总's 范围 row, its properties)."""
+    suffix = "" if scope == ALL else "_" + file_name_part(scope.name)
     return f"线索清单_{as_of}{suffix}{'_脱敏' if mask else ''}.xlsx"
 
 
@@ -96,8 +98,9 @@ def write_workbook(con, path: Path, rules, run: dict, accounting: list[dict], sc
     """Write one workbook to a temporary name in the same folder, then rename it into place."""
     wb = Workbook(write_only=True)
     wb.custom_doc_props.append(StringProperty(name=feedback.RUN_ID_PROPERTY, value=run["run_id"]))
-    wb.custom_doc_props.append(StringProperty(name="qingfeng_scope", value=scope.name))
+    wb.custom_doc_props.append(StringProperty(name="qingfeng_scope", value=clean_text(scope.name)))
     wb.custom_doc_props.append(StringProperty(name="qingfeng_masked", value="yes" if mask else "no"))
+    wb.properties.title = clean_text(f"线索清单 {run['as_of']} {'全部' if scope == ALL else scope.name.replace('_', ' ')}")
     write_summary(wb, con, rules, run, accounting, scope, mask)
     for rule in rules:
         _rule_sheet(wb, con, rule, scope, mask)
@@ -111,10 +114,7 @@ def write_workbook(con, path: Path, rules, run: dict, accounting: list[dict], sc
 
 
 def sheet_title(rule) -> str:
-    title = f"{rule.id} {rule.name_zh}"
-    for ch in '[]:*?/\\':
-        title = title.replace(ch, "")
-    return title[:31]
+    return safe_sheet_title(f"{rule.id} {rule.name_zh}", rule.id)
 
 
 def case_rows_sql(con, rule, scope: Scope = ALL, mask: bool = False) -> tuple[str, list, list[str]]:
@@ -205,14 +205,14 @@ class CaseSheet:
         def styled(style, value):
             if value is None:
                 return None
-            c = WriteOnlyCell(ws, value)
+            c = WriteOnlyCell(ws, cell_value(value))     # every text made safe here (safe_text)
             c._style = style          # shared, never changed: the writer only reads it
             return c
 
         if is_id_column(column):
             style = self._template("@", TOP)
             hide = mask and column != "case_id"      # masked, the case id is already an alias
-            return lambda v: styled(style, None if v is None else mask_id(str(v)) if hide else safe_text(str(v)))
+            return lambda v: styled(style, None if v is None else mask_id(str(v)) if hide else str(v))
         if column in MONTH_COLUMNS or column.endswith("_month"):
             style = self._template("yyyy-mm", TOP)
             return lambda v: styled(style, v)
@@ -240,7 +240,7 @@ class CaseSheet:
             if isinstance(v, (int, float, decimal.Decimal)) and not isinstance(v, bool):
                 return styled(style, v)
             s = str(v)
-            return styled(style, safe_text(mask_text(s) if mask else s))
+            return styled(style, mask_text(s) if mask else s)
         return text
 
     def add(self, row) -> None:

@@ -157,11 +157,35 @@ create or replace macro qf_remark_span(t, base) as case when contains(t, '月') 
         case when qf_quarterly(r) then qf_span_of(date_trunc('quarter', base)::date, (date_trunc('quarter', base) + interval 2 month)::date) end))[1]
 end;
 
--- Amounts from half-width text: 1200, "1,200.00", "120元", "￥1,200". (coalesce evaluates its second
--- argument only where the first is NULL, so the slow path costs nothing on clean cells.)
+-- Amounts from half-width text: 1200, "1,200.00", "120元", "￥1,200", "1200.5", "-245". Refused (NULL, so
+-- staging quarantines the row as BAD_AMOUNT) where the text could mean two amounts: digits split by a space
+-- or an underscore (2 70, 1_000: 270 or 2 and 70?), commas that do not group digits by three (12,00: 1200 or
+-- 12.00?), more than two decimals (270.004 is not an amount in yuan; it used to be rounded to 270.00),
+-- exponents (1e-3). More decimals are accepted only where they change the value by less than 0.000001
+-- yuan: trailing zeros (270.000) and the noise of a binary float a spreadsheet computed (0.30000000000000004).
+-- DuckDB's own cast (fast) would also read 1_000 and 1e3 and round 270.004: qf_amount_plain takes only text
+-- without an underscore, an exponent or a third decimal. coalesce tries each later form only where the
+-- earlier ones gave NULL: the currency marks removed (1200元), grouping commas (1,234.00), then the regular
+-- expressions for the rest (spaces, more decimals, full-width commas).
+create or replace macro qf_amount_plain(t) as case
+    when not contains(t, '_') and not contains(t, 'e') and not contains(t, 'E')
+         and (not contains(t, '.') or length(t) - strpos(t, '.') <= 2)
+    then try_cast(t as decimal(14, 2)) end;
+create or replace macro qf_amount_exact(t) as list_transform([try_cast(t as decimal(38, 18))], lambda v:
+    case when abs(v - round(v, 2)) < 0.000001 then try_cast(round(v, 2) as decimal(14, 2)) end)[1];
 create or replace macro qf_amount(h) as coalesce(
-    try_cast(h as decimal(14, 2)),
-    try_cast(regexp_replace(h, '[,，\s元圆￥¥]|RMB|CNY', '', 'g') as decimal(14, 2)));
+    qf_amount_plain(h),
+    list_transform([replace(replace(translate(h, '元圆￥¥', ''), 'RMB', ''), 'CNY', '')], lambda t: coalesce(
+        qf_amount_plain(t),
+        case when contains(t, ',') and regexp_full_match(t, ' *[+-]?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]{0,2})? *')
+             then try_cast(replace(t, ',', '') as decimal(14, 2)) end,       -- 1,234.00: one expression
+        case when not regexp_matches(t, '[0-9][\s\p{Z}_]+[0-9]') then
+            list_transform([regexp_replace(t, '[\s\p{Z}]', '', 'g')], lambda u: case
+                when regexp_full_match(u, '[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)') then qf_amount_exact(u)
+                when regexp_full_match(u, '[+-]?[0-9]{1,3}([,，][0-9]{3})+(\.[0-9]*)?')
+                    then qf_amount_exact(translate(u, ',，', ''))
+            end)[1]
+        end))[1]);
 
 create or replace macro qf_integer(h) as coalesce(
     try_cast(h as integer),
