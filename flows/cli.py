@@ -172,10 +172,10 @@ def _inspect(args) -> int:
 def _run(args, argv: list[str]) -> int:
     """Exit 0 when the run completed, 2 when an argument or a folder cannot be used, 3 when another run held the
     warehouse for longer than --wait, 4 when a blocking validation failed, 5 when the run failed."""
-    from sources import gx, mappings, warehouse
+    from sources import mappings
 
     from . import supervise
-    from .nightly import PathRefused, check_paths
+    from .paths import PathRefused, check_paths
 
     if not Path(args.inbox).is_dir():
         print(f"收件目录不存在：{args.inbox}", file=sys.stderr)
@@ -190,6 +190,8 @@ def _run(args, argv: list[str]) -> int:
     if supervise.wanted():       # the run in a child process, whose helpers are ended however it ends
         return supervise.run_supervised([sys.executable, "-m", "flows.cli", *argv])
     supervise.exit_on_sigterm()
+    from sources import gx, warehouse
+
     from .nightly import nightly_reconciliation
 
     try:

@@ -215,27 +215,41 @@ def small_inbox(root: Path) -> Path:
 
 
 @pytest.mark.parametrize("out", ["inbox/线索", "inbox", "a_file.txt", "a_file.txt/sub"])
-def test_an_out_inside_the_inbox_or_naming_a_file_is_refused_before_loading(tmp_path, out):
+def test_an_out_inside_the_inbox_or_naming_a_file_is_refused_before_loading(tmp_path, monkeypatch, capsys, out):
+    from flows import cli
+
+    monkeypatch.setenv("QINGFENG_DATA", str(tmp_path / "data"))
     inbox = small_inbox(tmp_path)
     (tmp_path / "a_file.txt").write_text("keep me", encoding="utf-8")
     t0 = time.perf_counter()
-    proc = run_cli(["run", "--inbox", str(inbox), "--out", str(tmp_path / out), "--as-of", AS_OF],
-                   tmp_path / "data", timeout=60)
-    assert proc.returncode == 2, proc.stderr[-2000:]
-    assert ("收件目录" in proc.stderr and "之内" in proc.stderr) or "文件而不是目录" in proc.stderr, proc.stderr
-    assert "Traceback" not in proc.stderr and time.perf_counter() - t0 < 15
+    rc = cli.main(["run", "--inbox", str(inbox), "--out", str(tmp_path / out), "--as-of", AS_OF])
+    err = capsys.readouterr().err
+    assert rc == 2, err
+    assert ("收件目录" in err and "之内" in err) or "文件而不是目录" in err, err
+    assert time.perf_counter() - t0 < 2, "refused only after loading"
     assert not (tmp_path / "data" / "warehouse.duckdb").exists(), "something was loaded"
     assert (tmp_path / "a_file.txt").read_text(encoding="utf-8") == "keep me"
     assert not (inbox / "线索").exists()
 
 
-def test_screen_refuses_an_out_that_is_a_file(tmp_path):
+def test_the_command_refuses_an_out_inside_the_inbox_without_a_traceback(tmp_path):
+    inbox = small_inbox(tmp_path)
+    proc = run_cli(["run", "--inbox", str(inbox), "--out", str(inbox / "out"), "--as-of", AS_OF],
+                   tmp_path / "data", timeout=60)
+    assert proc.returncode == 2 and "之内" in proc.stderr and "Traceback" not in proc.stderr, proc.stderr[-2000:]
+    assert not (inbox / "out").exists() and not (tmp_path / "data" / "warehouse.duckdb").exists()
+
+
+def test_screen_refuses_an_out_that_is_a_file(tmp_path, monkeypatch, capsys):
+    from flows import cli
+
+    monkeypatch.setenv("QINGFENG_DATA", str(tmp_path / "data"))
     (tmp_path / "wh.duckdb").write_bytes(b"")
     (tmp_path / "out").write_text("x", encoding="utf-8")
     shutil.copy(SAMPLE / "inbox" / DEATHS, tmp_path / "list.csv")
-    proc = run_cli(["screen", str(tmp_path / "list.csv"), "--out", str(tmp_path / "out"),
-                    "--warehouse", str(tmp_path / "wh.duckdb")], tmp_path / "data", timeout=60)
-    assert proc.returncode == 2 and "文件而不是目录" in proc.stderr, proc.stderr[-2000:]
+    rc = cli.main(["screen", str(tmp_path / "list.csv"), "--out", str(tmp_path / "out"),
+                   "--warehouse", str(tmp_path / "wh.duckdb")])
+    assert rc == 2 and "文件而不是目录" in capsys.readouterr().err
 
 
 # ---- screen: failed is not "rows held" --------------------------------------------------------------------
