@@ -145,6 +145,9 @@ def _inspect(args) -> int:
     if not path.exists():
         print(f"找不到 {path}", file=sys.stderr)
         return 2
+    if not path.is_dir() and not path.is_file():     # a pipe would make the copy wait forever
+        print(f"{path} 不是普通文件或目录（是管道、套接字或设备）：不能预览", file=sys.stderr)
+        return 2
     try:
         overrides = mappings.read_mappings(mapping_file)
     except mappings.MappingFileError as exc:

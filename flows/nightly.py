@@ -298,6 +298,8 @@ def nightly_reconciliation(inbox: str = str(settings.get("inbox")), out: str | N
 def screen_inputs(list_path: str, out: str | None, as_of: str | None, warehouse_path: str | None):
     """The list, the run folder, the as-of date and the warehouse of a screening; errors for people."""
     path = Path(list_path)
+    if path.exists() and not path.is_file():     # a folder, a pipe (never opened: it would wait), a device
+        raise PathRefused(f"拟发放名单“{path}”不是普通文件（是目录、管道或设备）：请指定名单文件本身")
     if not path.is_file():
         raise FileNotFoundError(f"找不到拟发放名单：{path}")
     wh = Path(warehouse_path) if warehouse_path else Path(settings.get("warehouse"))

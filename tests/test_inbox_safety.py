@@ -252,6 +252,18 @@ def test_screen_refuses_an_out_that_is_a_file(tmp_path, monkeypatch, capsys):
     assert rc == 2 and "文件而不是目录" in capsys.readouterr().err
 
 
+def test_screen_and_inspect_refuse_a_pipe_without_opening_it(tmp_path, monkeypatch, capsys):
+    from flows import cli
+
+    monkeypatch.setenv("QINGFENG_DATA", str(tmp_path / "data"))
+    (tmp_path / "wh.duckdb").write_bytes(b"")
+    os.mkfifo(tmp_path / "list.csv")
+    with deadline(10):
+        assert cli.main(["screen", str(tmp_path / "list.csv"), "--warehouse", str(tmp_path / "wh.duckdb")]) == 2
+        assert cli.main(["inspect", str(tmp_path / "list.csv")]) == 2
+    assert "不是普通文件" in capsys.readouterr().err
+
+
 # ---- screen: failed is not "rows held" --------------------------------------------------------------------
 
 def test_a_screening_that_fails_exits_5_not_1(tmp_path):
