@@ -222,8 +222,7 @@ def _run_info(run: Run) -> dict:
         "rows": dict(totals, reconciles=all(f["reconciles"] for f in files)),
         "files": files,
         "unrecognised": unusable,
-        "skipped": [{"file": f["file"], "status": f["status"], "entry": f["format"], "reason": f["reason"]}
-                    for f in files if f["status"] in load.STATUS_ZH],    # links, pipes, lock files, duplicates
+        "skipped": _skipped(run.con),         # links, pipes, lock and hidden files, duplicates: not read
         "quarantine_by_reason": by_reason,
         "validation": _validation_summary(run.results["validation"]),
         "total_checks": run.results["totals"],
@@ -234,6 +233,15 @@ def _run_info(run: Run) -> dict:
         "warnings": runinfo.warnings(run.con, run.results["accounting"], run.results["validation"]),
         "needs_data": runinfo.needs_data(run.con),
     }
+
+
+def _skipped(con) -> list[dict]:
+    """The inbox entries not read, each with what it is, why (a code of sources/load.py SKIP_CODES) and the
+    reason for people."""
+    cur = con.execute("select file_name as file, format as entry, status, skip_code as code, reason "
+                      "from source_files where status in ('skipped', 'duplicate') order by file_name")
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
 
 
 def _validation_summary(report: dict) -> dict:

@@ -39,7 +39,7 @@ def create_tables(con) -> None:
     con.execute("""
         create or replace table source_files (
             file_id integer primary key, file_name varchar, path varchar, sha256 varchar, size_bytes bigint,
-            format varchar, encoding varchar, status varchar, reason varchar);
+            format varchar, encoding varchar, status varchar, reason varchar, skip_code varchar);
         create or replace table source_sheets (
             file_id integer, sheet varchar, kind varchar, variant varchar, status varchar, reason varchar,
             header_row integer, header varchar[], mapping json, title varchar, hints json,
@@ -68,8 +68,22 @@ def create_tables(con) -> None:
 
 # --- the inbox walk: what is read, what is skipped and why ---------------------------------------------------
 
-# statuses of entries that are not read (outputs/cells.py's STATUS_ZH shows the others)
+# statuses of entries that are not read (outputs/cells.py's STATUS_ZH shows the others), and why (source_files.skip_code)
 STATUS_ZH = {"skipped": "未读取", "duplicate": "重复文件（未再读取）"}
+SKIP_CODES = {
+    "LINK_OUTSIDE": "符号链接指向收件目录以外：拒绝读取",
+    "LINK_INSIDE": "符号链接指向收件目录内：不跟随（目标按自身名称读取）",
+    "LINK_DANGLING": "符号链接指向不存在的文件",
+    "FIFO": "命名管道：不是普通文件",
+    "SOCKET": "套接字：不是普通文件",
+    "DEVICE": "设备：不是普通文件",
+    "UNKNOWN": "不是普通文件",
+    "LOCK_FILE": "Office 临时锁定文件（~$）",
+    "HIDDEN": "隐藏文件或目录",
+    "NO_PERMISSION": "没有读取权限",
+    "UNLISTABLE": "无法查看或列出",
+    "DUPLICATE": "与另一文件内容完全相同：只读取一次",
+}
 _TYPES = [(stat.S_ISFIFO, "fifo", "命名管道（FIFO），不是普通文件：未读取（打开它会一直等待写入方）"),
           (stat.S_ISSOCK, "socket", "套接字（socket），不是普通文件：未读取"),
           (stat.S_ISCHR, "device", "字符设备，不是普通文件：未读取"),
@@ -87,6 +101,7 @@ class Entry:
     kind: str = "file"
     status: str | None = None
     reason: str | None = None
+    code: str | None = None         # why it is not read: one of SKIP_CODES
     size: int = 0
     notes: list = dataclasses.field(default_factory=list)
 
@@ -134,52 +149,54 @@ def scan_inbox(inbox: Path) -> list[Entry]:
             with os.scandir(folder) as it:
                 items = sorted(it, key=lambda d: d.name)
         except OSError as exc:
-            entry(folder, kind="directory", status="skipped", reason=f"目录无法列出（{_os_error(exc)}）：其中的文件未读取")
+            entry(folder, kind="directory", status="skipped", code="UNLISTABLE", reason=f"目录无法列出（{_os_error(exc)}）：其中的文件未读取")
             return
         for d in items:
             path = Path(d.path)
             try:
                 st = d.stat(follow_symlinks=False)
             except OSError as exc:
-                entry(path, kind="unknown", status="skipped", reason=f"无法查看（{_os_error(exc)}）：未读取")
+                entry(path, kind="unknown", status="skipped", code="UNLISTABLE", reason=f"无法查看（{_os_error(exc)}）：未读取")
                 continue
             if stat.S_ISLNK(st.st_mode):
-                entry(path, kind="symlink", status="skipped", reason=_link_reason(path, root))
+                entry(path, kind="symlink", status="skipped", **_link(path, root))
             elif stat.S_ISDIR(st.st_mode):
                 if d.name.startswith("."):
-                    entry(path, kind="directory", status="skipped", reason="隐藏目录（名称以“.”开头）：其中的文件未读取")
+                    entry(path, kind="directory", status="skipped", code="HIDDEN", reason="隐藏目录（名称以“.”开头）：其中的文件未读取")
                 else:
                     walk(path)
             elif stat.S_ISREG(st.st_mode):
                 if d.name.startswith("~$"):
-                    entry(path, status="skipped", size=st.st_size,
+                    entry(path, status="skipped", size=st.st_size, code="LOCK_FILE",
                           reason="Office 临时锁定文件（“~$”开头，原文件正被打开编辑）：未读取")
                 elif d.name.startswith("."):
-                    entry(path, status="skipped", size=st.st_size, reason="隐藏文件（名称以“.”开头）：未读取")
+                    entry(path, status="skipped", size=st.st_size, code="HIDDEN", reason="隐藏文件（名称以“.”开头）：未读取")
                 elif not os.access(path, os.R_OK):
-                    entry(path, status="skipped", size=st.st_size, reason="没有读取权限：未读取，请检查文件权限")
+                    entry(path, status="skipped", size=st.st_size, code="NO_PERMISSION", reason="没有读取权限：未读取，请检查文件权限")
                 else:
                     entry(path, size=st.st_size)
             else:
                 kind, reason = next(((k, r) for test, k, r in _TYPES if test(st.st_mode)),
                                     ("unknown", "不是普通文件：未读取"))
-                entry(path, kind=kind, status="skipped", reason=reason)
+                entry(path, kind=kind, status="skipped", code=kind.upper(), reason=reason)
 
     walk(inbox)
     return sorted(found, key=lambda e: e.path.relative_to(inbox))   # the order file ids follow
 
 
-def _link_reason(path: Path, root: Path) -> str:
-    """Why a symbolic link is not read: links are never followed; one that leaves the inbox is refused."""
+def _link(path: Path, root: Path) -> dict:
+    """Why a symbolic link is not read (code and reason): links are never followed; one that leaves the inbox
+    is refused."""
     target = os.path.realpath(path)
     shown = clean_name(os.readlink(path))[0] if os.path.islink(path) else "?"
     if not os.path.exists(target):
-        return f"符号链接，指向不存在的“{shown}”：未读取"
+        return {"code": "LINK_DANGLING", "reason": f"符号链接，指向不存在的“{shown}”：未读取"}
     if os.path.commonpath([root, target]) != str(root):
-        return f"符号链接，指向收件目录以外的“{clean_name(target)[0]}”：出于安全拒绝读取，请把文件本身放入收件目录"
+        return {"code": "LINK_OUTSIDE",
+                "reason": f"符号链接，指向收件目录以外的“{clean_name(target)[0]}”：出于安全拒绝读取，请把文件本身放入收件目录"}
     inside = clean_name(os.path.relpath(target, root))[0]
     what = "目录" if os.path.isdir(target) else "文件"
-    return f"符号链接，指向收件目录内的{what}“{inside}”：链接不跟随，该{what}本身按其自身名称读取"
+    return {"code": "LINK_INSIDE", "reason": f"符号链接，指向收件目录内的{what}“{inside}”：链接不跟随，该{what}本身按其自身名称读取"}
 
 
 def _os_error(exc: OSError) -> str:
@@ -237,19 +254,19 @@ def _load_files(con, inbox: Path, tmpdir: Path, overrides: list[dict] | None) ->
                 try:
                     digest = digests.pop(i).result()
                 except OSError as exc:      # gone, or its permission changed, since the inbox was listed
-                    e.status, e.reason = "skipped", f"无法读取（{_os_error(exc)}）：未读取"
+                    e.status, e.code, e.reason = "skipped", "NO_PERMISSION" if isinstance(exc, PermissionError) else "UNLISTABLE", f"无法读取（{_os_error(exc)}）：未读取"
             if e.status is None and e.size and digest in first:
-                e.status, e.reason = "duplicate", f"与“{first[digest]}”内容完全相同（同一文件的另一个名称）：只读取一次"
+                e.status, e.code, e.reason = "duplicate", "DUPLICATE", f"与“{first[digest]}”内容完全相同（同一文件的另一个名称）：只读取一次"
             if e.status is None:
                 first.setdefault(digest, e.name)
                 _load_file(con, i + 1, e, digest, tmpdir, overrides)
             else:
                 reason = "；".join([e.reason, *e.notes])
                 log.warning("%s: %s (%s)", e.name, e.status, reason)
-                con.execute("insert into source_files values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                con.execute("insert into source_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             [i + 1, e.name, clean_name(str(e.path))[0], digest, e.size,
                              e.path.suffix.lower().lstrip(".") if e.kind == "file" else e.kind, None, e.status,
-                             reason])
+                             reason, e.code])
     finally:
         hasher.shutdown(wait=True, cancel_futures=True)
 
@@ -276,8 +293,8 @@ def _load_file(con, file_id: int, entry: Entry, digest: str, tmpdir: Path, overr
     reason = "；".join([r for r in (reason, *notes, *entry.notes) if r]) or None
     if status != "loaded" or reason:
         log.warning("%s: %s (%s)", rel, status, reason)
-    con.execute("insert into source_files values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [file_id, rel, clean_name(str(path))[0], digest, entry.size, fmt, encoding, status, reason])
+    con.execute("insert into source_files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [file_id, rel, clean_name(str(path))[0], digest, entry.size, fmt, encoding, status, reason, None])
 
 
 def _file_status(sheets: list[tuple[str, str | None]]) -> tuple[str, str | None]:

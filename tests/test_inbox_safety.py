@@ -99,12 +99,15 @@ def test_links_pipes_sockets_lock_and_hidden_files_are_listed_never_read(tmp_pat
     assert f[DEATHS]["status"] == "loaded"
     text = all_text(con)
     assert "root:" not in text and not [ln for ln in PASSWD_LINES if ln in text], "/etc/passwd was read"
-    expected = {"passwd.csv": ("symlink", "收件目录以外"), "系统目录": ("symlink", "收件目录以外"),
-                "县里/火化.csv": ("symlink", "收件目录内"), "丢失.xlsx": ("symlink", "不存在"),
-                "管道.csv": ("fifo", "命名管道"), "~$低保台账.xlsx": ("xlsx", "锁定文件"),
-                ".隐藏.csv": ("csv", "隐藏文件"), ".git": ("directory", "隐藏目录"), "套接字": ("socket", "套接字")}
-    for name, (fmt, why) in expected.items():
-        assert f[name]["status"] == "skipped" and f[name]["format"] == fmt and why in f[name]["reason"], f[name]
+    expected = {"passwd.csv": ("symlink", "LINK_OUTSIDE", "收件目录以外"),
+                "系统目录": ("symlink", "LINK_OUTSIDE", "收件目录以外"),
+                "县里/火化.csv": ("symlink", "LINK_INSIDE", "收件目录内"),
+                "丢失.xlsx": ("symlink", "LINK_DANGLING", "不存在"), "管道.csv": ("fifo", "FIFO", "命名管道"),
+                "~$低保台账.xlsx": ("xlsx", "LOCK_FILE", "锁定文件"), ".隐藏.csv": ("csv", "HIDDEN", "隐藏文件"),
+                ".git": ("directory", "HIDDEN", "隐藏目录"), "套接字": ("socket", "SOCKET", "套接字")}
+    for name, (fmt, code, why) in expected.items():
+        assert (f[name]["status"], f[name]["format"], f[name]["skip_code"]) == ("skipped", fmt, code), f[name]
+        assert why in f[name]["reason"] and code in load.SKIP_CODES, f[name]
     assert "/etc/passwd" in f["passwd.csv"]["reason"] and "“/etc”" in f["系统目录"]["reason"]
     assert set(f) == {DEATHS, *expected}, "an entry was neither read nor listed (or a hidden folder was walked)"
     assert con.execute("select count(*) from source_sheets where file_id in "
@@ -178,6 +181,7 @@ def test_the_same_file_under_two_names_is_read_once_and_reported(tmp_path):
     assert n == base and base >= 1, (n, base)
     dup = f["养老金_重报.csv"]
     assert dup["status"] == "duplicate" and PENSIONS in dup["reason"] and dup["sha256"] == f[PENSIONS]["sha256"]
+    assert dup["skip_code"] == "DUPLICATE"
     # the check can fail: the same rows under another hash are loaded twice and R04 explodes
     n_changed, f = r04_cases(changed, tmp_path / "t3")
     assert f["养老金_重报.csv"]["status"] == "loaded" and n_changed > base + 10, (n_changed, base)
@@ -369,6 +373,7 @@ def test_a_run_with_hostile_entries_completes_and_lists_them(tmp_path):
     skipped = {s["file"]: s for s in info["skipped"]}
     assert {"passwd.csv", "系统目录", "管道.csv", "~$低保台账.xlsx", "火化␁副本.csv"} <= set(skipped), skipped
     assert skipped["火化␁副本.csv"]["status"] == "duplicate" and DEATHS in skipped["火化␁副本.csv"]["reason"]
+    assert skipped["passwd.csv"]["code"] == "LINK_OUTSIDE" and skipped["管道.csv"]["entry"] == "fifo"
     by_file = {f["file"]: f for f in info["files"]}
     assert by_file["养老␛金.csv"]["status"] == "loaded" and by_file["养老␛金.csv"]["loaded"] > 100
     assert info["rows"]["reconciles"]
