@@ -68,7 +68,8 @@ def create_tables(con) -> None:
 
 # --- the inbox walk: what is read, what is skipped and why ---------------------------------------------------
 
-# statuses of entries that are not read (outputs/cells.py's STATUS_ZH shows the others), and why (source_files.skip_code)
+# the statuses of entries that are not read (outputs/cells.py's STATUS_ZH names the others), and why
+# (source_files.skip_code)
 STATUS_ZH = {"skipped": "未读取", "duplicate": "重复文件（未再读取）"}
 SKIP_CODES = {
     "LINK_OUTSIDE": "符号链接指向收件目录以外：拒绝读取",
@@ -144,43 +145,48 @@ def scan_inbox(inbox: Path) -> list[Entry]:
         found.append(e)
         return e
 
-    def walk(folder: Path) -> None:
+    folders = [inbox]           # a stack, not recursion: a hostile inbox may nest folders thousands deep
+    while folders:
+        folder = folders.pop()
         try:
             with os.scandir(folder) as it:
-                items = sorted(it, key=lambda d: d.name)
+                items = list(it)
         except OSError as exc:
-            entry(folder, kind="directory", status="skipped", code="UNLISTABLE", reason=f"目录无法列出（{_os_error(exc)}）：其中的文件未读取")
-            return
+            entry(folder, kind="directory", status="skipped", code="UNLISTABLE",
+                  reason=f"目录无法列出（{_os_error(exc)}）：其中的文件未读取")
+            continue
         for d in items:
             path = Path(d.path)
             try:
                 st = d.stat(follow_symlinks=False)
             except OSError as exc:
-                entry(path, kind="unknown", status="skipped", code="UNLISTABLE", reason=f"无法查看（{_os_error(exc)}）：未读取")
+                entry(path, kind="unknown", status="skipped", code="UNLISTABLE",
+                      reason=f"无法查看（{_os_error(exc)}）：未读取")
                 continue
             if stat.S_ISLNK(st.st_mode):
                 entry(path, kind="symlink", status="skipped", **_link(path, root))
             elif stat.S_ISDIR(st.st_mode):
                 if d.name.startswith("."):
-                    entry(path, kind="directory", status="skipped", code="HIDDEN", reason="隐藏目录（名称以“.”开头）：其中的文件未读取")
+                    entry(path, kind="directory", status="skipped", code="HIDDEN",
+                          reason="隐藏目录（名称以“.”开头）：其中的文件未读取")
                 else:
-                    walk(path)
+                    folders.append(path)
             elif stat.S_ISREG(st.st_mode):
                 if d.name.startswith("~$"):
                     entry(path, status="skipped", size=st.st_size, code="LOCK_FILE",
                           reason="Office 临时锁定文件（“~$”开头，原文件正被打开编辑）：未读取")
                 elif d.name.startswith("."):
-                    entry(path, status="skipped", size=st.st_size, code="HIDDEN", reason="隐藏文件（名称以“.”开头）：未读取")
+                    entry(path, status="skipped", size=st.st_size, code="HIDDEN",
+                          reason="隐藏文件（名称以“.”开头）：未读取")
                 elif not os.access(path, os.R_OK):
-                    entry(path, status="skipped", size=st.st_size, code="NO_PERMISSION", reason="没有读取权限：未读取，请检查文件权限")
+                    entry(path, status="skipped", size=st.st_size, code="NO_PERMISSION",
+                          reason="没有读取权限：未读取，请检查文件权限")
                 else:
                     entry(path, size=st.st_size)
             else:
                 kind, reason = next(((k, r) for test, k, r in _TYPES if test(st.st_mode)),
                                     ("unknown", "不是普通文件：未读取"))
                 entry(path, kind=kind, status="skipped", code=kind.upper(), reason=reason)
-
-    walk(inbox)
     return sorted(found, key=lambda e: e.path.relative_to(inbox))   # the order file ids follow
 
 
@@ -254,9 +260,10 @@ def _load_files(con, inbox: Path, tmpdir: Path, overrides: list[dict] | None) ->
                 try:
                     digest = digests.pop(i).result()
                 except OSError as exc:      # gone, or its permission changed, since the inbox was listed
-                    e.status, e.code, e.reason = "skipped", "NO_PERMISSION" if isinstance(exc, PermissionError) else "UNLISTABLE", f"无法读取（{_os_error(exc)}）：未读取"
+                    e.status, e.code, e.reason = "skipped", "UNLISTABLE", f"无法读取（{_os_error(exc)}）：未读取"
             if e.status is None and e.size and digest in first:
-                e.status, e.code, e.reason = "duplicate", "DUPLICATE", f"与“{first[digest]}”内容完全相同（同一文件的另一个名称）：只读取一次"
+                e.status, e.code = "duplicate", "DUPLICATE"
+                e.reason = f"与“{first[digest]}”内容完全相同（同一文件的另一个名称）：只读取一次"
             if e.status is None:
                 first.setdefault(digest, e.name)
                 _load_file(con, i + 1, e, digest, tmpdir, overrides)

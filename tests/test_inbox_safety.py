@@ -115,6 +115,17 @@ def test_links_pipes_sockets_lock_and_hidden_files_are_listed_never_read(tmp_pat
     assert load.inbox_files(inbox) == [inbox / DEATHS]
 
 
+def test_folders_nested_deeper_than_the_recursion_limit_are_walked(tmp_path):
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    inbox = folder
+    for _ in range(sys.getrecursionlimit() + 200):       # 2 characters a level: within PATH_MAX
+        folder = folder / "d"
+        folder.mkdir()
+    (folder / "x.csv").write_text("a\n", encoding="utf-8")
+    assert load.inbox_files(inbox) == [folder / "x.csv"]
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file whatever its permission")
 def test_a_file_without_read_permission_is_listed(tmp_path):
     inbox = tmp_path / "inbox"
