@@ -116,14 +116,19 @@ def test_links_pipes_sockets_lock_and_hidden_files_are_listed_never_read(tmp_pat
 
 
 def test_folders_nested_deeper_than_the_recursion_limit_are_walked(tmp_path):
-    folder = tmp_path / "inbox"
-    folder.mkdir()
-    inbox = folder
-    for _ in range(sys.getrecursionlimit() + 200):       # 2 characters a level: within PATH_MAX
+    folder = inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    for _ in range(300):            # deeper than the limit set below; shallow enough for pytest's rmtree
         folder = folder / "d"
         folder.mkdir()
     (folder / "x.csv").write_text("a\n", encoding="utf-8")
-    assert load.inbox_files(inbox) == [folder / "x.csv"]
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(200)      # a hostile inbox nests thousands deep; a recursive walk would fail
+    try:
+        found = load.inbox_files(inbox)
+    finally:
+        sys.setrecursionlimit(limit)
+    assert found == [folder / "x.csv"]
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root reads any file whatever its permission")
