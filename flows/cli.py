@@ -112,10 +112,9 @@ FAILED = 5
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
     if args.command == "run":
-        return _run(args, argv)
+        return _run(args)
     if args.command == "screen":
         return _screen(args)
     if args.command == "runs":
@@ -172,7 +171,7 @@ def _inspect(args) -> int:
     return 0 if ok else 1
 
 
-def _run(args, argv: list[str]) -> int:
+def _run(args) -> int:
     """Exit 0 when the run completed, 2 when an argument or a folder cannot be used, 3 when another run held the
     warehouse for longer than --wait, 4 when a blocking validation failed, 5 when the run failed."""
     from sources import mappings
@@ -190,9 +189,8 @@ def _run(args, argv: list[str]) -> int:
     except (mappings.MappingFileError, PathRefused) as e:
         print(str(e), file=sys.stderr)
         return 2
-    if supervise.wanted():       # the run in a child process, whose helpers are ended however it ends
-        return supervise.run_supervised([sys.executable, "-m", "flows.cli", *argv])
-    supervise.exit_on_sigterm()
+    supervise.exit_on_sigterm()      # SIGTERM: `finally` and atexit run, Prefect's server is stopped
+    supervise.start_watchdog()       # whatever ends this process, the helpers it started are ended
     from sources import gx, warehouse
 
     from .nightly import nightly_reconciliation
