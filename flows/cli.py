@@ -105,6 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+# Exit codes of `run` and `screen` (argparse's own usage errors exit 2 too):
+# 0 done; 1 (screen) rows to hold; 2 an argument, a path or the list cannot be used; 3 another run held the
+# warehouse too long; 4 (run) a blocking validation failed; 5 failed: a program error or the run was killed.
+FAILED = 5
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "run":
@@ -138,6 +144,9 @@ def _inspect(args) -> int:
     if not path.exists():
         print(f"找不到 {path}", file=sys.stderr)
         return 2
+    if not path.is_dir() and not path.is_file():     # a pipe would make the copy wait forever
+        print(f"{path} 不是普通文件或目录（是管道、套接字或设备）：不能预览", file=sys.stderr)
+        return 2
     try:
         overrides = mappings.read_mappings(mapping_file)
     except mappings.MappingFileError as exc:
@@ -163,20 +172,29 @@ def _inspect(args) -> int:
 
 
 def _run(args) -> int:
-    """Exit 0 when the run completed, 3 when another run held the warehouse for longer than --wait, 4 when a
-    blocking validation failed."""
-    from sources import gx, mappings, warehouse
+    """Exit 0 when the run completed, 2 when an argument or a folder cannot be used, 3 when another run held the
+    warehouse for longer than --wait, 4 when a blocking validation failed, 5 when the run failed."""
+    from sources import mappings
 
-    from .nightly import nightly_reconciliation
+    from . import supervise
+    from .paths import PathRefused, check_paths
 
     if not Path(args.inbox).is_dir():
         print(f"收件目录不存在：{args.inbox}", file=sys.stderr)
         return 2
-    try:                 # a malformed mapping file is named before anything is touched
+    try:                 # a malformed mapping file or an unusable output folder is named before anything is touched
         mappings.read_mappings(settings.get("mappings"))
-    except mappings.MappingFileError as e:
+        check_paths(Path(args.inbox), Path(args.out) if args.out else None,
+                    Path(args.warehouse) if args.warehouse else None)
+    except (mappings.MappingFileError, PathRefused) as e:
         print(str(e), file=sys.stderr)
         return 2
+    supervise.exit_on_sigterm()      # SIGTERM: `finally` and atexit run, Prefect's server is stopped
+    supervise.start_watchdog()       # whatever ends this process, the helpers it started are ended
+    from sources import gx, warehouse
+
+    from .nightly import nightly_reconciliation
+
     try:
         info = nightly_reconciliation(inbox=args.inbox, out=args.out, as_of=args.as_of, rules=args.rules,
                                       counties=args.counties, townships=args.townships, month_from=args.month_from,
@@ -188,20 +206,41 @@ def _run(args) -> int:
     except gx.ValidationBlocked as e:   # the message names the table, the check and the validation folder
         print(f"运行已停止：数据校验未通过。{e}", file=sys.stderr)
         return 4
+    except PathRefused as e:
+        print(str(e), file=sys.stderr)
+        return 2
+    except Exception as e:              # Prefect has logged the traceback for maintainers
+        print(f"运行失败（程序错误，本次没有生成线索清单，案件台账未更新）：{type(e).__name__}: {e}\n"
+              "请把以上输出转交系统维护人员；修复后重新运行即可（数据仓库不会残留半次运行的结果）。", file=sys.stderr)
+        return FAILED
     _print_summary(info)
     return 0
 
 
 def _screen(args) -> int:
     """In-process, without Prefect (seconds). Exit 0 when no row needs holding, 1 when some rows are to be
-    held, 2 when the list cannot be used, 3 when a run held the warehouse too long."""
+    held, 2 when the list or the output folder cannot be used, 3 when a run held the warehouse too long, 5 when
+    the screening failed (a program error: never 1, which would read as "rows held")."""
+    try:
+        return _screen_list(args)
+    except Exception as e:
+        import traceback
+
+        traceback.print_exc(file=sys.stderr)       # for maintainers, above the sentence for people
+        print(f"筛查失败（程序错误，名单未筛查，不能据此发放）：{type(e).__name__}: {e}\n"
+              f"请把以上输出转交系统维护人员。", file=sys.stderr)
+        return FAILED
+
+
+def _screen_list(args) -> int:
+    from rules.screen import checks
     from sources import warehouse
 
-    from .nightly import screen_now
+    from .nightly import PathRefused, screen_now
 
     try:
         summary = screen_now(args.list_file, args.out, args.as_of, args.warehouse)
-    except FileNotFoundError as e:
+    except (FileNotFoundError, PathRefused) as e:
         print(str(e), file=sys.stderr)
         return 2
     except warehouse.WarehouseBusy as e:
@@ -210,7 +249,7 @@ def _screen(args) -> int:
     if summary["unreadable"]:
         print(f"名单无法筛查：{summary['unreadable']}", file=sys.stderr)
         return 2
-    names = {"S00": "数据不合格", "S01": "已死亡", "S02": "已迁出", "S03": "重复发放", "S04": "互斥待遇", "S05": "查无此人"}
+    names = {c.id: c.name_zh for c in checks()} | {"S00": "数据不合格"}     # the S*.sql headers
     detail = "，".join(f"{names.get(k, k)} {n}" for k, n in sorted(summary["by_check"].items()))
     print(f"名单 {summary['list']}：共 {summary['rows']} 行，应暂缓发放 {summary['held']} 行"
           + (f"（{detail}）" if detail else "") + f"；清单：{Path(summary['out']) / summary['workbook']}")
@@ -260,8 +299,12 @@ def _print_summary(info: dict) -> None:
             print(f"！！ [{a['type_zh']}] {a['message']}")
     print(f"行数：读入 {rows['read']} = 入库 {rows['loaded']} + 隔离 {rows['quarantined']} + 结构行 {rows['structural']}"
           f"  → {'核对一致' if rows['reconciles'] else '核对不一致！'}")
+    from outputs.cells import STATUS_ZH
+    from sources.load import STATUS_ZH as SKIPPED_ZH
+
     for u in info["unrecognised"]:
-        print(f"未使用：{u['file']} {u['sheet'] or ''} [{u['status']}] {u['reason']}")
+        status = (STATUS_ZH | SKIPPED_ZH).get(u["status"], u["status"])
+        print(f"未使用：{u['file']} {u['sheet'] or ''} [{status}] {u['reason']}")
     warned = info.get("warnings", [])
     for w in warned:
         print(f"警告：{w['meaning']}：{w['count']} {w['unit']}")

@@ -26,6 +26,7 @@ from rules import catalog, coverage, ledger, screen
 from sources import declarations, gx, load, mappings, stage, validate, warehouse
 
 from . import deployments, settings
+from .paths import PathRefused, check_paths
 
 
 @dataclass
@@ -221,6 +222,7 @@ def _run_info(run: Run) -> dict:
         "rows": dict(totals, reconciles=all(f["reconciles"] for f in files)),
         "files": files,
         "unrecognised": unusable,
+        "skipped": _skipped(run.con),         # links, pipes, lock and hidden files, duplicates: not read
         "quarantine_by_reason": by_reason,
         "validation": _validation_summary(run.results["validation"]),
         "total_checks": run.results["totals"],
@@ -231,6 +233,15 @@ def _run_info(run: Run) -> dict:
         "warnings": runinfo.warnings(run.con, run.results["accounting"], run.results["validation"]),
         "needs_data": runinfo.needs_data(run.con),
     }
+
+
+def _skipped(con) -> list[dict]:
+    """The inbox entries not read, each with what it is, why (a code of sources/load.py SKIP_CODES) and the
+    reason for people."""
+    cur = con.execute("select file_name as file, format as entry, status, skip_code as code, reason "
+                      "from source_files where status in ('skipped', 'duplicate') order by file_name")
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
 
 
 def _validation_summary(report: dict) -> dict:
@@ -272,6 +283,7 @@ def nightly_reconciliation(inbox: str = str(settings.get("inbox")), out: str | N
     _day(as_of)                   # a malformed date or split is refused before the warehouse is taken
     split_by = _split_by(split_by)
     wh = Path(warehouse_path) if warehouse_path else Path(settings.get("warehouse"))
+    check_paths(Path(inbox), Path(out) if out else None, wh)     # before the warehouse is taken
     with warehouse.writer_lock(wh, {"run_id": run_id, "started_at": dt.datetime.now().isoformat(timespec="seconds")},
                                wait_s):   # one writer at a time; a crashed holder releases it
         run = start_run(run_id, inbox, out, as_of, rules, scope, wh, split_by, mask)
@@ -294,12 +306,16 @@ def nightly_reconciliation(inbox: str = str(settings.get("inbox")), out: str | N
 def screen_inputs(list_path: str, out: str | None, as_of: str | None, warehouse_path: str | None):
     """The list, the run folder, the as-of date and the warehouse of a screening; errors for people."""
     path = Path(list_path)
+    if path.exists() and not path.is_file():     # a folder, a pipe (never opened: it would wait), a device
+        raise PathRefused(f"拟发放名单“{path}”不是普通文件（是目录、管道或设备）：请指定名单文件本身")
     if not path.is_file():
         raise FileNotFoundError(f"找不到拟发放名单：{path}")
     wh = Path(warehouse_path) if warehouse_path else Path(settings.get("warehouse"))
     if not wh.is_file():
         raise FileNotFoundError(f"找不到数据仓库 {wh}：请先运行一次 qingfeng run")
     out_p = Path(out) if out else Path(settings.get("screens_dir")) / new_run_id()
+    if out_p.exists() and not out_p.is_dir():
+        raise PathRefused(f"输出目录“{out_p}”已存在，但它是一个文件而不是目录：请用 --out 指定一个目录")
     return path, out_p, _day(as_of) or dt.date.today(), wh
 
 

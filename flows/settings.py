@@ -84,7 +84,7 @@ def configure_environment() -> None:
         os.environ.setdefault(key, value)
     home = Path(os.environ["PREFECT_HOME"])
     home.mkdir(parents=True, exist_ok=True)
-    for path in (home, *home.glob("prefect.db*"), *(get(n) for n in ("runs_dir", "screens_dir", "duckdb_temp_dir"))):
+    for path in (home, *home.glob("prefect.db*"), *(Path(get(n)) for n in ("runs_dir", "screens_dir", "duckdb_temp_dir"))):
         try:
             os.chmod(path, 0o700 if path.is_dir() else 0o600)
         except OSError:         # absent, or not ours: nothing to close

@@ -215,7 +215,9 @@ def examples(con, check: Check, r, n: int = 3) -> list[dict]:
     try:
         sql, params, _, _ = _failing_rows(con, check, r)
         rows = con.execute(f"select distinct file_id, sheet, row_no from ({sql}) order by all limit {n}", params)
-        return [dict(zip(LINEAGE, row)) for row in rows.fetchall()]
+        found = [dict(zip(LINEAGE, row)) for row in rows.fetchall()]
+        names = dict(con.execute("select file_id, file_name from source_files").fetchall())
+        return [dict(x, file=names.get(x.get("file_id"))) for x in found]    # people know files by name
     except (duckdb.Error, NotImplementedError) as exc:   # the report goes on without examples
         log.warning("%s.%s: no example rows: %s", check.table, check.label, exc)
         return []
@@ -392,12 +394,22 @@ def _move_failing_rows(con, pending: list, kind_of: dict) -> None:
         raise
 
 
+def _place(x: dict) -> str:
+    """Where a failing row is, in people's words: 文件“…”工作表“…”第 n 行 (the file by its name, not its id)."""
+    parts = [f"文件“{x.get('file') or '?'}”"]
+    if x.get("sheet"):
+        parts.append(f"工作表“{x['sheet']}”")
+    if x.get("row_no") is not None:
+        parts.append(f"第 {x['row_no']} 行")
+    return "".join(parts)
+
+
 def _blocked_message(blocking: list[dict]) -> str:
     names = {k.table: k.name_zh for k in kinds()}
     lines = ["数据校验未通过，运行中止（装载程序可能有误）/ Validation blocked the run (the loader may be broken):"]
     for e in blocking:
         label = f"{e['expectation']}({', '.join(e['columns'])})"
-        where = "；".join(", ".join(f"{k}={v!r}" for k, v in x.items()) for x in e["examples"])
+        where = "；".join(_place(x) for x in e["examples"])
         if e.get("error"):
             lines.append(f"- 表 {e['table']}（{names.get(e['table'], '')}）的检查「{e['description']}」无法执行："
                          f"{e['error']} / table {e['table']}: expectation {label} could not be evaluated")
