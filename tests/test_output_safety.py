@@ -312,3 +312,18 @@ def test_any_text_is_written_safely_to_a_csv_and_a_workbook(con, texts):
 def test_a_text_longer_than_a_cell_holds_is_cut_and_marked():
     v = cells.cell_value("=" + "长" * 40000)
     assert len(v) == cells.CELL_MAX and v.startswith("'=长") and v.endswith("长…")
+
+
+@pytest.mark.parametrize("raw,amount", [
+    ("1,234.5元", Decimal("1234.50")), ("¥1,234", Decimal("1234.00")), (" 300 ", Decimal("300.00")), (720, Decimal("720.00")),
+    (0.30000000000000004, Decimal("0.30")), ("2 70", None), ("1_000", None), ("12,00", None), ("1e3", None),
+    ("12.345", None),
+])
+def test_returned_feedback_amounts_are_read_as_staging_reads_them(raw, amount):
+    from outputs.feedback import _amount
+
+    if amount is None:
+        with pytest.raises(ValueError):
+            _amount(raw)
+    else:
+        assert _amount(raw) == amount
