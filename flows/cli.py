@@ -251,7 +251,8 @@ def _screen_list(args) -> int:
         return 2
     names = {c.id: c.name_zh for c in checks()} | {"S00": "数据不合格"}     # the S*.sql headers
     detail = "，".join(f"{names.get(k, k)} {n}" for k, n in sorted(summary["by_check"].items()))
-    print(f"名单 {summary['list']}：共 {summary['rows']} 行，应暂缓发放 {summary['held']} 行"
+    from outputs.inspect_text import TERMINAL_UNSAFE   # a list's name must not rewrite the terminal
+    print(f"名单 {TERMINAL_UNSAFE.sub('', str(summary['list']))}：共 {summary['rows']} 行，应暂缓发放 {summary['held']} 行"
           + (f"（{detail}）" if detail else "") + f"；清单：{Path(summary['out']) / summary['workbook']}")
     return 1 if summary["held"] else 0
 

@@ -31,7 +31,7 @@ AMOUNT_FORMAT = "#,##0.00"
 # 15–19 digits (an 18-digit ID may end in X): ID numbers, 15-digit legacy IDs and bank account numbers.
 LONG_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{5,9})(\d{3}[0-9Xx])(?![0-9A-Za-z])")
 STATUS_ZH = {"loaded": "已入库", "partly": "部分入库", "unrecognised": "表头未识别", "ambiguous": "类型无法确定",
-             "unreadable": "无法读取", "empty": "空文件"}
+             "unreadable": "无法读取", "empty": "空文件", "skipped": "未读取", "duplicate": "重复文件（未再读取）"}
 
 
 @functools.cache

@@ -12,11 +12,11 @@ from .tables import atomic_path
 
 def file_records(con, accounting: list[dict]) -> list[dict]:
     files = {}
-    for row in con.execute("select file_id, file_name, sha256, size_bytes, format, encoding, status, reason "
-                           "from source_files order by file_name").fetchall():
-        fid, name, sha, size, fmt, enc, status, reason = row
+    for row in con.execute("select file_id, file_name, sha256, size_bytes, format, encoding, status, reason, "
+                           "skip_code from source_files order by file_name").fetchall():
+        fid, name, sha, size, fmt, enc, status, reason, skip_code = row
         files[fid] = {"file": name, "sha256": sha, "size_bytes": size, "format": fmt, "encoding": enc,
-                      "status": status, "reason": reason, "sheets": [],
+                      "status": status, "reason": reason, "skip_code": skip_code, "sheets": [],
                       "read": 0, "loaded": 0, "quarantined": 0, "structural": 0}
     for a in accounting:
         f = files[a["file_id"]]
@@ -123,6 +123,7 @@ def needs_data(con) -> dict:
 # --- alerts: what must not pass unnoticed --------------------------------------------------------------------
 
 OK_STATUSES = ("loaded", "empty")
+QUIET_SKIPS = ("LOCK_FILE", "HIDDEN")    # listed in run.json and on 数据质量, but no alert: expected in any folder
 QUARANTINE_ALERT_SHARE = 0.2      # a file with this share of its records quarantined or more is an alert
 ALERT_TYPE_ZH = {"file_unusable": "文件未能使用", "sheet_unusable": "工作表未能使用",
                  "quarantine_share": "隔离比例过高", "input_missing": "规则缺少数据"}
@@ -149,9 +150,14 @@ def alerts(con, files: list[dict], rule_checks: list[dict]) -> list[dict]:
                                   f"文件“{f['file']}”的工作表“{s['sheet']}”{st}，其中 {s['read']} 行未使用：{s['reason'] or ''}",
                                   file=f["file"], sheet=s["sheet"], kind=s["kind"], status=s["status"],
                                   reason=s["reason"], rows=s["read"]))
+        if f.get("skip_code") in QUIET_SKIPS:
+            continue
         if f["status"] not in OK_STATUSES and not raised:
             st = STATUS_ZH.get(f["status"], f["status"])
-            out.append(_alert("file_unusable", "medium" if f["status"] == "partly" else "high",
+            # a link out of the inbox is refused for safety: high; other entries not read and duplicates: medium
+            severity = ("medium" if f["status"] == "partly" or (f["status"] in ("skipped", "duplicate")
+                                                               and f.get("skip_code") != "LINK_OUTSIDE") else "high")
+            out.append(_alert("file_unusable", severity,
                               f"文件“{f['file']}”{st}：{f['reason'] or ''}", file=f["file"], status=f["status"],
                               reason=f["reason"], rows=f["read"]))
     reasons = {}

@@ -67,7 +67,10 @@ def screen(list_path: Path, warehouse: Path) -> Screening:
     try:
         inbox = work / "inbox"
         inbox.mkdir()
-        shutil.copyfile(list_path, inbox / list_path.name)
+        # under its own name (programme and month may be in it), less a lock or hidden file's mark, which the
+        # inbox walk would skip
+        name = re.sub(r"^(~\$|\.)+", "", list_path.name) or "名单" + list_path.suffix
+        shutil.copyfile(list_path, inbox / name)
         con = duckdb.connect()
         load.load_inbox(con, inbox, work / "tmp")
         stage.stage_all(con)
