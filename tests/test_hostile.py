@@ -7,9 +7,7 @@ of a reader."""
 from __future__ import annotations
 
 import csv
-import json
 import re
-import shutil
 from pathlib import Path
 
 import sys
@@ -18,8 +16,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from conftest import AS_OF, SAMPLE, run_cli
-from hostile_corpus import build
+from conftest import AS_OF, run_cli
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -27,16 +24,10 @@ PLAIN_NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 
 
 @pytest.fixture(scope="module")
-def hostile_run(tmp_path_factory):
-    data = tmp_path_factory.mktemp("hostile")
-    inbox = data / "inbox"
-    shutil.copytree(SAMPLE / "inbox", inbox)
-    entries = build(inbox)
-    out = data / "run"
-    proc = run_cli(["run", "--inbox", str(inbox), "--out", str(out), "--as-of", AS_OF,
-                    "--warehouse", str(data / "w.duckdb")], data, timeout=900)
-    info = json.loads((out / "run.json").read_text(encoding="utf-8")) if (out / "run.json").exists() else None
-    return proc, out, info, entries, data
+def hostile_run(hostile_night):
+    """conftest.hostile_night: the sample's inbox with the hostile corpus, one `qingfeng run`."""
+    h = hostile_night
+    return h.proc, h.out, h.info, h.entries, h.data
 
 
 def files_by_name(info) -> dict:
@@ -109,13 +100,21 @@ def test_both_same_named_sheets_are_read(hostile_run):
 
 
 def test_nothing_outside_the_inbox_is_read(hostile_run):
-    _, _, _, _, data = hostile_run
-    con = duckdb.connect(str(data / "w.duckdb"), read_only=True)
+    _, out, _, _, data = hostile_run
+    con = duckdb.connect(str(data / "warehouse.duckdb"), read_only=True)
     raws = [t for (t,) in con.execute("select table_name from duckdb_tables() where table_name like 'raw_%'").fetchall()]
     for t in raws:
         n = con.execute(f"select count(*) from {t} where array_to_string(cells, ' ') like '%root:%:0:0:%'").fetchone()[0]
         assert n == 0, t
     con.close()
+    # and what was refused is named on 数据质量, where the investigator looks
+    wb = openpyxl.load_workbook(out / f"线索清单_{AS_OF}.xlsx", read_only=True)
+    quality = [c for row in wb["数据质量"].iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    wb.close()
+    for name in ("户籍_passwd.csv", "管道.csv", "生活补贴_重复B（副本）.csv", "残联␁补贴名单.csv"):
+        assert name in quality, name
+    assert any("收件目录以外" in c for c in quality)
+    assert not any("root:x:0:0" in c for c in quality)
 
 
 def test_no_formula_or_control_character_reaches_a_reader(hostile_run):
@@ -147,7 +146,7 @@ def test_the_duplicate_does_not_double_the_cases(hostile_run, sample_run_info):
 def test_screen_ends_normally_on_each_hostile_workbook(hostile_run, name):
     _, _, _, _, data = hostile_run
     proc = run_cli(["screen", str(data / "inbox" / name), "--out", str(data / f"screen_{name}"), "--as-of", AS_OF,
-                    "--warehouse", str(data / "w.duckdb")], data, timeout=300)
+                    "--warehouse", str(data / "warehouse.duckdb")], data, timeout=300)
     # 0: nothing held; 1: rows held; 2: the list cannot be used (named with its reason); 5 would be a failure
     expected = {2} if name.startswith("炸弹") else {0, 1}
     assert proc.returncode in expected, proc.stdout[-2000:] + proc.stderr[-3000:]

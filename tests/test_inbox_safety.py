@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import json
 import os
 import shutil
 import signal
@@ -373,33 +372,4 @@ def test_a_run_aborted_or_terminated_leaves_no_process(tmp_path, sig):
     assert not (tmp_path / "out" / "run.json").exists()
 
 
-# ---- a whole run with the hostile entries -------------------------------------------------------------------
-
-def test_a_run_with_hostile_entries_completes_and_lists_them(tmp_path):
-    inbox = hostile_inbox(tmp_path)
-    shutil.copy(SAMPLE / "inbox" / DEATHS, inbox / "火化\x01副本.csv")            # a duplicate with a control char
-    shutil.copy(SAMPLE / "inbox" / PENSIONS, inbox / "养老\x1b金.csv")
-    out = tmp_path / "out"
-    proc = start_run(tmp_path, inbox, {})
-    try:
-        text, _ = proc.communicate(timeout=300)
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-    assert proc.returncode == 0, text[-4000:]
-    info = json.loads((out / "run.json").read_text(encoding="utf-8"))
-    skipped = {s["file"]: s for s in info["skipped"]}
-    assert {"passwd.csv", "系统目录", "管道.csv", "~$低保台账.xlsx", "火化␁副本.csv"} <= set(skipped), skipped
-    assert skipped["火化␁副本.csv"]["status"] == "duplicate" and DEATHS in skipped["火化␁副本.csv"]["reason"]
-    assert skipped["passwd.csv"]["code"] == "LINK_OUTSIDE" and skipped["管道.csv"]["entry"] == "fifo"
-    by_file = {f["file"]: f for f in info["files"]}
-    assert by_file["养老␛金.csv"]["status"] == "loaded" and by_file["养老␛金.csv"]["loaded"] > 100
-    assert info["rows"]["reconciles"]
-    wb = openpyxl.load_workbook(out / f"线索清单_{AS_OF}.xlsx", read_only=True)
-    quality = [c for row in wb["数据质量"].iter_rows(values_only=True) for c in row if isinstance(c, str)]
-    wb.close()
-    for name in ("passwd.csv", "管道.csv", "~$低保台账.xlsx", "火化␁副本.csv", "养老␛金.csv"):
-        assert name in quality, name
-    assert any("收件目录以外" in c for c in quality)
-    assert not [ln for ln in PASSWD_LINES if any(ln in c for c in quality)]
-    assert_nothing_left(proc)
+# A whole run with the hostile entries beside the sample: tests/test_hostile.py (one shared run, conftest.hostile_night).
