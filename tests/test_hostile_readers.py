@@ -299,3 +299,18 @@ def test_both_scans_read_formulas_without_results_and_error_values_alike(tmp_pat
     assert quick.formulas == exact.formulas == {(6, 1): '=SUM(C2:C4)&"x"'}
     assert quick.errors == exact.errors == {(6, 2): "#N/A"}
     assert (exact.rows, exact.cols) == (7, 4) and quick.rows >= 7 and quick.cols >= 4
+
+
+@pytest.mark.parametrize("size", [9 << 20, 40 << 20])     # over the line limit; over DuckDB's buffer too
+def test_a_line_too_long_is_named_by_its_number(tmp_path, size):
+    """DuckDB says "Maximum line size" or, past its buffer, "The Parallel CSV Reader currently does not
+    support a full read on this file"; people are told which line, and how long it is."""
+    path = tmp_path / "long.csv"
+    with open(path, "wb") as f:
+        f.write(",".join(make.PAY_HEAD).encode() + b"\n" + b"x" * size + b"\n1,2\n")
+    con = duckdb.connect()
+    con.execute((ROOT / "sources" / "macros.sql").read_text(encoding="utf-8"))
+    sheet = read_file(path, tmp_path / "t").sheets[0]
+    with pytest.raises(UnreadableFile) as err:
+        sheet.load(con, "g")
+    assert str(err.value).startswith(f"第 2 行有 {size + 1:,} 字节，超过一行的读取上限 MAX_CSV_LINE_BYTES")
