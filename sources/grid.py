@@ -16,10 +16,14 @@ limits below. A file that cannot be read raises UnreadableFile; a sheet that can
 with its `error`; what was odd but handled (mixed encodings, unbalanced quotes, formulas without a saved
 result, a wrong extension) is written in `notes`. Every message is for people.
 
+Workbooks are read in a child process (sources/read_worker.py) with a memory and a time limit, so that
+whatever the checks miss (calamine's abort, an allocation failure, a hang) costs that file only. Control
+characters are removed from every cell and sheet name, and counted in the notes (CONTROL_CHARS below).
+
 This module holds what the readers share (the limits, Sheet, ReadResult, cell texts); the readers are
 sources/read_workbook.py (calamine, cells to the grid), sources/read_xlsx.py and sources/read_xls.py (the
-checks before calamine opens a file) and sources/read_csv.py (+ read_csv_records.py); sources/read.py
-chooses one by the file's type.
+checks before calamine opens a file), sources/read_worker.py (the child process) and sources/read_csv.py
+(+ read_csv_records.py); sources/read.py chooses one by the file's type.
 """
 
 from __future__ import annotations

@@ -69,7 +69,7 @@ class _Worker:
             [sys.executable, "-m", "sources.read_worker", str(child.fileno()), str(os.getpid()),
              str(READER_MEMORY_BYTES or 0)],
             pass_fds=[child.fileno()], stdin=subprocess.DEVNULL, stdout=self.stderr, stderr=self.stderr,
-            env=env, cwd=root, start_new_session=False)
+            env=env)
         child.close()
         self.conn = Connection(parent.detach())
         # the child imports pyarrow and calamine before it says it is ready: a file's time limit is for reading
@@ -105,12 +105,13 @@ class _Worker:
             if not self.alive():
                 self.stop()
                 self.start()
+            request = (os.path.abspath(path), os.path.abspath(tmpdir))
             try:
-                self.conn.send((str(path), str(tmpdir)))
+                self.conn.send(request)
             except OSError:                   # it died between two files (its parent thread ended): again
                 self.stop()
                 self.start()
-                self.conn.send((str(path), str(tmpdir)))
+                self.conn.send(request)
             try:
                 ready = self.conn.poll(READER_TIMEOUT_SECONDS)
                 answer = self.conn.recv() if ready else None
@@ -120,6 +121,7 @@ class _Worker:
                 raise UnreadableFile(self._failure(ready))
         status, value = answer
         if status == "ok":
+            value.path = path
             return value
         if status == "unreadable":
             raise UnreadableFile(value)
@@ -192,6 +194,7 @@ def _fault(path: Path) -> None:
 
 
 def _child(fd: int, parent: int, memory: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)      # Ctrl-C is the parent's to handle; the child follows it
     _die_with_parent(parent)
     if memory:
         import resource

@@ -258,3 +258,59 @@ def test_a_slice_of_the_mutation_fuzzer_finds_nothing_unexpected(tmp_path):
         seen[what] = fz.read_as_pipeline(path, tmp_path / "work", con)
     assert set(seen.values()) <= {"clean", "refused"}
     assert any(w.split(": ")[1].startswith(("single_quotes", "spaced_equals", "far_reference")) for w in seen)
+
+
+def _part(tmp_path: Path, body: str):
+    import zipfile
+    path = tmp_path / "s.zip"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("sheet1.xml", make.sheet_xml([["a", 1]], extra=body))
+    z = zipfile.ZipFile(path)
+    return z, z.getinfo("sheet1.xml")
+
+
+@pytest.mark.parametrize("body, far_cell", [
+    ("<row r='3'><c r='XFD3'><v>1</v></c></row>", (3, 16384)),
+    ('<row r="3"><c r = "XFD3"><v>1</v></c></row>', (3, 16384)),
+    ('<row r="3"><c r="B3" s = "1"><v>1</v></c><c r="C3"\nr="XFD3"><v>1</v></c></row>', None),   # malformed
+    ('<row r="3"><c r="B3"\tt="n"><v>1</v></c></row>', (3, 2)),
+    ('<row r="3"><c r="B3" r="XFD1048576"><v>1</v></c></row>', None),
+    ('<x:row r="3" xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><x:c r="ZZ3"><x:v>1</x:v></x:c></x:row>',
+     (3, 702)),
+])
+def test_the_quick_scan_steps_aside_for_any_unusual_attribute_style(tmp_path, body, far_cell):
+    """The quick scan never vouches for a tag it does not read whole; the exact scan parses it as XML."""
+    from sources import read_xlsx
+    z, info = _part(tmp_path, body)
+    assert read_xlsx._scan_sheet_quick(z, info, "s") is None
+    ext = read_xlsx._scan_sheet_xml(z, info, "s")
+    if far_cell is None:
+        assert "XML 格式错误" in ext.problem()
+    else:
+        assert (ext.rows, ext.cols) == far_cell
+
+
+def test_both_scans_read_formulas_without_results_and_error_values_alike(tmp_path):
+    body = ('<row r="7"><c r="B7"><f>SUM(C2:C4)&amp;"x"</f></c><c r="C7" t="e"><v>#N/A</v></c>'
+            '<c r="D7"><f>A1</f><v>3</v></c></row>')
+    from sources import read_xlsx
+    z, info = _part(tmp_path, body)
+    quick, exact = read_xlsx._scan_sheet_quick(z, info, "s"), read_xlsx._scan_sheet_exact(z, info, "s")
+    assert quick.formulas == exact.formulas == {(6, 1): '=SUM(C2:C4)&"x"'}
+    assert quick.errors == exact.errors == {(6, 2): "#N/A"}
+    assert (exact.rows, exact.cols) == (7, 4) and quick.rows >= 7 and quick.cols >= 4
+
+
+@pytest.mark.parametrize("size", [9 << 20, 40 << 20])     # over the line limit; over DuckDB's buffer too
+def test_a_line_too_long_is_named_by_its_number(tmp_path, size):
+    """DuckDB says "Maximum line size" or, past its buffer, "The Parallel CSV Reader currently does not
+    support a full read on this file"; people are told which line, and how long it is."""
+    path = tmp_path / "long.csv"
+    with open(path, "wb") as f:
+        f.write(",".join(make.PAY_HEAD).encode() + b"\n" + b"x" * size + b"\n1,2\n")
+    con = duckdb.connect()
+    con.execute((ROOT / "sources" / "macros.sql").read_text(encoding="utf-8"))
+    sheet = read_file(path, tmp_path / "t").sheets[0]
+    with pytest.raises(UnreadableFile) as err:
+        sheet.load(con, "g")
+    assert str(err.value).startswith(f"第 2 行有 {size + 1:,} 字节，超过一行的读取上限 MAX_CSV_LINE_BYTES")
