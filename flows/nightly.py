@@ -23,7 +23,7 @@ from prefect.states import Completed
 
 from outputs import runinfo, screening, tables, workbook
 from rules import catalog, coverage, ledger, screen
-from sources import declarations, gx, load, mappings, stage, validate, warehouse
+from sources import declarations, gx, load, mappings, read_worker, stage, validate, warehouse
 
 from . import deployments, settings
 from .paths import PathRefused, check_paths
@@ -98,6 +98,7 @@ def start_run(run_id: str, inbox: str, out: str | None, as_of: str | None, rule_
         raise FileNotFoundError(f"收件目录不存在：{inbox_p}")
     out_p = Path(out) if out else Path(settings.get("runs_dir")) / run_id
     out_p.mkdir(parents=True, exist_ok=True)
+    read_worker.configure(int(settings.get("reader_memory_gb") * 2**30), settings.get("reader_timeout_s"))
     con = warehouse.connect(wh, settings.get("duckdb_threads"), settings.get("duckdb_memory_limit"),
                             settings.get("duckdb_temp_dir"))
     return Run(run_id=run_id, inbox=inbox_p, out=out_p, as_of=_day(as_of) or dt.date.today(), warehouse=wh,

@@ -37,6 +37,9 @@ SETTINGS = {s.name: s for s in [
     Setting("mappings", "{data_dir}/mappings.yaml",
             "the analysts' mapping file: kind and columns fixed for headers seen before (qingfeng inspect --accept)"),
     Setting("runs_index", "{data_dir}/runs/index.jsonl", "one line per run, newest last: what `qingfeng runs` lists"),
+    Setting("reader_memory_gb", 4, "memory limit of the process that reads workbooks (sources/read_worker.py): a "
+            "workbook that needs more is refused, not the run stopped"),
+    Setting("reader_timeout_s", 900, "seconds the workbook reader may spend on one file before it is refused"),
 ]}
 
 
