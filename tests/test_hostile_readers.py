@@ -65,8 +65,9 @@ def hostile_files() -> dict[str, bytes]:
     pay = make.payments(3, first=120)
     pay[1][0], pay[2][5], pay[3][5] = "张\x00一", "备\x1b注", "村\x1f组"
     out["controls.csv"] = ("\n".join(",".join(str(v) for v in r) for r in pay) + "\n").encode()
-    for name in ("aborts.xlsx", "hangs.xlsx", "eats_memory.xlsx"):
-        out[name] = make.xlsx([("Sheet1", make.sheet_xml(make.payments(2, first=130)))])
+    # each its own content: the same bytes under three names would be read once (a duplicate), the fault never met
+    for i, name in enumerate(("aborts.xlsx", "hangs.xlsx", "eats_memory.xlsx")):
+        out[name] = make.xlsx([("Sheet1", make.sheet_xml(make.payments(2, first=130 + 10 * i)))])
     return out
 
 
