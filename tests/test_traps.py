@@ -107,6 +107,14 @@ def test_every_traps_bullet_of_the_domain_is_answered():
     assert not missing, f"{len(missing)} of {total} Traps bullets unanswered:\n" + "\n".join(missing)
 
 
+@pytest.mark.skipif(not traps_catalogue.SHARED_DOMAIN.exists(), reason="domain.md is not beside this checkout")
+def test_the_copy_of_the_rule_catalogue_equals_domain_md():
+    """tests/domain_8_2.md (read where ../shared/reference/domain.md is absent, e.g. a clone elsewhere) is
+    domain.md's §8.2 as it is now: `python tests/traps_catalogue.py --copy` refreshes it."""
+    text = traps_catalogue.SHARED_DOMAIN.read_text(encoding="utf-8")
+    assert traps_catalogue.DOMAIN_COPY.read_text(encoding="utf-8") == traps_catalogue.section_8_2(text)
+
+
 def test_the_bullet_parser_reads_indented_and_inline_lists(tmp_path):
     doc = tmp_path / "d.md"
     doc.write_text("### 8.2 The rules\n\n#### R01 x\n* **Traps:**\n  * arrears;\n  * a typo.\n* **Evidence:** y\n\n"

@@ -14,7 +14,12 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
-DOMAIN = ROOT.parent / "shared" / "reference" / "domain.md"
+# domain.md lives beside the project (../shared/reference/); a clean clone elsewhere has only the copy of its
+# §8.2 kept in tests/domain_8_2.md (`python tests/traps_catalogue.py --copy` refreshes it; a test checks that
+# the copy equals the reference wherever the reference is there)
+SHARED_DOMAIN = ROOT.parent / "shared" / "reference" / "domain.md"
+DOMAIN_COPY = Path(__file__).parent / "domain_8_2.md"
+DOMAIN = SHARED_DOMAIN if SHARED_DOMAIN.exists() else DOMAIN_COPY
 TRAP_DIR = Path(__file__).parent / "traps"
 FIRST, LAST = 1, 15          # the rules whose traps the catalogue must cover (R06, R16–R18: issue 19)
 
@@ -34,11 +39,18 @@ def _split(text: str) -> list[str]:
     return [p.strip().rstrip(".。").strip() for p in parts if p.strip().rstrip(".。").strip()]
 
 
+def section_8_2(text: str) -> str:
+    """domain.md's §8.2 (the rule catalogue), up to the next section of level 3 or higher."""
+    start = text.index("### 8.2")
+    m = re.search(r"^#{1,3} ", text[start + 7:], flags=re.M)
+    return text[start:start + 7 + m.start()] if m else text[start:]
+
+
 def domain_traps(path: Path = DOMAIN) -> dict[str, list[str]]:
     """Rule id → its Traps bullets, in domain.md's order: the indented bullets under `**Traps:**`, or the
     inline list after it."""
-    text = path.read_text(encoding="utf-8")
-    start = text.index("### 8.2")
+    text = section_8_2(path.read_text(encoding="utf-8"))
+    start = 0
     out: dict[str, list[str]] = {}
     for block in re.split(r"^#### ", text[start:], flags=re.M)[1:]:
         rid = block.split()[0]
@@ -129,4 +141,7 @@ if __name__ == "__main__":
     sys.path.insert(0, str(ROOT))
     from rules import catalog
 
-    print(markdown(catalog.catalog()))
+    if sys.argv[1:] == ["--copy"]:
+        DOMAIN_COPY.write_text(section_8_2(SHARED_DOMAIN.read_text(encoding="utf-8")), encoding="utf-8")
+    else:
+        print(markdown(catalog.catalog()))
