@@ -15,10 +15,11 @@ rationale: >
   死亡记录姓名与本人不符的（重号、录错人，列入 R15）；死亡日期无法识别的（不作为证据，列入待补数据）。
   二、数据质量门禁（风险等级低，只是数据问题，不是违纪线索）：性别栏与身份证号第 17 位不符；出生日期栏与身份证号第 7–14 位不符
   （只有年月的按月比较）；年龄不可能（所属期早于身份证号的出生月份，或所属期时年龄超过 max_age 岁）；
-  乡镇（街道）名称不在衢州区划表中。同一人同一门禁项合并为一条，列出全部来源行。
+  乡镇（街道）名称不在衢州区划表中；发放名册同一工作表、同一所属期内序号重复（每月重新编号的名册、同户成员共用一个序号的不算）。
+  同一人同一门禁项合并为一条，列出全部来源行。
   已在别处列出、此处不重复的：合计/小计行与明细之和不符（run.json total_checks 与数据质量表第九部分逐行列出）；
   身份证号精度丢失、校验位错误、出生日期不存在（装载时隔离，quarantine.csv 与数据质量表列出原值）；同号不同名（R15）。
-  尚未检查：序号重复（装载时不保留序号列）；村名（没有村级区划表）。
+  尚未检查：户籍、死亡记录等非发放名册的序号；村名（没有村级区划表）。装载时被隔离的行不参加序号比对（已在隔离清单中）。
 basis: GB 11643-1999 公民身份号码（第 7–14 位出生日期、第 17 位性别）；各项待遇“自情况发生的次月起停发”及申请审批规定；衢州市统计用区划代码（2023）
 verify: >
   死亡后首次发放：调取该项目的申请书和审批表（申请日期、审批人、经办人）、死亡证明或火化记录、首次发放后各月的银行流水和取款人，
@@ -151,6 +152,42 @@ with firsts as (
     select p.id_number, p.name, p.county, p.township, p.village, '乡镇不在区划表中',
            '户籍乡镇（街道）“' || p.township || '”不在衢州市区划表中', NULL, NULL, NULL, p.source_file, p.sheet, p.row_no
     from persons p where p.township is not null and p.township_code is null
+), serial_sheets as (
+    -- the ledger sheets with a 序号 column, and its position in the header
+    select file_id, sheet, delimiter,
+           list_position(list_transform(header, lambda h: regexp_replace(coalesce(h, ''), '\s', '', 'g')), '序号') as pos
+    from source_sheets where kind = 'payments' and status = 'loaded'
+), serials as (
+    -- each loaded ledger row's 序号 as written, with the month and household it pays (a row covering several
+    -- months is one row here)
+    select distinct p.file_id, p.sheet, p.row_no, trim(qf_cells(r.cells, r.line, h.delimiter)[h.pos]) as serial,
+           p.id_number, p.name, p.county, p.township, p.village, p.programme, p.entitlement_month, p.amount_yuan,
+           p.household_no, p.source_file
+    from serial_sheets h
+    join raw_payments r using (file_id, sheet)
+    join payments p on p.file_id = r.file_id and p.sheet = r.sheet and p.row_no = r.row_no
+    where h.pos > 0 and coalesce(p.span_part, 1) = 1
+), serial_twice as (
+    -- a 序号 written on two rows of one sheet for one month (a list that restarts its 序号 each month, or
+    -- gives the members of one household one 序号, is not counted)
+    select *, count(*) over w as n, array_to_string(list_sort(list(row_no) over w), '、') as rows_of
+    from serials
+    where serial is not null and serial <> ''
+    window w as (partition by file_id, sheet, entitlement_month, serial)
+), dup_serials as (
+    select * from serial_twice x
+    where n > 1 and exists (select 1 from serial_twice y
+                            where y.file_id = x.file_id and y.sheet = x.sheet and y.entitlement_month = x.entitlement_month
+                              and y.serial = x.serial and y.row_no <> x.row_no
+                              and coalesce(y.household_no, y.id_number) is distinct from coalesce(x.household_no, x.id_number))
+), checked_all as (
+    select * from checked
+    union all
+    select id_number, name, county, township, village, '序号重复',
+           '序号“' || serial || '”在' || source_file || coalesce(' ' || nullif(sheet, ''), '') || '所属期' || strftime(entitlement_month, '%Y-%m') || '的行中出现'
+               || n || '次（第' || rows_of || '行）',
+           programme, entitlement_month, amount_yuan, source_file, sheet, row_no
+    from dup_serials
 ), gated as (
     select id_number as subject_id_number, mode(name) as subject_name, any_value(county) as county,
            any_value(township) as township, any_value(village) as village, gate,
@@ -162,7 +199,7 @@ with firsts as (
            format('{}（{}）：{}。{}', mode(name), id_number, gate,
                   string_agg(distinct detail, '；' order by detail)) as evidence,
            string_agg(qf_row_ref(source_file, sheet, row_no), '；' order by source_file, sheet, row_no) as source_rows
-    from checked
+    from checked_all
     group by id_number, gate, programme
 )
 select * from after_death
