@@ -12,7 +12,7 @@ rationale: >
   已排除的误报：丧葬补助金、抚恤金等一次性待遇（programmes.yaml 中 type: one_off，本就在死亡后发放）；
   死亡前月份的补发款在死亡后才发放（按所属期判断，首个所属期不晚于死亡月份，不是新申请，是否多发由 R01 判断）；
   首个所属期就是该名册覆盖的第一个月的（此前是否已在发放无从得知，不认定为“首次”，死亡后的发放由 R01 判断）；
-  死亡记录姓名与本人不符的（重号、录错人，列入 R15）；死亡日期无法识别的（不作为证据，列入待补数据）。
+  死亡记录姓名与本人不符的（重号、录错人，列入 R15）；号码换过的（改号、历史县级代码）：同名、同出生日期（第 7–14 位）的另一号码此前已领取该项目的，是同一人继续领取；死亡日期无法识别的（不作为证据，列入待补数据）。
   二、数据质量门禁（风险等级低，只是数据问题，不是违纪线索）：性别栏与身份证号第 17 位不符；出生日期栏与身份证号第 7–14 位不符
   （只有年月的按月比较）；年龄不可能（所属期早于身份证号的出生月份，或所属期时年龄超过 max_age 岁）；
   乡镇（街道）名称不在衢州区划表中；发放名册同一工作表、同一所属期内序号重复（每月重新编号的名册、同户成员共用一个序号的不算）。
@@ -25,6 +25,7 @@ verify: >
   死亡后首次发放：调取该项目的申请书和审批表（申请日期、审批人、经办人）、死亡证明或火化记录、首次发放后各月的银行流水和取款人，
   查明是谁以死者名义申请、谁领取。数据质量门禁：对照原表单元格和公安户籍系统核实性别、出生日期和乡镇名称，由报送单位更正后重新报送。
 subject: recipient (the person the row is about)
+severity_rule: first paid month two or more months after the death month → high; the month right after → medium; gated rows → low
 case_key: [subject_id_number, gate, programme]
 evidence: [subject_id_number, subject_name, county, township, village, gate, gate_detail, programme, death_on,
            death_sources, period_from, period_to, months, amount_yuan, severity, facts, evidence, source_rows]
@@ -67,6 +68,13 @@ with firsts as (
     join first_rows r using (id_number, programme)
     join deaths d using (id_number)
     where d.death_month is not null and f.first_month > d.death_month and f.first_month > r.file_first_month
+      -- a number reissued (改号, a historical county code): the same name and birth date (digits 7–14) paid the
+      -- programme under another number before is the same person's payments going on, not a new application
+      and not exists (select 1 from payments q join payments o
+                        on o.programme = q.programme and o.name_norm = q.name_norm and o.id_number <> q.id_number
+                       and substr(o.id_number, 7, 8) = substr(q.id_number, 7, 8)
+                      where q.id_number = f.id_number and q.programme = f.programme
+                        and o.entitlement_month < f.first_month and o.amount_yuan > 0)
 ), started_rows as (
     select s.id_number, s.programme,
            string_agg(qf_row_ref(p.source_file, p.sheet, p.row_no), '；' order by p.entitlement_month, p.source_file, p.row_no)
