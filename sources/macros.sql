@@ -205,3 +205,9 @@ create or replace macro qf_month_only(w, col) as
 create or replace macro qf_unreadable(w, col) as coalesce(len(list_filter(string_split(w, ','), lambda e:
     e in ('BAD_DATE:' || col, 'BAD_MONTH:' || col, 'BAD_AMOUNT:' || col, 'BAD_INTEGER:' || col,
           'ID_INVALID:' || col, 'ACCOUNT_PRECISION_LOST:' || col))) > 0, false);
+
+-- A sex column's value as the ID number states it (男/女), or NULL when the cell says neither (R18 compares
+-- only what it can read).
+create or replace macro qf_sex(s) as
+    case when regexp_full_match(trim(coalesce(s, '')), '男性?|1|[Mm]|[Mm]ale') then '男'
+         when regexp_full_match(trim(coalesce(s, '')), '女性?|2|[Ff]|[Ff]emale') then '女' end;

@@ -503,6 +503,7 @@ def build(seed: int = SEED) -> Sample:
     plant_r11(s)
     plant_r12(s)
     plant_r14(s)
+    plant_r18(s)
 
     s.payments.sort(key=lambda x: (x.programme, x.month, x.township, x.village, x.person.id_number))
     assert len({p.id_number for p in s.people}) == len(s.people), "ID numbers must be unique"
@@ -1380,6 +1381,53 @@ def plant_r14(s: Sample) -> None:
     s.pay(son, LIVING, MONTHS[0], LAST)
     s.plant("R14", "none", f, DIBAO, f"与分户的儿子{son.name}共用本人账户（户籍父亲身份证号关联，近亲属）")
     s.plant("R14", "none", son, LIVING, f"生活补贴打入分户居住的父亲{f.name}的账户（近亲属）")
+
+
+# ---- R18: the data and timing gate -----------------------------------------------------------------
+
+def plant_r18(s: Sample) -> None:
+    """R18 数据质量与申领时序门禁: (a) a periodic benefit first paid for a month after the death month (a new
+    application after death: high; R01 flags the same months); (b) rows the gate lists with severity low:
+    a register 性别 or 出生日期 that contradicts the ID number, an impossible age, a 乡镇 not in the division
+    tables. Traps: arrears for a month before the death paid after it; a 105-year-old pensioner."""
+    # (a) died 2020-04-08; 生活补贴 first paid for July and on to December
+    a = s.single(XIWU, "男", dt.date(1956, 7, 19))
+    s.die(a, dt.date(2020, 4, 8), ["公安注销", "民政火化"])
+    s.pay(a, LIVING, MONTHS[6], LAST)
+    s.plant("R18", "flag", a, LIVING, "4 月死亡，7 月起才开始领生活补贴（死亡后新申请、首次发放）", 6, 6 * 270, MONTHS[6], LAST)
+    s.plant("R01", "flag", a, LIVING, "死亡后继续发放 6 个月（死亡后才开始发放，亦属 R18）", 6, 6 * 270, MONTHS[6], LAST)
+    # (a) died 2020-05-20 (卫健 only); 养老金 first paid for September
+    b = s.single(HEPING, "女", dt.date(1950, 2, 11))
+    s.die(b, dt.date(2020, 5, 20), ["卫健死亡证明"])
+    s.pay(b, PENSION, MONTHS[8], LAST)
+    s.plant("R18", "flag", b, PENSION, "5 月死亡，9 月起才开始领养老金（死亡后新申请、首次发放）", 4, 4 * 245, MONTHS[8], LAST)
+    s.plant("R01", "flag", b, PENSION, "死亡后继续发放 4 个月（死亡后才开始发放，亦属 R18）", 4, 4 * 245, MONTHS[8], LAST)
+    # trap: 护理补贴 from February; died in March; February's arrears paid in June is no new application
+    t = s.single(DONGKENG, "男", dt.date(1961, 10, 30))
+    s.die(t, dt.date(2020, 3, 17), ["公安注销"])
+    s.payments.append(Payment(t, CARE, MONTHS[1], 180, dt.date(2020, 6, 10), "补发2月"))
+    s.pay(t, CARE, MONTHS[2], MONTHS[2])
+    s.plant("R18", "none", t, CARE, "2 月的补发款在死亡后（6 月）发放，所属期在死亡前：不是死亡后新申请")
+    # (b) the register's 性别 says 女 for a man's number (digit 17 odd)
+    c = s.single(HEPING, "男", dt.date(1966, 3, 3))
+    c.sex = "女"
+    s.plant("R18", "flag", c, "", "户籍性别为女，身份证号第 17 位为奇数（男）", None, None)
+    # (b) the register's 出生日期 is a month off the number's
+    d = s.single(DONGKENG, "女", dt.date(1971, 8, 14))
+    d.birth = dt.date(1971, 9, 14)
+    s.plant("R18", "flag", d, "", "户籍出生日期 1971-09-14，身份证号为 1971-08-14", None, None)
+    # (b) a pension paid all year to a number born in 1907: 112 years old
+    e = s.single(XIWU, "男", dt.date(1907, 6, 2))
+    s.pay(e, PENSION, MONTHS[0], LAST)
+    s.plant("R18", "flag", e, PENSION, "身份证号出生于 1907 年，领取养老金时已 112 岁以上（年龄不可能）", 12, 12 * 245, MONTHS[0], LAST)
+    # trap: 105 years old is old, not impossible
+    t = s.single(HEPING, "女", dt.date(1915, 1, 9))
+    s.pay(t, PENSION, MONTHS[0], LAST)
+    s.plant("R18", "none", t, PENSION, "105 岁的养老金领取人：年龄可能，不是门禁项")
+    # (b) 残联's list gives a 乡镇 that is not in 衢州's division tables
+    f = s.single(XIWU, "女", dt.date(1968, 5, 5))
+    s.pay(f, LIVING, MONTHS[0], LAST, place=("青云乡", "青云村"))
+    s.plant("R18", "flag", f, LIVING, "生活补贴名册上的乡镇“青云乡”不在衢州市区划表中", 12, 12 * 270, MONTHS[0], LAST)
 
 
 # ---- writers: one per file, in the layout its department uses --------------------------------
