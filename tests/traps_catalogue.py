@@ -16,7 +16,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 DOMAIN = ROOT.parent / "shared" / "reference" / "domain.md"
 TRAP_DIR = Path(__file__).parent / "traps"
-FIRST, LAST = 1, 15          # the rules whose traps the catalogue must cover (R06, R16–R18: issue 19)
+FIRST, LAST = 1, 18          # the rules whose traps the catalogue must cover (those of them in rules/)
 
 
 def _split(text: str) -> list[str]:
