@@ -240,3 +240,29 @@ def test_a_run_with_a_malformed_mapping_file_stops_before_loading_and_names_it(t
     assert out.returncode == 2
     assert "映射文件" in out.stderr and "第 1 条" in out.stderr
     assert not (data / "warehouse.duckdb").exists()
+
+
+@pytest.mark.parametrize("file_name, title, expected", [
+    # titles and file names as 人社 offices word them; none is a declared synonym as a whole
+    ("养老金发放.xlsx", "常山县城镇企业职工基本养老保险离退休人员待遇发放表（2020年5月）", ("职工基本养老保险", "企业职工")),
+    ("机关事业单位退休人员基本养老金发放汇总.xlsx", "2020年5月", ("职工基本养老保险", "机关事业单位")),
+    ("养老金发放.xlsx", "常山县城乡居民基本养老保险待遇领取人员发放明细（2020年5月）", ("城乡居民基本养老保险", None)),
+    ("新农保养老金发放2020年5月.xlsx", "某某乡", ("城乡居民基本养老保险", None)),
+    ("城乡居民社会养老保险基础养老金发放.xlsx", "2020年5月", ("城乡居民基本养老保险", None)),
+])
+def test_the_two_pension_schemes_are_told_apart_by_their_wordings(tmp_path, file_name, title, expected):
+    """R17 compares the residents' and the employees' schemes: a title or file name naming one must never be
+    read as the other (城乡居民基本养老金 and 职工基本养老金 share 基本养老金)."""
+    assert not any(norm_header(title) == s for s, _, _ in declarations_programme_synonyms())
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    rows = [[title], ["姓名", "身份证号", "金额"]] + [[f"李{i}", IDS[i], 245] for i in range(4)]
+    xlsx(inbox / file_name, rows, sheet="Sheet1")
+    con = run_loader(inbox, tmp_path)
+    got = set(con.execute("select programme, sub_type from payments").fetchall())
+    assert got == {expected}, got
+
+
+def declarations_programme_synonyms():
+    from sources.declarations import programme_synonyms
+    return programme_synonyms()
