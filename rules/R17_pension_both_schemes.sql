@@ -1,7 +1,7 @@
 /*
 id: R17
 title: Pensions of both schemes paid for the same months
-name_zh: 养老待遇异常（城乡居民与职工养老重复领取）
+name_zh: 养老待遇异常
 severity: high
 rationale: >
   同一人（同一身份证号）在相同所属期既领取城乡居民基本养老保险待遇，又领取职工基本养老保险（企业职工或机关事业单位）待遇。
