@@ -266,3 +266,18 @@ def test_the_two_pension_schemes_are_told_apart_by_their_wordings(tmp_path, file
 def declarations_programme_synonyms():
     from sources.declarations import programme_synonyms
     return programme_synonyms()
+
+
+def test_a_prisoners_list_is_read_as_prisoners_not_payroll(tmp_path):
+    """司法's 服刑人员 list names a 监狱 and dates, like a payroll names a 单位 and dates: it must be read as
+    prisoners (R17's optional input), with its dates."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    rows = [["常山县社区矫正及在押服刑人员名单（2020年）"],
+            ["序号", "姓名", "公民身份号码", "服刑场所", "收监日期", "刑满释放日期", "判处刑罚"]]
+    rows += [[i + 1, f"李{i}", IDS[i], "浙江省第一监狱", "2019-05-10", "2021-03-09", "有期徒刑一年十个月"] for i in range(4)]
+    xlsx(inbox / "司法局_服刑人员名单.xlsx", rows, sheet="Sheet1")
+    con = run_loader(inbox, tmp_path)
+    assert [r["kind"] for r in sheet_rows(con)] == ["prisoners"]
+    got = con.execute("select count(*), min(start_on), min(end_on), min(prison) from prison_terms").fetchone()
+    assert got[0] == 4 and str(got[1]) == "2019-05-10" and str(got[2]) == "2021-03-09" and got[3] == "浙江省第一监狱"
