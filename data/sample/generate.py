@@ -1850,6 +1850,18 @@ def plant_r17(s: Sample) -> None:
     t.name = twin.name
     s.pay(t, EMPLOYEE_PENSION, MONTHS[0], LAST, amount=2890, sub_type="企业职工", day=15)
     s.plant("R17", "none", twin, both, f"与职工养老领取人{t.id_number}同名，身份证号不同")
+    # 服刑人员 (司法): (person, name on the list, prison, committed, released)
+    s.prison_terms = []
+    j = quiet[3]
+    s.prison_terms.append((j, j.name, "浙江省第四监狱", dt.date(2020, 3, 12), dt.date(2020, 9, 20)))
+    s.plant("R17", "flag", j, PENSION, "3 月 12 日收监、9 月 20 日释放，4–8 月城乡居民养老金照发", 5, 5 * 245,
+            MONTHS[3], MONTHS[7])
+    t = quiet[4]
+    s.prison_terms.append((t, t.name, "浙江省乔司监狱", dt.date(2018, 6, 1), dt.date(2019, 12, 15)))
+    s.plant("R17", "none", t, PENSION, "2019 年 12 月已刑满释放，2020 年的养老金不在刑期内")
+    t = quiet[5]
+    s.prison_terms.append((t, t.name[0] + "某" + t.name[1:], "衢州市看守所", dt.date(2020, 5, 6), None))
+    s.plant("R17", "none", t, PENSION, "服刑人员名单上同号不同名（录错人），不认定")
 
 
 def write_employee_pension(s: Sample, out: Path) -> None:
@@ -1868,7 +1880,19 @@ def write_employee_pension(s: Sample, out: Path) -> None:
     _xlsx(s, out, [g])
 
 
+def write_prisoners(s: Sample, out: Path) -> None:
+    """司法 服刑人员名单: xlsx with a title, dates as 2020年03月12日, an empty release date while serving."""
+    g = Grid("司法局_在押服刑人员名单_2020.xlsx", "名单", ["A1:G1"], {"C": 22})
+    g.title("常山县户籍在押服刑人员名单")
+    g.header("序号", "姓名", "公民身份号码", "服刑场所", "收监日期", "刑满释放日期", "判处刑罚")
+    for i, (p, name, prison, start, end) in enumerate(getattr(s, "prison_terms", []), 1):
+        g.add([i, name, p.id_number, prison, start.strftime("%Y年%m月%d日"),
+               end.strftime("%Y年%m月%d日") if end else None, "有期徒刑"])
+    _xlsx(s, out, [g])
+
+
 WRITERS.append(write_employee_pension)
+WRITERS.append(write_prisoners)
 
 
 def write_planted(s: Sample, path: Path) -> None:
