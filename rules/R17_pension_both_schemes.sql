@@ -191,3 +191,12 @@ join source_rows r using (anomaly, id_number)
 left join spans sa on sa.id_number = c.id_number and sa.programme = $schemes[1]
 left join spans sb on sb.id_number = c.id_number and sb.programme = $schemes[2]
 order by amount_yuan desc, subject_id_number, anomaly
+-- needs_data
+-- a prison term whose release date was written but cannot be read, of someone paid a pension after the committal
+select t.id_number as subject_id_number, t.name as subject_name, y.county, y.township, y.village,
+       '释放日期（无法识别）' as missing, '服刑期间是否仍领取养老金' as decides, t.source_file, t.sheet, t.row_no
+from prison_terms t
+join (select id_number, arg_max(county, entitlement_month) as county, arg_max(township, entitlement_month) as township,
+             arg_max(village, entitlement_month) as village, max(entitlement_month) as last_month
+      from payments where programme in ($schemes[1], $schemes[2]) group by all) y using (id_number)
+where $check_prison and t.warnings like '%BAD_DATE:end_on%' and y.last_month > date_trunc('month', t.start_on)
