@@ -1808,7 +1808,9 @@ RATE[EMPLOYEE_PENSION] = 3000      # invented; each planted payee has his own am
 
 def plant_r17(s: Sample) -> None:
     """R17: residents' pensioners also paid by the employees' scheme (企业职工, 机关事业单位) for the same
-    months; traps: a transfer month, 0 and 暂停 rows, a reversed overlap, another person of the same name."""
+    months; traps: a transfer month, 0 and 暂停 rows, a reversed overlap, another person of the same name.
+    And a 服刑人员 list (s.prison_terms): a pensioner paid inside his term; traps: a term ended before the
+    data, a record under another name."""
     both = f"{PENSION}、{EMPLOYEE_PENSION}"
     planted = s.planted_ids()
     quiet = [p for p in s.people if p.status == "正常" and p.id_number not in planted and p.birth.year <= 1958
@@ -1866,7 +1868,7 @@ def plant_r17(s: Sample) -> None:
 
 def write_employee_pension(s: Sample, out: Path) -> None:
     """人社 职工养老: xlsx with a title and a 单位 line, 险种 per row (企业职工 / 机关事业单位), months as
-    2020年3月 text, 社保卡号, a 小计 row per half year left out (no total rows: 合计 checks are tested elsewhere)."""
+    2020年3月 text, 社保卡号, 备注 (暂停 …)."""
     g = Grid("人社_企业职工及机关事业养老金发放明细_2020.xlsx", "发放明细", ["A1:H1"], {"B": 10, "C": 22})
     g.title("常山县职工基本养老保险待遇发放明细（2020年）")
     g.title("经办机构：常山县社会保险事业管理中心", note="单位行")
