@@ -80,6 +80,12 @@ select s.file_id, s.sheet, s.row_no, s.source_file,
 from stg_payroll s
 where s.reason is null;
 
+create or replace table prison_terms as
+select s.file_id, s.sheet, s.row_no, s.source_file,
+       s.id_number, s.name, s.name_norm, s.prison, s.start_on, s.end_on, s.status, s.sentence, s.warnings
+from stg_prisoners s
+where s.reason is null;
+
 create or replace table kin_filings as
 select s.file_id, s.sheet, s.row_no, s.source_file,
        s.id_number, s.name, s.name_norm, s.cadre_id_number, s.cadre_name, s.cadre_name_norm, s.cadre_post,

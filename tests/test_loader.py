@@ -38,6 +38,10 @@ EXPECTED_FILES = {   # file → (status, kinds of its sheets, office for death r
     "球川镇_补偿款发放明细_2020.xlsx": ("loaded", {"comp_payouts"}, None),
     "会议纪要_2021年1月.xlsx": ("unrecognised", {None}, None),
 }
+EXPECTED_FILES.update({   # issue 19, R17
+    "人社_企业职工及机关事业养老金发放明细_2020.xlsx": ("loaded", {"payments"}, None),
+    "司法局_在押服刑人员名单_2020.xlsx": ("loaded", {"prisoners"}, None),
+})
 
 
 def planted_rows() -> list[dict]:

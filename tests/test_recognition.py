@@ -240,3 +240,44 @@ def test_a_run_with_a_malformed_mapping_file_stops_before_loading_and_names_it(t
     assert out.returncode == 2
     assert "映射文件" in out.stderr and "第 1 条" in out.stderr
     assert not (data / "warehouse.duckdb").exists()
+
+
+@pytest.mark.parametrize("file_name, title, expected", [
+    # titles and file names as 人社 offices word them; none is a declared synonym as a whole
+    ("养老金发放.xlsx", "常山县城镇企业职工基本养老保险离退休人员待遇发放表（2020年5月）", ("职工基本养老保险", "企业职工")),
+    ("机关事业单位退休人员基本养老金发放汇总.xlsx", "2020年5月", ("职工基本养老保险", "机关事业单位")),
+    ("养老金发放.xlsx", "常山县城乡居民基本养老保险待遇领取人员发放明细（2020年5月）", ("城乡居民基本养老保险", None)),
+    ("新农保养老金发放2020年5月.xlsx", "某某乡", ("城乡居民基本养老保险", None)),
+    ("城乡居民社会养老保险基础养老金发放.xlsx", "2020年5月", ("城乡居民基本养老保险", None)),
+])
+def test_the_two_pension_schemes_are_told_apart_by_their_wordings(tmp_path, file_name, title, expected):
+    """R17 compares the residents' and the employees' schemes: a title or file name naming one must never be
+    read as the other (城乡居民基本养老金 and 职工基本养老金 share 基本养老金)."""
+    assert not any(norm_header(title) == s for s, _, _ in declarations_programme_synonyms())
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    rows = [[title], ["姓名", "身份证号", "金额"]] + [[f"李{i}", IDS[i], 245] for i in range(4)]
+    xlsx(inbox / file_name, rows, sheet="Sheet1")
+    con = run_loader(inbox, tmp_path)
+    got = set(con.execute("select programme, sub_type from payments").fetchall())
+    assert got == {expected}, got
+
+
+def declarations_programme_synonyms():
+    from sources.declarations import programme_synonyms
+    return programme_synonyms()
+
+
+def test_a_prisoners_list_is_read_as_prisoners_not_payroll(tmp_path):
+    """司法's 服刑人员 list names a 监狱 and dates, like a payroll names a 单位 and dates: it must be read as
+    prisoners (R17's optional input), with its dates."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    rows = [["常山县社区矫正及在押服刑人员名单（2020年）"],
+            ["序号", "姓名", "公民身份号码", "服刑场所", "收监日期", "刑满释放日期", "判处刑罚"]]
+    rows += [[i + 1, f"李{i}", IDS[i], "浙江省第一监狱", "2019-05-10", "2021-03-09", "有期徒刑一年十个月"] for i in range(4)]
+    xlsx(inbox / "司法局_服刑人员名单.xlsx", rows, sheet="Sheet1")
+    con = run_loader(inbox, tmp_path)
+    assert [r["kind"] for r in sheet_rows(con)] == ["prisoners"]
+    got = con.execute("select count(*), min(start_on), min(end_on), min(prison) from prison_terms").fetchone()
+    assert got[0] == 4 and str(got[1]) == "2019-05-10" and str(got[2]) == "2021-03-09" and got[3] == "浙江省第一监狱"

@@ -3,7 +3,7 @@ department words its files, run through the real loader (read → recognise → 
 is left out for speed: it only quarantines more) and then the one rule. Every file must load, so that a trap
 never "passes" because its file was refused; the rule's cases and 待补数据 must be what the trap says.
 
-And every Traps bullet of domain.md §8.2 (R01–R15, R18) is answered: by a trap here or by a decision in the rule's
+And every Traps bullet of domain.md §8.2 (the rules built of R01–R18) is answered: by a trap here or by a decision in the rule's
 header. The count is printed at the end of the test session (conftest.py)."""
 
 from __future__ import annotations
@@ -97,7 +97,7 @@ def test_trap_ids_are_unique_and_files_name_their_rule():
 
 
 def test_every_traps_bullet_of_the_domain_is_answered():
-    """Each Traps bullet of domain.md §8.2 for R01–R15 and R18: a trap inbox, or a decision in the rule's header."""
+    """Each Traps bullet of domain.md §8.2 for the rules built of R01–R18: a trap inbox, or a decision in the rule's header."""
     rules = catalog.catalog()
     cov = traps_catalogue.coverage(rules)
     errors = [e for c in cov.values() for e in c["errors"]]

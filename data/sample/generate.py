@@ -504,6 +504,7 @@ def build(seed: int = SEED) -> Sample:
     plant_r12(s)
     plant_r14(s)
     plant_r18(s)
+    plant_r17(s)
 
     s.payments.sort(key=lambda x: (x.programme, x.month, x.township, x.village, x.person.id_number))
     assert len({p.id_number for p in s.people}) == len(s.people), "ID numbers must be unique"
@@ -1846,6 +1847,102 @@ def write_unrecognised(s: Sample, out: Path) -> None:
 WRITERS = [write_living_subsidy, write_care_subsidy, write_dibao_csv, write_dibao_monthly, write_tekun, write_pension,
            write_jiangshan_pension, write_register, write_deaths, write_cadres, write_case_workers, write_payroll, write_kin_filings,
            write_vehicles, write_businesses, write_projects, write_compensation, write_unrecognised]
+
+
+# ---- R17 养老待遇异常: the employees' pension list (人社) beside the residents' -------------------------
+EMPLOYEE_PENSION = "职工基本养老保险"
+RATE[EMPLOYEE_PENSION] = 3000      # invented; each planted payee has his own amount
+
+
+def plant_r17(s: Sample) -> None:
+    """R17: residents' pensioners also paid by the employees' scheme (企业职工, 机关事业单位) for the same
+    months; traps: a transfer month, 0 and 暂停 rows, a reversed overlap, another person of the same name.
+    And a 服刑人员 list (s.prison_terms): a pensioner paid inside his term; traps: a term ended before the
+    data, a record under another name."""
+    both = f"{PENSION}、{EMPLOYEE_PENSION}"
+    planted = s.planted_ids()
+    quiet = [p for p in s.people if p.status == "正常" and p.id_number not in planted and p.birth.year <= 1958
+             and p.id_number.startswith(COUNTY[0])
+             and {x.programme for x in s.payments if x.person is p} == {PENSION}]
+    # flag: on the residents' pension all year, an enterprise pension from April: 9 months, still going → high
+    a = quiet[0]
+    s.pay(a, EMPLOYEE_PENSION, MONTHS[3], LAST, amount=3120, sub_type="企业职工", day=15)
+    s.plant("R17", "flag", a, both, "城乡居民养老全年，4 月起又领企业职工养老金", 9, 9 * 245, MONTHS[3], LAST)
+    # flag: a 机关事业单位 pension from September: 4 months → medium
+    b = quiet[1]
+    s.pay(b, EMPLOYEE_PENSION, MONTHS[8], LAST, amount=4260, sub_type="机关事业单位", day=15)
+    s.plant("R17", "flag", b, both, "城乡居民养老全年，9 月起又领机关事业单位养老金", 4, 4 * 245, MONTHS[8], LAST)
+    # trap: the residents' pension stops in June, the employees' starts in June: the transfer month
+    fresh = iter(p for p in s.candidates(born=(1940, 1958)) if not any(x.person is p for x in s.payments))
+    t = next(fresh)
+    s.pay(t, PENSION, MONTHS[0], MONTHS[5])
+    s.pay(t, EMPLOYEE_PENSION, MONTHS[5], LAST, amount=2980, sub_type="企业职工", day=15)
+    s.plant("R17", "none", t, both, "6 月城乡居民养老停发、职工养老开始：制度衔接当月")
+    # trap: from July the residents' list still lists him, at 0 or marked 暂停
+    t = next(fresh)
+    s.pay(t, PENSION, MONTHS[0], MONTHS[5])
+    s.pay(t, PENSION, MONTHS[6], LAST, amount=0)
+    for x in s.payments:
+        if x.person is t and x.month >= MONTHS[6]:
+            x.remark = "待遇暂停（领取职工养老金）" if x.month.month % 2 else ""
+    s.pay(t, EMPLOYEE_PENSION, MONTHS[6], LAST, amount=2750, sub_type="企业职工", day=15)
+    s.plant("R17", "none", t, both, "7 月起城乡居民养老金额为 0 或注明暂停，不是重复领取")
+    # trap: both paid May–August, the residents' months reversed in September (冲正退回)
+    t = next(fresh)
+    s.pay(t, PENSION, MONTHS[0], MONTHS[7])
+    for m in MONTHS[4:8]:
+        s.payments.append(Payment(t, PENSION, m, -245, dt.date(2020, 9, 10), "冲正退回（已领职工养老）"))
+    s.pay(t, EMPLOYEE_PENSION, MONTHS[4], LAST, amount=3050, sub_type="企业职工", day=15)
+    s.plant("R17", "none", t, both, "5–8 月两项都发，城乡居民养老已于 9 月冲正退回，净额为零")
+    # trap: an employees' pensioner who shares a residents' pensioner's name only
+    twin = quiet[2]
+    t = s.single(XIWU, twin.sex, dt.date(twin.birth.year - 3, 7, 9))
+    t.name = twin.name
+    s.pay(t, EMPLOYEE_PENSION, MONTHS[0], LAST, amount=2890, sub_type="企业职工", day=15)
+    s.plant("R17", "none", twin, both, f"与职工养老领取人{t.id_number}同名，身份证号不同")
+    # 服刑人员 (司法): (person, name on the list, prison, committed, released)
+    s.prison_terms = []
+    j = quiet[3]
+    s.prison_terms.append((j, j.name, "浙江省第四监狱", dt.date(2020, 3, 12), dt.date(2020, 9, 20)))
+    s.plant("R17", "flag", j, PENSION, "3 月 12 日收监、9 月 20 日释放，4–8 月城乡居民养老金照发", 5, 5 * 245,
+            MONTHS[3], MONTHS[7])
+    t = quiet[4]
+    s.prison_terms.append((t, t.name, "浙江省乔司监狱", dt.date(2018, 6, 1), dt.date(2019, 12, 15)))
+    s.plant("R17", "none", t, PENSION, "2019 年 12 月已刑满释放，2020 年的养老金不在刑期内")
+    t = quiet[5]
+    s.prison_terms.append((t, t.name[0] + "某" + t.name[1:], "衢州市看守所", dt.date(2020, 5, 6), None))
+    s.plant("R17", "none", t, PENSION, "服刑人员名单上同号不同名（录错人），不认定")
+
+
+def write_employee_pension(s: Sample, out: Path) -> None:
+    """人社 职工养老: xlsx with a title and a 单位 line, 险种 per row (企业职工 / 机关事业单位), months as
+    2020年3月 text, 社保卡号, 备注 (暂停 …)."""
+    g = Grid("人社_企业职工及机关事业养老金发放明细_2020.xlsx", "发放明细", ["A1:H1"], {"B": 10, "C": 22})
+    g.title("常山县职工基本养老保险待遇发放明细（2020年）")
+    g.title("经办机构：常山县社会保险事业管理中心", note="单位行")
+    g.header("序号", "姓名", "公民身份号码", "险种", "所属年月", "养老金(元)", "社保卡号", "备注")
+    kinds = {"企业职工": "企业职工基本养老保险", "机关事业单位": "机关事业单位养老保险"}
+    pays = [p for p in s.payments if p.programme == EMPLOYEE_PENSION]
+    for i, p in enumerate(pays, 1):
+        g.add([i, p.cell("name", p.person.name), p.cell("id", p.person.id_number), kinds[p.sub_type],
+               f"{p.month.year}年{p.month.month}月", p.cell("amount", f"{p.amount:.2f}"), account_of(p.person),
+               p.remark or None], p.mark)
+    _xlsx(s, out, [g])
+
+
+def write_prisoners(s: Sample, out: Path) -> None:
+    """司法 服刑人员名单: xlsx with a title, dates as 2020年03月12日, an empty release date while serving."""
+    g = Grid("司法局_在押服刑人员名单_2020.xlsx", "名单", ["A1:G1"], {"C": 22})
+    g.title("常山县户籍在押服刑人员名单")
+    g.header("序号", "姓名", "公民身份号码", "服刑场所", "收监日期", "刑满释放日期", "判处刑罚")
+    for i, (p, name, prison, start, end) in enumerate(getattr(s, "prison_terms", []), 1):
+        g.add([i, name, p.id_number, prison, start.strftime("%Y年%m月%d日"),
+               end.strftime("%Y年%m月%d日") if end else None, "有期徒刑"])
+    _xlsx(s, out, [g])
+
+
+WRITERS.append(write_employee_pension)
+WRITERS.append(write_prisoners)
 
 
 def write_planted(s: Sample, path: Path) -> None:
