@@ -44,6 +44,7 @@ traps:
       不是养老金月份：职工养老名册中“待遇类别”为丧葬补助金、抚恤金的行按一次性待遇读入，不与城乡居民养老金比较
       （tests/traps/R17.yaml 有一例）。
 inputs: {required: [payments], optional: [prison_terms, persons]}
+unchecked: {table: pensioners_without_prison_list, text: 名养老金领取人未检查服刑期间领取（未提供服刑人员名单）}
 */
 with monthly as (
     -- net of corrections per person, scheme and 所属期, summed over sub-types (企业职工, 机关事业单位)

@@ -133,3 +133,11 @@ select id_number, programme,
        arg_max(village, entitlement_month) as village
 from payments
 group by all;
+
+-- Pensioners R17 could not check for payments during a prison term because no 服刑人员 list was supplied
+-- (R17's `unchecked:`: the run says 部分未检查 with their number per county, not "0 cases").
+create or replace table pensioners_without_prison_list as
+select id_number, min(county) as county
+from payees
+where programme in ('城乡居民基本养老保险', '职工基本养老保险') and not exists (select 1 from prison_terms)
+group by id_number;

@@ -271,3 +271,26 @@ def test_payees_where_no_register_reaches_leave_r13_partly_checked_in_their_coun
     assert check["status"] == "partly" and check["cases"] == 0
     [entry] = check["counties"]
     assert entry["checked"] and entry["unchecked_rows"] == 1 and "1 名收款人" in check["unchecked"]
+
+
+def test_pensioners_without_a_prison_list_leave_r17_partly_checked():
+    """Issue 19: R17's prison check needs a 服刑人员 list; without one each pensioner is counted as not checked
+    for it (部分未检查), and with one nobody is."""
+    from conftest import empty_warehouse, insert_rows
+    from rules import catalog, coverage
+    from sources import validate
+
+    con = empty_warehouse()
+    insert_rows(con, "payments", "id_number,name,programme,entitlement_month,amount_yuan,county,county_code\n"
+                                 "11010519491231002X,张三,城乡居民基本养老保险,2020-05-01,180,常山县,330822\n"
+                                 "440524188001010014,李四,最低生活保障,2020-05-01,700,常山县,330822")
+    validate.derive(con)
+    rules = catalog.select_rules(["R17"])
+    catalog.run_rules(con, rules)
+    [check] = coverage.rule_checks(con, rules)
+    assert check["status"] == "partly" and "1 名养老金领取人未检查服刑期间领取" in check["unchecked"]
+    insert_rows(con, "prison_terms", "id_number,name,start_on\n440524188001010014,李四,2019-01-01")
+    validate.derive(con)
+    catalog.run_rules(con, rules)
+    [check] = coverage.rule_checks(con, rules)
+    assert check["status"] == "checked" and check["unchecked"] is None
