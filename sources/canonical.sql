@@ -86,6 +86,20 @@ select s.file_id, s.sheet, s.row_no, s.source_file,
 from stg_prisoners s
 where s.reason is null;
 
+-- R16: the 住建 危房改造 list (kind housing_aid, optional)
+create or replace table housing_aid as
+select s.file_id, s.sheet, s.row_no, s.source_file,
+       s.id_number, s.name, s.name_norm, s.household_no,
+       coalesce(ca.name, ta_c.name, s.county) as county, coalesce(ca.code, ta.county_code) as county_code,
+       coalesce(ta.name, s.township) as township, ta.code as township_code, s.village,
+       coalesce(s.aid_year, year(s.approved_on)) as aid_year, s.approved_on, s.grade, s.method, s.category,
+       s.subsidy_yuan, s.accepted_on, s.paid_on, s.paid_yuan, s.remark, s.warnings
+from stg_housing_aid s
+left join place_alias ca on ca.level = 'county' and ca.alias = s.county
+left join place_alias ta on ta.level = 'township' and ta.alias = s.township
+left join place_alias ta_c on ta_c.level = 'county' and ta_c.alias = ta.county_code
+where s.reason is null;
+
 create or replace table kin_filings as
 select s.file_id, s.sheet, s.row_no, s.source_file,
        s.id_number, s.name, s.name_norm, s.cadre_id_number, s.cadre_name, s.cadre_name_norm, s.cadre_post,
