@@ -1,0 +1,139 @@
+/*
+id: R16
+title: Dilapidated-house renovation aid to an ineligible household, or again within N years
+name_zh: 危房改造不符合条件/重复享受
+severity: medium
+rationale: >
+  住建危房改造名册中的补助户，审批时不属于保障对象类别（本规则按发放明细检查低保、特困：审批当月户主或其户籍同户成员
+  有低保或特困净发放即为符合；低边/低收入、贫困残疾人、建档立卡名单尚未读入，这些类别未检查，每条线索中写明），
+  或同一户主（身份证号）、同一户号在 repeat_years 年内再次获得危房改造补助，或审批时户主或同户成员为财政供养人员、
+  名下有在用机动车，或审批前户主已死亡，或补助金额与鉴定等级（C级维修加固、D级重建）的补助标准不符。
+  已排除的误报：名册注明因灾倒损（disaster_words）的户，可不属于上述类别；分户：重复享受按户主身份证号或名册户号比较，
+  审批前后分户形成的新户（户主不同、户号不同）不算同一户；审批日期、鉴定等级无法识别的不推定，列入待补数据。
+basis: 住房城乡建设部 财政部 民政部 国务院扶贫办《关于加强和完善建档立卡贫困户等重点对象农村危房改造若干问题的通知》（建村〔2017〕192号）：补助对象为建档立卡贫困户、低保户、农村分散供养特困人员和贫困残疾人家庭
+verify: >
+  调取危房改造审批档案（申请表、对象类别认定材料、房屋危险性鉴定报告）、验收资料和资金拨付凭证；核实审批时的对象类别、
+  此前是否已享受危房改造补助、家庭成员的工作和车辆情况；不符合条件的追回补助资金。
+subject: recipient
+case_key: [subject_id_number, aid_year, anomaly]
+evidence: [subject_id_number, subject_name, county, township, village, programme, anomaly, aid_year, approved_on, grade,
+           subsidy_yuan, decided_by, period_from, period_to, months, amount_yuan, severity, facts, evidence, source_rows]
+labels: {anomaly: 异常类型, aid_year: 改造年度, approved_on: 审批日期, grade: 鉴定等级, subsidy_yuan: 补助金额（元）,
+         decided_by: 据以认定的记录, amount_yuan: 涉及金额（元）}
+# programmes: the eligible categories read from the payment ledgers (低保, 特困) by the approval month.
+# repeat_years: renovation money again within this many years of an earlier approval is a case.
+# grade_c_yuan / grade_d_yuan: the subsidy per household by grade (configuration; may move to sources/standards/).
+# disaster_words: a remark or category saying the house was damaged by a disaster (eligible outside the categories).
+params:
+  programmes: [最低生活保障, 特困人员供养]
+  repeat_years: 5
+  grade_c_yuan: 10000
+  grade_d_yuan: 30000
+  disaster_words: 因灾|灾害|倒损|灾损|洪灾|地震|台风
+inputs: {required: [housing_aid], optional: [payments, persons, payroll, vehicles, death_records]}
+traps:
+  - bullet: "households that split"
+    decision: 重复享受按户主身份证号或名册户号比较；分户后户主不同、户号不同的新户不算同一户。对象类别按户主及其户籍同户成员的低保、特困发放检查，分户不使符合条件的户显得不符合。
+  - bullet: "disaster-damaged houses"
+    decision: 名册备注或对象类别注明因灾倒损的（参数 disaster_words），不检查对象类别，其他各项照常检查。
+*/
+with aid as (
+    select *, qf_row_ref(source_file, sheet, row_no) as at_row,
+              row_number() over (order by source_file, sheet, row_no, id_number, approved_on) as rk,
+              date_trunc('month', approved_on)::date as approved_month,
+              case when regexp_matches(upper(coalesce(grade, '')), 'D') or (grade is null and coalesce(method, '') like '%重建%') then 'D'
+                   when regexp_matches(upper(coalesce(grade, '')), 'C') or (grade is null and coalesce(method, '') like '%加固%') then 'C'
+              end as grade_cd,
+              regexp_matches(concat_ws(' ', remark, category, method), $disaster_words) as disaster
+    from housing_aid
+    where approved_on is not null
+), members as (
+    select a.rk, a.id_number as head_id, a.id_number as member_id_number, '户主本人' as relation from aid a
+    union
+    select a.rk, a.id_number, h.member_id_number, '同户成员（与户主关系：' || coalesce(h.member_relation, '未注明') || '）'
+    from aid a join housemates h on h.id_number = a.id_number and h.member_id_number <> a.id_number
+), eligible as (
+    select distinct m.rk from members m
+    join aid a using (rk)
+    join paid_months p on p.id_number = m.member_id_number and p.entitlement_month = a.approved_month
+    where p.programme in (select unnest($programmes)) and p.amount_yuan > 0
+), found as (
+    select a.rk, '审批时不属于保障对象类别' as anomaly,
+           '审批当月（' || strftime(a.approved_month, '%Y-%m') || '）户主及同户成员均无' || array_to_string($programmes, '、') || '发放记录' as decided_by,
+           a.subsidy_yuan as amount_yuan, 'medium' as severity
+    from aid a
+    where not a.disaster and a.rk not in (select rk from eligible) and exists (select 1 from payments)
+    union all
+    select a.rk, '重复享受危房改造补助',
+           '此前' || b.aid_year || '年已获补助（' || strftime(b.approved_on, '%Y-%m-%d') || '审批，'
+               || coalesce(printf('%.2f', b.subsidy_yuan::double) || '元', '金额未注明') || '，' || b.at_row || '）',
+           a.subsidy_yuan, 'high'
+    from aid a join aid b
+      on b.rk <> a.rk and b.approved_on < a.approved_on
+     and (b.id_number = a.id_number or (a.household_no is not null and b.household_no = a.household_no))
+     and a.approved_on < b.approved_on + to_years($repeat_years::integer)
+    union all
+    select a.rk, '审批时家庭有财政供养人员',
+           m.relation || ' ' || r.name || '（' || r.id_number || '）在' || coalesce(r.unit, '单位未注明') || '在编（'
+               || coalesce(strftime(r.start_on, '%Y-%m-%d'), '入编日期未注明') || '起，' || qf_row_ref(r.source_file, r.sheet, r.row_no) || '）',
+           a.subsidy_yuan, 'medium'
+    from aid a join members m using (rk)
+    join payroll r on r.id_number = m.member_id_number
+    where (r.start_on is null or r.start_on <= a.approved_on) and (r.end_on is null or r.end_on > a.approved_on)
+      and not qf_payroll_not_staff(concat_ws(' ', r.staff_type, r.status))
+      and not (r.end_on is null and qf_payroll_left(r.status))
+    union all
+    select a.rk, '审批时家庭有机动车',
+           m.relation || ' ' || v.name || '（' || v.id_number || '）名下' || coalesce(v.plate_no, '') || coalesce(v.vehicle_type, '')
+               || '（' || coalesce(strftime(v.registered_on, '%Y-%m-%d'), '登记日期未注明') || '登记，' || qf_row_ref(v.source_file, v.sheet, v.row_no) || '）',
+           a.subsidy_yuan, 'medium'
+    from aid a join members m using (rk)
+    join vehicles v on v.id_number = m.member_id_number
+    where v.registered_on <= a.approved_on
+      and (v.status_on is null or v.status_on > a.approved_on or not regexp_matches(coalesce(v.status, ''), '注销|报废|转移|转出'))
+      and not (v.status_on is not null and v.status_on <= a.approved_on and regexp_matches(coalesce(v.status, ''), '注销|报废|转移|转出'))
+    union all
+    select a.rk, '审批前户主已死亡', '死亡记录：' || d.death_evidence, a.subsidy_yuan, 'high'
+    from aid a join deaths d on d.id_number = a.id_number
+    where d.death_on < a.approved_on and not d.is_imprecise
+    union all
+    select a.rk, '补助金额与鉴定等级不符',
+           a.grade_cd || '级标准' || printf('%.2f', (case a.grade_cd when 'C' then $grade_c_yuan else $grade_d_yuan end)::double) || '元，名册'
+               || printf('%.2f', a.subsidy_yuan::double) || '元',
+           a.subsidy_yuan - case a.grade_cd when 'C' then $grade_c_yuan else $grade_d_yuan end, 'low'
+    from aid a
+    where a.grade_cd is not null and a.subsidy_yuan is not null
+      and a.subsidy_yuan <> case a.grade_cd when 'C' then $grade_c_yuan else $grade_d_yuan end
+), cases as (
+    select rk, anomaly, string_agg(decided_by, '；' order by decided_by) as decided_by,
+           any_value(amount_yuan) as amount_yuan, any_value(severity) as severity
+    from found group by all
+)
+select a.id_number as subject_id_number, a.name as subject_name, a.county, a.township, a.village, '危房改造' as programme,
+       c.anomaly, a.aid_year, a.approved_on, coalesce(a.grade, a.method) as grade, a.subsidy_yuan, c.decided_by,
+       a.approved_month as period_from, a.approved_month as period_to, 1 as months, c.amount_yuan, c.severity,
+       concat_ws('；',
+           '据以认定：' || c.decided_by,
+           case when c.anomaly = '审批时不属于保障对象类别'
+                then '未检查：低边/低收入、贫困残疾人、建档立卡（名单未读入），该户可能属于这些类别' end,
+           case when c.anomaly in ('审批时家庭有财政供养人员', '审批时家庭有机动车', '审批时不属于保障对象类别')
+                then '推定：户籍同户成员即该户家庭成员（按当前户籍，审批前后分户的可能不同）' end,
+           case when c.anomaly = '补助金额与鉴定等级不符'
+                then '推定：补助标准C级' || $grade_c_yuan || '元、D级' || $grade_d_yuan || '元（参数，各地标准不同）' end,
+           case when a.disaster then '推定：名册注明因灾倒损，不检查对象类别' end,
+           '缺少：审批档案、房屋危险性鉴定报告、验收资料') as facts,
+       format('{}（{}）{}年危房改造（{}审批，{}，补助{}元）：{}。{}', a.name, a.id_number, a.aid_year,
+              strftime(a.approved_on, '%Y-%m-%d'), coalesce(a.grade, a.method, '等级未注明'),
+              coalesce(printf('%.2f', a.subsidy_yuan::double), '未注明'), c.anomaly, c.decided_by) as evidence,
+       a.at_row as source_rows
+from cases c join aid a using (rk)
+order by subject_id_number, aid_year, anomaly
+-- needs_data
+-- an aid row whose approval date or grade was written but could not be read
+select h.id_number as subject_id_number, h.name as subject_name, h.county, h.township, h.village,
+       case when qf_unreadable(h.warnings, 'approved_on') then '审批日期（无法识别）' else '鉴定等级（无法识别）' end as missing,
+       case when qf_unreadable(h.warnings, 'approved_on') then '审批时是否符合条件、是否重复享受' else '补助金额是否与鉴定等级相符' end as decides,
+       h.source_file, h.sheet, h.row_no
+from housing_aid h
+where qf_unreadable(h.warnings, 'approved_on')
+   or (h.grade is not null and not regexp_matches(upper(h.grade), '[CD]') and not regexp_matches(coalesce(h.method, ''), '重建|加固'))
