@@ -281,3 +281,20 @@ def test_a_prisoners_list_is_read_as_prisoners_not_payroll(tmp_path):
     assert [r["kind"] for r in sheet_rows(con)] == ["prisoners"]
     got = con.execute("select count(*), min(start_on), min(end_on), min(prison) from prison_terms").fetchone()
     assert got[0] == 4 and str(got[1]) == "2019-05-10" and str(got[2]) == "2021-03-09" and got[3] == "浙江省第一监狱"
+
+
+def test_a_housing_aid_list_is_read_as_housing_aid(tmp_path):
+    """住建's 危房改造 list, in wordings the declaration does not list (户主姓名(申请人), 户主身份号码, 批复时间, 补助资金金额 …), beside a
+    title row: read as housing_aid (R16's input), with its approval date, grade and subsidy."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    rows = [["江山市2020年度农村危房改造对象花名册"],
+            ["序号", "乡镇", "户主姓名(申请人)", "户主身份号码", "批复时间", "房屋鉴定等级", "补助资金金额", "竣工验收日期"]]
+    rows += [[i + 1, "大陈乡", f"周{i}", IDS[i], "2020-04-08", "D级", 30000, "2020-10-20"] for i in range(4)]
+    xlsx(inbox / "住建局_危房改造.xlsx", rows, sheet="Sheet1")
+    con = run_loader(inbox, tmp_path)
+    assert [r["kind"] for r in sheet_rows(con)] == ["housing_aid"]
+    got = con.execute("select count(*), min(approved_on), min(grade), min(subsidy_yuan), min(accepted_on) "
+                      "from housing_aid").fetchone()
+    assert got[0] == 4 and str(got[1]) == "2020-04-08" and got[2] == "D级" and float(got[3]) == 30000
+    assert str(got[4]) == "2020-10-20"
