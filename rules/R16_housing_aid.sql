@@ -7,7 +7,7 @@ rationale: >
   住建危房改造名册中的补助户，审批时不属于保障对象类别（本规则按发放明细检查低保、特困：审批当月户主或其户籍同户成员
   有低保或特困净发放即为符合；低边/低收入、贫困残疾人、建档立卡名单尚未读入，这些类别未检查，每条线索中写明），
   或同一户主（身份证号）、同一户号在 repeat_years 年内再次获得危房改造补助，或审批时户主或同户成员为财政供养人员、
-  名下有在用机动车，或审批前户主已死亡，或补助金额与鉴定等级（C级维修加固、D级重建）的补助标准不符。
+  名下有在用机动车、登记为个体工商户或企业的经营者，或审批前户主已死亡，或户主是本村村干部（本乡镇低保经办人员）的近亲属、审批时干部在任而未备案（亲属关系同 R10），或补助金额与鉴定等级（C级维修加固、D级重建）的补助标准不符。
   已排除的误报：名册注明因灾倒损（disaster_words）的户，可不属于上述类别；分户：重复享受按户主身份证号或名册户号比较，
   审批前后分户形成的新户（户主不同、户号不同）不算同一户；审批日期、鉴定等级无法识别的不推定，列入待补数据。
 basis: 住房城乡建设部 财政部 民政部 国务院扶贫办《关于加强和完善建档立卡贫困户等重点对象农村危房改造若干问题的通知》（建村〔2017〕192号）：补助对象为建档立卡贫困户、低保户、农村分散供养特困人员和贫困残疾人家庭
@@ -23,6 +23,7 @@ labels: {anomaly: 异常类型, aid_year: 改造年度, approved_on: 审批日�
 # programmes: the eligible categories read from the payment ledgers (低保, 特困) by the approval month.
 # repeat_years: renovation money again within this many years of an earlier approval is a case.
 # grade_c_yuan / grade_d_yuan: the subsidy per household by grade (configuration; may move to sources/standards/).
+# scope: the cadres' relatives counted (avoidance: the 回避 circle, as R10's default; civil: 民法典 近亲属).
 # disaster_words: a remark or category saying the house was damaged by a disaster (eligible outside the categories).
 params:
   programmes: [最低生活保障, 特困人员供养]
@@ -30,7 +31,8 @@ params:
   grade_c_yuan: 10000
   grade_d_yuan: 30000
   disaster_words: 因灾|灾害|倒损|灾损|洪灾|地震|台风
-inputs: {required: [housing_aid], optional: [payments, persons, payroll, vehicles, death_records]}
+  scope: avoidance
+inputs: {required: [housing_aid], optional: [payments, persons, payroll, vehicles, businesses, death_records, cadres, kin_filings]}
 traps:
   - bullet: "households that split"
     decision: 重复享受按户主身份证号或名册户号比较；分户后户主不同、户号不同的新户不算同一户。对象类别按户主及其户籍同户成员的低保、特困发放检查，分户不使符合条件的户显得不符合。
@@ -93,6 +95,32 @@ with aid as (
       and (v.status_on is null or v.status_on > a.approved_on or not regexp_matches(coalesce(v.status, ''), '注销|报废|转移|转出'))
       and not (v.status_on is not null and v.status_on <= a.approved_on and regexp_matches(coalesce(v.status, ''), '注销|报废|转移|转出'))
     union all
+    select a.rk, '审批时家庭有经营实体',
+           m.relation || ' ' || b.name || '（' || b.id_number || '）为' || coalesce(b.business_name, '市场主体') || coalesce(b.role, '')
+               || '（' || coalesce(strftime(b.established_on, '%Y-%m-%d'), '成立日期未注明') || '成立，'
+               || qf_row_ref(b.source_file, b.sheet, b.row_no) || '）',
+           a.subsidy_yuan, 'medium'
+    from aid a join members m using (rk)
+    join businesses b on b.id_number = m.member_id_number
+    where b.established_on <= a.approved_on and qf_business_role(b.role) = 'operator'
+      and (b.closed_on is null or b.closed_on > a.approved_on)
+      and not (b.closed_on is null and regexp_matches(coalesce(b.status, ''), '注销|吊销'))
+    union all
+    select a.rk, '干部近亲属享受未备案',
+           '户主是' || c.name || '（' || coalesce(c.post, c.roster) || '，' || qf_row_ref(c.source_file, c.sheet, c.row_no) || '）的'
+               || k.label || '（' || case k.scope when 'civil' then '近亲属（民法典）' else '回避范围亲属' end || '；户籍：'
+               || k.how || coalesce('，经' || k.via_name, '') || '），审批时干部在任，近亲属备案表中无此关系',
+           a.subsidy_yuan, 'medium'
+    from aid a
+    join kin k on k.relative_id_number = a.id_number and (k.scope = 'civil' or $scope = 'avoidance')
+    join cadres c on c.id_number = k.person_id_number
+    where (case when c.roster = '低保经办人员' then a.township = c.township else a.village = c.village end)
+      and qf_day_within(a.approved_on, c.term_start_on, c.term_end_on, c.warnings, 'term_start_on', 'term_end_on') = 'in'
+      and not exists (select 1 from kin_filings f
+                      where f.id_number = a.id_number
+                        and (f.cadre_id_number = c.id_number or (f.cadre_id_number is null and f.cadre_name_norm = c.name_norm))
+                        and (f.filed_on is null or f.filed_on <= a.approved_on))
+    union all
     select a.rk, '审批前户主已死亡', '死亡记录：' || d.death_evidence, a.subsidy_yuan, 'high'
     from aid a join deaths d on d.id_number = a.id_number
     where d.death_on < a.approved_on and not d.is_imprecise
@@ -116,10 +144,13 @@ select a.id_number as subject_id_number, a.name as subject_name, a.county, a.tow
            '据以认定：' || c.decided_by,
            case when c.anomaly = '审批时不属于保障对象类别'
                 then '未检查：低边/低收入、贫困残疾人、建档立卡（名单未读入），该户可能属于这些类别' end,
-           case when c.anomaly in ('审批时家庭有财政供养人员', '审批时家庭有机动车', '审批时不属于保障对象类别')
+           case when not exists (select 1 from payments) then '未检查：审批时的对象类别（未提供低保、特困发放明细）' end,
+           case when c.anomaly in ('审批时家庭有财政供养人员', '审批时家庭有机动车', '审批时家庭有经营实体', '审批时不属于保障对象类别')
                 then '推定：户籍同户成员即该户家庭成员（按当前户籍，审批前后分户的可能不同）' end,
            case when c.anomaly = '补助金额与鉴定等级不符'
                 then '推定：补助标准C级' || $grade_c_yuan || '元、D级' || $grade_d_yuan || '元（参数，各地标准不同）' end,
+           case when c.anomaly = '干部近亲属享受未备案'
+                then '推定：亲属关系取自户籍（范围参数 scope=' || $scope || '），干部任职期按日比较' end,
            case when a.disaster then '推定：名册注明因灾倒损，不检查对象类别' end,
            '缺少：审批档案、房屋危险性鉴定报告、验收资料') as facts,
        format('{}（{}）{}年危房改造（{}审批，{}，补助{}元）：{}。{}', a.name, a.id_number, a.aid_year,
