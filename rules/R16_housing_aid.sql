@@ -5,7 +5,7 @@ name_zh: 危房改造不符合条件/重复享受
 severity: medium
 rationale: >
   住建危房改造名册中的补助户，审批时不属于保障对象类别（本规则按发放明细检查低保、特困：审批当月户主或其户籍同户成员
-  有低保或特困净发放即为符合；低边/低收入、贫困残疾人、建档立卡名单尚未读入，这些类别未检查，每条线索中写明），
+  有低保或特困净发放即为符合；审批月份不在发放明细所属期范围内的不检查；低边/低收入、贫困残疾人、建档立卡名单尚未读入，这些类别未检查，每条线索中写明），
   或同一户主（身份证号）、同一户号在 repeat_years 年内再次获得危房改造补助，或审批时户主或同户成员为财政供养人员、
   名下有在用机动车、登记为个体工商户或企业的经营者，或审批前户主已死亡，或户主是本村村干部（本乡镇低保经办人员）的近亲属、审批时干部在任而未备案（亲属关系同 R10），或补助金额与鉴定等级（C级维修加固、D级重建）的补助标准不符。
   已排除的误报：名册注明因灾倒损（disaster_words）的户，可不属于上述类别；分户：重复享受按户主身份证号或名册户号比较，
@@ -64,7 +64,10 @@ with aid as (
            '审批当月（' || strftime(a.approved_month, '%Y-%m') || '）户主及同户成员均无' || array_to_string($programmes, '、') || '发放记录' as decided_by,
            a.subsidy_yuan as amount_yuan, 'medium' as severity
     from aid a
-    where not a.disaster and a.rk not in (select rk from eligible) and exists (select 1 from payments)
+    where not a.disaster and a.rk not in (select rk from eligible)
+      -- only where the ledgers cover the approval month: an approval before the data is not checked
+      and a.approved_month between (select min(entitlement_month) from paid_months where programme in (select unnest($programmes)))
+                               and (select max(entitlement_month) from paid_months where programme in (select unnest($programmes)))
     union all
     select a.rk, '重复享受危房改造补助',
            '此前' || b.aid_year || '年已获补助（' || strftime(b.approved_on, '%Y-%m-%d') || '审批，'

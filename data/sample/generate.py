@@ -505,6 +505,7 @@ def build(seed: int = SEED) -> Sample:
     plant_r14(s)
     plant_r18(s)
     plant_r17(s)
+    plant_r16(s)
 
     s.payments.sort(key=lambda x: (x.programme, x.month, x.township, x.village, x.person.id_number))
     assert len({p.id_number for p in s.people}) == len(s.people), "ID numbers must be unique"
@@ -1943,6 +1944,84 @@ def write_prisoners(s: Sample, out: Path) -> None:
 
 WRITERS.append(write_employee_pension)
 WRITERS.append(write_prisoners)
+
+
+# ---- R16 危房改造不符合条件/重复享受: the 住建 危房改造 list ---------------------------------------------
+GRADE_YUAN = {"C": 10000, "D": 30000}     # R16's params grade_c_yuan, grade_d_yuan
+
+
+def plant_r16(s: Sample) -> None:
+    """R16: a 住建 危房改造 list (s.housing_aid: person, year, approval day, grade, subsidy, remark). Flags: a
+    household on no 低保/特困 at approval; a 低保 household aided again within five years (2017 and 2020); an
+    amount off its grade's standard. Traps: a 低保 household aided once (eligible); a house 因灾倒损 outside
+    the categories; an aid of 2013, more than five years before the household's 2020 aid."""
+    planted = s.planted_ids()
+    busy = ({x.person.household_no for x in s.staff} | {x.owner.household_no for x in s.vehicles}
+            | {x.person.household_no for x in s.posts} | {p.household_no for p in s.people if p.status != "正常"}
+            | {p.household_no for p in s.people if p.id_number in planted})
+    for b in s.businesses:
+        for v in vars(b).values():
+            if isinstance(v, Person):
+                busy.add(v.household_no)
+    may = MONTHS[4]
+    on_dibao = {x.person.id_number for x in s.payments
+                if x.programme in ("最低生活保障", "特困人员供养") and x.month == may and x.amount > 0}
+    assisted = {x.person.household_no for x in s.payments if x.programme in ASSISTANCE}
+    heads = [p for p in s.people if p.relation == "户主" and p.status == "正常" and p.household_no not in busy]
+    eligible = [p for p in heads if p.id_number in on_dibao]
+    outside = [p for p in heads if p.household_no not in assisted]
+    day = dt.date(2020, 5, 12)
+    s.housing_aid = []
+    # trap: a 低保 household, D grade at the standard
+    a = eligible[0]
+    s.housing_aid.append((a, 2020, day, "D", GRADE_YUAN["D"], None))
+    s.plant("R16", "none", a, "危房改造", "审批当月在享低保，D级重建补助 30000 元，符合")
+    # flag: aided in 2017 (C) and again in 2020 (D)
+    a = eligible[1]
+    s.housing_aid.append((a, 2017, dt.date(2017, 4, 20), "C", GRADE_YUAN["C"], None))
+    s.housing_aid.append((a, 2020, day, "D", GRADE_YUAN["D"], None))
+    s.plant("R16", "flag", a, "危房改造", "2017 年已获危房改造补助，2020 年再次获得", 1, GRADE_YUAN["D"], may, may)
+    # trap: aided in 2013 and 2020: more than five years apart
+    a = eligible[2]
+    s.housing_aid.append((a, 2013, dt.date(2013, 6, 3), "C", GRADE_YUAN["C"], None))
+    s.housing_aid.append((a, 2020, day, "D", GRADE_YUAN["D"], None))
+    s.plant("R16", "none", a, "危房改造", "上次补助在 2013 年，超过 5 年")
+    # flag: C grade paid 15000 against a standard of 10000
+    a = eligible[3]
+    s.housing_aid.append((a, 2020, day, "C", 15000, None))
+    s.plant("R16", "flag", a, "危房改造", "C级维修加固补助 15000 元，标准 10000 元", 1, 5000, may, may)
+    # flag: a household on no 低保 or 特困 at approval
+    a = outside[0]
+    s.housing_aid.append((a, 2020, day, "D", GRADE_YUAN["D"], None))
+    s.plant("R16", "flag", a, "危房改造", "审批时不在低保、特困名册", 1, GRADE_YUAN["D"], may, may)
+    # trap: a house damaged in the flood, outside the categories
+    a = outside[1]
+    s.housing_aid.append((a, 2020, dt.date(2020, 8, 6), "D", GRADE_YUAN["D"], "2020年7月洪灾因灾倒损"))
+    s.plant("R16", "none", a, "危房改造", "因灾倒损，可不属于低保、特困")
+
+
+def write_housing_aid(s: Sample, out: Path) -> None:
+    """住建 危房改造: xlsx with a title, a two-row header merged over 补助资金, grades as C级/D级 with 改造方式,
+    dates as Excel cells, a 合计 row."""
+    g = Grid("住建局_农村危房改造对象花名册_2013-2020.xlsx", "花名册",
+             ["A1:L1", "J2:K2", "A2:A3", "B2:B3", "C2:C3", "D2:D3", "E2:E3", "F2:F3", "G2:G3", "H2:H3", "I2:I3", "L2:L3"],
+             {"D": 10, "E": 22}, {"G": "yyyy-mm-dd"})
+    g.title("常山县农村危房改造补助对象花名册（2013—2020年度）")
+    g.header("序号", "乡镇（街道）", "村（社区）", "户主姓名", "户主身份证号", "项目年度", "审批日期", "危房等级", "改造方式",
+             "补助资金", None, "备注", note="两行表头（上）")
+    g.header(None, None, None, None, None, None, None, None, None, "补助金额(元)", "拨付日期", None, note="两行表头（下）")
+    rows = sorted(getattr(s, "housing_aid", []), key=lambda r: (r[1], r[0].id_number))
+    for i, (p, year, approved, grade, amount, remark) in enumerate(rows, 1):
+        g.add([i, p.township, p.village, p.name, p.id_number, year, approved, f"{grade}级",
+               "拆除重建" if grade == "D" else "维修加固", f"{amount:,.2f}", (approved + dt.timedelta(days=150)).strftime("%Y.%m.%d"),
+               remark])
+    total = sum(r[4] for r in rows)
+    g.total(["合计", None, None, None, None, None, None, None, None, f"{total:,.2f}", None, None], total, total,
+            "与全部数据行之和相符")
+    _xlsx(s, out, [g])
+
+
+WRITERS.append(write_housing_aid)
 
 
 def write_planted(s: Sample, path: Path) -> None:
