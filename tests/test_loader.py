@@ -42,6 +42,9 @@ EXPECTED_FILES.update({   # issue 19, R17
     "人社_企业职工及机关事业养老金发放明细_2020.xlsx": ("loaded", {"payments"}, None),
     "司法局_在押服刑人员名单_2020.xlsx": ("loaded", {"prisoners"}, None),
 })
+EXPECTED_FILES.update({   # issue 19, R16
+    "住建局_农村危房改造对象花名册_2013-2020.xlsx": ("loaded", {"housing_aid"}, None),
+})
 
 
 def planted_rows() -> list[dict]:
