@@ -163,11 +163,12 @@ select a.id_number as subject_id_number, a.name as subject_name, a.county, a.tow
 from cases c join aid a using (rk)
 order by subject_id_number, aid_year, anomaly
 -- needs_data
--- an aid row whose approval date or grade was written but could not be read
+-- an aid row whose approval date is missing or cannot be read, or whose grade cannot be read
 select h.id_number as subject_id_number, h.name as subject_name, h.county, h.township, h.village,
-       case when qf_unreadable(h.warnings, 'approved_on') then '审批日期（无法识别）' else '鉴定等级（无法识别）' end as missing,
-       case when qf_unreadable(h.warnings, 'approved_on') then '审批时是否符合条件、是否重复享受' else '补助金额是否与鉴定等级相符' end as decides,
+       case when qf_unreadable(h.warnings, 'approved_on') then '审批日期（无法识别）'
+            when h.approved_on is null then '审批日期（未填写）' else '鉴定等级（无法识别）' end as missing,
+       case when h.approved_on is null then '审批时是否符合条件、是否重复享受' else '补助金额是否与鉴定等级相符' end as decides,
        h.source_file, h.sheet, h.row_no
 from housing_aid h
-where qf_unreadable(h.warnings, 'approved_on')
+where h.approved_on is null
    or (h.grade is not null and not regexp_matches(upper(h.grade), '[CD]') and not regexp_matches(coalesce(h.method, ''), '重建|加固'))
