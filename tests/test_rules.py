@@ -16,7 +16,8 @@ from sources import validate
 
 CASE_DIR = Path(__file__).parent / "rules"
 TABLES = ("persons", "payments", "death_records", "cadres", "payroll", "kin_filings", "vehicles", "businesses",
-          "projects", "compensation_agreements", "compensation_payouts", "prison_terms")
+          "projects", "compensation_agreements", "compensation_payouts", "prison_terms",
+          "disability_certs", "low_income")
 
 
 def _case_files():
