@@ -30,4 +30,4 @@ def test_the_shipped_subsidy_standards_load():
     con = duckdb.connect()
     names = standards.create_standard_tables(con)
     assert {"std_dibao_standards", "std_subsidy_rates", "std_care_allowed", "std_settings"} <= set(names)
-    assert con.sql("select value from std_settings where key = 'institutional_uplift'").fetchone() == ("1.5",)
+    assert con.execute("select value from std_settings where key = 'institutional_uplift'").fetchall() == [("1.5",)]
