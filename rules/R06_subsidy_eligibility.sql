@@ -173,9 +173,10 @@ with settings as (
             order by s.county = '*', s.from_month desc limit 1) as base_note,
            (select r.rate::double from std_subsidy_rates r
             where r.programme = m.programme
-              and (r.tier = '*' or r.tier = coalesce((select f.grade from in_force f where f.id_number = m.id_number
+              -- the tier: the roster's grade (a wrong one is case (b)), else the certificate in force
+              and (r.tier = '*' or r.tier = coalesce(m.r_grade, (select f.grade from in_force f where f.id_number = m.id_number
                                                         and f.programme = m.programme and f.entitlement_month = m.entitlement_month
-                                                        and f.rank = 1), m.r_grade))
+                                                        and f.rank = 1)))
             order by r.tier = '*' limit 1) as rate,
            coalesce((select sum(t.yuan::double) from std_subsidy_top_ups t
                      where t.programme = m.programme and (t.county = w.county or t.county = '*')
