@@ -13,7 +13,7 @@ rationale: >
   （f）发放所属期早于花名册的享受补贴起始（申请）月份。
   已排除的误报：年度内重新评定等级——按月份取当月有效的证（发证或复评日期），且残联库滞后 registry_lag_months 个月内
   记载的新等级视为一致；补发证（证号带后缀）只比较前20位；市县提标（sources/standards/subsidies.yaml subsidy_top_ups）
-  按标准加提标金额比较；冲正、退回后的净额；金额为0或停发的行。
+  按标准加提标金额比较；冲正、退回后的净额；金额为0或停发的行；同月多行发放（重复发放由 R04 检查，不按标准不符计）。
   未提供残联证照库的，（b）未检查，（c）按花名册自身的等级、类别判断；未提供低边、低收入名单的，（d）未检查，并在线索中写明。
   无法识别的等级、类别或标准不认定。
 basis: 国发〔2015〕52号《关于全面建立困难残疾人生活补贴和重度残疾人护理补贴制度的意见》；浙江省困难残疾人生活补贴和重度残疾人护理补贴实施办法（生活补贴为当地低保标准的30%，护理补贴分档，机构托养上浮50%）；《残疾人证管理办法》（证号为身份证号加类别、等级码）
@@ -65,7 +65,7 @@ with settings as (
     where programme in ($programmes[1], $programmes[2])
     group by all
 ), paid as (
-    select m.id_number, m.programme, m.entitlement_month, sum(m.amount_yuan) as amount_yuan
+    select m.id_number, m.programme, m.entitlement_month, sum(m.amount_yuan) as amount_yuan, sum(m.n_payments) as n_rows
     from paid_months m
     where m.programme in ($programmes[1], $programmes[2])
     group by all having sum(m.amount_yuan) > 0
@@ -193,7 +193,8 @@ with settings as (
                || ' = ' || printf('%.2f', round(base * rate * factor, 2) + top_up) || '元/月（容差'
                || (select tol from settings) || '元）' as std_note
     from standard
-    where base is not null and rate is not null
+    -- a month paid by several rows is R04's (重复发放), not a wrong standard
+    where base is not null and rate is not null and n_rows = 1
       and abs(amount_yuan - (round(base * rate * factor, 2) + top_up)) > (select tol from settings)
       and abs(amount_yuan - round(base * rate * factor, 2)) > (select tol from settings)
 ), flag_f as (
