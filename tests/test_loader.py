@@ -42,6 +42,10 @@ EXPECTED_FILES.update({   # issue 19, R17
     "人社_企业职工及机关事业养老金发放明细_2020.xlsx": ("loaded", {"payments"}, None),
     "司法局_在押服刑人员名单_2020.xlsx": ("loaded", {"prisoners"}, None),
 })
+EXPECTED_FILES.update({   # issue 19, R06
+    "残联_持证残疾人信息_2020.xlsx": ("loaded", {"disability_certs"}, None),
+    "农业农村局_低收入农户认定名单2020.csv": ("loaded", {"low_income"}, None),
+})
 
 
 def planted_rows() -> list[dict]:
