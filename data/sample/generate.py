@@ -2019,7 +2019,7 @@ def write_disability_certs(s: Sample, out: Path) -> None:
 
 def write_low_income(s: Sample, out: Path) -> None:
     """农业农村 低收入农户 list: CSV (GBK), one row per member, 户主 columns, 纳入 and 退出 dates as 2018/3/1."""
-    g = Grid("农业农村局_低收入农户认定名单2020.csv", "低收入农户认定名单2020", [], {})
+    g = Grid("农业农村局_低收入农户认定名单2020.csv")
     g.header("序号", "乡镇", "村", "户主姓名", "成员姓名", "成员身份证号", "认定类别", "纳入日期", "退出日期")
     for i, (p, start, end) in enumerate(getattr(s, "low_income", []), 1):
         g.add([i, p.township, p.village, p.name, p.name, p.id_number, "低保边缘户", _ymd_slash(start),
