@@ -32,6 +32,8 @@ select s.file_id, s.sheet, s.row_no, s.source_file,
        coalesce(ca.code, ta.county_code, reg.county_code) as county_code,
        coalesce(ta.name, s.township, reg.township) as township, coalesce(ta.code, reg.township_code) as township_code,
        coalesce(s.village, reg.village) as village, s.household_no, s.household_size, s.dibao_category, s.remark,
+       -- R06: the roster's certificate number, category, grade, beneficiary type (机构托养) and start month
+       s.cert_no, s.disability_category, s.disability_grade, s.beneficiary_type, s.start_month,
        -- the vocabulary of remarks (sources/payment_words.yaml): 补发 / 补差 / 提标补发差额 …, 退回 / 冲销 …
        coalesce(qf_payment_kind(s.remark) = 'supplement', false) as is_arrears, qf_payment_kind(s.remark) as payment_kind,
        -- a row covering several months (2020年1-3月, 补发7-9月, 按季): span_months of them, expanded into one
@@ -98,6 +100,23 @@ from stg_housing_aid s
 left join place_alias ca on ca.level = 'county' and ca.alias = s.county
 left join place_alias ta on ta.level = 'township' and ta.alias = s.township
 left join place_alias ta_c on ta_c.level = 'county' and ta_c.alias = ta.county_code
+where s.reason is null;
+
+-- R06's sources (optional): the 残联 certificate registry, its ID number from characters 1–18 of the
+-- certificate number where the registry has no ID column; the 低收入农户 / 低边 lists.
+create or replace table disability_certs as
+select s.file_id, s.sheet, s.row_no, s.source_file,
+       upper(regexp_replace(s.cert_no, '\s', '', 'g')) as cert_no,
+       coalesce(s.id_number, upper(substr(regexp_replace(s.cert_no, '\s', '', 'g'), 1, 18))) as id_number,
+       s.name, s.name_norm, s.category, s.grade, s.issued_on, s.reassessed_on, s.cert_status, s.warnings
+from stg_disability_certs s
+where s.reason is null;
+
+create or replace table low_income as
+select s.file_id, s.sheet, s.row_no, s.source_file,
+       s.id_number, s.name, s.name_norm, s.head_id_number, s.head_name, s.category, s.status,
+       s.start_on, s.end_on, s.month, s.county, s.township, s.village, s.warnings
+from stg_low_income s
 where s.reason is null;
 
 create or replace table kin_filings as

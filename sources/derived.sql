@@ -141,3 +141,12 @@ select id_number, min(county) as county
 from payees
 where programme in ('城乡居民基本养老保险', '职工基本养老保险') and not exists (select 1 from prison_terms)
 group by id_number;
+
+-- Recipients of the two disability subsidies R06 could not fully check (R06's `unchecked:`): all of them when
+-- no 残联 certificate registry was supplied; the 生活补贴 recipients when no 低收入农户 / 低边 list was.
+create or replace table subsidy_recipients_unchecked as
+select id_number, min(county) as county
+from payees
+where (programme in ('困难残疾人生活补贴', '重度残疾人护理补贴') and not exists (select 1 from disability_certs))
+   or (programme = '困难残疾人生活补贴' and not exists (select 1 from low_income))
+group by id_number;

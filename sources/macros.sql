@@ -211,3 +211,21 @@ create or replace macro qf_unreadable(w, col) as coalesce(len(list_filter(string
 create or replace macro qf_sex(s) as
     case when regexp_full_match(trim(coalesce(s, '')), '男性?|1|[Mm]|[Mm]ale') then '男'
          when regexp_full_match(trim(coalesce(s, '')), '女性?|2|[Ff]|[Ff]emale') then '女' end;
+
+-- R06: a disability grade (一级, 1级, 二, 4 …) and category (视力 … 多重, or its code 1–7) as the digit of the
+-- 残疾人证 number (domain.md §2.5); NULL when the text names none.
+create or replace macro qf_disability_grade(t) as
+    case regexp_extract(coalesce(t, ''), '[1-4一二三四壹贰叁肆]')
+        when '1' then '1' when '一' then '1' when '壹' then '1'
+        when '2' then '2' when '二' then '2' when '贰' then '2'
+        when '3' then '3' when '三' then '3' when '叁' then '3'
+        when '4' then '4' when '四' then '4' when '肆' then '4' end;
+create or replace macro qf_disability_category(t) as
+    case when t is null then NULL
+         when regexp_matches(t, '多重') then '7' when regexp_matches(t, '视力|视觉|视') then '1'
+         when regexp_matches(t, '听力|听觉|听') then '2' when regexp_matches(t, '言语|语言') then '3'
+         when regexp_matches(t, '肢体|肢') then '4' when regexp_matches(t, '智力|智') then '5'
+         when regexp_matches(t, '精神') then '6'
+         when regexp_full_match(trim(t), '[1-7]') then trim(t) end;
+create or replace macro qf_category_name(d) as
+    ['视力', '听力', '言语', '肢体', '智力', '精神', '多重'][try_cast(d as integer)];

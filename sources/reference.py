@@ -9,6 +9,7 @@ from pathlib import Path
 from .declarations import divisions, place_aliases, programme_synonyms, programmes
 from .names import create_name_macros
 from .reasons import CODE_TEXTS
+from .standards import create_standard_tables
 from .warehouse import ref_table
 
 HERE = Path(__file__).parent
@@ -34,6 +35,8 @@ def create_reference_tables(con) -> None:
     create_name_macros(con)
     syn = str(HERE / "relation_synonyms.csv").replace("'", "''")
     con.execute(f"create or replace table relation_synonyms as select * from read_csv('{syn}', all_varchar=true, header=true)")
+    # standards an analyst configures (sources/standards/*.yaml → std_<key>, std_settings)
+    create_standard_tables(con)
 
 
 REGISTER_PREFIX_SQL = """

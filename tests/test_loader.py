@@ -44,6 +44,8 @@ EXPECTED_FILES.update({   # issue 19, R17
 })
 EXPECTED_FILES.update({   # issue 19, R16
     "住建局_农村危房改造对象花名册_2013-2020.xlsx": ("loaded", {"housing_aid"}, None),
+    "残联_持证残疾人信息_2020.xlsx": ("loaded", {"disability_certs"}, None),
+    "农业农村局_低收入农户认定名单2020.csv": ("loaded", {"low_income"}, None),
 })
 
 

@@ -298,3 +298,33 @@ def test_a_housing_aid_list_is_read_as_housing_aid(tmp_path):
                       "from housing_aid").fetchone()
     assert got[0] == 4 and str(got[1]) == "2020-04-08" and got[2] == "D级" and float(got[3]) == 30000
     assert str(got[4]) == "2020-10-20"
+def test_a_disability_certificate_registry_is_read_as_disability_certs(tmp_path):
+    """残联's 持证 list, worded its own way (残疾证编号, 残疾级别, 发证时间) and without an ID column: read as
+    disability_certs (R06's optional input), the ID number taken from characters 1–18 of the certificate."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    rows = [["开化县残疾人联合会持证残疾人信息（截至2020年12月）"],
+            ["序号", "持证人姓名", "残疾证编号", "残疾类别", "残疾级别", "发证时间", "证件状态"]]
+    rows += [[i + 1, f"李{i}", IDS[i] + "42", "肢体", "二级", "2016-03-01", "正常"] for i in range(4)]
+    xlsx(inbox / "残联_持证残疾人.xlsx", rows, sheet="Sheet1")
+    con = run_loader(inbox, tmp_path)
+    assert [r["kind"] for r in sheet_rows(con)] == ["disability_certs"]
+    got = con.execute("select count(*), min(grade), min(issued_on), count(*) filter (where id_number = substr(cert_no, 1, 18))"
+                      " from disability_certs").fetchone()
+    assert got[0] == 4 and got[1] == "二级" and str(got[2]) == "2016-03-01" and got[3] == 4
+
+
+def test_a_low_income_household_list_is_read_as_low_income_not_households(tmp_path):
+    """农业农村's 低收入农户 list names the 户主 and members like a household register: it must be read as
+    low_income (R06's optional input), with its dates."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    rows = [["龙游县低收入农户认定名单（2020年）"],
+            ["序号", "户主姓名", "成员姓名", "成员身份证号码", "低收入类型", "纳入日期", "退出日期"]]
+    rows += [[i + 1, "李0", f"李{i}", IDS[i], "低保边缘户", "2020-03-01", ""] for i in range(4)]
+    xlsx(inbox / "低收入农户名单.xlsx", rows, sheet="Sheet1")
+    con = run_loader(inbox, tmp_path)
+    assert [r["kind"] for r in sheet_rows(con)] == ["low_income"]
+    got = con.execute("select count(*), min(start_on), count(end_on), count(month) from low_income").fetchone()
+    # the title's year is no month of the list: the rows hold from 纳入日期 on
+    assert got[0] == 4 and str(got[1]) == "2020-03-01" and got[2] == 0 and got[3] == 0

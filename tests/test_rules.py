@@ -17,7 +17,7 @@ from sources import validate
 CASE_DIR = Path(__file__).parent / "rules"
 TABLES = ("persons", "payments", "death_records", "cadres", "payroll", "kin_filings", "vehicles", "businesses",
           "projects", "compensation_agreements", "compensation_payouts", "prison_terms",
-          "housing_aid")
+          "housing_aid", "disability_certs", "low_income", "std_settings")
 
 
 def _case_files():

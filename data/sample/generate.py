@@ -506,6 +506,7 @@ def build(seed: int = SEED) -> Sample:
     plant_r18(s)
     plant_r17(s)
     plant_r16(s)
+    plant_r06(s)
 
     s.payments.sort(key=lambda x: (x.programme, x.month, x.township, x.village, x.person.id_number))
     assert len({p.id_number for p in s.people}) == len(s.people), "ID numbers must be unique"
@@ -2022,6 +2023,89 @@ def write_housing_aid(s: Sample, out: Path) -> None:
 
 
 WRITERS.append(write_housing_aid)
+# ---- R06 两项补贴资格要素不符: the 残联 certificate registry and the 低收入农户 list ------------------------
+LIVING, CARE = "困难残疾人生活补贴", "重度残疾人护理补贴"
+
+
+def plant_r06(s: Sample) -> None:
+    """R06: a certificate for every recipient of the two subsidies (s.certificates: person, certificate
+    number, category, grade, issued, re-assessed, ID column or None), 护理补贴 recipients 智力/精神 三、四级
+    (allowed; the standard 180 元 is the 三、四级 tier); and a 低收入农户 list covering every 生活补贴 recipient
+    outside 低保 (s.low_income: person, start, end). Flags: a 护理补贴 recipient whose certificate is 肢体 三级;
+    a 生活补贴 recipient who left the 低收入 list in June and is paid on; a registry row whose certificate
+    number is another person's ID. Traps: a reissued certificate with a suffix; a certificate re-assessed
+    during the year (三级 → 二级 of 精神); a registry row without an ID column."""
+    paid = {}
+    for x in s.payments:
+        if x.programme in (LIVING, CARE) and x.amount > 0:
+            paid.setdefault(x.person.id_number, (x.person, set()))[1].add(x.programme)
+    dibao_households = {x.person.household_no for x in s.payments if x.programme == "最低生活保障"}
+    s.certificates, s.low_income = [], []
+    planted = s.planted_ids()
+    quiet = [p for p, progs in paid.values() if p.id_number not in planted and p.household_no not in dibao_households]
+    for i, (p, progs) in enumerate(sorted(paid.values(), key=lambda v: v[0].id_number)):
+        cat, grade = ("5", "3") if i % 2 else ("6", "4")
+        if CARE not in progs:
+            cat, grade = str(1 + i % 7), str(1 + i % 4)
+        s.certificates.append([p, p.id_number + cat + grade, cat, grade, dt.date(2015 + i % 5, 1 + i % 12, 10), None,
+                               p.id_number if i % 3 else None])
+        if LIVING in progs and p.household_no not in dibao_households:
+            s.low_income.append([p, dt.date(2018, 1 + i % 12, 1), None])
+    cert = {c[0].id_number: c for c in s.certificates}
+    care_only = [p for p in quiet if paid[p.id_number][1] == {CARE}]
+    living_only = [p for p in quiet if paid[p.id_number][1] == {LIVING}]
+    # flag: 护理补贴 on a certificate of 肢体 三级 (not allowed: grades 1–2, or 智力/精神)
+    a = care_only[0]
+    cert[a.id_number][1:4] = [a.id_number + "43", "4", "3"]
+    ms = sorted({x.month for x in s.payments if x.person is a and x.programme == CARE and x.amount > 0})
+    s.plant("R06", "flag", a, CARE, "护理补贴发给肢体三级（不在允许等级、类别内）", len(ms), len(ms) * 180, ms[0], ms[-1])
+    # flag: left the 低收入农户 list at the end of June, 生活补贴 paid on July–December
+    b = living_only[0]
+    for row in s.low_income:
+        if row[0] is b:
+            row[2] = dt.date(2020, 6, 30)
+    s.plant("R06", "flag", b, LIVING, "6 月底退出低收入农户名单，7–12 月生活补贴照发", 6, 6 * 270, MONTHS[6], LAST)
+    # flag: the registry's certificate number starts with another person's ID number
+    c = living_only[1]
+    other = living_only[2].id_number
+    cert[c.id_number][1], cert[c.id_number][6] = other + cert[c.id_number][1][18:], c.id_number
+    ms = sorted({x.month for x in s.payments if x.person is c and x.programme == LIVING and x.amount > 0})
+    s.plant("R06", "flag", c, LIVING, f"残联库证号前18位为{other}，与本人身份证号不符", len(ms), len(ms) * 270, ms[0], ms[-1])
+    # traps: a reissued certificate (suffix B1); a re-assessment during the year (精神 四级 → 三级)
+    t = living_only[3]
+    cert[t.id_number][1] += "B1"
+    s.plant("R06", "none", t, LIVING, "补发的残疾人证带后缀 B1，前20位与身份证号、类别、等级相符")
+    t = care_only[1]
+    cert[t.id_number][1:6] = [t.id_number + "63", "6", "3", dt.date(2016, 3, 1), dt.date(2020, 6, 12)]
+    s.plant("R06", "none", t, CARE, "2020 年 6 月复评为精神三级，前后均在护理补贴允许范围内")
+
+
+def write_disability_certs(s: Sample, out: Path) -> None:
+    """残联 持证残疾人 registry: xlsx, a title, categories and grades in words (肢体 / 三级), dates as
+    2016.03.01 text, the ID column blank on some rows (derive it from the certificate)."""
+    g = Grid("残联_持证残疾人信息_2020.xlsx", "持证人员", ["A1:I1"], {"C": 24, "D": 22})
+    g.title("常山县持证残疾人信息库（导出日期：2021年1月4日）")
+    g.header("序号", "姓名", "残疾人证号", "身份证号", "残疾类别", "残疾等级", "发证日期", "复评日期", "证件状态")
+    names = ["视力", "听力", "言语", "肢体", "智力", "精神", "多重"]
+    grades = ["一级", "二级", "三级", "四级"]
+    for i, (p, no, cat, grade, issued, reassessed, idn) in enumerate(getattr(s, "certificates", []), 1):
+        g.add([i, p.name, no, idn, names[int(cat) - 1], grades[int(grade) - 1], issued.strftime("%Y.%m.%d"),
+               reassessed.strftime("%Y.%m.%d") if reassessed else None, "正常"])
+    _xlsx(s, out, [g])
+
+
+def write_low_income(s: Sample, out: Path) -> None:
+    """农业农村 低收入农户 list: CSV (GBK), one row per member, 户主 columns, 纳入 and 退出 dates as 2018/3/1."""
+    g = Grid("农业农村局_低收入农户认定名单2020.csv")
+    g.header("序号", "乡镇", "村", "户主姓名", "成员姓名", "成员身份证号", "认定类别", "纳入日期", "退出日期")
+    for i, (p, start, end) in enumerate(getattr(s, "low_income", []), 1):
+        g.add([i, p.township, p.village, p.name, p.name, p.id_number, "低保边缘户", _ymd_slash(start),
+               _ymd_slash(end) if end else None])
+    _csv(s, out, g, "gbk")
+
+
+WRITERS.append(write_disability_certs)
+WRITERS.append(write_low_income)
 
 
 def write_planted(s: Sample, path: Path) -> None:
@@ -2067,3 +2151,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
