@@ -63,6 +63,8 @@ def run_trap(rule_id: str, trap: dict, tmp: Path):
     load.load_inbox(con, inbox, tmp / "scratch")
     as_of = trap.get("as_of") or AS_OF
     stage.stage_all(con, as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of)))
+    for key, value in (trap.get("settings") or {}).items():   # std_settings as an analyst would set them
+        con.execute("insert into std_settings values ('trap', ?, ?)", [key, str(value).lower()])
     validate.derive(con)
     rule = catalog.select_rules([rule_id])[0]
     catalog.run_rule(con, rule, trap.get("params"))
