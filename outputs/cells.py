@@ -29,7 +29,8 @@ TOP = Alignment(vertical="top")
 LINE_HEIGHT = 15         # points per line of 11-point text; rows with wrapped text get their height set
 AMOUNT_FORMAT = "#,##0.00"
 # 15–19 digits (an 18-digit ID may end in X): ID numbers, 15-digit legacy IDs and bank account numbers.
-LONG_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{5,9})(\d{3}[0-9Xx])(?![0-9A-Za-z])")
+# an ID number (18), an old one (15), a bank account (15–19+), a 残疾人证号 (the ID and two more: 20–22)
+LONG_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})([0-9Xx]{5,22}?)([0-9Xx]{4})(?![0-9A-Za-z])")
 STATUS_ZH = {"loaded": "已入库", "partly": "部分入库", "unrecognised": "表头未识别", "ambiguous": "类型无法确定",
              "unreadable": "无法读取", "empty": "空文件", "skipped": "未读取", "duplicate": "重复文件（未再读取）"}
 

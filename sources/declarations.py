@@ -61,6 +61,8 @@ class Kind:
     keywords: tuple[str, ...]
     required: tuple[str, ...]
     require_any: tuple[str, ...]
+    told_by: tuple[str, ...]           # recognition only: one of these columns, or a keyword in the title,
+                                       # sheet or file name (a list of 姓名 and 身份证号 is any list of people)
     variants: tuple[Variant, ...]
     columns: dict[str, Column] = field(hash=False)
     key: str = "id_number"             # the column that is empty on footers and notes, never on records
@@ -110,7 +112,8 @@ def kinds() -> tuple[Kind, ...]:
         out.append(Kind(
             kind=d["kind"], table=d["table"], name_zh=d["name_zh"],
             keywords=tuple(d.get("keywords", [])), required=tuple(d.get("required", [])),
-            require_any=tuple(d.get("require_any", [])), variants=variants, columns=cols,
+            require_any=tuple(d.get("require_any", [])), told_by=tuple(d.get("told_by", [])),
+            variants=variants, columns=cols,
             key=d.get("key", "id_number"), wide=tuple((d.get("wide") or {}).items()),
         ))
     # households first: other kinds' damaged ID numbers are recovered against the register

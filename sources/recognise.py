@@ -185,6 +185,10 @@ def candidate(k: Kind, cells: list[str], profiles: list[ColumnProfile], header_i
         problems.append("缺少必需列：" + "、".join(missing))
     if k.require_any and not any(c in mapping for c in k.require_any):
         problems.append("缺少以下任一列：" + "、".join(k.require_any))
+    hits = sum(1 for w in k.keywords if w in context)
+    if k.told_by and not hits and not any(c in mapping for c in k.told_by):
+        problems.append(f"只有姓名、身份证号等通用列，标题、工作表名和文件名中也没有“{'、'.join(k.keywords[:3])}”等字样，"
+                        f"不能认定为{k.name_zh}（需要以下任一列：{'、'.join(k.told_by)}）")
     # a field every row needs that neither a column nor the title gives (a 发放明细 without any month)
     for c in k.columns.values():
         if c.required and c.name not in mapping and c.name not in k.required:
@@ -209,7 +213,6 @@ def candidate(k: Kind, cells: list[str], profiles: list[ColumnProfile], header_i
         if j not in used and h in synonym_weight() and h not in mine:
             score -= ALIEN_WEIGHT * synonym_weight()[h]
             decided.append(f"「{cells[j]}」是其他数据类型的列名")
-    hits = sum(1 for w in k.keywords if w in context)
     score += KEYWORD_WEIGHT * min(hits, 2)
     top = sorted(mapping, key=lambda c: -header_weight(cells[mapping[c]]) * importance(k, c)
                  if mapped_by[c] == "header" else 1)
