@@ -160,11 +160,8 @@ with settings as (
     where m.programme = $programmes[1]
       and exists (select 1 from low_income)
       and not exists (select 1 from dibao_months d where d.id_number = m.id_number and d.entitlement_month = m.entitlement_month)
-      and not exists (select 1 from low_income l
-                      where (l.id_number = m.id_number or l.head_id_number = m.id_number)
-                        and (l.month is null or l.month = m.entitlement_month)
-                        and (l.start_on is null or date_trunc('month', l.start_on) <= m.entitlement_month)
-                        and (l.end_on is null or date_trunc('month', l.end_on) >= m.entitlement_month))
+      and not exists (select 1 from low_income_spans l
+                      where l.id_number = m.id_number and m.entitlement_month between l.from_month and l.to_month)
 ), standard as (
     -- (e) the configured standard of each month: rate × 低保标准 of the county (or '*') × uplift, plus top-ups
     select m.*, w.county,

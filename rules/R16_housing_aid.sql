@@ -4,8 +4,9 @@ title: Dilapidated-house renovation aid to an ineligible household, or again wit
 name_zh: 危房改造不符合条件/重复享受
 severity: medium
 rationale: >
-  住建危房改造名册中的补助户，审批时不属于保障对象类别（本规则按发放明细检查低保、特困：审批当月户主或其户籍同户成员
-  有低保或特困净发放即为符合；审批月份不在发放明细所属期范围内的不检查；低边/低收入、贫困残疾人、建档立卡名单尚未读入，这些类别未检查，每条线索中写明），
+  住建危房改造名册中的补助户，审批时不属于保障对象类别（审批当月户主或其户籍同户成员有低保、特困或困难残疾人生活补贴
+  净发放，或在低边/低收入/建档立卡名单内，即为符合；只有审批月份同时在低保、特困发放明细和低边/低收入名单的时段内才检查，
+  否则计为部分未检查，不作为线索），
   或同一户主（身份证号）、同一户号在 repeat_years 年内再次获得危房改造补助，或审批时户主或同户成员为财政供养人员、
   名下有在用机动车、登记为个体工商户或企业的经营者，或审批前户主已死亡，或户主是本村村干部（本乡镇低保经办人员）的近亲属、审批时干部在任而未备案（亲属关系同 R10），或补助金额与鉴定等级（C级维修加固、D级重建）的补助标准不符。
   已排除的误报：名册注明因灾倒损（disaster_words）的户，可不属于上述类别；分户：重复享受按户主身份证号或名册户号比较，
@@ -20,19 +21,23 @@ evidence: [subject_id_number, subject_name, county, township, village, programme
            subsidy_yuan, decided_by, period_from, period_to, months, amount_yuan, severity, facts, evidence, source_rows]
 labels: {anomaly: 异常类型, aid_year: 改造年度, approved_on: 审批日期, grade: 鉴定等级, subsidy_yuan: 补助金额（元）,
          decided_by: 据以认定的记录, amount_yuan: 涉及金额（元）}
-# programmes: the eligible categories read from the payment ledgers (低保, 特困) by the approval month.
+# programmes: the eligible categories read from the payment ledgers by the approval month (低保, 特困; 困难残疾人
+#   生活补贴 marks a 贫困残疾人 family). The 低边 / 低收入 / 建档立卡 lists are read from low_income_spans. Whether
+#   the category could be checked at all (the approval month inside the 低保/特困 ledgers' and a list's months)
+#   is housing_aid_coverage (sources/derived.sql); the rows it could not check are the rule's `unchecked:`.
 # repeat_years: renovation money again within this many years of an earlier approval is a case.
 # grade_c_yuan / grade_d_yuan: the subsidy per household by grade (configuration; may move to sources/standards/).
 # scope: the cadres' relatives counted (avoidance: the 回避 circle, as R10's default; civil: 民法典 近亲属).
 # disaster_words: a remark or category saying the house was damaged by a disaster (eligible outside the categories).
 params:
-  programmes: [最低生活保障, 特困人员供养]
+  programmes: [最低生活保障, 特困人员供养, 困难残疾人生活补贴]
   repeat_years: 5
   grade_c_yuan: 10000
   grade_d_yuan: 30000
   disaster_words: 因灾|灾害|倒损|灾损|洪灾|地震|台风
   scope: avoidance
-inputs: {required: [housing_aid], optional: [payments, persons, payroll, vehicles, businesses, death_records, cadres, kin_filings]}
+inputs: {required: [housing_aid], optional: [payments, low_income, persons, payroll, vehicles, businesses, death_records, cadres, kin_filings]}
+unchecked: {table: housing_aid_unchecked, text: 户危房改造未能检查审批时的对象类别（审批月份不在低保、特困发放明细或低边、低收入名单的时段内）}
 traps:
   - bullet: "households that split"
     decision: 重复享受按户主身份证号或名册户号比较；分户后户主不同、户号不同的新户不算同一户。对象类别按户主及其户籍同户成员的低保、特困发放检查，分户不使符合条件的户显得不符合。
@@ -59,15 +64,19 @@ with aid as (
     join aid a using (rk)
     join paid_months p on p.id_number = m.member_id_number and p.entitlement_month = a.approved_month
     where p.programme in (select unnest($programmes)) and p.amount_yuan > 0
+    union
+    select distinct m.rk from members m
+    join aid a using (rk)
+    join low_income_spans l on l.id_number = m.member_id_number and a.approved_month between l.from_month and l.to_month
 ), found as (
     select a.rk, '审批时不属于保障对象类别' as anomaly,
-           '审批当月（' || strftime(a.approved_month, '%Y-%m') || '）户主及同户成员均无' || array_to_string($programmes, '、') || '发放记录' as decided_by,
+           '审批当月（' || strftime(a.approved_month, '%Y-%m') || '）户主及同户成员均无' || array_to_string($programmes, '、')
+               || '发放记录，也不在低边/低收入名单（' || (select string_agg(distinct source_file, '、' order by source_file) from low_income_spans) || '）' as decided_by,
            a.subsidy_yuan as amount_yuan, 'medium' as severity
     from aid a
-    where not a.disaster and a.rk not in (select rk from eligible)
-      -- only where the ledgers cover the approval month: an approval before the data is not checked
-      and a.approved_month between (select min(entitlement_month) from paid_months where programme in (select unnest($programmes)))
-                               and (select max(entitlement_month) from paid_months where programme in (select unnest($programmes)))
+    -- only where both the ledgers and a list cover the approval month (housing_aid_coverage); the rest are 未检查
+    join housing_aid_coverage k using (approved_month)
+    where not a.disaster and a.rk not in (select rk from eligible) and k.ledgers_cover and k.list_covers
     union all
     select a.rk, '重复享受危房改造补助',
            '此前' || b.aid_year || '年已获补助（' || strftime(b.approved_on, '%Y-%m-%d') || '审批，'
@@ -145,9 +154,13 @@ select a.id_number as subject_id_number, a.name as subject_name, a.county, a.tow
        a.approved_month as period_from, a.approved_month as period_to, 1 as months, c.amount_yuan, c.severity,
        concat_ws('；',
            '据以认定：' || c.decided_by,
-           case when c.anomaly = '审批时不属于保障对象类别'
-                then '未检查：低边/低收入、贫困残疾人、建档立卡（名单未读入），该户可能属于这些类别' end,
-           case when not exists (select 1 from payments) then '未检查：审批时的对象类别（未提供低保、特困发放明细）' end,
+           case when c.anomaly = '审批时不属于保障对象类别' and a.approved_on < date '2021-01-01'
+                     and not exists (select 1 from low_income_spans where regexp_matches(concat_ws(' ', category, source_file), '建档立卡|扶贫|脱贫'))
+                then '未检查：建档立卡（未提供名单；浙江等地以低收入农户认定代替）' end,
+           case when not k.ledgers_cover or not k.list_covers
+                then '未检查：审批时的对象类别（审批月份不在' || case when not k.ledgers_cover then '低保、特困发放明细' else '' end
+                     || case when not k.ledgers_cover and not k.list_covers then '及' else '' end
+                     || case when not k.list_covers then '低边、低收入名单' else '' end || '的时段内，或未提供）' end,
            case when c.anomaly in ('审批时家庭有财政供养人员', '审批时家庭有机动车', '审批时家庭有经营实体', '审批时不属于保障对象类别')
                 then '推定：户籍同户成员即该户家庭成员（按当前户籍，审批前后分户的可能不同）' end,
            case when c.anomaly = '补助金额与鉴定等级不符'
@@ -160,7 +173,7 @@ select a.id_number as subject_id_number, a.name as subject_name, a.county, a.tow
               strftime(a.approved_on, '%Y-%m-%d'), coalesce(a.grade, a.method, '等级未注明'),
               coalesce(printf('%.2f', a.subsidy_yuan::double), '未注明'), c.anomaly, c.decided_by) as evidence,
        a.at_row as source_rows
-from cases c join aid a using (rk)
+from cases c join aid a using (rk) join housing_aid_coverage k using (approved_month)
 order by subject_id_number, aid_year, anomaly
 -- needs_data
 -- an aid row whose approval date is missing or cannot be read, or whose grade cannot be read

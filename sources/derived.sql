@@ -150,3 +150,41 @@ from payees
 where (programme in ('困难残疾人生活补贴', '重度残疾人护理补贴') and not exists (select 1 from disability_certs))
    or (programme = '困难残疾人生活补贴' and not exists (select 1 from low_income))
 group by id_number;
+
+-- Who was on a 低边 / 低收入 / 建档立卡 list in which months (R06, R16): the person and, for a household list,
+-- its head; a list by month covers that month, a list with dates covers from the start to the end (open ends:
+-- from the earliest month and until the run's as-of date). A row without any date covers every month: a list
+-- that does not say when is never evidence that someone was off it.
+create or replace table low_income_spans as
+with spans as (
+    select id_number, category, source_file, sheet, row_no,
+           coalesce(month, date_trunc('month', start_on)::date, date '1900-01-01') as from_month,
+           coalesce(month, date_trunc('month', end_on)::date, date_trunc('month', qf_as_of())::date) as to_month
+    from low_income
+)
+select id_number, category, source_file, sheet, row_no, from_month, to_month from spans where id_number is not null
+union
+select l.head_id_number, s.category, s.source_file, s.sheet, s.row_no, s.from_month, s.to_month
+from spans s join low_income l using (source_file, sheet, row_no)
+where l.head_id_number is not null and l.head_id_number is distinct from l.id_number;
+
+-- The approval months of 危房改造 rows for which R16 can check a category: within the 低保 / 特困 ledgers' months
+-- and within a 低边 / 低收入 list's (R16 decides; the rows of other months are its `unchecked:`, 部分未检查).
+create or replace table housing_aid_coverage as
+with ledgers as (
+    select min(entitlement_month) as lo, max(entitlement_month) as hi
+    from paid_months where programme in ('最低生活保障', '特困人员供养')
+), lists as (
+    select min(from_month) as lo, max(to_month) as hi from low_income_spans
+), months as (
+    select distinct date_trunc('month', approved_on)::date as approved_month from housing_aid where approved_on is not null
+)
+select m.approved_month,
+       coalesce(m.approved_month between ledgers.lo and ledgers.hi, false) as ledgers_cover,
+       coalesce(m.approved_month between lists.lo and lists.hi, false) as list_covers
+from months m, ledgers, lists;
+
+create or replace table housing_aid_unchecked as
+select h.id_number, h.county
+from housing_aid h join housing_aid_coverage c on c.approved_month = date_trunc('month', h.approved_on)
+where not (c.ledgers_cover and c.list_covers);

@@ -51,6 +51,9 @@ def run_case(rule_id: str, case: dict) -> list[dict]:
     catalog.run_rule(con, rule, params)
     catalog.run_needs(con, rule, params)
     needs = fetch_dicts(con, f"select * from needs_{rule_id}")
+    if "unchecked" in case:     # the subjects the rule could not check (its header's `unchecked:` table)
+        table = rule.header["unchecked"]["table"]
+        assert con.execute(f"select count(*) from {table}").fetchone()[0] == case["unchecked"], case["id"]
     return fetch_dicts(con, f"select * from case_{rule_id}"), needs
 
 
