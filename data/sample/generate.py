@@ -1955,7 +1955,8 @@ def plant_r16(s: Sample) -> None:
     """R16: a 住建 危房改造 list (s.housing_aid: person, year, approval day, grade, subsidy, remark). Flags: a
     household on no 低保/特困 at approval; a 低保 household aided again within five years (2017 and 2020); an
     amount off its grade's standard. Traps: a 低保 household aided once (eligible); a house 因灾倒损 outside
-    the categories; an aid of 2013, more than five years before the household's 2020 aid."""
+    the categories; an aid of 2013, more than five years before the household's 2020 aid; a household on the
+    低收入农户 list (written by write_low_income with R06's rows)."""
     planted = s.planted_ids()
     busy = ({x.person.household_no for x in s.staff} | {x.owner.household_no for x in s.vehicles}
             | {x.person.household_no for x in s.posts} | {p.household_no for p in s.people if p.status != "正常"}
@@ -1999,6 +2000,11 @@ def plant_r16(s: Sample) -> None:
     a = outside[1]
     s.housing_aid.append((a, 2020, dt.date(2020, 8, 6), "D", GRADE_YUAN["D"], "2020年7月洪灾因灾倒损"))
     s.plant("R16", "none", a, "危房改造", "因灾倒损，可不属于低保、特困")
+    # trap: on the 农业农村 低收入农户 list since 2019 (not on 低保): an eligible category
+    a = outside[2]
+    s.low_income = [[a, dt.date(2019, 3, 1), None]]
+    s.housing_aid.append((a, 2020, day, "D", GRADE_YUAN["D"], None))
+    s.plant("R16", "none", a, "危房改造", "审批时在低收入农户名单，属于保障对象类别")
 
 
 def write_housing_aid(s: Sample, out: Path) -> None:
@@ -2040,7 +2046,7 @@ def plant_r06(s: Sample) -> None:
         if x.programme in (LIVING, CARE) and x.amount > 0:
             paid.setdefault(x.person.id_number, (x.person, set()))[1].add(x.programme)
     dibao_households = {x.person.household_no for x in s.payments if x.programme == "最低生活保障"}
-    s.certificates, s.low_income = [], []
+    s.certificates, s.low_income = [], list(getattr(s, "low_income", []))   # (R16's rows first)
     planted = s.planted_ids()
     quiet = [p for p, progs in paid.values() if p.id_number not in planted and p.household_no not in dibao_households]
     for i, (p, progs) in enumerate(sorted(paid.values(), key=lambda v: v[0].id_number)):
