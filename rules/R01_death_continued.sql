@@ -200,11 +200,7 @@ join (select id_number, programme, arg_max({'f': source_file, 's': sheet, 'r': r
 where s.paid_after and s.size_before > 1 and s.size_before <> a.n_registered and s.size_after >= s.size_before
 union all
 select r.id_number as subject_id_number, y.name as subject_name, y.county, y.township, y.village,
-       coalesce(nullif(concat_ws('、',
-                    case when qf_unreadable(r.warnings, 'death_on') then '死亡日期（无法识别）' end,
-                    case when qf_unreadable(r.warnings, 'cremation_on') then '火化日期（无法识别）' end,
-                    case when qf_unreadable(r.warnings, 'dereg_on') then '注销日期（无法识别）' end), ''),
-                '死亡、火化或注销日期（未填写）') as missing,
+       qf_death_date_missing(r.warnings) as missing,
        y.name || '（' || r.source || '记录其死亡）死亡后' || y.programme || '是否仍在发放' as decides,
        r.source_file, r.sheet, r.row_no
 from death_records r

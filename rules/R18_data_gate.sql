@@ -221,11 +221,7 @@ order by case severity when 'high' then 0 when 'medium' then 1 else 2 end, amoun
 -- (name matching) with no date that can be read: whether the first payment came after the death cannot be
 -- decided until the date is supplied
 select r.id_number as subject_id_number, y.name as subject_name, y.county, y.township, y.village,
-       coalesce(nullif(concat_ws('、',
-                    case when qf_unreadable(r.warnings, 'death_on') then '死亡日期（无法识别）' end,
-                    case when qf_unreadable(r.warnings, 'cremation_on') then '火化日期（无法识别）' end,
-                    case when qf_unreadable(r.warnings, 'dereg_on') then '注销日期（无法识别）' end), ''),
-                '死亡、火化或注销日期（未填写）') as missing,
+       qf_death_date_missing(r.warnings) as missing,
        y.name || '（' || r.source || '记录其死亡）的' || y.programme || '是否在其死亡后才开始发放（死亡后新申请）' as decides,
        r.source_file, r.sheet, r.row_no
 from death_records r

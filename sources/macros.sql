@@ -206,6 +206,13 @@ create or replace macro qf_unreadable(w, col) as coalesce(len(list_filter(string
     e in ('BAD_DATE:' || col, 'BAD_MONTH:' || col, 'BAD_AMOUNT:' || col, 'BAD_INTEGER:' || col,
           'ID_INVALID:' || col, 'ACCOUNT_PRECISION_LOST:' || col))) > 0, false);
 
+-- What a death record without a usable date lacks, for 待补数据 (R01, R18): the dates given but unreadable,
+-- else that none was given.
+create or replace macro qf_death_date_missing(w) as coalesce(nullif(concat_ws('、',
+    case when qf_unreadable(w, 'death_on') then '死亡日期（无法识别）' end,
+    case when qf_unreadable(w, 'cremation_on') then '火化日期（无法识别）' end,
+    case when qf_unreadable(w, 'dereg_on') then '注销日期（无法识别）' end), ''), '死亡、火化或注销日期（未填写）');
+
 -- A sex column's value as the ID number states it (男/女), or NULL when the cell says neither (R18 compares
 -- only what it can read).
 create or replace macro qf_sex(s) as
