@@ -71,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     runs = sub.add_parser("runs", help="list recent runs")
     runs.add_argument("-n", type=int, default=20, help="how many (%(default)s)")
+    runs.add_argument("--json", action="store_true", help="print the runs as JSON (one list)")
 
     server = sub.add_parser("server", help="start the Prefect server (UI, API, scheduler) on 127.0.0.1")
     server.add_argument("--port", type=int, default=settings.get("prefect_port"), help="port (%(default)s)")
@@ -191,27 +192,32 @@ def _run(args) -> int:
         return 2
     supervise.exit_on_sigterm()      # SIGTERM: `finally` and atexit run, Prefect's server is stopped
     supervise.start_watchdog()       # whatever ends this process, the helpers it started are ended
-    from sources import gx, warehouse
+    from sources import gx
 
     from .nightly import nightly_reconciliation
 
-    try:
-        info = nightly_reconciliation(inbox=args.inbox, out=args.out, as_of=args.as_of, rules=args.rules,
-                                      counties=args.counties, townships=args.townships, month_from=args.month_from,
-                                      month_to=args.month_to, warehouse_path=args.warehouse, split_by=args.split_by,
-                                      mask=args.mask, wait_s=args.wait)
-    except warehouse.WarehouseBusy as e:
-        print(str(e), file=sys.stderr)
-        return 3
-    except gx.ValidationBlocked as e:   # the message names the table, the check and the validation folder
-        print(f"运行已停止：数据校验未通过。{e}", file=sys.stderr)
+    state = nightly_reconciliation(inbox=args.inbox, out=args.out, as_of=args.as_of, rules=args.rules,
+                                   counties=args.counties, townships=args.townships, month_from=args.month_from,
+                                   month_to=args.month_to, warehouse_path=args.warehouse, split_by=args.split_by,
+                                   mask=args.mask, wait_s=args.wait, return_state=True)
+    if state.name == "Refused":         # could not start: one sentence, nothing written but the runs index
+        refusal = state.result(raise_on_failure=False)
+        print(refusal["reason"], file=sys.stderr)
+        return refusal["exit"]
+    if state.name == "Skipped":
+        print(state.message)
+        return 0
+    info = state.result(raise_on_failure=False)
+    if isinstance(info, gx.ValidationBlocked):   # the message names the table, the check and the validation folder
+        print(f"运行已停止：数据校验未通过。{info}", file=sys.stderr)
         return 4
-    except PathRefused as e:
-        print(str(e), file=sys.stderr)
+    if isinstance(info, PathRefused):
+        print(str(info), file=sys.stderr)
         return 2
-    except Exception as e:              # Prefect has logged the traceback for maintainers
-        print(f"运行失败（程序错误，本次没有生成线索清单，案件台账未更新）：{type(e).__name__}: {e}\n"
-              "请把以上输出转交系统维护人员；修复后重新运行即可（数据仓库不会残留半次运行的结果）。", file=sys.stderr)
+    if isinstance(info, BaseException) or not state.is_completed():   # Prefect has logged the traceback
+        print(f"运行失败（程序错误，本次没有生成线索清单，案件台账未更新）：{type(info).__name__}: {info}\n"
+              "请把以上输出转交系统维护人员；修复后重新运行即可（运行目录中的 run.json 和 run.log 记录了原因）。",
+              file=sys.stderr)
         return FAILED
     _print_summary(info)
     return 0
@@ -257,16 +263,35 @@ def _screen_list(args) -> int:
     return 1 if summary["held"] else 0
 
 
+RUN_STATUS_ZH = {"completed": "完成", "failed": "失败", "blocked": "校验未通过", "refused": "已拒绝（未开始）",
+                 "skipped": "已跳过", "cancelled": "已取消", "running": "运行中"}
+
+
 def _runs(args) -> int:
+    """Every run of the runs index, newest first (completed, failed, blocked, refused, skipped, cancelled), with
+    the one holding the warehouse now as 运行中: status, times, parameters, counts, reason, folder."""
+    import json
+
     from outputs import runinfo
+    from sources import warehouse
 
     runs = runinfo.recent_runs(Path(settings.get("runs_index")), args.n)
+    holder = warehouse.lock_holder(Path(settings.get("warehouse")))
+    if holder and holder.get("run_id") and not any(r["run_id"] == holder["run_id"] for r in runs):
+        runs.insert(0, {"run_id": holder["run_id"], "status": "running", "started_at": holder.get("started_at")})
+    if args.json:
+        print(json.dumps(runs, ensure_ascii=False, indent=1))
+        return 0
     if not runs:
         print("还没有运行记录")
         return 0
-    print("运行编号\t开始\t结束\t数据截止\t读入行数\t线索\t输出目录")
+    print("运行编号\t状态\t开始\t结束\t数据截止\t读入行数\t线索\t提示\t参数\t原因\t输出目录")
     for r in runs:
-        print(f"{r['run_id']}\t{r['started_at']}\t{r['finished_at']}\t{r['as_of']}\t{r['rows']}\t{r['cases']}\t{r['out']}")
+        params = {k: v for k, v in (r.get("parameters") or {}).items() if v not in (None, [], False, "")}
+        shown = [r["run_id"], RUN_STATUS_ZH.get(r["status"], r["status"]), r.get("started_at"), r.get("finished_at"),
+                 r.get("as_of"), r.get("rows"), r.get("cases"), r.get("alerts"),
+                 json.dumps(params, ensure_ascii=False) if params else "", r.get("reason"), r.get("out")]
+        print("\t".join("" if v is None else str(v).replace("\t", " ").replace("\n", " ") for v in shown))
     return 0
 
 

@@ -9,6 +9,7 @@ into place when complete (outputs/tables.py), and run.json is written after the 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 import shutil
 import time
@@ -19,7 +20,7 @@ from pathlib import Path
 import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.states import Completed
+from prefect.states import Cancelled, Completed, State
 
 from outputs import runinfo, screening, tables, workbook
 from rules import catalog, coverage, ledger, screen
@@ -204,6 +205,7 @@ def _run_info(run: Run) -> dict:
     checks = run.results.get("rule_checks", [])
     return {
         "run_id": run.run_id,
+        "status": "completed",
         "flow": "nightly_reconciliation",
         "started_at": run.started_at,
         "finished_at": dt.datetime.now().isoformat(timespec="seconds"),
@@ -252,6 +254,60 @@ def _validation_summary(report: dict) -> dict:
             "warnings": [{k: w.get(k) for k in keep} for w in report["warnings"]]}
 
 
+# How a run that did not complete ended, for `qingfeng runs` and the exit code of `qingfeng run`.
+REFUSED_EXIT = {warehouse.WarehouseBusy: 3}      # otherwise 2: an argument, a path or a folder cannot be used
+FAILED_STATUS = {gx.ValidationBlocked: "blocked"}
+
+
+def _ended(run_id: str, status: str, reason: str, params: dict, out: Path | None = None) -> None:
+    """A run that did not complete, in the runs index (and its run.json when it has a folder)."""
+    info = {"run_id": run_id, "status": status, "reason": reason, "parameters": params,
+            "started_at": dt.datetime.now().isoformat(timespec="seconds"),
+            "finished_at": dt.datetime.now().isoformat(timespec="seconds"), "as_of": params.get("as_of"),
+            "inbox": params.get("inbox"), "out": str(out) if out else None}
+    if out is not None:
+        runinfo.write_run_json(out / "run.json", info)
+    runinfo.append_to_index(Path(settings.get("runs_index")), info)
+
+
+def _refused(run_id: str, e: Exception, params: dict) -> State:
+    """A run that correctly refused to start: one sentence, a state named Refused (not a traceback, not
+    Failed), the exit code for `qingfeng run` in the state's data, a line in the runs index, no folder."""
+    reason = str(e)
+    get_run_logger().warning("运行未开始：%s", reason)
+    _ended(run_id, "refused", reason, params)
+    return Cancelled(name="Refused", message=reason, data={"exit": REFUSED_EXIT.get(type(e), 2), "reason": reason})
+
+
+@contextmanager
+def _recorded_if_it_fails(run: Run, params: dict):
+    """A run that stopped half-way leaves its folder with run.json saying why (and run.log), never an empty
+    folder; the case ledger keeps what the last complete run committed (sources/warehouse.py)."""
+    try:
+        yield
+    except BaseException as e:       # SIGTERM arrives as SystemExit: the run was cancelled
+        status = "cancelled" if isinstance(e, (SystemExit, KeyboardInterrupt)) else FAILED_STATUS.get(type(e), "failed")
+        reason = f"{type(e).__name__}: {e}" if status == "failed" else (str(e) or "运行被终止")
+        _ended(run.run_id, status, reason, dict(params, out=str(run.out)), run.out)
+        raise
+
+
+@contextmanager
+def _run_log(out: Path):
+    """The run's log (Prefect's flow and task loggers) in <run folder>/run.log, whatever the run's end."""
+    handler = logging.FileHandler(out / "run.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    loggers = [logging.getLogger(n) for n in ("prefect.flow_runs", "prefect.task_runs")]
+    for lg in loggers:
+        lg.addHandler(handler)
+    try:
+        yield
+    finally:
+        for lg in loggers:
+            lg.removeHandler(handler)
+        handler.close()
+
+
 @flow(name="nightly_reconciliation", log_prints=False)
 def nightly_reconciliation(inbox: str = str(settings.get("inbox")), out: str | None = None,
                            as_of: str | None = None, rules: list[str] | None = None,
@@ -275,30 +331,47 @@ def nightly_reconciliation(inbox: str = str(settings.get("inbox")), out: str | N
         mask: 线索清单中隐去身份证号、账号的中间位
         wait_s: 另一运行正在写数据仓库时最多等待的秒数
     """
+    run_id = new_run_id()
+    params = {"inbox": inbox, "out": out, "as_of": as_of, "rules": rules, "counties": counties,
+              "townships": townships, "month_from": month_from, "month_to": month_to,
+              "warehouse": warehouse_path, "split_by": split_by, "mask": mask}
     why_not = deployments.superseded_by()
     if why_not:
         get_run_logger().info(why_not)
+        _ended(run_id, "skipped", why_not, params)
         return Completed(name="Skipped", message=why_not)
-    run_id = new_run_id()
-    scope = catalog.Scope(tuple(counties or ()), tuple(townships or ()), _month(month_from), _month(month_to))
-    _day(as_of)                   # a malformed date or split is refused before the warehouse is taken
-    split_by = _split_by(split_by)
-    wh = Path(warehouse_path) if warehouse_path else Path(settings.get("warehouse"))
-    check_paths(Path(inbox), Path(out) if out else None, wh)     # before the warehouse is taken
-    with warehouse.writer_lock(wh, {"run_id": run_id, "started_at": dt.datetime.now().isoformat(timespec="seconds")},
-                               wait_s):   # one writer at a time; a crashed holder releases it
+    try:             # a run that cannot start is refused with one sentence, before anything is written
+        scope = catalog.Scope(tuple(counties or ()), tuple(townships or ()), _month(month_from), _month(month_to))
+        _day(as_of)
+        split_by = _split_by(split_by)
+        catalog.select_rules(rules)
+        mappings.read_mappings(settings.get("mappings"))
+        if not Path(inbox).is_dir():
+            raise FileNotFoundError(f"收件目录不存在：{inbox}")
+        wh = Path(warehouse_path) if warehouse_path else Path(settings.get("warehouse"))
+        check_paths(Path(inbox), Path(out) if out else None, wh)
+        lock = warehouse.writer_lock(wh, {"run_id": run_id, "started_at": dt.datetime.now().isoformat(timespec="seconds")},
+                                     wait_s)   # one writer at a time; a crashed holder releases it
+        lock.__enter__()
+    except (ValueError, FileNotFoundError, PathRefused, catalog.RuleError, mappings.MappingFileError,
+            warehouse.WarehouseBusy) as e:
+        return _refused(run_id, e, params)
+    try:
         run = start_run(run_id, inbox, out, as_of, rules, scope, wh, split_by, mask)
-        try:
-            load_sources(run)
-            validate_sources(run)
-            with warehouse.transaction(run.con):   # the ledger remembers this run only if its outputs are written
-                run_rules(run)
-                remember_cases(run)
-                info = write_outputs(run)
-            record_run(run, info)
-        finally:
-            run.con.close()
-            shutil.rmtree(_scratch(run), ignore_errors=True)
+        with _run_log(run.out), _recorded_if_it_fails(run, params):
+            try:
+                load_sources(run)
+                validate_sources(run)
+                with warehouse.transaction(run.con):   # the ledger remembers this run only if its outputs are written
+                    run_rules(run)
+                    remember_cases(run)
+                    info = write_outputs(run)
+                record_run(run, info)
+            finally:
+                run.con.close()
+                shutil.rmtree(_scratch(run), ignore_errors=True)
+    finally:
+        lock.__exit__(None, None, None)
     get_run_logger().info("run %s: %s cases, outputs in %s", run.run_id,
                           sum(info["cases_per_rule"].values()), run.out)
     return info

@@ -45,12 +45,13 @@ def append_to_index(index: Path, info: dict) -> None:
     """One line per run in data/runs/index.jsonl, what `qingfeng runs` lists: appended by a single write, so
     a killed process leaves a whole line or none."""
     index.parent.mkdir(parents=True, exist_ok=True)
-    line = {k: info.get(k) for k in ("run_id", "started_at", "finished_at", "as_of", "inbox", "out")}
-    line["cases"] = sum(info.get("cases_per_rule", {}).values())
-    line["rules"] = info.get("parameters", {}).get("rules")
-    line["rows"] = info.get("rows", {}).get("read")
-    line["reconciles"] = info.get("rows", {}).get("reconciles")
-    line["alerts"] = len(info.get("alerts") or [])
+    line = {k: info.get(k) for k in ("run_id", "status", "started_at", "finished_at", "as_of", "inbox", "out",
+                                     "reason", "parameters")}
+    line["cases"] = sum(info.get("cases_per_rule", {}).values()) if "cases_per_rule" in info else None
+    line["rules"] = (info.get("parameters") or {}).get("rules")
+    line["rows"] = (info.get("rows") or {}).get("read")
+    line["reconciles"] = (info.get("rows") or {}).get("reconciles")
+    line["alerts"] = len(info.get("alerts") or []) if "alerts" in info else None
     fd = os.open(index, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
     try:
         size = os.fstat(fd).st_size
@@ -67,9 +68,11 @@ def recent_runs(index: Path, n: int = 20) -> list[dict]:
     runs = []
     for line in index.read_text(encoding="utf-8").splitlines():
         try:
-            runs.append(json.loads(line))
+            run = json.loads(line)
         except ValueError:
             continue
+        run.setdefault("status", "completed")    # (lines written before runs had a status)
+        runs.append(run)
     return runs[-n:][::-1]
 
 

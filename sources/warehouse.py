@@ -68,7 +68,10 @@ def pause_point(name: str) -> None:
     """Test hook for the crash tests (tests/test_crash.py), a no-op otherwise: when the environment variable
     QINGFENG_PAUSE_AT equals `name`, create the file named by QINGFENG_PAUSE_MARKER and sleep until killed,
     so a test can SIGKILL the run at a known point of a stage. Points: `load` (rows staged, not committed),
-    `rules` (cases found, not committed), `workbook` (workbook saved to its temporary name, not renamed)."""
+    `rules` (cases found, not committed), `workbook` (workbook saved to its temporary name, not renamed).
+    QINGFENG_FAIL_AT=`name` raises there instead: a run that fails half-way (tests/test_orchestration.py)."""
+    if os.environ.get("QINGFENG_FAIL_AT") == name:
+        raise RuntimeError(f"test fault at {name} (QINGFENG_FAIL_AT)")
     if os.environ.get("QINGFENG_PAUSE_AT") != name:
         return
     Path(os.environ["QINGFENG_PAUSE_MARKER"]).write_text(str(os.getpid()), encoding="utf-8")

@@ -154,7 +154,11 @@ def test_missed_nightly_runs_catch_up_once(served):
     names = [d["state"]["name"] for d in done]
     assert names == ["Skipped", "Skipped", "Completed"], names
     assert all("跳过" in d["state"]["message"] for d in done[:2])
-    assert len(index.read_text(encoding="utf-8").splitlines()) == before + 1, "only one nightly run did the work"
+    new = [json.loads(line) for line in index.read_text(encoding="utf-8").splitlines()[before:]]
+    assert sorted(r["status"] for r in new) == ["completed", "skipped", "skipped"], "only one nightly run did the work"
+    listed = json.loads(run_cli(["runs", "--json"], served["data"]).stdout)
+    skipped = [r for r in listed if r["status"] == "skipped"]
+    assert len(skipped) >= 2 and all("跳过" in r["reason"] and "inbox" in r["parameters"] for r in skipped), skipped
 
 
 # ---- one writer at a time ------------------------------------------------------------------------------
@@ -165,6 +169,41 @@ def test_a_second_run_says_which_run_holds_the_warehouse(tmp_path):
         proc = run_cli(["run", "--inbox", str(SAMPLE / "inbox"), "--as-of", AS_OF, "--wait", "1"], tmp_path / "data")
     assert proc.returncode == 3, proc.stderr[-2000:]
     assert "20210115-020000-beef" in proc.stderr and "已等待" in proc.stderr
+
+
+def test_a_refused_run_says_one_sentence_and_is_listed_with_its_parameters(tmp_path):
+    """A lock conflict: exit 3, the holder named, no traceback, no run folder; `qingfeng runs` lists the run
+    as refused with its parameters and the reason."""
+    data = tmp_path / "data"
+    wh = data / "warehouse.duckdb"
+    with warehouse.writer_lock(wh, {"run_id": "20210115-020000-beef", "started_at": "2021-01-15T02:00:00"}):
+        proc = run_cli(["run", "--inbox", str(SAMPLE / "inbox"), "--as-of", AS_OF, "--rules", "R01", "--wait", "1"], data)
+        assert proc.returncode == 3, proc.stderr[-2000:]
+        assert "Traceback" not in proc.stderr and "20210115-020000-beef" in proc.stderr
+        running = json.loads(run_cli(["runs", "--json"], data).stdout)
+    assert not (data / "runs").exists() or [p.name for p in (data / "runs").iterdir()] == ["index.jsonl"]
+    assert running[0]["run_id"] == "20210115-020000-beef" and running[0]["status"] == "running"
+    refused = running[1]
+    assert refused["status"] == "refused" and "20210115-020000-beef" in refused["reason"]
+    assert refused["parameters"]["rules"] == ["R01"] and refused["parameters"]["as_of"] == AS_OF
+    table = run_cli(["runs"], data).stdout
+    assert "已拒绝" in table and "运行中" not in table
+
+
+def test_a_run_that_fails_half_way_leaves_run_json_and_its_log(tmp_path):
+    """A program error after loading: exit 5, and the run folder keeps run.json with the reason and run.log
+    (not an empty folder); `qingfeng runs` lists it as failed with its parameters."""
+    data, out = tmp_path / "data", tmp_path / "data" / "failed"
+    proc = run_cli(["run", "--inbox", str(SAMPLE / "inbox"), "--out", str(out), "--as-of", AS_OF, "--rules", "R01"],
+                   data, env={"QINGFENG_FAIL_AT": "load"})
+    assert proc.returncode == 5, proc.stderr[-2000:]
+    info = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert info["status"] == "failed" and "test fault at load" in info["reason"]
+    assert info["parameters"]["rules"] == ["R01"]
+    assert "load_sources" in (out / "run.log").read_text(encoding="utf-8")
+    listed = json.loads(run_cli(["runs", "--json"], data).stdout)
+    assert listed[0]["status"] == "failed" and listed[0]["out"] == str(out)
+    assert "失败" in run_cli(["runs"], data).stdout
 
 
 def test_two_runs_on_one_warehouse_never_interleave(tmp_path):
