@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.exceptions import TerminationSignal
 from prefect.states import Cancelled, Completed, State
 
 from outputs import runinfo, screening, tables, workbook
@@ -285,9 +286,13 @@ def _recorded_if_it_fails(run: Run, params: dict):
     folder; the case ledger keeps what the last complete run committed (sources/warehouse.py)."""
     try:
         yield
-    except BaseException as e:       # SIGTERM arrives as SystemExit: the run was cancelled
-        status = "cancelled" if isinstance(e, (SystemExit, KeyboardInterrupt)) else FAILED_STATUS.get(type(e), "failed")
-        reason = f"{type(e).__name__}: {e}" if status == "failed" else (str(e) or "运行被终止")
+    except BaseException as e:       # SIGTERM arrives as Prefect's TerminationSignal (or SystemExit): cancelled
+        stopped = isinstance(e, (SystemExit, KeyboardInterrupt, TerminationSignal))
+        status = "cancelled" if stopped else FAILED_STATUS.get(type(e), "failed")
+        signum = getattr(e, "signal", None) or (e.code - 128 if isinstance(getattr(e, "code", None), int) else None)
+        reason = (f"运行被终止（信号 {signum}：SIGTERM 为 systemctl stop、kill 或关机，退出码 {128 + signum}）"
+                  if stopped and signum else "运行被终止" if stopped
+                  else f"{type(e).__name__}: {e}" if status == "failed" else str(e))
         _ended(run.run_id, status, reason, dict(params, out=str(run.out)), run.out)
         raise
 
