@@ -309,7 +309,12 @@ def _serve(args) -> int:
 
     from . import deployments
 
-    os.environ["PREFECT_API_URL"] = deployments.api_url(args.port)
+    url = os.environ["PREFECT_API_URL"] = deployments.api_url(args.port)
+    print(f"等待 Prefect 服务器就绪：{url}/health", flush=True)
+    if not deployments.wait_for_api(url):
+        print(f"Prefect 服务器在 3 分钟内没有就绪（{url}/health 无应答）：请先启动 qingfeng server，或检查端口 --port",
+              file=sys.stderr)
+        return 2
     deployments.serve()
     return 0
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from zoneinfo import ZoneInfo
 
 from . import settings
 
@@ -18,6 +19,24 @@ NIGHTLY, AD_HOC, SCREEN = "nightly", "ad-hoc", "screen"
 
 def api_url(port: int | None = None) -> str:
     return f"http://127.0.0.1:{port or settings.get('prefect_port')}/api"
+
+
+def wait_for_api(url: str, timeout_s: float = 180, poll_s: float = 1.0) -> bool:
+    """Wait until the Prefect server answers its health endpoint (systemd starts `serve` with the server, before
+    the API is up): True when it does, False after `timeout_s`."""
+    import time
+
+    import httpx
+
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url + "/health", timeout=5).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(poll_s)
+    return False
 
 
 def deployments() -> list:
@@ -49,6 +68,13 @@ def serve() -> None:
     prefect_serve(*deployments())
 
 
+def started_from_console() -> bool:
+    """Is this flow run a deployment's (started from the UI, the API or the schedule), not `qingfeng run`?"""
+    from prefect.runtime import deployment
+
+    return bool(deployment.id)
+
+
 def superseded_by() -> str | None:
     """For a scheduled run of the nightly deployment, why it should not do the work: a newer scheduled run
     of the same deployment is already due. When the serving process was down, Prefect starts all the missed
@@ -71,6 +97,8 @@ def superseded_by() -> str | None:
     if not later:
         return None
     newest = max(r.expected_start_time for r in later)
-    return (f"跳过：这是服务中断期间错过的夜间运行（计划于 {mine:%Y-%m-%d %H:%M %Z}），已有更新的夜间运行"
-            f"（计划于 {newest:%Y-%m-%d %H:%M %Z}）会做同样的工作，只由最新的一次运行。/ Skipped: a missed "
+    zone = ZoneInfo(settings.get("timezone"))      # times for people: the schedule's zone (Asia/Shanghai)
+    mine, newest = mine.astimezone(zone), newest.astimezone(zone)
+    return (f"跳过：这是服务中断期间错过的夜间运行（计划于北京时间 {mine:%Y-%m-%d %H:%M}），已有更新的夜间运行"
+            f"（计划于 {newest:%Y-%m-%d %H:%M}）会做同样的工作，只由最新的一次运行。/ Skipped: a missed "
             f"nightly run superseded by the run scheduled for {newest.isoformat()}.")

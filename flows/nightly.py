@@ -28,7 +28,7 @@ from rules import catalog, coverage, ledger, screen
 from sources import declarations, gx, load, mappings, read_worker, stage, validate, warehouse
 
 from . import deployments, settings
-from .paths import PathRefused, check_paths
+from .paths import PathRefused, check_paths, check_roots
 
 
 @dataclass
@@ -355,6 +355,8 @@ def nightly_reconciliation(inbox: str = str(settings.get("inbox")), out: str | N
             raise FileNotFoundError(f"收件目录不存在：{inbox}")
         wh = Path(warehouse_path) if warehouse_path else Path(settings.get("warehouse"))
         check_paths(Path(inbox), Path(out) if out else None, wh)
+        if deployments.started_from_console():
+            check_roots({"收件目录": inbox, "输出目录": out, "数据仓库": warehouse_path})
         lock = warehouse.writer_lock(wh, {"run_id": run_id, "started_at": dt.datetime.now().isoformat(timespec="seconds")},
                                      wait_s)   # one writer at a time; a crashed holder releases it
         lock.__enter__()
@@ -435,6 +437,7 @@ def screen_payment_list(list_path: str, out: str | None = None, as_of: str | Non
         warehouse_path: 数据仓库文件，默认 data/warehouse.duckdb
         wait_s: 夜间运行正在写数据仓库时最多等待的秒数
     """
+    check_roots({"拟发放名单": list_path, "输出目录": out, "数据仓库": warehouse_path})   # (a console run)
     path, out_p, day, wh = screen_inputs(list_path, out, as_of, warehouse_path)
     result = screen_list(path, wh, wait_s)
     return write_screening(result, out_p, day)

@@ -36,3 +36,21 @@ def check_paths(inbox: Path, out: Path | None, wh: Path | None = None) -> None:
         if _inside(path, inbox):
             raise PathRefused(f"{what}“{path}”位于收件目录“{inbox}”之内：下一次运行会把它当作部门报送的文件读入。"
                               f"请把{what}放到收件目录以外")
+
+
+def run_roots() -> list[Path]:
+    """The folders a run started from the console may use (setting run_roots; else the data folder and the
+    inbox setting)."""
+    given = [Path(r) for r in str(settings.get("run_roots") or "").split(os.pathsep) if r.strip()]
+    return given or [settings.data_dir(), Path(settings.get("inbox"))]
+
+
+def check_roots(paths: dict[str, Path | str | None]) -> None:
+    """Refuse a path given as a console run's parameter outside the configured roots: anyone who can open the
+    console must not make a run read, or write, any folder of the server."""
+    roots = run_roots()
+    for what, path in paths.items():
+        if path is not None and str(path) != "" and not any(_inside(Path(path), r) for r in roots):
+            raise PathRefused(f"{what}“{path}”不在允许的目录之内（{'、'.join(str(r) for r in roots)}）：从控制台启动的运行"
+                              f"只能使用这些目录，请改用其下的路径；如确需其他目录，请管理员在设置 run_roots（环境变量 "
+                              f"QINGFENG_RUN_ROOTS）中加入")

@@ -36,6 +36,8 @@ SETTINGS = {s.name: s for s in [
     Setting("screens_dir", "{data_dir}/screens", "each screening writes its outputs to <screens_dir>/<screen id>/"),
     Setting("mappings", "{data_dir}/mappings.yaml",
             "the analysts' mapping file: kind and columns fixed for headers seen before (qingfeng inspect --accept)"),
+    Setting("run_roots", "", "folders (separated by ':') under which a run started from the console (a deployment) "
+            "may read its inbox or list and write its outputs and warehouse; empty: the data folder and the inbox"),
     Setting("runs_index", "{data_dir}/runs/index.jsonl", "one line per run, newest last: what `qingfeng runs` lists"),
     Setting("reader_memory_gb", 4, "memory limit of the process that reads workbooks (sources/read_worker.py): a "
             "workbook that needs more is refused, not the run stopped"),

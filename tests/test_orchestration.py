@@ -121,7 +121,7 @@ def test_the_nightly_deployment_is_scheduled_at_two_in_shanghai(served):
 
 def test_an_analyst_starts_the_ad_hoc_deployment_with_parameters(served, tmp_path):
     """As the UI does: POST /deployments/{id}/create_flow_run with parameters, then follow the run."""
-    api, out = served["api"], tmp_path / "adhoc"
+    api, out = served["api"], served["data"] / "adhoc"      # (a console run writes under the data folder)
     params = {"inbox": str(SAMPLE / "inbox"), "out": str(out), "as_of": AS_OF, "rules": ["R01", "R02"],
               "counties": ["330822"], "month_from": "2020-01", "month_to": "2020-09"}
     run = api.post(f"/deployments/{served['ids']['ad-hoc']}/create_flow_run", json={"parameters": params}).json()
@@ -135,6 +135,21 @@ def test_an_analyst_starts_the_ad_hoc_deployment_with_parameters(served, tmp_pat
     assert not [c for c in cases if "2020-10-01" in c.split(",")[10]], "a case beginning after --to was listed"
     artifacts = api.post("/artifacts/filter", json={"artifacts": {"key": {"any_": ["qingfeng-run-summary"]}}}).json()
     assert any(info["run_id"] in (a.get("data") or "") for a in artifacts)
+
+
+def test_a_console_run_with_a_path_outside_the_roots_is_refused(served, tmp_path):
+    """Anyone who can open the console must not make a run read or write any folder of the server: an inbox
+    outside run_roots is refused with a sentence naming it, the run ends as Refused (not Failed), nothing is
+    written there."""
+    api = served["api"]
+    params = {"inbox": str(tmp_path), "out": str(served["data"] / "never"), "as_of": AS_OF, "rules": ["R01"]}
+    run = api.post(f"/deployments/{served['ids']['ad-hoc']}/create_flow_run", json={"parameters": params}).json()
+    done = wait_for(lambda: _finished(api, run["id"]), 300, "the refused run", served["logs"])
+    assert (done["state"]["type"], done["state"]["name"]) == ("CANCELLED", "Refused"), done["state"]
+    assert f"收件目录“{tmp_path}”不在允许的目录之内" in done["state"]["message"]
+    assert not (served["data"] / "never").exists()
+    listed = json.loads(run_cli(["runs", "--json"], served["data"]).stdout)
+    assert any(r["status"] == "refused" and r["parameters"]["inbox"] == str(tmp_path) for r in listed)
 
 
 def test_missed_nightly_runs_catch_up_once(served):
