@@ -196,9 +196,12 @@ def _run(args) -> int:
 
     from .nightly import nightly_reconciliation
 
-    state = nightly_reconciliation(inbox=args.inbox, out=args.out, as_of=args.as_of, rules=args.rules,
-                                   counties=args.counties, townships=args.townships, month_from=args.month_from,
-                                   month_to=args.month_to, warehouse_path=args.warehouse, split_by=args.split_by,
+    from .console import SPLIT_LABEL
+
+    state = nightly_reconciliation(inbox=args.inbox, out=args.out or "", as_of=args.as_of or "", rules=args.rules or [],
+                                   counties=args.counties or [], townships=args.townships or [],
+                                   month_from=args.month_from or "", month_to=args.month_to or "",
+                                   warehouse_path=args.warehouse or "", split_by=SPLIT_LABEL[args.split_by],
                                    mask=args.mask, wait_s=args.wait, return_state=True)
     if state.name == "Refused":         # could not start: one sentence, nothing written but the runs index
         refusal = state.result(raise_on_failure=False)

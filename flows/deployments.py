@@ -44,28 +44,22 @@ def deployments() -> list:
 
     from .nightly import nightly_reconciliation, screen_payment_list
 
+    from .console import with_titles
+
     return [
-        nightly_reconciliation.to_deployment(
+        with_titles(nightly_reconciliation.to_deployment(
             name=NIGHTLY, schedules=[Cron(settings.get("nightly_cron"), timezone=settings.get("timezone"))],
             description="每晚全量比对：读入收件目录的全部文件，运行全部规则，写出线索清单。",
-            tags=["qingfeng", "nightly"]),
-        nightly_reconciliation.to_deployment(
+            tags=["qingfeng", "nightly"]), nightly_reconciliation),
+        with_titles(nightly_reconciliation.to_deployment(
             name=AD_HOC,
-            description="分析人员按需运行：可选规则（如 R01,R02）、县或乡镇（代码或名称）、所属期范围（YYYY-MM）、"
+            description="分析人员按需运行：可选规则、县或乡镇（代码或名称）、所属期范围（YYYY-MM）、"
                         "收件目录、按县或乡镇分册。",
-            tags=["qingfeng", "ad-hoc"]),
-        screen_payment_list.to_deployment(
+            tags=["qingfeng", "ad-hoc"]), nightly_reconciliation),
+        with_titles(screen_payment_list.to_deployment(
             name=SCREEN, description="发放前筛查：对一份拟发放名单，列出应暂缓发放的行及原因。",
-            tags=["qingfeng", "screen"]),
+            tags=["qingfeng", "screen"]), screen_payment_list),
     ]
-
-
-def serve() -> None:
-    """Serve the deployments against the project's Prefect server (blocks; stop with Ctrl-C or SIGTERM)."""
-    from prefect import serve as prefect_serve
-
-    os.chdir(settings.project_root())   # the runner starts each flow run from the flows' entrypoint, by path
-    prefect_serve(*deployments())
 
 
 def started_from_console() -> bool:

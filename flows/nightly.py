@@ -27,7 +27,7 @@ from outputs import runinfo, screening, tables, workbook
 from rules import catalog, coverage, ledger, screen
 from sources import declarations, gx, load, mappings, read_worker, stage, validate, warehouse
 
-from . import deployments, settings
+from . import console, deployments, settings
 from .paths import PathRefused, check_paths, check_roots
 
 
@@ -86,6 +86,9 @@ def _day(text: str | None) -> dt.date | None:
 
 
 def _split_by(text: str | None) -> str | None:
+    """The workbook split from the form's label (按县（市、区）分册) or its code (county, township)."""
+    if text in console.SPLIT:
+        return console.SPLIT[text]
     if text not in (None, "", *workbook.SPLIT_FOLDERS):
         raise ValueError(f"分册方式应为 {' 或 '.join(workbook.SPLIT_FOLDERS)}，收到 {text!r}")
     return text or None
@@ -314,12 +317,12 @@ def _run_log(out: Path):
 
 
 @flow(name="nightly_reconciliation", log_prints=False)
-def nightly_reconciliation(inbox: str = str(settings.get("inbox")), out: str | None = None,
-                           as_of: str | None = None, rules: list[str] | None = None,
-                           counties: list[str] | None = None, townships: list[str] | None = None,
-                           month_from: str | None = None, month_to: str | None = None,
-                           warehouse_path: str | None = None, split_by: str | None = None,
-                           mask: bool = False, wait_s: int = settings.get("lock_wait_s")):
+def nightly_reconciliation(inbox: console.Inbox = console.DEFAULT_INBOX, out: console.Out = "",
+                           as_of: console.AsOf = "", rules: console.Rules = [],  # noqa: B006 (never mutated)
+                           counties: console.Counties = [], townships: console.Townships = [],  # noqa: B006
+                           month_from: console.MonthFrom = "", month_to: console.MonthTo = "",
+                           warehouse_path: console.Warehouse = "", split_by: console.Split = "不分册",
+                           mask: console.Mask = False, wait_s: console.WaitS = console.DEFAULT_WAIT):
     """Load the inbox, validate it, run the rules, remember the cases and write the investigators' workbooks.
 
     Args:
@@ -339,7 +342,7 @@ def nightly_reconciliation(inbox: str = str(settings.get("inbox")), out: str | N
     run_id = new_run_id()
     params = {"inbox": inbox, "out": out, "as_of": as_of, "rules": rules, "counties": counties,
               "townships": townships, "month_from": month_from, "month_to": month_to,
-              "warehouse": warehouse_path, "split_by": split_by, "mask": mask}
+              "warehouse": warehouse_path, "split_by": console.SPLIT.get(split_by, split_by), "mask": mask}
     why_not = deployments.superseded_by()
     if why_not:
         get_run_logger().info(why_not)
@@ -425,8 +428,8 @@ def write_screening(result: screen.Screening, out: Path, as_of: dt.date) -> dict
 
 
 @flow(name="screen_payment_list", log_prints=False)
-def screen_payment_list(list_path: str, out: str | None = None, as_of: str | None = None,
-                        warehouse_path: str | None = None, wait_s: int = 60) -> dict:
+def screen_payment_list(list_path: console.ListPath, out: console.Out = "", as_of: console.ScreenDay = "",
+                        warehouse_path: console.Warehouse = "", wait_s: console.WaitS = 60) -> dict:
     """Screening before payment (the deployment analysts start from the UI): which rows of a payment list to
     hold (dead, moved away, paid twice, exclusive benefits, unknown payees, unusable rows), and why.
 
