@@ -62,6 +62,14 @@ def deployments() -> list:
     ]
 
 
+def serve() -> None:
+    """Serve the deployments against the project's Prefect server (blocks; stop with Ctrl-C or SIGTERM)."""
+    from prefect import serve as prefect_serve
+
+    os.chdir(settings.project_root())   # the runner starts each flow run from the flows' entrypoint, by path
+    prefect_serve(*deployments())
+
+
 def started_from_console() -> bool:
     """Is this flow run a deployment's (started from the UI, the API or the schedule), not `qingfeng run`?"""
     from prefect.runtime import deployment
