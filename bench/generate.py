@@ -65,6 +65,7 @@ def day_in(i: int, rng: random.Random, lo: int = 1, hi: int = 28) -> dt.date:
 
 LIVING, CARE, DIBAO, TEKUN, PENSION, ELDER = ("困难残疾人生活补贴", "重度残疾人护理补贴", "最低生活保障", "特困人员供养",
                                               "城乡居民基本养老保险", "高龄补贴")
+EMPLOYEE = "职工基本养老保险"        # 人社's employee scheme (R17)
 
 COUNTIES = {"330802": "柯城区", "330803": "衢江区", "330822": "常山县", "330824": "开化县", "330825": "龙游县",
             "330881": "江山市"}
@@ -301,6 +302,14 @@ class Plant:
         self.payouts: list[tuple] = []       # no, pid, payee_pid, amount, paid_on, note
         self.filings: list[tuple] = []       # recipient pid, cadre pid, post, relation, programme, filed_on, vid
         self.key: list[dict] = []
+        # R06, R16, R17: the 残联 registry, the 低收入 list, 危房改造, the prisoners' list (scenario rows; the
+        # ordinary population's are generated in SQL). `manual`: scenario people given no automatic certificate
+        # or 低收入 row (the R06 scenarios decide theirs).
+        self.certs: list[tuple] = []         # pid, category 1-7, grade 1-4, issued, reassessed, status, bad_id, suffix
+        self.low_income: list[tuple] = []    # pid, category, start_on, end_on
+        self.housing: list[tuple] = []       # pid (head), year, approved_on, grade, method, amount, remark
+        self.prison: list[tuple] = []        # pid, prison, start_on, end_on, name_override
+        self.manual: set[int] = set()
         self.posts: list[Post] = []
         self.outsiders: list[SP] = []
         self._pid = SCEN_PID0
@@ -507,7 +516,7 @@ class Plant:
                          "period": period if expect == "flag" else None, "note": note})
 
 
-PAY_DAY = {LIVING: 10, CARE: 12, DIBAO: 8, TEKUN: 5, PENSION: 15, ELDER: 20}
+PAY_DAY = {LIVING: 10, CARE: 12, DIBAO: 8, TEKUN: 5, PENSION: 15, ELDER: 20, EMPLOYEE: 25}
 PAY_COLS = ["pid", "programme", "sub_type", "m", "amount", "paid_on", "remark", "account_pid", "id_form", "name_override",
             "county", "vid", "hh_size", "tier"]
 
@@ -1289,8 +1298,247 @@ def plant_r15(P: Plant) -> None:
             P.plant("R15", "none", p, "", "原户迁出、新户正常：合法迁移，不是一人多户")
 
 
-PLANTERS = [plant_r01, plant_r02, plant_r03, plant_r04, plant_r05, plant_r07, plant_r08, plant_r09, plant_r10,
-            plant_r11, plant_r12, plant_r13, plant_r14, plant_r15]
+def plant_r06(P: Plant) -> None:
+    """R06: the certificate, the 低保/低收入 lists and the care grades. Amounts are not planted: the bench keeps
+    sources/standards/subsidies.yaml unconfirmed (standards_confirmed: false), so R06 compares no amounts."""
+    for i in range(P.n):
+        k = i % 5
+        p = P.single(P.village(), born=(1950, 1985))
+        P.manual.add(p.pid)
+        if k == 0:      # (b) the 护理 roster says 一级, the registry's certificate 二级 (肢体)
+            rows = P.pay(p, CARE, range(NM), tier=1)
+            P.certs.append((p.pid, 4, 2, dt.date(2014, 5, 12), None, "正常", False, None))
+            P.plant("R06", "flag", p, CARE, "护理补贴花名册一级，残联库的证为肢体二级：等级与证不符", rows)
+        elif k == 1:    # (c) 肢体三级 paid 护理补贴 (allowed: 一、二级, 智力/精神 any grade)
+            rows = P.pay(p, CARE, range(NM), tier=3)
+            P.certs.append((p.pid, 4, 3, dt.date(2013, 9, 3), None, "正常", False, None))
+            P.plant("R06", "flag", p, CARE, "肢体三级领取护理补贴：不在允许等级、类别内", rows)
+        elif k == 2:    # (d) 生活补贴, no 低保 and on no 低收入 list
+            rows = P.pay(p, LIVING, range(NM))
+            P.certs.append((p.pid, 2, 3, dt.date(2016, 2, 18), None, "正常", False, None))
+            P.plant("R06", "flag", p, LIVING, "生活补贴：本人和同户都没有低保，也不在低边、低收入名单", rows)
+        elif k == 3:    # (d) left the 低收入 list at the end of 2019, 生活补贴 goes on
+            rows = P.pay(p, LIVING, range(NM))
+            P.certs.append((p.pid, 1, 2, dt.date(2012, 6, 20), None, "正常", False, None))
+            P.low_income.append((p.pid, "低收入农户", dt.date(2017, 3, 1), dt.date(2019, 12, 31)))
+            P.plant("R06", "flag", p, LIVING, "2019年底退出低收入农户名单，2020年生活补贴照发",
+                    [r for r in rows if r[3] >= NM - 12])
+        else:           # (a) the registry's certificate number starts with another ID number
+            rows = P.pay(p, CARE, range(NM), tier=2)
+            P.certs.append((p.pid, 6, 2, dt.date(2015, 11, 9), None, "正常", True, None))
+            P.plant("R06", "flag", p, CARE, "残联库证号前18位是另一个身份证号", rows)
+    for i in range(P.n):
+        k = i % 6
+        v = P.village()
+        if k == 4:      # 生活补贴 of a wife in a 低保 household (the husband is paid for two)
+            h, w = P.couple(v, born=(1950, 1975))
+            P.manual.update((h.pid, w.pid))
+            P.pay(h, DIBAO, range(NM), size=2)
+            P.pay(w, LIVING, range(NM))
+            P.certs.append((w.pid, 4, 4, dt.date(2011, 4, 2), None, "正常", False, None))
+            P.plant("R06", "none", w, LIVING, "生活补贴对象在低保户内（户主领取两人的低保）：不需要在低收入名单")
+            continue
+        p = P.single(v, born=(1950, 1985))
+        P.manual.add(p.pid)
+        if k == 0:      # re-graded during the data: 二级 → 一级 in January 2020, the roster follows
+            P.pay(p, CARE, range(12), tier=2)
+            P.pay(p, CARE, range(12, NM), tier=1)
+            P.certs.append((p.pid, 1, 2, dt.date(2012, 4, 3), None, "正常", False, None))
+            P.certs.append((p.pid, 1, 1, dt.date(2012, 4, 3), dt.date(2020, 1, 8), "正常", False, None))
+            P.plant("R06", "none", p, CARE, "2020年1月复评为一级，花名册同月改为一级：按月取当月有效的证")
+        elif k == 1:    # the registry records the re-grading two months after the roster
+            P.pay(p, CARE, range(12), tier=2)
+            P.pay(p, CARE, range(12, NM), tier=1)
+            P.certs.append((p.pid, 7, 2, dt.date(2013, 7, 15), None, "正常", False, None))
+            P.certs.append((p.pid, 7, 1, dt.date(2013, 7, 15), dt.date(2020, 3, 16), "正常", False, None))
+            P.plant("R06", "none", p, CARE, "花名册2020年1月改为一级，残联库3月才记载复评：滞后3个月内视为一致")
+        elif k == 2:    # a reissued certificate with a suffix
+            P.pay(p, LIVING, range(NM))
+            P.certs.append((p.pid, 4, 3, dt.date(2010, 8, 30), None, "正常", False, "B1"))
+            P.low_income.append((p.pid, "低保边缘户", dt.date(2016, 6, 1), None))
+            P.plant("R06", "none", p, LIVING, "补发的残疾人证带后缀 B1，前20位与身份证号、类别、等级相符；在低边名单")
+        elif k == 3:    # on the 低收入 list only (no 低保)
+            P.pay(p, LIVING, range(NM))
+            P.certs.append((p.pid, 2, 4, dt.date(2014, 3, 11), None, "正常", False, None))
+            P.low_income.append((p.pid, "低收入农户", dt.date(2018, 5, 1), None))
+            P.plant("R06", "none", p, LIVING, "不在低保，但在低收入农户名单内（2018年5月纳入）")
+        else:           # 智力三级 on 护理补贴 (Zhejiang's wider circle: 智力、精神 any grade)
+            P.pay(p, CARE, range(NM), tier=3)
+            P.certs.append((p.pid, 5, 3, dt.date(2015, 10, 21), None, "正常", False, None))
+            P.plant("R06", "none", p, CARE, "智力三级领取护理补贴：浙江扩围，在允许范围内")
+
+
+def plant_r16(P: Plant) -> None:
+    """R16: 危房改造 households of their own (each on the 低收入 list or 低保 unless the case is the category)."""
+    def aid(h: SP, on: dt.date, grade="C级", amount=None, remark=None) -> None:
+        method = "维修加固" if grade == "C级" else "拆除重建"
+        P.housing.append((h.pid, on.year, on, grade, method,
+                          amount if amount is not None else (10000 if grade == "C级" else 30000), remark))
+
+    def one(on: dt.date):
+        d = on.replace(day=1)
+        return {"months": 1, "period": (d, d)}
+
+    for i in range(P.n):
+        k = i % 5
+        h, w = P.couple(P.village(community=False), born=(1950, 1975))
+        P.manual.update((h.pid, w.pid))
+        if k == 0:      # no 低保, 特困, 生活补贴 or list at approval
+            on = dt.date(2020, 5, 12 + i % 10)
+            aid(h, on)
+            P.plant("R16", "flag", h, "危房改造", "审批时户主和同户成员都不在低保、特困、生活补贴或低收入名单", amount=10000, **one(on))
+        elif k == 1:    # renovation money again 15 months later
+            P.low_income.append((h.pid, "低收入农户", dt.date(2016, 5, 1), None))
+            aid(h, dt.date(2019, 3, 14))
+            on = dt.date(2020, 6, 9)
+            aid(h, on, "D级")
+            P.plant("R16", "flag", h, "危房改造", "2019年已获C级补助，2020年再获D级补助（5年内重复）", amount=30000, **one(on))
+        elif k == 2:    # the son in the household owns a car
+            P.low_income.append((h.pid, "低收入农户", dt.date(2016, 9, 1), None))
+            son = P.child(h, "男")
+            P.vehicle(son, registered=dt.date(2017, 8, 21))
+            on = dt.date(2020, 4, 16)
+            aid(h, on)
+            P.plant("R16", "flag", h, "危房改造", "审批时同户的儿子名下有在用小型轿车", amount=10000, **one(on))
+        elif k == 3:    # the head died before the approval
+            # both on the list (never updated after his death): R16 reads a dead head's household as his alone
+            P.low_income.append((h.pid, "低收入农户", dt.date(2016, 9, 1), None))
+            P.low_income.append((w.pid, "低收入农户", dt.date(2016, 9, 1), None))
+            P.die(h, dt.date(2019, 11, 5), sources=("公安注销", "民政火化"))
+            on = dt.date(2020, 3, 23)
+            aid(h, on)
+            P.plant("R16", "flag", h, "危房改造", "户主2019年11月死亡，2020年3月仍以其名义审批", amount=10000, **one(on))
+        else:           # C级 paid 15,000 (standard 10,000)
+            P.pay(h, DIBAO, range(NM), size=2)
+            on = dt.date(2019, 8, 7)
+            aid(h, on, amount=15000)
+            P.plant("R16", "flag", h, "危房改造", "C级（维修加固）补助15000元，标准10000元", amount=5000, **one(on))
+    for i in range(P.n):
+        k = i % 5
+        h, w = P.couple(P.village(community=False), born=(1950, 1975))
+        P.manual.update((h.pid, w.pid))
+        if k == 0:      # a house damaged by a flood: eligible outside the categories
+            aid(h, dt.date(2019, 9, 4), "D级", remark="2019年7月洪灾倒损")
+            P.plant("R16", "none", h, "危房改造", "因灾倒损（备注），不属于保障对象类别也可补助")
+        elif k == 1:    # the father in 2019, the son (his own household since) in 2020
+            P.low_income.append((h.pid, "低收入农户", dt.date(2015, 4, 1), None))
+            aid(h, dt.date(2019, 4, 18))
+            son = P.child(h, "男", own_household=True)
+            P.manual.add(son.pid)
+            P.low_income.append((son.pid, "低收入农户", dt.date(2015, 4, 1), None))
+            aid(son, dt.date(2020, 7, 2))
+            P.plant("R16", "none", h, "危房改造", "父亲2019年获补助，已分户的儿子2020年获补助：户主、户号都不同，不算重复")
+            P.plant("R16", "none", son, "危房改造", "分户后的新户（户主、户号与父亲不同）")
+        elif k == 2:    # eligible through the wife on the 低收入 list
+            P.low_income.append((w.pid, "低收入农户", dt.date(2017, 2, 1), None))
+            aid(h, dt.date(2020, 2, 20))
+            P.plant("R16", "none", h, "危房改造", "户主不在名单，妻子（同户）在低收入农户名单：符合")
+        elif k == 3:    # approved before the ledgers begin: the category cannot be checked (未检查)
+            aid(h, dt.date(2016, 10, 11))
+            P.plant("R16", "none", h, "危房改造", "2016年审批，早于低保、特困发放明细：对象类别未检查，不作为线索")
+        else:           # D级 30,000 to a 低保 household
+            P.pay(h, DIBAO, range(NM), size=2)
+            aid(h, dt.date(2020, 8, 13), "D级")
+            P.plant("R16", "none", h, "危房改造", "低保户D级重建30000元，符合标准")
+
+
+def plant_r17(P: Plant) -> None:
+    """R17: both pension schemes for the same months; a pension paid for whole months of a prison term."""
+    emp = lambda p, ms, **kw: P.pay(p, EMPLOYEE, ms, amount=2000 + 10 * P.rng.randrange(150), **kw)  # noqa: E731
+    for i in range(P.n):
+        k = i % 4
+        p = P.single(P.village(), born=(1938, 1956))
+        if k == 0:      # 城乡居民 all along, 职工 for a year in the middle
+            a = P.pay(p, PENSION, range(NM), personal=30)
+            emp(p, range(6, 18))
+            P.plant("R17", "flag", p, "", "城乡居民养老和职工养老同时领取12个月（退还城乡居民养老金）",
+                    [r for r in a if 6 <= r[3] <= 17])
+        elif k == 1:    # 职工 starts five months before 城乡居民 stops
+            a = P.pay(p, PENSION, range(15), personal=10)
+            emp(p, range(10, NM))
+            P.plant("R17", "flag", p, "", "职工养老开始后城乡居民养老又发了5个月", [r for r in a if r[3] >= 10])
+        elif k == 2:    # 职工养老 paid through a prison term (2019-09-15 … 2020-06-10)
+            b = emp(p, range(NM))
+            P.prison.append((p.pid, "浙江省第二监狱", dt.date(2019, 9, 15), dt.date(2020, 6, 10), None))
+            P.plant("R17", "flag", p, "", "服刑期间（入监次月至释放前一月）仍领取职工养老金",
+                    [r for r in b if 9 <= r[3] <= 16])
+        else:           # 城乡居民养老 paid through a prison term (2020-01-20 … 2020-11-05)
+            a = P.pay(p, PENSION, range(NM), personal=20)
+            P.prison.append((p.pid, "浙江省乔司监狱", dt.date(2020, 1, 20), dt.date(2020, 11, 5), None))
+            P.plant("R17", "flag", p, "", "服刑期间仍领取城乡居民养老金", [r for r in a if 13 <= r[3] <= 21])
+    for i in range(P.n):
+        k = i % 5
+        p = P.single(P.village(), born=(1938, 1956))
+        if k == 0:      # a transfer: one month of both at the switch
+            P.pay(p, PENSION, range(12))
+            emp(p, range(11, NM))
+            P.plant("R17", "none", p, "", "制度衔接：城乡居民养老最后一个月与职工养老第一个月重叠1个月")
+        elif k == 1:    # two months of both, marked as the transfer
+            P.pay(p, PENSION, range(13))
+            emp(p, range(11, 13), remark="转入职工养老（制度衔接）")
+            emp(p, range(13, NM))
+            P.plant("R17", "none", p, "", "重叠的两个月备注制度衔接")
+        elif k == 2:    # the prisoners' list has another name under this number
+            emp(p, range(NM))
+            P.prison.append((p.pid, "浙江省第四监狱", dt.date(2019, 6, 3), dt.date(2020, 9, 30), P.name(p.sex)))
+            P.plant("R17", "none", p, "", "服刑人员名单上此号码的姓名与本人不符：不认定")
+        elif k == 3:    # a term inside two calendar months: no whole month in prison
+            emp(p, range(NM))
+            P.prison.append((p.pid, "浙江省第二监狱", dt.date(2020, 3, 5), dt.date(2020, 4, 20), None))
+            P.plant("R17", "none", p, "", "2020年3月5日入监、4月20日释放：没有完整的服刑月份")
+        else:           # released before the data
+            P.pay(p, PENSION, range(NM))
+            P.prison.append((p.pid, "浙江省第四监狱", dt.date(2015, 2, 10), dt.date(2018, 8, 1), None))
+            P.plant("R17", "none", p, "", "2018年已刑满释放")
+
+
+def plant_r18(P: Plant) -> None:
+    """R18: a programme first paid after the death (also R01: paid after death)."""
+    for i in range(P.n):
+        k = i % 3
+        v = P.village()
+        if k == 0:      # 生活补贴 applied for after the death
+            p = P.single(v, born=(1945, 1970))
+            P.die(p, dt.date(BASE, 4, 11), sources=("公安注销", "卫健死亡证明"))
+            rows = P.pay(p, LIVING, range(8, NM))
+            prog = LIVING
+        elif k == 1:    # 城乡居民养老 first paid five months after the death
+            p = P.single(v, born=(1940, 1955))
+            P.die(p, dt.date(BASE, 3, 2), sources=("民政火化",))
+            rows = P.pay(p, PENSION, range(7, NM))
+            prog = PENSION
+        else:           # 高龄补贴 first paid after the death
+            p = P.single(v, born=(1925, 1936))
+            P.die(p, dt.date(BASE, 6, 19), sources=("公安注销", "民政火化", "卫健死亡证明"))
+            rows = P.pay(p, ELDER, range(10, NM))
+            prog = ELDER
+        P.pays[P.pays.index(rows[0])] = rows[0][:6] + ("新增",) + rows[0][7:]
+        rows[0] = rows[0][:6] + ("新增",) + rows[0][7:]
+        P.plant("R18", "flag", p, prog, "死亡后才开始发放（首个所属期晚于死亡月份）", rows)
+        P.plant("R01", "flag", p, prog, "死亡后首次发放（R18）的各月都是死亡后发放", rows)
+    for i in range(P.n):
+        k = i % 3
+        v = P.village()
+        p = P.single(v, born=(1940, 1960))
+        if k == 0:      # the death month paid late as 补发, first month = the death month
+            P.die(p, dt.date(2020, 3, 10), sources=("公安注销",))
+            P.pay(p, LIVING, range(10, 14))
+            P.pay(p, LIVING, 14, paid_on=dt.date(2020, 5, 10), remark="补发3月")
+            P.plant("R18", "none", p, LIVING, "死亡当月的补发款在死亡后发放：首个所属期不晚于死亡月份")
+            P.plant("R01", "none", p, LIVING, "死亡当月的补发款，不是死亡后多发")
+        elif k == 1:    # paid from the first month of the ledger; died before it (R01's, not R18's)
+            P.die(p, dt.date(BASE - 1, 11, 20), sources=("卫健死亡证明",))
+            rows = P.pay(p, PENSION, range(NM), personal=10)
+            P.plant("R18", "none", p, PENSION, "首个所属期是名册的第一个月：此前是否已在发放无从得知，交给 R01")
+            P.plant("R01", "flag", p, PENSION, "2018年11月死亡，养老金一直发放", rows)
+        else:           # started before the death, stopped with it
+            P.die(p, dt.date(2020, 1, 14), sources=("公安注销", "民政火化"))
+            P.pay(p, PENSION, range(6, 13))
+            P.plant("R18", "none", p, PENSION, "生前开始领取、死亡当月停发")
+
+
+PLANTERS = [plant_r01, plant_r02, plant_r03, plant_r04, plant_r05, plant_r06, plant_r07, plant_r08, plant_r09,
+            plant_r10, plant_r11, plant_r12, plant_r13, plant_r14, plant_r15, plant_r16, plant_r17, plant_r18]
 
 
 # ---- the ordinary population, in DuckDB ------------------------------------------------------------------
@@ -1771,7 +2019,24 @@ insert into payment select pid, programme, sub_type, m, amount, paid_on, '重复
                            county, vid, hh_size, tier from twice;
 insert into payment select pid, programme, sub_type, m, -amount, mon(m + 1) + 24, '冲正' || month(mon(m)) || '月重复发放',
                            account_pid, id_form, name_override, county, vid, hh_size, tier from twice;
+-- a 低保 household is reduced (减员) from the month after a member's death: 保障人数 and amount (R01 未减员)
+update payment x set hh_size = greatest(x.hh_size - d.n, 1), amount = x.amount // x.hh_size * greatest(x.hh_size - d.n, 1)
+from (select x.pid, x.m, count(*) as n
+      from payment x join pp h on h.pid = x.pid join pp q on q.hh = h.hh and q.pid <> h.pid
+      where x.programme = '{DIBAO}' and q.dm < x.m group by all) d
+where x.programme = '{DIBAO}' and d.pid = x.pid and d.m = x.m;
 insert into payment select * from scen_pay;
+-- 人社 职工基本养老 (企业职工): most of the people aged 60+ not paid 城乡居民养老 (never both: R17), from the
+-- month after the 60th birthday to the death month; no one who moves away (R03 reads local lists)
+insert into payment
+select e.pid, '{EMPLOYEE}', '企业职工', t.m::int, e.amount, mon(t.m) + {PAY_DAY[EMPLOYEE] - 1}, null, e.pid, null, null,
+       e.county, e.vid, null, null
+from (select pid, county, vid, greatest(0, midx(birth + interval 60 year) + 1) as first_m,
+             least({NM - 1}, coalesce(dm, 99)) as last_m, 2000 + 10 * floor(rnd(pid, 'empa') * 200)::bigint as amount
+      from pp
+      where birth + interval 60 year < date '2020-12-01' and mm is null and rnd(pid, 'emp') < 0.6
+        and pid not in (select pid from enrol where programme in ('{PENSION}', '{TEKUN}'))) e,
+     unnest(generate_series(e.first_m, e.last_m)) t(m);
 """, "payments (pay days, arrears, corrections, planted)")
 
     def roles(self) -> None:
@@ -1999,6 +2264,9 @@ select agreement_no, pid, wife, due, signed_on + 45, '一次性（妻代领）' 
         self.write_ledgers()
         self.log(f"  ledgers: {time.perf_counter() - t:.1f} s")
         t = time.perf_counter()
+        self.write_eligibility()
+        self.log(f"  certificates, 低收入, 危房改造, 职工养老, prisoners: {time.perf_counter() - t:.1f} s")
+        t = time.perf_counter()
         self.write_register()
         self.write_deaths()
         self.write_vehicles()
@@ -2120,7 +2388,7 @@ left join village v on v.vid = x.vid join hist_area h on h.county = w.county;
             self.csv(f"残联_{cn}_重度残疾人护理补贴发放明细_{BASE}-2020.csv",
                      ["序号", "乡镇", "村(社区)", "姓名", "身份证号", "残疾等级", "所属年月", "实发金额", "银行账号", "备注"],
                      f"select row_number() over ({order}), township, vname, name, id_text, "
-                     f"case when tier = 1 then '一级' else '二级' end, {fmt('%Y年%-m月')}, amount::varchar, account, remark "
+                     f"['一级', '二级', '三级', '四级'][tier], {fmt('%Y年%-m月')}, amount::varchar, account, remark "
                      f"from ledger {where} and programme = '{CARE}' {order}",
                      encoding="gbk" if ci % 3 == 1 else "utf-8",
                      title=f"{cn}{BASE}—2020年度重度残疾人护理补贴发放明细表" if ci % 2 == 1 else None)
@@ -2155,6 +2423,154 @@ left join village v on v.vid = x.vid join hist_area h on h.county = w.county;
                  ["姓名", "身份证号", "参保地", "待遇类别", "发放年月", "发放金额", "银行账号", "待遇状态", "备注"],
                  f"select name, id_text, '婺城区', '{PENSION}', strftime(mon(m), '%Y-%m'), printf('%.2f', amount::double), "
                  f"account, '正常', remark from ledger where county = '330702' order by m, id_text")
+
+    def write_eligibility(self) -> None:
+        """The sources of R06, R16 and R17, consistent with what the ledgers pay: the 残联 registry (a
+        certificate for every 生活补贴 / 护理补贴 payee, the grade of the 护理 roster), the 低收入 / 低边 list
+        (every 生活补贴 payee and 0.4 % of other households), 危房改造 (about 2 households per 1,000 people, all
+        eligible: 低保 in the approval month or a listed member, no car, business or payroll member), the
+        职工养老 ledger and a prisoners' list (people paid nothing)."""
+        P = self.P
+        self.table("scen_cert", ["pid", "cat", "grade", "issued_on", "reassessed_on", "status", "bad", "suffix"], P.certs,
+                   {"reassessed_on": pa_date(), "suffix": pa_str()})
+        self.table("scen_li", ["pid", "category", "start_on", "end_on"], P.low_income, {"end_on": pa_date()})
+        self.table("scen_aid", ["pid", "aid_year", "approved_on", "grade", "method", "amount", "remark"], P.housing,
+                   {"remark": pa_str()})
+        self.table("scen_prison", ["pid", "prison", "start_on", "end_on", "name_override"], P.prison,
+                   {"name_override": pa_str()})
+        self.table("scen_manual", ["pid"], [(x,) for x in sorted(P.manual)], {"pid": pa_int()})
+        target_aid = 0.002 * self.people
+        self.sql(f"""
+create or replace table cert_all as
+with payers as (
+    select pid, max(case when programme = '{CARE}' then tier end) as care_tier, min(m) as first_m
+    from payment where programme in ('{LIVING}', '{CARE}') and pid not in (select pid from scen_manual)
+    group by pid
+)
+select x.pid, 1 + floor(rnd(x.pid, 'cat') * 7)::int as cat,
+       coalesce(x.care_tier, 1 + floor(rnd(x.pid, 'grade') * 4)::int) as grade,
+       least(greatest(p.birth + 200, date '2005-01-01') + floor(rnd(x.pid, 'iss') * 2500)::int, mon(x.first_m) - 1)
+           as issued_on,
+       null::date as reassessed_on, '正常' as status, false as bad, null::varchar as suffix
+from payers x join person p using (pid)
+union all select pid, cat, grade, issued_on, reassessed_on, status, bad, suffix from scen_cert;
+
+create or replace table cert_out as
+with x as (
+    select c.*, w.id, w.name, w.county,
+           substr(w.id, 1, 14) || lpad(((substr(w.id, 15, 2)::int + 37) % 100)::varchar, 2, '0') || substr(w.id, 17, 1) as b17
+    from cert_all c join who w using (pid)
+)
+select county, name, case when bad then b17 || id_check(b17) else id end || cat || grade || coalesce(suffix, '') as cert_no,
+       id, ['视力', '听力', '言语', '肢体', '智力', '精神', '多重'][cat] as cat_name,
+       ['一级', '二级', '三级', '四级'][grade] as grade_name, issued_on, reassessed_on, status
+from x;
+
+create or replace table li_all as
+with living as (
+    select distinct pid, id_text from ledger
+    where programme = '{LIVING}' and pid not in (select pid from scen_manual)
+), extra as (
+    select p.pid, i.id as id_text from person p join person_id i using (pid)
+    where p.in_register and not p.is_scen and rnd(p.hh, 'lihh') < 0.004 and p.pid not in (select pid from living)
+)
+select pid, id_text, case when rnd(pid, 'lic') < 0.5 then '低保边缘户' else '低收入农户' end as category,
+       date '2015-01-01' + floor(rnd(pid, 'lis') * 1400)::int as start_on, null::date as end_on from living
+union all
+select pid, id_text, '低收入农户', date '2015-01-01' + floor(rnd(pid, 'lis') * 1400)::int, null from extra
+union all
+select s.pid, w.id, s.category, s.start_on, s.end_on from scen_li s join who w using (pid);
+
+create or replace table li_out as
+with heads as (select hh, arg_min(pid, case when relation = '户主' then 0 else 1 end) as head from person group by hh)
+select w.county, w.township, w.vname, hn.name as head_name, w.name, l.id_text, l.category, l.start_on, l.end_on
+from li_all l join who w using (pid) join person p using (pid) join heads h on h.hh = p.hh
+join person_name hn on hn.pid = h.head;
+
+-- 危房改造 of the ordinary population: 低保 households (approved in a month the head is paid 低保, not the
+-- last) and households with a listed member (everyone still here), never one with a car, a business or a
+-- payroll member (R16 would rightly flag them); cadres' clans have no assistance, so no cadre's kin (R16 as R10)
+create or replace table aid_cand as
+with busy as (
+    select distinct p.hh from person p
+    where p.pid in (select pid from vehicle union select pid from biz union select pid from payroll)
+), db as (
+    select d.hh, d.head, min(x.m) as f, max(x.m) as l
+    from db_hh d join payment x on x.pid = d.head and x.programme = '{DIBAO}'
+    group by all having max(x.m) > min(x.m)
+), li as (
+    select h.hh, h.head, 0 as f, {NM} as l from hh_info h
+    where h.has_head and h.hh in (select p.hh from li_all l join pp p using (pid) where p.status = '正常')
+      and h.head in (select pid from pp where status = '正常') and h.hh not in (select hh from db)
+)
+select * from (select * from db union all select * from li) c where c.hh not in (select hh from busy);
+
+create or replace table aid_all as
+with c as (
+    select *, f + floor(rnd(hh, 'aidm') * (l - f))::int as am from aid_cand
+    where rnd(hh, 'aid') < {target_aid} / (select count(*) from aid_cand)
+), o as (
+    select head as pid, mon(am) + floor(rnd(hh, 'aidd') * 27)::int as approved_on, rnd(hh, 'aidg') < 0.75 as c_grade
+    from c
+)
+select pid, year(approved_on) as aid_year, approved_on, case when c_grade then 'C级' else 'D级' end as grade,
+       case when c_grade then '维修加固' else '拆除重建' end as method, case when c_grade then 10000 else 30000 end as amount,
+       null::varchar as remark
+from o
+union all select * from scen_aid;
+
+create or replace table aid_out as
+select w.county, w.township, w.vname, w.name, w.id, w.county || lpad(p.hh::varchar, 8, '0') as household_no, a.*
+from aid_all a join who w using (pid) join person p using (pid);
+
+create or replace table prison_all as
+with cand as (
+    select pid from pp
+    where age between 20 and 55 and status = '正常' and pid not in (select pid from payment)
+      and pid in (select pid from person where sex = '男')
+)
+select pid, pick(['浙江省第二监狱', '浙江省第四监狱', '浙江省乔司监狱', '浙江省十里丰监狱'], pid, 'pr') as prison,
+       date '2016-01-01' + floor(rnd(pid, 'prs') * 1700)::int as start_on, null::varchar as name_override
+from cand where rnd(pid, 'pri') < {0.0005 * self.people} / (select count(*) from cand);
+
+create or replace table prison_out as
+select coalesce(x.name_override, w.name) as name, w.id, x.prison, x.start_on, x.end_on
+from (select pid, prison, start_on, start_on + 365 * (1 + floor(rnd(pid, 'pry') * 5)::int) as end_on, name_override
+      from prison_all
+      union all select pid, prison, start_on, end_on, name_override from scen_prison) x join who w using (pid);
+""")
+        for ci, c in enumerate(self.counties()):
+            cn = COUNTIES[c]
+            self.csv(f"残联_{cn}_持证残疾人信息_2020.csv",
+                     ["序号", "姓名", "残疾人证号", "身份证号", "残疾类别", "残疾等级", "发证日期", "复评日期", "证件状态"],
+                     "select row_number() over (order by cert_no), name, cert_no, id, cat_name, grade_name, "
+                     "strftime(issued_on, '%Y.%m.%d'), strftime(reassessed_on, '%Y.%m.%d'), status "
+                     f"from cert_out where county = '{c}' order by cert_no",
+                     title=f"{cn}持证残疾人信息库（导出日期：2021年1月4日）" if ci % 2 == 0 else None)
+            self.csv(f"农业农村局_{cn}_低收入农户认定名单_2020.csv",
+                     ["序号", "乡镇", "村", "户主姓名", "成员姓名", "成员身份证号", "认定类别", "纳入日期", "退出日期"],
+                     "select row_number() over (order by township, vname, id_text, start_on), township, vname, head_name, "
+                     "name, id_text, category, strftime(start_on, '%Y/%-m/%-d'), strftime(end_on, '%Y/%-m/%-d') "
+                     f"from li_out where county = '{c}' order by township, vname, id_text, start_on",
+                     encoding="gbk" if ci % 3 == 2 else "utf-8")
+            self.csv(f"住建局_{cn}_农村危房改造对象花名册_2016-2020.csv",
+                     ["序号", "乡镇（街道）", "村（社区）", "户主姓名", "户主身份证号", "户号", "项目年度", "审批日期", "危房等级",
+                      "改造方式", "补助金额(元)", "拨付日期", "备注"],
+                     "select row_number() over (order by approved_on, id), township, vname, name, id, household_no, aid_year, "
+                     "strftime(approved_on, '%Y-%m-%d'), grade, method, printf('%.2f', amount::double), "
+                     "strftime(approved_on + 120, '%Y.%m.%d'), remark "
+                     f"from aid_out where county = '{c}' order by approved_on, id",
+                     title=f"{cn}农村危房改造补助对象花名册（2016—2020年度）")
+            self.csv(f"人社_{cn}_企业职工及机关事业养老金发放明细_{BASE}-2020.csv",
+                     ["序号", "姓名", "公民身份号码", "险种", "所属年月", "养老金(元)", "社保卡号", "备注"],
+                     "select row_number() over (order by m, id_text, remark), name, id_text, '企业职工基本养老保险', "
+                     "strftime(mon(m), '%Y年%-m月'), printf('%.2f', amount::double), account, remark "
+                     f"from ledger where county = '{c}' and programme = '{EMPLOYEE}' order by m, id_text, remark",
+                     title=f"{cn}职工基本养老保险待遇发放明细（{BASE}—2020年）")
+        self.csv("衢州市司法局_在押服刑人员名单_2020.csv",
+                 ["序号", "姓名", "公民身份号码", "服刑场所", "收监日期", "刑满释放日期", "判处刑罚"],
+                 "select row_number() over (order by start_on, id), name, id, prison, strftime(start_on, '%Y年%m月%d日'), "
+                 "strftime(end_on, '%Y年%m月%d日'), '有期徒刑' from prison_out order by start_on, id")
 
     def write_register(self) -> None:
         self.sql("""
