@@ -265,13 +265,27 @@ join fields fd using (id_number, programme)
 join source_rows r using (id_number, programme, anomaly)
 order by severity, amount_yuan desc, subject_id_number, anomaly
 -- needs_data
--- a 护理补贴 month whose grade or category cannot be read from the certificate of the month nor the roster
-select m.id_number as subject_id_number, p.name as subject_name, p.county, p.township, p.village,
-       '残疾等级或类别（无法识别）' as missing, '护理补贴是否在允许等级、类别内' as decides,
-       p.source_file, p.sheet, p.row_no
-from (select distinct id_number, entitlement_month from payments
-      where programme = $programmes[2]
-        and (qf_disability_grade(disability_grade) is null or qf_disability_category(disability_category) is null)
-        and disability_grade is not null) m
-join payments p on p.id_number = m.id_number and p.entitlement_month = m.entitlement_month and p.programme = $programmes[2]
-where not exists (select 1 from disability_certs d where d.id_number = m.id_number)
+-- a 护理补贴 recipient (without a registry certificate) whose grade cannot be read, or whose category is missing or
+-- unreadable while the grade alone does not decide (a 三级 may be allowed as 智力 or 精神): one row per person,
+-- the latest roster row
+with rows as (
+    select p.*, qf_disability_grade(p.disability_grade) as g, qf_disability_category(p.disability_category) as c
+    from payments p
+    where p.programme = $programmes[2] and p.disability_grade is not null
+      and not exists (select 1 from disability_certs d where d.id_number = p.id_number)
+), undecided as (
+    select r.*, case when r.g is null then '残疾等级（无法识别）' else '残疾类别（未填写或无法识别）' end as missing
+    from rows r
+    where r.g is null
+       or (r.c is null and not exists (select 1 from std_care_allowed a
+                                       where (a.grade = '*' or a.grade = r.g) and a.category = '*'))
+)
+select id_number as subject_id_number, arg_max(name, (entitlement_month, row_no)) as subject_name,
+       arg_max(county, (entitlement_month, row_no)) as county, arg_max(township, (entitlement_month, row_no)) as township,
+       arg_max(village, (entitlement_month, row_no)) as village, arg_max(missing, (entitlement_month, row_no)) as missing,
+       '护理补贴是否在允许等级、类别内' as decides,
+       arg_max(source_file, (entitlement_month, row_no)) as source_file, arg_max(sheet, (entitlement_month, row_no)) as sheet,
+       arg_max(row_no, (entitlement_month, row_no)) as row_no
+from undecided
+group by id_number
+order by subject_id_number
