@@ -75,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     server = sub.add_parser("server", help="start the Prefect server (UI, API, scheduler) on 127.0.0.1")
     server.add_argument("--port", type=int, default=settings.get("prefect_port"), help="port (%(default)s)")
+    server.add_argument("--host", default="127.0.0.1",
+                        help="address to bind (%(default)s); any other needs PREFECT_SERVER_API_AUTH_STRING=user:password")
     serve = sub.add_parser("serve", help="serve the deployments (nightly, ad-hoc, screen) against the Prefect server")
     serve.add_argument("--port", type=int, default=settings.get("prefect_port"), help="the server's port (%(default)s)")
 
@@ -298,12 +300,23 @@ def _runs(args) -> int:
     return 0
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
 def _server(args) -> int:
-    """Replace this process by the Prefect server, bound to loopback only, with the project's Prefect home."""
+    """Replace this process by the Prefect server with the project's Prefect home: on loopback by default; on any
+    other address only with basic authentication (Prefect's server.api.auth_string), else refused."""
     import os
 
-    env = dict(os.environ, PREFECT_SERVER_API_HOST="127.0.0.1", PREFECT_UI_API_URL=f"http://127.0.0.1:{args.port}/api")
-    os.execvpe(sys.executable, [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
+    if args.host not in LOOPBACK and not os.environ.get("PREFECT_SERVER_API_AUTH_STRING"):
+        print(f"拒绝在 {args.host} 上启动服务器：除本机（127.0.0.1）以外的地址必须设置基本认证，"
+              "即环境变量 PREFECT_SERVER_API_AUTH_STRING=用户名:密码（serve 和浏览器使用同一组，serve 用 "
+              "PREFECT_API_AUTH_STRING）", file=sys.stderr)
+        return 2
+    env = dict(os.environ, PREFECT_SERVER_API_HOST=args.host)
+    if args.host in LOOPBACK:        # (elsewhere the UI reaches the API at the address the browser used)
+        env["PREFECT_UI_API_URL"] = f"http://127.0.0.1:{args.port}/api"
+    os.execvpe(sys.executable, [sys.executable, "-m", "prefect", "server", "start", "--host", args.host,
                                 "--port", str(args.port), "--analytics-off"], env)
 
 

@@ -28,10 +28,12 @@ def wait_for_api(url: str, timeout_s: float = 180, poll_s: float = 1.0) -> bool:
 
     import httpx
 
+    auth = os.environ.get("PREFECT_API_AUTH_STRING")        # a server with basic authentication
+    auth = tuple(auth.split(":", 1)) if auth and ":" in auth else None
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
-            if httpx.get(url + "/health", timeout=5).status_code == 200:
+            if httpx.get(url + "/health", timeout=5, auth=auth).status_code == 200:
                 return True
         except httpx.HTTPError:
             pass

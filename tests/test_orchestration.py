@@ -176,6 +176,32 @@ def test_missed_nightly_runs_catch_up_once(served):
     assert len(skipped) >= 2 and all("跳过" in r["reason"] and "inbox" in r["parameters"] for r in skipped), skipped
 
 
+# ---- access -------------------------------------------------------------------------------------------
+
+def test_the_server_refuses_another_address_without_authentication(tmp_path):
+    proc = run_cli(["server", "--host", "0.0.0.0", "--port", str(free_port())], tmp_path / "data", timeout=60)
+    assert proc.returncode == 2 and "PREFECT_SERVER_API_AUTH_STRING" in proc.stderr, proc.stderr[-2000:]
+
+
+def test_a_server_with_basic_authentication_answers_only_with_it(tmp_path):
+    """Prefect's basic authentication (server.api.auth_string), as the README tells an operator to set it for
+    any binding but loopback: the API refuses a request without the credentials, and serves one with them."""
+    port, log = free_port(), tmp_path / "server.log"
+    env = dict(os.environ, QINGFENG_DATA=str(tmp_path / "data"), PREFECT_HOME=str(tmp_path / "prefect"),
+               PREFECT_SERVER_API_AUTH_STRING="qingfeng:s3cret")
+    env.pop("PREFECT_API_URL", None)
+    server = start(["server", "--port", str(port)], env, log)
+    base = f"http://127.0.0.1:{port}/api"
+    try:
+        wait_for(lambda: httpx.get(base + "/health", auth=("qingfeng", "s3cret")).status_code == 200, 120,
+                 "the server", [log])
+        assert httpx.post(base + "/deployments/filter", json={}).status_code == 401
+        assert httpx.post(base + "/deployments/filter", json={}, auth=("qingfeng", "wrong")).status_code == 401
+        assert httpx.post(base + "/deployments/filter", json={}, auth=("qingfeng", "s3cret")).status_code == 200
+    finally:
+        stop(server)
+
+
 # ---- one writer at a time ------------------------------------------------------------------------------
 
 def test_a_second_run_says_which_run_holds_the_warehouse(tmp_path):
