@@ -94,6 +94,12 @@ def summary_markdown(info: dict) -> str:
         shown = "未检查" if check.get("status") == "unchecked" and not n else n
         lines.append(f"| {rule_id} | {shown} | {st.get('新增', 0)} | {st.get('未结', 0)} | {st.get('重新出现', 0)} | "
                      f"{st.get('已消失', 0)} | {check.get('unchecked') or ''} |")
+    counties = sorted({e["county"] for c in checks.values() for e in c.get("counties") or []})
+    if len(counties) > 1:            # the cases of each rule by county (未检查 where the county lacked its inputs)
+        lines += ["", "| 规则 | " + " | ".join(counties) + " |", "|---|" + "---:|" * len(counties)]
+        for rule_id, c in checks.items():
+            by = {e["county"]: (e["cases"] if e["checked"] else "未检查") for e in c.get("counties") or []}
+            lines.append(f"| {rule_id} | " + " | ".join(str(by.get(k, "")) for k in counties) + " |")
     needs = info.get("needs_data") or {}
     if needs.get("count"):
         lines += ["", f"待补数据 {needs['count']} 条（规则缺少所需的值而无法判断，见数据质量表、needs_data.csv）："
@@ -101,6 +107,10 @@ def summary_markdown(info: dict) -> str:
     if info.get("unrecognised"):
         lines += ["", "未能使用的文件：" + "；".join(f"{u['file']} {u['sheet'] or ''}（{u['reason']}）"
                                           for u in info["unrecognised"])]
+    books = info.get("workbooks") or []
+    if books:                        # links to the workbooks on the server (open them from its file share)
+        out = Path(info["out"]).absolute()
+        lines += ["", "线索清单：", *(f"- [{b}]({(out / b).as_uri()})" for b in books)]
     lines += ["", f"输出目录：{info['out']}"]
     return "\n".join(lines)
 

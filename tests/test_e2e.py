@@ -146,3 +146,15 @@ def test_precision_and_recall_on_the_planted_cases(sample_run):
     assert result["all"]["recall"] == 1.0, result
     for rule, r in result.items():
         assert r["precision"] is None or r["precision"] >= 0.9, (rule, r)
+
+
+def test_the_run_summary_shows_cases_by_rule_and_county_and_links_the_workbooks(sample_run_info):
+    """The Prefect artifact on the run's page (outputs/runinfo.summary_markdown): a rule × county table with 未检查
+    where a county lacked the rule's inputs, and a link to every workbook."""
+    from outputs.runinfo import summary_markdown
+
+    text = summary_markdown(sample_run_info)
+    assert "| 规则 | 常山县 | 江山市 |" in text
+    assert "| R16 | 3 | 未检查 |" in text            # 江山市 sent no 危房改造 list
+    links = [line for line in text.splitlines() if line.startswith("- [") and "](file://" in line]
+    assert len(links) == len(sample_run_info["workbooks"]) >= 1
