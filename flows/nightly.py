@@ -300,11 +300,19 @@ def _recorded_if_it_fails(run: Run, params: dict):
         raise
 
 
+class _RunLogFormat(logging.Formatter):
+    """A log line names the task (load_sources-…) or the flow run it comes from, not only Prefect's logger."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.who = getattr(record, "task_run_name", None) or getattr(record, "flow_run_name", None) or record.name
+        return super().format(record)
+
+
 @contextmanager
 def _run_log(out: Path):
     """The run's log (Prefect's flow and task loggers) in <run folder>/run.log, whatever the run's end."""
     handler = logging.FileHandler(out / "run.log", encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.setFormatter(_RunLogFormat("%(asctime)s %(levelname)s %(who)s: %(message)s"))
     loggers = [logging.getLogger(n) for n in ("prefect.flow_runs", "prefect.task_runs")]
     for lg in loggers:
         lg.addHandler(handler)
