@@ -148,6 +148,8 @@ def _connect(path=":memory:", read_only=False):
     con = duckdb.connect(str(path), read_only=read_only)
     con.execute(f"set threads = {settings.get('duckdb_threads')}")
     con.execute(f"set memory_limit = '{settings.get('duckdb_memory_limit')}'")
+    (BENCH / "tmp").mkdir(parents=True, exist_ok=True)    # the bare rules spill as the flow does (R06, R18 at 100 %)
+    con.execute(f"set temp_directory = '{BENCH / 'tmp'}'")
     return con
 
 

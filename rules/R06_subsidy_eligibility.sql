@@ -63,7 +63,7 @@ with settings as (
            arg_max(qf_disability_category(disability_category), row_no) as r_cat,
            arg_max(qf_disability_grade(disability_grade), row_no) as r_grade,
            bool_or(coalesce(regexp_matches(beneficiary_type, (select inst_words from settings)), false)) as institutional,
-           min(start_month) as start_month
+           min(start_month) as start_month, arg_max(county, row_no) as county
     from payments
     where programme in ($programmes[1], $programmes[2])
     group by all
@@ -73,7 +73,7 @@ with settings as (
     where m.programme in ($programmes[1], $programmes[2])
     group by all having sum(m.amount_yuan) > 0
 ), months as (
-    select p.*, r.r_cert, r.r_cat, r.r_grade, r.institutional, r.start_month
+    select p.*, r.r_cert, r.r_cat, r.r_grade, r.institutional, r.start_month, r.county
     from paid p join roster r using (id_number, programme, entitlement_month)
 ), certs as (
     select c.id_number, c.cert_no, qf_disability_category(coalesce(c.category, substr(c.cert_no, 19, 1))) as cat,
@@ -162,29 +162,34 @@ with settings as (
       and not exists (select 1 from dibao_months d where d.id_number = m.id_number and d.entitlement_month = m.entitlement_month)
       and not exists (select 1 from low_income_spans l
                       where l.id_number = m.id_number and m.entitlement_month between l.from_month and l.to_month)
-), standard as (
-    -- (e) the configured standard of each month: rate × 低保标准 of the county (or '*') × uplift, plus top-ups
-    select m.*, w.county,
+), standard_base as (
+    -- (e) the configured 低保标准 and top-ups of each county, programme and month (a few hundred rows; computed
+    -- only once the standards are confirmed)
+    select k.county, k.programme, k.entitlement_month,
            (select s.yuan::double from std_dibao_standards s
-            where (s.county = w.county or s.county = '*') and (s.from_month || '-01')::date <= m.entitlement_month
+            where (s.county = k.county or s.county = '*') and (s.from_month || '-01')::date <= k.entitlement_month
             order by s.county = '*', s.from_month desc limit 1) as base,
            (select s.county || ' ' || s.from_month || '起 ' || s.yuan || '元' from std_dibao_standards s
-            where (s.county = w.county or s.county = '*') and (s.from_month || '-01')::date <= m.entitlement_month
+            where (s.county = k.county or s.county = '*') and (s.from_month || '-01')::date <= k.entitlement_month
             order by s.county = '*', s.from_month desc limit 1) as base_note,
-           (select r.rate::double from std_subsidy_rates r
-            where r.programme = m.programme
-              -- the tier: the roster's grade (a wrong one is case (b)), else the certificate in force
-              and (r.tier = '*' or r.tier = coalesce(m.r_grade, (select f.grade from in_force f where f.id_number = m.id_number
-                                                        and f.programme = m.programme and f.entitlement_month = m.entitlement_month
-                                                        and f.rank = 1)))
-            order by r.tier = '*' limit 1) as rate,
            coalesce((select sum(t.yuan::double) from std_subsidy_top_ups t
-                     where t.programme = m.programme and (t.county = w.county or t.county = '*')
-                       and (t.from_month || '-01')::date <= m.entitlement_month), 0) as top_up,
+                     where t.programme = k.programme and (t.county = k.county or t.county = '*')
+                       and (t.from_month || '-01')::date <= k.entitlement_month), 0) as top_up
+    from (select distinct county, programme, entitlement_month from months) k
+    where (select confirmed from settings)
+), standard as (
+    -- each month's standard: rate (by the roster's grade, a wrong one is case (b), else the certificate in force)
+    -- × 低保标准 of the county (or '*') × uplift, plus top-ups
+    select m.*, b.base, b.base_note, b.top_up,
+           (select r.rate::double from std_subsidy_rates r
+            where r.programme = m.programme and (r.tier = '*' or r.tier = coalesce(m.r_grade, f.grade))
+            order by r.tier = '*' limit 1) as rate,
            case when m.programme = $programmes[2] and m.institutional then (select uplift from settings) else 1 end as factor
     from months m
-    left join (select id_number, programme, entitlement_month, any_value(county) as county from payments group by all) w
-           using (id_number, programme, entitlement_month)
+    join standard_base b on b.county is not distinct from m.county and b.programme = m.programme
+                        and b.entitlement_month = m.entitlement_month
+    left join in_force f on f.id_number = m.id_number and f.programme = m.programme
+                        and f.entitlement_month = m.entitlement_month and f.rank = 1
 ), flag_e as (
     select id_number, programme, entitlement_month, amount_yuan - (round(base * rate * factor, 2) + top_up) as amount_yuan,
            '发放金额与标准不符' as anomaly, NULL as certificate,
