@@ -347,7 +347,7 @@ def _print_summary(info: dict) -> None:
     print(f"行数：读入 {rows['read']} = 入库 {rows['loaded']} + 隔离 {rows['quarantined']} + 结构行 {rows['structural']}"
           f"  → {'核对一致' if rows['reconciles'] else '核对不一致！'}")
     from outputs.cells import STATUS_ZH
-    from sources.load import STATUS_ZH as SKIPPED_ZH
+    from sources.inbox import STATUS_ZH as SKIPPED_ZH
 
     for u in info["unrecognised"]:
         status = (STATUS_ZH | SKIPPED_ZH).get(u["status"], u["status"])

@@ -28,6 +28,7 @@ import pytest
 from conftest import AS_OF, ROOT, SAMPLE, fetch_dicts, run_cli
 from rules import catalog
 from sources import gx, load, stage, validate
+from sources import inbox as inbox_walk
 
 DEATHS = "民政_火化信息_2020.csv"                 # small good files of the sample
 PENSIONS = "人社_城乡居民养老金发放_2020.csv"
@@ -107,12 +108,12 @@ def test_links_pipes_sockets_lock_and_hidden_files_are_listed_never_read(tmp_pat
                 ".git": ("directory", "HIDDEN", "隐藏目录"), "套接字": ("socket", "SOCKET", "套接字")}
     for name, (fmt, code, why) in expected.items():
         assert (f[name]["status"], f[name]["format"], f[name]["skip_code"]) == ("skipped", fmt, code), f[name]
-        assert why in f[name]["reason"] and code in load.SKIP_CODES, f[name]
+        assert why in f[name]["reason"] and code in inbox_walk.SKIP_CODES, f[name]
     assert "/etc/passwd" in f["passwd.csv"]["reason"] and "“/etc”" in f["系统目录"]["reason"]
     assert set(f) == {DEATHS, *expected}, "an entry was neither read nor listed (or a hidden folder was walked)"
     assert con.execute("select count(*) from source_sheets where file_id in "
                        "(select file_id from source_files where status = 'skipped')").fetchone()[0] == 0
-    assert load.inbox_files(inbox) == [inbox / DEATHS]
+    assert inbox_walk.inbox_files(inbox) == [inbox / DEATHS]
 
 
 def test_folders_nested_deeper_than_the_recursion_limit_are_walked(tmp_path):
@@ -125,7 +126,7 @@ def test_folders_nested_deeper_than_the_recursion_limit_are_walked(tmp_path):
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(200)      # a hostile inbox nests thousands deep; a recursive walk would fail
     try:
-        found = load.inbox_files(inbox)
+        found = inbox_walk.inbox_files(inbox)
     finally:
         sys.setrecursionlimit(limit)
     assert found == [folder / "x.csv"]
@@ -144,10 +145,10 @@ def test_a_file_without_read_permission_is_listed(tmp_path):
 def test_a_pipe_is_never_opened_even_when_hashing(tmp_path):
     os.mkfifo(tmp_path / "p.csv")
     with deadline(5), pytest.raises(OSError):
-        load.sha256(tmp_path / "p.csv")
+        inbox_walk.sha256(tmp_path / "p.csv")
     (tmp_path / "l.csv").symlink_to("/etc/passwd")
     with pytest.raises(OSError):          # O_NOFOLLOW: a file replaced by a link after the walk is not followed
-        load.sha256(tmp_path / "l.csv")
+        inbox_walk.sha256(tmp_path / "l.csv")
 
 
 # ---- names ----------------------------------------------------------------------------------------------

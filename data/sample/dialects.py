@@ -228,7 +228,7 @@ def read_sample(src_inbox: Path) -> list[tuple[Path, list[SheetGrid]]]:
     import duckdb
 
     from sources.recognise import detect_layout
-    from sources.load import inbox_files
+    from sources.inbox import inbox_files
     from sources.read import UnreadableFile, read_file
 
     out = []
