@@ -211,6 +211,7 @@ def _run_info(run: Run) -> dict:
         "run_id": run.run_id,
         "status": "completed",
         "flow": "nightly_reconciliation",
+        "deployment": deployments.deployment_name(),
         "started_at": run.started_at,
         "finished_at": dt.datetime.now().isoformat(timespec="seconds"),
         "as_of": run.as_of.isoformat(),
@@ -266,6 +267,7 @@ FAILED_STATUS = {gx.ValidationBlocked: "blocked"}
 def _ended(run_id: str, status: str, reason: str, params: dict, out: Path | None = None) -> None:
     """A run that did not complete, in the runs index (and its run.json when it has a folder)."""
     info = {"run_id": run_id, "status": status, "reason": reason, "parameters": params,
+            "deployment": deployments.deployment_name(),
             "started_at": dt.datetime.now().isoformat(timespec="seconds"),
             "finished_at": dt.datetime.now().isoformat(timespec="seconds"), "as_of": params.get("as_of"),
             "inbox": params.get("inbox"), "out": str(out) if out else None}

@@ -45,8 +45,8 @@ def append_to_index(index: Path, info: dict) -> None:
     """One line per run in data/runs/index.jsonl, what `qingfeng runs` lists: appended by a single write, so
     a killed process leaves a whole line or none."""
     index.parent.mkdir(parents=True, exist_ok=True)
-    line = {k: info.get(k) for k in ("run_id", "status", "started_at", "finished_at", "as_of", "inbox", "out",
-                                     "reason", "parameters")}
+    line = {k: info.get(k) for k in ("run_id", "status", "deployment", "started_at", "finished_at", "as_of", "inbox",
+                                     "out", "reason", "parameters")}
     line["cases"] = sum(info.get("cases_per_rule", {}).values()) if "cases_per_rule" in info else None
     line["rules"] = (info.get("parameters") or {}).get("rules")
     line["rows"] = (info.get("rows") or {}).get("read")

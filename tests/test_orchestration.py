@@ -176,6 +176,51 @@ def test_missed_nightly_runs_catch_up_once(served):
     assert len(skipped) >= 2 and all("跳过" in r["reason"] and "inbox" in r["parameters"] for r in skipped), skipped
 
 
+# ---- the schedule is ours ------------------------------------------------------------------------------
+
+def test_a_nightly_missed_while_serve_was_stopped_runs_once_after_restart(tmp_path):
+    """`serve` stopped the ordinary way (SIGTERM, as systemctl stop does) across the nightly's scheduled time,
+    then started again: the missed nightly run is started once, and it completes."""
+    from zoneinfo import ZoneInfo
+
+    data, port = tmp_path / "data", free_port()
+    env = dict(os.environ, QINGFENG_DATA=str(data), PREFECT_HOME=str(data / "prefect"),
+               PREFECT_RUNNER_POLL_FREQUENCY="2")
+    env.pop("PREFECT_API_URL", None)
+    logs = [tmp_path / "server.log", tmp_path / "serve1.log", tmp_path / "serve2.log"]
+    server = start(["server", "--port", str(port)], env, logs[0])
+    api = httpx.Client(base_url=f"http://127.0.0.1:{port}/api", timeout=30, transport=Retrying())
+    procs = [server]
+    try:
+        wait_for(lambda: api.get("/health").status_code == 200, 120, "the Prefect server", logs)
+        # the nightly at the first whole minute (Asia/Shanghai) at least 40 s away: after serve is up and stopped
+        at = (dt.datetime.now(ZoneInfo("Asia/Shanghai")) + dt.timedelta(seconds=100)).replace(second=0, microsecond=0)
+        env["QINGFENG_NIGHTLY_CRON"] = f"{at.minute} {at.hour} * * *"
+        serve = start(["serve", "--port", str(port)], env, logs[1])
+        procs.append(serve)
+        wait_for(lambda: _deployment_ids(api), 120, "the deployments to be served", logs)
+        assert dt.datetime.now(ZoneInfo("Asia/Shanghai")) < at, "serve took too long to start for this test"
+        stop(serve)                                         # SIGTERM, before the scheduled time
+        nightly = _deployment_ids(api)["nightly"]
+        assert not api.get(f"/deployments/{nightly}").json()["paused"], "a clean stop paused the schedule"
+        while dt.datetime.now(ZoneInfo("Asia/Shanghai")) < at + dt.timedelta(seconds=5):
+            time.sleep(1)                                   # the scheduled time passes while serve is down
+        procs.append(start(["serve", "--port", str(port)], env, logs[2]))
+        index = data / "runs" / "index.jsonl"
+
+        def nightly_runs():
+            lines = index.read_text(encoding="utf-8").splitlines() if index.exists() else []
+            return [r for r in map(json.loads, lines) if r.get("deployment") == "nightly"]
+        done = wait_for(lambda: [r for r in nightly_runs() if r["status"] == "completed"], 420,
+                        "the missed nightly run", logs)
+        time.sleep(8)
+        assert len(done) == 1 and [r["status"] for r in nightly_runs()] == ["completed"], nightly_runs()
+    finally:
+        for p in reversed(procs):
+            stop(p)
+        api.close()
+
+
 # ---- access -------------------------------------------------------------------------------------------
 
 def test_the_server_refuses_another_address_without_authentication(tmp_path):
