@@ -57,7 +57,9 @@ def county_successor_rows() -> list[tuple]:
 
     pairs = set()
     for d in divisions():
-        if d["level"] == "county":
+        # only a county that no longer exists hands its code on: a current county's "successor" note is a
+        # transfer of part of its land (柯城区 → 衢江区 in 2001), and a move between the two is a real move (R03)
+        if d["level"] == "county" and d["valid_to"]:
             m = re.search(r"successor=([0-9;\[\]]*)", d["note"] or "")
             for new in re.findall(r"(\d{6})", m.group(1) if m else ""):
                 pairs.add((d["code"], new))
