@@ -17,3 +17,15 @@ chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --d
   --disable-component-update --disable-sync --user-data-dir="$tmp/chrome" --window-size=1400,1500 \
   --virtual-time-budget=20000 --hide-scrollbars --screenshot=docs/ui_adhoc_run_form.png \
   "http://127.0.0.1:$port/deployments/deployment/$id/run"
+# The summary artifact of an ad-hoc run on the sample (docs/ui_run_summary.png): start the run as the form does,
+# wait for it, then render the artifact's page.
+run=$(curl -sf -X POST "http://127.0.0.1:$port/api/deployments/$id/create_flow_run" -H 'content-type: application/json' \
+      -d '{"parameters": {"as_of": "2021-01-15"}}' | python3 -c "import json,sys; print(json.load(sys.stdin)['id'])")
+until state=$(curl -sf "http://127.0.0.1:$port/api/flow_runs/$run" | python3 -c "import json,sys; print(json.load(sys.stdin)['state']['type'])") \
+      && [[ $state == COMPLETED || $state == FAILED || $state == CRASHED || $state == CANCELLED ]]; do sleep 3; done
+art=$(curl -sf -X POST "http://127.0.0.1:$port/api/artifacts/filter" -H 'content-type: application/json' \
+      -d '{"artifacts": {"key": {"any_": ["qingfeng-run-summary"]}}}' | python3 -c "import json,sys; print(json.load(sys.stdin)[0]['id'])")
+chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
+  --disable-component-update --disable-sync --user-data-dir="$tmp/chrome2" --window-size=1400,1700 \
+  --virtual-time-budget=20000 --hide-scrollbars --screenshot=docs/ui_run_summary.png \
+  "http://127.0.0.1:$port/artifacts/artifact/$art"
