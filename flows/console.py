@@ -5,6 +5,7 @@ None" toggle) and, where the values are few, a choice list."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Literal
 
 from pydantic import Field
@@ -66,3 +67,17 @@ def with_titles(deployment, fn):
                 prop["title"] = meta.title
                 prop["description"] = meta.description or prop.get("description")
     return deployment
+
+
+PastedList = Annotated[str, Field(title="或粘贴名单",
+                                  description="不便上传文件时：在 Excel 中选中整张名单（含表头）复制，粘贴到这里；"
+                                              "填写了“拟发放名单”路径时不用")]
+
+
+def pasted_list(text: str, folder: Path) -> Path:
+    """A list pasted into the console's form (Excel copies cells as tab-separated lines) as a file of the
+    screening's folder, read like any department file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "粘贴的名单.tsv"
+    path.write_text(text.replace("\r\n", "\n").strip("\n") + "\n", encoding="utf-8")
+    return path

@@ -63,3 +63,23 @@ def write(result, out: Path, as_of: dt.date) -> dict:
         tmp.write_text(json.dumps(dict(summary, held_rows=result.held), ensure_ascii=False, indent=1, default=str),
                        encoding="utf-8")
     return summary
+
+
+HELD_IN_ARTIFACT = 200     # rows shown on the screening's page in the console; the workbook has them all
+
+
+def held_markdown(result, summary: dict) -> str:
+    """The held rows as a Markdown table (the screening's artifact in the console): who, what, why. Cell text
+    is cleaned of control characters and of the characters that would break the table."""
+    def cell(v) -> str:
+        text = "" if v is None else str(cell_value(v))
+        return " ".join(text.replace("|", "｜").split())
+    lines = [f"# 发放前筛查：{cell(result.list_file)}", "",
+             summary.get("unreadable") and f"名单无法筛查：{cell(summary['unreadable'])}"
+             or f"共 {result.rows} 行，应暂缓发放 **{len(result.held)}** 行；清单：{cell(summary['workbook'])}（{cell(summary['out'])}）", ""]
+    if result.held:
+        lines += ["| " + " | ".join(text for _, text, _ in COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
+        lines += ["| " + " | ".join(cell(h.get(col)) for col, _, _ in COLUMNS) + " |" for h in result.held[:HELD_IN_ARTIFACT]]
+        if len(result.held) > HELD_IN_ARTIFACT:
+            lines += ["", f"（另有 {len(result.held) - HELD_IN_ARTIFACT} 行见清单）"]
+    return "\n".join(lines)
