@@ -411,7 +411,8 @@ def _feedback_import(args) -> int:
     try:
         with warehouse.writer_lock(wh, holder):     # no run publishes meanwhile: the decisions go to the published
             snapshot = warehouse.published(wh)       # snapshot, and the next run carries them over
-            con = warehouse.connect(snapshot, settings.get("duckdb_threads"), settings.get("duckdb_memory_limit"))
+            con = warehouse.connect_when_free(snapshot, threads=settings.get("duckdb_threads"),   # (a screening
+                                              memory_limit=settings.get("duckdb_memory_limit"))  # may be reading)
             try:
                 used = warehouse.snapshot_run(con)
                 report = feedback.import_files(con, [Path(f) for f in args.files])

@@ -325,6 +325,22 @@ def published_run(warehouse: Path | str) -> dict | None:
         con.close()
 
 
+def connect_when_free(path: Path | str, wait_s: float = 60, poll_s: float = 0.5, **connect_args):
+    """connect(), trying again for up to `wait_s` seconds while DuckDB's file lock refuses it: a screening
+    reads the published snapshot (a shared lock, for seconds) without the writer lock. Then WarehouseBusy."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return connect(path, **connect_args)
+        except duckdb.IOException as e:
+            if not is_lock_conflict(e):
+                raise
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(f"数据仓库 {path} 正被其他进程（筛查）使用，已等待 {wait_s:.0f} 秒仍未结束；"
+                                    f"请稍后再试。/ {e}") from None
+            time.sleep(poll_s)
+
+
 def is_lock_conflict(e: Exception) -> bool:
     """DuckDB's own file lock: another process has the file open for writing."""
     return isinstance(e, duckdb.IOException) and "lock" in str(e).lower()

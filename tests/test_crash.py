@@ -347,3 +347,25 @@ def test_snapshots_publish_keep_the_previous_and_clean_up(tmp_path):
     con = duckdb.connect(str(wh), read_only=True)
     assert [r[0] for r in con.execute("select run_id from ledger_runs order by run_seq").fetchall()] == ["old", "r1", "r3"]
     con.close()
+
+
+def test_a_writer_of_the_published_snapshot_waits_for_a_reader(tmp_path):
+    """A screening holds the published snapshot open read-only (DuckDB's shared file lock) without the writer
+    lock; the feedback import's connection waits for it to finish, or says the warehouse is busy."""
+    from sources import warehouse
+
+    path = tmp_path / "snap.duckdb"
+    duckdb.connect(str(path)).close()
+    reader = subprocess.Popen([sys.executable, "-c", "import duckdb, sys, time; c = duckdb.connect(sys.argv[1], "
+                               "read_only=True); print('open', flush=True); time.sleep(4)", str(path)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert reader.stdout.readline().strip() == "open"
+        with pytest.raises(warehouse.WarehouseBusy):
+            warehouse.connect_when_free(path, wait_s=0)
+        t0 = time.monotonic()
+        warehouse.connect_when_free(path, wait_s=60).close()
+        assert time.monotonic() - t0 > 1, "it did not wait for the reader"
+    finally:
+        reader.kill()
+        reader.wait()
