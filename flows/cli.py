@@ -265,7 +265,16 @@ def _screen_list(args) -> int:
     from outputs.inspect_text import TERMINAL_UNSAFE   # a list's name must not rewrite the terminal
     print(f"名单 {TERMINAL_UNSAFE.sub('', str(summary['list']))}：共 {summary['rows']} 行，应暂缓发放 {summary['held']} 行"
           + (f"（{detail}）" if detail else "") + f"；清单：{Path(summary['out']) / summary['workbook']}")
+    print(_used_run(summary.get("warehouse_run")))
     return 1 if summary["held"] else 0
+
+
+def _used_run(run: dict | None) -> str:
+    """Which run's published data a reader used (screen, feedback import)."""
+    if not run:
+        return "依据的数据仓库没有记录运行编号（尚无完成的运行）"
+    return (f"依据运行 {run['run_id']} 发布的数据（数据截止 {run.get('as_of') or '?'}，"
+            f"{run.get('finished_at') or '?'} 完成）/ data of run {run['run_id']}")
 
 
 RUN_STATUS_ZH = {"completed": "完成", "failed": "失败", "blocked": "校验未通过", "refused": "已拒绝（未开始）",
@@ -284,16 +293,22 @@ def _runs(args) -> int:
     holder = warehouse.lock_holder(Path(settings.get("warehouse")))
     if holder and holder.get("run_id") and not any(r["run_id"] == holder["run_id"] for r in runs):
         runs.insert(0, {"run_id": holder["run_id"], "status": "running", "started_at": holder.get("started_at")})
+    shown_run = warehouse.published_run(Path(settings.get("warehouse")))    # what readers see now
+    for r in runs:
+        r["published"] = bool(shown_run) and r["run_id"] == shown_run["run_id"]
     if args.json:
         print(json.dumps(runs, ensure_ascii=False, indent=1))
         return 0
     if not runs:
         print("还没有运行记录")
         return 0
+    if shown_run:
+        print(f"已发布（筛查和反馈导入使用）：运行 {shown_run['run_id']}，数据截止 {shown_run.get('as_of')}")
     print("运行编号\t状态\t开始\t结束\t数据截止\t读入行数\t线索\t提示\t参数\t原因\t输出目录")
     for r in runs:
         params = {k: v for k, v in (r.get("parameters") or {}).items() if v not in (None, [], False, "")}
-        shown = [r["run_id"], RUN_STATUS_ZH.get(r["status"], r["status"]), r.get("started_at"), r.get("finished_at"),
+        status = RUN_STATUS_ZH.get(r["status"], r["status"]) + ("（已发布）" if r["published"] else "")
+        shown = [r["run_id"], status, r.get("started_at"), r.get("finished_at"),
                  r.get("as_of"), r.get("rows"), r.get("cases"), r.get("alerts"),
                  json.dumps(params, ensure_ascii=False) if params else "", r.get("reason"), r.get("out")]
         print("\t".join("" if v is None else str(v).replace("\t", " ").replace("\n", " ") for v in shown))
@@ -389,14 +404,17 @@ def _feedback_import(args) -> int:
         print(f"找不到文件：{'、'.join(missing)}", file=sys.stderr)
         return 2
     wh = Path(args.warehouse) if args.warehouse else Path(settings.get("warehouse"))
-    if not wh.is_file():
+    if warehouse.published(wh) is None:
         print(f"找不到数据仓库 {wh}：请先运行 qingfeng run（或用 --warehouse / QINGFENG_DATA 指定）", file=sys.stderr)
         return 2
     holder = {"run_id": "feedback import", "started_at": dt.datetime.now().isoformat(timespec="seconds")}
     try:
-        with warehouse.writer_lock(wh, holder):
-            con = warehouse.connect(wh, settings.get("duckdb_threads"), settings.get("duckdb_memory_limit"))
+        with warehouse.writer_lock(wh, holder):     # no run publishes meanwhile: the decisions go to the published
+            snapshot = warehouse.published(wh)       # snapshot, and the next run carries them over
+            con = warehouse.connect_when_free(snapshot, threads=settings.get("duckdb_threads"),   # (a screening
+                                              memory_limit=settings.get("duckdb_memory_limit"))  # may be reading)
             try:
+                used = warehouse.snapshot_run(con)
                 report = feedback.import_files(con, [Path(f) for f in args.files])
             finally:
                 con.close()
@@ -412,6 +430,7 @@ def _feedback_import(args) -> int:
     print(f"读入 {len(report.files)} 个文件：导入 {report.imported} 条核查反馈" + (f"（{detail}）" if detail else "")
           + f"，其中 {report.closing} 条办结（下次运行起不再列出）；已导入过 {report.already} 条，重复 {report.duplicates} 条；"
           f"有误未导入 {len({(p.file, p.sheet, p.row) for p in report.problems})} 行")
+    print(_used_run(used))
     return 1 if report.problems else 0
 
 

@@ -1,6 +1,8 @@
 """The nightly reconciliation flow: load sources → validate → run rules → remember cases → write outputs;
 and the screening flow for a payment list before the money goes out.
 
+Each run builds its own snapshot of the warehouse and publishes it when complete (sources/warehouse.py):
+readers (screening, feedback import) see the last complete run, never a run half-done.
 A run killed at any moment (even by SIGKILL) can simply be run again: staging, the derived tables, and
 rules + ledger + outputs each commit all or nothing (sources/warehouse.py), every output file is renamed
 into place when complete (outputs/tables.py), and run.json is written after the ledger is committed.
@@ -39,7 +41,8 @@ class Run:
     inbox: Path
     out: Path
     as_of: dt.date
-    warehouse: Path
+    warehouse: Path                                # the published path (a link to the published snapshot)
+    snapshot: Path                                 # this run's snapshot, published when the run completes
     rules: list
     con: object = field(repr=False)
     scope: catalog.Scope = field(default_factory=catalog.Scope)
@@ -97,17 +100,19 @@ def _split_by(text: str | None) -> str | None:
 @task(cache_policy=NO_CACHE)
 def start_run(run_id: str, inbox: str, out: str | None, as_of: str | None, rule_ids: list[str] | None,
               scope: catalog.Scope, wh: Path, split_by: str | None = None, mask: bool = False) -> Run:
-    """Make the run folder and open the warehouse."""
+    """Make the run folder and start the run's snapshot of the warehouse (the ledger carried over from the
+    published one; snapshots of runs that died are deleted: we hold the writer lock)."""
     inbox_p = Path(inbox)
     if not inbox_p.is_dir():
         raise FileNotFoundError(f"收件目录不存在：{inbox_p}")
     out_p = Path(out) if out else Path(settings.get("runs_dir")) / run_id
     out_p.mkdir(parents=True, exist_ok=True)
     read_worker.configure(int(settings.get("reader_memory_gb") * 2**30), settings.get("reader_timeout_s"))
-    con = warehouse.connect(wh, settings.get("duckdb_threads"), settings.get("duckdb_memory_limit"),
-                            settings.get("duckdb_temp_dir"))
+    con, snapshot = warehouse.begin_snapshot(wh, run_id, threads=settings.get("duckdb_threads"),
+                                             memory_limit=settings.get("duckdb_memory_limit"),
+                                             temp_dir=settings.get("duckdb_temp_dir"))
     return Run(run_id=run_id, inbox=inbox_p, out=out_p, as_of=_day(as_of) or dt.date.today(), warehouse=wh,
-               rules=catalog.select_rules(rule_ids), con=con, scope=scope, split_by=split_by, mask=mask,
+               snapshot=snapshot, rules=catalog.select_rules(rule_ids), con=con, scope=scope, split_by=split_by, mask=mask,
                started_at=dt.datetime.now().isoformat(timespec="seconds"))
 
 
@@ -177,6 +182,14 @@ def write_outputs(run: Run) -> dict:
 
 
 @task(cache_policy=NO_CACHE)
+def publish_snapshot(run: Run) -> None:
+    """Readers (screening, feedback import, anyone opening the warehouse path) see this run from now on."""
+    removed = warehouse.publish(run.warehouse, run.snapshot)
+    get_run_logger().info("published snapshot %s as %s%s", run.snapshot.name, run.warehouse,
+                          f"; removed {', '.join(removed)}" if removed else "")
+
+
+@task(cache_policy=NO_CACHE)
 def record_run(run: Run, info: dict) -> None:
     """Once the ledger is committed: run.json (which marks the run folder complete), the runs index and the
     summary on the flow run's page."""
@@ -218,6 +231,7 @@ def _run_info(run: Run) -> dict:
         "inbox": str(run.inbox),
         "out": str(run.out),
         "warehouse": str(run.warehouse),
+        "snapshot": str(run.snapshot),
         "alerts": runinfo.alerts(run.con, files, checks),
         "parameters": {"rules": [r.id for r in run.rules], "counties": list(run.scope.counties),
                        "townships": list(run.scope.townships),
@@ -386,6 +400,9 @@ def nightly_reconciliation(inbox: console.Inbox = console.DEFAULT_INBOX, out: co
                     run_rules(run)
                     remember_cases(run)
                     info = write_outputs(run)
+                    warehouse.record_published(run.con, run.run_id, run.as_of, run.started_at)
+                run.con.close()                         # checkpointed: the snapshot is one complete file
+                publish_snapshot(run)
                 record_run(run, info)
             finally:
                 run.con.close()
@@ -398,37 +415,52 @@ def nightly_reconciliation(inbox: console.Inbox = console.DEFAULT_INBOX, out: co
 
 
 def screen_inputs(list_path: str, out: str | None, as_of: str | None, warehouse_path: str | None):
-    """The list, the run folder, the as-of date and the warehouse of a screening; errors for people."""
+    """The list, the run folder, the as-of date and the published snapshot of the warehouse a screening reads;
+    errors for people."""
     path = Path(list_path)
     if path.exists() and not path.is_file():     # a folder, a pipe (never opened: it would wait), a device
         raise PathRefused(f"拟发放名单“{path}”不是普通文件（是目录、管道或设备）：请指定名单文件本身")
     if not path.is_file():
         raise FileNotFoundError(f"找不到拟发放名单：{path}")
     wh = Path(warehouse_path) if warehouse_path else Path(settings.get("warehouse"))
-    if not wh.is_file():
+    snapshot = warehouse.published(wh)           # resolved once: a publication meanwhile changes nothing here
+    if snapshot is None:
         raise FileNotFoundError(f"找不到数据仓库 {wh}：请先运行一次 qingfeng run")
     out_p = Path(out) if out else Path(settings.get("screens_dir")) / new_run_id()
     if out_p.exists() and not out_p.is_dir():
         raise PathRefused(f"输出目录“{out_p}”已存在，但它是一个文件而不是目录：请用 --out 指定一个目录")
-    return path, out_p, _day(as_of) or dt.date.today(), wh
+    return path, out_p, _day(as_of) or dt.date.today(), snapshot
+
+
+def _screen_published(path: Path, snapshot: Path, wait_s: int) -> screen.Screening:
+    """Screen against the published snapshot. No writer lock: a nightly run builds its own snapshot and never
+    writes this one, so a screening does not wait for it. Only a feedback import writes the published
+    snapshot (briefly, under the writer lock); DuckDB's file lock then refuses to open it, and the screening
+    tries again for up to `wait_s` seconds."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return screen.screen(path, snapshot)
+        except duckdb.IOException as e:
+            if not warehouse.is_lock_conflict(e):
+                raise
+            if time.monotonic() >= deadline:
+                raise warehouse.WarehouseBusy(f"数据仓库 {snapshot} 正在导入核查反馈，已等待 {wait_s} 秒仍未结束；"
+                                              f"请稍后再筛查。/ The warehouse is being written: {e}") from None
+            time.sleep(1)
 
 
 def screen_now(list_path: str, out: str | None = None, as_of: str | None = None, warehouse_path: str | None = None,
                wait_s: int = 60) -> dict:
     """Screening in this process, without Prefect (`qingfeng screen`: a list is checked in seconds)."""
-    path, out_p, day, wh = screen_inputs(list_path, out, as_of, warehouse_path)
-    with warehouse.writer_lock(wh, {"run_id": f"screen {path.name}",
-                                    "started_at": dt.datetime.now().isoformat(timespec="seconds")}, wait_s):
-        result = screen.screen(path, wh)
-    return screening.write(result, out_p, day)
+    path, out_p, day, snapshot = screen_inputs(list_path, out, as_of, warehouse_path)
+    return screening.write(_screen_published(path, snapshot, wait_s), out_p, day)
 
 
 @task(cache_policy=NO_CACHE)
 def screen_list(list_path: Path, wh: Path, wait_s: int) -> screen.Screening:
-    """Check the payment list against the warehouse (read-only, once no run is writing it)."""
-    with warehouse.writer_lock(wh, {"run_id": f"screen {list_path.name}",
-                                    "started_at": dt.datetime.now().isoformat(timespec="seconds")}, wait_s):
-        return screen.screen(list_path, wh)
+    """Check the payment list against the published snapshot of the warehouse (read-only)."""
+    return _screen_published(list_path, wh, wait_s)
 
 
 @task(cache_policy=NO_CACHE)
@@ -448,9 +480,9 @@ def screen_payment_list(list_path: console.ListPath, out: console.Out = "", as_o
         out: 输出目录，默认 data/screens/<编号>
         as_of: 筛查日期 YYYY-MM-DD，默认今天
         warehouse_path: 数据仓库文件，默认 data/warehouse.duckdb
-        wait_s: 夜间运行正在写数据仓库时最多等待的秒数
+        wait_s: 导入核查反馈正在写数据仓库时最多等待的秒数（夜间运行不影响筛查：筛查读已发布的快照）
     """
     check_roots({"拟发放名单": list_path, "输出目录": out, "数据仓库": warehouse_path})   # (a console run)
-    path, out_p, day, wh = screen_inputs(list_path, out, as_of, warehouse_path)
-    result = screen_list(path, wh, wait_s)
+    path, out_p, day, snapshot = screen_inputs(list_path, out, as_of, warehouse_path)
+    result = screen_list(path, snapshot, wait_s)
     return write_screening(result, out_p, day)

@@ -23,7 +23,8 @@ def write(result, out: Path, as_of: dt.date) -> dict:
     out.mkdir(parents=True, exist_ok=True)
     summary = {"list": result.list_file, "rows": result.rows, "held": len(result.held), "by_check": result.by_check,
                "unreadable": result.unreadable, "as_of": as_of.isoformat(),
-               "workbook": f"暂缓发放清单_{as_of.isoformat()}.xlsx", "out": str(out)}
+               "workbook": f"暂缓发放清单_{as_of.isoformat()}.xlsx", "out": str(out),
+               "warehouse_run": getattr(result, "snapshot", None)}     # the run whose published data was read
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("暂缓发放")
     _page_setup(ws)

@@ -3,7 +3,7 @@
 The list is loaded by the same loader as the nightly run, into a DuckDB of its own; the warehouse is
 attached read-only as `wh`. Each check is one SQL file in rules/screening/ (a YAML header, then a SELECT
 returning file_id, sheet, row_no, check_id, reason) over `candidates` (the list's rows) and `wh.*` (what
-the warehouse knows: deaths, moves, what was already paid, the register). A row the loader could not use
+the published snapshot of the warehouse knows: deaths, moves, what was already paid, the register). A row the loader could not use
 (an invalid ID number, no month…) is held too, with the loader's reason.
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 
 from rules import catalog
-from sources import load, stage
+from sources import load, stage, warehouse as wh_files
 from sources.declarations import read_yaml
 
 HERE = Path(__file__).parent / "screening"
@@ -51,6 +51,7 @@ class Screening:
     held: list[dict] = field(default_factory=list)   # one per held row: where, who, what, why
     by_check: dict[str, int] = field(default_factory=dict)
     unreadable: str | None = None
+    snapshot: dict | None = None               # the run whose published snapshot was read: run_id, as_of, finished_at
 
 
 def _params(check: Check) -> dict:
@@ -82,6 +83,7 @@ def screen(list_path: Path, warehouse: Path) -> Screening:
             result.unreadable = reason or "名单的表头不是发放明细（需要身份证号、姓名、金额等列）"
             return result
         con.execute(f"attach '{str(warehouse).replace(chr(39), chr(39) * 2)}' as wh (read_only)")
+        result.snapshot = wh_files.snapshot_run(con, "wh")
         con.execute("create temp view candidates as select * from payments")
         con.execute("create temp table holds (file_id integer, sheet varchar, row_no integer, check_id varchar, "
                     "reason varchar)")

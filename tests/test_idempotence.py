@@ -24,7 +24,7 @@ WORKBOOK = f"线索清单_{AS_OF}.xlsx"
 # workbook also carries the run id as a document property (qingfeng_run_id), which is not a cell.
 RUN_CELLS = {("汇总", "B2"): "运行编号"}
 # run.json: the run's identity, where it wrote, and how long each stage took
-RUN_JSON_KEYS = {"run_id", "started_at", "finished_at", "out", "warehouse", "timings_s", "stage_spans"}
+RUN_JSON_KEYS = {"run_id", "started_at", "finished_at", "out", "warehouse", "snapshot", "timings_s", "stage_spans"}
 RUN_JSON_VALIDATION_KEYS = {"seconds", "data_docs"}
 
 

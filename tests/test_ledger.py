@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -428,6 +429,8 @@ def test_round_trip_write_fill_import_rerun(tmp_path):
     proc = run_cli(["feedback", "import", str(filled), str(township)], data)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "导入 3 条核查反馈" in proc.stdout
+    run1 = json.loads((tmp_path / "run1" / "run.json").read_text(encoding="utf-8"))["run_id"]
+    assert f"依据运行 {run1} 发布的数据" in proc.stdout, "the import names the published run it wrote to"
 
     inbox2 = tmp_path / "inbox2"
     shutil.copytree(SAMPLE / "inbox", inbox2)

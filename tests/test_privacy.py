@@ -70,13 +70,14 @@ def run(tmp_path_factory) -> LoggedRun:
 
 def test_every_file_a_run_writes_is_readable_by_its_owner_only(run):
     """The run folder (workbook, cases.csv/.parquet, quarantine.csv, run.json, validation reports), the
-    warehouse and its lock, the runs index and Prefect's database of logs: files 0600, folders 0700."""
+    warehouse (its snapshots) and its lock, the runs index and Prefect's database of logs: files 0600, folders 0700."""
     found, wrong = 0, []
     prefect = [run.prefect_home, *run.prefect_home.glob("prefect.db*")]
     assert len(prefect) >= 2
     for top in (run.data, run.out):
         for path in [top, *top.rglob("*"), *(prefect if top == run.data else ())]:
-            mode = stat.S_IMODE(path.lstat().st_mode)
+            # the warehouse path is a link to the published snapshot (a link has no mode of its own): its target
+            mode = stat.S_IMODE((path.stat() if path.is_symlink() else path.lstat()).st_mode)
             want = 0o700 if path.is_dir() else 0o600
             found += 1
             if mode != want:
