@@ -281,6 +281,19 @@ RUN_STATUS_ZH = {"completed": "完成", "failed": "失败", "blocked": "校验�
                  "skipped": "已跳过", "cancelled": "已取消", "running": "运行中"}
 
 
+def _beijing(stamp: str | None) -> str | None:
+    """A run's time (this machine's local time, as recorded) in the schedule's zone, Asia/Shanghai."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    if not stamp:
+        return stamp
+    try:
+        return dt.datetime.fromisoformat(stamp).astimezone(ZoneInfo(settings.get("timezone"))).strftime("%Y-%m-%d %H:%M:%S")
+    except ValueError:
+        return stamp
+
+
 def _runs(args) -> int:
     """Every run of the runs index, newest first (completed, failed, blocked, refused, skipped, cancelled), with
     the one holding the warehouse now as 运行中: status, times, parameters, counts, reason, folder."""
@@ -304,11 +317,11 @@ def _runs(args) -> int:
         return 0
     if shown_run:
         print(f"已发布（筛查和反馈导入使用）：运行 {shown_run['run_id']}，数据截止 {shown_run.get('as_of')}")
-    print("运行编号\t状态\t开始\t结束\t数据截止\t读入行数\t线索\t提示\t参数\t原因\t输出目录")
+    print("运行编号\t状态\t开始（北京时间）\t结束（北京时间）\t数据截止\t读入行数\t线索\t提示\t参数\t原因\t输出目录")
     for r in runs:
         params = {k: v for k, v in (r.get("parameters") or {}).items() if v not in (None, [], False, "")}
         status = RUN_STATUS_ZH.get(r["status"], r["status"]) + ("（已发布）" if r["published"] else "")
-        shown = [r["run_id"], status, r.get("started_at"), r.get("finished_at"),
+        shown = [r["run_id"], status, _beijing(r.get("started_at")), _beijing(r.get("finished_at")),
                  r.get("as_of"), r.get("rows"), r.get("cases"), r.get("alerts"),
                  json.dumps(params, ensure_ascii=False) if params else "", r.get("reason"), r.get("out")]
         print("\t".join("" if v is None else str(v).replace("\t", " ").replace("\n", " ") for v in shown))

@@ -470,10 +470,12 @@ def write_screening(result: screen.Screening, out: Path, as_of: dt.date) -> dict
 
 
 @flow(name="screen_payment_list", log_prints=False)
-def screen_payment_list(list_path: console.ListPath, out: console.Out = "", as_of: console.ScreenDay = "",
-                        warehouse_path: console.Warehouse = "", wait_s: console.WaitS = 60) -> dict:
+def screen_payment_list(list_path: console.ListPath = "", out: console.Out = "", as_of: console.ScreenDay = "",
+                        warehouse_path: console.Warehouse = "", wait_s: console.WaitS = 60,
+                        list_text: console.PastedList = "") -> dict:
     """Screening before payment (the deployment analysts start from the UI): which rows of a payment list to
-    hold (dead, moved away, paid twice, exclusive benefits, unknown payees, unusable rows), and why.
+    hold (dead, moved away, paid twice, exclusive benefits, unknown payees, unusable rows), and why. The list
+    is a file on the server or pasted into the form; the held rows are shown on the run's page.
 
     Args:
         list_path: 拟发放名单文件（.xlsx/.xls/.csv）的路径
@@ -481,8 +483,19 @@ def screen_payment_list(list_path: console.ListPath, out: console.Out = "", as_o
         as_of: 筛查日期 YYYY-MM-DD，默认今天
         warehouse_path: 数据仓库文件，默认 data/warehouse.duckdb
         wait_s: 导入核查反馈正在写数据仓库时最多等待的秒数（夜间运行不影响筛查：筛查读已发布的快照）
+        list_text: 从 Excel 复制粘贴的名单（含表头）
     """
     check_roots({"拟发放名单": list_path, "输出目录": out, "数据仓库": warehouse_path})   # (a console run)
+    if not list_path and list_text.strip():          # pasted into the form: kept in the screening's folder
+        folder = Path(out) if out else Path(settings.get("screens_dir")) / new_run_id()
+        list_path, out = str(console.pasted_list(list_text, folder)), str(folder)
+    if not list_path:
+        raise FileNotFoundError("没有名单：请填写拟发放名单的路径，或把名单粘贴到“或粘贴名单”")
     path, out_p, day, snapshot = screen_inputs(list_path, out, as_of, warehouse_path)
     result = screen_list(path, snapshot, wait_s)
-    return write_screening(result, out_p, day)
+    summary = write_screening(result, out_p, day)
+    from prefect.artifacts import create_markdown_artifact
+
+    create_markdown_artifact(key="qingfeng-screening", markdown=screening.held_markdown(result, summary),
+                             description=f"发放前筛查：应暂缓发放 {len(result.held)} 行")
+    return summary

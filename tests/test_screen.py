@@ -73,3 +73,22 @@ def test_a_list_that_is_not_a_payment_list_is_refused(sample_warehouse, tmp_path
     (tmp_path / "memo.csv").write_text("议题,时间\n修路,2021-01-08\n", encoding="utf-8")
     result = screen.screen(tmp_path / "memo.csv", sample_warehouse)
     assert result.unreadable and not result.held
+
+
+def test_a_list_pasted_into_the_console_is_screened_and_its_held_rows_shown(sample_warehouse, tmp_path):
+    """Excel copies cells as tab-separated lines: pasted into the screening form, the list is kept in the
+    screening's folder, read like a file, and the held rows are the artifact's table (who, what, why)."""
+    from flows import console
+    from outputs import screening
+
+    dead = planted("R01")[0]
+    text = ("姓名\t身份证号\t补贴类型\t所属期\t发放金额\r\n"
+            f"{dead['subject_name']}\t{dead['subject_id_number']}\t生活补贴\t2021-01\t270\r\n"
+            "坏号|x\t11010519491231003X\t生活补贴\t2021-01\t270\r\n")
+    path = console.pasted_list(text, tmp_path / "screen")
+    result = screen.screen(path, sample_warehouse)
+    assert {h["row_no"]: h["checks"] for h in result.held} == {2: "S01", 3: "S00"}
+    summary = screening.write(result, tmp_path / "screen", dt.date(2021, 1, 15))
+    page = screening.held_markdown(result, summary)
+    assert "应暂缓发放 **2** 行" in page and dead["subject_id_number"] in page
+    assert "坏号｜x" in page and len([line for line in page.splitlines() if line.startswith("| ")]) == 3
