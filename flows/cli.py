@@ -278,7 +278,7 @@ def _used_run(run: dict | None) -> str:
 
 
 RUN_STATUS_ZH = {"completed": "完成", "failed": "失败", "blocked": "校验未通过", "refused": "已拒绝（未开始）",
-                 "skipped": "已跳过", "cancelled": "已取消", "running": "运行中"}
+                 "skipped": "已跳过", "cancelled": "已取消", "running": "运行中", "interrupted": "中断"}
 
 
 def _beijing(stamp: str | None) -> str | None:
@@ -306,6 +306,10 @@ def _runs(args) -> int:
     holder = warehouse.lock_holder(Path(settings.get("warehouse")))
     if holder and holder.get("run_id") and not any(r["run_id"] == holder["run_id"] for r in runs):
         runs.insert(0, {"run_id": holder["run_id"], "status": "running", "started_at": holder.get("started_at")})
+    for r in runs:      # started, never ended, and not the run holding the warehouse: killed outright
+        if r["status"] == "running" and not (holder and holder.get("run_id") == r["run_id"]):
+            r["status"] = "interrupted"
+            r["reason"] = "运行中断：没有结束记录（进程被强制结束、断电或内存不足被系统终止）；它留下的快照由下一次运行清理"
     shown_run = warehouse.published_run(Path(settings.get("warehouse")))    # what readers see now
     for r in runs:
         r["published"] = bool(shown_run) and r["run_id"] == shown_run["run_id"]

@@ -290,6 +290,14 @@ def _ended(run_id: str, status: str, reason: str, params: dict, out: Path | None
     runinfo.append_to_index(Path(settings.get("runs_index")), info)
 
 
+def _started(run: Run, params: dict) -> None:
+    """The run's first line in the runs index (status running), replaced for readers by the line of its end."""
+    runinfo.append_to_index(Path(settings.get("runs_index")), {
+        "run_id": run.run_id, "status": "running", "deployment": deployments.deployment_name(),
+        "started_at": run.started_at, "as_of": run.as_of.isoformat(), "inbox": str(run.inbox), "out": str(run.out),
+        "parameters": dict(params, out=str(run.out))})
+
+
 def _refused(run_id: str, e: Exception, params: dict) -> State:
     """A run that correctly refused to start: one sentence, a state named Refused (not a traceback, not
     Failed), the exit code for `qingfeng run` in the state's data, a line in the runs index, no folder."""
@@ -392,6 +400,7 @@ def nightly_reconciliation(inbox: console.Inbox = console.DEFAULT_INBOX, out: co
         return _refused(run_id, e, params)
     try:
         run = start_run(run_id, inbox, out, as_of, rules, scope, wh, split_by, mask)
+        _started(run, params)      # a run killed outright (SIGKILL, power) still shows, as 中断
         with _run_log(run.out), _recorded_if_it_fails(run, params):
             try:
                 load_sources(run)

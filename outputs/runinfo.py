@@ -65,15 +65,17 @@ def recent_runs(index: Path, n: int = 20) -> list[dict]:
     """The last `n` runs, newest first (a line that is not JSON, e.g. cut short by a full disk, is skipped)."""
     if not index.exists():
         return []
-    runs = []
+    runs: dict[str, dict] = {}
     for line in index.read_text(encoding="utf-8").splitlines():
         try:
             run = json.loads(line)
         except ValueError:
             continue
         run.setdefault("status", "completed")    # (lines written before runs had a status)
-        runs.append(run)
-    return runs[-n:][::-1]
+        # a run's "running" line, written when it starts, is replaced by the line of its end (if it had one)
+        runs.pop(run.get("run_id"), None)
+        runs[run.get("run_id")] = run
+    return list(runs.values())[-n:][::-1]
 
 
 def summary_markdown(info: dict) -> str:

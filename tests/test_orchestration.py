@@ -169,7 +169,8 @@ def test_missed_nightly_runs_catch_up_once(served):
     names = [d["state"]["name"] for d in done]
     assert names == ["Skipped", "Skipped", "Completed"], names
     assert all("跳过" in d["state"]["message"] for d in done[:2])
-    new = [json.loads(line) for line in index.read_text(encoding="utf-8").splitlines()[before:]]
+    new = list({r["run_id"]: r for r in map(json.loads, index.read_text(encoding="utf-8").splitlines()[before:])}
+                .values())                                  # a run's last line: how it ended
     assert sorted(r["status"] for r in new) == ["completed", "skipped", "skipped"], "only one nightly run did the work"
     listed = json.loads(run_cli(["runs", "--json"], served["data"]).stdout)
     skipped = [r for r in listed if r["status"] == "skipped"]
@@ -210,7 +211,8 @@ def test_a_nightly_missed_while_serve_was_stopped_runs_once_after_restart(tmp_pa
 
         def nightly_runs():
             lines = index.read_text(encoding="utf-8").splitlines() if index.exists() else []
-            return [r for r in map(json.loads, lines) if r.get("deployment") == "nightly"]
+            last = {r["run_id"]: r for r in map(json.loads, lines)}       # a run's last line: how it ended
+            return [r for r in last.values() if r.get("deployment") == "nightly"]
         done = wait_for(lambda: [r for r in nightly_runs() if r["status"] == "completed"], 420,
                         "the missed nightly run", logs)
         time.sleep(8)
@@ -290,6 +292,24 @@ def test_a_run_that_fails_half_way_leaves_run_json_and_its_log(tmp_path):
     listed = json.loads(run_cli(["runs", "--json"], data).stdout)
     assert listed[0]["status"] == "failed" and listed[0]["out"] == str(out)
     assert "失败" in run_cli(["runs"], data).stdout
+
+
+def test_a_run_killed_outright_is_listed_as_interrupted(tmp_path):
+    """SIGKILL leaves nothing of Python to record the end: the run's first line in the runs index (written when
+    it started) makes `qingfeng runs` list it as 中断, with its parameters."""
+    data, marker = tmp_path / "data", tmp_path / "paused"
+    env = dict(os.environ, QINGFENG_DATA=str(data), QINGFENG_PAUSE_AT="load", QINGFENG_PAUSE_MARKER=str(marker))
+    proc = subprocess.Popen([sys.executable, "-m", "flows.cli", "run", "--inbox", str(SAMPLE / "inbox"), "--as-of", AS_OF,
+                             "--rules", "R02"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    try:
+        wait_for(marker.exists, 240, "the run to reach loading")
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    listed = json.loads(run_cli(["runs", "--json"], data).stdout)
+    assert listed[0]["status"] == "interrupted" and listed[0]["parameters"]["rules"] == ["R02"], listed
+    assert "中断" in run_cli(["runs"], data).stdout
 
 
 def test_two_runs_on_one_warehouse_never_interleave(tmp_path):
