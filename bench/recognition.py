@@ -72,7 +72,7 @@ class SampleSheet:
 def sample_sheets(inbox: Path = SAMPLE_INBOX) -> list[SampleSheet]:
     """The previews of every readable sheet of the inbox, read once, with today's recognition."""
     from sources.recognise import detect_layout
-    from sources.load import inbox_files
+    from sources.inbox import inbox_files
     from sources.read import UnreadableFile, read_file
 
     out = []
