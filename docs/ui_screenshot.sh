@@ -17,6 +17,13 @@ chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --d
   --disable-component-update --disable-sync --user-data-dir="$tmp/chrome" --window-size=1400,1500 \
   --virtual-time-budget=20000 --hide-scrollbars --screenshot=docs/ui_adhoc_run_form.png \
   "http://127.0.0.1:$port/deployments/deployment/$id/run"
+# The screening form (docs/ui_screen_form.png): a server path, a pasted list or a saved list (a block).
+sid=$(curl -sf -X POST "http://127.0.0.1:$port/api/deployments/filter" -H 'content-type: application/json' -d '{}' \
+      | python3 -c "import json,sys; print(next(d['id'] for d in json.load(sys.stdin) if d['name'] == 'screen'))")
+chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
+  --disable-component-update --disable-sync --user-data-dir="$tmp/chrome3" --window-size=1400,1300 \
+  --virtual-time-budget=20000 --hide-scrollbars --screenshot=docs/ui_screen_form.png \
+  "http://127.0.0.1:$port/deployments/deployment/$sid/run"
 # The summary artifact of an ad-hoc run on the sample (docs/ui_run_summary.png): start the run as the form does,
 # wait for it, then render the artifact's page.
 run=$(curl -sf -X POST "http://127.0.0.1:$port/api/deployments/$id/create_flow_run" -H 'content-type: application/json' \

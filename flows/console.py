@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
+from prefect.blocks.core import Block
 from pydantic import Field
 
 from rules import catalog
@@ -27,8 +28,14 @@ def _rules_text() -> str:
     return "；".join(f"{r.id} {r.name_zh}" for r in catalog.catalog())
 
 
-def _counties_text() -> str:
-    return "、".join(f"{d['code']} {d['name']}" for d in divisions() if d["level"] == "county" and not d["valid_to"])
+def _county_choices() -> list[str]:
+    """The current counties of the division table as the form's choices, "330822 常山县"."""
+    return [f"{d['code']} {d['name']}" for d in divisions() if d["level"] == "county" and not d["valid_to"]]
+
+
+def county_values(values: list[str]) -> list[str]:
+    """A county as the form offers it ("330822 常山县") or as the CLI and the API take it (a code or a name)."""
+    return [v.split()[0] if v.split()[0].isdigit() else v for v in values if v.strip()]
 
 
 Inbox = Annotated[str, Field(title="收件目录", description="部门报送文件所在的目录（须在允许的目录之内）")]
@@ -36,8 +43,9 @@ Out = Annotated[str, Field(title="输出目录", description="留空：data/runs
 AsOf = Annotated[str, Field(title="数据截止日期", description="YYYY-MM-DD，如 2021-01-15；留空：今天",
                             pattern=r"^(\d{4}-\d{2}-\d{2})?$")]
 Rules = Annotated[list[RuleId], Field(title="规则", description="只运行所选规则；不选：全部。" + _rules_text())]
-Counties = Annotated[list[str], Field(title="县（市、区）",
-                                      description="只列出这些县的线索，填代码或名称；不填：全部。可选：" + _counties_text())]
+Counties = Annotated[list[str], Field(    # a choice list in the form; the CLI and the API take a code or name too
+    title="县（市、区）", description="只列出这些县的线索；不选：全部。选项来自区划代码表（现行的县级区划）",
+    json_schema_extra={"items": {"type": "string", "enum": _county_choices()}})]
 Townships = Annotated[list[str], Field(title="乡镇（街道）", description="只列出这些乡镇的线索，填代码或名称，如 球川镇；不填：全部")]
 MonthFrom = Annotated[str, Field(title="所属期起", description="YYYY-MM，如 2020-01；规则仍读取全部数据，只限定列出的线索",
                                  pattern=r"^(\d{4}-\d{2})?$")]
@@ -62,12 +70,28 @@ def with_titles(deployment, fn):
     hints = typing.get_type_hints(fn, include_extras=True)
     props = deployment._parameter_openapi_schema.properties
     for name, prop in props.items():
+        if "$ref" in prop and prop.get("default", "") is None:
+            del prop["default"]       # a block left unchosen: an empty picker, not a "None" value
         for meta in getattr(hints.get(name), "__metadata__", ()):
             if getattr(meta, "title", None):
                 prop["title"] = meta.title
                 prop["description"] = meta.description or prop.get("description")
     return deployment
 
+
+class ScreeningList(Block):
+    """清风拟发放名单：在 Excel 中选中整张名单（含表头）复制，粘贴到“名单”，保存；发放前筛查时在“或已保存的名单”中
+    选用它。A list saved in the console (Prefect's UI has no file-upload field): pasted once, chosen by name in
+    each screening, kept by the server."""
+
+    _block_type_name = "清风拟发放名单"
+    _block_type_slug = "qingfeng-screening-list"
+    _description = "发放前筛查用的拟发放名单：从 Excel 复制整张名单（含表头）粘贴到“名单”。"
+    content: str = Field(title="名单", description="在 Excel 中选中整张名单（含表头）复制，粘贴到这里")
+
+
+SavedList = Annotated[ScreeningList, Field(title="或已保存的名单",
+                                           description="选用一份已保存的“清风拟发放名单”，或点“Add +”新建一份")]
 
 PastedList = Annotated[str, Field(title="或粘贴名单",
                                   description="不便上传文件时：在 Excel 中选中整张名单（含表头）复制，粘贴到这里；"

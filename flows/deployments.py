@@ -74,7 +74,10 @@ def serve() -> None:
 
     from prefect import serve as prefect_serve
 
+    from .console import ScreeningList
+
     os.chdir(settings.project_root())   # the runner starts each flow run from the flows' entrypoint, by path
+    ScreeningList.register_type_and_schema()   # the form "清风拟发放名单" under Blocks
     threading.Thread(target=catch_up, name="qingfeng-catch-up", daemon=True).start()
     prefect_serve(*deployments(), pause_on_shutdown=False)
 

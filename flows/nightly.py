@@ -381,7 +381,7 @@ def nightly_reconciliation(inbox: console.Inbox = console.DEFAULT_INBOX, out: co
         _ended(run_id, "skipped", why_not, params)
         return Completed(name="Skipped", message=why_not)
     try:             # a run that cannot start is refused with one sentence, before anything is written
-        scope = catalog.Scope(tuple(counties or ()), tuple(townships or ()), _month(month_from), _month(month_to))
+        scope = catalog.Scope(tuple(console.county_values(counties or [])), tuple(townships or ()), _month(month_from), _month(month_to))
         _day(as_of)
         split_by = _split_by(split_by)
         catalog.select_rules(rules)
@@ -481,7 +481,7 @@ def write_screening(result: screen.Screening, out: Path, as_of: dt.date) -> dict
 @flow(name="screen_payment_list", log_prints=False)
 def screen_payment_list(list_path: console.ListPath = "", out: console.Out = "", as_of: console.ScreenDay = "",
                         warehouse_path: console.Warehouse = "", wait_s: console.WaitS = 60,
-                        list_text: console.PastedList = "") -> dict:
+                        list_text: console.PastedList = "", list_block: console.SavedList = None) -> dict:
     """Screening before payment (the deployment analysts start from the UI): which rows of a payment list to
     hold (dead, moved away, paid twice, exclusive benefits, unknown payees, unusable rows), and why. The list
     is a file on the server or pasted into the form; the held rows are shown on the run's page.
@@ -493,8 +493,11 @@ def screen_payment_list(list_path: console.ListPath = "", out: console.Out = "",
         warehouse_path: 数据仓库文件，默认 data/warehouse.duckdb
         wait_s: 导入核查反馈正在写数据仓库时最多等待的秒数（夜间运行不影响筛查：筛查读已发布的快照）
         list_text: 从 Excel 复制粘贴的名单（含表头）
+        list_block: 已保存的名单（“清风拟发放名单”块）
     """
     check_roots({"拟发放名单": list_path, "输出目录": out, "数据仓库": warehouse_path})   # (a console run)
+    if not list_path and list_block is not None:     # a list saved in the console (a block)
+        list_text = list_block.content
     if not list_path and list_text.strip():          # pasted into the form: kept in the screening's folder
         folder = Path(out) if out else Path(settings.get("screens_dir")) / new_run_id()
         list_path, out = str(console.pasted_list(list_text, folder)), str(folder)

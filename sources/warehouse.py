@@ -71,10 +71,16 @@ def pause_point(name: str) -> None:
     QINGFENG_PAUSE_AT equals `name`, create the file named by QINGFENG_PAUSE_MARKER and sleep until killed,
     so a test can SIGKILL the run at a known point of a stage. Points: `load` (rows staged, not committed),
     `rules` (cases found, not committed), `workbook` (workbook saved to its temporary name, not renamed).
-    QINGFENG_FAIL_AT=`name` raises there instead: a run that fails half-way (tests/test_orchestration.py)."""
+    QINGFENG_FAIL_AT=`name` raises there instead: a run that fails half-way (tests/test_orchestration.py).
+    A process that starts many runs (`qingfeng serve`) is given QINGFENG_PAUSE_FILE instead: the point is read
+    from that file when it exists, so a test pauses only the run it starts."""
     if os.environ.get("QINGFENG_FAIL_AT") == name:
         raise RuntimeError(f"test fault at {name} (QINGFENG_FAIL_AT)")
-    if os.environ.get("QINGFENG_PAUSE_AT") != name:
+    point = os.environ.get("QINGFENG_PAUSE_AT")
+    pause_file = Path(os.environ.get("QINGFENG_PAUSE_FILE") or "/nonexistent")
+    if point is None and pause_file.is_file():
+        point = pause_file.read_text(encoding="utf-8").strip()
+    if point != name:
         return
     Path(os.environ["QINGFENG_PAUSE_MARKER"]).write_text(str(os.getpid()), encoding="utf-8")
     while True:

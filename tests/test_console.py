@@ -34,4 +34,18 @@ def test_rules_and_the_split_are_choice_lists():
     assert form["rules"]["items"]["enum"] == [r.id for r in catalog.catalog()]
     assert form["split_by"]["enum"] == ["不分册", "按县（市、区）分册", "按乡镇（街道）分册"]
     assert form["split_by"]["default"] == "不分册"
-    assert "330822 常山县" in form["counties"]["description"]
+    assert "330822 常山县" in form["counties"]["items"]["enum"]           # the division table's current counties
+    assert "330824 开化县" in form["counties"]["items"]["enum"]
+
+
+def test_a_county_is_taken_as_the_form_offers_it_or_as_a_code_or_name():
+    from flows import console
+
+    assert console.county_values(["330822 常山县", "开化县", "330803", " "]) == ["330822", "开化县", "330803"]
+
+
+def test_the_screening_form_offers_a_saved_list():
+    """Prefect's UI has no file-upload field: a list is pasted once into a "清风拟发放名单" block and chosen by
+    name in each screening (a block picker, with "Add +" to create one)."""
+    prop = _forms()[deployments.SCREEN]["list_block"]
+    assert prop["$ref"] == "#/definitions/ScreeningList" and "default" not in prop

@@ -3,6 +3,7 @@ the REST API as the UI starts them, missed nightly runs caught up, and one write
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
 import os
@@ -78,8 +79,9 @@ def served(tmp_path_factory):
     data = tmp_path_factory.mktemp("served")
     port = free_port()
     env = dict(os.environ, QINGFENG_DATA=str(data), PREFECT_HOME=str(data / "prefect"),
-               PREFECT_RUNNER_POLL_FREQUENCY="2")
-    for key in ("PREFECT_API_URL",):
+               PREFECT_RUNNER_POLL_FREQUENCY="2", QINGFENG_PAUSE_FILE=str(data / "pause_at"),
+               QINGFENG_PAUSE_MARKER=str(data / "paused"))
+    for key in ("PREFECT_API_URL", "QINGFENG_PAUSE_AT"):
         env.pop(key, None)
     logs = [data / "server.log", data / "serve.log"]
     server = start(["server", "--port", str(port)], env, logs[0])
@@ -123,7 +125,7 @@ def test_an_analyst_starts_the_ad_hoc_deployment_with_parameters(served, tmp_pat
     """As the UI does: POST /deployments/{id}/create_flow_run with parameters, then follow the run."""
     api, out = served["api"], served["data"] / "adhoc"      # (a console run writes under the data folder)
     params = {"inbox": str(SAMPLE / "inbox"), "out": str(out), "as_of": AS_OF, "rules": ["R01", "R02"],
-              "counties": ["330822"], "month_from": "2020-01", "month_to": "2020-09"}
+              "counties": ["330822 常山县"], "month_from": "2020-01", "month_to": "2020-09"}   # as the form offers it
     run = api.post(f"/deployments/{served['ids']['ad-hoc']}/create_flow_run", json={"parameters": params}).json()
     done = wait_for(lambda: _finished(api, run["id"]), 300, "the ad-hoc run", served["logs"])
     assert done["state"]["type"] == "COMPLETED", done["state"]
@@ -150,6 +152,83 @@ def test_a_console_run_with_a_path_outside_the_roots_is_refused(served, tmp_path
     assert not (served["data"] / "never").exists()
     listed = json.loads(run_cli(["runs", "--json"], served["data"]).stdout)
     assert any(r["status"] == "refused" and r["parameters"]["inbox"] == str(tmp_path) for r in listed)
+
+
+def _published(served) -> dict:
+    """The run readers see in the served warehouse; one quick console run first if there is none yet."""
+    wh = served["data"] / "warehouse.duckdb"
+    if warehouse.published_run(wh) is None:
+        api = served["api"]
+        params = {"inbox": str(SAMPLE / "inbox"), "as_of": AS_OF, "rules": ["R01"]}
+        run = api.post(f"/deployments/{served['ids']['ad-hoc']}/create_flow_run", json={"parameters": params}).json()
+        done = wait_for(lambda: _finished(api, run["id"]), 300, "a first run", served["logs"])
+        assert done["state"]["type"] == "COMPLETED", done["state"]
+    return warehouse.published_run(wh)
+
+
+def test_a_console_run_that_finds_the_warehouse_busy_is_refused(served):
+    """A lock conflict from the console: the run ends as Refused (not Failed), its message one sentence naming
+    the run that holds the warehouse, no traceback."""
+    api, wh = served["api"], served["data"] / "warehouse.duckdb"
+    params = {"inbox": str(SAMPLE / "inbox"), "as_of": AS_OF, "rules": ["R01"], "wait_s": 0}
+    with warehouse.writer_lock(wh, {"run_id": "20210115-020000-beef", "started_at": "2021-01-15T02:00:00"}):
+        run = api.post(f"/deployments/{served['ids']['ad-hoc']}/create_flow_run", json={"parameters": params}).json()
+        done = wait_for(lambda: _finished(api, run["id"]), 300, "the run that finds the warehouse busy", served["logs"])
+    assert (done["state"]["type"], done["state"]["name"]) == ("CANCELLED", "Refused"), done["state"]
+    message = done["state"]["message"]
+    assert "20210115-020000-beef" in message and "Traceback" not in message and message.count("\n") == 0, message
+    listed = json.loads(run_cli(["runs", "--json"], served["data"]).stdout)
+    assert any(r["status"] == "refused" and "20210115-020000-beef" in r["reason"] for r in listed)
+
+
+def test_a_console_run_killed_mid_run_changes_nothing_readers_see(served):
+    """A console run killed outright while running its rules (the flow run's process, SIGKILL): the server
+    shows it Crashed, the published snapshot stays the previous run's, and a screening meanwhile and after says
+    which run it used; `qingfeng runs` lists the killed run as 中断."""
+    api, data = served["api"], served["data"]
+    before = _published(served)
+    pause, marker = data / "pause_at", data / "paused"
+    marker.unlink(missing_ok=True)
+    pause.write_text("rules", encoding="utf-8")
+    try:
+        params = {"inbox": str(SAMPLE / "inbox"), "as_of": AS_OF, "rules": ["R01", "R02"], "wait_s": 0}
+        run = api.post(f"/deployments/{served['ids']['ad-hoc']}/create_flow_run", json={"parameters": params}).json()
+        wait_for(marker.exists, 300, "the console run to reach its rules", served["logs"])
+    finally:
+        pause.unlink(missing_ok=True)
+    screen_args = ["screen", str(SAMPLE / "inbox" / "人社_城乡居民养老金发放_2020.csv"), "--as-of", AS_OF]
+    during = run_cli(screen_args, data, timeout=120)
+    os.kill(int(marker.read_text(encoding="utf-8")), signal.SIGKILL)
+    done = wait_for(lambda: _finished(api, run["id"]), 120, "the server to see the run crash", served["logs"])
+    assert done["state"]["type"] == "CRASHED", done["state"]
+    assert warehouse.published_run(data / "warehouse.duckdb") == before
+    after = run_cli(screen_args, data, timeout=120)
+    for proc in (during, after):
+        assert proc.returncode == 1 and f"依据运行 {before['run_id']}" in proc.stdout, proc.stdout + proc.stderr[-2000:]
+    listed = json.loads(run_cli(["runs", "--json"], data).stdout)
+    killed = [r for r in listed if r["status"] == "interrupted" and r["parameters"].get("rules") == ["R01", "R02"]]
+    assert killed, listed
+
+
+def test_a_list_saved_in_the_console_is_screened_and_its_held_rows_posted(served):
+    """Prefect's UI has no file upload: an analyst saves the list as a "清风拟发放名单" block (pasted from Excel,
+    tab-separated) and chooses it in the screening form; the held rows are posted as the run's artifact."""
+    api = served["api"]
+    _published(served)
+    with open(SAMPLE / "inbox" / "人社_城乡居民养老金发放_2020.csv", encoding="utf-8-sig", newline="") as f:
+        pasted = "\n".join("\t".join(row) for row in csv.reader(f))
+    block_type = api.get("/block_types/slug/qingfeng-screening-list").json()
+    schema = api.post("/block_schemas/filter", json={
+        "block_schemas": {"block_type_id": {"any_": [block_type["id"]]}}}).json()[0]
+    doc = api.post("/block_documents/", json={"name": "pensions-2021-01", "block_type_id": block_type["id"],
+                                              "block_schema_id": schema["id"], "data": {"content": pasted}}).json()
+    params = {"as_of": AS_OF, "list_block": {"$ref": {"block_document_id": doc["id"]}}}
+    run = api.post(f"/deployments/{served['ids']['screen']}/create_flow_run", json={"parameters": params}).json()
+    done = wait_for(lambda: _finished(api, run["id"]), 300, "the screening", served["logs"])
+    assert done["state"]["type"] == "COMPLETED", done["state"]
+    artifacts = api.post("/artifacts/filter", json={"artifacts": {"flow_run_id": {"any_": [run["id"]]}}}).json()
+    held = [a for a in artifacts if a["key"] == "qingfeng-screening"]
+    assert held and "应暂缓发放" in held[0]["description"] and "|" in held[0]["data"], artifacts
 
 
 def test_missed_nightly_runs_catch_up_once(served):
