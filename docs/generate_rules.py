@@ -113,7 +113,7 @@ def markdown() -> str:
     lines.append("")
     for r in rules:
         lines += rule_section(r)
-    lines += ["## 发放前筛查 Screening checks (S01–S05)", "",
+    lines += ['<a id="screening-checks"></a>', "", "## 发放前筛查 Screening checks (S01–S05)", "",
               "`qingfeng screen LIST` holds a row of a payment list before it is paid when one of these checks fires "
               "(see [screening.md](screening.md)).", "",
               "| id | 中文名 | holds a row when (rationale) | file |", "|---|---|---|---|"]

@@ -288,8 +288,13 @@ def test_libreoffice_opens_the_workbook_and_converts_it_to_pdf(sample_run, tmp_p
 
 
 def test_the_readme_shows_the_committed_pictures():
+    """The README shows the workbook; every picture in docs/ is shown by the README or a docs page, and every
+    picture they show is committed."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    pictures = re.findall(r"\]\((docs/[^)]+\.png)\)", readme)
-    assert len(pictures) >= 2
-    for p in pictures:
-        assert (ROOT / p).is_file() and (ROOT / p).stat().st_size > 10_000, p
+    assert re.findall(r"\]\((docs/[^)]+\.png)\)", readme)
+    shown = {(ROOT / p).resolve() for p in re.findall(r"\]\((docs/[^)]+\.png)\)", readme)}
+    for page in (ROOT / "docs").glob("*.md"):
+        shown |= {(page.parent / p).resolve() for p in re.findall(r"\]\(([^)]+\.png)\)", page.read_text(encoding="utf-8"))}
+    for p in shown:
+        assert p.is_file() and p.stat().st_size > 10_000, p
+    assert {p.resolve() for p in (ROOT / "docs").glob("*.png")} <= shown
