@@ -41,70 +41,109 @@ def _month(text: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="qingfeng", description="清风：补贴数据夜间比对")
-    sub = p.add_subparsers(dest="command", required=True)
+    raw = argparse.RawDescriptionHelpFormatter
+    p = argparse.ArgumentParser(prog="qingfeng", description="清风：补贴数据夜间比对。各命令的说明：qingfeng <命令> --help",
+                                epilog="例：\n  qingfeng run\n  qingfeng run --help", formatter_class=raw)
+    sub = p.add_subparsers(dest="command", required=True, title="命令")
 
-    run = sub.add_parser("run", help="run the nightly reconciliation flow once, in-process (no Prefect server)")
-    run.add_argument("--inbox", default=str(settings.get("inbox")), help="folder of department files (%(default)s)")
-    run.add_argument("--out", default=None, help="output folder (default: data/runs/<run id>/)")
-    run.add_argument("--as-of", type=_date, default=None, help="reference date YYYY-MM-DD (default: today)")
-    run.add_argument("--rules", type=_rule_list, default=None, help="comma-separated rule ids (default: all)")
-    run.add_argument("--warehouse", default=None, help="DuckDB file (default: data/warehouse.duckdb)")
+    run = sub.add_parser(
+        "run", help="运行一次夜间比对（在本进程内，无需 Prefect 服务器）", formatter_class=raw,
+        description="运行一次夜间比对：读取收件目录中的部门文件，校验，运行规则，写出线索清单（xlsx）、cases.csv、"
+                    "quarantine.csv、needs_data.csv 和 run.json。\n退出码：0 完成；2 参数或路径不可用；"
+                    "3 数据仓库被占用超过 --wait 秒；4 阻断性校验未通过；5 运行失败。",
+        epilog="例：\n"
+               "  qingfeng run\n"
+               "  qingfeng run --inbox data/sample/inbox --as-of 2021-01-15 --rules R01,R02\n"
+               "  qingfeng run --rules R01,R02 --county 330822 --from 2020-01 --to 2020-09\n"
+               "  qingfeng run --township 球川镇 --split-by township --mask")
+    run.add_argument("--inbox", default=str(settings.get("inbox")), help="部门文件所在的收件目录（默认 %(default)s）")
+    run.add_argument("--out", default=None, help="输出目录（默认 data/runs/<运行编号>/；不能在收件目录内）")
+    run.add_argument("--as-of", type=_date, default=None, help="基准日期 YYYY-MM-DD（默认今天）")
+    run.add_argument("--rules", type=_rule_list, default=None, help="只运行这些规则，逗号分隔，如 R01,R02（默认全部）")
+    run.add_argument("--warehouse", default=None, help="DuckDB 数据仓库文件（默认 data/warehouse.duckdb）")
     run.add_argument("--split-by", choices=["county", "township"], default=None,
-                     help="also write one workbook per county or township (in 按县/ or 按乡镇/)")
+                     help="另按县（county）或乡镇（township）各写一本线索清单（在 按县/ 或 按乡镇/ 下）")
     run.add_argument("--mask", action="store_true",
-                     help="mask ID and account numbers in the workbooks (330822********123X), for wider distribution")
+                     help="线索清单中的身份证号和账号脱敏（330822********123X），便于扩大分发")
     run.add_argument("--county", type=_list, default=None, dest="counties",
-                     help="list only cases of these counties (codes or names, comma-separated), e.g. 330822")
+                     help="只列出这些县的线索（代码或名称，逗号分隔），如 330822")
     run.add_argument("--township", type=_list, default=None, dest="townships",
-                     help="list only cases of these townships (codes or names, comma-separated)")
-    run.add_argument("--from", type=_month, default=None, dest="month_from", help="first entitlement month YYYY-MM")
-    run.add_argument("--to", type=_month, default=None, dest="month_to", help="last entitlement month YYYY-MM")
+                     help="只列出这些乡镇的线索（代码或名称，逗号分隔）")
+    run.add_argument("--from", type=_month, default=None, dest="month_from", help="起始所属期 YYYY-MM")
+    run.add_argument("--to", type=_month, default=None, dest="month_to", help="截止所属期 YYYY-MM")
     run.add_argument("--wait", type=int, default=settings.get("lock_wait_s"),
-                     help="seconds to wait while another run holds the warehouse (%(default)s)")
+                     help="其他运行占用数据仓库时最多等待的秒数（默认 %(default)s）")
 
-    scr = sub.add_parser("screen", help="screen a payment list before the money goes out: which rows to hold, and why")
-    scr.add_argument("list_file", help="the payment list (.xlsx, .xls or .csv), as it will be paid")
-    scr.add_argument("--out", default=None, help="output folder (default: data/screens/<id>/)")
-    scr.add_argument("--as-of", type=_date, default=None, help="reference date YYYY-MM-DD (default: today)")
-    scr.add_argument("--warehouse", default=None, help="DuckDB file (default: data/warehouse.duckdb)")
+    scr = sub.add_parser(
+        "screen", help="发放前筛查：拟发放名单中哪些行应暂缓发放，为什么", formatter_class=raw,
+        description="发放前筛查：用最近一次完整运行发布的数据仓库核对拟发放名单，写出暂缓发放清单和 screen.json。\n"
+                    "退出码：0 无须暂缓；1 有行须暂缓；2 名单或 --out 不可用；3 数据仓库被占用；"
+                    "5 筛查失败（名单未经筛查，不得据此发放）。",
+        epilog="例：\n  qingfeng screen 2021年1月低保拟发放名单.xlsx --as-of 2021-01-15")
+    scr.add_argument("list_file", help="拟发放名单（.xlsx、.xls 或 .csv），按实际发放的样子")
+    scr.add_argument("--out", default=None, help="输出目录（默认 data/screens/<编号>/）")
+    scr.add_argument("--as-of", type=_date, default=None, help="基准日期 YYYY-MM-DD（默认今天）")
+    scr.add_argument("--warehouse", default=None, help="DuckDB 数据仓库文件（默认 data/warehouse.duckdb）")
 
-    runs = sub.add_parser("runs", help="list recent runs")
-    runs.add_argument("-n", type=int, default=20, help="how many (%(default)s)")
-    runs.add_argument("--json", action="store_true", help="print the runs as JSON (one list)")
+    runs = sub.add_parser("runs", help="列出最近的运行", formatter_class=raw,
+                          description="列出最近的运行：状态、时间（北京时间）、参数、线索数、原因。",
+                          epilog="例：\n  qingfeng runs\n  qingfeng runs -n 5 --json")
+    runs.add_argument("-n", type=int, default=20, help="列出几次（默认 %(default)s）")
+    runs.add_argument("--json", action="store_true", help="以 JSON 列表输出，供程序读取")
 
-    server = sub.add_parser("server", help="start the Prefect server (UI, API, scheduler) on 127.0.0.1")
-    server.add_argument("--port", type=int, default=settings.get("prefect_port"), help="port (%(default)s)")
+    server = sub.add_parser(
+        "server", help="启动 Prefect 服务器（界面、接口、调度），默认只监听 127.0.0.1", formatter_class=raw,
+        description="启动 Prefect 服务器（界面、接口、调度），使用项目自己的 Prefect 目录（data/prefect/）。",
+        epilog="例：\n  qingfeng server\n  PREFECT_SERVER_API_AUTH_STRING=user:password qingfeng server --host 0.0.0.0")
+    server.add_argument("--port", type=int, default=settings.get("prefect_port"), help="端口（默认 %(default)s）")
     server.add_argument("--host", default="127.0.0.1",
-                        help="address to bind (%(default)s); any other needs PREFECT_SERVER_API_AUTH_STRING=user:password")
-    serve = sub.add_parser("serve", help="serve the deployments (nightly, ad-hoc, screen) against the Prefect server")
-    serve.add_argument("--port", type=int, default=settings.get("prefect_port"), help="the server's port (%(default)s)")
+                        help="监听地址（默认 %(default)s）；其他地址须设置 PREFECT_SERVER_API_AUTH_STRING=user:password")
+    serve = sub.add_parser(
+        "serve", help="向 Prefect 服务器提供部署（夜间、临时运行、筛查）并执行其运行；须保持运行", formatter_class=raw,
+        description="等待 Prefect 服务器就绪，注册三个部署（夜间比对、临时运行、发放前筛查）并执行它们的运行；"
+                    "启动时补跑错过的夜间运行。",
+        epilog="例：\n  qingfeng serve\n  qingfeng serve --port 4300")
+    serve.add_argument("--port", type=int, default=settings.get("prefect_port"), help="服务器的端口（默认 %(default)s）")
 
-    fb = sub.add_parser("feedback", help="read investigators' filled-in workbooks back into the case ledger")
-    fb_sub = fb.add_subparsers(dest="feedback_command", required=True)
-    imp = fb_sub.add_parser("import", help="import the 核查反馈 columns of one or more returned workbooks")
-    imp.add_argument("files", nargs="+", help="returned workbooks (.xlsx), any number, any split")
-    imp.add_argument("--warehouse", default=None, help="DuckDB file (default: data/warehouse.duckdb)")
+    fb = sub.add_parser("feedback", help="把核查人员填好的线索清单读回线索台账", formatter_class=raw,
+                        description="把核查人员填好的线索清单（核查反馈各列）读回线索台账。",
+                        epilog="例：\n  qingfeng feedback import 线索清单_2021-01-15.xlsx")
+    fb_sub = fb.add_subparsers(dest="feedback_command", required=True, title="命令")
+    imp = fb_sub.add_parser(
+        "import", help="导入一本或多本退回的线索清单的核查反馈", formatter_class=raw,
+        description="导入退回的线索清单（整本或拆分的，任意本数）的核查反馈。有行被拒绝时退出码为 1，"
+                    "并指出文件、工作表、行和列。",
+        epilog="例：\n  qingfeng feedback import 线索清单_2021-01-15.xlsx\n"
+               "  qingfeng feedback import 按乡镇/*.xlsx --warehouse data/warehouse.duckdb")
+    imp.add_argument("files", nargs="+", help="退回的线索清单（.xlsx），任意本数，可以是拆分的")
+    imp.add_argument("--warehouse", default=None, help="DuckDB 数据仓库文件（默认 data/warehouse.duckdb）")
 
-    ins = sub.add_parser("inspect", help="preview how files would be read, without loading: kind, column mapping, "
-                                         "first rows, quarantine; --accept fixes the mapping for such files",
-                         description="例：qingfeng inspect data/sample/inbox；"
-                                     "qingfeng inspect 低保台账.xlsx --accept --kind payments --column entitlement_month=资金所属期")
-    ins.add_argument("path", help="an inbox folder or one file")
-    ins.add_argument("--json", action="store_true", help="print JSON for machines")
-    ins.add_argument("--rows", type=int, default=5, help="rows shown per sheet (%(default)s)")
+    ins = sub.add_parser(
+        "inspect", help="预览文件将如何读取（不装载）：类型、列映射、前几行、隔离；--accept 固定此类文件的映射",
+        formatter_class=raw,
+        description="预览收件目录或单个文件将如何读取，不装载：识别出的类型、列映射、前几行、将被隔离的行。"
+                    "\n--accept 把该文件各工作表的类型和列映射写入映射文件，以后同类文件按此读取。",
+        epilog="例：\n  qingfeng inspect data/sample/inbox\n"
+               "  qingfeng inspect 低保台账.xlsx --accept --kind payments --column entitlement_month=资金所属期")
+    ins.add_argument("path", help="收件目录或单个文件")
+    ins.add_argument("--json", action="store_true", help="以 JSON 输出，供程序读取")
+    ins.add_argument("--rows", type=int, default=5, help="每个工作表显示的行数（默认 %(default)s）")
     ins.add_argument("--accept", action="store_true",
-                     help="write the file's sheets' kind and column mapping to the mapping file (one file only)")
-    ins.add_argument("--kind", default=None, help="with --accept: the kind to fix (default: the one recognised)")
+                     help="把该文件各工作表的类型和列映射写入映射文件（只限一个文件）")
+    ins.add_argument("--kind", default=None, help="与 --accept 同用：要固定的类型（默认识别出的类型）")
     ins.add_argument("--column", action="append", default=[], metavar="COLUMN=表头",
-                     help="with --accept: map a canonical column to a header text (repeatable)")
-    ins.add_argument("--file-pattern", default=None, help="with --accept: only files whose name matches, e.g. '*低保*'")
-    ins.add_argument("--mappings", default=None, help="the mapping file (default: data/mappings.yaml)")
+                     help="与 --accept 同用：把一个标准列映射到某个表头文字（可重复）")
+    ins.add_argument("--file-pattern", default=None, help="与 --accept 同用：只适用于文件名匹配的文件，如 '*低保*'")
+    ins.add_argument("--mappings", default=None, help="映射文件（默认 data/mappings.yaml）")
 
-    rules = sub.add_parser("rules", help="list the rule catalogue, or show one rule")
-    rules_sub = rules.add_subparsers(dest="rules_command")
-    show = rules_sub.add_parser("show", help="print a rule's header and SQL")
-    show.add_argument("rule_id")
+    rules = sub.add_parser("rules", help="列出规则目录，或显示一条规则", formatter_class=raw,
+                           description="列出规则目录（编号、中文名、严重程度、标题），或显示一条规则的头部和 SQL。",
+                           epilog="例：\n  qingfeng rules\n  qingfeng rules show R01")
+    rules_sub = rules.add_subparsers(dest="rules_command", title="命令")
+    show = rules_sub.add_parser("show", help="显示一条规则的头部和 SQL", formatter_class=raw,
+                                description="显示一条规则的 YAML 头部（说明、依据、核查要点、参数）和 SQL。",
+                                epilog="例：\n  qingfeng rules show R01")
+    show.add_argument("rule_id", help="规则编号，如 R01")
     return p
 
 
