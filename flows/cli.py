@@ -56,22 +56,22 @@ def build_parser() -> argparse.ArgumentParser:
                "  qingfeng run --inbox data/sample/inbox --as-of 2021-01-15 --rules R01,R02\n"
                "  qingfeng run --rules R01,R02 --county 330822 --from 2020-01 --to 2020-09\n"
                "  qingfeng run --township 球川镇 --split-by township --mask")
-    run.add_argument("--inbox", default=str(settings.get("inbox")), help="部门文件所在的收件目录（默认 %(default)s）")
-    run.add_argument("--out", default=None, help="输出目录（默认 data/runs/<运行编号>/；不能在收件目录内）")
-    run.add_argument("--as-of", type=_date, default=None, help="基准日期 YYYY-MM-DD（默认今天）")
-    run.add_argument("--rules", type=_rule_list, default=None, help="只运行这些规则，逗号分隔，如 R01,R02（默认全部）")
-    run.add_argument("--warehouse", default=None, help="DuckDB 数据仓库文件（默认 data/warehouse.duckdb）")
+    run.add_argument("--inbox", default=str(settings.get("inbox")), metavar="DIR", help="部门文件所在的收件目录（默认 %(default)s）")
+    run.add_argument("--out", default=None, metavar="DIR", help="输出目录（默认 data/runs/<运行编号>/；不能在收件目录内）")
+    run.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD", help="基准日期 YYYY-MM-DD（默认今天）")
+    run.add_argument("--rules", type=_rule_list, default=None, metavar="R01,R02", help="只运行这些规则，逗号分隔，如 R01,R02（默认全部）")
+    run.add_argument("--warehouse", default=None, metavar="FILE", help="DuckDB 数据仓库文件（默认 data/warehouse.duckdb）")
     run.add_argument("--split-by", choices=["county", "township"], default=None,
                      help="另按县（county）或乡镇（township）各写一本线索清单（在 按县/ 或 按乡镇/ 下）")
     run.add_argument("--mask", action="store_true",
                      help="线索清单中的身份证号和账号脱敏（330822********123X），便于扩大分发")
-    run.add_argument("--county", type=_list, default=None, dest="counties",
+    run.add_argument("--county", type=_list, default=None, dest="counties", metavar="县,…",
                      help="只列出这些县的线索（代码或名称，逗号分隔），如 330822")
-    run.add_argument("--township", type=_list, default=None, dest="townships",
+    run.add_argument("--township", type=_list, default=None, dest="townships", metavar="乡镇,…",
                      help="只列出这些乡镇的线索（代码或名称，逗号分隔）")
-    run.add_argument("--from", type=_month, default=None, dest="month_from", help="起始所属期 YYYY-MM")
-    run.add_argument("--to", type=_month, default=None, dest="month_to", help="截止所属期 YYYY-MM")
-    run.add_argument("--wait", type=int, default=settings.get("lock_wait_s"),
+    run.add_argument("--from", type=_month, default=None, dest="month_from", metavar="YYYY-MM", help="起始所属期 YYYY-MM")
+    run.add_argument("--to", type=_month, default=None, dest="month_to", metavar="YYYY-MM", help="截止所属期 YYYY-MM")
+    run.add_argument("--wait", type=int, default=settings.get("lock_wait_s"), metavar="秒",
                      help="其他运行占用数据仓库时最多等待的秒数（默认 %(default)s）")
 
     scr = sub.add_parser(
@@ -80,10 +80,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "退出码：0 无须暂缓；1 有行须暂缓；2 名单或 --out 不可用；3 数据仓库被占用；"
                     "5 筛查失败（名单未经筛查，不得据此发放）。",
         epilog="例：\n  qingfeng screen 2021年1月低保拟发放名单.xlsx --as-of 2021-01-15")
-    scr.add_argument("list_file", help="拟发放名单（.xlsx、.xls 或 .csv），按实际发放的样子")
-    scr.add_argument("--out", default=None, help="输出目录（默认 data/screens/<编号>/）")
-    scr.add_argument("--as-of", type=_date, default=None, help="基准日期 YYYY-MM-DD（默认今天）")
-    scr.add_argument("--warehouse", default=None, help="DuckDB 数据仓库文件（默认 data/warehouse.duckdb）")
+    scr.add_argument("list_file", metavar="LIST", help="拟发放名单（.xlsx、.xls 或 .csv），按实际发放的样子")
+    scr.add_argument("--out", default=None, metavar="DIR", help="输出目录（默认 data/screens/<编号>/）")
+    scr.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD", help="基准日期 YYYY-MM-DD（默认今天）")
+    scr.add_argument("--warehouse", default=None, metavar="FILE", help="DuckDB 数据仓库文件（默认 data/warehouse.duckdb）")
 
     runs = sub.add_parser("runs", help="列出最近的运行", formatter_class=raw,
                           description="列出最近的运行：状态、时间（北京时间）、参数、线索数、原因。",
@@ -115,8 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "并指出文件、工作表、行和列。",
         epilog="例：\n  qingfeng feedback import 线索清单_2021-01-15.xlsx\n"
                "  qingfeng feedback import 按乡镇/*.xlsx --warehouse data/warehouse.duckdb")
-    imp.add_argument("files", nargs="+", help="退回的线索清单（.xlsx），任意本数，可以是拆分的")
-    imp.add_argument("--warehouse", default=None, help="DuckDB 数据仓库文件（默认 data/warehouse.duckdb）")
+    imp.add_argument("files", nargs="+", metavar="FILE.xlsx", help="退回的线索清单（.xlsx），任意本数，可以是拆分的")
+    imp.add_argument("--warehouse", default=None, metavar="FILE", help="DuckDB 数据仓库文件（默认 data/warehouse.duckdb）")
 
     ins = sub.add_parser(
         "inspect", help="预览文件将如何读取（不装载）：类型、列映射、前几行、隔离；--accept 固定此类文件的映射",
@@ -125,16 +125,16 @@ def build_parser() -> argparse.ArgumentParser:
                     "\n--accept 把该文件各工作表的类型和列映射写入映射文件，以后同类文件按此读取。",
         epilog="例：\n  qingfeng inspect data/sample/inbox\n"
                "  qingfeng inspect 低保台账.xlsx --accept --kind payments --column entitlement_month=资金所属期")
-    ins.add_argument("path", help="收件目录或单个文件")
+    ins.add_argument("path", metavar="PATH", help="收件目录或单个文件")
     ins.add_argument("--json", action="store_true", help="以 JSON 输出，供程序读取")
     ins.add_argument("--rows", type=int, default=5, help="每个工作表显示的行数（默认 %(default)s）")
     ins.add_argument("--accept", action="store_true",
                      help="把该文件各工作表的类型和列映射写入映射文件（只限一个文件）")
-    ins.add_argument("--kind", default=None, help="与 --accept 同用：要固定的类型（默认识别出的类型）")
+    ins.add_argument("--kind", default=None, metavar="KIND", help="与 --accept 同用：要固定的类型（默认识别出的类型）")
     ins.add_argument("--column", action="append", default=[], metavar="COLUMN=表头",
                      help="与 --accept 同用：把一个标准列映射到某个表头文字（可重复）")
-    ins.add_argument("--file-pattern", default=None, help="与 --accept 同用：只适用于文件名匹配的文件，如 '*低保*'")
-    ins.add_argument("--mappings", default=None, help="映射文件（默认 data/mappings.yaml）")
+    ins.add_argument("--file-pattern", default=None, metavar="PATTERN", help="与 --accept 同用：只适用于文件名匹配的文件，如 '*低保*'")
+    ins.add_argument("--mappings", default=None, metavar="FILE", help="映射文件（默认 data/mappings.yaml）")
 
     rules = sub.add_parser("rules", help="列出规则目录，或显示一条规则", formatter_class=raw,
                            description="列出规则目录（编号、中文名、严重程度、标题），或显示一条规则的头部和 SQL。",
