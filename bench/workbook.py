@@ -96,7 +96,8 @@ def prepare(db: Path, cases: int, rule_ids: list[str] | None) -> dict:
     """A warehouse with `cases` synthetic cases, remembered over two nights (the second: all 未结)."""
     import duckdb
 
-    from rules import catalog, ledger
+    from cases import ledger
+    from rules import catalog
     from sources import load, stage, validate
 
     con = duckdb.connect(str(db), config={"threads": 2})

@@ -413,7 +413,7 @@ def _feedback_import(args) -> int:
 
     import duckdb
 
-    from outputs import feedback
+    from cases import feedback
     from sources import warehouse
 
     missing = [f for f in args.files if not Path(f).is_file()]

@@ -26,7 +26,8 @@ from prefect.exceptions import TerminationSignal
 from prefect.states import Cancelled, Completed, State
 
 from outputs import runinfo, screening, tables, workbook
-from rules import catalog, coverage, ledger, screen
+from cases import ledger
+from rules import catalog, coverage, screen
 from sources import declarations, gx, load, mappings, read_worker, stage, validate, warehouse
 
 from . import console, deployments, settings

@@ -228,7 +228,7 @@ def warnings(con, accounting: list[dict], validation: dict | None) -> list[dict]
     """Every warning of the run by code: its meaning, how many rows (or sheets) and the first few places."""
     from sources.declarations import kinds
 
-    from .cells import label
+    from cases.labels import label
 
     found: dict[str, dict] = {}
 

@@ -269,7 +269,7 @@ def test_a_text_longer_than_a_cell_holds_is_cut_and_marked():
     ("12.345", None),
 ])
 def test_returned_feedback_amounts_are_read_as_staging_reads_them(raw, amount):
-    from outputs.feedback import _amount
+    from cases.feedback import _amount
 
     if amount is None:
         with pytest.raises(ValueError):

@@ -116,7 +116,7 @@ def test_every_rule_has_a_label_for_each_evidence_column():
     for r in catalog.catalog():
         own = r.header.get("labels") or {}
         missing = [c for c in r.evidence if c not in own and c not in workbook.labels()]
-        assert not missing, f"{r.id}: no Chinese label for {missing} (outputs/labels.yaml)"
+        assert not missing, f"{r.id}: no Chinese label for {missing} (cases/labels.yaml)"
 
 
 def test_rule_ids_are_unique_and_match_file_names():

@@ -17,7 +17,8 @@ from openpyxl.worksheet.cell_range import CellRange
 
 from conftest import AS_OF, ROOT
 from flows.cli import build_parser
-from outputs import feedback, workbook
+from cases import feedback
+from outputs import workbook
 from rules import catalog
 from sources import validate
 

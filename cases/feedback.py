@@ -6,7 +6,7 @@ A workbook is matched to its run by the run id it carries (a document property, 
 date) and against the other values of its row; a row with any bad value is reported with file, sheet, row
 and column and not imported, the other rows are. Importing the same workbook twice records nothing new.
 
-What a decision does (rules/ledger.py applies it on the next run):
+What a decision does (cases/ledger.py applies it on the next run):
     不属实 (any 不属实原因, 已整改 included)                        → closes the case (已结);
     属实 / 部分属实 with 整改措施 and 已追回金额 ≥ 应追回金额 (or none) → closes the case (整改完毕);
     属实 / 部分属实 otherwise, 无法核实 (暂存待查)                   → the case stays open (未结), listed with
@@ -28,7 +28,8 @@ import pyarrow as pa
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.datetime import from_excel
 
-from rules import ledger
+from . import ledger
+from .labels import label
 
 RUN_ID_PROPERTY = "qingfeng_run_id"
 CASE_ID_LABEL_COLUMN = "case_id"
@@ -119,7 +120,6 @@ class Row:
 
 def import_files(con, paths: list[Path], today: dt.date | None = None) -> Report:
     """Read filled-in workbooks and record every valid decision in `case_feedback`."""
-    from outputs.workbook import label
 
     ledger.ensure_schema(con)
     today = today or dt.date.today()
