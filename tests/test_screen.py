@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from conftest import SAMPLE
-from rules import screen
+from rules import screening as screen
 from sources import gx, load, stage, validate, warehouse
 
 
@@ -79,7 +79,7 @@ def test_a_list_pasted_into_the_console_is_screened_and_its_held_rows_shown(samp
     """Excel copies cells as tab-separated lines: pasted into the screening form, the list is kept in the
     screening's folder, read like a file, and the held rows are the artifact's table (who, what, why)."""
     from flows import console
-    from outputs import screening
+    from outputs import hold_list as screening
 
     dead = planted("R01")[0]
     text = ("姓名\t身份证号\t补贴类型\t所属期\t发放金额\r\n"
