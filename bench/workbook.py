@@ -97,13 +97,13 @@ def prepare(db: Path, cases: int, rule_ids: list[str] | None) -> dict:
     import duckdb
 
     from cases import ledger
-    from rules import catalog
-    from sources import load, stage, validate
+    from rules import catalog, derived
+    from sources import load, stage
 
     con = duckdb.connect(str(db), config={"threads": 2})
     load.create_tables(con)
     stage.stage_all(con)
-    validate.derive(con)
+    derived.derive(con)
     t0 = time.perf_counter()
     bench = synthetic_rules(con, catalog.select_rules(rule_ids), cases)
     counts = catalog.run_rules(con, bench)

@@ -22,10 +22,10 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed
 
-from outputs import runinfo, tables, workbook
 from cases import ledger
-from rules import catalog, coverage
-from sources import declarations, gx, load, mappings, read_worker, stage, validate, warehouse
+from outputs import runinfo, tables, workbook
+from rules import catalog, coverage, derived
+from sources import accounting, declarations, gx, load, mappings, read_worker, stage, warehouse
 
 from . import console, endings, runtime, settings
 from .parameters import RunParameters, new_run_id
@@ -95,10 +95,10 @@ def validate_sources(run: Run) -> None:
     then the helper tables the rules read. A failing blocking expectation stops the run."""
     with run.timed("validate"):
         run.results["validation"] = gx.validate_tables(run.con, run.out, run.as_of, later=run.later)
-        run.results["accounting"] = validate.accounting(run.con)
-        run.results["totals"] = validate.total_checks(run.con)
+        run.results["accounting"] = accounting.accounting(run.con)
+        run.results["totals"] = accounting.total_checks(run.con)
         with warehouse.transaction(run.con):
-            validate.derive(run.con)
+            derived.derive(run.con)
     bad = [a for a in run.results["accounting"] if a["reconciles"] is False]
     if bad:
         get_run_logger().error("row accounting does not reconcile for %d sheet(s)", len(bad))

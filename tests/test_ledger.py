@@ -20,8 +20,7 @@ import pytest
 from conftest import AS_OF, SAMPLE, empty_warehouse, insert_rows, run_cli
 from cases import feedback, ledger
 from outputs import workbook
-from rules import catalog
-from sources import validate
+from rules import catalog, derived
 
 R01 = catalog.select_rules(["R01"])[0]
 SHEET = workbook.sheet_title(R01)
@@ -70,7 +69,7 @@ class Warehouse:
         con.execute("delete from death_records")
         insert_rows(con, "payments", "\n".join([PAYMENTS, *payments]))
         insert_rows(con, "death_records", "\n".join([DEATHS, *deaths]))
-        validate.derive(con)
+        derived.derive(con)
         catalog.run_rules(con, [R01])
         ledger.update(con, self.run_id, self.as_of, [R01])
         return dict(con.execute("select case_id, status from case_status order by case_id").fetchall())

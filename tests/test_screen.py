@@ -13,8 +13,8 @@ import openpyxl
 import pytest
 
 from conftest import SAMPLE
-from rules import screening as screen
-from sources import gx, load, stage, validate, warehouse
+from rules import derived, screening as screen
+from sources import gx, load, stage, warehouse
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +25,7 @@ def sample_warehouse(tmp_path_factory) -> Path:
     load.load_inbox(con, SAMPLE / "inbox", tmp / "tx")
     stage.stage_all(con)
     gx.validate_tables(con, tmp / "gx", dt.date(2021, 1, 15))
-    validate.derive(con)
+    derived.derive(con)
     con.close()
     return path
 
