@@ -188,7 +188,7 @@ class Geography:
         self.per_town = per_town
 
     # a rough reading of a destination (R03 itself reads it with the gazetteer: the `moves` table of
-    # rules/places.sql): used to check that every planted destination is meant as planted
+    # sources/places.sql): used to check that every planted destination is meant as planted
     def judge(self, dest: str, from_county: str) -> tuple[bool, bool, bool]:
         other_prov = any(r["name"] in dest and not any(r["name"] + x in dest for x in "镇乡村街路")
                          for r in self.regions if r["in_zhejiang"] == "N")
