@@ -1,4 +1,4 @@
-"""Kinship benchmark: build the kinship table (sources/kinship.sql) for a synthetic register of N people.
+"""Kinship benchmark: build the kinship table (rules/kinship.sql) for a synthetic register of N people.
 
     .venv/bin/python bench/kinship.py [--people 2500000]
 
@@ -77,7 +77,7 @@ def main() -> None:
         people = con.execute("select count(*) from persons").fetchone()[0]
         t_register = time.perf_counter() - t0
         t0 = time.perf_counter()
-        con.execute((ROOT / "sources" / "kinship.sql").read_text(encoding="utf-8"))
+        con.execute((ROOT / "rules" / "kinship.sql").read_text(encoding="utf-8"))
         t_kin = time.perf_counter() - t0
         edges, civil = con.execute("select count(*), count(*) filter (where scope = 'civil') from kinship").fetchone()
         housemates = con.execute("select count(*) from housemates").fetchone()[0]

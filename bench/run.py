@@ -159,7 +159,7 @@ def floor(warehouse: Path, parquet: Path) -> dict:
     src = _connect(warehouse, read_only=True)
     # every table but the run's own bookkeeping; raw and quarantine tables only where a rule reads them
     said = " ".join(r.sql for r in catalog.catalog()) + " ".join(
-        (ROOT / "sources" / n).read_text(encoding="utf-8") for n in ("derived.sql", "places.sql", "kinship.sql"))
+        (ROOT / "rules" / n).read_text(encoding="utf-8") for n in ("derived.sql", "places.sql", "kinship.sql"))
     tables = [t for (t,) in src.execute("select table_name from duckdb_tables() where schema_name = 'main'").fetchall()
               if not SKIP.match(t) or (not t.startswith(("case", "ledger_")) and re.search(rf"\b{t}\b", said))]
     views = src.execute("select sql from duckdb_views() where not internal and schema_name = 'main'").fetchall()
@@ -180,7 +180,7 @@ def floor(warehouse: Path, parquet: Path) -> dict:
     for (sql,) in views:
         con.execute(sql)
     for name in ("derived.sql", "places.sql", "kinship.sql"):        # the table macros some rules call (not the tables)
-        for s in con.extract_statements((ROOT / "sources" / name).read_text(encoding="utf-8")):
+        for s in con.extract_statements((ROOT / "rules" / name).read_text(encoding="utf-8")):
             if re.match(r"\s*(--[^\n]*\n\s*)*create or replace macro", s.query):
                 con.execute(s.query)
     per_rule, t0 = {}, time.perf_counter()
@@ -268,7 +268,7 @@ def pandas_r01_r04(warehouse: Path) -> dict:
     scratch = warehouse.with_name("pandas_compare.duckdb")
     shutil.copy(warehouse, scratch)
     con = _connect(scratch)
-    derived = (ROOT / "sources" / "derived.sql").read_text(encoding="utf-8")
+    derived = (ROOT / "rules" / "derived.sql").read_text(encoding="utf-8")
     needed = ("known_names", "deaths", "paid_months", "programme_windows", "payees")
     statements = [s.query for s in con.extract_statements(derived)
                   if re.search(r"create or replace table (%s) as" % "|".join(needed), s.query)]

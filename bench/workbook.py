@@ -96,13 +96,14 @@ def prepare(db: Path, cases: int, rule_ids: list[str] | None) -> dict:
     """A warehouse with `cases` synthetic cases, remembered over two nights (the second: all 未结)."""
     import duckdb
 
-    from rules import catalog, ledger
-    from sources import load, stage, validate
+    from cases import ledger
+    from rules import catalog, derived
+    from sources import load, stage
 
     con = duckdb.connect(str(db), config={"threads": 2})
     load.create_tables(con)
     stage.stage_all(con)
-    validate.derive(con)
+    derived.derive(con)
     t0 = time.perf_counter()
     bench = synthetic_rules(con, catalog.select_rules(rule_ids), cases)
     counts = catalog.run_rules(con, bench)

@@ -263,7 +263,9 @@ def _run(args) -> int:
               "请把以上输出转交系统维护人员；修复后重新运行即可（运行目录中的 run.json 和 run.log 记录了原因）。",
               file=sys.stderr)
         return FAILED
-    _print_summary(info)
+    from outputs.runs_text import run_summary
+
+    print("\n".join(run_summary(info)))
     return 0
 
 
@@ -283,10 +285,11 @@ def _screen(args) -> int:
 
 
 def _screen_list(args) -> int:
-    from rules.screen import checks
+    from rules.screening import checks
     from sources import warehouse
 
-    from .nightly import PathRefused, screen_now
+    from .paths import PathRefused
+    from .screening import screen_now
 
     try:
         summary = screen_now(args.list_file, args.out, args.as_of, args.warehouse)
@@ -304,33 +307,10 @@ def _screen_list(args) -> int:
     from outputs.inspect_text import TERMINAL_UNSAFE   # a list's name must not rewrite the terminal
     print(f"名单 {TERMINAL_UNSAFE.sub('', str(summary['list']))}：共 {summary['rows']} 行，应暂缓发放 {summary['held']} 行"
           + (f"（{detail}）" if detail else "") + f"；清单：{Path(summary['out']) / summary['workbook']}")
-    print(_used_run(summary.get("warehouse_run")))
+    from outputs.runs_text import used_run
+
+    print(used_run(summary.get("warehouse_run")))
     return 1 if summary["held"] else 0
-
-
-def _used_run(run: dict | None) -> str:
-    """Which run's published data a reader used (screen, feedback import)."""
-    if not run:
-        return "依据的数据仓库没有记录运行编号（尚无完成的运行）"
-    return (f"依据运行 {run['run_id']} 发布的数据（数据截止 {run.get('as_of') or '?'}，"
-            f"{run.get('finished_at') or '?'} 完成）/ data of run {run['run_id']}")
-
-
-RUN_STATUS_ZH = {"completed": "完成", "failed": "失败", "blocked": "校验未通过", "refused": "已拒绝（未开始）",
-                 "skipped": "已跳过", "cancelled": "已取消", "running": "运行中", "interrupted": "中断"}
-
-
-def _beijing(stamp: str | None) -> str | None:
-    """A run's time (this machine's local time, as recorded) in the schedule's zone, Asia/Shanghai."""
-    import datetime as dt
-    from zoneinfo import ZoneInfo
-
-    if not stamp:
-        return stamp
-    try:
-        return dt.datetime.fromisoformat(stamp).astimezone(ZoneInfo(settings.get("timezone"))).strftime("%Y-%m-%d %H:%M:%S")
-    except ValueError:
-        return stamp
 
 
 def _runs(args) -> int:
@@ -338,36 +318,16 @@ def _runs(args) -> int:
     the one holding the warehouse now as 运行中: status, times, parameters, counts, reason, folder."""
     import json
 
-    from outputs import runinfo
+    from outputs import runinfo, runs_text
     from sources import warehouse
 
-    runs = runinfo.recent_runs(Path(settings.get("runs_index")), args.n)
-    holder = warehouse.lock_holder(Path(settings.get("warehouse")))
-    if holder and holder.get("run_id") and not any(r["run_id"] == holder["run_id"] for r in runs):
-        runs.insert(0, {"run_id": holder["run_id"], "status": "running", "started_at": holder.get("started_at")})
-    for r in runs:      # started, never ended, and not the run holding the warehouse: killed outright
-        if r["status"] == "running" and not (holder and holder.get("run_id") == r["run_id"]):
-            r["status"] = "interrupted"
-            r["reason"] = "运行中断：没有结束记录（进程被强制结束、断电或内存不足被系统终止）；它留下的快照由下一次运行清理"
     shown_run = warehouse.published_run(Path(settings.get("warehouse")))    # what readers see now
-    for r in runs:
-        r["published"] = bool(shown_run) and r["run_id"] == shown_run["run_id"]
+    runs = runs_text.with_state_now(runinfo.recent_runs(Path(settings.get("runs_index")), args.n),
+                                    warehouse.lock_holder(Path(settings.get("warehouse"))), shown_run)
     if args.json:
         print(json.dumps(runs, ensure_ascii=False, indent=1))
         return 0
-    if not runs:
-        print("还没有运行记录")
-        return 0
-    if shown_run:
-        print(f"已发布（筛查和反馈导入使用）：运行 {shown_run['run_id']}，数据截止 {shown_run.get('as_of')}")
-    print("运行编号\t状态\t开始（北京时间）\t结束（北京时间）\t数据截止\t读入行数\t线索\t提示\t参数\t原因\t输出目录")
-    for r in runs:
-        params = {k: v for k, v in (r.get("parameters") or {}).items() if v not in (None, [], False, "")}
-        status = RUN_STATUS_ZH.get(r["status"], r["status"]) + ("（已发布）" if r["published"] else "")
-        shown = [r["run_id"], status, _beijing(r.get("started_at")), _beijing(r.get("finished_at")),
-                 r.get("as_of"), r.get("rows"), r.get("cases"), r.get("alerts"),
-                 json.dumps(params, ensure_ascii=False) if params else "", r.get("reason"), r.get("out")]
-        print("\t".join("" if v is None else str(v).replace("\t", " ").replace("\n", " ") for v in shown))
+    print("\n".join(runs_text.runs_table(runs, shown_run, settings.get("timezone"))))
     return 0
 
 
@@ -406,53 +366,14 @@ def _serve(args) -> int:
     return 0
 
 
-def _print_summary(info: dict) -> None:
-    """Alerts first, then the row accounting, then each rule: its cases, or where it was not checked."""
-    rows = info["rows"]
-    print(f"\n运行 {info['run_id']} 完成，输出目录：{info['out']}")
-    alerts = info.get("alerts", [])
-    if alerts:
-        print(f"！！ 警报 {len(alerts)} 条（详见线索清单“数据质量”表）：")
-        for a in alerts:
-            print(f"！！ [{a['type_zh']}] {a['message']}")
-    print(f"行数：读入 {rows['read']} = 入库 {rows['loaded']} + 隔离 {rows['quarantined']} + 结构行 {rows['structural']}"
-          f"  → {'核对一致' if rows['reconciles'] else '核对不一致！'}")
-    from outputs.cells import STATUS_ZH
-    from sources.inbox import STATUS_ZH as SKIPPED_ZH
-
-    for u in info["unrecognised"]:
-        status = (STATUS_ZH | SKIPPED_ZH).get(u["status"], u["status"])
-        print(f"未使用：{u['file']} {u['sheet'] or ''} [{status}] {u['reason']}")
-    warned = info.get("warnings", [])
-    for w in warned:
-        print(f"警告：{w['meaning']}：{w['count']} {w['unit']}")
-    checks = {c["rule"]: c for c in info.get("rule_checks", [])}
-    for rule_id, n in info["cases_per_rule"].items():
-        print(_rule_line(rule_id, n, info.get("cases_by_status", {}).get(rule_id, {}), checks.get(rule_id)))
-    for path in info.get("workbooks", []):
-        print(f"线索清单：{path}")
-
-
-def _rule_line(rule_id: str, n: int, by_status: dict, check: dict | None) -> str:
-    """R04: 2 条线索（新增 2）; R03: 2 条线索（新增 2；常山县 2）；未检查（江山市：缺少 户籍）; R11: 未检查（…）."""
-    if check and check["status"] == "unchecked" and not n:
-        return f"{rule_id}: 未检查（{check['unchecked']}）"
-    detail = ["，".join(f"{s} {k}" for s, k in by_status.items())] if by_status else []
-    if check and check["status"] != "checked":
-        detail.append("，".join(f"{e['county']} {e['cases']}" for e in check["counties"] if e["checked"]))
-    line = f"{rule_id}: {n} 条线索" + (f"（{'；'.join(d for d in detail if d)}）" if any(detail) else "")
-    if check and check["status"] != "checked":
-        line += f"；未检查（{check['unchecked']}）"
-    return line
-
-
 def _feedback_import(args) -> int:
     """Exit 0 when every filled-in row was imported, 1 when some rows were refused (the others are imported)."""
     from pathlib import Path
 
     import duckdb
 
-    from outputs import feedback
+    from cases import feedback
+    from outputs import runs_text
     from sources import warehouse
 
     missing = [f for f in args.files if not Path(f).is_file()]
@@ -486,7 +407,7 @@ def _feedback_import(args) -> int:
     print(f"读入 {len(report.files)} 个文件：导入 {report.imported} 条核查反馈" + (f"（{detail}）" if detail else "")
           + f"，其中 {report.closing} 条办结（下次运行起不再列出）；已导入过 {report.already} 条，重复 {report.duplicates} 条；"
           f"有误未导入 {len({(p.file, p.sheet, p.row) for p in report.problems})} 行")
-    print(_used_run(used))
+    print(runs_text.used_run(used))
     return 1 if report.problems else 0
 
 

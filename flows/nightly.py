@@ -1,5 +1,5 @@
-"""The nightly reconciliation flow: load sources → validate → run rules → remember cases → write outputs;
-and the screening flow for a payment list before the money goes out.
+"""The nightly reconciliation flow: load sources → validate → run rules → remember cases → write outputs
+(the screening flow for a payment list before the money goes out is flows/screening.py).
 
 Each run builds its own snapshot of the warehouse and publishes it when complete (sources/warehouse.py):
 readers (screening, feedback import) see the last complete run, never a run half-done.
@@ -11,25 +11,24 @@ into place when complete (outputs/tables.py), and run.json is written after the 
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import secrets
 import shutil
 import time
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.exceptions import TerminationSignal
-from prefect.states import Cancelled, Completed, State
+from prefect.states import Completed
 
-from outputs import runinfo, screening, tables, workbook
-from rules import catalog, coverage, ledger, screen
-from sources import declarations, gx, load, mappings, read_worker, stage, validate, warehouse
+from cases import ledger
+from outputs import runinfo, tables, workbook
+from rules import catalog, coverage, derived
+from sources import accounting, declarations, gx, load, mappings, read_worker, stage, warehouse
 
-from . import console, deployments, settings
+from . import console, endings, runtime, settings
+from .parameters import RunParameters, new_run_id
 from .paths import PathRefused, check_paths, check_roots
 
 
@@ -63,57 +62,21 @@ class Run:
         self.spans[stage_name] = [round(wall0, 3), round(time.time(), 3)]   # epoch seconds, for bench/run.py
 
 
-def new_run_id(now: dt.datetime | None = None) -> str:
-    now = now or dt.datetime.now()
-    return now.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
-
-
-def _month(text: str | None) -> dt.date | None:
-    """YYYY-MM (or YYYY-MM-DD) → the first day of that month; anything more is refused, not cut off."""
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text if len(text) > 7 else text + "-01").replace(day=1)
-    except ValueError:
-        raise ValueError(f"所属期应为 YYYY-MM 格式，收到 {text!r}") from None
-
-
-def _day(text: str | None) -> dt.date | None:
-    """YYYY-MM-DD → a date (None → None)."""
-    if not text:
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"日期应为 YYYY-MM-DD 格式，收到 {text!r}") from None
-
-
-def _split_by(text: str | None) -> str | None:
-    """The workbook split from the form's label (按县（市、区）分册) or its code (county, township)."""
-    if text in console.SPLIT:
-        return console.SPLIT[text]
-    if text not in (None, "", *workbook.SPLIT_FOLDERS):
-        raise ValueError(f"分册方式应为 {' 或 '.join(workbook.SPLIT_FOLDERS)}，收到 {text!r}")
-    return text or None
-
-
 @task(cache_policy=NO_CACHE)
-def start_run(run_id: str, inbox: str, out: str | None, as_of: str | None, rule_ids: list[str] | None,
-              scope: catalog.Scope, wh: Path, split_by: str | None = None, mask: bool = False) -> Run:
+def start_run(run_id: str, params: RunParameters) -> Run:
     """Make the run folder and start the run's snapshot of the warehouse (the ledger carried over from the
     published one; snapshots of runs that died are deleted: we hold the writer lock)."""
-    inbox_p = Path(inbox)
-    if not inbox_p.is_dir():
-        raise FileNotFoundError(f"收件目录不存在：{inbox_p}")
-    out_p = Path(out) if out else Path(settings.get("runs_dir")) / run_id
+    if not params.inbox.is_dir():
+        raise FileNotFoundError(f"收件目录不存在：{params.inbox}")
+    out_p = params.out or Path(settings.get("runs_dir")) / run_id
     out_p.mkdir(parents=True, exist_ok=True)
     read_worker.configure(int(settings.get("reader_memory_gb") * 2**30), settings.get("reader_timeout_s"))
-    con, snapshot = warehouse.begin_snapshot(wh, run_id, threads=settings.get("duckdb_threads"),
+    con, snapshot = warehouse.begin_snapshot(params.warehouse, run_id, threads=settings.get("duckdb_threads"),
                                              memory_limit=settings.get("duckdb_memory_limit"),
                                              temp_dir=settings.get("duckdb_temp_dir"))
-    return Run(run_id=run_id, inbox=inbox_p, out=out_p, as_of=_day(as_of) or dt.date.today(), warehouse=wh,
-               snapshot=snapshot, rules=catalog.select_rules(rule_ids), con=con, scope=scope, split_by=split_by, mask=mask,
-               started_at=dt.datetime.now().isoformat(timespec="seconds"))
+    return Run(run_id=run_id, inbox=params.inbox, out=out_p, as_of=params.as_of, warehouse=params.warehouse,
+               snapshot=snapshot, rules=catalog.select_rules(list(params.rules or [])), con=con, scope=params.scope,
+               split_by=params.split_by, mask=params.mask, started_at=dt.datetime.now().isoformat(timespec="seconds"))
 
 
 @task(cache_policy=NO_CACHE)
@@ -132,10 +95,10 @@ def validate_sources(run: Run) -> None:
     then the helper tables the rules read. A failing blocking expectation stops the run."""
     with run.timed("validate"):
         run.results["validation"] = gx.validate_tables(run.con, run.out, run.as_of, later=run.later)
-        run.results["accounting"] = validate.accounting(run.con)
-        run.results["totals"] = validate.total_checks(run.con)
+        run.results["accounting"] = accounting.accounting(run.con)
+        run.results["totals"] = accounting.total_checks(run.con)
         with warehouse.transaction(run.con):
-            validate.derive(run.con)
+            derived.derive(run.con)
     bad = [a for a in run.results["accounting"] if a["reconciles"] is False]
     if bad:
         get_run_logger().error("row accounting does not reconcile for %d sheet(s)", len(bad))
@@ -212,41 +175,31 @@ def _scratch(run: Run) -> Path:
 
 
 def _run_info(run: Run) -> dict:
+    """run.json of a completed run (outputs/runinfo.py builds each part from the warehouse)."""
     files = runinfo.file_records(run.con, run.results["accounting"])
-    unusable = [{"file": f["file"], "sheet": s["sheet"], "status": s["status"], "reason": s["reason"]}
-                for f in files for s in f["sheets"] if s["status"] != "loaded"]
-    unusable += [{"file": f["file"], "sheet": None, "status": f["status"], "reason": f["reason"]}
-                 for f in files if not f["sheets"]]
-    by_reason = dict(run.con.execute("select reason, count(*) from quarantine group by reason order by reason").fetchall())
-    totals = {k: sum(f[k] for f in files) for k in ("read", "loaded", "quarantined", "structural")}
     checks = run.results.get("rule_checks", [])
     return {
-        "run_id": run.run_id,
-        "status": "completed",
+        **runinfo.run_record(run.run_id, "completed", runtime.deployment_name(), run.started_at,
+                             run.as_of.isoformat(), str(run.inbox), str(run.out), {
+                                 "rules": [r.id for r in run.rules], "counties": list(run.scope.counties),
+                                 "townships": list(run.scope.townships),
+                                 "month_from": run.scope.month_from.isoformat() if run.scope.month_from else None,
+                                 "month_to": run.scope.month_to.isoformat() if run.scope.month_to else None,
+                                 "split_by": run.split_by, "mask": run.mask},
+                             finished_at=dt.datetime.now().isoformat(timespec="seconds")),
         "flow": "nightly_reconciliation",
-        "deployment": deployments.deployment_name(),
-        "started_at": run.started_at,
-        "finished_at": dt.datetime.now().isoformat(timespec="seconds"),
-        "as_of": run.as_of.isoformat(),
-        "inbox": str(run.inbox),
-        "out": str(run.out),
         "warehouse": str(run.warehouse),
         "snapshot": str(run.snapshot),
         "alerts": runinfo.alerts(run.con, files, checks),
-        "parameters": {"rules": [r.id for r in run.rules], "counties": list(run.scope.counties),
-                       "townships": list(run.scope.townships),
-                       "month_from": run.scope.month_from.isoformat() if run.scope.month_from else None,
-                       "month_to": run.scope.month_to.isoformat() if run.scope.month_to else None,
-                       "split_by": run.split_by, "mask": run.mask},
         "versions": {"duckdb": duckdb.__version__, "rules": {r.id: r.version for r in run.rules}},
-        "duckdb_settings": dict(zip(("threads", "memory_limit"), run.con.execute(
-            "select current_setting('threads'), current_setting('memory_limit')").fetchone())),
-        "rows": dict(totals, reconciles=all(f["reconciles"] for f in files)),
+        "duckdb_settings": runinfo.duckdb_settings(run.con),
+        "rows": dict({k: sum(f[k] for f in files) for k in ("read", "loaded", "quarantined", "structural")},
+                     reconciles=all(f["reconciles"] for f in files)),
         "files": files,
-        "unrecognised": unusable,
-        "skipped": _skipped(run.con),         # links, pipes, lock and hidden files, duplicates: not read
-        "quarantine_by_reason": by_reason,
-        "validation": _validation_summary(run.results["validation"]),
+        "unrecognised": runinfo.unusable(files),
+        "skipped": runinfo.skipped(run.con),         # links, pipes, lock and hidden files, duplicates: not read
+        "quarantine_by_reason": runinfo.quarantine_by_reason(run.con),
+        "validation": runinfo.validation_summary(run.results["validation"]),
         "total_checks": run.results["totals"],
         "cases_per_rule": run.results.get("cases_per_rule", {}),
         "cases_by_status": run.results.get("cases_by_status", {}),
@@ -255,97 +208,6 @@ def _run_info(run: Run) -> dict:
         "warnings": runinfo.warnings(run.con, run.results["accounting"], run.results["validation"]),
         "needs_data": runinfo.needs_data(run.con),
     }
-
-
-def _skipped(con) -> list[dict]:
-    """The inbox entries not read, each with what it is, why (a code of sources/load.py SKIP_CODES) and the
-    reason for people."""
-    cur = con.execute("select file_name as file, format as entry, status, skip_code as code, reason "
-                      "from source_files where status in ('skipped', 'duplicate') order by file_name")
-    cols = [d[0] for d in cur.description]
-    return [dict(zip(cols, r)) for r in cur.fetchall()]
-
-
-def _validation_summary(report: dict) -> dict:
-    keep = ("table", "expectation", "columns", "description", "action", "unexpected_count", "quarantined", "reason")
-    return {"blocked": report["blocked"], "seconds": report["seconds"], "data_docs": report["data_docs"],
-            "expectations": len(report["expectations"]),
-            "warnings": [{k: w.get(k) for k in keep} for w in report["warnings"]]}
-
-
-# How a run that did not complete ended, for `qingfeng runs` and the exit code of `qingfeng run`.
-REFUSED_EXIT = {warehouse.WarehouseBusy: 3}      # otherwise 2: an argument, a path or a folder cannot be used
-FAILED_STATUS = {gx.ValidationBlocked: "blocked"}
-
-
-def _ended(run_id: str, status: str, reason: str, params: dict, out: Path | None = None) -> None:
-    """A run that did not complete, in the runs index (and its run.json when it has a folder)."""
-    info = {"run_id": run_id, "status": status, "reason": reason, "parameters": params,
-            "deployment": deployments.deployment_name(),
-            "started_at": dt.datetime.now().isoformat(timespec="seconds"),
-            "finished_at": dt.datetime.now().isoformat(timespec="seconds"), "as_of": params.get("as_of"),
-            "inbox": params.get("inbox"), "out": str(out) if out else None}
-    if out is not None:
-        runinfo.write_run_json(out / "run.json", info)
-    runinfo.append_to_index(Path(settings.get("runs_index")), info)
-
-
-def _started(run: Run, params: dict) -> None:
-    """The run's first line in the runs index (status running), replaced for readers by the line of its end."""
-    runinfo.append_to_index(Path(settings.get("runs_index")), {
-        "run_id": run.run_id, "status": "running", "deployment": deployments.deployment_name(),
-        "started_at": run.started_at, "as_of": run.as_of.isoformat(), "inbox": str(run.inbox), "out": str(run.out),
-        "parameters": dict(params, out=str(run.out))})
-
-
-def _refused(run_id: str, e: Exception, params: dict) -> State:
-    """A run that correctly refused to start: one sentence, a state named Refused (not a traceback, not
-    Failed), the exit code for `qingfeng run` in the state's data, a line in the runs index, no folder."""
-    reason = str(e)
-    get_run_logger().warning("运行未开始：%s", reason)
-    _ended(run_id, "refused", reason, params)
-    return Cancelled(name="Refused", message=reason, data={"exit": REFUSED_EXIT.get(type(e), 2), "reason": reason})
-
-
-@contextmanager
-def _recorded_if_it_fails(run: Run, params: dict):
-    """A run that stopped half-way leaves its folder with run.json saying why (and run.log), never an empty
-    folder; the case ledger keeps what the last complete run committed (sources/warehouse.py)."""
-    try:
-        yield
-    except BaseException as e:       # SIGTERM arrives as Prefect's TerminationSignal (or SystemExit): cancelled
-        stopped = isinstance(e, (SystemExit, KeyboardInterrupt, TerminationSignal))
-        status = "cancelled" if stopped else FAILED_STATUS.get(type(e), "failed")
-        signum = getattr(e, "signal", None) or (e.code - 128 if isinstance(getattr(e, "code", None), int) else None)
-        reason = (f"运行被终止（信号 {signum}：SIGTERM 为 systemctl stop、kill 或关机，退出码 {128 + signum}）"
-                  if stopped and signum else "运行被终止" if stopped
-                  else f"{type(e).__name__}: {e}" if status == "failed" else str(e))
-        _ended(run.run_id, status, reason, dict(params, out=str(run.out)), run.out)
-        raise
-
-
-class _RunLogFormat(logging.Formatter):
-    """A log line names the task (load_sources-…) or the flow run it comes from, not only Prefect's logger."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        record.who = getattr(record, "task_run_name", None) or getattr(record, "flow_run_name", None) or record.name
-        return super().format(record)
-
-
-@contextmanager
-def _run_log(out: Path):
-    """The run's log (Prefect's flow and task loggers) in <run folder>/run.log, whatever the run's end."""
-    handler = logging.FileHandler(out / "run.log", encoding="utf-8")
-    handler.setFormatter(_RunLogFormat("%(asctime)s %(levelname)s %(who)s: %(message)s"))
-    loggers = [logging.getLogger(n) for n in ("prefect.flow_runs", "prefect.task_runs")]
-    for lg in loggers:
-        lg.addHandler(handler)
-    try:
-        yield
-    finally:
-        for lg in loggers:
-            lg.removeHandler(handler)
-        handler.close()
 
 
 @flow(name="nightly_reconciliation", log_prints=False)
@@ -372,36 +234,29 @@ def nightly_reconciliation(inbox: console.Inbox = console.DEFAULT_INBOX, out: co
         wait_s: 另一运行正在写数据仓库时最多等待的秒数
     """
     run_id = new_run_id()
-    params = {"inbox": inbox, "out": out, "as_of": as_of, "rules": rules, "counties": counties,
-              "townships": townships, "month_from": month_from, "month_to": month_to,
-              "warehouse": warehouse_path, "split_by": console.SPLIT.get(split_by, split_by), "mask": mask}
-    why_not = deployments.superseded_by()
+    given = {"inbox": inbox, "out": out, "as_of": as_of, "rules": rules, "counties": counties,
+             "townships": townships, "month_from": month_from, "month_to": month_to,
+             "warehouse": warehouse_path, "split_by": console.SPLIT.get(split_by, split_by), "mask": mask}
+    why_not = runtime.superseded_by()
     if why_not:
         get_run_logger().info(why_not)
-        _ended(run_id, "skipped", why_not, params)
+        endings.ended(run_id, "skipped", why_not, given)
         return Completed(name="Skipped", message=why_not)
-    try:             # a run that cannot start is refused with one sentence, before anything is written
-        scope = catalog.Scope(tuple(console.county_values(counties or [])), tuple(townships or ()), _month(month_from), _month(month_to))
-        _day(as_of)
-        split_by = _split_by(split_by)
-        catalog.select_rules(rules)
-        mappings.read_mappings(settings.get("mappings"))
-        if not Path(inbox).is_dir():
-            raise FileNotFoundError(f"收件目录不存在：{inbox}")
-        wh = Path(warehouse_path) if warehouse_path else Path(settings.get("warehouse"))
-        check_paths(Path(inbox), Path(out) if out else None, wh)
-        if deployments.started_from_console():
-            check_roots({"收件目录": inbox, "输出目录": out, "数据仓库": warehouse_path})
-        lock = warehouse.writer_lock(wh, {"run_id": run_id, "started_at": dt.datetime.now().isoformat(timespec="seconds")},
-                                     wait_s)   # one writer at a time; a crashed holder releases it
-        lock.__enter__()
-    except (ValueError, FileNotFoundError, PathRefused, catalog.RuleError, mappings.MappingFileError,
-            warehouse.WarehouseBusy) as e:
-        return _refused(run_id, e, params)
-    try:
-        run = start_run(run_id, inbox, out, as_of, rules, scope, wh, split_by, mask)
-        _started(run, params)      # a run killed outright (SIGKILL, power) still shows, as 中断
-        with _run_log(run.out), _recorded_if_it_fails(run, params):
+    with ExitStack() as stack:
+        try:         # a run that cannot start is refused with one sentence, before anything is written
+            params = RunParameters.parse(inbox, out, as_of, rules, counties, townships, month_from, month_to,
+                                         warehouse_path, split_by, mask, wait_s)
+            _check_before_start(params, inbox, out, warehouse_path)
+            stack.enter_context(warehouse.writer_lock(   # one writer at a time; a crashed holder releases it
+                params.warehouse, {"run_id": run_id, "started_at": dt.datetime.now().isoformat(timespec="seconds")},
+                params.wait_s))
+        except (ValueError, FileNotFoundError, PathRefused, catalog.RuleError, mappings.MappingFileError,
+                warehouse.WarehouseBusy) as e:
+            return endings.refused(run_id, e, given)
+        run = start_run(run_id, params)
+        # a run killed outright (SIGKILL, power) still shows, as 中断
+        endings.started(run.run_id, run.started_at, run.as_of, run.inbox, run.out, given)
+        with endings.run_log(run.out), endings.recorded_if_it_fails(run.run_id, run.out, given):
             try:
                 load_sources(run)
                 validate_sources(run)
@@ -416,98 +271,18 @@ def nightly_reconciliation(inbox: console.Inbox = console.DEFAULT_INBOX, out: co
             finally:
                 run.con.close()
                 shutil.rmtree(_scratch(run), ignore_errors=True)
-    finally:
-        lock.__exit__(None, None, None)
     get_run_logger().info("run %s: %s cases, outputs in %s", run.run_id,
                           sum(info["cases_per_rule"].values()), run.out)
     return info
 
 
-def screen_inputs(list_path: str, out: str | None, as_of: str | None, warehouse_path: str | None):
-    """The list, the run folder, the as-of date and the published snapshot of the warehouse a screening reads;
-    errors for people."""
-    path = Path(list_path)
-    if path.exists() and not path.is_file():     # a folder, a pipe (never opened: it would wait), a device
-        raise PathRefused(f"拟发放名单“{path}”不是普通文件（是目录、管道或设备）：请指定名单文件本身")
-    if not path.is_file():
-        raise FileNotFoundError(f"找不到拟发放名单：{path}")
-    wh = Path(warehouse_path) if warehouse_path else Path(settings.get("warehouse"))
-    snapshot = warehouse.published(wh)           # resolved once: a publication meanwhile changes nothing here
-    if snapshot is None:
-        raise FileNotFoundError(f"找不到数据仓库 {wh}：请先运行一次 qingfeng run")
-    out_p = Path(out) if out else Path(settings.get("screens_dir")) / new_run_id()
-    if out_p.exists() and not out_p.is_dir():
-        raise PathRefused(f"输出目录“{out_p}”已存在，但它是一个文件而不是目录：请用 --out 指定一个目录")
-    return path, out_p, _day(as_of) or dt.date.today(), snapshot
-
-
-def _screen_published(path: Path, snapshot: Path, wait_s: int) -> screen.Screening:
-    """Screen against the published snapshot. No writer lock: a nightly run builds its own snapshot and never
-    writes this one, so a screening does not wait for it. Only a feedback import writes the published
-    snapshot (briefly, under the writer lock); DuckDB's file lock then refuses to open it, and the screening
-    tries again for up to `wait_s` seconds."""
-    deadline = time.monotonic() + wait_s
-    while True:
-        try:
-            return screen.screen(path, snapshot)
-        except duckdb.IOException as e:
-            if not warehouse.is_lock_conflict(e):
-                raise
-            if time.monotonic() >= deadline:
-                raise warehouse.WarehouseBusy(f"数据仓库 {snapshot} 正在导入核查反馈，已等待 {wait_s} 秒仍未结束；"
-                                              f"请稍后再筛查。/ The warehouse is being written: {e}") from None
-            time.sleep(1)
-
-
-def screen_now(list_path: str, out: str | None = None, as_of: str | None = None, warehouse_path: str | None = None,
-               wait_s: int = 60) -> dict:
-    """Screening in this process, without Prefect (`qingfeng screen`: a list is checked in seconds)."""
-    path, out_p, day, snapshot = screen_inputs(list_path, out, as_of, warehouse_path)
-    return screening.write(_screen_published(path, snapshot, wait_s), out_p, day)
-
-
-@task(cache_policy=NO_CACHE)
-def screen_list(list_path: Path, wh: Path, wait_s: int) -> screen.Screening:
-    """Check the payment list against the published snapshot of the warehouse (read-only)."""
-    return _screen_published(list_path, wh, wait_s)
-
-
-@task(cache_policy=NO_CACHE)
-def write_screening(result: screen.Screening, out: Path, as_of: dt.date) -> dict:
-    """The short workbook of rows to hold, and screen.json."""
-    return screening.write(result, out, as_of)
-
-
-@flow(name="screen_payment_list", log_prints=False)
-def screen_payment_list(list_path: console.ListPath = "", out: console.Out = "", as_of: console.ScreenDay = "",
-                        warehouse_path: console.Warehouse = "", wait_s: console.WaitS = 60,
-                        list_text: console.PastedList = "", list_block: console.SavedList = None) -> dict:
-    """Screening before payment (the deployment analysts start from the UI): which rows of a payment list to
-    hold (dead, moved away, paid twice, exclusive benefits, unknown payees, unusable rows), and why. The list
-    is a file on the server or pasted into the form; the held rows are shown on the run's page.
-
-    Args:
-        list_path: 拟发放名单文件（.xlsx/.xls/.csv）的路径
-        out: 输出目录，默认 data/screens/<编号>
-        as_of: 筛查日期 YYYY-MM-DD，默认今天
-        warehouse_path: 数据仓库文件，默认 data/warehouse.duckdb
-        wait_s: 导入核查反馈正在写数据仓库时最多等待的秒数（夜间运行不影响筛查：筛查读已发布的快照）
-        list_text: 从 Excel 复制粘贴的名单（含表头）
-        list_block: 已保存的名单（“清风拟发放名单”块）
-    """
-    check_roots({"拟发放名单": list_path, "输出目录": out, "数据仓库": warehouse_path})   # (a console run)
-    if not list_path and list_block is not None:     # a list saved in the console (a block)
-        list_text = list_block.content
-    if not list_path and list_text.strip():          # pasted into the form: kept in the screening's folder
-        folder = Path(out) if out else Path(settings.get("screens_dir")) / new_run_id()
-        list_path, out = str(console.pasted_list(list_text, folder)), str(folder)
-    if not list_path:
-        raise FileNotFoundError("没有名单：请填写拟发放名单的路径，或把名单粘贴到“或粘贴名单”")
-    path, out_p, day, snapshot = screen_inputs(list_path, out, as_of, warehouse_path)
-    result = screen_list(path, snapshot, wait_s)
-    summary = write_screening(result, out_p, day)
-    from prefect.artifacts import create_markdown_artifact
-
-    create_markdown_artifact(key="qingfeng-screening", markdown=screening.held_markdown(result, summary),
-                             description=f"发放前筛查：应暂缓发放 {len(result.held)} 行")
-    return summary
+def _check_before_start(params: RunParameters, inbox: str, out: str, warehouse_path: str) -> None:
+    """What must hold before a run touches anything: known rules, a readable mapping file, an inbox folder,
+    usable paths (and, for a run started from the console, paths inside the allowed folders)."""
+    catalog.select_rules(list(params.rules or []))
+    mappings.read_mappings(settings.get("mappings"))
+    if not params.inbox.is_dir():
+        raise FileNotFoundError(f"收件目录不存在：{inbox}")
+    check_paths(params.inbox, params.out, params.warehouse)
+    if runtime.started_from_console():
+        check_roots({"收件目录": inbox, "输出目录": out, "数据仓库": warehouse_path})

@@ -3,7 +3,6 @@ titled tables, and which cases a workbook holds (Scope)."""
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 import unicodedata
@@ -16,7 +15,6 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
-from sources.declarations import read_yaml
 
 HERE = Path(__file__).parent
 
@@ -33,24 +31,6 @@ AMOUNT_FORMAT = "#,##0.00"
 LONG_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})([0-9Xx]{5,22}?)([0-9Xx]{4})(?![0-9A-Za-z])")
 STATUS_ZH = {"loaded": "已入库", "partly": "部分入库", "unrecognised": "表头未识别", "ambiguous": "类型无法确定",
              "unreadable": "无法读取", "empty": "空文件", "skipped": "未读取", "duplicate": "重复文件（未再读取）"}
-
-
-@functools.cache
-def labels() -> dict[str, str]:
-    return read_yaml((HERE / "labels.yaml").read_text(encoding="utf-8"))
-
-
-def label(column: str, rule_labels: dict | None = None) -> str:
-    """A column's Chinese label: the rule's, else outputs/labels.yaml's, else the first header synonym a
-    source kind declares for it."""
-    return (rule_labels or {}).get(column) or labels().get(column) or _synonyms().get(column, column)
-
-
-@functools.cache
-def _synonyms() -> dict[str, str]:
-    from sources.declarations import kinds
-
-    return {name: c.synonyms[0] for k in reversed(kinds()) for name, c in k.columns.items() if c.synonyms}
 
 
 def clean_text(value: str) -> str:

@@ -5,9 +5,10 @@ validations and the 合计 checks."""
 
 from __future__ import annotations
 
+from cases.labels import label
 from rules.coverage import STATUS_ZH as STATUS_ZH_CHECK
 
-from .cells import ALERT_FILL, STATUS_ZH, _block, _page_setup, _print_area, label
+from .cells import ALERT_FILL, STATUS_ZH, _block, _page_setup, _print_area
 
 SEVERITY_ZH = {"high": "高", "medium": "中"}
 

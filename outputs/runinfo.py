@@ -35,6 +35,51 @@ def file_records(con, accounting: list[dict]) -> list[dict]:
     return list(files.values())
 
 
+def run_record(run_id: str, status: str, deployment: str | None, started_at: str, as_of: str | None,
+               inbox: str | None, out: str | None, parameters: dict, finished_at: str | None = None,
+               reason: str | None = None) -> dict:
+    """The keys every record of a run starts with, whatever its end (running, completed, refused, failed…):
+    the runs index's line and run.json are built on it."""
+    record = {"run_id": run_id, "status": status, "deployment": deployment, "started_at": started_at,
+              "finished_at": finished_at, "as_of": as_of, "inbox": inbox, "out": out, "parameters": parameters}
+    if reason is not None:
+        record["reason"] = reason
+    return record
+
+
+def unusable(files: list[dict]) -> list[dict]:
+    """The files and sheets not loaded (unrecognised, ambiguous, unreadable…), each with its reason."""
+    return ([{"file": f["file"], "sheet": s["sheet"], "status": s["status"], "reason": s["reason"]}
+             for f in files for s in f["sheets"] if s["status"] != "loaded"]
+            + [{"file": f["file"], "sheet": None, "status": f["status"], "reason": f["reason"]}
+               for f in files if not f["sheets"]])
+
+
+def skipped(con) -> list[dict]:
+    """The inbox entries not read, each with what it is, why (a code of sources/load.py SKIP_CODES) and the
+    reason for people."""
+    cur = con.execute("select file_name as file, format as entry, status, skip_code as code, reason "
+                      "from source_files where status in ('skipped', 'duplicate') order by file_name")
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def quarantine_by_reason(con) -> dict[str, int]:
+    return dict(con.execute("select reason, count(*) from quarantine group by reason order by reason").fetchall())
+
+
+def duckdb_settings(con) -> dict:
+    return dict(zip(("threads", "memory_limit"), con.execute(
+        "select current_setting('threads'), current_setting('memory_limit')").fetchone()))
+
+
+def validation_summary(report: dict) -> dict:
+    keep = ("table", "expectation", "columns", "description", "action", "unexpected_count", "quarantined", "reason")
+    return {"blocked": report["blocked"], "seconds": report["seconds"], "data_docs": report["data_docs"],
+            "expectations": len(report["expectations"]),
+            "warnings": [{k: w.get(k) for k in keep} for w in report["warnings"]]}
+
+
 def write_run_json(path: Path, info: dict) -> None:
     """run.json, written last: its presence says the run completed."""
     with atomic_path(path) as tmp:
@@ -228,7 +273,7 @@ def warnings(con, accounting: list[dict], validation: dict | None) -> list[dict]
     """Every warning of the run by code: its meaning, how many rows (or sheets) and the first few places."""
     from sources.declarations import kinds
 
-    from .cells import label
+    from cases.labels import label
 
     found: dict[str, dict] = {}
 

@@ -8,7 +8,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
 
-from rules import ledger
+from cases import ledger
 
 from .cells import (ALERT_FILL, ALL, AMOUNT_FORMAT, HEADER_FILL, HEADER_FONT, LINE_HEIGHT, STATUS_ZH, WRAP, Scope, _lines,
                     _page_setup, _print_area, _styled, cell_value)

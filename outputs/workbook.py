@@ -2,14 +2,14 @@
 
 Written with openpyxl in write-only mode: rows stream from DuckDB to the file (memory stays flat), so
 column widths are measured in SQL before the first row. A rule sheet lists case_id, the rule's evidence
-columns, the case's status (rules/ledger.py) and then the verification (核查反馈) columns with drop-down
-lists (outputs/feedback.py). ID and account numbers are text cells; amounts have two decimals; dates are
+columns, the case's status (cases/ledger.py) and then the verification (核查反馈) columns with drop-down
+lists (cases/outcomes.py). ID and account numbers are text cells; amounts have two decimals; dates are
 dates; no cell taken from source data can start a formula.
 
 One workbook per run; with `split_by` also one per county or township (in 按县/ or 按乡镇/), so each office
 receives only its own cases. With `mask`, ID and account numbers are masked everywhere in every workbook
 (330822********123X), in evidence sentences too, 线索编号 is the ledger's keyed alias (R01-M…, see
-rules/ledger.py), and the file names end in _脱敏.
+cases/ledger.py), and the file names end in _脱敏.
 """
 
 from __future__ import annotations
@@ -26,13 +26,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from rules import ledger
+from cases import feedback, ledger, outcomes
+from cases.labels import label, labels  # noqa: F401 (labels: the table, for tests)
 from sources import warehouse
 
-from . import feedback
 from .cells import (ALL, AMOUNT_FORMAT, HEADER_FILL, HEADER_FONT, LINE_HEIGHT, TOP, WRAP, Scope,  # noqa: F401
                     _display_width, _lines, _page_setup, _print_area, _styled, cell_value, clean_text, file_name_part,
-                    label, labels, mask_id, mask_text, safe_sheet_title, safe_text)
+                    mask_id, mask_text, safe_sheet_title, safe_text)
 from .quality_sheet import write_quality
 from .summary_sheet import write_summary
 from .tables import atomic_path
@@ -48,7 +48,7 @@ LONG_TEXT_WIDTH = 30
 NO_WRAP = {"source_rows"}   # file-and-row lists can run to hundreds of characters: one line, read in the cell
 PAGE_WIDTH = 230         # column-width units on one landscape A4 page at about two thirds scale
 STATUS_COLUMNS = ["status", "first_seen_on", "open_days", "changes"]
-FEEDBACK_COLUMNS = [f.column for f in feedback.FIELDS]
+FEEDBACK_COLUMNS = [f.column for f in outcomes.FIELDS]
 STATUS_ORDER = {s: i for i, s in enumerate(ledger.STATUSES)}      # the order of a rule sheet's rows
 
 
@@ -266,13 +266,13 @@ class CaseSheet:
 
 
 def _feedback_format(column: str) -> str:
-    kind = feedback.FIELD_BY_COLUMN[column].kind
+    kind = outcomes.FIELD_BY_COLUMN[column].kind
     return {"amount": AMOUNT_FORMAT, "date": "yyyy-mm-dd"}.get(kind, "General")
 
 
 def _validations(ws, columns: list[str], n: int) -> None:
     """Drop-down lists and checks on the feedback columns (rows 2 … n+1)."""
-    for f in feedback.FIELDS:
+    for f in outcomes.FIELDS:
         letter = get_column_letter(columns.index(f.column) + 1)
         title = label(f.column)
         if f.kind in ("choice", "choices"):

@@ -19,15 +19,13 @@ from pathlib import Path
 
 from sources.declarations import kinds, read_yaml
 
+from .derived import HELPER_SQL  # the helper tables (and table macros) rules read besides the canonical tables
 
 HERE = Path(__file__).parent
-SOURCES = HERE.parent / "sources"
 HEADER_RE = re.compile(r"\A\s*/\*(.*?)\*/", re.S)
 PARAM_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 HEADER_FIELDS = ("id", "title", "name_zh", "severity", "rationale", "basis", "verify", "subject",
                  "case_key", "evidence", "inputs", "params")
-# The SQL files that define the helper tables (and table macros) rules read besides the canonical tables.
-HELPER_SQL = ("derived.sql", "places.sql", "kinship.sql")
 READ_RE = re.compile(r"\b(?:from|join)\s+([A-Za-z_][A-Za-z0-9_]*)", re.I)
 DEFINE_RE = re.compile(r"create\s+or\s+replace\s+(?:temp\s+)?(?:table|view|macro)\s+([A-Za-z_][A-Za-z0-9_]*)", re.I)
 CASE_COLUMNS = ("subject_id_number", "subject_name", "county", "township", "village", "programme",
@@ -129,10 +127,10 @@ def _without_comments(sql: str) -> str:
 
 @functools.cache
 def helper_reads() -> dict[str, frozenset[str]]:
-    """What each helper table of sources/derived.sql, places.sql and kinship.sql reads (its FROM and JOIN names)."""
+    """What each helper table of rules/derived.sql, places.sql and kinship.sql reads (its FROM and JOIN names)."""
     reads: dict[str, frozenset[str]] = {}
     for name in HELPER_SQL:
-        sql = _without_comments((SOURCES / name).read_text(encoding="utf-8"))
+        sql = _without_comments((HERE / name).read_text(encoding="utf-8"))
         starts = list(DEFINE_RE.finditer(sql))
         for m, nxt in zip(starts, [*starts[1:], None]):
             body = sql[m.end():nxt.start() if nxt else len(sql)]

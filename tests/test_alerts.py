@@ -255,8 +255,7 @@ def test_payees_where_no_register_reaches_leave_r13_partly_checked_in_their_coun
     extract of one township does not cover another township of the county, whose payees are counted as
     not checked (部分未检查), never as 0 cases."""
     from conftest import empty_warehouse, insert_rows
-    from rules import catalog, coverage
-    from sources import validate
+    from rules import catalog, coverage, derived
 
     con = empty_warehouse()
     insert_rows(con, "persons", "id_number,name,household_no,county,county_code,township,township_code\n"
@@ -264,7 +263,7 @@ def test_payees_where_no_register_reaches_leave_r13_partly_checked_in_their_coun
     insert_rows(con, "payments", "id_number,name,programme,entitlement_month,amount_yuan,county,county_code,township,township_code\n"
                                  "11010519491231002X,张三,最低生活保障,2020-05-01,700,常山县,330822,天马街道,330822001\n"
                                  "440524188001010014,李四,最低生活保障,2020-05-01,700,常山县,330822,球川镇,330822105")
-    validate.derive(con)
+    derived.derive(con)
     rules = catalog.select_rules(["R13"])
     catalog.run_rules(con, rules)
     [check] = coverage.rule_checks(con, rules)
@@ -277,20 +276,19 @@ def test_pensioners_without_a_prison_list_leave_r17_partly_checked():
     """Issue 19: R17's prison check needs a 服刑人员 list; without one each pensioner is counted as not checked
     for it (部分未检查), and with one nobody is."""
     from conftest import empty_warehouse, insert_rows
-    from rules import catalog, coverage
-    from sources import validate
+    from rules import catalog, coverage, derived
 
     con = empty_warehouse()
     insert_rows(con, "payments", "id_number,name,programme,entitlement_month,amount_yuan,county,county_code\n"
                                  "11010519491231002X,张三,城乡居民基本养老保险,2020-05-01,180,常山县,330822\n"
                                  "440524188001010014,李四,最低生活保障,2020-05-01,700,常山县,330822")
-    validate.derive(con)
+    derived.derive(con)
     rules = catalog.select_rules(["R17"])
     catalog.run_rules(con, rules)
     [check] = coverage.rule_checks(con, rules)
     assert check["status"] == "partly" and "1 名养老金领取人未检查服刑期间领取" in check["unchecked"]
     insert_rows(con, "prison_terms", "id_number,name,start_on\n440524188001010014,李四,2019-01-01")
-    validate.derive(con)
+    derived.derive(con)
     catalog.run_rules(con, rules)
     [check] = coverage.rule_checks(con, rules)
     assert check["status"] == "checked" and check["unchecked"] is None
@@ -300,26 +298,25 @@ def test_subsidy_recipients_without_registry_or_low_income_list_leave_r06_partly
     """Issue 19: R06 checks certificates only with a 残联 registry and 生活补贴 months only with a 低收入/低边
     list; without them each recipient is counted as not fully checked (部分未检查), and with both nobody is."""
     from conftest import empty_warehouse, insert_rows
-    from rules import catalog, coverage
-    from sources import validate
+    from rules import catalog, coverage, derived
 
     con = empty_warehouse()
     insert_rows(con, "payments", "id_number,name,programme,entitlement_month,amount_yuan,county,county_code\n"
                                  "11010519491231002X,张三,困难残疾人生活补贴,2020-05-01,270,常山县,330822\n"
                                  "440524188001010014,李四,重度残疾人护理补贴,2020-05-01,180,常山县,330822")
-    validate.derive(con)
+    derived.derive(con)
     rules = catalog.select_rules(["R06"])
     catalog.run_rules(con, rules)
     [check] = coverage.rule_checks(con, rules)
     assert check["status"] == "partly" and "2 名两项补贴对象未完全检查" in check["unchecked"]
     insert_rows(con, "disability_certs", "cert_no,id_number,name,category,grade\n"
                                          "44052418800101001453,440524188001010014,李四,智力,三级")
-    validate.derive(con)
+    derived.derive(con)
     catalog.run_rules(con, rules)
     [check] = coverage.rule_checks(con, rules)
     assert check["status"] == "partly" and "1 名两项补贴对象未完全检查" in check["unchecked"]
     insert_rows(con, "low_income", "id_number,name,start_on\n11010519491231002X,张三,2019-01-01")
-    validate.derive(con)
+    derived.derive(con)
     catalog.run_rules(con, rules)
     [check] = coverage.rule_checks(con, rules)
     assert check["status"] == "checked" and check["unchecked"] is None

@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, fetch_dicts, run_cli
-from sources import gx, load, stage, validate
+from sources import accounting, gx, load, stage
 
 BAD = ROOT / "tests" / "bad_inputs"
 AS_OF = dt.date(2021, 1, 15)
@@ -53,7 +53,7 @@ def loaded(inbox, tmp_path_factory):
     seconds = time.perf_counter() - t0
     stage.stage_all(con)
     gx.validate_tables(con, tmp_path_factory.mktemp("gx"), AS_OF)
-    return con, validate.accounting(con), seconds
+    return con, accounting.accounting(con), seconds
 
 
 def file_id(con, name: str) -> int:
@@ -223,7 +223,7 @@ BIG_CHILD = r"""
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
 from pathlib import Path
-from sources import load, stage, validate, warehouse
+from sources import accounting, load, stage, warehouse
 work = Path(sys.argv[2])
 t0 = time.perf_counter()
 con = warehouse.connect(work / "warehouse.duckdb", 2, sys.argv[3], work / "spill")
@@ -231,7 +231,7 @@ load.load_inbox(con, work / "inbox", work / "transcode")
 t1 = time.perf_counter()
 stage.stage_all(con)
 t2 = time.perf_counter()
-acc = validate.accounting(con)
+acc = accounting.accounting(con)
 status = con.execute("select status, reason from source_files").fetchall()
 reasons = dict(con.execute("select reason, count(*) from quarantine group by all").fetchall())
 peak = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM"))

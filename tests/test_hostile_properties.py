@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from flows import nightly
+from flows.parameters import RunParameters
 from hostile_corpus import XHEADER, good_rows, payment_csv, sheet_rows, xlsx
 from rules import catalog
 
@@ -40,7 +41,8 @@ def xml_text(s: str) -> str:
 
 
 def run_night(inbox: Path, out: Path, wh: Path) -> dict:
-    run = nightly.start_run.fn("prop", str(inbox), str(out), "2021-01-15", None, catalog.Scope(), wh)
+    run = nightly.start_run.fn("prop", RunParameters(inbox, out, dt.date(2021, 1, 15), None, catalog.Scope(), wh,
+                                                     None, False, 0))
     try:
         nightly.load_sources.fn(run)
         nightly.validate_sources.fn(run)

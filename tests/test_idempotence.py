@@ -4,7 +4,7 @@ run's identity, listed in RUN_CELLS.
 
 The runs are the session's `sample_run` and the run made for the privacy tests (tests/test_privacy.py),
 both `qingfeng run --inbox data/sample/inbox --as-of 2021-01-15` on fresh warehouses. A run over a
-warehouse that already remembers the cases lists them as 未结 instead of 新增, by design (rules/ledger.py);
+warehouse that already remembers the cases lists them as 未结 instead of 新增, by design (cases/ledger.py);
 tests/test_crash.py checks that a run killed and run again leaves the ledger as one clean run does."""
 
 from __future__ import annotations

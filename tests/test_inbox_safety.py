@@ -26,8 +26,8 @@ import openpyxl
 import pytest
 
 from conftest import AS_OF, ROOT, SAMPLE, fetch_dicts, run_cli
-from rules import catalog
-from sources import gx, load, stage, validate
+from rules import catalog, derived
+from sources import gx, load, stage
 from sources import inbox as inbox_walk
 
 DEATHS = "民政_火化信息_2020.csv"                 # small good files of the sample
@@ -180,7 +180,7 @@ def test_control_characters_in_file_and_folder_names_are_shown_and_the_file_is_r
 def r04_cases(inbox: Path, tmp: Path) -> tuple[int, dict]:
     con = loaded(inbox, tmp)
     stage.stage_all(con, dt.date(2021, 1, 15))
-    validate.derive(con)
+    derived.derive(con)
     n = catalog.run_rules(con, catalog.select_rules(["R04"]))["R04"]
     return n, files(con)
 

@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from conftest import fetch_dicts
-from sources import load, stage, validate
+from sources import accounting, load, stage
 
 GOOD_IDS = ["11010519491231002X", "440524188001010014", "110105194912310046"]
 
@@ -86,7 +86,7 @@ def test_unrecognised_headers_are_reported_with_their_rows_counted(tmp_path):
     write_csv(inbox / "memo.csv", [["议题", "时间"], ["修路", "2021-01-08"]], "utf-8")
     con = run_loader(inbox, tmp_path)
     assert statuses(con)["memo.csv"][0] == "unrecognised"
-    acc = validate.accounting(con)
+    acc = accounting.accounting(con)
     assert acc[0]["rows_read"] == 2 and acc[0]["reconciles"]
 
 
@@ -106,7 +106,7 @@ def test_title_unit_header_total_footer_and_blank_rows(tmp_path):
         (4, "最低生活保障", dt.date(2020, 3, 1)), (6, "最低生活保障", dt.date(2020, 3, 1))]
     kinds = dict(con.execute("select row_kind, count(*) from raw_structural group by all").fetchall())
     assert kinds == {"title": 2, "header": 1, "blank": 1, "total": 1, "footer": 1}
-    assert validate.accounting(con)[0]["reconciles"]
+    assert accounting.accounting(con)[0]["reconciles"]
     tot = fetch_dicts(con, "select * from total_checks")
     assert len(tot) == 1 and tot[0]["matches"] and tot[0]["stated_yuan"] == 800
 

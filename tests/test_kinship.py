@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from conftest import empty_warehouse, fetch_dicts, insert_rows
-from sources import validate
+from rules import derived
 
 # ID numbers with valid check characters; digit 17 odd = male
 GRANDPA = "330822193001010013"   # 男
@@ -23,7 +23,7 @@ STRANGER = "330822197001010016"  # 男
 def kin(persons_csv: str) -> dict[tuple[str, str], dict]:
     con = empty_warehouse()
     insert_rows(con, "persons", persons_csv)
-    validate.derive(con)
+    derived.derive(con)
     return {(r["relative_id_number"], r["person_id_number"]): r for r in fetch_dicts(con, "select * from kin")}
 
 

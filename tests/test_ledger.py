@@ -1,4 +1,4 @@
-"""Case memory across runs (rules/ledger.py) and feedback import (outputs/feedback.py).
+"""Case memory across runs (cases/ledger.py) and feedback import (cases/feedback.py).
 
 Each test runs the real R01 on literal rows in an in-memory warehouse, once per "night", writes the real
 workbook, fills in its 核查反馈 columns with openpyxl as an investigator would, imports it, and runs again.
@@ -18,9 +18,9 @@ import openpyxl.packaging.custom
 import pytest
 
 from conftest import AS_OF, SAMPLE, empty_warehouse, insert_rows, run_cli
-from outputs import feedback, workbook
-from rules import catalog, ledger
-from sources import validate
+from cases import feedback, ledger
+from outputs import workbook
+from rules import catalog, derived
 
 R01 = catalog.select_rules(["R01"])[0]
 SHEET = workbook.sheet_title(R01)
@@ -69,7 +69,7 @@ class Warehouse:
         con.execute("delete from death_records")
         insert_rows(con, "payments", "\n".join([PAYMENTS, *payments]))
         insert_rows(con, "death_records", "\n".join([DEATHS, *deaths]))
-        validate.derive(con)
+        derived.derive(con)
         catalog.run_rules(con, [R01])
         ledger.update(con, self.run_id, self.as_of, [R01])
         return dict(con.execute("select case_id, status from case_status order by case_id").fetchall())

@@ -9,7 +9,8 @@ import openpyxl
 import pytest
 
 from conftest import SAMPLE, fetch_dicts
-from sources import load, recognise, reference, stage, validate, values
+from sources import load, recognise, reference, stage, values
+from sources.accounting import accounting as row_accounting
 
 INBOX = SAMPLE / "inbox"
 
@@ -64,7 +65,7 @@ def con(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def accounting(con):
-    return validate.accounting(con)
+    return row_accounting(con)
 
 
 def test_every_sample_file_is_recognised_by_its_header(con):

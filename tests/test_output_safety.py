@@ -127,7 +127,7 @@ def test_a_township_too_long_for_a_file_name_gets_a_short_name_and_keeps_its_own
 def test_screening_a_hostile_list_writes_a_safe_workbook(hostile_run, tmp_path):
     """`qingfeng screen` (in process) of a list whose payees are formulas and control characters, none of them
     in the register: every row is held, and the workbook of held rows opens clean."""
-    from flows.nightly import screen_now
+    from flows.screening import screen_now
 
     listing = tmp_path / "拟发放\x1f名单.csv"
     write_csv(listing, ["姓名", "身份证号", "补贴类型", "所属期", "发放金额"],
@@ -269,7 +269,7 @@ def test_a_text_longer_than_a_cell_holds_is_cut_and_marked():
     ("12.345", None),
 ])
 def test_returned_feedback_amounts_are_read_as_staging_reads_them(raw, amount):
-    from outputs.feedback import _amount
+    from cases.feedback import _amount
 
     if amount is None:
         with pytest.raises(ValueError):

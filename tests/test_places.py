@@ -1,4 +1,4 @@
-"""Where people went and where the register reaches (sources/gazetteer.py, sources/places.sql): destinations
+"""Where people went and where the register reaches (sources/gazetteer.py, rules/places.sql): destinations
 as registers write them placed in or out of the county and the province, and register rows held back by
 the loader still showing that a person exists."""
 from __future__ import annotations
@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from conftest import empty_warehouse, insert_rows
-from rules import catalog
-from sources import load, stage, validate
+from rules import catalog, derived
+from sources import load, stage
 
 # (destination, out_of_province, out_of_county) for a person leaving 常山县 (330822); None = cannot tell
 DESTINATIONS = [
@@ -38,7 +38,7 @@ def test_destinations_are_placed_in_or_out_of_the_county_and_province():
     rows += [f"3308221950010100{i:02d},张{i},{i},330822,迁出,2020-05-12,{d}" for i, (d, _, _) in enumerate(DESTINATIONS)]
     con = empty_warehouse()
     insert_rows(con, "persons", "\n".join(rows))
-    validate.derive(con)
+    derived.derive(con)
     got = {d: (p, c) for d, p, c in con.execute("select destination, out_of_province, out_of_county from moves").fetchall()}
     wrong = {d: got.get(d) for d, p, c in DESTINATIONS if got.get(d) != (p, c)}
     assert not wrong, f"placed wrongly (out_of_province, out_of_county): {wrong}"
@@ -46,7 +46,7 @@ def test_destinations_are_placed_in_or_out_of_the_county_and_province():
 
 def test_the_gazetteer_knows_every_province_and_historical_counties():
     con = empty_warehouse()
-    validate.derive(con)
+    derived.derive(con)
     assert con.execute("select count(*) from gazetteer where level = 'province'").fetchone()[0] == 34
     names = {r[0] for r in con.execute("select name from gazetteer where code in ('330821', '330181', '339006')").fetchall()}
     assert {"衢县", "萧山市", "江山市"} <= names
@@ -63,7 +63,7 @@ def _run_inbox(tmp_path, files: dict[str, str], rule_id: str) -> tuple[list, obj
     load.create_tables(con)
     load.load_inbox(con, inbox, tmp_path)
     stage.stage_all(con)
-    validate.derive(con)
+    derived.derive(con)
     catalog.run_rule(con, catalog.select_rules([rule_id])[0])
     return con.execute(f"select subject_id_number from case_{rule_id}").fetchall(), con
 

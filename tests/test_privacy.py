@@ -170,14 +170,14 @@ def test_the_command_refuses_malformed_values_before_running(args, message, caps
 
 def test_the_flow_refuses_malformed_values_from_the_ui():
     """What the ad-hoc deployment's form sends goes through the same checks, with a message for people."""
-    from flows import nightly
+    from flows import parameters
     from rules import catalog
 
     with pytest.raises(catalog.RuleError, match="unknown rule id"):
         catalog.select_rules(["R01'; DROP TABLE cases; --"])
-    for check, value, message in ((nightly._month, "2020-01' OR '1'='1", "YYYY-MM"),
-                                  (nightly._day, "2021-01-15'; DROP TABLE cases; --", "YYYY-MM-DD"),
-                                  (nightly._split_by, "township' OR '1'='1", "分册方式")):
+    for check, value, message in ((parameters.parse_month, "2020-01' OR '1'='1", "YYYY-MM"),
+                                  (parameters.parse_day, "2021-01-15'; DROP TABLE cases; --", "YYYY-MM-DD"),
+                                  (parameters.parse_split_by, "township' OR '1'='1", "分册方式")):
         with pytest.raises(ValueError, match=message):
             check(value)
 

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from conftest import fetch_dicts
-from sources import load, mappings, recognise, stage, validate
+from sources import accounting, load, mappings, recognise, stage
 from sources.declarations import kinds, norm_header
 from test_ingest_files import run_loader, write_csv, xlsx
 
@@ -183,7 +183,7 @@ def test_a_roster_with_the_two_subsidies_side_by_side_is_one_row_per_person_and_
     # every row keeps its lineage: the file, the sheet with the column, the row
     assert con.execute("select sheet, row_no from payments where id_number = ? order by sheet",
                        [IDS[0]]).fetchall() == [("花名册（护理列）", 3), ("花名册（生活列）", 3)]
-    acc = {r["sheet"]: r for r in fetch_dicts(con, "select * from (" + validate.accounting_sql() + ")")}
+    acc = {r["sheet"]: r for r in fetch_dicts(con, "select * from (" + accounting.accounting_sql() + ")")}
     assert all(r["reconciles"] for r in acc.values())
     assert acc["花名册（生活列）"]["rows_blank"] == 1          # 张2 has no 生活 that month: not a missing amount
 

@@ -11,8 +11,7 @@ import pytest
 import yaml
 
 from conftest import empty_warehouse, fetch_dicts, insert_rows
-from rules import catalog
-from sources import validate
+from rules import catalog, derived
 
 CASE_DIR = Path(__file__).parent / "rules"
 TABLES = ("persons", "payments", "death_records", "cadres", "payroll", "kin_filings", "vehicles", "businesses",
@@ -45,7 +44,7 @@ def run_case(rule_id: str, case: dict) -> list[dict]:
     for table in TABLES:
         if case.get(table):
             insert_rows(con, table, case[table])
-    validate.derive(con)
+    derived.derive(con)
     rule = catalog.select_rules([rule_id])[0]
     params = case.get("params")
     catalog.run_rule(con, rule, params)
@@ -91,7 +90,7 @@ def test_every_rule_has_a_complete_header():
 
 def test_evidence_equals_the_query_columns():
     con = empty_warehouse()
-    validate.derive(con)
+    derived.derive(con)
     for r in catalog.catalog():
         cols = [d[0] for d in con.execute(f"select * from ({r.sql}) limit 0", r.bound_params()).description]
         assert cols == r.evidence, f"{r.path.name}: query returns {cols}"
@@ -116,7 +115,7 @@ def test_every_rule_has_a_label_for_each_evidence_column():
     for r in catalog.catalog():
         own = r.header.get("labels") or {}
         missing = [c for c in r.evidence if c not in own and c not in workbook.labels()]
-        assert not missing, f"{r.id}: no Chinese label for {missing} (outputs/labels.yaml)"
+        assert not missing, f"{r.id}: no Chinese label for {missing} (cases/labels.yaml)"
 
 
 def test_rule_ids_are_unique_and_match_file_names():
@@ -146,7 +145,7 @@ def test_a_rule_lists_what_it_could_not_decide_apart_from_its_cases(tmp_path):
     assert rule.needs_sql.startswith("select id_number") and "needs_data" not in rule.sql
     con = empty_warehouse()
     insert_rows(con, "death_records", "id_number,name,source,dereg_on\n11010519491231002X,张三,公安注销,2020-02-02")
-    validate.derive(con)
+    derived.derive(con)
     assert catalog.run_rules(con, [rule]) == {"R01": 0}
     assert fetch_dicts(con, "select rule_id, subject_name, missing from needs_data") == [
         {"rule_id": "R01", "subject_name": "张三", "missing": "死亡日期（无法识别）"}]

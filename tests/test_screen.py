@@ -13,8 +13,8 @@ import openpyxl
 import pytest
 
 from conftest import SAMPLE
-from rules import screen
-from sources import gx, load, stage, validate, warehouse
+from rules import derived, screening as screen
+from sources import gx, load, stage, warehouse
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +25,7 @@ def sample_warehouse(tmp_path_factory) -> Path:
     load.load_inbox(con, SAMPLE / "inbox", tmp / "tx")
     stage.stage_all(con)
     gx.validate_tables(con, tmp / "gx", dt.date(2021, 1, 15))
-    validate.derive(con)
+    derived.derive(con)
     con.close()
     return path
 
@@ -79,7 +79,7 @@ def test_a_list_pasted_into_the_console_is_screened_and_its_held_rows_shown(samp
     """Excel copies cells as tab-separated lines: pasted into the screening form, the list is kept in the
     screening's folder, read like a file, and the held rows are the artifact's table (who, what, why)."""
     from flows import console
-    from outputs import screening
+    from outputs import hold_list as screening
 
     dead = planted("R01")[0]
     text = ("姓名\t身份证号\t补贴类型\t所属期\t发放金额\r\n"

@@ -19,8 +19,8 @@ import openpyxl
 import pytest
 
 from conftest import fetch_dicts
-from rules import catalog
-from sources import load, stage, validate
+from rules import catalog, derived
+from sources import load, stage
 from test_rules import assert_rows
 import traps_catalogue
 
@@ -65,7 +65,7 @@ def run_trap(rule_id: str, trap: dict, tmp: Path):
     stage.stage_all(con, as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of)))
     for key, value in (trap.get("settings") or {}).items():   # std_settings as an analyst would set them
         con.execute("insert into std_settings values ('trap', ?, ?)", [key, str(value).lower()])
-    validate.derive(con)
+    derived.derive(con)
     rule = catalog.select_rules([rule_id])[0]
     catalog.run_rule(con, rule, trap.get("params"))
     catalog.run_needs(con, rule, trap.get("params"))

@@ -12,7 +12,8 @@ import duckdb
 import pytest
 
 from conftest import fetch_dicts
-from sources import load, stage, validate, values
+from rules import derived
+from sources import accounting, load, stage, values
 from sources.stage import HERE
 from test_ingest_files import GOOD_IDS, write_csv
 
@@ -158,7 +159,7 @@ def test_a_month_that_cannot_be_decided_is_quarantined(tmp_path):
     assert q == [{"row_no": 2, "reason": "AMBIGUOUS_MONTH", "reason_column": "entitlement_month"},
                  {"row_no": 11, "reason": "AMBIGUOUS_MONTH", "reason_column": "entitlement_month"}]
     assert c.execute("select text_zh from reason_codes where code = 'AMBIGUOUS_MONTH'").fetchone()[0].startswith("所属期")
-    assert validate.accounting(c)[0]["reconciles"]
+    assert accounting.accounting(c)[0]["reconciles"]
     # a sheet with nothing but 2020.1 is not decided either
     c = run(tmp_path / "b", [HEADER, pay("2020.1")]) if (tmp_path / "b").mkdir() is None else None
     assert c.execute("select reason from quarantine").fetchall() == [("AMBIGUOUS_MONTH",)]
@@ -175,9 +176,9 @@ def test_a_row_covering_several_months_becomes_one_row_per_month(tmp_path):
     c = run(tmp_path, [HEADER, pay("2020年1-3月", amount=100), pay("2020-10", amount=810, remark="补发7-9月"),
                        pay("2020年第二季度", amount="-100.01", remark="冲销"), pay("2020-11", amount=300)])
     before = c.execute("select count(*) from payments").fetchone()[0]
-    acc = validate.accounting(c)[0]
-    validate.derive(c)
-    validate.derive(c)   # twice: nothing more to expand
+    acc = accounting.accounting(c)[0]
+    derived.derive(c)
+    derived.derive(c)   # twice: nothing more to expand
     got = c.execute("select row_no, entitlement_month, amount_yuan, span_part, span_months, payment_kind, is_arrears "
                     "from payments order by row_no, entitlement_month").fetchall()
     assert before == 4 and acc["rows_loaded"] == 4 and acc["reconciles"]
@@ -190,7 +191,7 @@ def test_a_row_covering_several_months_becomes_one_row_per_month(tmp_path):
         (4, D(2020, 6, 1), Decimal("-33.35"), 3, 3, "correction", False),
         (5, D(2020, 11, 1), Decimal("300.00"), None, None, None, False)]
     # one row read is still one row loaded, however many months it was expanded into
-    after = validate.accounting(c)[0]
+    after = accounting.accounting(c)[0]
     assert after["rows_loaded"] == 4 and after["reconciles"]
 
 
@@ -244,7 +245,7 @@ def test_a_death_record_whose_date_cannot_be_read_is_kept_and_asks_for_the_date(
     c = duckdb.connect()
     load.load_inbox(c, inbox, tmp_path / "transcode")
     stage.stage_all(c, D(2021, 1, 15))
-    validate.derive(c)
+    derived.derive(c)
     assert c.execute("select count(*), any_value(warnings) from death_records").fetchone() == (1, "BAD_DATE:dereg_on")
     rule = catalog.select_rules(["R01"])[0]
     assert catalog.run_rule(c, rule) == 0 and catalog.run_needs(c, rule) == 1

@@ -17,9 +17,10 @@ from openpyxl.worksheet.cell_range import CellRange
 
 from conftest import AS_OF, ROOT
 from flows.cli import build_parser
-from outputs import feedback, workbook
+from cases import feedback
+from outputs import workbook
 from rules import catalog
-from sources import validate
+from sources import accounting
 
 LISTS = {
     "核查结论": ["属实", "部分属实", "不属实", "无法核实"],
@@ -48,7 +49,7 @@ def warehouse(sample_run, tmp_path):
     shutil.copyfile(sample_run.parent / "warehouse.duckdb", tmp_path / "w.duckdb")
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     info = json.loads((sample_run / "run.json").read_text(encoding="utf-8"))
-    yield con, info, validate.accounting(con)
+    yield con, info, accounting.accounting(con)
     con.close()
 
 

@@ -1,15 +1,10 @@
-"""Validation of the canonical tables, and the derived tables the rules read."""
+"""Row accounting: for every file and sheet, rows read = loaded + quarantined + structural; and every 合计/小计
+row compared with the rows it sums. (Validation itself, Great Expectations, is sources/gx.py.)"""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from .declarations import kinds
-from .gazetteer import create_gazetteer
 from . import values
-from .values import expand_spans
-
-HERE = Path(__file__).parent
+from .declarations import kinds
 
 
 def accounting(con) -> list[dict]:
@@ -26,16 +21,6 @@ def total_checks(con) -> list[dict]:
         from total_checks t join source_files f using (file_id) order by f.file_name, t.sheet, t.row_no""")
     cols = [d[0] for d in cur.description]
     return [dict(zip(cols, row)) for row in cur.fetchall()]
-
-
-def derive(con) -> None:
-    """Helper tables over the validated canonical tables: deaths merged per person, net paid months,
-    and the kinship table; first, rows covering several months become one row per month (values.py)."""
-    expand_spans(con, kinds())
-    con.execute((HERE / "derived.sql").read_text(encoding="utf-8"))
-    create_gazetteer(con)   # the places a register's 迁往地 may name (sources/gazetteer.py), for places.sql
-    con.execute((HERE / "places.sql").read_text(encoding="utf-8"))
-    con.execute((HERE / "kinship.sql").read_text(encoding="utf-8"))
 
 
 def accounting_sql() -> str:

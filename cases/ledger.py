@@ -8,7 +8,7 @@ Tables in the warehouse (created if missing, never replaced, so they outlive eve
 - `case_facts`     each distinct version of a case's material facts (period_to, amount_yuan and the rule's
                    `material` columns), stamped with the run that first showed it. A decision is compared
                    with the version the investigators saw in the workbook they filled in.
-- `case_feedback`  every imported decision (outputs/feedback.py), append-only: who decided, when, from which
+- `case_feedback`  every imported decision (cases/feedback.py), append-only: who decided, when, from which
                    file, sheet and row, and the version of the facts it was made on.
 - `case_status`    this run's view (replaced every run): each case of the run's rules with its status, days
                    open, what changed, whether the workbook lists it, and the open decision to prefill.
@@ -34,6 +34,8 @@ import secrets
 from dataclasses import dataclass
 
 from sources.warehouse import transaction
+
+from .labels import label
 
 NEW, OPEN, RERAISED, CLOSED, GONE = "新增", "未结", "重新出现", "已结", "已消失"
 STATUSES = (RERAISED, NEW, OPEN, GONE, CLOSED)       # the workbook's order
@@ -211,8 +213,6 @@ def describe_changes(period_to, amount, material: dict, d_period_to, d_amount, d
     """The material changes between the facts a decision was made on and today's, in Chinese; empty when
     none. A later period_to, a larger amount, or a changed material column (compared only where both
     versions have the column, so adding a column to a rule reopens nothing)."""
-    from outputs.workbook import label
-
     changes = []
     if period_to and (d_period_to is None or period_to > d_period_to):
         was = f"（核查时至{d_period_to:%Y年%-m月}）" if d_period_to else ""

@@ -1,7 +1,7 @@
 """Screening before payment: check a payment list before the money goes out.
 
 The list is loaded by the same loader as the nightly run, into a DuckDB of its own; the warehouse is
-attached read-only as `wh`. Each check is one SQL file in rules/screening/ (a YAML header, then a SELECT
+attached read-only as `wh`. Each check is one SQL file beside this module (a YAML header, then a SELECT
 returning file_id, sheet, row_no, check_id, reason) over `candidates` (the list's rows) and `wh.*` (what
 the published snapshot of the warehouse knows: deaths, moves, what was already paid, the register). A row the loader could not use
 (an invalid ID number, no month…) is held too, with the loader's reason.
@@ -21,7 +21,7 @@ from rules import catalog
 from sources import load, stage, warehouse as wh_files
 from sources.declarations import read_yaml
 
-HERE = Path(__file__).parent / "screening"
+HERE = Path(__file__).parent
 
 
 @dataclass(frozen=True)

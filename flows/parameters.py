@@ -1,0 +1,82 @@
+"""A run's parameters, parsed once at the edge: the flow's form (the console, the API, the schedule) and
+`qingfeng run` hand the nightly flow text; `RunParameters.parse` turns it into one typed, frozen object
+(dates as dates, the scope as a rules.catalog.Scope, paths as paths), and every step below gets that
+object, never the text again. A value that cannot be parsed is refused here, with a sentence for people.
+
+The records of a run (run.json, the runs index) keep the parameters as they were given (`given`): what was
+asked is what an analyst looks for, and a refused run has nothing else to show.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from outputs.workbook import SPLIT_FOLDERS
+from rules import catalog
+
+from . import console, settings
+
+
+def new_run_id(now: dt.datetime | None = None) -> str:
+    now = now or dt.datetime.now()
+    return now.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(2)
+
+
+def parse_month(text: str | None) -> dt.date | None:
+    """YYYY-MM (or YYYY-MM-DD) → the first day of that month; anything more is refused, not cut off."""
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text if len(text) > 7 else text + "-01").replace(day=1)
+    except ValueError:
+        raise ValueError(f"所属期应为 YYYY-MM 格式，收到 {text!r}") from None
+
+
+def parse_day(text: str | None) -> dt.date | None:
+    """YYYY-MM-DD → a date (None → None)."""
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"日期应为 YYYY-MM-DD 格式，收到 {text!r}") from None
+
+
+def parse_split_by(text: str | None) -> str | None:
+    """The workbook split from the form's label (按县（市、区）分册) or its code (county, township)."""
+    if text in console.SPLIT:
+        return console.SPLIT[text]
+    if text not in (None, "", *SPLIT_FOLDERS):
+        raise ValueError(f"分册方式应为 {' 或 '.join(SPLIT_FOLDERS)}，收到 {text!r}")
+    return text or None
+
+
+@dataclass(frozen=True)
+class RunParameters:
+    """What the analyst (or the schedule) asked of one nightly run."""
+
+    inbox: Path
+    out: Path | None                     # None: data/runs/<run id>
+    as_of: dt.date
+    rules: tuple[str, ...] | None        # None: every rule of the catalogue
+    scope: catalog.Scope
+    warehouse: Path                      # the published path
+    split_by: str | None
+    mask: bool
+    wait_s: int
+
+    @classmethod
+    def parse(cls, inbox: str, out: str, as_of: str, rules: list[str], counties: list[str], townships: list[str],
+              month_from: str, month_to: str, warehouse_path: str, split_by: str, mask: bool,
+              wait_s: int) -> RunParameters:
+        """The form's text as typed values (ValueError, with a sentence for people, when one cannot be)."""
+        scope = catalog.Scope(tuple(console.county_values(counties or [])), tuple(townships or ()),
+                              parse_month(month_from), parse_month(month_to))
+        day = parse_day(as_of) or dt.date.today()
+        return cls(inbox=Path(inbox), out=Path(out) if out else None, as_of=day,
+                   rules=tuple(rules) if rules else None, scope=scope,
+                   warehouse=Path(warehouse_path) if warehouse_path else Path(settings.get("warehouse")),
+                   split_by=parse_split_by(split_by), mask=mask, wait_s=wait_s)
