@@ -59,8 +59,8 @@ with watched as (
     group by all
 ), before as (
     -- the household as it was paid in the last month up to the death
-    select id_number, payee_id, programme, arg_max(household_size, entitlement_month) as size_before,
-           arg_max(amount_yuan, entitlement_month) as amount_before
+    select id_number, payee_id, programme, arg_max(household_size, (entitlement_month, household_size, amount_yuan)) as size_before,
+           arg_max(amount_yuan, (entitlement_month, household_size, amount_yuan)) as amount_before
     from periodic where entitlement_month <= death_month and amount_yuan > 0
     group by all
 ), alive as (
@@ -94,7 +94,7 @@ with watched as (
     from after
     where not (is_household and household_size < size_before and amount_yuan < amount_before)
 ), cases as (
-    select id_number, payee_id, programme, any_value(is_member) as is_member, any_value(member_name) as member_name,
+    select id_number, payee_id, programme, min(is_member) as is_member, min(member_name) as member_name,
            min(entitlement_month) as period_from, max(entitlement_month) as period_to,
            count(*) as months, sum(excess_yuan) as amount_yuan, bool_or(is_household) as is_household,
            max(size_before) as size_before, bool_or(size_unknown) as size_unknown
@@ -172,9 +172,9 @@ with members as (
     where d.death_month is not null and m.is_periodic
       and d.id_number not in (select id_number from paid_months o where o.programme = m.programme)
 ), sizes as (
-    select id_number, payee_id, programme, any_value(name) as name, any_value(household_no) as household_no,
-           any_value(death_on) as death_on,
-           arg_max(household_size, entitlement_month) filter (where entitlement_month <= death_month) as size_before,
+    select id_number, payee_id, programme, min(name) as name, min(household_no) as household_no,
+           min(death_on) as death_on,
+           arg_max(household_size, (entitlement_month, household_size)) filter (where entitlement_month <= death_month) as size_before,
            bool_or(entitlement_month > death_month and amount_yuan > 0) as paid_after,
            min(household_size) filter (where entitlement_month > death_month and amount_yuan > 0) as size_after
     from members group by all

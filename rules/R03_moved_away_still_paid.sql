@@ -40,9 +40,9 @@ with judged as (
     group by all
     having sum(m.amount_yuan) > 0
 ), totals as (
-    select id_number, programme, any_value(moved_on) as moved_on, any_value(destination) as destination,
-           any_value(moved_beyond) as moved_beyond, any_value(returned_on) as returned_on,
-           any_value(placed_as) as placed_as, min(entitlement_month) as period_from,
+    select id_number, programme, min(moved_on) as moved_on, min(destination) as destination,
+           min(moved_beyond) as moved_beyond, min(returned_on) as returned_on,
+           min(placed_as) as placed_as, min(entitlement_month) as period_from,
            max(entitlement_month) as period_to, count(*) as months, sum(amount_yuan) as amount_yuan
     from after_move group by all
 ), source_rows as (
@@ -101,9 +101,9 @@ with undecided as (
 ), rows as (
     select u.id_number, string_agg(u.programme, '、' order by u.programme) as programmes,
            '迁往地（无法判断是否迁出' || string_agg(distinct u.beyond, '/' order by u.beyond desc) || '）：' || u.destination as missing,
-           format('{}户籍于{}迁往“{}”后继续领取的{}是否应停发', any_value(y.name), strftime(u.moved_on, '%Y-%m-%d'),
+           format('{}户籍于{}迁往“{}”后继续领取的{}是否应停发', min(y.name), strftime(u.moved_on, '%Y-%m-%d'),
                   u.destination, string_agg(u.programme, '、' order by u.programme)) as decides,
-           any_value(x.source_file) as source_file, any_value(x.sheet) as sheet, min(x.row_no) as row_no
+           min(x.source_file) as source_file, min(x.sheet) as sheet, min(x.row_no) as row_no
     from undecided u
     join payees y using (id_number, programme)
     join persons x on x.id_number = u.id_number and x.change_on = u.moved_on and x.destination = u.destination
@@ -111,7 +111,7 @@ with undecided as (
     union all
     select u.id_number, string_agg(u.programme, '、' order by u.programme),
            '迁出日期（无法识别）',
-           format('{}迁往“{}”后继续领取的{}是否应停发', any_value(y.name), coalesce(u.destination, '不详'),
+           format('{}迁往“{}”后继续领取的{}是否应停发', min(y.name), coalesce(u.destination, '不详'),
                   string_agg(u.programme, '、' order by u.programme)),
            u.source_file, u.sheet, u.row_no
     from undated u
@@ -121,7 +121,7 @@ with undecided as (
 select r.id_number as subject_id_number, w.name as subject_name, w.county, w.township, w.village,
        r.missing, r.decides, r.source_file, r.sheet, r.row_no
 from rows r
-join (select id_number, arg_max(name, entitlement_month) as name, arg_max(county, entitlement_month) as county,
-             arg_max(township, entitlement_month) as township, arg_max(village, entitlement_month) as village
+join (select id_number, arg_max(name, (entitlement_month, name, county, township, village)) as name, arg_max(county, (entitlement_month, name, county, township, village)) as county,
+             arg_max(township, (entitlement_month, name, county, township, village)) as township, arg_max(village, (entitlement_month, name, county, township, village)) as village
       from payments group by all) w on w.id_number = r.id_number
 order by subject_id_number, missing

@@ -54,7 +54,7 @@ with pairs as (
     join paid a on a.label = x.side_a
     join paid b on b.label = x.side_b and b.id_number = a.id_number and b.entitlement_month = a.entitlement_month
 ), totals as (
-    select side_a, side_b, any_value(basis) as basis, id_number, min(entitlement_month) as period_from, max(entitlement_month) as period_to,
+    select side_a, side_b, min(basis) as basis, id_number, min(entitlement_month) as period_from, max(entitlement_month) as period_to,
            count(*) as months, sum(amount_a) as amount_a_yuan, sum(amount_b) as amount_b_yuan
     from overlap group by all
 ), flagged as (
@@ -65,8 +65,8 @@ with pairs as (
     where not (t.months = 1 and ((sa.last_month = t.period_from and sb.first_month = t.period_from)
                               or (sb.last_month = t.period_from and sa.first_month = t.period_from)))
 ), who as (
-    select id_number, arg_max(name, entitlement_month) as name, arg_max(county, entitlement_month) as county,
-           arg_max(township, entitlement_month) as township, arg_max(village, entitlement_month) as village
+    select id_number, arg_max(name, (entitlement_month, name, county, township, village)) as name, arg_max(county, (entitlement_month, name, county, township, village)) as county,
+           arg_max(township, (entitlement_month, name, county, township, village)) as township, arg_max(village, (entitlement_month, name, county, township, village)) as village
     from payments where id_number in (select id_number from flagged) group by all
 ), source_rows as (
     select f.id_number, f.side_a, f.side_b,

@@ -59,11 +59,11 @@ with settings as (
 ), roster as (
     -- each subsidy row with its roster fields, one row per person, programme and month (latest row's fields)
     select id_number, programme, entitlement_month,
-           arg_max(upper(regexp_replace(cert_no, '\s', '', 'g')), row_no) as r_cert,
-           arg_max(qf_disability_category(disability_category), row_no) as r_cat,
-           arg_max(qf_disability_grade(disability_grade), row_no) as r_grade,
+           arg_max(upper(regexp_replace(cert_no, '\s', '', 'g')), (row_no, upper(regexp_replace(cert_no, '\s', '', 'g')), qf_disability_category(disability_category), qf_disability_grade(disability_grade))) as r_cert,
+           arg_max(qf_disability_category(disability_category), (row_no, upper(regexp_replace(cert_no, '\s', '', 'g')), qf_disability_category(disability_category), qf_disability_grade(disability_grade))) as r_cat,
+           arg_max(qf_disability_grade(disability_grade), (row_no, upper(regexp_replace(cert_no, '\s', '', 'g')), qf_disability_category(disability_category), qf_disability_grade(disability_grade))) as r_grade,
            bool_or(coalesce(regexp_matches(beneficiary_type, (select inst_words from settings)), false)) as institutional,
-           min(start_month) as start_month, arg_max(county, row_no) as county
+           min(start_month) as start_month, arg_max(county, (row_no, county)) as county
     from payments
     where programme in ($programmes[1], $programmes[2])
     group by all
@@ -134,10 +134,11 @@ with settings as (
     -- (c) 护理补贴 where no certificate of the month (nor the roster, without a registry) is of an allowed grade
     -- or category; an unknown grade or category is never a case
     select id_number, programme, entitlement_month, amount_yuan, '护理补贴等级类别不符' as anomaly,
-           coalesce(any_value(label), '花名册：' || coalesce(qf_category_name(any_value(cat)), '类别未注明')
-                    || coalesce(any_value(grade) || '级', '')) as certificate,
+           coalesce(min(label), '花名册：' || coalesce(qf_category_name(min(cat)), '类别未注明')
+                    || coalesce(min(grade) || '级', '')) as certificate,
            '允许：' || (select string_agg(case when grade = '*' then '任意等级' else grade || '级' end || '/'
-                                          || case when category = '*' then '任意类别' else qf_category_name(category) end, '、')
+                                          || case when category = '*' then '任意类别' else qf_category_name(category) end, '、' order by case when grade = '*' then '任意等级' else grade || '级' end || '/'
+                                          || case when category = '*' then '任意类别' else qf_category_name(category) end)
                         from allowed) as std_note
     from care c
     group by id_number, programme, entitlement_month, amount_yuan
@@ -214,25 +215,25 @@ with settings as (
 ), cases as (
     select id_number, programme, anomaly, min(entitlement_month) as period_from, max(entitlement_month) as period_to,
            count(distinct entitlement_month) as months, sum(amount_yuan) as amount_yuan,
-           string_agg(distinct certificate, '；') as certificate, string_agg(distinct std_note, '；') as standard_used,
+           string_agg(distinct certificate, '；' order by certificate) as certificate, string_agg(distinct std_note, '；' order by std_note) as standard_used,
            string_agg(strftime(entitlement_month, '%Y年%-m月') || ' ' || printf('%.2f', amount_yuan), '；'
                       order by entitlement_month) as monthly_detail
     from (select distinct * from flags)
     group by all
 ), fields as (
     select id_number, programme,
-           concat_ws('，', '证号' || any_value(r_cert), '类别' || qf_category_name(any_value(r_cat)),
-                     any_value(r_grade) || '级', '起始月份' || strftime(min(start_month), '%Y-%m'),
+           concat_ws('，', '证号' || min(r_cert), '类别' || qf_category_name(min(r_cat)),
+                     min(r_grade) || '级', '起始月份' || strftime(min(start_month), '%Y-%m'),
                      case when bool_or(institutional) then '机构托养' end) as roster_fields
     from months group by all
 ), who as (
-    select id_number, programme, arg_max(name, entitlement_month) as name, arg_max(county, entitlement_month) as county,
-           arg_max(township, entitlement_month) as township, arg_max(village, entitlement_month) as village,
-           string_agg(distinct source_file, '、') as files
+    select id_number, programme, arg_max(name, (entitlement_month, name, county, township, village)) as name, arg_max(county, (entitlement_month, name, county, township, village)) as county,
+           arg_max(township, (entitlement_month, name, county, township, village)) as township, arg_max(village, (entitlement_month, name, county, township, village)) as village,
+           string_agg(distinct source_file, '、' order by source_file) as files
     from payments where programme in ($programmes[1], $programmes[2]) group by all
 ), source_rows as (
     select c.id_number, c.programme, c.anomaly,
-           string_agg(distinct qf_row_ref(p.source_file, p.sheet, p.row_no), '；') as source_rows
+           string_agg(distinct qf_row_ref(p.source_file, p.sheet, p.row_no), '；' order by qf_row_ref(p.source_file, p.sheet, p.row_no)) as source_rows
     from cases c
     join flags f using (id_number, programme, anomaly)
     join payments p on p.id_number = f.id_number and p.programme = f.programme and p.entitlement_month = f.entitlement_month

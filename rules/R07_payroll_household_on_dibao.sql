@@ -52,9 +52,9 @@ with hh as (
     join staff e on e.id_number = p.member_id_number,
     lateral (select qf_month_within(p.entitlement_month, e.start_on, e.end_on, e.warnings, 'start_on', 'end_on') as w)
 ), cases as (
-    select id_number, member_id_number, any_value(programme) as programme, any_value(is_self) as is_self,
-           any_value(related_relation) as related_relation, any_value(related_name) as related_name,
-           any_value(household_basis) as household_basis,
+    select id_number, member_id_number, min(programme) as programme, min(is_self) as is_self,
+           min(related_relation) as related_relation, min(related_name) as related_name,
+           min(household_basis) as household_basis,
            string_agg(distinct unit, '、' order by unit) as unit, min(start_on) as employed_from, max(end_on) as employed_to,
            min(entitlement_month) filter (where not before_recheck) as period_from,
            max(entitlement_month) filter (where not before_recheck) as period_to,

@@ -49,15 +49,15 @@ with vehicles_here as (
 ), cases as (
     -- months held for the whole month count; a month in which the car left its owner only when no month is
     -- held (then the case is arguable: rated low)
-    select id_number, plate_no, any_value(programme) as programme, any_value(member_id_number) as member_id_number,
-           any_value(is_self) as is_self, any_value(related_relation) as related_relation,
-           any_value(household_basis) as household_basis,
-           any_value(related_name) as related_name, any_value(vehicle_type) as vehicle_type,
-           any_value(vehicle_status) as vehicle_status, any_value(registered_on) as registered_on,
-           any_value(status_on) as status_on, any_value(ended) as ended,
+    select id_number, plate_no, min(programme) as programme, min(member_id_number) as member_id_number,
+           min(is_self) as is_self, min(related_relation) as related_relation,
+           min(household_basis) as household_basis,
+           min(related_name) as related_name, min(vehicle_type) as vehicle_type,
+           min(vehicle_status) as vehicle_status, min(registered_on) as registered_on,
+           min(status_on) as status_on, min(ended) as ended,
            bool_or(holding = 'held') as any_held,
            min(entitlement_month) as period_from, max(entitlement_month) as period_to,
-           count(distinct entitlement_month) as months, sum(amount_yuan) as amount_yuan, any_value(at_row) as vehicle_row
+           count(distinct entitlement_month) as months, sum(amount_yuan) as amount_yuan, min(at_row) as vehicle_row
     from (select *, bool_or(holding = 'held') over (partition by id_number, plate_no) as case_held from months
           where holding in ('held', 'ending'))
     where holding = 'held' or not case_held

@@ -54,12 +54,12 @@ with people as (
 ), cases as (
     -- months registered for the whole month count; a month in which the business closed only when no month
     -- is (then the case is arguable: rated low)
-    select id_number, business_name, any_value(programme) as programme, any_value(member_id_number) as member_id_number,
-           any_value(is_self) as is_self, any_value(related_relation) as related_relation,
-           any_value(household_basis) as household_basis,
-           any_value(related_name) as related_name, any_value(business_type) as business_type,
-           string_agg(distinct role, '、' order by role) as role, any_value(business_status) as business_status,
-           any_value(established_on) as established_on, any_value(closed_on) as closed_on,
+    select id_number, business_name, min(programme) as programme, min(member_id_number) as member_id_number,
+           min(is_self) as is_self, min(related_relation) as related_relation,
+           min(household_basis) as household_basis,
+           min(related_name) as related_name, min(business_type) as business_type,
+           string_agg(distinct role, '、' order by role) as role, min(business_status) as business_status,
+           min(established_on) as established_on, min(closed_on) as closed_on,
            bool_or(role_class = 'operator') as is_operator, max(share_pct) as share_pct,
            bool_or(holding = 'held') as any_held,
            min(entitlement_month) as period_from, max(entitlement_month) as period_to,

@@ -44,12 +44,12 @@ with placed as (
       on f.cadre_id_number = c.cadre_id_number or (f.cadre_id_number is null and f.cadre_name_norm = qf_name(c.cadre_name))
     group by all
 ), cases as (
-    select o.id_number, o.cadre_id_number, any_value(o.cadre_name) as cadre_name, any_value(o.cadre_post) as cadre_post,
-           any_value(o.roster) as roster,
+    select o.id_number, o.cadre_id_number, min(o.cadre_name) as cadre_name, min(o.cadre_post) as cadre_post,
+           min(o.roster) as roster,
            -- the closest way the two are related: self, a 民法典 relative, the 回避 circle, a housemate
-           arg_min(o.relation, o.rank) as relation, arg_min(o.kinship_scope, o.rank) as kinship_scope,
-           arg_min(o.relation_basis, o.rank) as relation_basis,
-           any_value(o.at_row) as cadre_row, min(o.entitlement_month) as first_month
+           arg_min(o.relation, (o.rank, o.relation, o.kinship_scope, o.relation_basis)) as relation, arg_min(o.kinship_scope, (o.rank, o.relation, o.kinship_scope, o.relation_basis)) as kinship_scope,
+           arg_min(o.relation_basis, (o.rank, o.relation, o.kinship_scope, o.relation_basis)) as relation_basis,
+           min(o.at_row) as cadre_row, min(o.entitlement_month) as first_month
     from overlap o group by o.id_number, o.cadre_id_number
 ), unfiled as (
     -- filed by the first month paid in office (compared by month): no case; filed later: filed late (low), the
@@ -95,8 +95,8 @@ select u.id_number as subject_id_number, w.name as subject_name, w.county, w.tow
        u.cadre_row || '；' || r.rows as source_rows
 from unfiled u
 join counted n using (id_number, cadre_id_number)
-join (select id_number, arg_max(name, entitlement_month) as name, arg_max(county, entitlement_month) as county,
-             arg_max(township, entitlement_month) as township, arg_max(village, entitlement_month) as village
+join (select id_number, arg_max(name, (entitlement_month, name, county, township, village)) as name, arg_max(county, (entitlement_month, name, county, township, village)) as county,
+             arg_max(township, (entitlement_month, name, county, township, village)) as township, arg_max(village, (entitlement_month, name, county, township, village)) as village
       from payments group by id_number) w using (id_number)
 join ledger_rows r using (id_number)
 order by severity, n.amount_yuan desc, subject_id_number
@@ -108,20 +108,20 @@ with placed as (
     select * from cadre_kin_months($programmes, $scope)   -- sources/kinship.sql
 ), filings as (
     select f.id_number, c.cadre_id_number, min(f.filed_on) as filed_on,
-           arg_min(f.source_file, f.row_no) as source_file, arg_min(f.sheet, f.row_no) as sheet, min(f.row_no) as row_no
+           arg_min(f.source_file, (f.row_no, f.source_file, f.sheet)) as source_file, arg_min(f.sheet, (f.row_no, f.source_file, f.sheet)) as sheet, min(f.row_no) as row_no
     from kin_filings f
     join (select distinct cadre_id_number, cadre_name from placed) c
       on f.cadre_id_number = c.cadre_id_number or (f.cadre_id_number is null and f.cadre_name_norm = qf_name(c.cadre_name))
     group by all
 ), pairs as (
-    select id_number, cadre_id_number, any_value(cadre_name) as cadre_name, any_value(cadre_post) as cadre_post,
-           arg_min(relation, rank) as relation, string_agg(distinct programme, '、' order by programme) as programme,
+    select id_number, cadre_id_number, min(cadre_name) as cadre_name, min(cadre_post) as cadre_post,
+           arg_min(relation, (rank, relation)) as relation, string_agg(distinct programme, '、' order by programme) as programme,
            min(entitlement_month) filter (where in_term = 'in') as first_month,
            min(entitlement_month) filter (where in_term = 'unknown') as unknown_from,
            max(entitlement_month) filter (where in_term = 'unknown') as unknown_to,
            bool_or(in_term = 'in') as any_in,
-           any_value(warnings) as warnings, any_value(source_file) as source_file, any_value(sheet) as sheet,
-           any_value(row_no) as row_no
+           min(warnings) as warnings, min(source_file) as source_file, min(sheet) as sheet,
+           min(row_no) as row_no
     from placed group by id_number, cadre_id_number
 ), rows as (
     select p.id_number, case when qf_unreadable(p.warnings, 'term_end_on') then '任职结束日期（无法识别）'
@@ -142,7 +142,7 @@ with placed as (
 select r.id_number as subject_id_number, w.name as subject_name, w.county, w.township, w.village, r.missing, r.decides,
        r.source_file, r.sheet, r.row_no
 from rows r
-join (select id_number, arg_max(name, entitlement_month) as name, arg_max(county, entitlement_month) as county,
-             arg_max(township, entitlement_month) as township, arg_max(village, entitlement_month) as village
+join (select id_number, arg_max(name, (entitlement_month, name, county, township, village)) as name, arg_max(county, (entitlement_month, name, county, township, village)) as county,
+             arg_max(township, (entitlement_month, name, county, township, village)) as township, arg_max(village, (entitlement_month, name, county, township, village)) as village
       from payments group by id_number) w using (id_number)
 order by subject_id_number, missing

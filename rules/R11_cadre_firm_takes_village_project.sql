@@ -33,35 +33,35 @@ traps:
 with hits as (
     select * from cadre_firm_contracts($scope, $max_members) where in_term = 'in'   -- sources/kinship.sql
 )
-select h.cadre_id_number as subject_id_number, any_value(h.cadre_name) as subject_name,
-       any_value(h.county) as county, any_value(coalesce(h.township, h.cadre_township)) as township,
-       any_value(h.village) as village, h.project_name as programme,
-       string_agg(distinct h.post, '、' order by h.post) as cadre_post, any_value(h.contractor) as contractor,
-       any_value(h.credit_code) as credit_code,
+select h.cadre_id_number as subject_id_number, min(h.cadre_name) as subject_name,
+       min(h.county) as county, min(coalesce(h.township, h.cadre_township)) as township,
+       min(h.village) as village, h.project_name as programme,
+       string_agg(distinct h.post, '、' order by h.post) as cadre_post, min(h.contractor) as contractor,
+       min(h.credit_code) as credit_code,
        case min(h.strength) when 1 then '按统一社会信用代码' when 2 then '按名称（台账未写信用代码）'
-            else '按名称包含（同县唯一主体“' || any_value(h.matched_name) || '”，较弱）' end as match_basis,
+            else '按名称包含（同县唯一主体“' || min(h.matched_name) || '”，较弱）' end as match_basis,
        string_agg(distinct h.person_name, '、' order by h.person_name) as business_person, string_agg(distinct h.role, '、' order by h.role) as business_role,
-       arg_min(h.relation, h.pick) as relation, arg_min(h.relation_basis, h.pick) as relation_basis,
-       any_value(h.signed_on) as signed_on,
-       date_trunc('month', any_value(h.signed_on))::date as period_from,
-       date_trunc('month', any_value(h.signed_on))::date as period_to, cast(null as bigint) as months,
-       any_value(h.contract_amount_yuan) as amount_yuan,
+       arg_min(h.relation, (h.pick, h.relation, h.relation_basis)) as relation, arg_min(h.relation_basis, (h.pick, h.relation, h.relation_basis)) as relation_basis,
+       min(h.signed_on) as signed_on,
+       date_trunc('month', min(h.signed_on))::date as period_from,
+       date_trunc('month', min(h.signed_on))::date as period_to, cast(null as bigint) as months,
+       min(h.contract_amount_yuan) as amount_yuan,
        case when not bool_or(h.role_class in ('operator', 'stake')) then 'low'
             when min(h.strength) = 3 then 'medium' else 'high' end as severity,
        '据以认定：工程台账（' || min(h.project_row) || '）承包方'
            || case min(h.strength) when 1 then '按统一社会信用代码' when 2 then '按名称' else '按名称包含（较弱）' end
-           || '对应登记主体“' || any_value(h.matched_name) || '”，其' || string_agg(distinct h.role, '、' order by h.role)
-           || '与干部（' || min(h.cadre_row) || '）' || case when arg_min(h.relation, h.pick) = '本人' then '身份证号相同'
-                                                       else '的亲属关系：' || arg_min(h.relation_basis, h.pick) end
+           || '对应登记主体“' || min(h.matched_name) || '”，其' || string_agg(distinct h.role, '、' order by h.role)
+           || '与干部（' || min(h.cadre_row) || '）' || case when arg_min(h.relation, (h.pick, h.relation, h.relation_basis)) = '本人' then '身份证号相同'
+                                                       else '的亲属关系：' || arg_min(h.relation_basis, (h.pick, h.relation, h.relation_basis)) end
            || '；合同签订日期在任职期间'
            || case when not bool_or(h.role_class in ('operator', 'stake')) then '；只是合作社普通成员（登记成员不多于' || $max_members || '人），定为低风险' else '' end
            || '；推定：登记属实（未排除冒名登记）；缺少：干部申报回避记录、招投标或比价记录' as facts,
        format('{}{}{}任职期间，本村工程“{}”于{}由“{}”承揽，合同金额{}元；该主体的{}{}是{}的{}（{}）。',
-              any_value(h.village), string_agg(distinct h.post, '、' order by h.post), any_value(h.cadre_name), h.project_name,
-              strftime(any_value(h.signed_on), '%Y年%-m月%-d日'), any_value(h.contractor),
-              printf('%.2f', any_value(h.contract_amount_yuan)), string_agg(distinct h.role, '、' order by h.role),
-              string_agg(distinct h.person_name, '、' order by h.person_name), any_value(h.cadre_name),
-              arg_min(h.relation, h.pick), arg_min(h.relation_basis, h.pick)) as evidence,
+              min(h.village), string_agg(distinct h.post, '、' order by h.post), min(h.cadre_name), h.project_name,
+              strftime(min(h.signed_on), '%Y年%-m月%-d日'), min(h.contractor),
+              printf('%.2f', min(h.contract_amount_yuan)), string_agg(distinct h.role, '、' order by h.role),
+              string_agg(distinct h.person_name, '、' order by h.person_name), min(h.cadre_name),
+              arg_min(h.relation, (h.pick, h.relation, h.relation_basis)), arg_min(h.relation_basis, (h.pick, h.relation, h.relation_basis))) as evidence,
        min(h.project_row) || '；' || min(h.cadre_row) as source_rows
 from hits h
 group by h.cadre_id_number, h.project_name
@@ -71,13 +71,13 @@ order by amount_yuan desc, subject_id_number
 -- 待补数据: a village project whose contractor is a cadre's (or relative's) business, but whether the contract was
 -- signed in the cadre's term cannot be decided: no readable signing date, an unreadable term date, or a
 -- signing in the very month of a term date known to the month only
-select cadre_id_number as subject_id_number, any_value(cadre_name) as subject_name, any_value(county) as county,
-       any_value(coalesce(township, cadre_township)) as township, any_value(village) as village,
+select cadre_id_number as subject_id_number, min(cadre_name) as subject_name, min(county) as county,
+       min(coalesce(township, cadre_township)) as township, min(village) as village,
        missing_if_unknown as missing,
-       format('本村工程“{}”（承包方“{}”，其{}{}是{}）签订时{}（{}）是否在任', project_name, any_value(contractor),
+       format('本村工程“{}”（承包方“{}”，其{}{}是{}）签订时{}（{}）是否在任', project_name, min(contractor),
               string_agg(distinct role, '、' order by role), string_agg(distinct person_name, '、' order by person_name),
-              case when arg_min(relation, pick) = '本人' then '干部本人' else any_value(cadre_name) || '的' || arg_min(relation, pick) end,
-              any_value(cadre_name), string_agg(distinct post, '、' order by post))
+              case when arg_min(relation, (pick, relation)) = '本人' then '干部本人' else min(cadre_name) || '的' || arg_min(relation, (pick, relation)) end,
+              min(cadre_name), string_agg(distinct post, '、' order by post))
            as decides,
        missing_file as source_file, missing_sheet as sheet, missing_row as row_no
 from cadre_firm_contracts($scope, $max_members)   -- sources/kinship.sql

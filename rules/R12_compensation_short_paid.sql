@@ -34,19 +34,19 @@ inputs: {required: [compensation_agreements, compensation_payouts], optional: [p
 with payouts_held_back as (
     -- payout rows the loader held back (an amount or number it could not read), by the entitled person's
     -- number or, failing that, name as the row gives them: the money may have been paid
-    select q.file_id, q.sheet, q.row_no, any_value(q.reason) as reason,
-           any_value(regexp_replace(trim(qf_cells(r.cells, r.line, s.delimiter)[json_extract(s.mapping, '$.id_number')::integer + 1]),
+    select q.file_id, q.sheet, q.row_no, min(q.reason) as reason,
+           min(regexp_replace(trim(qf_cells(r.cells, r.line, s.delimiter)[json_extract(s.mapping, '$.id_number')::integer + 1]),
                                     '[^0-9Xx]', '', 'g')) as id_text,
-           any_value(qf_name(qf_cells(r.cells, r.line, s.delimiter)[json_extract(s.mapping, '$.name')::integer + 1])) as name_norm
+           min(qf_name(qf_cells(r.cells, r.line, s.delimiter)[json_extract(s.mapping, '$.name')::integer + 1])) as name_norm
     from quarantine q join raw_comp_payouts r using (file_id, sheet, row_no) join source_sheets s using (file_id, sheet)
     where q.kind = 'comp_payouts'
     group by all
 ), due as (
-    select agreement_no, id_number, any_value(name) as name, any_value(name_norm) as name_norm,
-           any_value(project_name) as project_name, any_value(county) as county, any_value(township) as township,
-           any_value(village) as village,
+    select agreement_no, id_number, min(name) as name, min(name_norm) as name_norm,
+           min(project_name) as project_name, min(county) as county, min(township) as township,
+           min(village) as village,
            sum(amount_due_yuan) as due_yuan,
-           string_agg(qf_row_ref(source_file, sheet, row_no), '；')
+           string_agg(qf_row_ref(source_file, sheet, row_no), '；' order by qf_row_ref(source_file, sheet, row_no))
                as agreement_rows
     from compensation_agreements group by agreement_no, id_number
 ), relatives as (
@@ -76,12 +76,12 @@ with payouts_held_back as (
                 when h.member_id_number is not null then '同户家庭成员'
                 when k.label is not null then k.label end as payee_relation
     from payouts p
-    join (select id_number, any_value(name_norm) as name_norm from due group by all) d on d.id_number = p.entitled_id
-    left join (select id_number, member_id_number, any_value(member_name) as member_name from housemates
+    join (select id_number, min(name_norm) as name_norm from due group by all) d on d.id_number = p.entitled_id
+    left join (select id_number, member_id_number, min(member_name) as member_name from housemates
                group by all) h
       on h.id_number = p.entitled_id and h.member_id_number <> p.entitled_id
      and (h.member_id_number = p.payee_id or (p.payee_id is null and qf_name(h.member_name) = p.payee_name_norm))
-    left join (select person_id_number, relative_id_number, any_value(relative_name) as relative_name,
+    left join (select person_id_number, relative_id_number, min(relative_name) as relative_name,
                       min(label) as label from relatives group by all) k
       on k.person_id_number = p.entitled_id
      and (k.relative_id_number = p.payee_id or (p.payee_id is null and qf_name(k.relative_name) = p.payee_name_norm))
@@ -132,7 +132,7 @@ with payouts_held_back as (
 ), sums as (
     select d.*, t.paid_yuan, t.reached_yuan, t.from_unnumbered, l.payees, l.any_via_spouse, l.first_paid_on,
            l.last_paid_on, l.payout_rows,
-           (select string_agg(distinct c.cadres, '、') from cadre_payees c
+           (select string_agg(distinct c.cadres, '、' order by c.cadres) from cadre_payees c
             where c.id_number = d.id_number and (c.agreement_no = d.agreement_no or c.agreement_no is null)) as cadres
     from due d join totals t using (agreement_no, id_number) left join listed l using (agreement_no, id_number)
 )
@@ -161,17 +161,17 @@ order by amount_yuan desc, subject_id_number
 -- needs_data
 -- an entitled person short of money with a payout row of theirs the loader could not read
 with held as (
-    select q.file_id, q.sheet, q.row_no, any_value(q.reason) as reason, any_value(f.file_name) as source_file,
-           any_value(regexp_replace(trim(qf_cells(r.cells, r.line, s.delimiter)[json_extract(s.mapping, '$.id_number')::integer + 1]),
+    select q.file_id, q.sheet, q.row_no, min(q.reason) as reason, min(f.file_name) as source_file,
+           min(regexp_replace(trim(qf_cells(r.cells, r.line, s.delimiter)[json_extract(s.mapping, '$.id_number')::integer + 1]),
                                     '[^0-9Xx]', '', 'g')) as id_text,
-           any_value(qf_name(qf_cells(r.cells, r.line, s.delimiter)[json_extract(s.mapping, '$.name')::integer + 1])) as name_norm
+           min(qf_name(qf_cells(r.cells, r.line, s.delimiter)[json_extract(s.mapping, '$.name')::integer + 1])) as name_norm
     from quarantine q join raw_comp_payouts r using (file_id, sheet, row_no) join source_sheets s using (file_id, sheet)
     join source_files f using (file_id)
     where q.kind = 'comp_payouts'
     group by all
 ), due as (
-    select a.id_number, a.agreement_no, any_value(a.name) as name, any_value(a.name_norm) as name_norm,
-           any_value(a.county) as county, any_value(a.township) as township, any_value(a.village) as village,
+    select a.id_number, a.agreement_no, min(a.name) as name, min(a.name_norm) as name_norm,
+           min(a.county) as county, min(a.township) as township, min(a.village) as village,
            sum(a.amount_due_yuan) as due_yuan
     from compensation_agreements a group by all
 ), paid as (

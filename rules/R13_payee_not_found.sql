@@ -66,12 +66,12 @@ with known as (
 ), paid_to_dead as (
     -- what was paid to the dead person himself under them (an unnumbered payout only when every agreement of
     -- his was signed after the death)
-    select x.id_number, any_value(x.name) as name, any_value(x.county) as county, any_value(x.township) as township,
-           any_value(x.village) as village, string_agg(distinct x.project_name, '、') as project_name,
-           string_agg(distinct x.agreement_no, '、') as agreement_nos, min(x.signed_on) as signed_on,
-           any_value(x.death_on) as death_on, any_value(x.death_imprecise) as death_imprecise,
-           any_value(x.death_evidence) as death_evidence, string_agg(distinct x.source_file, '；') as payers,
-           string_agg(distinct qf_row_ref(x.source_file, x.sheet, x.row_no), '；') as agreement_rows,
+    select x.id_number, min(x.name) as name, min(x.county) as county, min(x.township) as township,
+           min(x.village) as village, string_agg(distinct x.project_name, '、' order by x.project_name) as project_name,
+           string_agg(distinct x.agreement_no, '、' order by x.agreement_no) as agreement_nos, min(x.signed_on) as signed_on,
+           min(x.death_on) as death_on, min(x.death_imprecise) as death_imprecise,
+           min(x.death_evidence) as death_evidence, string_agg(distinct x.source_file, '；' order by x.source_file) as payers,
+           string_agg(distinct qf_row_ref(x.source_file, x.sheet, x.row_no), '；' order by qf_row_ref(x.source_file, x.sheet, x.row_no)) as agreement_rows,
            sum(o.amount_paid_yuan) as amount_yuan, min(o.paid_on) as first_paid_on, max(o.paid_on) as last_paid_on,
            string_agg(qf_row_ref(o.source_file, o.sheet, o.row_no), '；' order by o.paid_on) as payout_rows
     from dead_signed x
@@ -84,8 +84,8 @@ with known as (
        or (o.payee_id_number is null and o.payee_name_norm = x.name_norm)
     group by x.id_number
 ), who as (
-    select id_number, arg_max(name, entitlement_month) as name, arg_max(county, entitlement_month) as county,
-           arg_max(township, entitlement_month) as township, arg_max(village, entitlement_month) as village,
+    select id_number, arg_max(name, (entitlement_month, name, county, township, village)) as name, arg_max(county, (entitlement_month, name, county, township, village)) as county,
+           arg_max(township, (entitlement_month, name, county, township, village)) as township, arg_max(village, (entitlement_month, name, county, township, village)) as village,
            string_agg(qf_row_ref(source_file, sheet, row_no),
                       '；' order by entitlement_month, source_file, row_no) as source_rows
     from payments where id_number in (select id_number from ghosts) group by all

@@ -38,7 +38,7 @@ with uses as not materialized (
 ), users as (
     -- each user of an account, whether every row of theirs on it says an institution collects for them
     -- (集中供养, 敬老院…) and whether any says a guardian or proxy does (监护人代领)
-    select account_no, id_number, any_value(name) as name,
+    select account_no, id_number, min(name) as name,
            bool_and(coalesce(regexp_matches(said, $institution_words), false)) as via_institution,
            bool_or(coalesce(regexp_matches(said, $proxy_words), false)) as via_proxy
     from uses group by all
@@ -77,8 +77,8 @@ with uses as not materialized (
     from uses u join flagged f using (account_no, id_number)
     group by all
 ), who as (
-    select id_number, arg_max(name, entitlement_month) as name, arg_max(county, entitlement_month) as county,
-           arg_max(township, entitlement_month) as township, arg_max(village, entitlement_month) as village
+    select id_number, arg_max(name, (entitlement_month, name, county, township, village)) as name, arg_max(county, (entitlement_month, name, county, township, village)) as county,
+           arg_max(township, (entitlement_month, name, county, township, village)) as township, arg_max(village, (entitlement_month, name, county, township, village)) as village
     from payments where id_number in (select id_number from flagged) group by all
 )
 select f.id_number as subject_id_number, coalesce(w.name, u.name) as subject_name, w.county, w.township, w.village,

@@ -70,7 +70,7 @@ with two_names as (
     -- village with more than one number (grouped, not windowed: a window over every person of a city
     -- needs gigabytes)
     select name_norm, substr(id_number, 7, 8) as born, cast(substr(id_number, 17, 1) as integer) % 2 as sex,
-           township, village, count(distinct id_number) as n_ids, list(distinct id_number) as ids
+           township, village, count(distinct id_number) as n_ids, list(distinct id_number order by id_number) as ids
     from people
     group by all
     having count(distinct id_number) > 1
@@ -100,7 +100,7 @@ with two_names as (
 ), two_numbers as (
     -- one case per group, filed under the number that was paid (else the smallest)
     select arg_min(t.id_number, (p.id_number is null, t.id_number)) as id_number, '丙：同人多号' as conflict_type,
-           '同村有同名、同出生日期、同性别的另一号码：' || array_to_string(list_sort(any_value(t.ids)), '、') as conflict_detail,
+           '同村有同名、同出生日期、同性别的另一号码：' || array_to_string(list_sort(min(t.ids)), '、') as conflict_detail,
            string_agg(distinct qf_row_ref(r.loc['f'], r.loc['s'], r.loc['r']), '；'
                       order by qf_row_ref(r.loc['f'], r.loc['s'], r.loc['r']))
                as source_rows
@@ -118,8 +118,8 @@ with two_names as (
            count(distinct entitlement_month) as months, sum(amount_yuan) as amount_yuan
     from payments where id_number in (select id_number from conflicts) group by id_number
 ), who as (
-    select id_number, arg_min(name, rank) as name, arg_min(county, rank) as county,
-           arg_min(township, rank) as township, arg_min(village, rank) as village
+    select id_number, arg_min(name, (rank, name, county, township, village)) as name, arg_min(county, (rank, name, county, township, village)) as county,
+           arg_min(township, (rank, name, county, township, village)) as township, arg_min(village, (rank, name, county, township, village)) as village
     from (select id_number, name, county, township, village, 1 as rank from persons
           union all select id_number, name, county, township, village, 2 from payments
           union all select id_number, name, null, township, null, 3 from death_records)

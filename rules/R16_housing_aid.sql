@@ -146,7 +146,7 @@ with aid as (
       and a.subsidy_yuan <> case a.grade_cd when 'C' then $grade_c_yuan else $grade_d_yuan end
 ), cases as (
     select rk, anomaly, string_agg(decided_by, '；' order by decided_by) as decided_by,
-           any_value(amount_yuan) as amount_yuan, any_value(severity) as severity
+           min(amount_yuan) as amount_yuan, min(severity) as severity
     from found group by all
 )
 select a.id_number as subject_id_number, a.name as subject_name, a.county, a.township, a.village, '危房改造' as programme,

@@ -118,10 +118,11 @@ with monthly as (
            sum(m.amount_a) as amount_a_yuan, sum(m.amount_b) as amount_b_yuan,
            string_agg(strftime(m.entitlement_month, '%Y年%-m月') || ' 居民' || printf('%.2f', m.amount_a) || '/职工'
                       || printf('%.2f', m.amount_b), '；' order by m.entitlement_month) as monthly_detail,
-           any_value(j.terms) as prison_term
+           min(j.terms) as prison_term
     from jailed_months m
     join (select id_number, string_agg(distinct coalesce(prison, '服刑场所未注明') || ' ' || strftime(start_on, '%Y-%m-%d') || '入监，'
-                                       || coalesce(strftime(end_on, '%Y-%m-%d') || '释放', '尚未释放') || '（' || term_row || '）', '；') as terms
+                                       || coalesce(strftime(end_on, '%Y-%m-%d') || '释放', '尚未释放') || '（' || term_row || '）', '；' order by coalesce(prison, '服刑场所未注明') || ' ' || strftime(start_on, '%Y-%m-%d') || '入监，'
+                                       || coalesce(strftime(end_on, '%Y-%m-%d') || '释放', '尚未释放') || '（' || term_row || '）') as terms
           from jailed group by all) j using (id_number)
     group by all
 ), cases as (
@@ -133,8 +134,8 @@ with monthly as (
            monthly_detail, amount_a_yuan + amount_b_yuan, prison_term, 0
     from jailed_totals
 ), who as (
-    select id_number, arg_max(name, entitlement_month) as name, arg_max(county, entitlement_month) as county,
-           arg_max(township, entitlement_month) as township, arg_max(village, entitlement_month) as village
+    select id_number, arg_max(name, (entitlement_month, name, county, township, village)) as name, arg_max(county, (entitlement_month, name, county, township, village)) as county,
+           arg_max(township, (entitlement_month, name, county, township, village)) as township, arg_max(village, (entitlement_month, name, county, township, village)) as village
     from payments where id_number in (select id_number from cases) group by all
 ), source_rows as (
     select c.anomaly, c.id_number,
@@ -197,7 +198,7 @@ order by amount_yuan desc, subject_id_number, anomaly
 select t.id_number as subject_id_number, t.name as subject_name, y.county, y.township, y.village,
        '释放日期（无法识别）' as missing, '服刑期间是否仍领取养老金' as decides, t.source_file, t.sheet, t.row_no
 from prison_terms t
-join (select id_number, arg_max(county, entitlement_month) as county, arg_max(township, entitlement_month) as township,
-             arg_max(village, entitlement_month) as village, max(entitlement_month) as last_month
+join (select id_number, arg_max(county, (entitlement_month, county, township, village)) as county, arg_max(township, (entitlement_month, county, township, village)) as township,
+             arg_max(village, (entitlement_month, county, township, village)) as village, max(entitlement_month) as last_month
       from payments where programme in ($schemes[1], $schemes[2]) group by all) y using (id_number)
 where $check_prison and t.warnings like '%BAD_DATE:end_on%' and y.last_month > date_trunc('month', t.start_on)

@@ -178,7 +178,7 @@ with firsts as (
 ), serial_twice as (
     -- a 序号 written on two rows of one sheet for one month (a list that restarts its 序号 each month, or
     -- gives the members of one household one 序号, is not counted)
-    select *, count(*) over w as n, array_to_string(list_sort(list(row_no) over w), '、') as rows_of
+    select *, count(*) over w as n, array_to_string(list_sort(list(row_no order by row_no) over w), '、') as rows_of
     from serials
     where serial is not null and serial <> ''
     window w as (partition by file_id, sheet, entitlement_month, serial)
@@ -197,8 +197,8 @@ with firsts as (
            programme, entitlement_month, amount_yuan, source_file, sheet, row_no
     from dup_serials
 ), gated as (
-    select id_number as subject_id_number, mode(name) as subject_name, any_value(county) as county,
-           any_value(township) as township, any_value(village) as village, gate,
+    select id_number as subject_id_number, mode(name) as subject_name, min(county) as county,
+           min(township) as township, min(village) as village, gate,
            string_agg(distinct detail, '；' order by detail) as gate_detail, programme,
            NULL::date as death_on, NULL::varchar as death_sources,
            min(month) as period_from, max(month) as period_to, count(distinct month)::bigint as months,

@@ -9,7 +9,7 @@ with reg as (
 ), paid as (
     select id_number, mode(name_norm) as name_norm, 2 as rank from payments group by id_number
 )
-select id_number, arg_min(name_norm, rank) as name_norm, arg_min(rank, rank) = 1 as from_register
+select id_number, arg_min(name_norm, (rank, name_norm, rank)) as name_norm, arg_min(rank, (rank, name_norm, rank)) = 1 as from_register
 from (select * from reg union all select * from paid)
 group by id_number;
 
@@ -71,7 +71,7 @@ with credible as (
                                    qf_day_or_month(dereg_on, warnings, 'dereg_on') || '注销')
                       || '（' || qf_row_ref(source_file, sheet, row_no) || '）',
                       '；' order by coalesce(died_by, dereg_on), source) as records,
-           string_agg(distinct name_note, '；') as name_notes
+           string_agg(distinct name_note, '；' order by name_note) as name_notes
     from credible
     group by id_number
 )
@@ -105,7 +105,7 @@ select r.id_number, r.programme, coalesce(r.sub_type, '') as sub_type, r.entitle
        count(*) filter (where r.net_yuan > 0 and not coalesce(r.is_arrears, false)) as n_regular,
        max(r.net_yuan) filter (where not coalesce(r.is_arrears, false)) as max_regular,
        max(r.household_size) as household_size,
-       coalesce(any_value(g.type), 'periodic') = 'periodic' as is_periodic
+       coalesce(min(g.type), 'periodic') = 'periodic' as is_periodic
 from rows r
 left join programmes g using (programme)
 group by r.id_number, r.programme, coalesce(r.sub_type, ''), r.entitlement_month;
@@ -126,11 +126,11 @@ group by all;
 -- Who was paid under each programme, with the name and place of the latest row: what a case shows.
 create or replace table payees as
 select id_number, programme,
-       arg_max(name, entitlement_month) as name,
-       arg_max(county, entitlement_month) as county,
-       arg_max(county_code, entitlement_month) as county_code,
-       arg_max(township, entitlement_month) as township,
-       arg_max(village, entitlement_month) as village
+       arg_max(name, (entitlement_month, name, county, county_code, township, village)) as name,
+       arg_max(county, (entitlement_month, name, county, county_code, township, village)) as county,
+       arg_max(county_code, (entitlement_month, name, county, county_code, township, village)) as county_code,
+       arg_max(township, (entitlement_month, name, county, county_code, township, village)) as township,
+       arg_max(village, (entitlement_month, name, county, county_code, township, village)) as village
 from payments
 group by all;
 

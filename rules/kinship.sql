@@ -293,8 +293,8 @@ with paid as (
 ), relations as (
     -- the closest way the recipient is related to each cadre: self, a 民法典 relative, the 回避 circle,
     -- a housemate (the register may say it several ways; one counts)
-    select id_number, cadre_id_number, arg_min(relation, rank) as relation, arg_min(kinship_scope, rank) as kinship_scope,
-           arg_min(relation_basis, rank) as relation_basis, min(rank) as rank
+    select id_number, cadre_id_number, arg_min(relation, (rank, relation, kinship_scope, relation_basis)) as relation, arg_min(kinship_scope, (rank, relation, kinship_scope, relation_basis)) as kinship_scope,
+           arg_min(relation_basis, (rank, relation, kinship_scope, relation_basis)) as relation_basis, min(rank) as rank
     from (
         select relative_id_number as id_number, person_id_number as cadre_id_number, label as relation,
                case scope when 'civil' then '近亲属（民法典）' else '回避范围亲属' end as kinship_scope,
@@ -361,7 +361,7 @@ with registered as (
     from projects j join (select distinct credit_code, business_name from businesses) b on b.business_name = j.contractor
     where j.credit_code is null or j.credit_code not in (select credit_code from businesses where credit_code is not null)
     union all
-    select project_name, any_value(business_name), any_value(credit_code), 3 from (
+    select project_name, min(business_name), min(credit_code), 3 from (
         select distinct j.project_name, b.business_name, b.credit_code
         from projects j join registered b
           on b.county_code = j.county_code and b.business_name <> j.contractor

@@ -34,8 +34,8 @@ where is_current or not exists (select 1 from spans c where c.destination = s.de
 -- whether it names the county left (or a predecessor / successor of it: county_successors).
 create or replace table moves as
 with latest as (
-    select id_number, max(change_on) as moved_on, arg_max(destination, change_on) as destination,
-           arg_max(county_code, change_on) as from_county_code
+    select id_number, max(change_on) as moved_on, arg_max(destination, (change_on, destination, county_code)) as destination,
+           arg_max(county_code, (change_on, destination, county_code)) as from_county_code
     from persons
     where status like '%迁出%' and change_on is not null and destination is not null
     group by id_number
@@ -171,8 +171,8 @@ having count(township) = 0;
 -- county when covered as a whole; R13 reads the same condition): R13 cannot look for
 -- them in the register (未检查), and says so rather than calling them 查无此人.
 create or replace table payees_outside_registers as
-select id_number, any_value(name) as name, any_value(county) as county, any_value(county_code) as county_code,
-       any_value(township) as township, string_agg(distinct programme, '、' order by programme) as programmes,
+select id_number, min(name) as name, min(county) as county, min(county_code) as county_code,
+       min(township) as township, string_agg(distinct programme, '、' order by programme) as programmes,
        count(*) as n_rows
 from payments p
 group by id_number

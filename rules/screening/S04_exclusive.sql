@@ -13,7 +13,7 @@ with pairs as (
     union select id_number, sub_type, entitlement_month from wh.paid_months where amount_yuan > 0 and sub_type <> ''
 )
 select c.file_id, c.sheet, c.row_no, 'S04' as check_id,
-       format('与同月已领取的{}互斥（所属期{}）', any_value(h.label), strftime(c.entitlement_month, '%Y-%m')) as reason
+       format('与同月已领取的{}互斥（所属期{}）', min(h.label), strftime(c.entitlement_month, '%Y-%m')) as reason
 from candidates c
 join pairs x on x.side_a in (c.programme, c.sub_type)
 join held h on h.id_number = c.id_number and h.entitlement_month = c.entitlement_month and h.label = x.side_b
