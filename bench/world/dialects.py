@@ -1,6 +1,6 @@
 """Rewrite the sample inbox in other offices' "dialects", to test whether recognition generalises.
 
-    .venv/bin/python data/sample/dialects.py [--offices 4] [--seed 1] [--out data/dialects]
+    .venv/bin/python bench/world/dialects.py [--offices 4] [--seed 1] [--out data/dialects]
 
 Each office writes the same rows (the same people, money and row order) as the sample, but every header
 the loader maps is replaced by that office's wording of the canonical column (a fixed choice per office
