@@ -37,6 +37,7 @@ sys.path.insert(0, str(ROOT))
 from bench.world import ids, key  # noqa: E402  (the world's package: bench/world/)
 from bench.world.files import Grid, write_copied_csv, write_xlsx  # noqa: E402
 from bench.world.ids import CREDIT_CATEGORY, indexed_credit_code, indexed_plate  # noqa: E402
+from bench.world.people import unique_name  # noqa: E402
 from bench.world.programmes import CARE, DIBAO, ELDER, EMPLOYEE, LIVING, PENSION, TEKUN  # noqa: E402
 from sources.declarations import place_aliases  # noqa: E402  (as the loader reads place names)
 
@@ -350,12 +351,7 @@ class Plant:
         return self.rng.choice(vs) if vs else None
 
     def name(self, sex: str, surname: str | None = None) -> str:
-        g = GIVEN_M if sex == "男" else GIVEN_F
-        while True:
-            n = (surname or self.rng.choice(SURNAMES)) + "".join(self.rng.choice(g) for _ in range(self.rng.choice([1, 2, 2])))
-            if n not in self._names:
-                self._names.add(n)
-                return n
+        return unique_name(self.rng, self._names, SURNAMES, GIVEN_M if sex == "男" else GIVEN_F, (1, 2, 2), surname)
 
     def birth(self, y0: int, y1: int) -> dt.date:
         return dt.date(self.rng.randint(y0, y1), self.rng.randint(1, 12), self.rng.randint(1, 28))

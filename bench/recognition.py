@@ -72,19 +72,11 @@ class SampleSheet:
 def sample_sheets(inbox: Path = SAMPLE_INBOX) -> list[SampleSheet]:
     """The previews of every readable sheet of the inbox, read once, with today's recognition."""
     from sources.recognise import detect_layout
-    from sources.inbox import inbox_files
-    from sources.read import UnreadableFile, read_file
 
     out = []
     with tempfile.TemporaryDirectory() as tmp:
-        for path in inbox_files(inbox):
-            try:
-                result = read_file(path, Path(tmp))
-            except UnreadableFile:
-                continue
-            for s in result.sheets:
-                if s.error:
-                    continue
+        for path, sheets in dialects_module().readable_sheets(inbox, Path(tmp)):
+            for s in sheets:
                 lay = detect_layout(s.preview, s.name, path.name)
                 out.append(SampleSheet(path.name, s.name, s.preview, lay and lay.kind.kind,
                                        dict(lay.mapping) if lay else {},

@@ -16,9 +16,8 @@ from hypothesis import strategies as st
 from sources.stage import HERE
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.world.ids import check_char  # noqa: E402  (the synthetic world's, not the loader's)
+from bench.world.ids import FULLWIDTH, check_char  # noqa: E402  (the synthetic world's, not the loader's)
 
-FULL = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
 PROFILE = settings(max_examples=25, deadline=None)   # each example is a batch of up to 40 values
 BATCH = dict(min_size=1, max_size=40)
 
@@ -91,7 +90,7 @@ def test_fifteen_digits_upgrade_to_eighteen_and_back(con, cases):
 
 
 VARIANTS = {
-    "full": lambda n: n.translate(FULL),
+    "full": lambda n: n.translate(FULLWIDTH),
     "lower": str.lower,
     "spaces": lambda n: f" {n[:6]} {n[6:14]} {n[14:]} ",
     "apostrophe": lambda n: "'" + n,

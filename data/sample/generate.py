@@ -22,7 +22,9 @@ Two answer keys:
 Layout of this file: the population and its payments (`build`: R01's planted cases first, then the
 other programmes and registers, then the loader's special rows, then one block per later rule, R02–R15,
 each planting its cases and traps in households of its own or in fresh relatives of rostered cadres),
-then one writer per inbox file.
+then one writer per inbox file. The world's common parts are bench/world/ (shared with the benchmark
+city, bench/generate.py): ID numbers and credit codes, programme names, names, the answer keys' format and
+writers, the sheet model (Grid) and the xlsx/.xls/CSV writers.
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from bench.world.ids import FULLWIDTH, check_char, credit_code, org_code  # noqa
 from bench.world.ids import id_number as make_id  # noqa: E402
 from bench.world.ids import plate as _plate  # noqa: E402
 from bench.world.key import Mark  # noqa: E402
+from bench.world.people import unique_name  # noqa: E402
 from bench.world.programmes import ASSISTANCE, CARE, DIBAO, EMPLOYEE, LIVING, PENSION, TEKUN  # noqa: E402
 
 SEED = 20201231
@@ -257,11 +260,7 @@ class Sample:
 
     # -- people -------------------------------------------------------------------------------
     def name(self, surname: str | None = None) -> str:
-        while True:
-            n = (surname or self.rng.choice(SURNAMES)) + "".join(self.rng.choice(GIVEN) for _ in range(self.rng.choice([1, 2])))
-            if n not in self.used_names:
-                self.used_names.add(n)
-                return n
+        return unique_name(self.rng, self.used_names, SURNAMES, GIVEN, (1, 2), surname)
 
     def person(self, sex: str, birth: dt.date, hh: str, relation: str, place, surname=None, area=COUNTY[0],
                name: str | None = None) -> Person:
