@@ -17,7 +17,6 @@ and summary.json (what was written).
 from __future__ import annotations
 
 import argparse
-import codecs
 import csv
 import datetime as dt
 import json
@@ -30,12 +29,16 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.world import ids, key  # noqa: E402  (the world's package: bench/world/)
+from bench.world.files import Grid, write_copied_csv, write_xlsx  # noqa: E402
+from bench.world.ids import CREDIT_CATEGORY, indexed_credit_code, indexed_plate  # noqa: E402
+from bench.world.people import unique_name  # noqa: E402
+from bench.world.programmes import CARE, DIBAO, ELDER, EMPLOYEE, LIVING, PENSION, TEKUN  # noqa: E402
 from sources.declarations import place_aliases  # noqa: E402  (as the loader reads place names)
 
 SOURCES = ROOT / "sources"
@@ -62,10 +65,6 @@ def midx(d: dt.date) -> int:
 def day_in(i: int, rng: random.Random, lo: int = 1, hi: int = 28) -> dt.date:
     return mon(i).replace(day=rng.randint(lo, hi))
 
-
-LIVING, CARE, DIBAO, TEKUN, PENSION, ELDER = ("困难残疾人生活补贴", "重度残疾人护理补贴", "最低生活保障", "特困人员供养",
-                                              "城乡居民基本养老保险", "高龄补贴")
-EMPLOYEE = "职工基本养老保险"        # 人社's employee scheme (R17)
 
 COUNTIES = {"330802": "柯城区", "330803": "衢江区", "330822": "常山县", "330824": "开化县", "330825": "龙游县",
             "330881": "江山市"}
@@ -201,40 +200,6 @@ class Geography:
         out_cty = out_prov or other_city or (other_cty and not own_cty)
         inst = re.search("福利院|养老院|敬老院|托养|福利中心|护理院|光荣院|供养中心", dest) is not None
         return out_prov, out_cty, inst
-
-
-# ---- ID numbers, credit codes --------------------------------------------------------------------------
-
-WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-
-
-def check_char(body17: str) -> str:
-    return "10X98765432"[sum(int(c) * w for c, w in zip(body17, WEIGHTS)) % 11]
-
-
-CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-CREDIT_W = [pow(3, i, 31) for i in range(17)]
-
-
-def credit_code(kind: str, area: str, index: int) -> str:
-    """统一社会信用代码 (GB 32100-2015): 9 + category (1 企业, 2 个体, 3 合作社) + division + 9 characters
-    (here the index in base 31, unique) + a MOD 31 check character."""
-    body, n = "", index
-    for _ in range(9):
-        body = CREDIT_CHARS[n % 31] + body
-        n //= 31
-    s17 = "9" + kind + area + body
-    total = sum(CREDIT_CHARS.index(ch) * w for ch, w in zip(s17, CREDIT_W))
-    return s17 + CREDIT_CHARS[(31 - total % 31) % 31]
-
-
-def plate(index: int) -> str:
-    chars = "0123456789ABCDEFGHJKLMNPQRSTUVWXYZ"
-    out, n = "", index
-    for _ in range(5):
-        out = chars[n % 34] + out
-        n //= 34
-    return "浙H" + out
 
 
 # ---- planted scenarios ---------------------------------------------------------------------------------
@@ -386,12 +351,7 @@ class Plant:
         return self.rng.choice(vs) if vs else None
 
     def name(self, sex: str, surname: str | None = None) -> str:
-        g = GIVEN_M if sex == "男" else GIVEN_F
-        while True:
-            n = (surname or self.rng.choice(SURNAMES)) + "".join(self.rng.choice(g) for _ in range(self.rng.choice([1, 2, 2])))
-            if n not in self._names:
-                self._names.add(n)
-                return n
+        return unique_name(self.rng, self._names, SURNAMES, GIVEN_M if sex == "男" else GIVEN_F, (1, 2, 2), surname)
 
     def birth(self, y0: int, y1: int) -> dt.date:
         return dt.date(self.rng.randint(y0, y1), self.rng.randint(1, 12), self.rng.randint(1, 28))
@@ -479,7 +439,7 @@ class Plant:
     def vehicle(self, p: SP, vtype="小型轿车", registered=dt.date(2016, 5, 12), status="正常", status_on=None,
                 plate_type="小型汽车", use="非营运") -> str:
         self._plates += 1
-        pl = plate(self._plates)
+        pl = indexed_plate(self._plates)
         self.vehicles.append((p.pid, pl, plate_type, vtype, use, registered, status, status_on))
         return pl
 
@@ -487,7 +447,7 @@ class Plant:
                  est=dt.date(2016, 3, 25), closed=None, capital=None) -> str:
         self._credit += 1
         v = self.geo.villages[people[0][1].vid]
-        code = credit_code({"企业": "1", "个体工商户": "2", "农民专业合作社": "3"}[kind], v.county, self._credit)
+        code = indexed_credit_code(CREDIT_CATEGORY[kind], v.county, self._credit)
         for role, p in people:
             self.businesses.append((code, name, kind, status, est, closed, capital, v.township,
                                     f"{v.county_name}{v.township}{v.name}{self.rng.randint(1, 99)}号", p.pid, role))
@@ -1568,16 +1528,13 @@ create or replace macro pick(lst, a, b) as lst[1 + (hash(a, b, {seed}) % len(lst
 create or replace macro midx(d) as ((year(d) - {base}) * 12 + month(d) - 1);
 create or replace macro mon(m) as (date '{base}-01-01' + to_months(m::integer))::date;
 -- GB 11643-1999 check character over a 17-digit body (ISO 7064 MOD 11-2), as sources/macros.sql
-create or replace macro id_check(b) as substr('10X98765432', 1 + ((
-    (b[1]::int) * 7 + (b[2]::int) * 9 + (b[3]::int) * 10 + (b[4]::int) * 5 + (b[5]::int) * 8 + (b[6]::int) * 4
-    + (b[7]::int) * 2 + (b[8]::int) * 1 + (b[9]::int) * 6 + (b[10]::int) * 3 + (b[11]::int) * 7 + (b[12]::int) * 9
-    + (b[13]::int) * 10 + (b[14]::int) * 5 + (b[15]::int) * 8 + (b[16]::int) * 4 + (b[17]::int) * 2) % 11)::integer, 1);
+create or replace macro id_check(b) as {id_check};
 create or replace macro b31(n) as list_reduce(list_transform(range(9), lambda k:
-    '0123456789ABCDEFGHJKLMNPQRTUWXY'[1 + ((n // pow(31, 8 - k)::bigint) % 31)::integer]), lambda a, b: a || b);
-create or replace macro credit(s17) as s17 || '0123456789ABCDEFGHJKLMNPQRTUWXY'[1 + ((31 - list_sum(list_transform(range(17),
-    lambda i: (strpos('0123456789ABCDEFGHJKLMNPQRTUWXY', s17[i + 1]) - 1) * {cw}[i + 1])) % 31) % 31)::integer];
-create or replace macro plate(n) as '浙H' || list_reduce(list_transform(range(5), lambda k:
-    '0123456789ABCDEFGHJKLMNPQRSTUVWXYZ'[1 + ((n // pow(34, 4 - k)::bigint) % 34)::integer]), lambda a, b: a || b);
+    '{cc}'[1 + ((n // pow(31, 8 - k)::bigint) % 31)::integer]), lambda a, b: a || b);
+create or replace macro credit(s17) as s17 || '{cc}'[1 + ((31 - list_sum(list_transform(range(17),
+    lambda i: (strpos('{cc}', s17[i + 1]) - 1) * {cw}[i + 1])) % 31) % 31)::integer];
+create or replace macro plate(n) as '{pp}' || list_reduce(list_transform(range(5), lambda k:
+    '{pc}'[1 + ((n // pow(34, 4 - k)::bigint) % 34)::integer]), lambda a, b: a || b);
 -- a person's own bank card: 62 + the 17 digits of the ID body, permuted (one card per person)
 create or replace macro card(id) as '62' || substr(id, 15, 3) || substr(id, 7, 8) || substr(id, 1, 6);
 """
@@ -1599,7 +1556,8 @@ class City:
         tmp.mkdir(parents=True, exist_ok=True)
         self.con = duckdb.connect(config={"threads": os.cpu_count() or 2, "memory_limit": "12GB",
                                           "temp_directory": str(tmp / "spill"), "preserve_insertion_order": True})
-        self.con.execute(MACROS.format(seed=seed, cw=CREDIT_W, base=BASE))
+        self.con.execute(MACROS.format(seed=seed, base=BASE, id_check=ids.id_check_sql("b"), cc=ids.CREDIT_CHARS,
+                                       cw=ids.CREDIT_WEIGHTS, pp=ids.PLATE_PREFIX, pc=ids.PLATE_CHARS))
         self.t0 = time.perf_counter()
 
     def sql(self, text: str, what: str | None = None) -> None:
@@ -2323,47 +2281,25 @@ left join village v on v.vid = x.vid join hist_area h on h.county = w.county;
         path = self.inbox / name
         part = path.with_suffix(".part")
         n = self.con.execute(f"copy ({select}) to '{part}' (format csv, header false)").fetchone()[0]
-        enc = "utf-8" if encoding == "utf-8-sig" else encoding
-        with open(path, "wb") as out:
-            if encoding == "utf-8-sig":
-                out.write(codecs.BOM_UTF8)
-            if title:
-                out.write((title + "\n").encode(enc))
-            out.write((",".join(header) + "\n").encode(enc))
-            with open(part, "rb") as src:
-                if enc == "utf-8":
-                    shutil.copyfileobj(src, out, 1 << 22)
-                else:
-                    dec = codecs.getincrementaldecoder("utf-8")()
-                    while chunk := src.read(1 << 22):
-                        out.write(dec.decode(chunk).encode(enc))
-                    out.write(dec.decode(b"", final=True).encode(enc))
-            if total:
-                out.write((total + "\n").encode(enc))
-        part.unlink()
+        write_copied_csv(path, part, header, encoding, title, total)
         self.files[name] = n
         return n
 
     def xlsx(self, name: str, sheets: list[tuple[str, list[str], list[str], list[tuple]]], footer: list | None = None) -> None:
         """sheets: (sheet name, title rows, header, rows)."""
-        from openpyxl import Workbook
-
-        wb = Workbook(write_only=True)
-        n = 0
+        grids = []
         for sheet, titles, header, rows in sheets:
-            ws = wb.create_sheet(sheet)
+            g = Grid(name, sheet)
             for t in titles:
-                ws.append([t])
-            ws.append(header)
+                g.title(t)
+            g.header(*header)
             for r in rows:
-                ws.append(list(r))
-            n += len(rows)
+                g.add(r)
             if footer:
-                ws.append(footer)
-        wb.properties.created = dt.datetime(2021, 1, 15, 9, 0, 0)
-        wb.save(self.inbox / name)
-        byte_stable(self.inbox / name)
-        self.files[name] = n
+                g.footer(*footer)
+            grids.append(g)
+        write_xlsx(self.inbox / name, grids)
+        self.files[name] = sum(len(r) for _, _, _, r in sheets)
 
     def counties(self) -> list[str]:
         return sorted({v.county for v in self.geo.villages})
@@ -2749,20 +2685,10 @@ order by x.paid_on, x.agreement_no, x.amount""").fetchall()
 select k, case when id_form = 'hist' then h.hist || substr(w.id, 7, 11) || id_check(h.hist || substr(w.id, 7, 11))
                else w.id end, w.name
 from key_rows join who w using (pid) join hist_area h on h.county = w.county""").fetchall()}
-        rows = []
-        for k, r in enumerate(self.P.key):
-            per = r["period"]
-            rows.append({"rule_id": r["rule_id"], "expect": r["expect"], "subject_id_number": subj[k][0],
-                         "subject_name": subj[k][1], "programme": r["programme"],
-                         "months": "" if r["months"] is None else r["months"],
-                         "amount_yuan": "" if r["amount_yuan"] is None else f"{r['amount_yuan']:.2f}",
-                         "period_from": per[0].isoformat() if per else "", "period_to": per[1].isoformat() if per else "",
-                         "note": r["note"]})
-        rows.sort(key=lambda r: (r["rule_id"], r["expect"], r["subject_id_number"], r["programme"]))
-        with open(out / "planted.csv", "w", encoding="utf-8", newline="") as f:
-            w = csv.DictWriter(f, list(rows[0]), lineterminator="\n")
-            w.writeheader()
-            w.writerows(rows)
+        rows = [key.planted_row(r["rule_id"], r["expect"], subj[k][0], subj[k][1], r["programme"], r["note"],
+                                r["months"], r["amount_yuan"], *(r["period"] or (None, None)))
+                 for k, r in enumerate(self.P.key)]
+        rows = key.write_planted(rows, out / "planted.csv")
         return rows
 
     def stats(self) -> dict:
@@ -2792,90 +2718,6 @@ from key_rows join who w using (pid) join hist_area h on h.county = w.county""")
         }
 
 
-def byte_stable(path: Path) -> None:
-    """openpyxl stamps the save time into docProps/core.xml and the zip entries: fix both, so that the
-    same city gives the same bytes (and the same SHA-256 in run.json)."""
-    import zipfile
-
-    stamp = (2021, 1, 15, 9, 0, 0)
-    with zipfile.ZipFile(path) as zin:
-        items = [(i, zin.read(i.filename)) for i in zin.infolist()]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info, data in items:
-            if info.filename == "docProps/core.xml":
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2021-01-15T09:00:00Z", data)
-            zi = zipfile.ZipInfo(info.filename, date_time=stamp)
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = info.external_attr
-            zout.writestr(zi, data)
-
-
-# ---- checking a run against the answer key --------------------------------------------------------------
-
-def compare(planted_csv: Path, cases_csv: Path) -> dict:
-    """Every planted flag found once (months, amount and period equal where the key gives them), no trap
-    flagged by its rule for that subject (and programme), and the cases nobody planted, per rule."""
-    with open(planted_csv, encoding="utf-8", newline="") as f:
-        planted = list(csv.DictReader(f))
-    with open(cases_csv, encoding="utf-8", newline="") as f:
-        cases = list(csv.DictReader(f))
-    by_subject: dict = {}
-    for c in cases:
-        by_subject.setdefault((c["rule_id"], c["subject_id_number"]), []).append(c)
-    out = {"missing": [], "mismatch": [], "trap_flagged": [], "unplanted": [], "per_rule": {}}
-    flags = set()
-    for p in planted:
-        hits = [c for c in by_subject.get((p["rule_id"], p["subject_id_number"]), [])
-                if not p["programme"] or c["programme"] == p["programme"]]
-        stat = out["per_rule"].setdefault(p["rule_id"], Counter())
-        if p["expect"] == "flag":
-            flags.add((p["rule_id"], p["subject_id_number"]))
-            stat["planted"] += 1
-            if len(hits) != 1:
-                out["missing"].append((p, hits))
-                continue
-            c = hits[0]
-            bad = []
-            if p["months"] and int(c["months"] or 0) != int(p["months"]):
-                bad.append(f"months {c['months']} ≠ {p['months']}")
-            if p["amount_yuan"] and Decimal(c["amount_yuan"] or 0) != Decimal(p["amount_yuan"]):
-                bad.append(f"amount {c['amount_yuan']} ≠ {p['amount_yuan']}")
-            if p["period_from"] and (c["period_from"], c["period_to"]) != (p["period_from"], p["period_to"]):
-                bad.append(f"period {c['period_from']}…{c['period_to']} ≠ {p['period_from']}…{p['period_to']}")
-            if bad:
-                out["mismatch"].append((p, c, bad))
-            else:
-                stat["found"] += 1
-        else:
-            stat["traps"] += 1
-            if hits:
-                out["trap_flagged"].append((p, hits))
-            else:
-                stat["traps_clean"] += 1
-    for c in cases:
-        if (c["rule_id"], c["subject_id_number"]) not in flags:
-            out["unplanted"].append(c)
-            out["per_rule"].setdefault(c["rule_id"], Counter())["unplanted"] += 1
-    return out
-
-
-def print_comparison(res: dict) -> bool:
-    print("rule  planted  found  traps  traps clean  unplanted")
-    for rule, s in sorted(res["per_rule"].items()):
-        print(f"{rule}   {s['planted']:7}  {s['found']:5}  {s['traps']:5}  {s['traps_clean']:11}  {s['unplanted']:9}")
-    for p, hits in res["missing"][:20]:
-        print(f"MISSING {p['rule_id']} {p['subject_id_number']} {p['programme']} ({p['note']}): {len(hits)} hits")
-    for p, c, bad in res["mismatch"][:20]:
-        print(f"MISMATCH {p['rule_id']} {p['subject_id_number']} {p['programme']}: {'; '.join(bad)} ({p['note']})")
-    for p, hits in res["trap_flagged"][:20]:
-        print(f"TRAP FLAGGED {p['rule_id']} {p['subject_id_number']} {p['programme']} ({p['note']}): {hits[0]['evidence']}")
-    for c in res["unplanted"][:30]:
-        print(f"UNPLANTED {c['rule_id']} {c['subject_id_number']} {c['programme']}: {c['evidence']}")
-    return not (res["missing"] or res["mismatch"] or res["trap_flagged"] or res["unplanted"])
-
-
-# ---- command line --------------------------------------------------------------------------------------
-
 def dir_bytes(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
@@ -2896,7 +2738,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="instead of generating: check a run's cases.csv against OUT/planted.csv")
     args = ap.parse_args(argv)
     if args.compare:
-        ok = print_comparison(compare(args.out / "planted.csv", args.compare))
+        ok = key.print_comparison(key.compare(args.out / "planted.csv", args.compare))
         return 0 if ok else 1
     t0 = time.perf_counter()
     set_window(args.years)
@@ -2908,13 +2750,13 @@ def main(argv: list[str] | None = None) -> int:
     city.build()
     log("writing …")
     files = city.write(args.out)
-    key = city.write_key(args.out)
+    answers = city.write_key(args.out)
     stats = city.stats()
     city.con.close()
     shutil.rmtree(tmp, ignore_errors=True)
     seconds = time.perf_counter() - t0
     per_rule = {}
-    for r in key:
+    for r in answers:
         per_rule.setdefault(r["rule_id"], Counter())[r["expect"]] += 1
     summary = {"people": stats["people"], "households": stats["households"], "seed": args.seed,
                "requested_people": args.people, "cases_per_rule_target": city.n_cases,

@@ -14,28 +14,20 @@ trap, or a case nobody planted); precision = found / (found + false), recall = f
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
+sys.path.insert(0, str(ROOT))
 
-
-def _read(path: Path) -> list[dict]:
-    with open(path, encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
-
-
-def _answers(case: dict, p: dict) -> bool:
-    return (case["rule_id"] == p["rule_id"] and case["subject_id_number"] == p["subject_id_number"]
-            and (not p.get("programme") or case["programme"] == p["programme"]))
+from bench.world import key  # noqa: E402  (the answer key's reader and matching, one for every world)
 
 
 def measure(cases_csv: Path, planted_csv: Path) -> dict:
     """Per rule (and 'all'): planted, found, missed, traps, traps_flagged, false, precision, recall."""
-    cases, planted = _read(cases_csv), _read(planted_csv)
+    cases, planted = key.read(cases_csv), key.read(planted_csv)
     rules = sorted({p["rule_id"] for p in planted} | {c["rule_id"] for c in cases})
     out = {}
     for rule in rules + ["all"]:
@@ -43,9 +35,9 @@ def measure(cases_csv: Path, planted_csv: Path) -> dict:
         cs = [c for c in cases if rule in ("all", c["rule_id"])]
         flags = [p for p in ps if p["expect"] == "flag"]
         traps = [p for p in ps if p["expect"] != "flag"]
-        found = sum(1 for p in flags if any(_answers(c, p) for c in cs))
-        false = sum(1 for c in cs if not any(_answers(c, p) for p in flags))
-        flagged_traps = [p for p in traps if any(_answers(c, p) for c in cs)]
+        found = sum(1 for p in flags if any(key.answers(c, p) for c in cs))
+        false = sum(1 for c in cs if not any(key.answers(c, p) for p in flags))
+        flagged_traps = [p for p in traps if any(key.answers(c, p) for c in cs)]
         out[rule] = {"planted": len(flags), "found": found, "missed": len(flags) - found, "traps": len(traps),
                      "traps_flagged": len(flagged_traps), "false": false,
                      "precision": round(found / (found + false), 3) if found + false else None,

@@ -1,5 +1,5 @@
 """How well header recognition generalises: leave-one-synonym-out on the sample, and the sample reworded
-by other offices (data/sample/dialects.py). See docs/recognition.md.
+by other offices (bench/world/dialects.py). See docs/recognition.md.
 
     .venv/bin/python bench/recognition.py [--dialects N] [--seed 1] [--keep DIR]
 
@@ -18,7 +18,7 @@ pipeline (`qingfeng run`, a fresh warehouse each); per office it prints the shee
 kind (with the true mapping, partly mapped, or with a column misplaced), refused with their reason, loaded
 as a WRONG kind, and whether the cases
 (rule_id, subject_id_number, period_from, period_to, amount_yuan) equal the original's. The first
-"office" is the control (data/sample/dialects.py): the sample's wordings with everything else changed.
+"office" is the control (bench/world/dialects.py): the sample's wordings with everything else changed.
 """
 
 from __future__ import annotations
@@ -72,19 +72,11 @@ class SampleSheet:
 def sample_sheets(inbox: Path = SAMPLE_INBOX) -> list[SampleSheet]:
     """The previews of every readable sheet of the inbox, read once, with today's recognition."""
     from sources.recognise import detect_layout
-    from sources.inbox import inbox_files
-    from sources.read import UnreadableFile, read_file
 
     out = []
     with tempfile.TemporaryDirectory() as tmp:
-        for path in inbox_files(inbox):
-            try:
-                result = read_file(path, Path(tmp))
-            except UnreadableFile:
-                continue
-            for s in result.sheets:
-                if s.error:
-                    continue
+        for path, sheets in dialects_module().readable_sheets(inbox, Path(tmp)):
+            for s in sheets:
                 lay = detect_layout(s.preview, s.name, path.name)
                 out.append(SampleSheet(path.name, s.name, s.preview, lay and lay.kind.kind,
                                        dict(lay.mapping) if lay else {},
@@ -308,15 +300,10 @@ def read_cases(run_dir: Path, name: str = "cases.csv") -> list[tuple]:
 
 
 def dialects_module():
-    """data/sample/dialects.py (data/ is not a package)."""
-    import importlib.util
+    """The offices' dialects of the sample (bench/world/dialects.py)."""
+    from bench.world import dialects
 
-    if "sample_dialects" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("sample_dialects", ROOT / "data" / "sample" / "dialects.py")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["sample_dialects"] = module
-        spec.loader.exec_module(module)
-    return sys.modules["sample_dialects"]
+    return dialects
 
 
 def dialect_report(n: int, seed: int, keep: Path | None) -> list[dict]:

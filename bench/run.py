@@ -20,7 +20,6 @@ Markdown table (the one in the README) and writes data/bench/results.json.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import re
@@ -129,11 +128,9 @@ def run_flow(inbox: Path, work: Path) -> dict:
 
 
 def check_planted(city_dir: Path, run_dir: str) -> dict:
-    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "bench" / "generate.py")
-    gen = importlib.util.module_from_spec(spec)
-    sys.modules["bench_generate"] = gen   # dataclasses look their module up
-    spec.loader.exec_module(gen)
-    r = gen.compare(city_dir / "planted.csv", Path(run_dir) / "cases.csv")
+    from bench.world.key import compare
+
+    r = compare(city_dir / "planted.csv", Path(run_dir) / "cases.csv")
     planted = sum(v["planted"] for v in r["per_rule"].values())
     return {"planted": planted, "missing": len(r["missing"]), "mismatch": len(r["mismatch"]),
             "trap_flagged": len(r["trap_flagged"]), "unplanted": len(r["unplanted"])}

@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.world.ids import check_char  # noqa: E402  (the synthetic world's ID numbers: bench/world/ids.py)
+
 # a payee of the sample register is not needed: these lists only have to be recognised as payment lists
 HEADER = "姓名,身份证号码,乡镇（街道）,村（社区）,补贴类型,所属期,发放金额,备注"
 GOOD_IDS = ["330822193501010011", "33082219400315002X", "330822195207200036"]
@@ -31,16 +34,11 @@ class Entry:
     what: str          # the hostile thing, in a few words
 
 
-def id_check(body17: str) -> str:
-    w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    return "10X98765432"[sum(int(c) * x for c, x in zip(body17, w)) % 11]
-
-
 def ids(n: int, start: int = 1) -> list[str]:
     out = []
     for i in range(start, start + n):
         body = f"33082219{50 + i % 40:02d}0{1 + i % 9}{10 + i % 18:02d}{i % 1000:03d}"
-        out.append(body + id_check(body))
+        out.append(body + check_char(body))
     return out
 
 
@@ -130,8 +128,7 @@ AMOUNTS_REFUSED = ["1_000", "2 70", "270.004"]
 
 
 def with_check(body17: str) -> str:
-    w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    return body17 + "10X98765432"[sum(int(c) * x for c, x in zip(body17, w)) % 11]
+    return body17 + check_char(body17)
 
 
 HOSTILE_IDS = [with_check(f"33082219500101{i:03d}") for i in range(len(HOSTILE))]

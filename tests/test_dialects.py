@@ -1,5 +1,5 @@
 """Does header recognition generalise beyond the sample's own wordings (issue 16)? Leave-one-synonym-out
-over the sample, and the sample rewritten by other offices (data/sample/dialects.py) through the real loader
+over the sample, and the sample rewritten by other offices (bench/world/dialects.py) through the real loader
 and the real pipeline. bench/recognition.py prints the same measurements; docs/recognition.md has today's."""
 
 from __future__ import annotations

@@ -4,7 +4,9 @@ an independent Python implementation of GB 11643-1999 and of the formats departm
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -13,14 +15,11 @@ from hypothesis import strategies as st
 
 from sources.stage import HERE
 
-W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-FULL = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.world.ids import FULLWIDTH, check_char  # noqa: E402  (the synthetic world's, not the loader's)
+
 PROFILE = settings(max_examples=25, deadline=None)   # each example is a batch of up to 40 values
 BATCH = dict(min_size=1, max_size=40)
-
-
-def check_char(body17: str) -> str:
-    return "10X98765432"[sum(int(c) * w for c, w in zip(body17, W)) % 11]
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +90,7 @@ def test_fifteen_digits_upgrade_to_eighteen_and_back(con, cases):
 
 
 VARIANTS = {
-    "full": lambda n: n.translate(FULL),
+    "full": lambda n: n.translate(FULLWIDTH),
     "lower": str.lower,
     "spaces": lambda n: f" {n[:6]} {n[6:14]} {n[14:]} ",
     "apostrophe": lambda n: "'" + n,

@@ -22,22 +22,30 @@ Two answer keys:
 Layout of this file: the population and its payments (`build`: R01's planted cases first, then the
 other programmes and registers, then the loader's special rows, then one block per later rule, R02–R15,
 each planting its cases and traps in households of its own or in fresh relatives of rostered cadres),
-then one writer per inbox file.
+then one writer per inbox file. The world's common parts are bench/world/ (shared with the benchmark
+city, bench/generate.py): ID numbers and credit codes, programme names, names, the answer keys' format and
+writers, the sheet model (Grid) and the xlsx/.xls/CSV writers.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import datetime as dt
 import random
+import sys
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import xlwt
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import range_boundaries
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from bench.world import ids, key  # noqa: E402  (the world's package: bench/world/)
+from bench.world.files import Grid, write_csv, write_xls, write_xlsx  # noqa: E402
+from bench.world.ids import FULLWIDTH, check_char, credit_code, org_code  # noqa: E402
+from bench.world.ids import id_number as make_id  # noqa: E402
+from bench.world.ids import plate as _plate  # noqa: E402
+from bench.world.key import Mark  # noqa: E402
+from bench.world.people import unique_name  # noqa: E402
+from bench.world.programmes import ASSISTANCE, CARE, DIBAO, EMPLOYEE, LIVING, PENSION, TEKUN  # noqa: E402
 
 SEED = 20201231
 MONTHS = [dt.date(2020, m, 1) for m in range(1, 13)]
@@ -46,23 +54,9 @@ COUNTY = ("330822", "常山县")
 VILLAGES = [("天马街道", "和平社区"), ("球川镇", "东坑村"), ("球川镇", "西坞村")]
 HEPING, DONGKENG, XIWU = VILLAGES
 # 特困: Zhejiang sets the basic-living standard at 1.3 × the local 低保 standard (amounts are invented)
-RATE = {"困难残疾人生活补贴": 270, "重度残疾人护理补贴": 180, "城乡居民基本养老保险": 245, "最低生活保障": 750,
-        "特困人员供养": 975}
-ASSISTANCE = {"最低生活保障", "特困人员供养", "困难残疾人生活补贴"}   # means-tested: the household is "assisted"
+RATE = {LIVING: 270, CARE: 180, PENSION: 245, DIBAO: 750, TEKUN: 975}
 SURNAMES = "徐王张李刘陈杨黄赵吴周郑汪毛余方江叶童程姜胡邵宋"
 GIVEN = "建国华明英秀兰芳军伟红梅丽强平志勇林桂春海燕金玉凤珍德福根土水生发荣宝云清"
-W = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-FIXED_TIME = dt.datetime(2021, 1, 15, 9, 0, 0)
-FULLWIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
-
-
-def check_char(body17: str) -> str:
-    return "10X98765432"[sum(int(c) * w for c, w in zip(body17, W)) % 11]
-
-
-def make_id(area: str, birth: dt.date, seq: int) -> str:
-    body = f"{area}{birth:%Y%m%d}{seq:03d}"
-    return body + check_char(body)
 
 
 def month_add(d: dt.date, n: int) -> dt.date:
@@ -70,24 +64,9 @@ def month_add(d: dt.date, n: int) -> dt.date:
     return dt.date(d.year + y, m + 1, 1)
 
 
-# 统一社会信用代码 (GB 32100-2015): 登记管理部门 9 (市场监管) + 机构类别 (1 企业, 2 个体工商户, 3 农民专业合作社)
-# + 6-digit division + 9-character 组织机构代码 (GB 11714, own check character) + a MOD 31 check character.
-CREDIT_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-
-
-def credit_code(category: str, area: str, rng: random.Random) -> str:
-    body = "MA2" + "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(5))
-    values = [int(c) if c.isdigit() else ord(c) - 55 for c in body]
-    c9 = 11 - sum(v * w for v, w in zip(values, [3, 7, 9, 10, 5, 8, 4, 2])) % 11
-    org = body + {10: "X", 11: "0"}.get(c9, str(c9))
-    s17 = "9" + category + area + org
-    total = sum(CREDIT_CHARS.index(ch) * pow(3, i, 31) for i, ch in enumerate(s17))
-    return s17 + CREDIT_CHARS[(31 - total % 31) % 31]
-
-
 def bank_card(p: Person) -> str:
     """A person's own 农商银行 card (one card per person)."""
-    return "6217" + p.id_number[6:14] + p.id_number[14:17] + "8"
+    return ids.bank_card(p.id_number)
 
 
 def account_of(p: Person) -> str:
@@ -96,16 +75,6 @@ def account_of(p: Person) -> str:
 
 
 # ---- what is in the files ---------------------------------------------------------------------
-
-@dataclass
-class Mark:
-    """What the loader must do with one deliberately special input row: a line of planted_rows.csv."""
-    expect: str           # loaded | quarantined | structural | total_mismatch
-    reason: str           # NORMALISED | RECOVERED | a quarantine reason code | title/header/total/footer/blank
-    note: str
-    column: str = ""      # the canonical column at issue
-    expected: str = ""    # the value the loader must produce (loaded rows); the true sum (total_mismatch)
-
 
 @dataclass
 class Written:
@@ -291,11 +260,7 @@ class Sample:
 
     # -- people -------------------------------------------------------------------------------
     def name(self, surname: str | None = None) -> str:
-        while True:
-            n = (surname or self.rng.choice(SURNAMES)) + "".join(self.rng.choice(GIVEN) for _ in range(self.rng.choice([1, 2])))
-            if n not in self.used_names:
-                self.used_names.add(n)
-                return n
+        return unique_name(self.rng, self.used_names, SURNAMES, GIVEN, (1, 2), surname)
 
     def person(self, sex: str, birth: dt.date, hh: str, relation: str, place, surname=None, area=COUNTY[0],
                name: str | None = None) -> Person:
@@ -374,12 +339,8 @@ class Sample:
               id_number: str | None = None) -> None:
         """One line of planted.csv; months and amount None leave them empty (R15: only the case counts);
         id_number when the case is filed under another number than the register's (a ledger's)."""
-        self.planted.append({
-            "rule_id": rule, "expect": expect, "subject_id_number": id_number or p.id_number, "subject_name": p.name,
-            "programme": programme, "months": "" if months is None else months,
-            "amount_yuan": "" if amount is None else f"{amount:.2f}",
-            "period_from": period_from.isoformat() if period_from else "",
-            "period_to": period_to.isoformat() if period_to else "", "note": note})
+        self.planted.append(key.planted_row(rule, expect, id_number or p.id_number, p.name, programme, note,
+                                            months, amount, period_from, period_to))
 
     # -- who may take a role without creating an unplanned case for a later rule ------------------
     def planted_ids(self) -> set[str]:
@@ -628,11 +589,6 @@ def add_payroll(s: Sample) -> None:
         s.staff.append(Staff(p, unit, unit_type, staff_type, status, start, end_on, rng.randrange(5600, 9200, 50)))
 
 
-def _plate(rng: random.Random, letters: bool = True) -> str:
-    chars = "ABCDEFGHJKLMNPQRSTUVWXYZ" if letters else ""
-    return "浙H" + "".join(rng.choice("0123456789" + chars) for _ in range(5))
-
-
 def add_vehicles(s: Sample) -> None:
     """Cars, vans and motorcycles of households that get no means-tested assistance."""
     rng = s.rng
@@ -671,7 +627,7 @@ def add_businesses_and_projects(s: Sample) -> None:
 
     def add(category, name, btype, status, est, closed, capital, place, people):
         lead = people[0][1]
-        s.businesses.append(Business(credit_code(category, COUNTY[0], rng), name.format(n=lead.name, s=lead.name[0]),
+        s.businesses.append(Business(credit_code(category, COUNTY[0], org_code(rng)), name.format(n=lead.name, s=lead.name[0]),
                                      btype, status, est, closed, capital, place[0],
                                      f"常山县{place[0]}{place[1]}{rng.randint(1, 120)}号", people))
 
@@ -691,7 +647,7 @@ def add_businesses_and_projects(s: Sample) -> None:
         [("法定代表人", someone(HEPING))])
 
     local = next(b for b in s.businesses if b.name == "常山县西坞建筑工程有限公司")
-    outside = {n: credit_code("1", area, rng) for n, area in [("常山县天马市政工程有限公司", "330822"),
+    outside = {n: credit_code("1", area, org_code(rng)) for n, area in [("常山县天马市政工程有限公司", "330822"),
                                                               ("衢州市衢江区宏达水利工程有限公司", "330803"),
                                                               ("浙江常山环卫设备有限公司", "330822")]}
     for place, name, procurement, contractor, amount, signed, share in [
@@ -854,10 +810,6 @@ def spoil(pay: Payment, how: str) -> None:
 # Planted after every role (cadre, case worker, official, car, business, land) and every damaged row has
 # been given out, so none of those lands on a planted person. Everyone below is new and paid only what
 # their scenario says; entitlement months are 2020 and every programme's ledgers run to December.
-
-LIVING, CARE, DIBAO, TEKUN, PENSION = ("困难残疾人生活补贴", "重度残疾人护理补贴", "最低生活保障", "特困人员供养",
-                                       "城乡居民基本养老保险")
-
 
 def plant_r02(s: Sample, e: Person) -> None:
     """R02 两项补贴"一停一发": a dead recipient of both subsidies; one stopped within a month of the death
@@ -1201,14 +1153,14 @@ def plant_r09(s: Sample) -> None:
     rng = s.rng
     # a couple on 低保 (two insured); the wife runs a breakfast stall registered as a 个体工商户
     a, wife = s.couple(HEPING, dt.date(1959, 8, 3), dt.date(1961, 12, 20))
-    s.businesses.append(Business(credit_code("2", COUNTY[0], rng), f"常山县天马街道{wife.name}早餐店", "个体工商户", "存续",
+    s.businesses.append(Business(credit_code("2", COUNTY[0], org_code(rng)), f"常山县天马街道{wife.name}早餐店", "个体工商户", "存续",
                                  dt.date(2017, 5, 8), None, "", HEPING[0], f"常山县{HEPING[0]}{HEPING[1]}18号",
                                  [("经营者", wife)]))
     n, amount = _year(s, a, DIBAO, amount=2 * 750, household_size=2)
     s.plant("R09", "flag", a, DIBAO, f"同户的妻子{wife.name}是存续个体工商户（早餐店）的经营者", n, amount, MONTHS[0], LAST)
     # trap: his own grocery, cancelled (注销) in May 2019
     t = s.single(DONGKENG, "男", dt.date(1963, 7, 7))
-    s.businesses.append(Business(credit_code("2", COUNTY[0], rng), f"常山县球川镇{t.name}杂货店", "个体工商户", "注销",
+    s.businesses.append(Business(credit_code("2", COUNTY[0], org_code(rng)), f"常山县球川镇{t.name}杂货店", "个体工商户", "注销",
                                  dt.date(2013, 3, 11), dt.date(2019, 5, 30), "", DONGKENG[0],
                                  f"常山县{DONGKENG[0]}{DONGKENG[1]}52号", [("经营者", t)]))
     s.pay(t, DIBAO, MONTHS[0], LAST, amount=750, household_size=1)
@@ -1287,7 +1239,7 @@ def plant_r11(s: Sample) -> None:
     assert post.person.spouse is None
     wife = s.person("女", dt.date(1987, 2, 11), post.person.household_no, "妻", XIWU)
     wife.spouse, post.person.spouse = post.person.id_number, wife.id_number
-    coop = Business(credit_code("3", COUNTY[0], rng), "常山县西坞绿苑苗木专业合作社", "农民专业合作社", "存续",
+    coop = Business(credit_code("3", COUNTY[0], org_code(rng)), "常山县西坞绿苑苗木专业合作社", "农民专业合作社", "存续",
                     dt.date(2018, 3, 20), None, "50", XIWU[0], f"常山县{XIWU[0]}{XIWU[1]}77号", [("法定代表人", wife)])
     s.businesses.append(coop)
     j = _project(s, XIWU, "西坞村2020年村庄绿化提升工程", "村级小额工程直接发包", coop, 42000, dt.date(2020, 5, 18))
@@ -1297,7 +1249,7 @@ def plant_r11(s: Sample) -> None:
     post = _post(s, "村务监督委员会主任", DONGKENG)
     son = next(p for p in s.people if p.household_no == post.person.household_no and p.relation == "子"
                and p.birth.year <= 1996)
-    shop = Business(credit_code("2", COUNTY[0], rng), f"常山县球川镇{son.name}水电安装部", "个体工商户", "存续",
+    shop = Business(credit_code("2", COUNTY[0], org_code(rng)), f"常山县球川镇{son.name}水电安装部", "个体工商户", "存续",
                     dt.date(2018, 4, 10), None, "", DONGKENG[0], f"常山县{DONGKENG[0]}{DONGKENG[1]}9号", [("经营者", son)])
     s.businesses.append(shop)
     j = _project(s, XIWU, "西坞村山塘加固工程", "询价", shop, 36500, dt.date(2020, 7, 22))
@@ -1307,7 +1259,7 @@ def plant_r11(s: Sample) -> None:
     cadre, _ = s.couple(DONGKENG, dt.date(1978, 4, 14), dt.date(1980, 9, 2))
     _add_post(s, Post(cadre, "村干部", "村民委员会委员", DONGKENG[0], DONGKENG[1], dt.date(2020, 8, 20), None, False,
                       _phone(rng)))
-    shop = Business(credit_code("2", COUNTY[0], rng), f"常山县球川镇{cadre.name}建材经营部", "个体工商户", "存续",
+    shop = Business(credit_code("2", COUNTY[0], org_code(rng)), f"常山县球川镇{cadre.name}建材经营部", "个体工商户", "存续",
                     dt.date(2015, 6, 2), None, "", DONGKENG[0], f"常山县{DONGKENG[0]}{DONGKENG[1]}31号",
                     [("经营者", cadre)])
     s.businesses.append(shop)
@@ -1435,114 +1387,17 @@ def plant_r18(s: Sample) -> None:
 
 # ---- writers: one per file, in the layout its department uses --------------------------------
 
-class Grid:
-    """The rows of one sheet (or one CSV file) as written, with the answer-key line of every special row."""
-
-    def __init__(self, file: str, sheet: str = "", merges=(), widths=None, formats=None):
-        self.file, self.sheet = file, sheet
-        self.merges, self.widths, self.formats = list(merges), widths or {}, formats or {}
-        self.rows: list[list] = []
-        self.key: list[dict] = []
-
-    def add(self, cells: list, mark: Mark | None = None) -> int:
-        self.rows.append(list(cells))
-        if mark:
-            self.key.append({"file": self.file, "sheet": self.sheet, "row_no": len(self.rows), "expect": mark.expect,
-                             "reason": mark.reason, "column": mark.column, "expected": mark.expected, "note": mark.note})
-        return len(self.rows)
-
-    def structural(self, kind: str, cells: list, note: str = "") -> int:
-        return self.add(cells, Mark("structural", kind, note))
-
-    def title(self, *cells, note: str = "") -> int:
-        return self.structural("title", list(cells), note)
-
-    def header(self, *cells, note: str = "") -> int:
-        return self.structural("header", list(cells), note)
-
-    def blank(self, n: int, note: str = "", space: bool = False) -> int:
-        """A row with nothing in it (space=True: cells holding a space, as left behind by 'clearing')."""
-        return self.structural("blank", [" "] * n if space else [None] * n, note)
-
-    def footer(self, *cells, note: str = "") -> int:
-        return self.structural("footer", list(cells), note)
-
-    def total(self, cells: list, stated: float, true: float, note: str) -> int:
-        if round(stated - true, 2):
-            return self.add(cells, Mark("total_mismatch", "total", f"{note}；写的是 {stated:,.2f}，各行相加为 {true:,.2f}",
-                                        "amount_yuan", f"{true:.2f}"))
-        return self.structural("total", cells, note)
-
-
 def _xlsx(s: Sample, out: Path, grids: list[Grid]) -> None:
-    wb = Workbook()
-    wb.remove(wb.active)
-    for g in grids:
-        ws = wb.create_sheet(g.sheet)
-        for r in g.rows:
-            ws.append(r)
-        for rng in g.merges:
-            ws.merge_cells(rng)
-        for col, w in g.widths.items():
-            ws.column_dimensions[col].width = w
-        for col, fmt in g.formats.items():
-            for cell in ws[col]:
-                if isinstance(cell.value, (dt.date, dt.datetime)):
-                    cell.number_format = fmt
-        if g.rows:
-            ws["A1"].font = Font(bold=True, size=14)
-            ws["A1"].alignment = Alignment(horizontal="center")
-        s.planted_rows.extend(g.key)
-    wb.properties.created = wb.properties.modified = FIXED_TIME
-    wb.save(out / grids[0].file)
-    _freeze_zip(out / grids[0].file)
-
-
-def _freeze_zip(path: Path) -> None:
-    """openpyxl stamps each zip entry with the current time; restamp them so the bytes are reproducible."""
-    import zipfile
-
-    import re
-
-    with zipfile.ZipFile(path) as z:
-        entries = [(i, z.read(i.filename)) for i in z.infolist()]
-    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()   # openpyxl sets "modified" to now on save
-    entries = [(i, re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp, d) if i.filename == "docProps/core.xml"
-                else d) for i, d in entries]
-    with zipfile.ZipFile(path, "w") as z:
-        for info, data in entries:
-            frozen = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME.timetuple()[:6])
-            frozen.compress_type = zipfile.ZIP_DEFLATED
-            frozen.external_attr = info.external_attr
-            z.writestr(frozen, data)
+    s.planted_rows.extend(write_xlsx(out / grids[0].file, grids))
 
 
 def _xls(s: Sample, out: Path, grids: list[Grid]) -> None:
     """Legacy Excel 97–2003 (.xls), as older county systems still export."""
-    wb = xlwt.Workbook(encoding="utf-8")
-    bold = xlwt.easyxf("font: bold on, height 280; align: horiz center")
-    for g in grids:
-        ws = wb.add_sheet(g.sheet)
-        merged = {}
-        for rng in g.merges:
-            c1, r1, c2, r2 = range_boundaries(rng)
-            merged[(r1 - 1, c1 - 1)] = (r2 - 1, c2 - 1)
-        for r, row in enumerate(g.rows):
-            for c, v in enumerate(row):
-                if (r, c) in merged:
-                    ws.write_merge(r, merged[(r, c)][0], c, merged[(r, c)][1], v, bold)
-                elif v is not None:
-                    ws.write(r, c, v)
-        for col, w in g.widths.items():
-            ws.col(ord(col) - ord("A")).width = int(w * 256)
-        s.planted_rows.extend(g.key)
-    wb.save(str(out / grids[0].file))
+    s.planted_rows.extend(write_xls(out / grids[0].file, grids))
 
 
 def _csv(s: Sample, out: Path, g: Grid, encoding: str) -> None:
-    with open(out / g.file, "w", encoding=encoding, newline="") as f:
-        csv.writer(f, lineterminator="\r\n").writerows(g.rows)
-    s.planted_rows.extend(g.key)
+    s.planted_rows.extend(write_csv(out / g.file, g, encoding))
 
 
 def _ymd_slash(d: dt.date) -> str:
@@ -1852,7 +1707,7 @@ WRITERS = [write_living_subsidy, write_care_subsidy, write_dibao_csv, write_diba
 
 
 # ---- R17 养老待遇异常: the employees' pension list (人社) beside the residents' -------------------------
-EMPLOYEE_PENSION = "职工基本养老保险"
+EMPLOYEE_PENSION = EMPLOYEE
 RATE[EMPLOYEE_PENSION] = 3000      # invented; each planted payee has his own amount
 
 
@@ -2030,7 +1885,6 @@ def write_housing_aid(s: Sample, out: Path) -> None:
 
 WRITERS.append(write_housing_aid)
 # ---- R06 两项补贴资格要素不符: the 残联 certificate registry and the 低收入农户 list ------------------------
-LIVING, CARE = "困难残疾人生活补贴", "重度残疾人护理补贴"
 
 
 def plant_r06(s: Sample) -> None:
@@ -2114,23 +1968,6 @@ WRITERS.append(write_disability_certs)
 WRITERS.append(write_low_income)
 
 
-def write_planted(s: Sample, path: Path) -> None:
-    cols = ["rule_id", "expect", "subject_id_number", "subject_name", "programme", "months", "amount_yuan",
-            "period_from", "period_to", "note"]
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        w = csv.DictWriter(f, cols, lineterminator="\n")
-        w.writeheader()
-        w.writerows(sorted(s.planted, key=lambda r: (r["rule_id"], r["expect"], r["subject_id_number"], r["programme"])))
-
-
-def write_planted_rows(s: Sample, path: Path) -> None:
-    cols = ["file", "sheet", "row_no", "expect", "reason", "column", "expected", "note"]
-    with open(path, "w", encoding="utf-8", newline="") as f:
-        w = csv.DictWriter(f, cols, lineterminator="\n")
-        w.writeheader()
-        w.writerows(sorted(s.planted_rows, key=lambda r: (r["file"], r["sheet"], r["row_no"])))
-
-
 def generate(out: Path, seed: int = SEED) -> Sample:
     inbox = out / "inbox"
     inbox.mkdir(parents=True, exist_ok=True)
@@ -2140,8 +1977,8 @@ def generate(out: Path, seed: int = SEED) -> Sample:
     s = build(seed)
     for write in WRITERS:
         write(s, inbox)
-    write_planted(s, out / "planted.csv")
-    write_planted_rows(s, out / "planted_rows.csv")
+    key.write_planted(s.planted, out / "planted.csv")
+    key.write_planted_rows(s.planted_rows, out / "planted_rows.csv")
     return s
 
 

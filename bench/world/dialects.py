@@ -1,6 +1,6 @@
 """Rewrite the sample inbox in other offices' "dialects", to test whether recognition generalises.
 
-    .venv/bin/python data/sample/dialects.py [--offices 4] [--seed 1] [--out data/dialects]
+    .venv/bin/python bench/world/dialects.py [--offices 4] [--seed 1] [--out data/dialects]
 
 Each office writes the same rows (the same people, money and row order) as the sample, but every header
 the loader maps is replaced by that office's wording of the canonical column (a fixed choice per office
@@ -223,27 +223,32 @@ class SheetGrid:
     layout: object                  # sources.layout.Layout or None
 
 
+def readable_sheets(inbox: Path, tmp: Path):
+    """(file, its sheets the readers read without error) for every file of the inbox the readers can read."""
+    from sources.inbox import inbox_files
+    from sources.read import UnreadableFile, read_file
+
+    for path in inbox_files(inbox):
+        try:
+            result = read_file(path, tmp)
+        except UnreadableFile:
+            continue
+        yield path, [s for s in result.sheets if not s.error]
+
+
 def read_sample(src_inbox: Path) -> list[tuple[Path, list[SheetGrid]]]:
     """Every file of the inbox with its sheets as full grids and their layouts (original declarations)."""
     import duckdb
 
     from sources.recognise import detect_layout
-    from sources.inbox import inbox_files
-    from sources.read import UnreadableFile, read_file
 
     out = []
     con = duckdb.connect()
     con.execute((ROOT / "sources" / "macros.sql").read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory() as tmp:
-        for path in inbox_files(src_inbox):
-            try:
-                result = read_file(path, Path(tmp))
-            except UnreadableFile:
-                continue
+        for path, readable in readable_sheets(src_inbox, Path(tmp)):
             sheets = []
-            for s in result.sheets:
-                if s.error:
-                    continue
+            for s in readable:
                 s.load(con, "_g")
                 got = con.execute("select qf_cells(cells, line, ?), lossy, merged from _g order by row_no",
                                   [s.delimiter or ","]).fetchall()
