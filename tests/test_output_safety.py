@@ -7,11 +7,11 @@ macros on literal values."""
 from __future__ import annotations
 
 import csv
-import sys
 import datetime as dt
 import io
 import json
 import re
+import sys
 from decimal import Decimal
 from pathlib import Path
 
