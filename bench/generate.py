@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from sources.declarations import place_aliases  # noqa: E402  (as the loader reads place names)
+from sources.quoting import sql_str  # noqa: E402
 
 SOURCES = ROOT / "sources"
 
@@ -1559,7 +1560,7 @@ def pa_date():
 
 
 def sql_list(items) -> str:
-    return "[" + ", ".join("'" + str(x).replace("'", "''") + "'" for x in items) + "]"
+    return "[" + ", ".join(sql_str(str(x)) for x in items) + "]"
 
 
 MACROS = """

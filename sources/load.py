@@ -16,6 +16,7 @@ from . import wide
 from .inbox import Entry, clean_name, os_error, scan_inbox, sha256
 from .declarations import kinds
 from .layout import Layout
+from .quoting import sql_str
 from .recognise import recognise
 from .read import NO_KIND, UnreadableFile, read_file
 
@@ -26,10 +27,6 @@ TOTAL_RE = r"(本页|本月|本表|全部|总)?(合计|小计|总计|累计|共�
 FOOTER_RE = (r"(制表|审核|填报|填表|复核|审批|制单|经办|打印|分管|主管|单位负责|负责人|部门负责|领导签字|盖章|"
              r"注[:：]|说明[:：]|备注[:：]|以下空白|此页无正文).*")
 WS = r"[\s\x{3000}\x{00A0}\x{200B}-\x{200D}\x{FEFF}]+"
-
-
-def sql_str(value: str | None) -> str:
-    return "NULL" if value is None else "'" + str(value).replace("'", "''") + "'"
 
 
 def create_tables(con) -> None:
