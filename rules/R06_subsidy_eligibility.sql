@@ -195,7 +195,7 @@ with settings as (
            '发放金额与标准不符' as anomaly, NULL as certificate,
            '低保标准' || base_note || ' × 比例' || rate || case when factor <> 1 then ' × 机构托养' || factor else '' end
                || case when top_up <> 0 then ' + 提标' || top_up || '元' else '' end
-               || ' = ' || printf('%.2f', round(base * rate * factor, 2) + top_up) || '元/月（容差'
+               || ' = ' || qf_yuan(round(base * rate * factor, 2) + top_up) || '元/月（容差'
                || (select tol from settings) || '元）' as std_note
     from standard
     -- a month paid by several rows is R04's (重复发放), not a wrong standard
@@ -215,7 +215,7 @@ with settings as (
     select id_number, programme, anomaly, min(entitlement_month) as period_from, max(entitlement_month) as period_to,
            count(distinct entitlement_month) as months, sum(amount_yuan) as amount_yuan,
            string_agg(distinct certificate, '；') as certificate, string_agg(distinct std_note, '；') as standard_used,
-           string_agg(strftime(entitlement_month, '%Y年%-m月') || ' ' || printf('%.2f', amount_yuan), '；'
+           string_agg(qf_month_zh(entitlement_month) || ' ' || qf_yuan(amount_yuan), '；'
                       order by entitlement_month) as monthly_detail
     from (select distinct * from flags)
     group by all
@@ -261,8 +261,8 @@ select c.id_number as subject_id_number, w.name as subject_name, w.county, w.tow
            case when not exists (select 1 from low_income) then '未检查：生活补贴月份是否在低边、低收入名单（未提供名单）' end,
            '缺少：两项补贴审批表（申请月份、补贴对象类型）、残疾人证档案') as facts,
        format('{}（{}）{}：{}，所属期{}至{}共{}个月，涉及{}元。', w.name, c.id_number, c.programme, c.anomaly,
-              strftime(c.period_from, '%Y年%-m月'), strftime(c.period_to, '%Y年%-m月'), c.months,
-              printf('%.2f', c.amount_yuan)) as evidence,
+              qf_month_zh(c.period_from), qf_month_zh(c.period_to), c.months,
+              qf_yuan(c.amount_yuan)) as evidence,
        r.source_rows
 from cases c
 join who w using (id_number, programme)

@@ -84,8 +84,8 @@ select c.id_number as subject_id_number, y.name as subject_name, y.county, y.tow
            || '；推定：' || case when c.is_self then '' else '户籍同户成员即共同生活的低保家庭成员；' end
            || '工资收入未在低保家庭收入中申报（未核对低保审批时的收入核算表）' as facts,
        format('{}（{}）享受{}期间（所属期{}至{}共{}个月，合计{}元），{}{}在{}任职（财政供养），在职期间与发放月份重叠。',
-              y.name, c.id_number, c.programme, strftime(c.period_from, '%Y年%-m月'), strftime(c.period_to, '%Y年%-m月'),
-              c.months, printf('%.2f', c.amount_yuan),
+              y.name, c.id_number, c.programme, qf_month_zh(c.period_from), qf_month_zh(c.period_to),
+              c.months, qf_yuan(c.amount_yuan),
               case when c.is_self then '受助人本人' else '其' || c.related_relation end,
               case when c.is_self then '' else c.related_name end, c.unit) as evidence,
        c.payroll_rows || '；' || r.rows as source_rows
@@ -114,8 +114,8 @@ select u.id_number as subject_id_number, y.name as subject_name, y.county, y.tow
        case when qf_unreadable(u.warnings, 'end_on') then '离职/退休日期（无法识别）'
             when qf_unreadable(u.warnings, 'start_on') then '入编日期（无法识别）'
             else '离职/退休日期（人员状态为“' || u.status || '”，未填写日期）' end as missing,
-       format('{}领取{}（{}至{}）时，{}是否仍在{}在编在职', y.name, u.programme, strftime(u.month_from, '%Y年%-m月'),
-              strftime(u.month_to, '%Y年%-m月'),
+       format('{}领取{}（{}至{}）时，{}是否仍在{}在编在职', y.name, u.programme, qf_month_zh(u.month_from),
+              qf_month_zh(u.month_to),
               case when u.is_self then '受助人本人' else '其' || u.related_relation || u.name end, u.unit) as decides,
        u.source_file, u.sheet, u.row_no
 from unknown u

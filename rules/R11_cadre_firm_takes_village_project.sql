@@ -58,8 +58,8 @@ select h.cadre_id_number as subject_id_number, any_value(h.cadre_name) as subjec
            || '；推定：登记属实（未排除冒名登记）；缺少：干部申报回避记录、招投标或比价记录' as facts,
        format('{}{}{}任职期间，本村工程“{}”于{}由“{}”承揽，合同金额{}元；该主体的{}{}是{}的{}（{}）。',
               any_value(h.village), string_agg(distinct h.post, '、' order by h.post), any_value(h.cadre_name), h.project_name,
-              strftime(any_value(h.signed_on), '%Y年%-m月%-d日'), any_value(h.contractor),
-              printf('%.2f', any_value(h.contract_amount_yuan)), string_agg(distinct h.role, '、' order by h.role),
+              qf_date_zh(any_value(h.signed_on)), any_value(h.contractor),
+              qf_yuan(any_value(h.contract_amount_yuan)), string_agg(distinct h.role, '、' order by h.role),
               string_agg(distinct h.person_name, '、' order by h.person_name), any_value(h.cadre_name),
               arg_min(h.relation, h.pick), arg_min(h.relation_basis, h.pick)) as evidence,
        min(h.project_row) || '；' || min(h.cadre_row) as source_rows

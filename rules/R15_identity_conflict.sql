@@ -140,7 +140,7 @@ select c.id_number as subject_id_number, w.name as subject_name, w.county, w.tow
        format('身份证号{}：{}（{}）{}。',
               c.id_number, c.conflict_detail, substr(c.conflict_type, 3),
               case when coalesce(m.amount_yuan, 0) > 0
-                   then '；该号码领取' || m.programmes || '共' || m.months || '个月，合计' || printf('%.2f', m.amount_yuan) || '元'
+                   then '；该号码领取' || m.programmes || '共' || m.months || '个月，合计' || qf_yuan(m.amount_yuan) || '元'
                    else '；该号码无发放记录' end) as evidence,
        c.source_rows
 from conflicts c

@@ -85,7 +85,7 @@ with firsts as (
     select s.id_number as subject_id_number, y.name as subject_name, y.county, y.township, y.village,
            '死亡后首次发放' as gate,
            '死亡月份' || strftime(s.death_month, '%Y-%m') || '，首次发放所属期' || strftime(s.first_month, '%Y-%m')
-               || coalesce('（发放日期' || strftime(s.first_paid_on, '%Y-%m-%d') || '，金额' || printf('%.2f', s.first_amount) || '元）', '')
+               || coalesce('（发放日期' || strftime(s.first_paid_on, '%Y-%m-%d') || '，金额' || qf_yuan(s.first_amount) || '元）', '')
                as gate_detail,
            s.programme, s.death_on, s.death_evidence as death_sources,
            s.first_month as period_from, s.last_month as period_to, s.months, s.amount_yuan,
@@ -101,9 +101,9 @@ with firsts as (
                     then '注意：首发月份为死亡次月，可能是生前已审批、自次月起发放，须核实审批日期' end,
                case when s.first_is_arrears then '注意：首次发放行注明为补发' end) as facts,
            format('{}（{}）{}死亡（{}）；{}在其死亡后才开始发放：首次发放所属期{}，至{}共{}个月，合计{}元。{}',
-                  y.name, s.id_number, strftime(s.death_on, '%Y年%-m月%-d日'), s.death_evidence, s.programme,
-                  strftime(s.first_month, '%Y年%-m月'), strftime(s.last_month, '%Y年%-m月'), s.months,
-                  printf('%.2f', s.amount_yuan),
+                  y.name, s.id_number, qf_date_zh(s.death_on), s.death_evidence, s.programme,
+                  qf_month_zh(s.first_month), qf_month_zh(s.last_month), s.months,
+                  qf_yuan(s.amount_yuan),
                   case when s.first_month = s.death_month + interval 1 month
                        then '首发月份为死亡次月，须核实是否生前已审批。'
                        else '死亡后新申请、首次发放，疑似冒领。' end) as evidence,
