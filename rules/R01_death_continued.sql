@@ -40,7 +40,7 @@ inputs: {required: [payments, death_records], optional: [persons]}
 with watched as (
     -- whose payments each death is checked against: the dead person's own; and, for programmes insured per
     -- household, those of the payee of the household the dead person is registered in
-    select id_number, id_number as payee_id, death_month, death_on, false as is_member, NULL as member_name
+    select id_number, id_number as payee_id, death_month, death_on, false as is_member, null as member_name
     from deaths where death_month is not null
     union
     select distinct d.id_number, ph.id_number, d.death_month, d.death_on, true, pm.name
@@ -156,7 +156,7 @@ join deaths d using (id_number)
 join payees y on y.id_number = c.payee_id and y.programme = c.programme
 join programme_windows w on w.programme = c.programme
 join source_rows r on r.id_number = c.id_number and r.programme = c.programme
-order by c.amount_yuan desc, subject_id_number, c.programme
+order by c.amount_yuan desc, subject_id_number, c.programme;
 
 -- needs_data
 -- people paid a periodic benefit whose death record (name matching) gives no date that can be read: whether

@@ -108,7 +108,7 @@ join totals t using (id_number, programme)
 join payees y using (id_number, programme)
 join programme_windows w using (programme)
 join source_rows r using (id_number, programme)
-order by t.amount_yuan desc, subject_id_number
+order by t.amount_yuan desc, subject_id_number;
 
 -- needs_data
 -- one subsidy stopped at the death and the other went on, but the lists that carried the stopped one end

@@ -72,7 +72,7 @@ from totals t
 join payees y using (id_number, programme)
 join programme_windows w using (programme)
 join source_rows r using (id_number, programme)
-order by t.amount_yuan desc, subject_id_number, t.programme
+order by t.amount_yuan desc, subject_id_number, t.programme;
 
 -- needs_data
 -- a move whose destination cannot say whether it left the province (or the county), or whose date could not

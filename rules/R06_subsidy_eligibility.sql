@@ -99,11 +99,11 @@ with settings as (
 ), flag_a as (
     -- (a) the roster's certificate number, or the registry's, not starting with the person's ID number
     select m.id_number, m.programme, m.entitlement_month, m.amount_yuan, '残疾人证号与身份证号不符' as anomaly,
-           m.r_cert as certificate, NULL as std_note
+           m.r_cert as certificate, null as std_note
     from months m
     where length(m.r_cert) >= 18 and substr(m.r_cert, 1, 18) <> m.id_number
     union all
-    select m.id_number, m.programme, m.entitlement_month, m.amount_yuan, '残疾人证号与身份证号不符', c.label, NULL
+    select m.id_number, m.programme, m.entitlement_month, m.amount_yuan, '残疾人证号与身份证号不符', c.label, null
     from months m
     join disability_certs d on d.id_number = m.id_number and d.id_number is not null
     join certs c on c.cert_no = d.cert_no and c.id_number = d.id_number
@@ -114,7 +114,7 @@ with settings as (
 ), flag_b as (
     -- (b) the roster's category or grade ≠ every certificate that counts for that month
     select m.id_number, m.programme, m.entitlement_month, m.amount_yuan, '残疾类别或等级与残疾人证不符' as anomaly,
-           string_agg(f.label, '；' order by f.rank) as certificate, NULL as std_note
+           string_agg(f.label, '；' order by f.rank) as certificate, null as std_note
     from months m
     join counted f using (id_number, programme, entitlement_month)
     where m.r_cat is not null or m.r_grade is not null
@@ -155,7 +155,7 @@ with settings as (
 ), flag_d as (
     -- (d) 生活补贴 in a month in neither 低保 nor a 低边/低收入 list (only when such a list is supplied)
     select m.id_number, m.programme, m.entitlement_month, m.amount_yuan, '生活补贴月份不在低保或低边名单' as anomaly,
-           NULL as certificate, NULL as std_note
+           null as certificate, null as std_note
     from months m
     where m.programme = $programmes[1]
       and exists (select 1 from low_income)
@@ -192,7 +192,7 @@ with settings as (
                         and f.entitlement_month = m.entitlement_month and f.rank = 1
 ), flag_e as (
     select id_number, programme, entitlement_month, amount_yuan - (round(base * rate * factor, 2) + top_up) as amount_yuan,
-           '发放金额与标准不符' as anomaly, NULL as certificate,
+           '发放金额与标准不符' as anomaly, null as certificate,
            '低保标准' || base_note || ' × 比例' || rate || case when factor <> 1 then ' × 机构托养' || factor else '' end
                || case when top_up <> 0 then ' + 提标' || top_up || '元' else '' end
                || ' = ' || qf_yuan(round(base * rate * factor, 2) + top_up) || '元/月（容差'
@@ -205,7 +205,7 @@ with settings as (
 ), flag_f as (
     -- (f) months paid before the roster's start (application) month
     select id_number, programme, entitlement_month, amount_yuan, '发放月份早于申请月份' as anomaly,
-           NULL as certificate, '享受补贴起始月份 ' || strftime(start_month, '%Y-%m') as std_note
+           null as certificate, '享受补贴起始月份 ' || strftime(start_month, '%Y-%m') as std_note
     from months
     where start_month is not null and entitlement_month < date_trunc('month', start_month)
 ), flags as (
@@ -268,7 +268,7 @@ from cases c
 join who w using (id_number, programme)
 join fields fd using (id_number, programme)
 join source_rows r using (id_number, programme, anomaly)
-order by severity, amount_yuan desc, subject_id_number, anomaly
+order by severity, amount_yuan desc, subject_id_number, anomaly;
 -- needs_data
 -- a 护理补贴 recipient (without a registry certificate) whose grade cannot be read, or whose category is missing or
 -- unreadable while the grade alone does not decide (a 三级 may be allowed as 智力 or 精神): one row per person,

@@ -92,7 +92,7 @@ select c.id_number as subject_id_number, y.name as subject_name, y.county, y.tow
 from cases c
 join payees y using (id_number, programme)
 join ledger_rows r using (id_number)
-order by c.is_self desc, c.amount_yuan desc, subject_id_number
+order by c.is_self desc, c.amount_yuan desc, subject_id_number;
 
 -- needs_data
 -- 待补数据: a household member on the payroll whose dates cannot decide whether they were in post in a paid

@@ -93,7 +93,7 @@ select c.id_number as subject_id_number, y.name as subject_name, y.county, y.tow
        c.business_rows as source_rows
 from cases c
 join payees y using (id_number, programme)
-order by c.is_self desc, c.amount_yuan desc, subject_id_number
+order by c.is_self desc, c.amount_yuan desc, subject_id_number;
 
 -- needs_data
 -- 待补数据: a household member behind a business whose registration in a paid month cannot be decided (closed

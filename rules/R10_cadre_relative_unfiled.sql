@@ -99,7 +99,7 @@ join (select id_number, arg_max(name, entitlement_month) as name, arg_max(county
              arg_max(township, entitlement_month) as township, arg_max(village, entitlement_month) as village
       from payments group by id_number) w using (id_number)
 join ledger_rows r using (id_number)
-order by severity, n.amount_yuan desc, subject_id_number
+order by severity, n.amount_yuan desc, subject_id_number;
 
 -- needs_data
 -- 待补数据: a relative paid while the cadre's term date could not be read (not "still in office"), and a

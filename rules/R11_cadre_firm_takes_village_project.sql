@@ -44,7 +44,7 @@ select h.cadre_id_number as subject_id_number, any_value(h.cadre_name) as subjec
        arg_min(h.relation, h.pick) as relation, arg_min(h.relation_basis, h.pick) as relation_basis,
        any_value(h.signed_on) as signed_on,
        date_trunc('month', any_value(h.signed_on))::date as period_from,
-       date_trunc('month', any_value(h.signed_on))::date as period_to, cast(null as bigint) as months,
+       date_trunc('month', any_value(h.signed_on))::date as period_to, null::bigint as months,
        any_value(h.contract_amount_yuan) as amount_yuan,
        case when not bool_or(h.role_class in ('operator', 'stake')) then 'low'
             when min(h.strength) = 3 then 'medium' else 'high' end as severity,
@@ -65,7 +65,7 @@ select h.cadre_id_number as subject_id_number, any_value(h.cadre_name) as subjec
        min(h.project_row) || '；' || min(h.cadre_row) as source_rows
 from hits h
 group by h.cadre_id_number, h.project_name
-order by amount_yuan desc, subject_id_number
+order by amount_yuan desc, subject_id_number;
 
 -- needs_data
 -- 待补数据: a village project whose contractor is a cadre's (or relative's) business, but whether the contract was

@@ -140,7 +140,7 @@ select s.id_number as subject_id_number, s.name as subject_name, s.county, s.tow
        s.project_name as programme, s.agreement_no, s.due_yuan, s.paid_yuan, s.reached_yuan,
        coalesce(s.payees, '无付款记录') as payees, s.cadres as cadre_payees,
        date_trunc('month', s.first_paid_on)::date as period_from, date_trunc('month', s.last_paid_on)::date as period_to,
-       cast(null as bigint) as months, s.due_yuan - s.reached_yuan as amount_yuan,
+       null::bigint as months, s.due_yuan - s.reached_yuan as amount_yuan,
        case when s.cadres is not null or s.due_yuan - s.reached_yuan >= 1000 then 'high' else 'medium' end as severity,
        '据以认定：补偿协议应付金额与付款记录（按权利人身份证号及协议编号归集'
            || case when s.any_via_spouse then '，含记在配偶户号下的付款' else '' end
@@ -156,7 +156,7 @@ from sums s
 where s.due_yuan - s.reached_yuan >= $tolerance_yuan
   and not exists (select 1 from payouts_held_back h
                   where h.id_text = s.id_number or (left(h.id_text, 14) = left(s.id_number, 14) and h.name_norm = s.name_norm))
-order by amount_yuan desc, subject_id_number
+order by amount_yuan desc, subject_id_number;
 
 -- needs_data
 -- an entitled person short of money with a payout row of theirs the loader could not read

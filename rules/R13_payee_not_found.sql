@@ -112,7 +112,7 @@ select id_number, name, county, township, village, project_name, payers,
               qf_date_zh(signed_on), qf_yuan(amount_yuan)),
        agreement_rows || '；' || payout_rows
 from paid_to_dead
-order by amount_yuan desc, subject_id_number
+order by amount_yuan desc, subject_id_number;
 
 -- needs_data
 -- payees living where no register extract reaches inside a county the registers partly cover (未检查: R13 could

@@ -174,7 +174,7 @@ select a.id_number as subject_id_number, a.name as subject_name, a.county, a.tow
               coalesce(qf_yuan(a.subsidy_yuan::double), '未注明'), c.anomaly, c.decided_by) as evidence,
        a.at_row as source_rows
 from cases c join aid a using (rk) join housing_aid_coverage k using (approved_month)
-order by subject_id_number, aid_year, anomaly
+order by subject_id_number, aid_year, anomaly;
 -- needs_data
 -- an aid row whose approval date is missing or cannot be read, or whose grade cannot be read
 select h.id_number as subject_id_number, h.name as subject_name, h.county, h.township, h.village,

@@ -126,7 +126,7 @@ with monthly as (
     group by all
 ), cases as (
     select '两项养老重复领取' as anomaly, id_number, period_from, period_to, months, amount_a_yuan, amount_b_yuan,
-           monthly_detail, amount_a_yuan as amount_yuan, NULL as prison_term, n_marked
+           monthly_detail, amount_a_yuan as amount_yuan, null as prison_term, n_marked
     from flagged
     union all
     select '服刑期间领取养老金', id_number, period_from, period_to, months, amount_a_yuan, amount_b_yuan,
@@ -191,7 +191,7 @@ join who w using (id_number)
 join source_rows r using (anomaly, id_number)
 left join spans sa on sa.id_number = c.id_number and sa.programme = $schemes[1]
 left join spans sb on sb.id_number = c.id_number and sb.programme = $schemes[2]
-order by amount_yuan desc, subject_id_number, anomaly
+order by amount_yuan desc, subject_id_number, anomaly;
 -- needs_data
 -- a prison term whose release date was written but cannot be read, of someone paid a pension after the committal
 select t.id_number as subject_id_number, t.name as subject_name, y.county, y.township, y.village,
