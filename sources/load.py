@@ -73,7 +73,7 @@ def load_inbox(con, inbox: Path, tmpdir: Path, overrides: list[dict] | None = No
     try:
         _load_files(con, inbox, tmpdir, overrides)
     finally:
-        con.execute(f"pragma force_compression={sql_str(before)}")
+        con.execute("pragma force_compression=$before", {"before": before})
 
 
 def _load_files(con, inbox: Path, tmpdir: Path, overrides: list[dict] | None) -> None:
@@ -308,10 +308,10 @@ def _programme_texts(con, layout: Layout) -> None:
 def _insert_rows(con, file_id: int, sheet_name: str, layout: Layout, cells: str, kind_sql: str = "row_kind") -> None:
     con.execute(f"""
         insert into {layout.kind.raw_table}
-        select {file_id}, {sql_str(sheet_name)}, row_no, case when line is null then cells end, lossy, padded, line
+        select {file_id}, $sheet, row_no, case when line is null then cells end, lossy, padded, line
         from _grid where {kind_sql} = 'data'
-    """)
+    """, {"sheet": sheet_name})
     con.execute(f"""
         insert into raw_structural
-        select {file_id}, {sql_str(sheet_name)}, row_no, {kind_sql}, {cells} from _grid where {kind_sql} <> 'data'
-    """)
+        select {file_id}, $sheet, row_no, {kind_sql}, {cells} from _grid where {kind_sql} <> 'data'
+    """, {"sheet": sheet_name})
