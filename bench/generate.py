@@ -40,6 +40,7 @@ from bench.world.ids import CREDIT_CATEGORY, indexed_credit_code, indexed_plate 
 from bench.world.people import unique_name  # noqa: E402
 from bench.world.programmes import CARE, DIBAO, ELDER, EMPLOYEE, LIVING, PENSION, TEKUN  # noqa: E402
 from sources.declarations import place_aliases  # noqa: E402  (as the loader reads place names)
+from sources.quoting import sql_str  # noqa: E402
 
 SOURCES = ROOT / "sources"
 
@@ -187,7 +188,7 @@ class Geography:
         self.per_town = per_town
 
     # a rough reading of a destination (R03 itself reads it with the gazetteer: the `moves` table of
-    # sources/places.sql): used to check that every planted destination is meant as planted
+    # rules/places.sql): used to check that every planted destination is meant as planted
     def judge(self, dest: str, from_county: str) -> tuple[bool, bool, bool]:
         other_prov = any(r["name"] in dest and not any(r["name"] + x in dest for x in "镇乡村街路")
                          for r in self.regions if r["in_zhejiang"] == "N")
@@ -1519,7 +1520,7 @@ def pa_date():
 
 
 def sql_list(items) -> str:
-    return "[" + ", ".join("'" + str(x).replace("'", "''") + "'" for x in items) + "]"
+    return "[" + ", ".join(sql_str(str(x)) for x in items) + "]"
 
 
 MACROS = """

@@ -40,7 +40,7 @@ inputs: {required: [payments, death_records], optional: [persons]}
 with watched as (
     -- whose payments each death is checked against: the dead person's own; and, for programmes insured per
     -- household, those of the payee of the household the dead person is registered in
-    select id_number, id_number as payee_id, death_month, death_on, false as is_member, NULL as member_name
+    select id_number, id_number as payee_id, death_month, death_on, false as is_member, null as member_name
     from deaths where death_month is not null
     union
     select distinct d.id_number, ph.id_number, d.death_month, d.death_on, true, pm.name
@@ -137,26 +137,26 @@ select c.id_number as subject_id_number,
            case when r.month_from_date then '推定：部分行所属期无法识别，取发放日期所在月份' end) as facts,
        case when c.is_household
        then format('{}（{}）{}死亡（{}）；{}{}户保障人数{}人，死亡后保障人数和金额未减少（未减员）：所属期{}至{}共{}个月，按人均保障金额计多发{}元{}。',
-              coalesce(c.member_name, y.name), c.id_number, strftime(d.death_on, '%Y年%-m月%-d日'), d.death_evidence,
+              coalesce(c.member_name, y.name), c.id_number, qf_date_zh(d.death_on), d.death_evidence,
               case when c.is_member then '其所在户（' || y.name || '（' || c.payee_id || '）名下）的' else '' end,
               c.programme, c.size_before,
-              strftime(c.period_from, '%Y年%-m月'), strftime(c.period_to, '%Y年%-m月'), c.months,
-              printf('%.2f', c.amount_yuan),
+              qf_month_zh(c.period_from), qf_month_zh(c.period_to), c.months,
+              qf_yuan(c.amount_yuan),
               case when c.period_to = w.last_month
-                   then '，至数据截止月（' || strftime(w.last_month, '%Y年%-m月') || '）仍未减员' else '' end)
+                   then '，至数据截止月（' || qf_month_zh(w.last_month) || '）仍未减员' else '' end)
        else format('{}（{}）{}死亡（{}）；{}在死亡后仍发放：所属期{}至{}共{}个月，合计{}元{}。',
-              y.name, c.id_number, strftime(d.death_on, '%Y年%-m月%-d日'), d.death_evidence, c.programme,
-              strftime(c.period_from, '%Y年%-m月'), strftime(c.period_to, '%Y年%-m月'), c.months,
-              printf('%.2f', c.amount_yuan),
+              y.name, c.id_number, qf_date_zh(d.death_on), d.death_evidence, c.programme,
+              qf_month_zh(c.period_from), qf_month_zh(c.period_to), c.months,
+              qf_yuan(c.amount_yuan),
               case when c.period_to = w.last_month
-                   then '，至数据截止月（' || strftime(w.last_month, '%Y年%-m月') || '）仍在发放' else '' end) end as evidence,
+                   then '，至数据截止月（' || qf_month_zh(w.last_month) || '）仍在发放' else '' end) end as evidence,
        r.source_rows
 from cases c
 join deaths d using (id_number)
 join payees y on y.id_number = c.payee_id and y.programme = c.programme
 join programme_windows w on w.programme = c.programme
 join source_rows r on r.id_number = c.id_number and r.programme = c.programme
-order by c.amount_yuan desc, subject_id_number, c.programme
+order by c.amount_yuan desc, subject_id_number, c.programme;
 
 -- needs_data
 -- people paid a periodic benefit whose death record (name matching) gives no date that can be read: whether

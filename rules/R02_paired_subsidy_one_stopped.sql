@@ -87,7 +87,7 @@ select o.id_number as subject_id_number, y.name as subject_name, y.county, y.tow
        concat_ws('；',
            '据以认定：' || d.sources || '的死亡记录（' || strftime(d.death_on, '%Y-%m-%d') || '）与发放明细身份证号、姓名一致'
                || coalesce('（' || d.name_notes || '）', '')
-               || '；' || o.stopped_programme || '所在名册（' || o.stopped_files || '）覆盖至' || strftime(o.covered_to, '%Y年%-m月')
+               || '；' || o.stopped_programme || '所在名册（' || o.stopped_files || '）覆盖至' || qf_month_zh(o.covered_to)
                || '，不早于' || o.programme || '的最后发放月',
            '缺少：' || nullif(concat_ws('、', case when not contains(d.sources, '卫健') then '卫健死亡医学证明' end,
                                         case when not contains(d.sources, '公安') then '公安户籍注销记录' end,
@@ -96,10 +96,10 @@ select o.id_number as subject_id_number, y.name as subject_name, y.county, y.tow
            case when d.is_imprecise then '推定：无死亡或火化日期，以户籍注销日期作为死亡日期的上限' end,
            case when d.has_date_conflict then '注意：各来源死亡日期相差超过31天，已取最早日期' end) as facts,
        format('{}（{}）{}死亡（{}）。{}最后发放至{}，已停发；{}却在死亡后继续发放：所属期{}至{}共{}个月，合计{}元{}。',
-              y.name, o.id_number, strftime(d.death_on, '%Y年%-m月%-d日'), d.death_evidence,
-              o.stopped_programme, strftime(o.stopped_last_month, '%Y年%-m月'), o.programme,
-              strftime(t.period_from, '%Y年%-m月'), strftime(t.period_to, '%Y年%-m月'), t.months,
-              printf('%.2f', t.amount_yuan),
+              y.name, o.id_number, qf_date_zh(d.death_on), d.death_evidence,
+              o.stopped_programme, qf_month_zh(o.stopped_last_month), o.programme,
+              qf_month_zh(t.period_from), qf_month_zh(t.period_to), t.months,
+              qf_yuan(t.amount_yuan),
               case when t.period_to = w.last_month then '，至数据截止月仍在发放' else '' end) as evidence,
        r.source_rows
 from covered o
@@ -108,7 +108,7 @@ join totals t using (id_number, programme)
 join payees y using (id_number, programme)
 join programme_windows w using (programme)
 join source_rows r using (id_number, programme)
-order by t.amount_yuan desc, subject_id_number
+order by t.amount_yuan desc, subject_id_number;
 
 -- needs_data
 -- one subsidy stopped at the death and the other went on, but the lists that carried the stopped one end
@@ -160,10 +160,10 @@ with pairs as (
     group by all
 )
 select g.id_number as subject_id_number, y.name as subject_name, y.county, y.township, y.village,
-       g.stopped_programme || '名册' || strftime(g.covered_to, '%Y年%-m月') || '以后的月份（' || g.stopped_files
-           || '只到' || strftime(g.covered_to, '%Y年%-m月') || '）' as missing,
+       g.stopped_programme || '名册' || qf_month_zh(g.covered_to) || '以后的月份（' || g.stopped_files
+           || '只到' || qf_month_zh(g.covered_to) || '）' as missing,
        y.name || '死亡后' || g.stopped_programme || '是否停发（' || g.programme || '发放至'
-           || strftime(g.other_last_month, '%Y年%-m月') || '）' as decides,
+           || qf_month_zh(g.other_last_month) || '）' as decides,
        l.loc['f'] as source_file, l.loc['s'] as sheet, l.loc['r'] as row_no
 from gaps g
 join last_rows l using (id_number, stopped_programme)

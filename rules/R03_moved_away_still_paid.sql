@@ -63,16 +63,16 @@ select t.id_number as subject_id_number, y.name as subject_name, y.county, y.tow
               case when t.returned_on is not null then '，迁回（' || strftime(t.returned_on, '%Y-%m-%d') || '）当月起不计'
                    else '；缺少：迁入地落户信息' end) as facts,
        format('{}（{}）户籍于{}迁往{}（{}）；{}在迁出后仍发放：所属期{}至{}共{}个月，合计{}元{}。',
-              y.name, t.id_number, strftime(t.moved_on, '%Y年%-m月%-d日'), t.destination, t.moved_beyond, t.programme,
-              strftime(t.period_from, '%Y年%-m月'), strftime(t.period_to, '%Y年%-m月'), t.months,
-              printf('%.2f', t.amount_yuan),
+              y.name, t.id_number, qf_date_zh(t.moved_on), t.destination, t.moved_beyond, t.programme,
+              qf_month_zh(t.period_from), qf_month_zh(t.period_to), t.months,
+              qf_yuan(t.amount_yuan),
               case when t.period_to = w.last_month then '，至数据截止月仍在发放' else '' end) as evidence,
        r.source_rows
 from totals t
 join payees y using (id_number, programme)
 join programme_windows w using (programme)
 join source_rows r using (id_number, programme)
-order by t.amount_yuan desc, subject_id_number, t.programme
+order by t.amount_yuan desc, subject_id_number, t.programme;
 
 -- needs_data
 -- a move whose destination cannot say whether it left the province (or the county), or whose date could not

@@ -80,8 +80,8 @@ select t.id_number as subject_id_number, y.name as subject_name, y.county, y.tow
            case when r.month_from_date then '推定：部分行所属期无法识别，取发放日期所在月份' end,
            '缺少：银行到账流水（是否两次到账）') as facts,
        format('{}（{}）的{}在所属期{}至{}中有{}个月被重复发放，多发{}元；发放来源：{}。',
-              y.name, t.id_number, t.programme, strftime(t.period_from, '%Y年%-m月'), strftime(t.period_to, '%Y年%-m月'),
-              t.months, printf('%.2f', t.amount_yuan), r.payers) as evidence,
+              y.name, t.id_number, t.programme, qf_month_zh(t.period_from), qf_month_zh(t.period_to),
+              t.months, qf_yuan(t.amount_yuan), r.payers) as evidence,
        r.source_rows
 from totals t
 join payees y using (id_number, programme)

@@ -90,10 +90,10 @@ select f.id_number as subject_id_number, w.name as subject_name, w.county, w.tow
            '缺少：两项待遇的审批日期、当地是否另有允许兼得的规定',
            case when r.month_from_date then '推定：部分行所属期无法识别，取发放日期所在月份' end) as facts,
        format('{}（{}）在所属期{}至{}共{}个月同时领取{}（{}元）和{}（{}元），两者不得同时享受（{}）；建议核减较小一项{}元。',
-              w.name, f.id_number, strftime(f.period_from, '%Y年%-m月'), strftime(f.period_to, '%Y年%-m月'), f.months,
-              f.side_a, printf('%.2f', f.amount_a_yuan), f.side_b, printf('%.2f', f.amount_b_yuan),
+              w.name, f.id_number, qf_month_zh(f.period_from), qf_month_zh(f.period_to), f.months,
+              f.side_a, qf_yuan(f.amount_a_yuan), f.side_b, qf_yuan(f.amount_b_yuan),
               coalesce(f.basis, '依据请核对当地规定'),
-              printf('%.2f', least(f.amount_a_yuan, f.amount_b_yuan))) as evidence,
+              qf_yuan(least(f.amount_a_yuan, f.amount_b_yuan))) as evidence,
        r.source_rows
 from flagged f
 join who w using (id_number)

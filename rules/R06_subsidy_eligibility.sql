@@ -99,11 +99,11 @@ with settings as (
 ), flag_a as (
     -- (a) the roster's certificate number, or the registry's, not starting with the person's ID number
     select m.id_number, m.programme, m.entitlement_month, m.amount_yuan, '残疾人证号与身份证号不符' as anomaly,
-           m.r_cert as certificate, NULL as std_note
+           m.r_cert as certificate, null as std_note
     from months m
     where length(m.r_cert) >= 18 and substr(m.r_cert, 1, 18) <> m.id_number
     union all
-    select m.id_number, m.programme, m.entitlement_month, m.amount_yuan, '残疾人证号与身份证号不符', c.label, NULL
+    select m.id_number, m.programme, m.entitlement_month, m.amount_yuan, '残疾人证号与身份证号不符', c.label, null
     from months m
     join disability_certs d on d.id_number = m.id_number and d.id_number is not null
     join certs c on c.cert_no = d.cert_no and c.id_number = d.id_number
@@ -114,7 +114,7 @@ with settings as (
 ), flag_b as (
     -- (b) the roster's category or grade ≠ every certificate that counts for that month
     select m.id_number, m.programme, m.entitlement_month, m.amount_yuan, '残疾类别或等级与残疾人证不符' as anomaly,
-           string_agg(f.label, '；' order by f.rank) as certificate, NULL as std_note
+           string_agg(f.label, '；' order by f.rank) as certificate, null as std_note
     from months m
     join counted f using (id_number, programme, entitlement_month)
     where m.r_cat is not null or m.r_grade is not null
@@ -156,7 +156,7 @@ with settings as (
 ), flag_d as (
     -- (d) 生活补贴 in a month in neither 低保 nor a 低边/低收入 list (only when such a list is supplied)
     select m.id_number, m.programme, m.entitlement_month, m.amount_yuan, '生活补贴月份不在低保或低边名单' as anomaly,
-           NULL as certificate, NULL as std_note
+           null as certificate, null as std_note
     from months m
     where m.programme = $programmes[1]
       and exists (select 1 from low_income)
@@ -193,10 +193,10 @@ with settings as (
                         and f.entitlement_month = m.entitlement_month and f.rank = 1
 ), flag_e as (
     select id_number, programme, entitlement_month, amount_yuan - (round(base * rate * factor, 2) + top_up) as amount_yuan,
-           '发放金额与标准不符' as anomaly, NULL as certificate,
+           '发放金额与标准不符' as anomaly, null as certificate,
            '低保标准' || base_note || ' × 比例' || rate || case when factor <> 1 then ' × 机构托养' || factor else '' end
                || case when top_up <> 0 then ' + 提标' || top_up || '元' else '' end
-               || ' = ' || printf('%.2f', round(base * rate * factor, 2) + top_up) || '元/月（容差'
+               || ' = ' || qf_yuan(round(base * rate * factor, 2) + top_up) || '元/月（容差'
                || (select tol from settings) || '元）' as std_note
     from standard
     -- a month paid by several rows is R04's (重复发放), not a wrong standard
@@ -206,7 +206,7 @@ with settings as (
 ), flag_f as (
     -- (f) months paid before the roster's start (application) month
     select id_number, programme, entitlement_month, amount_yuan, '发放月份早于申请月份' as anomaly,
-           NULL as certificate, '享受补贴起始月份 ' || strftime(start_month, '%Y-%m') as std_note
+           null as certificate, '享受补贴起始月份 ' || strftime(start_month, '%Y-%m') as std_note
     from months
     where start_month is not null and entitlement_month < date_trunc('month', start_month)
 ), flags as (
@@ -216,7 +216,7 @@ with settings as (
     select id_number, programme, anomaly, min(entitlement_month) as period_from, max(entitlement_month) as period_to,
            count(distinct entitlement_month) as months, sum(amount_yuan) as amount_yuan,
            string_agg(distinct certificate, '；' order by certificate) as certificate, string_agg(distinct std_note, '；' order by std_note) as standard_used,
-           string_agg(strftime(entitlement_month, '%Y年%-m月') || ' ' || printf('%.2f', amount_yuan), '；'
+           string_agg(qf_month_zh(entitlement_month) || ' ' || qf_yuan(amount_yuan), '；'
                       order by entitlement_month) as monthly_detail
     from (select distinct * from flags)
     group by all
@@ -262,14 +262,14 @@ select c.id_number as subject_id_number, w.name as subject_name, w.county, w.tow
            case when not exists (select 1 from low_income) then '未检查：生活补贴月份是否在低边、低收入名单（未提供名单）' end,
            '缺少：两项补贴审批表（申请月份、补贴对象类型）、残疾人证档案') as facts,
        format('{}（{}）{}：{}，所属期{}至{}共{}个月，涉及{}元。', w.name, c.id_number, c.programme, c.anomaly,
-              strftime(c.period_from, '%Y年%-m月'), strftime(c.period_to, '%Y年%-m月'), c.months,
-              printf('%.2f', c.amount_yuan)) as evidence,
+              qf_month_zh(c.period_from), qf_month_zh(c.period_to), c.months,
+              qf_yuan(c.amount_yuan)) as evidence,
        r.source_rows
 from cases c
 join who w using (id_number, programme)
 join fields fd using (id_number, programme)
 join source_rows r using (id_number, programme, anomaly)
-order by severity, amount_yuan desc, subject_id_number, anomaly
+order by severity, amount_yuan desc, subject_id_number, anomaly;
 -- needs_data
 -- a 护理补贴 recipient (without a registry certificate) whose grade cannot be read, or whose category is missing or
 -- unreadable while the grade alone does not decide (a 三级 may be allowed as 智力 or 精神): one row per person,

@@ -29,7 +29,7 @@ traps:
     decision: 户籍数据看不出同户成员是否共同生活（保障人数为1人也不能说明：隐瞒成员收入的家庭同样只保1人）；名册注明单独施保的只比对本人，其余同户成员按中风险列出（本人为高风险），认定依据中写明“推定户籍同户成员即共同生活的低保家庭成员”和保障人数，核查时入户核实该成员是否与受助人共同生活、是否计入低保家庭。
 */
 with hh as (
-    select * from household_paid_months($programmes)   -- sources/kinship.sql
+    select * from household_paid_months($programmes)   -- rules/kinship.sql
 ), first_paid as (
     -- the approval is no later than the first paid month the ledgers show
     select id_number, programme, min(entitlement_month) as first_month from hh group by all
@@ -84,15 +84,15 @@ select c.id_number as subject_id_number, y.name as subject_name, y.county, y.tow
            || '；推定：' || case when c.is_self then '' else '户籍同户成员即共同生活的低保家庭成员；' end
            || '工资收入未在低保家庭收入中申报（未核对低保审批时的收入核算表）' as facts,
        format('{}（{}）享受{}期间（所属期{}至{}共{}个月，合计{}元），{}{}在{}任职（财政供养），在职期间与发放月份重叠。',
-              y.name, c.id_number, c.programme, strftime(c.period_from, '%Y年%-m月'), strftime(c.period_to, '%Y年%-m月'),
-              c.months, printf('%.2f', c.amount_yuan),
+              y.name, c.id_number, c.programme, qf_month_zh(c.period_from), qf_month_zh(c.period_to),
+              c.months, qf_yuan(c.amount_yuan),
               case when c.is_self then '受助人本人' else '其' || c.related_relation end,
               case when c.is_self then '' else c.related_name end, c.unit) as evidence,
        c.payroll_rows || '；' || r.rows as source_rows
 from cases c
 join payees y using (id_number, programme)
 join ledger_rows r using (id_number)
-order by c.is_self desc, c.amount_yuan desc, subject_id_number
+order by c.is_self desc, c.amount_yuan desc, subject_id_number;
 
 -- needs_data
 -- 待补数据: a household member on the payroll whose dates cannot decide whether they were in post in a paid
@@ -104,7 +104,7 @@ with staff as (
 ), unknown as (
     select p.id_number, p.programme, p.is_self, p.related_relation, e.name, e.unit, e.status, e.warnings,
            e.source_file, e.sheet, e.row_no, min(p.entitlement_month) as month_from, max(p.entitlement_month) as month_to
-    from household_paid_months($programmes) p   -- sources/kinship.sql
+    from household_paid_months($programmes) p   -- rules/kinship.sql
     join staff e on e.id_number = p.member_id_number,
     lateral (select qf_month_within(p.entitlement_month, e.start_on, e.end_on, e.warnings, 'start_on', 'end_on') as w)
     where w = 'unknown' or (w = 'in' and e.says_left and e.end_on is null)
@@ -114,8 +114,8 @@ select u.id_number as subject_id_number, y.name as subject_name, y.county, y.tow
        case when qf_unreadable(u.warnings, 'end_on') then '离职/退休日期（无法识别）'
             when qf_unreadable(u.warnings, 'start_on') then '入编日期（无法识别）'
             else '离职/退休日期（人员状态为“' || u.status || '”，未填写日期）' end as missing,
-       format('{}领取{}（{}至{}）时，{}是否仍在{}在编在职', y.name, u.programme, strftime(u.month_from, '%Y年%-m月'),
-              strftime(u.month_to, '%Y年%-m月'),
+       format('{}领取{}（{}至{}）时，{}是否仍在{}在编在职', y.name, u.programme, qf_month_zh(u.month_from),
+              qf_month_zh(u.month_to),
               case when u.is_self then '受助人本人' else '其' || u.related_relation || u.name end, u.unit) as decides,
        u.source_file, u.sheet, u.row_no
 from unknown u

@@ -42,9 +42,9 @@ with vehicles_here as (
     select p.id_number, p.programme, p.entitlement_month, p.amount_yuan, p.member_id_number, p.is_self, p.related_relation,
            p.household_basis, v.name as related_name, v.plate_no, v.vehicle_type, v.status as vehicle_status,
            v.registered_on, v.status_on, v.ended, v.at_row, v.source_file, v.sheet, v.row_no, v.warnings,
-           -- the boundary rule R08 shares with R09 (sources/kinship.sql)
+           -- the boundary rule R08 shares with R09 (rules/kinship.sql)
            qf_holding(p.entitlement_month, v.registered_on, v.start_unreadable, v.ended, v.status_on) as holding
-    from household_paid_months($programmes) p   -- sources/kinship.sql
+    from household_paid_months($programmes) p   -- rules/kinship.sql
     join vehicles_here v on v.id_number = p.member_id_number
 ), cases as (
     -- months held for the whole month count; a month in which the car left its owner only when no month is
@@ -72,19 +72,19 @@ select c.id_number as subject_id_number, y.name as subject_name, y.county, y.tow
            || coalesce(c.vehicle_status, '未填写（按在名下）')
            || case when c.ended then '，' || strftime(c.status_on, '%Y-%m-%d') || '起不在名下' else '' end
            || '；' || c.household_basis
-           || case when not c.any_held then '；争议：车辆在首个发放月' || strftime(c.period_from, '%Y年%-m月') || '内转出名下，定为低风险' else '' end
+           || case when not c.any_held then '；争议：车辆在首个发放月' || qf_month_zh(c.period_from) || '内转出名下，定为低风险' else '' end
            || '；推定：' || case when c.is_self then '' else '户籍同户成员即共同生活的低保家庭成员；' end
            || '登记在名下即实际拥有（未核实是否已卖出未过户、冒名登记或车辆价值）' as facts,
        format('{}（{}）享受{}期间（所属期{}至{}共{}个月，合计{}元），{}{}名下有机动车{}（{}，{}登记，状态：{}）。',
-              y.name, c.id_number, c.programme, strftime(c.period_from, '%Y年%-m月'), strftime(c.period_to, '%Y年%-m月'),
-              c.months, printf('%.2f', c.amount_yuan),
+              y.name, c.id_number, c.programme, qf_month_zh(c.period_from), qf_month_zh(c.period_to),
+              c.months, qf_yuan(c.amount_yuan),
               case when c.is_self then '受助人本人' else '其' || c.related_relation end,
               case when c.is_self then '' else c.related_name end, c.plate_no, coalesce(c.vehicle_type, '车型不详'),
-              coalesce(strftime(c.registered_on, '%Y年%-m月%-d日'), '日期不详'), coalesce(c.vehicle_status, '正常')) as evidence,
+              coalesce(qf_date_zh(c.registered_on), '日期不详'), coalesce(c.vehicle_status, '正常')) as evidence,
        c.vehicle_row as source_rows
 from cases c
 join payees y using (id_number, programme)
-order by c.is_self desc, c.amount_yuan desc, subject_id_number
+order by c.is_self desc, c.amount_yuan desc, subject_id_number;
 
 -- needs_data
 -- 待补数据: a household member's vehicle whose ownership in a paid month cannot be decided: it left its owner
@@ -92,10 +92,10 @@ order by c.is_self desc, c.amount_yuan desc, subject_id_number
 with unknown as (
     select p.id_number, p.programme, p.is_self, p.related_relation, v.name, v.plate_no, v.status, v.warnings,
            v.source_file, v.sheet, v.row_no, min(p.entitlement_month) as month_from, max(p.entitlement_month) as month_to
-    from household_paid_months($programmes) p   -- sources/kinship.sql
+    from household_paid_months($programmes) p   -- rules/kinship.sql
     join vehicles v on v.id_number = p.member_id_number
     where not regexp_matches(concat_ws(' ', v.vehicle_type, v.use_type, v.plate_type), $exempt_types)
-      -- the boundary rule R08 shares with R09 (sources/kinship.sql)
+      -- the boundary rule R08 shares with R09 (rules/kinship.sql)
       and qf_holding(p.entitlement_month, v.registered_on, qf_unreadable(v.warnings, 'registered_on'),
                      qf_vehicle_ended(v.status), v.status_on) = 'unknown'
     group by all
@@ -104,8 +104,8 @@ select u.id_number as subject_id_number, y.name as subject_name, y.county, y.tow
        case when qf_unreadable(u.warnings, 'registered_on') then '初次登记日期（无法识别）'
             when qf_unreadable(u.warnings, 'status_on') then '状态变更日期（无法识别）'
             else '状态变更日期（机动车状态为“' || u.status || '”，未填写日期）' end as missing,
-       format('{}领取{}（{}至{}）时，{}名下车辆{}是否仍在名下', y.name, u.programme, strftime(u.month_from, '%Y年%-m月'),
-              strftime(u.month_to, '%Y年%-m月'),
+       format('{}领取{}（{}至{}）时，{}名下车辆{}是否仍在名下', y.name, u.programme, qf_month_zh(u.month_from),
+              qf_month_zh(u.month_to),
               case when u.is_self then '受助人本人' else '其' || u.related_relation || u.name end, u.plate_no) as decides,
        u.source_file, u.sheet, u.row_no
 from unknown u

@@ -32,7 +32,7 @@ traps:
 */
 with people as (
     -- who is behind each business: its operators, and its stakeholders with a large enough share (a lone
-    -- stakeholder holds it all); an ordinary cooperative member is not (sources/kinship.sql qf_business_role)
+    -- stakeholder holds it all); an ordinary cooperative member is not (rules/kinship.sql qf_business_role)
     select *, qf_row_ref(source_file, sheet, row_no) as at_row,
            qf_business_role(role) as role_class,
            coalesce(qf_share_pct(share),
@@ -47,9 +47,9 @@ with people as (
     select p.id_number, p.programme, p.entitlement_month, p.amount_yuan, p.member_id_number, p.is_self, p.related_relation,
            p.household_basis, b.name as related_name, b.business_name, b.business_type, b.role, b.role_class,
            b.share_pct, b.status as business_status, b.established_on, b.closed_on, b.ended, b.at_row,
-           -- the boundary rule R09 shares with R08 (sources/kinship.sql)
+           -- the boundary rule R09 shares with R08 (rules/kinship.sql)
            qf_holding(p.entitlement_month, b.established_on, b.start_unreadable, b.ended, b.closed_on) as holding
-    from household_paid_months($programmes) p   -- sources/kinship.sql
+    from household_paid_months($programmes) p   -- rules/kinship.sql
     join behind b on b.id_number = p.member_id_number
 ), cases as (
     -- months registered for the whole month count; a month in which the business closed only when no month
@@ -80,20 +80,20 @@ select c.id_number as subject_id_number, y.name as subject_name, y.county, y.tow
            || '，成立' || coalesce(strftime(c.established_on, '%Y-%m-%d'), '日期未填写')
            || case when c.closed_on is not null then '，' || strftime(c.closed_on, '%Y-%m-%d') || '注销（吊销）' else '，登记状态' || coalesce(c.business_status, '未填写（按存续）') end
            || '；' || c.household_basis
-           || case when not c.any_held then '；争议：主体在首个发放月' || strftime(c.period_from, '%Y年%-m月') || '内注销，定为低风险' else '' end
+           || case when not c.any_held then '；争议：主体在首个发放月' || qf_month_zh(c.period_from) || '内注销，定为低风险' else '' end
            || '；推定：' || case when c.is_self then '' else '户籍同户成员即共同生活的低保家庭成员；' end
            || '登记即本人知情并实际经营（未核实冒名登记、纳税开票和经营收入）' as facts,
        format('{}（{}）享受{}期间（所属期{}至{}共{}个月，合计{}元），{}{}是{}“{}”的{}（{}成立，登记状态：{}）。',
-              y.name, c.id_number, c.programme, strftime(c.period_from, '%Y年%-m月'), strftime(c.period_to, '%Y年%-m月'),
-              c.months, printf('%.2f', c.amount_yuan),
+              y.name, c.id_number, c.programme, qf_month_zh(c.period_from), qf_month_zh(c.period_to),
+              c.months, qf_yuan(c.amount_yuan),
               case when c.is_self then '受助人本人' else '其' || c.related_relation end,
               case when c.is_self then '' else c.related_name end, coalesce(c.business_type, '市场主体'), c.business_name,
-              c.role, coalesce(strftime(c.established_on, '%Y年%-m月%-d日'), '日期不详'),
+              c.role, coalesce(qf_date_zh(c.established_on), '日期不详'),
               coalesce(c.business_status, '存续')) as evidence,
        c.business_rows as source_rows
 from cases c
 join payees y using (id_number, programme)
-order by c.is_self desc, c.amount_yuan desc, subject_id_number
+order by c.is_self desc, c.amount_yuan desc, subject_id_number;
 
 -- needs_data
 -- 待补数据: a household member behind a business whose registration in a paid month cannot be decided (closed
@@ -109,9 +109,9 @@ with people as (
 ), months as (
     select p.id_number, p.programme, p.entitlement_month, p.is_self, p.related_relation, b.name, b.business_name,
            b.role_class, b.share, b.share_pct, b.warnings, b.source_file, b.sheet, b.row_no,
-           -- the boundary rule R09 shares with R08 (sources/kinship.sql)
+           -- the boundary rule R09 shares with R08 (rules/kinship.sql)
            qf_holding(p.entitlement_month, b.established_on, b.start_unreadable, b.ended, b.closed_on) as holding
-    from household_paid_months($programmes) p   -- sources/kinship.sql
+    from household_paid_months($programmes) p   -- rules/kinship.sql
     join people b on b.id_number = p.member_id_number
     where b.role_class = 'operator' or (b.role_class = 'stake' and (b.share_pct is null or b.share_pct >= $min_share))
 ), unknown as (
@@ -129,8 +129,8 @@ with people as (
     group by all
 )
 select u.id_number as subject_id_number, y.name as subject_name, y.county, y.township, y.village, u.missing,
-       format('{}领取{}（{}至{}）时，{}名下的“{}”{}', y.name, u.programme, strftime(u.month_from, '%Y年%-m月'),
-              strftime(u.month_to, '%Y年%-m月'),
+       format('{}领取{}（{}至{}）时，{}名下的“{}”{}', y.name, u.programme, qf_month_zh(u.month_from),
+              qf_month_zh(u.month_to),
               case when u.is_self then '受助人本人' else '其' || u.related_relation || u.name end, u.business_name,
               u.question) as decides,
        u.source_file, u.sheet, u.row_no

@@ -29,7 +29,7 @@ traps:
     decision: 已备案的近亲属不列为线索；备案名单本身即民政 100% 入户核查的对象，由备案表直接安排核查，规则不另行记录。
 */
 with placed as (
-    select * from cadre_kin_months($programmes, $scope)   -- sources/kinship.sql
+    select * from cadre_kin_months($programmes, $scope)   -- rules/kinship.sql
 ), overlap as (
     select * from placed where in_term = 'in'
 ), filings as (
@@ -90,8 +90,8 @@ select u.id_number as subject_id_number, w.name as subject_name, w.county, w.tow
               u.cadre_post, u.cadre_name,
               u.relation,
               u.relation_basis, u.filing, u.cadre_name, n.programme,
-              strftime(n.period_from, '%Y年%-m月'), strftime(n.period_to, '%Y年%-m月'), n.months,
-              printf('%.2f', n.amount_yuan)) as evidence,
+              qf_month_zh(n.period_from), qf_month_zh(n.period_to), n.months,
+              qf_yuan(n.amount_yuan)) as evidence,
        u.cadre_row || '；' || r.rows as source_rows
 from unfiled u
 join counted n using (id_number, cadre_id_number)
@@ -99,13 +99,13 @@ join (select id_number, arg_max(name, (entitlement_month, name, county, township
              arg_max(township, (entitlement_month, name, county, township, village)) as township, arg_max(village, (entitlement_month, name, county, township, village)) as village
       from payments group by id_number) w using (id_number)
 join ledger_rows r using (id_number)
-order by severity, n.amount_yuan desc, subject_id_number
+order by severity, n.amount_yuan desc, subject_id_number;
 
 -- needs_data
 -- 待补数据: a relative paid while the cadre's term date could not be read (not "still in office"), and a
 -- relative paid in office whose filing has a date that could not be read (a filing, but was it in time?)
 with placed as (
-    select * from cadre_kin_months($programmes, $scope)   -- sources/kinship.sql
+    select * from cadre_kin_months($programmes, $scope)   -- rules/kinship.sql
 ), filings as (
     select f.id_number, c.cadre_id_number, min(f.filed_on) as filed_on,
            arg_min(f.source_file, (f.row_no, f.source_file, f.sheet)) as source_file, arg_min(f.sheet, (f.row_no, f.source_file, f.sheet)) as sheet, min(f.row_no) as row_no
@@ -127,14 +127,14 @@ with placed as (
     select p.id_number, case when qf_unreadable(p.warnings, 'term_end_on') then '任职结束日期（无法识别）'
                              else '任职开始日期（无法识别）' end as missing,
            format('{}（{}）的{}领取{}（{}至{}）时，{}是否在任', p.cadre_name, p.cadre_post, p.relation, p.programme,
-                  strftime(p.unknown_from, '%Y年%-m月'), strftime(p.unknown_to, '%Y年%-m月'), p.cadre_name) as decides,
+                  qf_month_zh(p.unknown_from), qf_month_zh(p.unknown_to), p.cadre_name) as decides,
            p.source_file, p.sheet, p.row_no
     from pairs p left join filings f using (id_number, cadre_id_number)
     where p.unknown_from is not null and not p.any_in and f.id_number is null
     union all
     select p.id_number, '备案日期（无法识别）',
            format('{}（{}）的{}是否在任职期内首次发放（{}）前备案', p.cadre_name, p.cadre_post, p.relation,
-                  strftime(p.first_month, '%Y年%-m月')),
+                  qf_month_zh(p.first_month)),
            f.source_file, f.sheet, f.row_no
     from pairs p join filings f using (id_number, cadre_id_number)
     where p.any_in and f.filed_on is null

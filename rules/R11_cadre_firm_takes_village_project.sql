@@ -31,7 +31,7 @@ traps:
     decision: 数据中没有干部申报回避的记录，规则无法排除已按规定申报并回避的情形；核查时调取村两委会议记录和回避登记，已申报回避且程序合规的不认定。
 */
 with hits as (
-    select * from cadre_firm_contracts($scope, $max_members) where in_term = 'in'   -- sources/kinship.sql
+    select * from cadre_firm_contracts($scope, $max_members) where in_term = 'in'   -- rules/kinship.sql
 )
 select h.cadre_id_number as subject_id_number, min(h.cadre_name) as subject_name,
        min(h.county) as county, min(coalesce(h.township, h.cadre_township)) as township,
@@ -44,7 +44,7 @@ select h.cadre_id_number as subject_id_number, min(h.cadre_name) as subject_name
        arg_min(h.relation, (h.pick, h.relation, h.relation_basis)) as relation, arg_min(h.relation_basis, (h.pick, h.relation, h.relation_basis)) as relation_basis,
        min(h.signed_on) as signed_on,
        date_trunc('month', min(h.signed_on))::date as period_from,
-       date_trunc('month', min(h.signed_on))::date as period_to, cast(null as bigint) as months,
+       date_trunc('month', min(h.signed_on))::date as period_to, null::bigint as months,
        min(h.contract_amount_yuan) as amount_yuan,
        case when not bool_or(h.role_class in ('operator', 'stake')) then 'low'
             when min(h.strength) = 3 then 'medium' else 'high' end as severity,
@@ -58,14 +58,14 @@ select h.cadre_id_number as subject_id_number, min(h.cadre_name) as subject_name
            || '；推定：登记属实（未排除冒名登记）；缺少：干部申报回避记录、招投标或比价记录' as facts,
        format('{}{}{}任职期间，本村工程“{}”于{}由“{}”承揽，合同金额{}元；该主体的{}{}是{}的{}（{}）。',
               min(h.village), string_agg(distinct h.post, '、' order by h.post), min(h.cadre_name), h.project_name,
-              strftime(min(h.signed_on), '%Y年%-m月%-d日'), min(h.contractor),
-              printf('%.2f', min(h.contract_amount_yuan)), string_agg(distinct h.role, '、' order by h.role),
+              qf_date_zh(min(h.signed_on)), min(h.contractor),
+              qf_yuan(min(h.contract_amount_yuan)), string_agg(distinct h.role, '、' order by h.role),
               string_agg(distinct h.person_name, '、' order by h.person_name), min(h.cadre_name),
               arg_min(h.relation, (h.pick, h.relation, h.relation_basis)), arg_min(h.relation_basis, (h.pick, h.relation, h.relation_basis))) as evidence,
        min(h.project_row) || '；' || min(h.cadre_row) as source_rows
 from hits h
 group by h.cadre_id_number, h.project_name
-order by amount_yuan desc, subject_id_number
+order by amount_yuan desc, subject_id_number;
 
 -- needs_data
 -- 待补数据: a village project whose contractor is a cadre's (or relative's) business, but whether the contract was
@@ -80,7 +80,7 @@ select cadre_id_number as subject_id_number, min(cadre_name) as subject_name, mi
               min(cadre_name), string_agg(distinct post, '、' order by post))
            as decides,
        missing_file as source_file, missing_sheet as sheet, missing_row as row_no
-from cadre_firm_contracts($scope, $max_members)   -- sources/kinship.sql
+from cadre_firm_contracts($scope, $max_members)   -- rules/kinship.sql
 where in_term = 'unknown'
 group by cadre_id_number, project_name, missing_if_unknown, missing_file, missing_sheet, missing_row
 order by subject_id_number, source_file, row_no

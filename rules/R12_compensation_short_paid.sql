@@ -113,7 +113,7 @@ with payouts_held_back as (
 ), listed as (
     select d.agreement_no, d.id_number,
            string_agg(r.payee_name || '（' || coalesce(r.payee_relation, '非本人及家人') || '）'
-                      || printf('%.2f', r.amount_paid_yuan) || '元' || coalesce('，' || strftime(r.paid_on, '%Y-%m-%d'), '')
+                      || qf_yuan(r.amount_paid_yuan) || '元' || coalesce('，' || strftime(r.paid_on, '%Y-%m-%d'), '')
                       || case when r.agreement_no is null then '，未注明协议编号' else '' end
                       || case when r.via_spouse then '，记在配偶户号下' else '' end,
                       '；' order by r.paid_on) as payees,
@@ -140,23 +140,23 @@ select s.id_number as subject_id_number, s.name as subject_name, s.county, s.tow
        s.project_name as programme, s.agreement_no, s.due_yuan, s.paid_yuan, s.reached_yuan,
        coalesce(s.payees, '无付款记录') as payees, s.cadres as cadre_payees,
        date_trunc('month', s.first_paid_on)::date as period_from, date_trunc('month', s.last_paid_on)::date as period_to,
-       cast(null as bigint) as months, s.due_yuan - s.reached_yuan as amount_yuan,
+       null::bigint as months, s.due_yuan - s.reached_yuan as amount_yuan,
        case when s.cadres is not null or s.due_yuan - s.reached_yuan >= 1000 then 'high' else 'medium' end as severity,
        '据以认定：补偿协议应付金额与付款记录（按权利人身份证号及协议编号归集'
            || case when s.any_via_spouse then '，含记在配偶户号下的付款' else '' end
-           || case when s.from_unnumbered > 0 then '，未注明协议编号的付款按协议顺序分摊' || printf('%.2f', s.from_unnumbered) || '元'
+           || case when s.from_unnumbered > 0 then '，未注明协议编号的付款按协议顺序分摊' || qf_yuan(s.from_unnumbered) || '元'
                    else '' end
            || '）；缺少：村集体留存决议、收款人银行流水' as facts,
        format('{}（{}）按协议{}（{}）应得补偿{}元，付到本人或家人的只有{}元，差额{}元；收款情况：{}{}。',
-              s.name, s.id_number, s.agreement_no, coalesce(s.project_name, '项目不详'), printf('%.2f', s.due_yuan),
-              printf('%.2f', s.reached_yuan), printf('%.2f', s.due_yuan - s.reached_yuan),
+              s.name, s.id_number, s.agreement_no, coalesce(s.project_name, '项目不详'), qf_yuan(s.due_yuan),
+              qf_yuan(s.reached_yuan), qf_yuan(s.due_yuan - s.reached_yuan),
               coalesce(s.payees, '无付款记录'), coalesce('；收款人中有村干部：' || s.cadres, '')) as evidence,
        s.agreement_rows || coalesce('；' || s.payout_rows, '') as source_rows
 from sums s
 where s.due_yuan - s.reached_yuan >= $tolerance_yuan
   and not exists (select 1 from payouts_held_back h
                   where h.id_text = s.id_number or (left(h.id_text, 14) = left(s.id_number, 14) and h.name_norm = s.name_norm))
-order by amount_yuan desc, subject_id_number
+order by amount_yuan desc, subject_id_number;
 
 -- needs_data
 -- an entitled person short of money with a payout row of theirs the loader could not read
@@ -179,7 +179,7 @@ with held as (
 )
 select d.id_number as subject_id_number, d.name as subject_name, d.county, d.township, d.village,
        '补偿款付款记录（无法读取：' || coalesce(c.text_zh, h.reason) || '）' as missing,
-       format('{}按协议{}应得{}元，是否已足额付到本人或家人', d.name, d.agreement_no, printf('%.2f', d.due_yuan)) as decides,
+       format('{}按协议{}应得{}元，是否已足额付到本人或家人', d.name, d.agreement_no, qf_yuan(d.due_yuan)) as decides,
        h.source_file, h.sheet, h.row_no
 from due d
 join held h on h.id_text = d.id_number or (left(h.id_text, 14) = left(d.id_number, 14) and h.name_norm = d.name_norm)

@@ -96,8 +96,8 @@ select g.id_number as subject_id_number, w.name as subject_name, w.county, w.tow
        '据以认定：收款人所在乡镇在户籍资料覆盖范围内，身份证号在户籍（含装载时隔离的户籍行）和死亡记录中均无记录，'
            || '前 14 位与姓名也无相符者；缺少：公安户籍系统查询结果' as facts,
        format('收款人{}（{}）不在户籍登记中，也不在死亡记录中；所属期{}至{}共领取{}个月{}，合计{}元。',
-              w.name, g.id_number, strftime(g.period_from, '%Y年%-m月'), strftime(g.period_to, '%Y年%-m月'),
-              g.months, g.programmes, printf('%.2f', g.amount_yuan)) as evidence,
+              w.name, g.id_number, qf_month_zh(g.period_from), qf_month_zh(g.period_to),
+              g.months, g.programmes, qf_yuan(g.amount_yuan)) as evidence,
        w.source_rows
 from ghosts g
 join who w using (id_number)
@@ -108,11 +108,11 @@ select id_number, name, county, township, village, project_name, payers,
               || '缺少：收款账户开户人及取款人信息', death_evidence, strftime(signed_on, '%Y-%m'),
               case when death_imprecise then '；推定：仅有注销日期，死亡日期不晚于注销日期' else '' end),
        format('补偿协议{}（{}）的权利人{}（{}）已于{}死亡，协议却在{}签订，补偿款{}元仍付给死者本人。',
-              agreement_nos, coalesce(project_name, '项目不详'), name, id_number, strftime(death_on, '%Y年%-m月%-d日'),
-              strftime(signed_on, '%Y年%-m月%-d日'), printf('%.2f', amount_yuan)),
+              agreement_nos, coalesce(project_name, '项目不详'), name, id_number, qf_date_zh(death_on),
+              qf_date_zh(signed_on), qf_yuan(amount_yuan)),
        agreement_rows || '；' || payout_rows
 from paid_to_dead
-order by amount_yuan desc, subject_id_number
+order by amount_yuan desc, subject_id_number;
 
 -- needs_data
 -- payees living where no register extract reaches inside a county the registers partly cover (未检查: R13 could

@@ -91,8 +91,8 @@ select f.id_number as subject_id_number, coalesce(w.name, u.name) as subject_nam
        format('{}（{}）的{}打入账户{}，该账户还收取了与其不同户、户籍中无亲属关系的{}的款项{}；所属期{}至{}共{}个月，合计{}元。',
               coalesce(w.name, u.name), f.id_number, m.programmes, f.account_no, f.others,
               coalesce('，其中有村干部' || f.cadre || '本人的款项', ''),
-              strftime(m.period_from, '%Y年%-m月'), strftime(m.period_to, '%Y年%-m月'), m.months,
-              printf('%.2f', m.amount_yuan)) as evidence,
+              qf_month_zh(m.period_from), qf_month_zh(m.period_to), m.months,
+              qf_yuan(m.amount_yuan)) as evidence,
        m.rows as source_rows
 from flagged f
 join money m using (account_no, id_number)

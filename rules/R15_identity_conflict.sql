@@ -29,7 +29,7 @@ traps:
 inputs: {required: [persons], optional: [payments, death_records]}
 */
 with two_names as (
-    -- two spellings in the register, ledgers or death records that are not one person's (sources/derived.sql)
+    -- two spellings in the register, ledgers or death records that are not one person's (rules/derived.sql)
     select id_number from identity_conflicts
 ), seen as (
     -- every name such an ID number goes by, and the first row where (rows as {file, sheet, row} structs:
@@ -69,7 +69,7 @@ with two_names as (
     -- groups of one name, birth date and sex (GB 11643-1999: digits 7–14, the parity of digit 17) in one
     -- village with more than one number (grouped, not windowed: a window over every person of a city
     -- needs gigabytes)
-    select name_norm, substr(id_number, 7, 8) as born, cast(substr(id_number, 17, 1) as integer) % 2 as sex,
+    select name_norm, substr(id_number, 7, 8) as born, substr(id_number, 17, 1)::integer % 2 as sex,
            township, village, count(distinct id_number) as n_ids, list(distinct id_number order by id_number) as ids
     from people
     group by all
@@ -78,7 +78,7 @@ with two_names as (
     select p.id_number, p.name_norm, p.township, p.village, g.n_ids, g.ids
     from people p
     join same_person g on g.name_norm = p.name_norm and g.born = substr(p.id_number, 7, 8)
-         and g.sex = cast(substr(p.id_number, 17, 1) as integer) % 2
+         and g.sex = substr(p.id_number, 17, 1)::integer % 2
          and g.township is not distinct from p.township and g.village = p.village
 ), twin_rows as (
     select id_number, name_norm, township, village, min({'f': source_file, 's': sheet, 'r': row_no}) as loc
@@ -109,7 +109,7 @@ with two_names as (
          and r.township is not distinct from t.township and r.village = t.village
     left join paid_ids p on p.id_number = t.id_number
     where t.id_number not in (select id_number from historical)
-    group by t.name_norm, substr(t.id_number, 7, 8), cast(substr(t.id_number, 17, 1) as integer) % 2, t.township, t.village
+    group by t.name_norm, substr(t.id_number, 7, 8), substr(t.id_number, 17, 1)::integer % 2, t.township, t.village
 ), conflicts as (
     select * from names_differ union all select * from two_households union all select * from two_numbers
 ), money as (
@@ -140,7 +140,7 @@ select c.id_number as subject_id_number, w.name as subject_name, w.county, w.tow
        format('身份证号{}：{}（{}）{}。',
               c.id_number, c.conflict_detail, substr(c.conflict_type, 3),
               case when coalesce(m.amount_yuan, 0) > 0
-                   then '；该号码领取' || m.programmes || '共' || m.months || '个月，合计' || printf('%.2f', m.amount_yuan) || '元'
+                   then '；该号码领取' || m.programmes || '共' || m.months || '个月，合计' || qf_yuan(m.amount_yuan) || '元'
                    else '；该号码无发放记录' end) as evidence,
        c.source_rows
 from conflicts c

@@ -24,7 +24,7 @@ labels: {anomaly: 异常类型, aid_year: 改造年度, approved_on: 审批日�
 # programmes: the eligible categories read from the payment ledgers by the approval month (低保, 特困; 困难残疾人
 #   生活补贴 marks a 贫困残疾人 family). The 低边 / 低收入 / 建档立卡 lists are read from low_income_spans. Whether
 #   the category could be checked at all (the approval month inside the 低保/特困 ledgers' and a list's months)
-#   is housing_aid_coverage (sources/derived.sql); the rows it could not check are the rule's `unchecked:`.
+#   is housing_aid_coverage (rules/derived.sql); the rows it could not check are the rule's `unchecked:`.
 # repeat_years: renovation money again within this many years of an earlier approval is a case.
 # grade_c_yuan / grade_d_yuan: the subsidy per household by grade (configuration; may move to sources/standards/).
 # scope: the cadres' relatives counted (avoidance: the 回避 circle, as R10's default; civil: 民法典 近亲属).
@@ -80,7 +80,7 @@ with aid as (
     union all
     select a.rk, '重复享受危房改造补助',
            '此前' || b.aid_year || '年已获补助（' || strftime(b.approved_on, '%Y-%m-%d') || '审批，'
-               || coalesce(printf('%.2f', b.subsidy_yuan::double) || '元', '金额未注明') || '，' || b.at_row || '）',
+               || coalesce(qf_yuan(b.subsidy_yuan::double) || '元', '金额未注明') || '，' || b.at_row || '）',
            a.subsidy_yuan, 'high'
     from aid a join aid b
       on b.rk <> a.rk and b.approved_on < a.approved_on
@@ -138,8 +138,8 @@ with aid as (
     where d.death_on < a.approved_on and not d.is_imprecise
     union all
     select a.rk, '补助金额与鉴定等级不符',
-           a.grade_cd || '级标准' || printf('%.2f', (case a.grade_cd when 'C' then $grade_c_yuan else $grade_d_yuan end)::double) || '元，名册'
-               || printf('%.2f', a.subsidy_yuan::double) || '元',
+           a.grade_cd || '级标准' || qf_yuan((case a.grade_cd when 'C' then $grade_c_yuan else $grade_d_yuan end)::double) || '元，名册'
+               || qf_yuan(a.subsidy_yuan::double) || '元',
            a.subsidy_yuan - case a.grade_cd when 'C' then $grade_c_yuan else $grade_d_yuan end, 'low'
     from aid a
     where a.grade_cd is not null and a.subsidy_yuan is not null
@@ -171,10 +171,10 @@ select a.id_number as subject_id_number, a.name as subject_name, a.county, a.tow
            '缺少：审批档案、房屋危险性鉴定报告、验收资料') as facts,
        format('{}（{}）{}年危房改造（{}审批，{}，补助{}元）：{}。{}', a.name, a.id_number, a.aid_year,
               strftime(a.approved_on, '%Y-%m-%d'), coalesce(a.grade, a.method, '等级未注明'),
-              coalesce(printf('%.2f', a.subsidy_yuan::double), '未注明'), c.anomaly, c.decided_by) as evidence,
+              coalesce(qf_yuan(a.subsidy_yuan::double), '未注明'), c.anomaly, c.decided_by) as evidence,
        a.at_row as source_rows
 from cases c join aid a using (rk) join housing_aid_coverage k using (approved_month)
-order by subject_id_number, aid_year, anomaly
+order by subject_id_number, aid_year, anomaly;
 -- needs_data
 -- an aid row whose approval date is missing or cannot be read, or whose grade cannot be read
 select h.id_number as subject_id_number, h.name as subject_name, h.county, h.township, h.village,

@@ -74,8 +74,8 @@ with monthly as (
 ), totals as (
     select id_number, min(entitlement_month) as period_from, max(entitlement_month) as period_to, count(*) as months,
            sum(amount_a) as amount_a_yuan, sum(amount_b) as amount_b_yuan,
-           string_agg(strftime(entitlement_month, '%Y年%-m月') || ' 居民' || printf('%.2f', amount_a) || '/职工'
-                      || printf('%.2f', amount_b), '；' order by entitlement_month) as monthly_detail
+           string_agg(qf_month_zh(entitlement_month) || ' 居民' || qf_yuan(amount_a) || '/职工'
+                      || qf_yuan(amount_b), '；' order by entitlement_month) as monthly_detail
     from overlap group by all
 ), whole as (
     -- the whole overlap, marked months included: where the switch is
@@ -116,8 +116,8 @@ with monthly as (
 ), jailed_totals as (
     select m.id_number, min(m.entitlement_month) as period_from, max(m.entitlement_month) as period_to, count(*) as months,
            sum(m.amount_a) as amount_a_yuan, sum(m.amount_b) as amount_b_yuan,
-           string_agg(strftime(m.entitlement_month, '%Y年%-m月') || ' 居民' || printf('%.2f', m.amount_a) || '/职工'
-                      || printf('%.2f', m.amount_b), '；' order by m.entitlement_month) as monthly_detail,
+           string_agg(qf_month_zh(m.entitlement_month) || ' 居民' || qf_yuan(m.amount_a) || '/职工'
+                      || qf_yuan(m.amount_b), '；' order by m.entitlement_month) as monthly_detail,
            min(j.terms) as prison_term
     from jailed_months m
     join (select id_number, string_agg(distinct coalesce(prison, '服刑场所未注明') || ' ' || strftime(start_on, '%Y-%m-%d') || '入监，'
@@ -127,7 +127,7 @@ with monthly as (
     group by all
 ), cases as (
     select '两项养老重复领取' as anomaly, id_number, period_from, period_to, months, amount_a_yuan, amount_b_yuan,
-           monthly_detail, amount_a_yuan as amount_yuan, NULL as prison_term, n_marked
+           monthly_detail, amount_a_yuan as amount_yuan, null as prison_term, n_marked
     from flagged
     union all
     select '服刑期间领取养老金', id_number, period_from, period_to, months, amount_a_yuan, amount_b_yuan,
@@ -179,20 +179,20 @@ select c.id_number as subject_id_number, w.name as subject_name, w.county, w.tow
        case when c.anomaly = '两项养老重复领取' then
            format('{}（{}）在所属期{}至{}共{}个月同时领取{}（{}元）和{}（{}元），两项养老保险待遇不得同时领取；'
                   || '建议退还重叠期间的城乡居民养老金{}元。',
-                  w.name, c.id_number, strftime(c.period_from, '%Y年%-m月'), strftime(c.period_to, '%Y年%-m月'), c.months,
-                  $schemes[1], printf('%.2f', c.amount_a_yuan), $schemes[2], printf('%.2f', c.amount_b_yuan),
-                  printf('%.2f', c.amount_a_yuan))
+                  w.name, c.id_number, qf_month_zh(c.period_from), qf_month_zh(c.period_to), c.months,
+                  $schemes[1], qf_yuan(c.amount_a_yuan), $schemes[2], qf_yuan(c.amount_b_yuan),
+                  qf_yuan(c.amount_a_yuan))
        else
            format('{}（{}）服刑期间（{}）所属期{}至{}共{}个月仍领取养老金{}元；当地规定服刑期间停发的，应予追回。',
-                  w.name, c.id_number, c.prison_term, strftime(c.period_from, '%Y年%-m月'), strftime(c.period_to, '%Y年%-m月'),
-                  c.months, printf('%.2f', c.amount_yuan)) end as evidence,
+                  w.name, c.id_number, c.prison_term, qf_month_zh(c.period_from), qf_month_zh(c.period_to),
+                  c.months, qf_yuan(c.amount_yuan)) end as evidence,
        r.source_rows
 from cases c
 join who w using (id_number)
 join source_rows r using (anomaly, id_number)
 left join spans sa on sa.id_number = c.id_number and sa.programme = $schemes[1]
 left join spans sb on sb.id_number = c.id_number and sb.programme = $schemes[2]
-order by amount_yuan desc, subject_id_number, anomaly
+order by amount_yuan desc, subject_id_number, anomaly;
 -- needs_data
 -- a prison term whose release date was written but cannot be read, of someone paid a pension after the committal
 select t.id_number as subject_id_number, t.name as subject_name, y.county, y.township, y.village,

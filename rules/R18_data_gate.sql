@@ -85,7 +85,7 @@ with firsts as (
     select s.id_number as subject_id_number, y.name as subject_name, y.county, y.township, y.village,
            '死亡后首次发放' as gate,
            '死亡月份' || strftime(s.death_month, '%Y-%m') || '，首次发放所属期' || strftime(s.first_month, '%Y-%m')
-               || coalesce('（发放日期' || strftime(s.first_paid_on, '%Y-%m-%d') || '，金额' || printf('%.2f', s.first_amount) || '元）', '')
+               || coalesce('（发放日期' || strftime(s.first_paid_on, '%Y-%m-%d') || '，金额' || qf_yuan(s.first_amount) || '元）', '')
                as gate_detail,
            s.programme, s.death_on, s.death_evidence as death_sources,
            s.first_month as period_from, s.last_month as period_to, s.months, s.amount_yuan,
@@ -101,9 +101,9 @@ with firsts as (
                     then '注意：首发月份为死亡次月，可能是生前已审批、自次月起发放，须核实审批日期' end,
                case when s.first_is_arrears then '注意：首次发放行注明为补发' end) as facts,
            format('{}（{}）{}死亡（{}）；{}在其死亡后才开始发放：首次发放所属期{}，至{}共{}个月，合计{}元。{}',
-                  y.name, s.id_number, strftime(s.death_on, '%Y年%-m月%-d日'), s.death_evidence, s.programme,
-                  strftime(s.first_month, '%Y年%-m月'), strftime(s.last_month, '%Y年%-m月'), s.months,
-                  printf('%.2f', s.amount_yuan),
+                  y.name, s.id_number, qf_date_zh(s.death_on), s.death_evidence, s.programme,
+                  qf_month_zh(s.first_month), qf_month_zh(s.last_month), s.months,
+                  qf_yuan(s.amount_yuan),
                   case when s.first_month = s.death_month + interval 1 month
                        then '首发月份为死亡次月，须核实是否生前已审批。'
                        else '死亡后新申请、首次发放，疑似冒领。' end) as evidence,
@@ -122,13 +122,13 @@ with firsts as (
     -- every row of the register, the death records and the ledgers a gate stops, with the value that disagrees
     select p.id_number, p.name, p.county, p.township, p.village, '性别与身份证号不符' as gate,
            '户籍性别“' || p.sex || '”，身份证号第17位为' || v.id_sex as detail,
-           NULL::varchar as programme, NULL::date as month, NULL::decimal(14, 2) as amount_yuan,
+           null::varchar as programme, null::date as month, null::decimal(14, 2) as amount_yuan,
            p.source_file, p.sheet, p.row_no
     from persons p join id_values v using (id_number)
     where qf_sex(p.sex) is not null and qf_sex(p.sex) <> v.id_sex
     union all
-    select r.id_number, r.name, NULL, r.township, NULL, '性别与身份证号不符',
-           r.source || '死亡记录性别“' || r.sex || '”，身份证号第17位为' || v.id_sex, NULL, NULL, NULL,
+    select r.id_number, r.name, null, r.township, null, '性别与身份证号不符',
+           r.source || '死亡记录性别“' || r.sex || '”，身份证号第17位为' || v.id_sex, null, null, null,
            r.source_file, r.sheet, r.row_no
     from death_records r join id_values v using (id_number)
     where qf_sex(r.sex) is not null and qf_sex(r.sex) <> v.id_sex
@@ -136,7 +136,7 @@ with firsts as (
     select p.id_number, p.name, p.county, p.township, p.village, '出生日期与身份证号不符',
            '户籍出生日期' || qf_day_or_month(p.birth_on, p.warnings, 'birth_on') || '，身份证号为' || strftime(v.id_birth, '%Y-%m-%d')
                || case when p.id_number_upgraded then '（15位旧号升位，百岁老人旧号升位时“19”可能有误）' else '' end,
-           NULL, NULL, NULL, p.source_file, p.sheet, p.row_no
+           null, null, null, p.source_file, p.sheet, p.row_no
     from persons p join id_values v using (id_number)
     where p.birth_on is not null and v.id_birth is not null
       and case when qf_month_only(p.warnings, 'birth_on') then date_trunc('month', p.birth_on) <> date_trunc('month', v.id_birth)
@@ -158,7 +158,7 @@ with firsts as (
     from payments p where p.township is not null and p.township_code is null
     union all
     select p.id_number, p.name, p.county, p.township, p.village, '乡镇不在区划表中',
-           '户籍乡镇（街道）“' || p.township || '”不在衢州市区划表中', NULL, NULL, NULL, p.source_file, p.sheet, p.row_no
+           '户籍乡镇（街道）“' || p.township || '”不在衢州市区划表中', null, null, null, p.source_file, p.sheet, p.row_no
     from persons p where p.township is not null and p.township_code is null
 ), serial_sheets as (
     -- the ledger sheets with a 序号 column, and its position in the header
@@ -200,7 +200,7 @@ with firsts as (
     select id_number as subject_id_number, mode(name) as subject_name, min(county) as county,
            min(township) as township, min(village) as village, gate,
            string_agg(distinct detail, '；' order by detail) as gate_detail, programme,
-           NULL::date as death_on, NULL::varchar as death_sources,
+           null::date as death_on, null::varchar as death_sources,
            min(month) as period_from, max(month) as period_to, count(distinct month)::bigint as months,
            sum(amount_yuan) as amount_yuan, 'low' as severity,
            '据以认定：原表单元格与身份证号（GB 11643-1999）比对；数据质量问题，不是违纪线索；该行照常参加其他规则' as facts,
@@ -214,7 +214,7 @@ select * from after_death
 union all
 select * from gated
 order by case severity when 'high' then 0 when 'medium' then 1 else 2 end, amount_yuan desc nulls last,
-         subject_id_number, gate, programme
+         subject_id_number, gate, programme;
 
 -- needs_data
 -- people whose first payment of a periodic programme falls inside the data and who have a death record

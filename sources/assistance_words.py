@@ -10,6 +10,7 @@ import functools
 from pathlib import Path
 
 from .declarations import read_yaml
+from .quoting import sql_str
 from .warehouse import ref_table
 
 HERE = Path(__file__).parent
@@ -29,7 +30,7 @@ def assistance_words() -> dict[str, tuple[str, ...]]:
 
 def _matches(words: tuple[str, ...]) -> str:
     """SQL: does text s contain any of the words (`%` in a word stands for any text)? As values._matches."""
-    likes = " or ".join("s like '%" + w.replace("'", "''") + "%'" for w in words)
+    likes = " or ".join("s like " + sql_str(f"%{w}%") for w in words)
     return f"coalesce({likes}, false)" if words else "false"
 
 

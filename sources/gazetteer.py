@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .quoting import sql_str
+
 HERE = Path(__file__).parent
 
 
@@ -27,7 +29,7 @@ GAZETTEER_SQL = """
 create or replace table gazetteer as
 with lines as (
     select i as n, line
-    from (select string_split(content, chr(10)) as ls from read_text('{path}')),
+    from (select string_split(content, chr(10)) as ls from read_text({path})),
          unnest(ls) with ordinality as t(line, i)
 ), coded as (
     select n, line,
@@ -78,14 +80,14 @@ where length(alias) >= 2;
 -- The wording of a destination that names no place: 省外 / 外省 (out of the province), 县外 / 市外 (out of the
 -- county), 本县 / 县内 (inside it).
 create or replace table place_words as
-select * from read_csv('{regions}', all_varchar=true, header=true);
+select * from read_csv({regions}, all_varchar=true, header=true);
 """
 
 
 def create_gazetteer(con) -> None:
     """Tables gazetteer (one row per code and name it has carried), place_names (what a destination may
     call each) and place_words, built once per run."""
-    path = str(loc_dat()).replace("'", "''")
-    regions = str(HERE / "regions.csv").replace("'", "''")
-    generic = ", ".join(f"'{g}'" for g in GENERIC)
+    path = sql_str(str(loc_dat()))
+    regions = sql_str(str(HERE / "regions.csv"))
+    generic = ", ".join(sql_str(g) for g in GENERIC)
     con.execute(GAZETTEER_SQL.format(path=path, generic=generic, short_re=SHORT_RE, regions=regions))

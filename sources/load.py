@@ -16,6 +16,7 @@ from . import wide
 from .inbox import Entry, clean_name, os_error, scan_inbox, sha256
 from .declarations import kinds
 from .layout import Layout
+from .quoting import sql_str
 from .recognise import recognise
 from .read import NO_KIND, UnreadableFile, read_file
 
@@ -26,10 +27,6 @@ TOTAL_RE = r"(本页|本月|本表|全部|总)?(合计|小计|总计|累计|共�
 FOOTER_RE = (r"(制表|审核|填报|填表|复核|审批|制单|经办|打印|分管|主管|单位负责|负责人|部门负责|领导签字|盖章|"
              r"注[:：]|说明[:：]|备注[:：]|以下空白|此页无正文).*")
 WS = r"[\s\x{3000}\x{00A0}\x{200B}-\x{200D}\x{FEFF}]+"
-
-
-def sql_str(value: str | None) -> str:
-    return "NULL" if value is None else "'" + str(value).replace("'", "''") + "'"
 
 
 def create_tables(con) -> None:
@@ -76,7 +73,7 @@ def load_inbox(con, inbox: Path, tmpdir: Path, overrides: list[dict] | None = No
     try:
         _load_files(con, inbox, tmpdir, overrides)
     finally:
-        con.execute(f"pragma force_compression={sql_str(before)}")
+        con.execute("pragma force_compression=$before", {"before": before})
 
 
 def _load_files(con, inbox: Path, tmpdir: Path, overrides: list[dict] | None) -> None:
@@ -311,10 +308,10 @@ def _programme_texts(con, layout: Layout) -> None:
 def _insert_rows(con, file_id: int, sheet_name: str, layout: Layout, cells: str, kind_sql: str = "row_kind") -> None:
     con.execute(f"""
         insert into {layout.kind.raw_table}
-        select {file_id}, {sql_str(sheet_name)}, row_no, case when line is null then cells end, lossy, padded, line
+        select {file_id}, $sheet, row_no, case when line is null then cells end, lossy, padded, line
         from _grid where {kind_sql} = 'data'
-    """)
+    """, {"sheet": sheet_name})
     con.execute(f"""
         insert into raw_structural
-        select {file_id}, {sql_str(sheet_name)}, row_no, {kind_sql}, {cells} from _grid where {kind_sql} <> 'data'
-    """)
+        select {file_id}, $sheet, row_no, {kind_sql}, {cells} from _grid where {kind_sql} <> 'data'
+    """, {"sheet": sheet_name})

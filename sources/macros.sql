@@ -3,6 +3,12 @@
 create or replace macro qf_row_ref(file, sheet, row_no) as
     file || case when sheet <> '' then ' ' || sheet else '' end || ' 第' || row_no || '行';
 
+-- A month, a day and an amount as the evidence and the questions write them: 2020年3月, 2020年3月5日 (no
+-- leading zeros), 1234.50 (two decimals; the text around it says 元). NULL stays NULL.
+create or replace macro qf_month_zh(month_on) as strftime(month_on, '%Y年%-m月');
+create or replace macro qf_date_zh(day_on) as strftime(day_on, '%Y年%-m月%-d日');
+create or replace macro qf_yuan(amount) as printf('%.2f', amount);
+
 -- Parsing macros used by the generated staging SQL (sources/stage.py). Each takes raw text and
 -- returns a typed value or NULL; the staging SQL turns a NULL from non-empty text into a reason code.
 -- They avoid regular expressions on the common path (translate, trim and strptime are much cheaper):

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import functools
 
+from .quoting import sql_str
+
 # Characters written in place of one the system could not store.
 PLACEHOLDERS = "?？*＊□■○〇●×"
 
@@ -29,16 +31,12 @@ def traditional_pairs() -> tuple[str, str]:
     return "".join(k for k, _ in pairs), "".join(v for _, v in pairs)
 
 
-def _literal(s: str) -> str:
-    return "'" + s.replace("'", "''") + "'"
-
-
 def name_macros_sql() -> str:
     trad, simp = traditional_pairs()
-    ph = _literal(PLACEHOLDERS)
+    ph = sql_str(PLACEHOLDERS)
     return f"""
 -- A name in simplified characters (張三 → 张三).
-create or replace macro qf_simplified(s) as translate(s, {_literal(trad)}, {_literal(simp)});
+create or replace macro qf_simplified(s) as translate(s, {sql_str(trad)}, {sql_str(simp)});
 
 -- A character a GBK system may have replaced: a Han character outside U+4E00–U+9FA5 (extension A 3400–4DBF,
 -- 9FA6–9FFF, the private-use area where offices put self-made characters, compatibility F900–FAFF, the

@@ -19,6 +19,7 @@ from pathlib import Path
 import duckdb
 
 from .declarations import programme_synonyms
+from .quoting import sql_str
 
 HERE = Path(__file__).parent
 
@@ -61,7 +62,7 @@ def _sub_type_words() -> list[str]:
 
 
 def _sql_list(words) -> str:
-    return "[" + ", ".join("'" + w.replace("'", "''") + "'" for w in words) + "]"
+    return "[" + ", ".join(sql_str(w) for w in words) + "]"
 
 
 def _any_contains(words) -> str:

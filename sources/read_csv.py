@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .grid import (CHUNK, CONTROL_BYTES_RE, CSV_BUFFER_BYTES, MAX_CSV_LINE_BYTES, NO_KIND, PREVIEW_ROWS, Controls,
                    ReadResult, Sheet, UnreadableFile, _derived, rows_text)
+from .quoting import sql_str
 from .read_csv_records import MAX_RECORD_LINES, preview_rows, records_sql, stray_notes
 
 
@@ -195,15 +196,14 @@ def sniff_delimiter(lines: list[str]) -> str:
 def split_quoted_sql(column: str, delim: str) -> str:
     """SQL that splits a CSV line with quotes into its fields, by a regex that keeps a stray quote inside
     its field instead of swallowing the following lines (as a strict CSV parser would)."""
-    d = delim.replace("'", "''")
     rd = "\\t" if delim == "\t" else "\\" + delim if delim in "|" else delim
     field = f'("(?:[^"]|"")*"|[^{rd}]*){rd}'
     unquote = ("lambda f: case when length(f) >= 2 and f[1] = '\"' and f[-1] = '\"' "
                "then replace(f[2:length(f) - 1], '\"\"', '\"') else f end")
-    return f"list_transform(regexp_extract_all({column} || '{d}', '{field}', 1), {unquote})"
+    return f"list_transform(regexp_extract_all({column} || {sql_str(delim)}, {sql_str(field)}, 1), {unquote})"
 
 
-def _native_split(con, target: str, path_sql: str, delim_sql: str, width: int) -> bool:
+def _native_split(con, target: str, path: str, delim: str, width: int) -> bool:
     """Quoted lines through DuckDB's own CSV parser, which is fast. Its records are matched to our
     lines by order (a record of several lines at its first line, _csv_cont); that is only sound when
     each non-empty line begins exactly one record, so any disagreement (a stray quote, more fields
@@ -213,9 +213,10 @@ def _native_split(con, target: str, path_sql: str, delim_sql: str, width: int) -
     cols = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(1, width + 1)) + "}"
     try:
         con.execute(
-            f"create or replace temp table _csv_native as select * from read_csv('{path_sql}', columns={cols}, "
-            f"header=false, delim='{delim_sql}', quote='\"', escape='\"', auto_detect=false, "
-            f"null_padding=true, strict_mode=true, max_line_size={MAX_CSV_LINE_BYTES}, buffer_size={CSV_BUFFER_BYTES})")
+            f"create or replace temp table _csv_native as select * from read_csv($path, columns={cols}, "
+            "header=false, delim=$delim, quote='\"', escape='\"', auto_detect=false, "
+            f"null_padding=true, strict_mode=true, max_line_size={MAX_CSV_LINE_BYTES}, buffer_size={CSV_BUFFER_BYTES})",
+            {"path": path, "delim": delim})
     except duckdb.Error:
         return False
     records = con.execute("select count(*) from _csv_native").fetchone()[0]
@@ -285,7 +286,6 @@ def _read_csv(path: Path, tmpdir: Path) -> ReadResult:
         head = _head_lines(utf8, PREVIEW_ROWS + MAX_RECORD_LINES)
     # a row per physical line: a record of several lines at its first (sources/read_csv_records.py)
     preview = preview_rows(head, delim, PREVIEW_ROWS)
-    d = delim.replace("'", "''")
     width = max((len(r) for r in preview), default=1) + 16
     sheet = Sheet("", preview, None, delimiter=delim)
     result = ReadResult(path, "csv", encoding, [sheet], notes)
@@ -294,13 +294,13 @@ def _read_csv(path: Path, tmpdir: Path) -> ReadResult:
         source = utf8
         try:
             try:
-                _load_csv_lines(con, target, str(source).replace("'", "''"), d, delim, width, sheet.notes, derived)
+                _load_csv_lines(con, target, str(source), delim, width, sheet.notes, derived)
             except duckdb.Error as exc:
                 if transcoded or "Invalid unicode" not in str(exc):
                     raise
                 source, result.encoding, more = _utf8_file(utf8, tmpdir)
                 result.notes.extend(more)
-                _load_csv_lines(con, target, str(source).replace("'", "''"), d, delim, width, sheet.notes, derived)
+                _load_csv_lines(con, target, str(source), delim, width, sheet.notes, derived)
         except duckdb.Error as exc:
             raise UnreadableFile(_csv_error(str(exc), source)) from None
 
@@ -381,13 +381,13 @@ def _csv_error(text: str, path: Path | None = None) -> str:
     return f"CSV 文件{where or '中有内容'}无法按文本行读取，文件可能已损坏（读取程序的原话：{raw[:300]}）"
 
 
-def _load_csv_lines(con, target: str, quoted: str, d: str, delim: str, width: int, notes: list[str],
+def _load_csv_lines(con, target: str, path: str, delim: str, width: int, notes: list[str],
                     derived: dict[str, str] = NO_KIND) -> None:
     con.execute(
-        f"create or replace temp table _csv_lines as select line from read_csv('{quoted}', "
+        "create or replace temp table _csv_lines as select line from read_csv($path, "
         "columns={'line': 'VARCHAR'}, header=false, delim='\\x01', quote='', escape='', "
         f"auto_detect=false, strict_mode=false, max_line_size={MAX_CSV_LINE_BYTES}, "
-        f"buffer_size={CSV_BUFFER_BYTES})"
+        f"buffer_size={CSV_BUFFER_BYTES})", {"path": path}
     )
     # plain lines split by string_split (fast) to classify them, and kept as their line only (the grid's
     # contract: cells NULL where the line split at the delimiter gives them); the few lines with quotes
@@ -395,13 +395,13 @@ def _load_csv_lines(con, target: str, quoted: str, d: str, delim: str, width: in
     con.execute(
         f"create or replace temp table {target} as select * replace (case when line is null then cells end as cells), "
         f"{_derived(derived)} from ("
-        f"select (rowid + 1)::integer as row_no, coalesce(string_split(line, '{d}'), []::varchar[]) as cells, "
+        "select (rowid + 1)::integer as row_no, coalesce(string_split(line, $delim), []::varchar[]) as cells, "
         "null::integer[] as lossy, false as merged, coalesce(qf_has_ws(line), false) as padded, "
-        "contains(line, '\"') as quoted, case when not contains(line, '\"') then line end as line from _csv_lines)"
-    )
+        "contains(line, '\"') as quoted, case when not contains(line, '\"') then line end as line from _csv_lines)",
+        {"delim": delim})
     if con.execute(f"select count(*) from {target} where quoted").fetchone()[0]:
         joined = _join_records(con, target, delim, notes)
-        if not _native_split(con, target, quoted, d, width):
+        if not _native_split(con, target, path, delim, width):
             con.execute(f"update {target} t set cells = {split_quoted_sql('l.line', delim)} "
                         f"from (select rowid + 1 as row_no, line from _csv_lines) l "
                         f"where t.quoted and l.row_no = t.row_no")

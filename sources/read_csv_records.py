@@ -27,6 +27,7 @@ import io
 import re
 
 from .grid import MAX_CSV_LINE_BYTES, rows_text
+from .quoting import sql_str
 
 MAX_RECORD_LINES = 100      # physical lines one record may span (a remark of many lines stays far below)
 
@@ -101,18 +102,18 @@ def _fields(text: str, delim: str) -> list[str]:
 def records_sql(con, delim: str) -> None:
     """_csv_records (first_row, last_row): the records of more than one line, by 1-based line number, and
     _csv_strays (row_no): the lines whose odd number of quotes belongs to no record, from _csv_lines."""
-    opener, middle, closer = (p.replace("'", "''") for p in quote_patterns(delim))
+    opener, middle, closer = (sql_str(p) for p in quote_patterns(delim))
     nq = "(length(line) - length(replace(line, '\"', '')))"
     # the lines that matter: every line with an odd number of quotes, and the lines with an even number
     # that cannot lie inside a quoted field; a record runs from an opener to the next of these
     con.execute(f"""
         create or replace temp table _csv_marks as
-        select row_no, odd, odd and regexp_full_match(line, '{opener}') as opens,
-               odd and regexp_full_match(line, '{closer}') as closes, upto - length(line) - 1 as before, upto
+        select row_no, odd, odd and regexp_full_match(line, {opener}) as opens,
+               odd and regexp_full_match(line, {closer}) as closes, upto - length(line) - 1 as before, upto
         from (select (rowid + 1)::integer as row_no, line, {nq} % 2 = 1 as odd,
                      sum(coalesce(length(line), 0) + 1) over (order by rowid) as upto
               from _csv_lines)
-        where contains(line, '"') and (odd or not regexp_full_match(line, '{middle}'))""")
+        where contains(line, '"') and (odd or not regexp_full_match(line, {middle}))""")
     # an opener joins the next mark when that closes it; greedily from the top: in a run of consecutive
     # odd lines each of which could open a record closed by the next, the 1st, 3rd, … do (the 2nd is the
     # 1st one's closing line)

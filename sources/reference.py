@@ -20,21 +20,21 @@ def create_reference_tables(con) -> None:
     join (the vocabulary of payment remarks and the run's as-of date: sources/values.py)."""
     ref_table(con, "programme_synonyms", ["synonym", "programme", "sub_type"], programme_synonyms())
     ref_table(con, "reason_codes", ["code", "text_zh"], list(CODE_TEXTS.items()))
-    div = str(HERE / "divisions.csv").replace("'", "''")
-    con.execute(f"create or replace table divisions as select * from read_csv('{div}', all_varchar=true, header=true)")
+    con.execute("create or replace table divisions as select * from read_csv($path, all_varchar=true, header=true)",
+                {"path": str(HERE / "divisions.csv")})
     ref_table(con, "place_alias", ["alias", "level", "code", "name", "county_code"], place_alias_rows())
     # type: periodic (paid month by month: R01, R02, R04) or one_off (丧葬补助金 …: legitimate after a death)
     ref_table(con, "programmes", ["programme", "short_name", "family", "move_scope", "type"],
               [(p["name"], p.get("short"), p.get("family"), p.get("move_scope", "none"), p.get("type", "periodic"))
                for p in programmes()])
     ref_table(con, "county_successors", ["old_code", "new_code"], county_successor_rows())
-    reg = str(HERE / "regions.csv").replace("'", "''")
-    con.execute(f"create or replace table regions as select * from read_csv('{reg}', all_varchar=true, header=true)")
-    rel = str(HERE / "gbt4761_relations.csv").replace("'", "''")
-    con.execute(f"create or replace table relation_codes as select * from read_csv('{rel}', all_varchar=true, header=true)")
+    con.execute("create or replace table regions as select * from read_csv($path, all_varchar=true, header=true)",
+                {"path": str(HERE / "regions.csv")})
+    con.execute("create or replace table relation_codes as select * from read_csv($path, all_varchar=true, header=true)",
+                {"path": str(HERE / "gbt4761_relations.csv")})
     create_name_macros(con)
-    syn = str(HERE / "relation_synonyms.csv").replace("'", "''")
-    con.execute(f"create or replace table relation_synonyms as select * from read_csv('{syn}', all_varchar=true, header=true)")
+    con.execute("create or replace table relation_synonyms as select * from read_csv($path, all_varchar=true, header=true)",
+                {"path": str(HERE / "relation_synonyms.csv")})
     # standards an analyst configures (sources/standards/*.yaml → std_<key>, std_settings)
     create_standard_tables(con)
 

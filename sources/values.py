@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import assistance_words
 from .declarations import Kind, divisions, read_yaml
+from .quoting import sql_str
 from .warehouse import ref_table
 
 HERE = Path(__file__).parent
@@ -46,7 +47,7 @@ def payment_words() -> dict[str, tuple[str, ...]]:
 
 def _matches(words: tuple[str, ...]) -> str:
     """SQL: does text s contain any of the words (`%` in a word stands for any text)?"""
-    likes = " or ".join("s like '%" + w.replace("'", "''") + "%'" for w in words)
+    likes = " or ".join("s like " + sql_str(f"%{w}%") for w in words)
     return f"coalesce({likes}, false)" if words else "false"
 
 

@@ -265,7 +265,7 @@ def begin_snapshot(warehouse: Path | str, run_id: str, **connect_args):
     con = connect(path, **connect_args)
     source = published(wh)
     if source is not None:
-        con.execute(f"attach '{str(source).replace(chr(39), chr(39) * 2)}' as prev (read_only)")
+        con.execute("attach $path as prev (read_only)", {"path": str(source)})
         try:
             there = {r[0] for r in con.execute("select table_name from duckdb_tables() where database_name = 'prev' "
                                                "and schema_name = 'main' and not temporary").fetchall()}

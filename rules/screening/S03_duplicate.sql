@@ -14,7 +14,7 @@ from listed where nth > 1
 union all
 select c.file_id, c.sheet, c.row_no, 'S03',
        format('{}所属期{}已经发放过（{}元）', c.programme, strftime(c.entitlement_month, '%Y-%m'),
-              printf('%.2f', p.amount_yuan))
+              qf_yuan(p.amount_yuan))
 from candidates c
 join wh.paid_months p on p.id_number = c.id_number and p.programme = c.programme
                      and p.sub_type = coalesce(c.sub_type, '') and p.entitlement_month = c.entitlement_month

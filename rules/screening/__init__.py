@@ -82,7 +82,7 @@ def screen(list_path: Path, warehouse: Path) -> Screening:
                 "select count(*) from source_sheets where kind = 'payments'").fetchone()[0]:
             result.unreadable = reason or "名单的表头不是发放明细（需要身份证号、姓名、金额等列）"
             return result
-        con.execute(f"attach '{str(warehouse).replace(chr(39), chr(39) * 2)}' as wh (read_only)")
+        con.execute("attach $path as wh (read_only)", {"path": str(warehouse)})
         result.snapshot = wh_files.snapshot_run(con, "wh")
         con.execute("create temp view candidates as select * from payments")
         con.execute("create temp table holds (file_id integer, sheet varchar, row_no integer, check_id varchar, "
