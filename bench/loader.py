@@ -98,9 +98,9 @@ def measure(path: str) -> dict:
     """In this (fresh) process: load, stage and validate one file; timings exclude imports."""
     import tempfile
 
-    from sources import accounting, load, stage, warehouse
-
     import pandas  # noqa: F401  (the readers import it lazily; the nightly run has it loaded before)
+
+    from sources import accounting, load, stage, warehouse
 
     gx = None
     if not os.environ.get("QF_BENCH_NO_GX"):

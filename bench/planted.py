@@ -49,8 +49,11 @@ def table(result: dict) -> str:
     head = f"{'rule':<5} {'planted':>7} {'found':>6} {'missed':>6} {'traps':>6} {'trapped':>8} {'false':>6} " \
            f"{'precision':>9} {'recall':>7}"
     lines = [head]
+
+    def fmt(v):
+        return "-" if v is None else f"{v:.3f}"
+
     for rule, r in result.items():
-        fmt = (lambda v: "-" if v is None else f"{v:.3f}")
         lines.append(f"{rule:<5} {r['planted']:>7} {r['found']:>6} {r['missed']:>6} {r['traps']:>6} "
                      f"{r['traps_flagged']:>8} {r['false']:>6} {fmt(r['precision']):>9} {fmt(r['recall']):>7}")
     return "\n".join(lines)

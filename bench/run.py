@@ -268,7 +268,7 @@ def pandas_r01_r04(warehouse: Path) -> dict:
     derived = (ROOT / "rules" / "derived.sql").read_text(encoding="utf-8")
     needed = ("known_names", "deaths", "paid_months", "programme_windows", "payees")
     statements = [s.query for s in con.extract_statements(derived)
-                  if re.search(r"create or replace table (%s) as" % "|".join(needed), s.query)]
+                  if re.search(rf"create or replace table ({'|'.join(needed)}) as", s.query)]
     t0 = time.perf_counter()
     for s in statements:
         con.execute(s)

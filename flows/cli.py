@@ -235,9 +235,8 @@ def _run(args) -> int:
     supervise.start_watchdog()       # whatever ends this process, the helpers it started are ended
     from sources import gx
 
-    from .nightly import nightly_reconciliation
-
     from .console import SPLIT_LABEL
+    from .nightly import nightly_reconciliation
 
     state = nightly_reconciliation(inbox=args.inbox, out=args.out or "", as_of=args.as_of or "", rules=args.rules or [],
                                    counties=args.counties or [], townships=args.townships or [],
@@ -304,7 +303,7 @@ def _screen_list(args) -> int:
         return 2
     names = {c.id: c.name_zh for c in checks()} | {"S00": "数据不合格"}     # the S*.sql headers
     detail = "，".join(f"{names.get(k, k)} {n}" for k, n in sorted(summary["by_check"].items()))
-    from outputs.inspect_text import TERMINAL_UNSAFE   # a list's name must not rewrite the terminal
+    from outputs.inspect_text import TERMINAL_UNSAFE  # a list's name must not rewrite the terminal
     print(f"名单 {TERMINAL_UNSAFE.sub('', str(summary['list']))}：共 {summary['rows']} 行，应暂缓发放 {summary['held']} 行"
           + (f"（{detail}）" if detail else "") + f"；清单：{Path(summary['out']) / summary['workbook']}")
     from outputs.runs_text import used_run

@@ -44,10 +44,9 @@ def wait_for_api(url: str, timeout_s: float = 180, poll_s: float = 1.0) -> bool:
 def deployments() -> list:
     from prefect.schedules import Cron
 
+    from .console import with_titles
     from .nightly import nightly_reconciliation
     from .screening import screen_payment_list
-
-    from .console import with_titles
 
     return [
         with_titles(nightly_reconciliation.to_deployment(
@@ -87,7 +86,7 @@ def _serving_since() -> dt.datetime:
     marker = settings.data_dir() / "serving_since"
     if not marker.exists():
         marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.write_text(dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), encoding="utf-8")
+        marker.write_text(dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), encoding="utf-8")
     return dt.datetime.fromisoformat(marker.read_text(encoding="utf-8").strip())
 
 
@@ -99,7 +98,7 @@ def missed_nightly(now: dt.datetime | None = None) -> dt.datetime | None:
     from outputs import runinfo
 
     zone = ZoneInfo(settings.get("timezone"))
-    now = (now or dt.datetime.now(dt.timezone.utc)).astimezone(zone)
+    now = (now or dt.datetime.now(dt.UTC)).astimezone(zone)
     slot = next(CronSim(settings.get("nightly_cron"), now, reverse=True))
     if slot < _serving_since():
         return None
@@ -118,8 +117,12 @@ def catch_up(wait_s: float = 180) -> None:
     import time
 
     from prefect import get_client
-    from prefect.client.schemas.filters import (FlowRunFilter, FlowRunFilterDeploymentId,
-                                                FlowRunFilterExpectedStartTime, FlowRunFilterStateType)
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterDeploymentId,
+        FlowRunFilterExpectedStartTime,
+        FlowRunFilterStateType,
+    )
     from prefect.client.schemas.objects import StateType
     from prefect.states import Scheduled
 

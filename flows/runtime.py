@@ -35,14 +35,13 @@ def superseded_by() -> str | None:
     runs at once on restart; only the newest does the work and the others end as skipped, saying why.
     None for every other run (ad-hoc, the command line, the newest nightly run)."""
     from prefect import get_client
-    from prefect.client.schemas.filters import (FlowRunFilter, FlowRunFilterDeploymentId,
-                                                FlowRunFilterExpectedStartTime)
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterDeploymentId, FlowRunFilterExpectedStartTime
     from prefect.runtime import deployment, flow_run
 
     if deployment.name != NIGHTLY or not deployment.id:
         return None
     mine = flow_run.scheduled_start_time
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     with get_client(sync_client=True) as client:
         later = client.read_flow_runs(flow_run_filter=FlowRunFilter(
             deployment_id=FlowRunFilterDeploymentId(any_=[deployment.id]),

@@ -15,7 +15,6 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 
-
 HERE = Path(__file__).parent
 
 FORMULA_START = ("=", "+", "-", "@")

@@ -77,7 +77,8 @@ def held_markdown(result, summary: dict) -> str:
         return " ".join(text.replace("|", "｜").split())
     lines = [f"# 发放前筛查：{cell(result.list_file)}", "",
              summary.get("unreadable") and f"名单无法筛查：{cell(summary['unreadable'])}"
-             or f"共 {result.rows} 行，应暂缓发放 **{len(result.held)}** 行；清单：{cell(summary['workbook'])}（{cell(summary['out'])}）", ""]
+             or f"共 {result.rows} 行，应暂缓发放 **{len(result.held)}** 行；"
+                f"清单：{cell(summary['workbook'])}（{cell(summary['out'])}）", ""]
     if result.held:
         lines += ["| " + " | ".join(text for _, text, _ in COLUMNS) + " |", "|" + "---|" * len(COLUMNS)]
         lines += ["| " + " | ".join(cell(h.get(col)) for col, _, _ in COLUMNS) + " |" for h in result.held[:HELD_IN_ARTIFACT]]

@@ -271,9 +271,8 @@ EXAMPLES = 5
 
 def warnings(con, accounting: list[dict], validation: dict | None) -> list[dict]:
     """Every warning of the run by code: its meaning, how many rows (or sheets) and the first few places."""
-    from sources.declarations import kinds
-
     from cases.labels import label
+    from sources.declarations import kinds
 
     found: dict[str, dict] = {}
 

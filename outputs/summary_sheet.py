@@ -10,8 +10,22 @@ from openpyxl.worksheet.cell_range import CellRange
 
 from cases import ledger
 
-from .cells import (ALERT_FILL, ALL, AMOUNT_FORMAT, HEADER_FILL, HEADER_FONT, LINE_HEIGHT, STATUS_ZH, WRAP, Scope, _lines,
-                    _page_setup, _print_area, _styled, cell_value)
+from .cells import (
+    ALERT_FILL,
+    ALL,
+    AMOUNT_FORMAT,
+    HEADER_FILL,
+    HEADER_FONT,
+    LINE_HEIGHT,
+    STATUS_ZH,
+    WRAP,
+    Scope,
+    _lines,
+    _page_setup,
+    _print_area,
+    _styled,
+    cell_value,
+)
 
 LISTED = (ledger.NEW, ledger.OPEN, ledger.RERAISED, ledger.GONE)  # the summary's columns
 

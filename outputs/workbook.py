@@ -30,9 +30,28 @@ from cases import feedback, ledger, outcomes
 from cases.labels import label, labels  # noqa: F401 (labels: the table, for tests)
 from sources import warehouse
 
-from .cells import (ALL, AMOUNT_FORMAT, HEADER_FILL, HEADER_FONT, LINE_HEIGHT, TOP, WRAP, Scope,  # noqa: F401
-                    _display_width, _lines, _page_setup, _print_area, _styled, cell_value, clean_text, file_name_part,
-                    mask_id, mask_text, safe_sheet_title, safe_text)
+from .cells import (  # noqa: F401
+    ALL,
+    AMOUNT_FORMAT,
+    HEADER_FILL,
+    HEADER_FONT,
+    LINE_HEIGHT,
+    TOP,
+    WRAP,
+    Scope,
+    _display_width,
+    _lines,
+    _page_setup,
+    _print_area,
+    _styled,
+    cell_value,
+    clean_text,
+    file_name_part,
+    mask_id,
+    mask_text,
+    safe_sheet_title,
+    safe_text,
+)
 from .quality_sheet import write_quality
 from .summary_sheet import write_summary
 from .tables import atomic_path

@@ -57,13 +57,13 @@ with latest as (
            s.county_code in (select code from own o where o.from_county_code = p.from_county_code) as is_own
     from pairs p join destination_spans s using (destination)
 ), n_spans as (
-    select destination, from_county_code, count(distinct (pos, len)) as n from spans group by all
+    select destination, from_county_code, count(distinct (pos, len)) as n from spans group by all  -- noqa: ST08 (a (pos, len) pair)
 ), provinces as (
     -- the provinces every name of the destination allows
     select s.destination, s.from_county_code, s.province_code
     from spans s join n_spans n using (destination, from_county_code)
     group by s.destination, s.from_county_code, s.province_code, n.n
-    having count(distinct (s.pos, s.len)) = n.n
+    having count(distinct (s.pos, s.len)) = n.n  -- noqa: ST08 (a (pos, len) pair)
 ), agreed as (
     select destination, from_county_code,
            count(*) as n_provinces, bool_or(p.province_code = '33') as may_be_zhejiang,
@@ -124,8 +124,10 @@ from judged;
 -- code of the same county, and the check character that goes with it (332427… for a 330822… person).
 create or replace table id_aliases as
 with people as (select distinct id_number, name_norm from persons),
-     codes as (select old_code as alias_code, new_code as own_code from county_successors
-               union select new_code, old_code from county_successors)
+     codes as (
+         select old_code as alias_code, new_code as own_code from county_successors
+         union select new_code, old_code from county_successors
+     )
 select p.id_number, p.name_norm,
        c.alias_code || substr(p.id_number, 7, 11) || qf_id_check(c.alias_code || substr(p.id_number, 7, 11)) as alias_id
 from people p join codes c on c.own_code = substr(p.id_number, 1, 6);
@@ -147,7 +149,7 @@ with held as (
 )
 select file_id, sheet, row_no, reason, id_text, name_norm,
        left(case when regexp_full_match(id_text, '[0-9.]+[eE]\+?[0-9]+')
-                 then cast(cast(id_text as double) as hugeint)::varchar
+                 then id_text::double::hugeint::varchar
                  else regexp_replace(id_text, '[^0-9]', '', 'g') end, 14) as prefix14
 from texts
 where name_norm is not null and id_text is not null;

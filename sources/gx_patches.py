@@ -15,7 +15,6 @@ import logging
 import os
 import sys
 
-
 _ORIGINALS: dict = {}
 
 

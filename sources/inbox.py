@@ -11,7 +11,6 @@ import os
 import stat
 from pathlib import Path
 
-
 # the statuses of entries that are not read (outputs/cells.py's STATUS_ZH names the others), and why
 # (source_files.skip_code)
 STATUS_ZH = {"skipped": "未读取", "duplicate": "重复文件（未再读取）"}

@@ -15,10 +15,10 @@ import duckdb
 
 from .declarations import kind as kind_named
 from .declarations import kinds
-from .mappings import entry
-from .recognise import fingerprint
 from .load import load_inbox
+from .mappings import entry
 from .reasons import REASONS
+from .recognise import fingerprint
 from .stage import stage_all
 
 SHOWN_ROWS = 5

@@ -99,12 +99,12 @@ def _two_row_header(upper: list[str], lower: list[str]) -> list[str]:
     up = list(upper) + [""] * (n - len(upper))
     lo = list(lower) + [""] * (n - len(lower))
     out, parent = [], ""
-    for u, l in zip(up, lo):
-        parent = u if u.strip() else (parent if l.strip() else "")
-        if l.strip() and u.strip() == l.strip():
-            out.append(l)            # merged vertically over both rows
-        elif l.strip():
-            out.append(l)
+    for u, lw in zip(up, lo):
+        parent = u if u.strip() else (parent if lw.strip() else "")
+        if lw.strip() and u.strip() == lw.strip():
+            out.append(lw)           # merged vertically over both rows
+        elif lw.strip():
+            out.append(lw)
         else:
             out.append(parent)
     return out
@@ -115,9 +115,9 @@ def _with_parent(upper: list[str], lower: list[str]) -> list[str]:
     up = list(upper) + [""] * (n - len(upper))
     lo = list(lower) + [""] * (n - len(lower))
     out, parent = [], ""
-    for u, l in zip(up, lo):
+    for u, lw in zip(up, lo):
         parent = u if u.strip() else parent
-        out.append(parent + l if l.strip() and parent.strip() != l.strip() else (l or u))
+        out.append(parent + lw if lw.strip() and parent.strip() != lw.strip() else (lw or u))
     return out
 
 

@@ -13,12 +13,12 @@ import logging
 from pathlib import Path
 
 from . import wide
-from .inbox import Entry, clean_name, os_error, scan_inbox, sha256
 from .declarations import kinds
+from .inbox import Entry, clean_name, os_error, scan_inbox, sha256
 from .layout import Layout
 from .quoting import sql_str
-from .recognise import recognise
 from .read import NO_KIND, UnreadableFile, read_file
+from .recognise import recognise
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent

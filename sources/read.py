@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .grid import (CSV_SUFFIXES, NO_KIND, SPREADSHEET_SUFFIXES, UNCHECKED_SUFFIXES, ReadResult, Sheet,  # noqa: F401
-                   UnreadableFile)
+from .grid import CSV_SUFFIXES, NO_KIND, SPREADSHEET_SUFFIXES, UNCHECKED_SUFFIXES, ReadResult, Sheet, UnreadableFile  # noqa: F401
 from .read_csv import _read_csv
 from .read_worker import read_isolated
 

@@ -11,11 +11,22 @@ import re
 import tempfile
 from pathlib import Path
 
-from .grid import (CHUNK, CONTROL_BYTES_RE, CSV_BUFFER_BYTES, MAX_CSV_LINE_BYTES, NO_KIND, PREVIEW_ROWS, Controls,
-                   ReadResult, Sheet, UnreadableFile, _derived, rows_text)
+from .grid import (
+    CHUNK,
+    CONTROL_BYTES_RE,
+    CSV_BUFFER_BYTES,
+    MAX_CSV_LINE_BYTES,
+    NO_KIND,
+    PREVIEW_ROWS,
+    Controls,
+    ReadResult,
+    Sheet,
+    UnreadableFile,
+    _derived,
+    rows_text,
+)
 from .quoting import sql_str
 from .read_csv_records import MAX_RECORD_LINES, preview_rows, records_sql, stray_notes
-
 
 DELIMITERS = [",", "\t", ";", "|"]
 BY_LINE = "by-line"

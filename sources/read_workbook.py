@@ -12,9 +12,26 @@ from xml.sax.saxutils import escape as xml_escape
 
 import pyarrow as pa
 
-from .grid import (CONTROL_CHARS, MAX_MERGED_RANGES, MAX_SHEET_CELLS, NO_KIND, PASSWORD_MESSAGE, CFB_MAGIC,
-                   PREVIEW_ROWS, Controls, Extent, ReadResult, Sheet, UnreadableFile, _codepoint, _derived, _fatal,
-                   cell_text, clean_text, column_letter)
+from .grid import (
+    CFB_MAGIC,
+    CONTROL_CHARS,
+    MAX_MERGED_RANGES,
+    MAX_SHEET_CELLS,
+    NO_KIND,
+    PASSWORD_MESSAGE,
+    PREVIEW_ROWS,
+    Controls,
+    Extent,
+    ReadResult,
+    Sheet,
+    UnreadableFile,
+    _codepoint,
+    _derived,
+    _fatal,
+    cell_text,
+    clean_text,
+    column_letter,
+)
 from .read_xls import _scan_xls
 from .read_xlsx import _scan_xlsx
 

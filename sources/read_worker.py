@@ -200,7 +200,7 @@ def _child(fd: int, parent: int, memory: int) -> None:
         import resource
         resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     conn = Connection(fd)
-    from .read_workbook import _read_workbook      # imported once: pyarrow and calamine are warm for every file
+    from .read_workbook import _read_workbook  # imported once: pyarrow and calamine are warm for every file
     conn.send("ready")
     while True:
         try:

@@ -10,8 +10,18 @@ import zipfile
 from pathlib import Path
 from xml.parsers import expat
 
-from .grid import (CHUNK, CONTROL_BYTES_RE, MAX_FORMULA_CELLS, MAX_MERGED_RANGES, MAX_SHEET_CELLS, MAX_UNCOMPRESSED_BYTES,
-                   PASSWORD_MESSAGE, Extent, UnreadableFile, _column_number)
+from .grid import (
+    CHUNK,
+    CONTROL_BYTES_RE,
+    MAX_FORMULA_CELLS,
+    MAX_MERGED_RANGES,
+    MAX_SHEET_CELLS,
+    MAX_UNCOMPRESSED_BYTES,
+    PASSWORD_MESSAGE,
+    Extent,
+    UnreadableFile,
+    _column_number,
+)
 
 
 def _patterns(p: bytes) -> dict:

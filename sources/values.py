@@ -109,7 +109,8 @@ def resolve_ambiguous_months(con, k: Kind) -> int:
     (2020.9, 2020.1, 2020.11: a January would read 2020.1 too, so a sheet reaching 2020.2 or 2019.12 could
     hold both). It is January when its run with January is unbroken otherwise (2020.1 … 2020.9: the sheet
     never reaches past September). Otherwise (a whole year typed as numbers, where 2020.1 is January and
-    October alike, or no other month) the row is quarantined as AMBIGUOUS_MONTH (before the reasons of columns declared after the month). A decided row
+    October alike, or no other month) the row is quarantined as AMBIGUOUS_MONTH (before the reasons of
+    columns declared after the month). A decided row
     keeps the warning MONTH_FROM_SHEET, or MONTH_FROM_PAY_DATE when its own pay date decided it. Returns the
     number of rows decided or quarantined."""
     out, names = 0, list(k.columns)

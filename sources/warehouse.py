@@ -24,7 +24,6 @@ from pathlib import Path
 
 import duckdb
 
-
 BLOCK_ALLOCATOR_MEMORY = "1GB"
 
 

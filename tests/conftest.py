@@ -128,8 +128,9 @@ def hostile_night(tmp_path_factory):
 def pytest_terminal_summary(terminalreporter):
     """How many Traps bullets of domain.md §8.2 the trap catalogue answers (tests/traps_catalogue.py)."""
     try:
-        from rules import catalog
         import traps_catalogue
+
+        from rules import catalog
 
         answered, total, _ = traps_catalogue.summary(catalog.catalog())
         tests = sum(len(d.get("traps") or []) for d in traps_catalogue.trap_files().values())

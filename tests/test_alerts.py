@@ -11,8 +11,8 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
-
 from conftest import AS_OF, SAMPLE, empty_warehouse, run_cli
+
 from outputs import runinfo
 from rules import catalog, coverage
 
@@ -255,6 +255,7 @@ def test_payees_where_no_register_reaches_leave_r13_partly_checked_in_their_coun
     extract of one township does not cover another township of the county, whose payees are counted as
     not checked (部分未检查), never as 0 cases."""
     from conftest import empty_warehouse, insert_rows
+
     from rules import catalog, coverage, derived
 
     con = empty_warehouse()
@@ -276,6 +277,7 @@ def test_pensioners_without_a_prison_list_leave_r17_partly_checked():
     """Issue 19: R17's prison check needs a 服刑人员 list; without one each pensioner is counted as not checked
     for it (部分未检查), and with one nobody is."""
     from conftest import empty_warehouse, insert_rows
+
     from rules import catalog, coverage, derived
 
     con = empty_warehouse()
@@ -298,6 +300,7 @@ def test_subsidy_recipients_without_registry_or_low_income_list_leave_r06_partly
     """Issue 19: R06 checks certificates only with a 残联 registry and 生活补贴 months only with a 低收入/低边
     list; without them each recipient is counted as not fully checked (部分未检查), and with both nobody is."""
     from conftest import empty_warehouse, insert_rows
+
     from rules import catalog, coverage, derived
 
     con = empty_warehouse()

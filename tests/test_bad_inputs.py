@@ -19,8 +19,8 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
-
 from conftest import ROOT, fetch_dicts, run_cli
+
 from sources import accounting, gx, load, stage
 
 BAD = ROOT / "tests" / "bad_inputs"
@@ -252,7 +252,7 @@ def write_big_csv(path: Path, gib: float) -> dict:
         lines.append(f"王{i % 97},{ident},{100 + i % 900}.00,2020-{1 + i % 12:02d},低保,天马街道,和平社区,{'长期发放' * 40}\n")
     lines[5000:5000] = ["\n"] * blank
     block = "".join(lines).encode("utf-8")
-    head = "姓名,身份证号,金额,所属期,补贴类型,乡镇,村,备注\n".encode("utf-8")
+    head = "姓名,身份证号,金额,所属期,补贴类型,乡镇,村,备注\n".encode()
     n = int(gib * (1 << 30)) // len(block) + 1
     with open(path, "wb") as f:
         f.write(head)

@@ -33,8 +33,8 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
-
 from conftest import AS_OF, ROOT, SAMPLE
+
 from outputs import runinfo
 
 WORKBOOK = f"线索清单_{AS_OF}.xlsx"

@@ -16,6 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "docs"))
 
 import generate_rules  # noqa: E402  (docs/generate_rules.py)
+
 from flows import cli, settings  # noqa: E402
 from rules import catalog  # noqa: E402
 

@@ -9,7 +9,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
-
 from conftest import AS_OF, SAMPLE, run_cli
 
 GOLDEN = Path(__file__).parent / "golden" / "sample_cases.csv"

@@ -36,7 +36,7 @@ INTERESTING = [b"0", b"9999999", b"4294967295", b"XFD", b"ZZZZ", b'"', b"<", b">
 
 def seeds() -> dict[str, tuple[str, bytes]]:
     """Small valid inputs: kind → (suffix, bytes)."""
-    import make   # tests/bad_inputs/make.py
+    import make  # tests/bad_inputs/make.py
 
     rows = make.payments(3) + [["合计", None, 900]]
     merged = make.sheet_xml([["低保发放表"]] + rows, merges=["A1:F1", "A3:A4"],

@@ -11,8 +11,8 @@ import sys
 import warnings
 
 import pytest
-
 from conftest import ROOT, empty_warehouse, fetch_dicts, insert_rows
+
 from sources import gx
 from sources.declarations import kinds
 from sources.reasons import REASONS

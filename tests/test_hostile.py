@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import csv
 import re
-from pathlib import Path
-
 import sys
+from pathlib import Path
 
 import duckdb
 import openpyxl
 import pytest
-
 from conftest import AS_OF, run_cli
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

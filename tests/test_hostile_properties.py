@@ -13,12 +13,12 @@ import tempfile
 from pathlib import Path
 
 import openpyxl
+from hostile_corpus import XHEADER, good_rows, payment_csv, sheet_rows, xlsx
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from flows import nightly
 from flows.parameters import RunParameters
-from hostile_corpus import XHEADER, good_rows, payment_csv, sheet_rows, xlsx
 from rules import catalog
 
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")

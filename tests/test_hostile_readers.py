@@ -17,8 +17,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from conftest import ROOT
+
 from sources import load, read_worker
 from sources.read import UnreadableFile, read_file
 

@@ -15,7 +15,6 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
-
 from conftest import AS_OF
 from test_privacy import logged_run
 

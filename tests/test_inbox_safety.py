@@ -24,8 +24,8 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
-
 from conftest import AS_OF, ROOT, SAMPLE, fetch_dicts, run_cli
+
 from rules import catalog, derived
 from sources import gx, load, stage
 from sources import inbox as inbox_walk

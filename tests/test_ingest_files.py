@@ -10,8 +10,8 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
-
 from conftest import fetch_dicts
+
 from sources import accounting, load, stage
 
 GOOD_IDS = ["11010519491231002X", "440524188001010014", "110105194912310046"]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import empty_warehouse, fetch_dicts, insert_rows
+
 from rules import derived
 
 # ID numbers with valid check characters; digit 17 odd = male

@@ -16,8 +16,8 @@ from pathlib import Path
 import openpyxl
 import openpyxl.packaging.custom
 import pytest
-
 from conftest import AS_OF, SAMPLE, empty_warehouse, insert_rows, run_cli
+
 from cases import feedback, ledger
 from outputs import workbook
 from rules import catalog, derived

@@ -7,8 +7,8 @@ import csv
 import duckdb
 import openpyxl
 import pytest
-
 from conftest import SAMPLE, fetch_dicts
+
 from sources import load, recognise, reference, stage, values
 from sources.accounting import accounting as row_accounting
 
@@ -111,7 +111,8 @@ def test_every_planted_row_ends_where_the_answer_key_says(con):
         union all select file_id, sheet, row_no, id_number from payroll""").fetchall()}
     names = {(r[0], r[1], r[2]): r[3] for r in con.execute("""
         select file_id, sheet, row_no, name_norm from payments union all select file_id, sheet, row_no, name_norm from persons
-        union all select file_id, sheet, row_no, name_norm from cadres union all select file_id, sheet, row_no, name_norm from vehicles""").fetchall()}
+        union all select file_id, sheet, row_no, name_norm from cadres
+        union all select file_id, sheet, row_no, name_norm from vehicles""").fetchall()}
     recovered = {(r[0], r[1], r[2]) for r in con.execute(
         "select file_id, sheet, row_no from payments where id_number_recovered").fetchall()}
     quarantined = {(r[0], r[1], r[2]): r[3] for r in con.execute("select file_id, sheet, row_no, reason from quarantine").fetchall()}

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from conftest import AS_OF, ROOT, SAMPLE, run_cli
+
 from sources import warehouse
 
 TERMINAL = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
@@ -236,7 +236,7 @@ def test_missed_nightly_runs_catch_up_once(served):
     api, nightly = served["api"], served["ids"]["nightly"]
     index = served["data"] / "runs" / "index.jsonl"
     before = len(index.read_text(encoding="utf-8").splitlines()) if index.exists() else 0
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     created = []
     for days in (3, 2, 1):
         when = (now - dt.timedelta(days=days, minutes=5)).isoformat()
@@ -406,8 +406,8 @@ def test_two_runs_on_one_warehouse_never_interleave(tmp_path):
 
 def test_a_crashed_holder_does_not_block_the_next_run(tmp_path):
     wh = tmp_path / "warehouse.duckdb"
-    code = ("import os, signal, sys; sys.path.insert(0, %r); from sources import warehouse as w\n"
-            "with w.writer_lock(%r, {'run_id': 'doomed'}):\n    os.kill(os.getpid(), signal.SIGKILL)") % (str(ROOT), str(wh))
+    code = (f"import os, signal, sys; sys.path.insert(0, {str(ROOT)!r}); from sources import warehouse as w\n"
+            f"with w.writer_lock({str(wh)!r}, {{'run_id': 'doomed'}}):\n    os.kill(os.getpid(), signal.SIGKILL)")
     assert subprocess.run([sys.executable, "-c", code]).returncode == -signal.SIGKILL
     with warehouse.writer_lock(wh, {"run_id": "next"}, wait_s=0):
         assert warehouse.lock_holder(wh)["run_id"] == "next"

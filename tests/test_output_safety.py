@@ -18,11 +18,11 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
+from conftest import AS_OF, ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from conftest import AS_OF, ROOT
 from outputs import cells, tables, workbook
 
 # What a spreadsheet may read as a formula at the start of a cell, and what may start one anyway.
@@ -30,8 +30,17 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 PLAIN_NUMBER = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")       # what an xlsx cannot hold (openpyxl refuses it)
 
-from hostile_corpus import (AMOUNT_IDS, AMOUNTS_READ, AMOUNTS_REFUSED, DDE, HOSTILE, HYPERLINK,  # noqa: E402
-                            LONG_TOWNSHIP, write_csv, with_check)
+from hostile_corpus import (  # noqa: E402
+    AMOUNT_IDS,
+    AMOUNTS_READ,
+    AMOUNTS_REFUSED,
+    DDE,
+    HOSTILE,
+    HYPERLINK,
+    LONG_TOWNSHIP,
+    with_check,
+    write_csv,
+)
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,8 @@ the loader still showing that a person exists."""
 from __future__ import annotations
 
 import pytest
-
 from conftest import empty_warehouse, insert_rows
+
 from rules import catalog, derived
 from sources import load, stage
 

@@ -21,7 +21,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from conftest import AS_OF, ROOT, SAMPLE, empty_warehouse
 
 ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])")

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from conftest import fetch_dicts
+from test_ingest_files import run_loader, write_csv, xlsx
+
 from sources import accounting, load, mappings, recognise, stage
 from sources.declarations import kinds, norm_header
-from test_ingest_files import run_loader, write_csv, xlsx
 
 IDS = ["330822193611146925", "330822196809181383", "33082219430515776X", "330822194009041711",
        "11010519491231002X", "110105194912310046"]

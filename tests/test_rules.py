@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import empty_warehouse, fetch_dicts, insert_rows
+
 from rules import catalog, derived
 
 CASE_DIR = Path(__file__).parent / "rules"
@@ -135,7 +135,8 @@ def test_a_broken_header_is_refused(tmp_path):
 def test_a_rule_lists_what_it_could_not_decide_apart_from_its_cases(tmp_path):
     """The query after `-- needs_data` is the rule's 待补数据: its tables count as the rule's inputs, its
     columns are fixed, and run_rules gathers its rows into needs_data (never into cases)."""
-    sql = (CASE_DIR.parent.parent / "rules").glob("R01_*.sql").__next__().read_text(encoding="utf-8").split("\n-- needs_data\n")[0]   # R01 without its own
+    r01 = next((CASE_DIR.parent.parent / "rules").glob("R01_*.sql"))
+    sql = r01.read_text(encoding="utf-8").split("\n-- needs_data\n")[0]   # R01 without its own
     needs = ("\n-- needs_data\nselect id_number as subject_id_number, name as subject_name, NULL as county, "
              "NULL as township, NULL as village, '死亡日期（无法识别）' as missing, '是否死亡后仍发放' as decides, "
              "source_file, sheet, row_no from death_records where death_on is null")

@@ -17,7 +17,6 @@ from decimal import Decimal
 import openpyxl
 import pytest
 import python_calamine
-
 from conftest import SAMPLE
 
 INBOX = SAMPLE / "inbox"
@@ -179,7 +178,7 @@ def test_sample_is_small_three_villages_one_year(inbox, register):
     assert {(text(r["乡镇（街道）"]), text(r["村（社区）"])) for r in table(reg)} == {
         ("天马街道", "和平社区"), ("球川镇", "东坑村"), ("球川镇", "西坞村")}
     years = set()
-    for f, _, rows in inbox:
+    for _f, _, rows in inbox:
         if is_ledger(rows):
             for v in values(rows, "所属期", "年月", "所属月份"):
                 m = re.match(r"(\d{4})", v.isoformat() if isinstance(v, dt.date) else text(v))
@@ -295,7 +294,7 @@ def test_programme_is_given_by_column_title_sheet_or_only_file_name(inbox):
 
 def test_months_dates_and_amounts_are_written_many_ways(inbox):
     months, dates, amounts = [], [], []
-    for f, _, rows in inbox:
+    for _f, _, rows in inbox:
         if header_at(rows) is None:
             continue
         months += values(rows, "所属期", "所属年月", "发放年月", "所属月份")

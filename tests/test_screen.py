@@ -11,9 +11,10 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
-
 from conftest import SAMPLE
-from rules import derived, screening as screen
+
+from rules import derived
+from rules import screening as screen
 from sources import gx, load, stage, warehouse
 
 

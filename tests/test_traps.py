@@ -17,12 +17,12 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
-
+import traps_catalogue
 from conftest import fetch_dicts
+from test_rules import assert_rows
+
 from rules import catalog, derived
 from sources import load, stage
-from test_rules import assert_rows
-import traps_catalogue
 
 AS_OF = dt.date(2021, 1, 15)
 NUMBER = re.compile(r"-?[0-9]{1,12}(\.[0-9]+)?")

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
 from conftest import fetch_dicts
+from test_ingest_files import GOOD_IDS, write_csv
+
 from rules import derived
 from sources import accounting, load, stage, values
 from sources.stage import HERE
-from test_ingest_files import GOOD_IDS, write_csv
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.world.ids import check_char  # noqa: E402  (the synthetic world's ID numbers: bench/world/ids.py)

@@ -13,11 +13,11 @@ import time
 import duckdb
 import openpyxl
 import pytest
+from conftest import AS_OF, ROOT
 from openpyxl.worksheet.cell_range import CellRange
 
-from conftest import AS_OF, ROOT
-from flows.cli import build_parser
 from cases import feedback
+from flows.cli import build_parser
 from outputs import workbook
 from rules import catalog
 from sources import accounting
@@ -194,7 +194,8 @@ def test_summary_counts_match_the_sheets_and_has_a_chart(book, rules):
 def test_quality_and_explanations(book, rules):
     quality = [[c.value for c in row] for row in book["数据质量"].iter_rows()]
     assert any(r[0] == "会议纪要_2021年1月.xlsx" for r in quality)
-    titles = [str(r[0]) for r in quality if r[0] and str(r[0])[:2] in ("一、", "二、", "三、", "四、", "五、", "六、", "七、", "八、", "九、")]
+    numbered = ("一、", "二、", "三、", "四、", "五、", "六、", "七、", "八、", "九、")
+    titles = [str(r[0]) for r in quality if r[0] and str(r[0])[:2] in numbered]
     assert [t.split("（")[0] for t in titles] == ["一、警报", "二、未检查的规则", "三、待补数据", "四、数据覆盖",
                                                   "五、每个文件的行数核对", "六、隔离原因汇总", "七、警告", "八、数据校验",
                                                   "九、合计/小计行核对"]

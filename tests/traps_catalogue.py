@@ -28,7 +28,7 @@ def _split(text: str) -> list[str]:
     """An inline bullet list 'a; b (c; d); e.' → ['a', 'b (c; d)', 'e'] (semicolons inside brackets stay)."""
     parts, depth, cur = [], 0, ""
     for ch in text:
-        depth += ch in "(（" 
+        depth += ch in "(（"
         depth -= ch in ")）"
         if ch in ";；" and depth == 0:
             parts.append(cur)

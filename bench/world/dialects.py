@@ -385,7 +385,7 @@ def make_dialect(src_inbox: Path, out_inbox: Path, seed: int, office_name: str,
     for number, i in enumerate(order, start=1):
         path, sheets = sample[i]
         written = [rewrite_sheet(g, path.name, off, rng, synonyms) for g in sheets]
-        any_lossy = any(any(l) for _, lossy, _ in written for l in lossy)
+        any_lossy = any(any(cells) for _, lossy, _ in written for cells in lossy)
         fmt = "csv" if off.format == "csv" and len(sheets) == 1 and not any_lossy else "xlsx"
         name = f"报送材料_{number:02d}.{fmt}"
         encoding = None

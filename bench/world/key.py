@@ -124,7 +124,7 @@ def print_comparison(res: dict) -> bool:
         print(f"{rule}   {s['planted']:7}  {s['found']:5}  {s['traps']:5}  {s['traps_clean']:11}  {s['unplanted']:9}")
     for p, hits in res["missing"][:20]:
         print(f"MISSING {p['rule_id']} {p['subject_id_number']} {p['programme']} ({p['note']}): {len(hits)} hits")
-    for p, c, bad in res["mismatch"][:20]:
+    for p, _c, bad in res["mismatch"][:20]:
         print(f"MISMATCH {p['rule_id']} {p['subject_id_number']} {p['programme']}: {'; '.join(bad)} ({p['note']})")
     for p, hits in res["trap_flagged"][:20]:
         print(f"TRAP FLAGGED {p['rule_id']} {p['subject_id_number']} {p['programme']} ({p['note']}): {hits[0]['evidence']}")

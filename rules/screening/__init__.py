@@ -18,7 +18,8 @@ from pathlib import Path
 import duckdb
 
 from rules import catalog
-from sources import load, stage, warehouse as wh_files
+from sources import load, stage
+from sources import warehouse as wh_files
 from sources.declarations import read_yaml
 
 HERE = Path(__file__).parent
