@@ -57,13 +57,14 @@ with latest as (
            s.county_code in (select code from own o where o.from_county_code = p.from_county_code) as is_own
     from pairs p join destination_spans s using (destination)
 ), n_spans as (
-    select destination, from_county_code, count(distinct (pos, len)) as n from spans group by all  -- noqa: ST08 (a (pos, len) pair)
+    -- a span is a (pos, len) pair: distinct over the pair (sqlfluff's ST08 taken it for parentheses)
+    select destination, from_county_code, count(distinct (pos, len)) as n from spans group by all  -- noqa: ST08
 ), provinces as (
     -- the provinces every name of the destination allows
     select s.destination, s.from_county_code, s.province_code
     from spans s join n_spans n using (destination, from_county_code)
     group by s.destination, s.from_county_code, s.province_code, n.n
-    having count(distinct (s.pos, s.len)) = n.n  -- noqa: ST08 (a (pos, len) pair)
+    having count(distinct (s.pos, s.len)) = n.n  -- noqa: ST08
 ), agreed as (
     select destination, from_county_code,
            count(*) as n_provinces, bool_or(p.province_code = '33') as may_be_zhejiang,

@@ -287,7 +287,7 @@ class Sample:
                 head.spouse, wife.spouse = wife.id_number, head.id_number
             else:
                 wife = None
-            for k in range(rng.choice([0, 1, 1, 2, 2, 3])):
+            for _k in range(rng.choice([0, 1, 1, 2, 2, 3])):
                 cb = dt.date(min(hb.year + rng.randint(22, 34), 2015), rng.randint(1, 12), rng.randint(1, 28))
                 sex = rng.choice("男女")
                 child = self.person(sex, cb, hh, "子" if sex == "男" else "女", place, surname if sex == "男" else None)
