@@ -1,5 +1,5 @@
 """What every sheet of the investigators' workbooks shares: cell styles, masking, page setup, widths,
-titled tables, and which cases a workbook holds (Scope)."""
+titled tables, and which cases a workbook holds (Part)."""
 
 from __future__ import annotations
 
@@ -111,7 +111,7 @@ def _lines(text, width: float) -> int:
 
 
 @dataclass(frozen=True)
-class Scope:
+class Part:
     """Which cases a workbook holds: all, one county, or one township of a county ('' = 地区不明)."""
     county: str | None = None
     township: str | None = None
@@ -129,7 +129,7 @@ class Scope:
                 params.append(value)
         return (" and ".join(sql) or "true"), params
 
-ALL = Scope()
+ALL = Part()
 
 
 def _page_setup(ws, pages_wide: int = 1) -> None:

@@ -19,7 +19,7 @@ from .cells import (
     LINE_HEIGHT,
     STATUS_ZH,
     WRAP,
-    Scope,
+    Part,
     _lines,
     _page_setup,
     _print_area,
@@ -30,7 +30,7 @@ from .cells import (
 LISTED = (ledger.NEW, ledger.OPEN, ledger.RERAISED, ledger.GONE)  # the summary's columns
 
 
-def write_summary(wb, con, rules, run: dict, accounting: list[dict], scope: Scope, mask: bool) -> None:
+def write_summary(wb, con, rules, run: dict, accounting: list[dict], part: Part, mask: bool) -> None:
     """Counts and amounts per rule and per township, by status; a chart; the files that could not be used."""
     ws = wb.create_sheet("汇总")
     widths = (14, 40, 10, 8, 8, 10, 8, 6, 6, 6, 16, 17, 40)
@@ -54,7 +54,7 @@ def write_summary(wb, con, rules, run: dict, accounting: list[dict], scope: Scop
     put(["运行编号", run["run_id"]])
     put(["数据截止", run["as_of"]])
     put(["上次运行", f"{prev.as_of}（{prev.run_id}）" if prev else "无（首次运行，全部线索均为新增）"])
-    put(["范围", "全部线索" if scope == ALL else scope.name.replace("_", " ")])
+    put(["范围", "全部线索" if part == ALL else part.name.replace("_", " ")])
     put(["身份证号、账号", "已脱敏（中间数位以 * 代替）" if mask else "完整显示，注意保密"])
     put(["数据目录", run["inbox"]])
     alerts = run.get("alerts") or []
@@ -66,7 +66,7 @@ def write_summary(wb, con, rules, run: dict, accounting: list[dict], scope: Scop
                   "以后不再列出，除非数据出现新的变化。详见“说明”表。"])
     put([])
 
-    where, params = scope.where()
+    where, params = part.where()
     statuses = ", ".join(f"count(*) filter (where shown and status = '{s}')" for s in LISTED)
     counts = f"""count(*) filter (where shown), {statuses},
                count(*) filter (where shown and severity = 'high'), count(*) filter (where shown and severity = 'medium'),

@@ -38,7 +38,7 @@ from .cells import (  # noqa: F401
     LINE_HEIGHT,
     TOP,
     WRAP,
-    Scope,
+    Part,
     _display_width,
     _lines,
     _page_setup,
@@ -79,24 +79,24 @@ def is_id_column(column: str) -> bool:
 SPLIT_FOLDERS = {"county": "按县", "township": "按乡镇"}
 
 
-def workbook_name(as_of: dt.date | str, scope: Scope = ALL, mask: bool = False) -> str:
+def workbook_name(as_of: dt.date | str, part: Part = ALL, mask: bool = False) -> str:
     """线索清单_<as-of>[_<county>[_<township>]][_脱敏].xlsx. A county or township name from the data is made fit
     for a file name (file_name_part: no separators or control characters, at most 40 characters, else cut and
     followed by a short hash); the workbook keeps the full name (汇总's 范围 row, its properties)."""
-    suffix = "" if scope == ALL else "_" + file_name_part(scope.name)
+    suffix = "" if part == ALL else "_" + file_name_part(part.name)
     return f"线索清单_{as_of}{suffix}{'_脱敏' if mask else ''}.xlsx"
 
 
-def scopes(con, split_by: str) -> list[Scope]:
+def parts(con, split_by: str) -> list[Part]:
     """The counties or townships that have listed cases in this run."""
     if split_by not in SPLIT_FOLDERS:
         raise ValueError(f"split_by must be one of {', '.join(SPLIT_FOLDERS)}")
     if split_by == "county":
         rows = con.execute("select distinct coalesce(county, '') from case_status where shown order by 1").fetchall()
-        return [Scope(r[0]) for r in rows]
+        return [Part(r[0]) for r in rows]
     rows = con.execute("select distinct coalesce(county, ''), coalesce(township, '') from case_status "
                        "where shown order by 1, 2").fetchall()
-    return [Scope(c, t) for c, t in rows]
+    return [Part(c, t) for c, t in rows]
 
 
 def write_workbooks(con, out: Path, rules, run: dict, accounting: list[dict], split_by: str | None = None,
@@ -105,24 +105,24 @@ def write_workbooks(con, out: Path, rules, run: dict, accounting: list[dict], sp
     paths = [out / workbook_name(run["as_of"], ALL, mask)]
     write_workbook(con, paths[0], rules, run, accounting, ALL, mask)
     if split_by:
-        for scope in scopes(con, split_by):
-            path = out / SPLIT_FOLDERS[split_by] / workbook_name(run["as_of"], scope, mask)
-            write_workbook(con, path, rules, run, accounting, scope, mask)
+        for part in parts(con, split_by):
+            path = out / SPLIT_FOLDERS[split_by] / workbook_name(run["as_of"], part, mask)
+            write_workbook(con, path, rules, run, accounting, part, mask)
             paths.append(path)
     return paths
 
 
-def write_workbook(con, path: Path, rules, run: dict, accounting: list[dict], scope: Scope = ALL,
+def write_workbook(con, path: Path, rules, run: dict, accounting: list[dict], part: Part = ALL,
                    mask: bool = False) -> None:
     """Write one workbook to a temporary name in the same folder, then rename it into place."""
     wb = Workbook(write_only=True)
     wb.custom_doc_props.append(StringProperty(name=feedback.RUN_ID_PROPERTY, value=run["run_id"]))
-    wb.custom_doc_props.append(StringProperty(name="qingfeng_scope", value=clean_text(scope.name)))
+    wb.custom_doc_props.append(StringProperty(name="qingfeng_scope", value=clean_text(part.name)))
     wb.custom_doc_props.append(StringProperty(name="qingfeng_masked", value="yes" if mask else "no"))
-    wb.properties.title = clean_text(f"线索清单 {run['as_of']} {'全部' if scope == ALL else scope.name.replace('_', ' ')}")
-    write_summary(wb, con, rules, run, accounting, scope, mask)
+    wb.properties.title = clean_text(f"线索清单 {run['as_of']} {'全部' if part == ALL else part.name.replace('_', ' ')}")
+    write_summary(wb, con, rules, run, accounting, part, mask)
     for rule in rules:
-        _rule_sheet(wb, con, rule, scope, mask)
+        _rule_sheet(wb, con, rule, part, mask)
     write_quality(wb, con, run, accounting, mask)
     _explanations(wb, rules)
     with atomic_path(path) as tmp:
@@ -136,13 +136,13 @@ def sheet_title(rule) -> str:
     return safe_sheet_title(f"{rule.id} {rule.name_zh}", rule.id)
 
 
-def case_rows_sql(con, rule, scope: Scope = ALL, mask: bool = False) -> tuple[str, list, list[str]]:
+def case_rows_sql(con, rule, part: Part = ALL, mask: bool = False) -> tuple[str, list, list[str]]:
     """This run's listed cases of one rule (current and just-gone), with status and prefilled feedback.
     Masked, the case id is the ledger's keyed alias (the plain one would give the masked ID number away)."""
     types = {name: typ for name, typ, *_ in con.execute(f"describe case_{rule.id}").fetchall()}
     source = f"select * from case_{rule.id} union all by name {ledger.gone_cases_sql(rule, types)}"
     columns = ["case_id", *rule.evidence, *STATUS_COLUMNS, *FEEDBACK_COLUMNS]
-    where, params = scope.where("s")
+    where, params = part.where("s")
     order = " ".join(f"when '{s}' then {i}" for s, i in STATUS_ORDER.items())
     sql = f"""
         select {ledger.alias_sql('e.case_id') if mask else 'e.case_id'} as case_id,
@@ -319,8 +319,8 @@ def _validations(ws, columns: list[str], n: int) -> None:
         ws.data_validations.append(dv)
 
 
-def _rule_sheet(wb, con, rule, scope: Scope, mask: bool) -> None:
-    sql, params, columns = case_rows_sql(con, rule, scope, mask)
+def _rule_sheet(wb, con, rule, part: Part, mask: bool) -> None:
+    sql, params, columns = case_rows_sql(con, rule, part, mask)
     rule_labels = rule.header.get("labels") or {}
     headers = [label(c, rule_labels) for c in columns]
     types = {d[0]: str(d[1]) for d in con.execute(f"select * from ({sql}) limit 0", params).description}

@@ -26,7 +26,7 @@ from .grid import (
     rows_text,
 )
 from .quoting import sql_str
-from .read_csv_records import MAX_RECORD_LINES, preview_rows, records_sql, stray_notes
+from .read_csv_records import MAX_RECORD_LINES, join_records, preview_rows
 
 DELIMITERS = [",", "\t", ";", "|"]
 BY_LINE = "by-line"
@@ -411,7 +411,7 @@ def _load_csv_lines(con, target: str, path: str, delim: str, width: int, notes: 
         "contains(line, '\"') as quoted, case when not contains(line, '\"') then line end as line from _csv_lines)",
         {"delim": delim})
     if con.execute(f"select count(*) from {target} where quoted").fetchone()[0]:
-        joined = _join_records(con, target, delim, notes)
+        joined = join_records(con, target, delim, notes)
         if not _native_split(con, target, path, delim, width):
             con.execute(f"update {target} t set cells = {split_quoted_sql('l.line', delim)} "
                         f"from (select rowid + 1 as row_no, line from _csv_lines) l "
@@ -427,29 +427,3 @@ def _load_csv_lines(con, target: str, path: str, delim: str, width: int, notes: 
     con.execute(f"alter table {target} drop column quoted")
     con.execute("drop table _csv_lines")
 
-
-def _join_records(con, target: str, delim: str, notes: list[str]) -> int:
-    """Records of several lines (sources/read_csv_records.py) become one row of `target` at the line where
-    they start, their text in _csv_joined (row_no, line); the lines they continue on are deleted from
-    `target` and listed in _csv_cont (row_no). The lines whose quotes belong to no record are named in
-    `notes`: each stays a row of its own, split at the delimiter. Returns the number of records joined."""
-    con.execute("create or replace temp table _csv_cont (row_no integer)")
-    odd = con.execute("""select count(*) from _csv_lines where contains(line, '"')
-                         and (length(line) - length(replace(line, '"', ''))) % 2 = 1""").fetchone()[0]
-    if not odd:         # every line one record: the usual file
-        return 0
-    records_sql(con, delim)
-    notes.extend(stray_notes(con))
-    n = con.execute("select count(*) from _csv_records").fetchone()[0]
-    if n:
-        con.execute("""
-            create or replace temp table _csv_joined as
-            select r.first_row as row_no, string_agg(coalesce(l.line, ''), chr(10) order by l.row_no) as line
-            from _csv_records r join (select (rowid + 1)::integer as row_no, line from _csv_lines) l
-              on l.row_no between r.first_row and r.last_row
-            group by r.first_row""")
-        con.execute("""insert into _csv_cont select unnest(range(first_row + 1, last_row + 1)) from _csv_records""")
-        con.execute(f"delete from {target} where row_no in (select row_no from _csv_cont)")
-    for table in ("_csv_marks", "_csv_records", "_csv_strays"):
-        con.execute(f"drop table {table}")
-    return n

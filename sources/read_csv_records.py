@@ -152,3 +152,30 @@ def stray_notes(con) -> list[str]:
         notes.append(f"第 {last} 行的引号直到文件末尾也没有闭合（文件可能被截断）：该行及其后各行均已按物理行读取，"
                      "请核对文件是否完整")
     return notes
+
+
+def join_records(con, target: str, delim: str, notes: list[str]) -> int:
+    """Records of several lines (above) become one row of `target` at the line where
+    they start, their text in _csv_joined (row_no, line); the lines they continue on are deleted from
+    `target` and listed in _csv_cont (row_no). The lines whose quotes belong to no record are named in
+    `notes`: each stays a row of its own, split at the delimiter. Returns the number of records joined."""
+    con.execute("create or replace temp table _csv_cont (row_no integer)")
+    odd = con.execute("""select count(*) from _csv_lines where contains(line, '"')
+                         and (length(line) - length(replace(line, '"', ''))) % 2 = 1""").fetchone()[0]
+    if not odd:         # every line one record: the usual file
+        return 0
+    records_sql(con, delim)
+    notes.extend(stray_notes(con))
+    n = con.execute("select count(*) from _csv_records").fetchone()[0]
+    if n:
+        con.execute("""
+            create or replace temp table _csv_joined as
+            select r.first_row as row_no, string_agg(coalesce(l.line, ''), chr(10) order by l.row_no) as line
+            from _csv_records r join (select (rowid + 1)::integer as row_no, line from _csv_lines) l
+              on l.row_no between r.first_row and r.last_row
+            group by r.first_row""")
+        con.execute("""insert into _csv_cont select unnest(range(first_row + 1, last_row + 1)) from _csv_records""")
+        con.execute(f"delete from {target} where row_no in (select row_no from _csv_cont)")
+    for table in ("_csv_marks", "_csv_records", "_csv_strays"):
+        con.execute(f"drop table {table}")
+    return n

@@ -350,7 +350,7 @@ def test_the_whole_workbook_and_a_split_one_import_the_same_decision_once(tmp_pa
     w.night("2021-01-15")
     zhang = w.case(ZHANG, CARE)
     whole = decide(w.workbook(), {zhang: false_()})
-    county = decide(w.workbook("split.xlsx", scope=workbook.Scope("")), {zhang: false_()})
+    county = decide(w.workbook("split.xlsx", scope=workbook.Part("")), {zhang: false_()})
     report = imported(w, whole, county)
     assert (report.imported, report.duplicates) == (1, 1)
 

@@ -231,7 +231,7 @@ def test_file_names_from_data_are_short_and_distinct():
     assert len(set(names)) == len(names)
     assert all(not re.search(r'[\\/:*?"<>|\x00-\x1f\u202e]', n) and len(n) <= 49 for n in names), names
     assert names[3] == "ab" and names[2].startswith("ab_")
-    name = workbook.workbook_name(dt.date(2021, 1, 15), cells.Scope("常" * 100, LONG_TOWNSHIP), mask=True)
+    name = workbook.workbook_name(dt.date(2021, 1, 15), cells.Part("常" * 100, LONG_TOWNSHIP), mask=True)
     assert len(name.encode("utf-8")) < 200 and name.endswith("_脱敏.xlsx")
 
 
