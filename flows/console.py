@@ -20,7 +20,7 @@ from . import settings
 SPLIT = {"不分册": None, "按县（市、区）分册": "county", "按乡镇（街道）分册": "township"}
 SPLIT_LABEL = {code: label for label, code in SPLIT.items()}
 
-RuleId = Literal[tuple(r.id for r in catalog.catalog())]      # noqa: the catalogue's ids, a choice list
+RuleId = Literal[tuple(r.id for r in catalog.catalog())]      # the catalogue's ids, a choice list
 SplitLabel = Literal[tuple(SPLIT)]
 
 
