@@ -22,8 +22,8 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed
 
-from cases import ledger
-from outputs import runinfo, tables, workbook
+from cases import index, ledger
+from outputs import index_report, runinfo, tables, workbook
 from rules import catalog, coverage, derived
 from sources import accounting, declarations, gx, load, mappings, read_worker, stage, warehouse
 
@@ -137,6 +137,8 @@ def write_outputs(run: Run) -> dict:
         paths = workbook.write_workbooks(run.con, run.out, run.rules, info, run.results["accounting"],
                                          run.split_by, run.mask)
         info["workbooks"] = [str(p.relative_to(run.out)) for p in paths]
+        index_report.write(run.con, run.out, index.update(run.con, run.run_id, run.as_of, run.rules, run.scope,
+                                                          settings.get("index_config")))   # 一图一表一指数
         for write in run.later:
             write()
     info["timings_s"] = dict(run.timings, total=round(sum(run.timings.values()), 3))
@@ -251,7 +253,7 @@ def nightly_reconciliation(inbox: console.Inbox = console.DEFAULT_INBOX, out: co
                 params.warehouse, {"run_id": run_id, "started_at": dt.datetime.now().isoformat(timespec="seconds")},
                 params.wait_s))
         except (ValueError, FileNotFoundError, PathRefused, catalog.RuleError, mappings.MappingFileError,
-                warehouse.WarehouseBusy) as e:
+                warehouse.WarehouseBusy, index.IndexConfigError) as e:
             return endings.refused(run_id, e, given)
         run = start_run(run_id, params)
         # a run killed outright (SIGKILL, power) still shows, as 中断
@@ -281,6 +283,7 @@ def _check_before_start(params: RunParameters, inbox: str, out: str, warehouse_p
     usable paths (and, for a run started from the console, paths inside the allowed folders)."""
     catalog.select_rules(list(params.rules or []))
     mappings.read_mappings(settings.get("mappings"))
+    index.read_config(settings.get("index_config"))
     if not params.inbox.is_dir():
         raise FileNotFoundError(f"收件目录不存在：{inbox}")
     check_paths(params.inbox, params.out, params.warehouse)
