@@ -285,7 +285,7 @@ def month_table(con, month: dt.date) -> list[dict]:
     ensure_schema(con)
     rows = con.execute("""
         select s.county, s.township, s.recipients, s.paid_yuan, s.score, s.colour, p.score as previous,
-               s.score - p.score as change,
+               round(s.score - p.score, 1) as change,
                rank() over (order by s.score desc nulls last) as rank,
                (select map(list(v.indicator), list({'value': v.value, 'score': v.score}))
                 from index_values v where v.month = s.month and v.county is not distinct from s.county
