@@ -38,7 +38,7 @@ DEFAULT_CONFIG = HERE / "index.yaml"
 MEASURES = {
     "cases_per_1000_recipients": "未结线索数 ÷ 发放对象人数 × 1000",
     "overpaid_per_10000_yuan": "未结线索的疑似多发金额（同一人同一项目取最大值）÷ 发放金额 × 10000",
-    "overdue_cases": "立案（首次发现）超过 overdue_days 天仍无核查结论的未结线索数",
+    "overdue_cases": "首次发现后超过 overdue_days 天仍无核查结论的未结线索数",
     "confirmed_share": "核查结论为属实或部分属实的线索 ÷ 有属实、部分属实或不属实结论的线索 × 100",
     "recovery_rate": "已追回金额 ÷ 应追回金额 × 100（属实、部分属实且应追回金额大于 0 的线索）",
     "repeat_cases": "本次重新出现的线索数（已结或已消失后又出现）",
@@ -48,6 +48,7 @@ METHODS = ("fixed", "relative")
 STEP_RE = re.compile(r"^-- step: (\w+)\s*$", re.M)
 PARAM_RE = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
+TABLES = ("index_values", "index_scores")    # carried from run to run (sources/warehouse.py, CARRIED_TABLES)
 SCHEMA = """
 create table if not exists index_values (
     month date, county varchar, township varchar, indicator varchar, ord integer, name_zh varchar,

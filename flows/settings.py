@@ -41,9 +41,9 @@ SETTINGS = {s.name: s for s in [
     Setting("runs_index", "{data_dir}/runs/index.jsonl", "one line per run, newest last: what `qingfeng runs` lists"),
     Setting("reader_memory_gb", 4, "memory limit of the process that reads workbooks (sources/read_worker.py): a "
             "workbook that needs more is refused, not the run stopped"),
+    Setting("reader_timeout_s", 900, "seconds the workbook reader may spend on one file before it is refused"),
     Setting("index_config", "", "the supervision index's configuration (indicators, weights, colour bands: "
             "docs/index.md); empty: the default shipped in cases/index.yaml"),
-    Setting("reader_timeout_s", 900, "seconds the workbook reader may spend on one file before it is refused"),
 ]}
 
 

@@ -109,7 +109,7 @@ def write_workbook(path: Path, rows: list[dict], indicators, month: index.IndexM
     headers, data = table_rows(rows, indicators)
     ws.append([f"{config.title}（{month.month:%Y年%-m月}，{config.unit}）"])
     ws["A1"].font = Font(bold=True, size=14)
-    ws.append(headers)
+    ws.append([cell_value(h) for h in headers])
     for c in ws[2]:
         c.font, c.fill, c.alignment = HEADER_FONT, HEADER_FILL, Alignment(wrap_text=True, vertical="center")
     score_col, colour_col = headers.index("指数") + 1, headers.index("颜色") + 1
@@ -189,9 +189,10 @@ h1 { font-size: 24px; margin: 0 0 4px; } h2 { font-size: 18px; margin: 28px 0 8p
 .bands span { display: inline-block; padding: 4px 12px; margin: 8px 8px 0 0; border-radius: 4px; color: #fff;
               font-weight: bold; }
 table { border-collapse: collapse; font-size: 13px; margin-top: 6px; }
-th, td { border: 1px solid #bbb; padding: 4px 8px; } th { background: #DDEBF7; }
+th, td { border: 1px solid #bbb; padding: 4px 8px; } th { background: #DDEBF7; } td { white-space: nowrap; }
+table.explain td { white-space: normal; }
 td.n { text-align: right; font-variant-numeric: tabular-nums; } td.c { color: #fff; font-weight: bold; text-align: center; }
-img { max-width: 100%; border: 1px solid #ddd; margin: 6px 0; }
+img { max-width: min(100%, 1100px); border: 1px solid #ddd; margin: 6px 0; display: block; }
 .up { color: #2E7D32; } .down { color: #C62828; }
 """
 
@@ -225,7 +226,7 @@ def html_report(rows: list[dict], indicators, month: index.IndexMonth, ranking: 
                 cells.append(f'<td class="c"{style}>{_e(v)}</td>')
             elif h == "环比变化":
                 cls = "n" if v is None or v == 0 else ("n up" if v > 0 else "n down")
-                cells.append(f'<td class="{cls}">{"—" if v is None else f"{v:+.1f}"}</td>')
+                cells.append(f'<td class="{cls}">{"—" if v is None else f"{v:+.1f}" if v else "0.0"}</td>')
             elif isinstance(v, (int, float)) or v is None:
                 digits = 0 if h in ("排名", "发放对象（人）") else (1 if h in ("指数", "上月指数") else 2)
                 cells.append(f'<td class="n">{_num(v, digits)}</td>')
@@ -246,7 +247,7 @@ def html_report(rows: list[dict], indicators, month: index.IndexMonth, ranking: 
 <h2>一表</h2>
 <table><thead><tr>{"".join(f"<th>{_e(h)}</th>" for h in headers)}</tr></thead><tbody>{"".join(body)}</tbody></table>
 <h2>一指数：指标与权重</h2>
-<table><thead><tr><th>指标</th><th>计算方法</th><th>规则</th><th>权重</th><th>方向</th><th>标准化</th></tr></thead>
+<table class="explain"><thead><tr><th>指标</th><th>计算方法</th><th>规则</th><th>权重</th><th>方向</th><th>标准化</th></tr></thead>
 <tbody>{explained}</tbody></table>
 <p class="meta">指数：各指标得分（0–100）按权重加权平均，无数值的指标不计入。颜色：{_e(band_text(config))}。
 配置：{_e(config.path.name)}（{_e(config.sha)}）。</p>

@@ -181,7 +181,8 @@ def ref_table(con, name: str, columns: list[str], rows: list[tuple]) -> None:
 # and the one published before it (the link <warehouse>.previous), which is kept until the next
 # publication: at most three snapshot files exist at once (previous, published, the running run's).
 
-CARRIED_TABLES = ("ledger_runs", "case_ledger", "case_facts", "case_feedback", "ledger_secret")
+CARRIED_TABLES = ("ledger_runs", "case_ledger", "case_facts", "case_feedback", "ledger_secret",
+                  "index_values", "index_scores")      # and the supervision index's months (cases/index.py)
 LEGACY_NAME = "before-snapshots.duckdb"   # a warehouse made before snapshots, moved into the snapshot folder
 
 

@@ -28,6 +28,7 @@ from PIL import Image
 from cases import index, ledger, outcomes
 from outputs import index_charts, index_report
 from rules import catalog
+from sources import warehouse
 
 RULES = [SimpleNamespace(id=r, header={}) for r in ("R01", "R04", "R10")]   # what the ledger reads of a rule
 DEC, JAN = dt.date(2020, 12, 31), dt.date(2021, 1, 31)
@@ -235,6 +236,22 @@ def test_the_default_configuration_reads_and_a_partial_run_writes_nothing(config
     assert index.update(con, "partial", JAN, some, None, config) is None
     assert index.applies(index.read_config(config), ["R01", "R04"], catalog.Scope(townships=("天马街道",)))
     assert index_report.write(con, Path("/nonexistent"), None) == []
+
+
+def test_the_kept_months_are_carried_into_the_next_runs_snapshot(config, tmp_path):
+    """Each run builds a new warehouse file (sources/warehouse.py): the index's months go with the ledger."""
+    assert set(index.TABLES) <= set(warehouse.CARRIED_TABLES)
+    wh = tmp_path / "warehouse.duckdb"
+    con, snapshot = warehouse.begin_snapshot(wh, "first")
+    con.execute("create table payments as select * from (values ('常山县', '天马街道', 'A1', date '2020-12-01', "
+                "100.00::decimal(14, 2))) t(county, township, id_number, entitlement_month, amount_yuan)")
+    night(con, DEC, [case("c1", "R01", TIANMA, "A1", 600)], config)
+    con.close()
+    warehouse.publish(wh, snapshot)
+    con, _ = warehouse.begin_snapshot(wh, "second")
+    assert con.execute("select month, township, score from index_scores").fetchall() == [
+        (dt.date(2020, 12, 1), "天马街道", round((2 * 0 + 0 + 100 + 100) / 5, 1))]
+    con.close()
 
 
 # --- 一表, 一图 and the HTML report -------------------------------------------------------------------------------
