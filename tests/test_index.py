@@ -22,6 +22,7 @@ from types import SimpleNamespace
 import duckdb
 import openpyxl
 import pytest
+from conftest import AS_OF, SAMPLE, run_cli
 from matplotlib.figure import Figure
 from PIL import Image
 
@@ -252,6 +253,33 @@ def test_the_kept_months_are_carried_into_the_next_runs_snapshot(config, tmp_pat
     assert con.execute("select month, township, score from index_scores").fetchall() == [
         (dt.date(2020, 12, 1), "天马街道", round((2 * 0 + 0 + 100 + 100) / 5, 1))]
     con.close()
+
+
+def test_the_sample_run_writes_the_report_and_keeps_the_month(sample_run):
+    month = f"{dt.date.fromisoformat(AS_OF):%Y-%m}"
+    names = {p.name for p in sample_run.iterdir()}
+    assert {f"监督指数_{month}.csv", f"监督指数_{month}.xlsx", f"监督指数_{month}.html", f"监督指数排名_{month}.png",
+            f"监督指数走势_{month}.png"} <= names
+    rows = list(csv.DictReader((sample_run / f"监督指数_{month}.csv").read_text(encoding="utf-8-sig").splitlines()))
+    assert {"天马街道", "球川镇"} <= {r["乡镇（街道）"] for r in rows}
+    assert all(r["颜色"] in ("绿", "黄", "橙", "红") for r in rows)
+    con = duckdb.connect(str(sample_run.parent / "warehouse.duckdb"), read_only=True)
+    try:
+        kept = con.execute("select count(*), min(month) from index_scores").fetchone()
+    finally:
+        con.close()
+    assert kept == (len(rows), dt.date.fromisoformat(AS_OF).replace(day=1))
+    assert not EXTERNAL.search((sample_run / f"监督指数_{month}.html").read_text(encoding="utf-8"))
+
+
+def test_a_run_with_a_wrong_index_configuration_is_refused_before_it_starts(tmp_path):
+    bad = tmp_path / "office.yaml"
+    bad.write_text(CONFIG.replace("weight: 2", "weight: 0"), encoding="utf-8")
+    proc = run_cli(["run", "--inbox", str(SAMPLE / "inbox"), "--out", str(tmp_path / "out"), "--as-of", AS_OF],
+                   tmp_path / "data", env={"QINGFENG_INDEX_CONFIG": str(bad)})
+    assert proc.returncode == 2, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "office.yaml" in proc.stdout + proc.stderr and "weight 应为正数" in proc.stdout + proc.stderr
+    assert not (tmp_path / "out").exists()
 
 
 # --- 一表, 一图 and the HTML report -------------------------------------------------------------------------------
