@@ -39,7 +39,8 @@ def write(con, out: Path, month: index.IndexMonth | None, trend_months: int = 12
     if month is None:
         return []
     rows = index.month_table(con, month.month)
-    indicators = index.indicators_of(con, month.month)
+    indicators = (index.indicators_of(con, month.month)           # as the month was computed; no township: as configured
+                  or [(i.id, i.name_zh) for i in month.config.indicators])
     ranking = ranking_png(rows, month.config, month.month)
     trend = trend_png(index.history(con, month.month, trend_months), month.config, month.month)
     tag = f"{month.month:%Y-%m}"
