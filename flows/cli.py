@@ -196,23 +196,9 @@ FAILED = 5
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "run":
-        return _run(args)
-    if args.command == "screen":
-        return _screen(args)
-    if args.command == "runs":
-        return _runs(args)
-    if args.command == "server":
-        return _server(args)
-    if args.command == "serve":
-        return _serve(args)
-    if args.command == "rules":
-        return _rules(args)
-    if args.command == "feedback":
-        return _feedback_import(args)
-    if args.command == "inspect":
-        return _inspect(args)
-    return 2
+    handlers = {"run": _run, "screen": _screen, "runs": _runs, "server": _server, "serve": _serve,
+                "rules": _rules, "feedback": _feedback_import, "inspect": _inspect}
+    return handlers[args.command](args) if args.command in handlers else 2
 
 
 def _inspect(args) -> int:

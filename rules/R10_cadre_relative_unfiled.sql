@@ -95,9 +95,7 @@ select u.id_number as subject_id_number, w.name as subject_name, w.county, w.tow
        u.cadre_row || '；' || r.rows as source_rows
 from unfiled u
 join counted n using (id_number, cadre_id_number)
-join (select id_number, arg_max(name, (entitlement_month, name, county, township, village)) as name, arg_max(county, (entitlement_month, name, county, township, village)) as county,
-             arg_max(township, (entitlement_month, name, county, township, village)) as township, arg_max(village, (entitlement_month, name, county, township, village)) as village
-      from payments group by id_number) w using (id_number)
+join person_payee() w using (id_number)   -- rules/derived.sql
 join ledger_rows r using (id_number)
 order by severity, n.amount_yuan desc, subject_id_number;
 
@@ -142,7 +140,5 @@ with placed as (
 select r.id_number as subject_id_number, w.name as subject_name, w.county, w.township, w.village, r.missing, r.decides,
        r.source_file, r.sheet, r.row_no
 from rows r
-join (select id_number, arg_max(name, (entitlement_month, name, county, township, village)) as name, arg_max(county, (entitlement_month, name, county, township, village)) as county,
-             arg_max(township, (entitlement_month, name, county, township, village)) as township, arg_max(village, (entitlement_month, name, county, township, village)) as village
-      from payments group by id_number) w using (id_number)
+join person_payee() w using (id_number)   -- rules/derived.sql
 order by subject_id_number, missing
