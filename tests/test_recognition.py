@@ -280,6 +280,19 @@ def test_a_run_with_a_malformed_mapping_file_stops_before_loading_and_names_it(t
     assert not (data / "warehouse.duckdb").exists()
 
 
+def test_a_run_reads_a_mapping_file_with_a_kinds_old_name_and_notes_it_in_run_json(tmp_path):
+    from conftest import AS_OF, SAMPLE, run_cli
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "mappings.yaml").write_text("mappings:\n  - {fingerprint: 0123456789abcdef, kind: households}\n",
+                                        encoding="utf-8")
+    out = run_cli(["run", "--inbox", str(SAMPLE / "inbox"), "--out", str(tmp_path / "run"), "--as-of", AS_OF], data)
+    assert out.returncode == 0, out.stderr[-3000:]
+    info = json.loads((tmp_path / "run" / "run.json").read_text(encoding="utf-8"))
+    assert len(info["notes"]) == 1 and "households 是旧名，已按 persons 读取" in info["notes"][0]
+    assert (out.stdout + out.stderr).count("households 是旧名") == 1        # the log says it once
+
+
 @pytest.mark.parametrize("file_name, title, expected", [
     # titles and file names as 人社 offices word them; none is a declared synonym as a whole
     ("养老金发放.xlsx", "常山县城镇企业职工基本养老保险离退休人员待遇发放表（2020年5月）", ("职工基本养老保险", "企业职工")),
