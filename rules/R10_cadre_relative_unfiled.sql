@@ -47,7 +47,8 @@ with placed as (
     select o.id_number, o.cadre_id_number, min(o.cadre_name) as cadre_name, min(o.cadre_post) as cadre_post,
            min(o.roster) as roster,
            -- the closest way the two are related: self, a 民法典 relative, the 回避 circle, a housemate
-           arg_min(o.relation, (o.rank, o.relation, o.kinship_scope, o.relation_basis)) as relation, arg_min(o.kinship_scope, (o.rank, o.relation, o.kinship_scope, o.relation_basis)) as kinship_scope,
+           arg_min(o.relation, (o.rank, o.relation, o.kinship_scope, o.relation_basis)) as relation,
+           arg_min(o.kinship_scope, (o.rank, o.relation, o.kinship_scope, o.relation_basis)) as kinship_scope,
            arg_min(o.relation_basis, (o.rank, o.relation, o.kinship_scope, o.relation_basis)) as relation_basis,
            min(o.at_row) as cadre_row, min(o.entitlement_month) as first_month
     from overlap o group by o.id_number, o.cadre_id_number
@@ -106,7 +107,8 @@ with placed as (
     select * from cadre_kin_months($programmes, $scope)   -- rules/kinship.sql
 ), filings as (
     select f.id_number, c.cadre_id_number, min(f.filed_on) as filed_on,
-           arg_min(f.source_file, (f.row_no, f.source_file, f.sheet)) as source_file, arg_min(f.sheet, (f.row_no, f.source_file, f.sheet)) as sheet, min(f.row_no) as row_no
+           arg_min(f.source_file, (f.row_no, f.source_file, f.sheet)) as source_file,
+           arg_min(f.sheet, (f.row_no, f.source_file, f.sheet)) as sheet, min(f.row_no) as row_no
     from kin_filings f
     join (select distinct cadre_id_number, cadre_name from placed) c
       on f.cadre_id_number = c.cadre_id_number or (f.cadre_id_number is null and f.cadre_name_norm = qf_name(c.cadre_name))
