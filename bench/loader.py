@@ -45,10 +45,8 @@ from (select i, '330822' || strftime(date '1940-01-01' + ((i * 37) % 25000)::int
 VERSION = __import__("hashlib").sha256(ROW_SQL.encode()).hexdigest()[:8]
 
 
-def make_csv(n: int) -> Path:
-    path = CACHE / f"ledger_{n}_{VERSION}.csv"
-    if path.exists():
-        return path
+def _rows_connection():
+    """An in-memory DuckDB with the project's macros, which ROW_SQL uses; the cache folder made."""
     import duckdb
 
     from sources.load import HERE
@@ -56,6 +54,14 @@ def make_csv(n: int) -> Path:
     CACHE.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
     con.execute((HERE / "macros.sql").read_text(encoding="utf-8"))
+    return con
+
+
+def make_csv(n: int) -> Path:
+    path = CACHE / f"ledger_{n}_{VERSION}.csv"
+    if path.exists():
+        return path
+    con = _rows_connection()
     tmp = path.with_suffix(".part")
     con.execute(f"copy ({ROW_SQL.format(n=n)}) to '{tmp}' (header false, delimiter ',')")
     with open(path, "w", encoding="utf-8") as out:
@@ -71,14 +77,9 @@ def make_xlsx(n: int) -> Path:
     path = CACHE / f"ledger_{n}_{VERSION}.xlsx"
     if path.exists():
         return path
-    import duckdb
     from openpyxl import Workbook
 
-    from sources.load import HERE
-
-    CACHE.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect()
-    con.execute((HERE / "macros.sql").read_text(encoding="utf-8"))
+    con = _rows_connection()
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("发放明细")
     ws.append(["常山县2020年残疾人两项补贴发放明细"])

@@ -266,7 +266,7 @@ def pandas_r01_r04(warehouse: Path) -> dict:
     shutil.copy(warehouse, scratch)
     con = _connect(scratch)
     derived = (ROOT / "rules" / "derived.sql").read_text(encoding="utf-8")
-    needed = ("known_names", "deaths", "paid_months", "programme_windows", "payees")
+    needed = ("known_names", "deaths", "undated_death_records", "paid_months", "programme_windows", "payees")
     statements = [s.query for s in con.extract_statements(derived)
                   if re.search(rf"create or replace table ({'|'.join(needed)}) as", s.query)]
     t0 = time.perf_counter()

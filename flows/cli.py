@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from . import settings
+from .cli_zh import ChineseHelp, ChineseParser
 
 
 def _date(text: str) -> str:
@@ -41,10 +42,10 @@ def _month(text: str) -> str:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    raw = argparse.RawDescriptionHelpFormatter
-    p = argparse.ArgumentParser(prog="qingfeng", description="清风：补贴数据夜间比对。各命令的说明：qingfeng <命令> --help",
+    raw = ChineseHelp
+    p = ChineseParser(prog="qingfeng", description="清风：补贴数据夜间比对。各命令的说明：qingfeng <命令> --help",
                                 epilog="例：\n  qingfeng run\n  qingfeng run --help", formatter_class=raw)
-    sub = p.add_subparsers(dest="command", required=True, title="命令")
+    sub = p.add_subparsers(dest="command", required=True, title="命令", metavar="命令")
 
     run = sub.add_parser(
         "run", help="运行一次夜间比对（在本进程内，无需 Prefect 服务器）", formatter_class=raw,
@@ -108,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
     fb = sub.add_parser("feedback", help="把核查人员填好的线索清单读回线索台账", formatter_class=raw,
                         description="把核查人员填好的线索清单（核查反馈各列）读回线索台账。",
                         epilog="例：\n  qingfeng feedback import 线索清单_2021-01-15.xlsx")
-    fb_sub = fb.add_subparsers(dest="feedback_command", required=True, title="命令")
+    fb_sub = fb.add_subparsers(dest="feedback_command", required=True, title="命令", metavar="命令")
     imp = fb_sub.add_parser(
         "import", help="导入一本或多本退回的线索清单的核查反馈", formatter_class=raw,
         description="导入退回的线索清单（整本或拆分的，任意本数）的核查反馈。有行被拒绝时退出码为 1，"
@@ -139,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     rules = sub.add_parser("rules", help="列出规则目录，或显示一条规则", formatter_class=raw,
                            description="列出规则目录（编号、中文名、严重程度、标题），或显示一条规则的头部和 SQL。",
                            epilog="例：\n  qingfeng rules\n  qingfeng rules show R01")
-    rules_sub = rules.add_subparsers(dest="rules_command", title="命令")
+    rules_sub = rules.add_subparsers(dest="rules_command", title="命令", metavar="命令")
     show = rules_sub.add_parser("show", help="显示一条规则的头部和 SQL", formatter_class=raw,
                                 description="显示一条规则的 YAML 头部（说明、依据、核查要点、参数）和 SQL。",
                                 epilog="例：\n  qingfeng rules show R01")
@@ -155,23 +156,9 @@ FAILED = 5
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.command == "run":
-        return _run(args)
-    if args.command == "screen":
-        return _screen(args)
-    if args.command == "runs":
-        return _runs(args)
-    if args.command == "server":
-        return _server(args)
-    if args.command == "serve":
-        return _serve(args)
-    if args.command == "rules":
-        return _rules(args)
-    if args.command == "feedback":
-        return _feedback_import(args)
-    if args.command == "inspect":
-        return _inspect(args)
-    return 2
+    handlers = {"run": _run, "screen": _screen, "runs": _runs, "server": _server, "serve": _serve,
+                "rules": _rules, "feedback": _feedback_import, "inspect": _inspect}
+    return handlers[args.command](args) if args.command in handlers else 2
 
 
 def _inspect(args) -> int:

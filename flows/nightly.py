@@ -209,6 +209,7 @@ def _run_info(run: Run) -> dict:
         "coverage": coverage.input_coverage(run.con),
         "warnings": runinfo.warnings(run.con, run.results["accounting"], run.results["validation"]),
         "needs_data": runinfo.needs_data(run.con),
+        "notes": mappings.old_name_notes(settings.get("mappings")),   # a kind's old name in the mapping file
     }
 
 

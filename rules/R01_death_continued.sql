@@ -103,8 +103,7 @@ with watched as (
 ), source_rows as (
     -- where an investigator finds each overpaid month in the files received
     select o.id_number, o.programme,
-           string_agg(qf_row_ref(p.source_file, p.sheet, p.row_no),
-                      '；' order by p.entitlement_month, p.source_file, p.row_no) as source_rows,
+           qf_row_refs(p.source_file, p.sheet, p.row_no, p.entitlement_month) as source_rows,
            bool_or(coalesce(p.warnings like '%MONTH_FROM_DATE%', false)) as month_from_date
     from (select distinct id_number, payee_id, programme, entitlement_month from overpaid) o
     join payments p on p.id_number = o.payee_id and p.programme = o.programme and p.entitlement_month = o.entitlement_month
@@ -203,11 +202,7 @@ select r.id_number as subject_id_number, y.name as subject_name, y.county, y.tow
        qf_death_date_missing(r.warnings) as missing,
        y.name || '（' || r.source || '记录其死亡）死亡后' || y.programme || '是否仍在发放' as decides,
        r.source_file, r.sheet, r.row_no
-from death_records r
-left join known_names k using (id_number)
+from undated_death_records r   -- rules/derived.sql
 join payees y on y.id_number = r.id_number
     and y.programme in (select programme from paid_months where is_periodic and id_number = r.id_number)
-where (k.id_number is null or qf_same_name(k.name_norm, r.name_norm))
-  and r.death_on is null and r.cremation_on is null and r.dereg_on is null
-  and r.id_number not in (select id_number from deaths where death_on is not null)
 order by subject_id_number, source_file, row_no

@@ -22,50 +22,13 @@ labels: {stopped_programme: 已停发的补贴, stopped_last_month: 已停发补
 params: {pairs: [[困难残疾人生活补贴, 重度残疾人护理补贴]]}
 inputs: {required: [payments, death_records], optional: [persons]}
 */
-with pairs as (
-    select p[1] as programme_a, p[2] as programme_b from (select unnest($pairs) as p)
-), monthly as (
-    -- only the paired programmes (pensions are most of the rows and never in a pair)
-    select id_number, programme, entitlement_month, sum(amount_yuan) as amount_yuan
-    from paid_months where is_periodic and programme in (select unnest(flatten($pairs)))
-    group by all having sum(amount_yuan) > 0
-), spans as (
-    select id_number, programme, min(entitlement_month) as first_month, max(entitlement_month) as last_month
-    from monthly group by all
-), both_paid as (
-    -- dead people who received both subsidies of a pair before they died
-    select d.id_number, d.death_month, x.programme_a, x.programme_b, a.last_month as last_a, b.last_month as last_b
-    from deaths d
-    cross join pairs x
-    join spans a on a.id_number = d.id_number and a.programme = x.programme_a and a.first_month <= d.death_month
-    join spans b on b.id_number = d.id_number and b.programme = x.programme_b and b.first_month <= d.death_month
-), one_stopped as (
-    -- the stopped one's last month lies within a month of death; the other ran two or more months past it
-    select id_number, death_month,
-           case when last_a <= death_month + interval 1 month then programme_a else programme_b end as stopped_programme,
-           least(last_a, last_b) as stopped_last_month,
-           case when last_a <= death_month + interval 1 month then programme_b else programme_a end as programme
-    from both_paid
-    where least(last_a, last_b) between death_month - interval 1 month and death_month + interval 1 month
-      and greatest(last_a, last_b) >= death_month + interval 2 month
-), stopped_lists as (
-    -- the months covered by the lists (files) that carried the person's stopped programme
-    select o.id_number, o.stopped_programme, max(lw.last_month) as covered_to,
-           string_agg(distinct p.source_file, '、' order by p.source_file) as stopped_files
-    from one_stopped o
-    join payments p on p.id_number = o.id_number and p.programme = o.stopped_programme
-    join ledger_windows lw on lw.source_file = p.source_file and lw.programme = p.programme
-    group by all
-), covered as (
-    -- those lists must reach the other's last month (two offices' lists covering different months): else the
-    -- stop may be the end of a list
-    select o.*, l.covered_to, l.stopped_files from one_stopped o
-    join stopped_lists l using (id_number, stopped_programme)
-    join spans s on s.id_number = o.id_number and s.programme = o.programme
-    where l.covered_to >= s.last_month
+with covered as (
+    -- the lists that carried the stopped subsidy must reach the other's last month (two offices' lists
+    -- covering different months): else the stop may be the end of a list (needs_data below)
+    select * from paired_one_stopped($pairs) where covered_to >= other_last_month
 ), after_death as (
     select o.id_number, o.programme, m.entitlement_month, m.amount_yuan
-    from covered o join monthly m using (id_number, programme)
+    from covered o join paired_monthly($pairs) m using (id_number, programme)
     where m.entitlement_month > o.death_month
 ), totals as (
     select id_number, programme, min(entitlement_month) as period_from, max(entitlement_month) as period_to,
@@ -73,8 +36,7 @@ with pairs as (
     from after_death group by all
 ), source_rows as (
     select p.id_number, p.programme,
-           string_agg(qf_row_ref(p.source_file, p.sheet, p.row_no),
-                      '；' order by p.entitlement_month, p.source_file, p.row_no) as source_rows
+           qf_row_refs(p.source_file, p.sheet, p.row_no, p.entitlement_month) as source_rows
     from payments p join after_death a using (id_number, programme, entitlement_month)
     group by all
 )
@@ -113,45 +75,8 @@ order by t.amount_yuan desc, subject_id_number;
 -- needs_data
 -- one subsidy stopped at the death and the other went on, but the lists that carried the stopped one end
 -- before the other's last month: whether it was really stopped needs the later months of those lists
-with pairs as (
-    select p[1] as programme_a, p[2] as programme_b from (select unnest($pairs) as p)
-), monthly as (
-    -- only the paired programmes (pensions are most of the rows and never in a pair)
-    select id_number, programme, entitlement_month, sum(amount_yuan) as amount_yuan
-    from paid_months where is_periodic and programme in (select unnest(flatten($pairs)))
-    group by all having sum(amount_yuan) > 0
-), spans as (
-    select id_number, programme, min(entitlement_month) as first_month, max(entitlement_month) as last_month
-    from monthly group by all
-), both_paid as (
-    -- dead people who received both subsidies of a pair before they died
-    select d.id_number, d.death_month, x.programme_a, x.programme_b, a.last_month as last_a, b.last_month as last_b
-    from deaths d
-    cross join pairs x
-    join spans a on a.id_number = d.id_number and a.programme = x.programme_a and a.first_month <= d.death_month
-    join spans b on b.id_number = d.id_number and b.programme = x.programme_b and b.first_month <= d.death_month
-), one_stopped as (
-    -- the stopped one's last month lies within a month of death; the other ran two or more months past it
-    select id_number, death_month,
-           case when last_a <= death_month + interval 1 month then programme_a else programme_b end as stopped_programme,
-           least(last_a, last_b) as stopped_last_month,
-           case when last_a <= death_month + interval 1 month then programme_b else programme_a end as programme
-    from both_paid
-    where least(last_a, last_b) between death_month - interval 1 month and death_month + interval 1 month
-      and greatest(last_a, last_b) >= death_month + interval 2 month
-), stopped_lists as (
-    -- the months covered by the lists (files) that carried the person's stopped programme
-    select o.id_number, o.stopped_programme, max(lw.last_month) as covered_to,
-           string_agg(distinct p.source_file, '、' order by p.source_file) as stopped_files
-    from one_stopped o
-    join payments p on p.id_number = o.id_number and p.programme = o.stopped_programme
-    join ledger_windows lw on lw.source_file = p.source_file and lw.programme = p.programme
-    group by all
-), gaps as (
-    select o.*, l.covered_to, l.stopped_files, s.last_month as other_last_month from one_stopped o
-    join stopped_lists l using (id_number, stopped_programme)
-    join spans s on s.id_number = o.id_number and s.programme = o.programme
-    where l.covered_to < s.last_month
+with gaps as (
+    select * from paired_one_stopped($pairs) where covered_to < other_last_month
 ), last_rows as (
     -- the person's last row of the stopped subsidy: where its list ends
     select g.id_number, g.stopped_programme,

@@ -47,8 +47,7 @@ with judged as (
     from after_move group by all
 ), source_rows as (
     select p.id_number, p.programme,
-           string_agg(qf_row_ref(p.source_file, p.sheet, p.row_no),
-                      '；' order by p.entitlement_month, p.source_file, p.row_no) as source_rows
+           qf_row_refs(p.source_file, p.sheet, p.row_no, p.entitlement_month) as source_rows
     from payments p join after_move a using (id_number, programme, entitlement_month)
     group by all
 )

@@ -58,8 +58,7 @@ with only_sub as (
 ), rows as (
     select p.id_number, p.programme,
            string_agg(distinct p.source_file || coalesce('（' || p.county || '）', ''), '；' order by p.source_file || coalesce('（' || p.county || '）', '')) as payers,
-           string_agg(qf_row_ref(p.source_file, p.sheet, p.row_no),
-                      '；' order by p.entitlement_month, p.source_file, p.row_no) as source_rows,
+           qf_row_refs(p.source_file, p.sheet, p.row_no, p.entitlement_month) as source_rows,
            count(distinct p.source_file) as n_files,
            bool_or(coalesce(p.warnings like '%MONTH_FROM_DATE%', false)) as month_from_date
     from payments p

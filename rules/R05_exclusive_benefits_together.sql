@@ -70,8 +70,7 @@ with pairs as (
     from payments where id_number in (select id_number from flagged) group by all
 ), source_rows as (
     select f.id_number, f.side_a, f.side_b,
-           string_agg(qf_row_ref(p.source_file, p.sheet, p.row_no),
-                      '；' order by p.entitlement_month, p.source_file, p.row_no) as source_rows,
+           qf_row_refs(p.source_file, p.sheet, p.row_no, p.entitlement_month) as source_rows,
            string_agg(distinct p.source_file, '、' order by p.source_file) as files,
            bool_or(coalesce(p.warnings like '%MONTH_FROM_DATE%', false)) as month_from_date
     from flagged f

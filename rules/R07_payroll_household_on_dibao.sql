@@ -81,13 +81,12 @@ select c.id_number as subject_id_number, y.name as subject_name, y.county, y.tow
            || coalesce(strftime(c.employed_to, '%Y-%m-%d') || '离职（退休）', '名单中未离职') || '，在职月份与发放月份按月比较重叠'
            || '；' || c.household_basis
            || case when c.lag_months > 0 then '；未计：入编晚于首次发放，年度复核前的' || c.lag_months || '个月' else '' end
-           || '；推定：' || case when c.is_self then '' else '户籍同户成员即共同生活的低保家庭成员；' end
+           || '；推定：' || qf_member_presumed(c.is_self)
            || '工资收入未在低保家庭收入中申报（未核对低保审批时的收入核算表）' as facts,
-       format('{}（{}）享受{}期间（所属期{}至{}共{}个月，合计{}元），{}{}在{}任职（财政供养），在职期间与发放月份重叠。',
+       format('{}（{}）享受{}期间（所属期{}至{}共{}个月，合计{}元），{}在{}任职（财政供养），在职期间与发放月份重叠。',
               y.name, c.id_number, c.programme, qf_month_zh(c.period_from), qf_month_zh(c.period_to),
               c.months, qf_yuan(c.amount_yuan),
-              case when c.is_self then '受助人本人' else '其' || c.related_relation end,
-              case when c.is_self then '' else c.related_name end, c.unit) as evidence,
+              qf_member_zh(c.is_self, c.related_relation, c.related_name), c.unit) as evidence,
        c.payroll_rows || '；' || r.rows as source_rows
 from cases c
 join payees y using (id_number, programme)
@@ -116,7 +115,7 @@ select u.id_number as subject_id_number, y.name as subject_name, y.county, y.tow
             else '离职/退休日期（人员状态为“' || u.status || '”，未填写日期）' end as missing,
        format('{}领取{}（{}至{}）时，{}是否仍在{}在编在职', y.name, u.programme, qf_month_zh(u.month_from),
               qf_month_zh(u.month_to),
-              case when u.is_self then '受助人本人' else '其' || u.related_relation || u.name end, u.unit) as decides,
+              qf_member_zh(u.is_self, u.related_relation, u.name), u.unit) as decides,
        u.source_file, u.sheet, u.row_no
 from unknown u
 join payees y using (id_number, programme)

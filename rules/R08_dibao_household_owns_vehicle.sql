@@ -73,13 +73,12 @@ select c.id_number as subject_id_number, y.name as subject_name, y.county, y.tow
            || case when c.ended then '，' || strftime(c.status_on, '%Y-%m-%d') || '起不在名下' else '' end
            || '；' || c.household_basis
            || case when not c.any_held then '；争议：车辆在首个发放月' || qf_month_zh(c.period_from) || '内转出名下，定为低风险' else '' end
-           || '；推定：' || case when c.is_self then '' else '户籍同户成员即共同生活的低保家庭成员；' end
+           || '；推定：' || qf_member_presumed(c.is_self)
            || '登记在名下即实际拥有（未核实是否已卖出未过户、冒名登记或车辆价值）' as facts,
-       format('{}（{}）享受{}期间（所属期{}至{}共{}个月，合计{}元），{}{}名下有机动车{}（{}，{}登记，状态：{}）。',
+       format('{}（{}）享受{}期间（所属期{}至{}共{}个月，合计{}元），{}名下有机动车{}（{}，{}登记，状态：{}）。',
               y.name, c.id_number, c.programme, qf_month_zh(c.period_from), qf_month_zh(c.period_to),
               c.months, qf_yuan(c.amount_yuan),
-              case when c.is_self then '受助人本人' else '其' || c.related_relation end,
-              case when c.is_self then '' else c.related_name end, c.plate_no, coalesce(c.vehicle_type, '车型不详'),
+              qf_member_zh(c.is_self, c.related_relation, c.related_name), c.plate_no, coalesce(c.vehicle_type, '车型不详'),
               coalesce(qf_date_zh(c.registered_on), '日期不详'), coalesce(c.vehicle_status, '正常')) as evidence,
        c.vehicle_row as source_rows
 from cases c
@@ -106,7 +105,7 @@ select u.id_number as subject_id_number, y.name as subject_name, y.county, y.tow
             else '状态变更日期（机动车状态为“' || u.status || '”，未填写日期）' end as missing,
        format('{}领取{}（{}至{}）时，{}名下车辆{}是否仍在名下', y.name, u.programme, qf_month_zh(u.month_from),
               qf_month_zh(u.month_to),
-              case when u.is_self then '受助人本人' else '其' || u.related_relation || u.name end, u.plate_no) as decides,
+              qf_member_zh(u.is_self, u.related_relation, u.name), u.plate_no) as decides,
        u.source_file, u.sheet, u.row_no
 from unknown u
 join payees y using (id_number, programme)

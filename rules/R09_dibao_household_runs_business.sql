@@ -30,18 +30,10 @@ traps:
   - bullet: "dormant entities never cancelled"
     decision: 登记状态为存续但长期不经营的主体，登记数据无法与正常经营区分，规则照常列出；核查时调取纳税、开票、社保缴纳记录，无经营收入的不认定为经营收入来源，但仍需核实是否如实申报。
 */
-with people as (
+with behind as (
     -- who is behind each business: its operators, and its stakeholders with a large enough share (a lone
     -- stakeholder holds it all); an ordinary cooperative member is not (rules/kinship.sql qf_business_role)
-    select *, qf_row_ref(source_file, sheet, row_no) as at_row,
-           qf_business_role(role) as role_class,
-           coalesce(qf_share_pct(share),
-                    case when count(*) over (partition by coalesce(credit_code, business_name)) = 1 then 100 end) as share_pct,
-           closed_on is not null or qf_business_ended(status) or qf_unreadable(warnings, 'closed_on') as ended,
-           qf_unreadable(warnings, 'established_on') as start_unreadable
-    from businesses
-), behind as (
-    select * from people
+    select *, qf_row_ref(source_file, sheet, row_no) as at_row from business_people()   -- rules/kinship.sql
     where role_class = 'operator' or (role_class = 'stake' and share_pct >= $min_share)
 ), months as (
     select p.id_number, p.programme, p.entitlement_month, p.amount_yuan, p.member_id_number, p.is_self, p.related_relation,
@@ -81,13 +73,12 @@ select c.id_number as subject_id_number, y.name as subject_name, y.county, y.tow
            || case when c.closed_on is not null then '，' || strftime(c.closed_on, '%Y-%m-%d') || '注销（吊销）' else '，登记状态' || coalesce(c.business_status, '未填写（按存续）') end
            || '；' || c.household_basis
            || case when not c.any_held then '；争议：主体在首个发放月' || qf_month_zh(c.period_from) || '内注销，定为低风险' else '' end
-           || '；推定：' || case when c.is_self then '' else '户籍同户成员即共同生活的低保家庭成员；' end
+           || '；推定：' || qf_member_presumed(c.is_self)
            || '登记即本人知情并实际经营（未核实冒名登记、纳税开票和经营收入）' as facts,
-       format('{}（{}）享受{}期间（所属期{}至{}共{}个月，合计{}元），{}{}是{}“{}”的{}（{}成立，登记状态：{}）。',
+       format('{}（{}）享受{}期间（所属期{}至{}共{}个月，合计{}元），{}是{}“{}”的{}（{}成立，登记状态：{}）。',
               y.name, c.id_number, c.programme, qf_month_zh(c.period_from), qf_month_zh(c.period_to),
               c.months, qf_yuan(c.amount_yuan),
-              case when c.is_self then '受助人本人' else '其' || c.related_relation end,
-              case when c.is_self then '' else c.related_name end, coalesce(c.business_type, '市场主体'), c.business_name,
+              qf_member_zh(c.is_self, c.related_relation, c.related_name), coalesce(c.business_type, '市场主体'), c.business_name,
               c.role, coalesce(qf_date_zh(c.established_on), '日期不详'),
               coalesce(c.business_status, '存续')) as evidence,
        c.business_rows as source_rows
@@ -99,20 +90,13 @@ order by c.is_self desc, c.amount_yuan desc, subject_id_number;
 -- 待补数据: a household member behind a business whose registration in a paid month cannot be decided (closed
 -- on a date not given or not readable, or established on an unreadable date), and a shareholder whose share
 -- is not given or not readable while others hold shares too (are they behind it?)
-with people as (
-    select *, qf_business_role(role) as role_class,
-           coalesce(qf_share_pct(share),
-                    case when count(*) over (partition by coalesce(credit_code, business_name)) = 1 then 100 end) as share_pct,
-           closed_on is not null or qf_business_ended(status) or qf_unreadable(warnings, 'closed_on') as ended,
-           qf_unreadable(warnings, 'established_on') as start_unreadable
-    from businesses
-), months as (
+with months as (
     select p.id_number, p.programme, p.entitlement_month, p.is_self, p.related_relation, b.name, b.business_name,
            b.role_class, b.share, b.share_pct, b.warnings, b.source_file, b.sheet, b.row_no,
            -- the boundary rule R09 shares with R08 (rules/kinship.sql)
            qf_holding(p.entitlement_month, b.established_on, b.start_unreadable, b.ended, b.closed_on) as holding
     from household_paid_months($programmes) p   -- rules/kinship.sql
-    join people b on b.id_number = p.member_id_number
+    join business_people() b on b.id_number = p.member_id_number   -- rules/kinship.sql
     where b.role_class = 'operator' or (b.role_class = 'stake' and (b.share_pct is null or b.share_pct >= $min_share))
 ), unknown as (
     select id_number, programme, is_self, related_relation, name, business_name, source_file, sheet, row_no,
@@ -131,7 +115,7 @@ with people as (
 select u.id_number as subject_id_number, y.name as subject_name, y.county, y.township, y.village, u.missing,
        format('{}领取{}（{}至{}）时，{}名下的“{}”{}', y.name, u.programme, qf_month_zh(u.month_from),
               qf_month_zh(u.month_to),
-              case when u.is_self then '受助人本人' else '其' || u.related_relation || u.name end, u.business_name,
+              qf_member_zh(u.is_self, u.related_relation, u.name), u.business_name,
               u.question) as decides,
        u.source_file, u.sheet, u.row_no
 from unknown u

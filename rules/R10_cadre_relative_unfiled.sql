@@ -47,7 +47,8 @@ with placed as (
     select o.id_number, o.cadre_id_number, min(o.cadre_name) as cadre_name, min(o.cadre_post) as cadre_post,
            min(o.roster) as roster,
            -- the closest way the two are related: self, a 民法典 relative, the 回避 circle, a housemate
-           arg_min(o.relation, (o.rank, o.relation, o.kinship_scope, o.relation_basis)) as relation, arg_min(o.kinship_scope, (o.rank, o.relation, o.kinship_scope, o.relation_basis)) as kinship_scope,
+           arg_min(o.relation, (o.rank, o.relation, o.kinship_scope, o.relation_basis)) as relation,
+           arg_min(o.kinship_scope, (o.rank, o.relation, o.kinship_scope, o.relation_basis)) as kinship_scope,
            arg_min(o.relation_basis, (o.rank, o.relation, o.kinship_scope, o.relation_basis)) as relation_basis,
            min(o.at_row) as cadre_row, min(o.entitlement_month) as first_month
     from overlap o group by o.id_number, o.cadre_id_number
@@ -95,9 +96,7 @@ select u.id_number as subject_id_number, w.name as subject_name, w.county, w.tow
        u.cadre_row || '；' || r.rows as source_rows
 from unfiled u
 join counted n using (id_number, cadre_id_number)
-join (select id_number, arg_max(name, (entitlement_month, name, county, township, village)) as name, arg_max(county, (entitlement_month, name, county, township, village)) as county,
-             arg_max(township, (entitlement_month, name, county, township, village)) as township, arg_max(village, (entitlement_month, name, county, township, village)) as village
-      from payments group by id_number) w using (id_number)
+join person_payee() w using (id_number)   -- rules/derived.sql
 join ledger_rows r using (id_number)
 order by severity, n.amount_yuan desc, subject_id_number;
 
@@ -108,7 +107,8 @@ with placed as (
     select * from cadre_kin_months($programmes, $scope)   -- rules/kinship.sql
 ), filings as (
     select f.id_number, c.cadre_id_number, min(f.filed_on) as filed_on,
-           arg_min(f.source_file, (f.row_no, f.source_file, f.sheet)) as source_file, arg_min(f.sheet, (f.row_no, f.source_file, f.sheet)) as sheet, min(f.row_no) as row_no
+           arg_min(f.source_file, (f.row_no, f.source_file, f.sheet)) as source_file,
+           arg_min(f.sheet, (f.row_no, f.source_file, f.sheet)) as sheet, min(f.row_no) as row_no
     from kin_filings f
     join (select distinct cadre_id_number, cadre_name from placed) c
       on f.cadre_id_number = c.cadre_id_number or (f.cadre_id_number is null and f.cadre_name_norm = qf_name(c.cadre_name))
@@ -142,7 +142,5 @@ with placed as (
 select r.id_number as subject_id_number, w.name as subject_name, w.county, w.township, w.village, r.missing, r.decides,
        r.source_file, r.sheet, r.row_no
 from rows r
-join (select id_number, arg_max(name, (entitlement_month, name, county, township, village)) as name, arg_max(county, (entitlement_month, name, county, township, village)) as county,
-             arg_max(township, (entitlement_month, name, county, township, village)) as township, arg_max(village, (entitlement_month, name, county, township, village)) as village
-      from payments group by id_number) w using (id_number)
+join person_payee() w using (id_number)   -- rules/derived.sql
 order by subject_id_number, missing

@@ -32,6 +32,12 @@ traps:
 */
 with hits as (
     select * from cadre_firm_contracts($scope, $max_members) where in_term = 'in'   -- rules/kinship.sql
+), closest as (
+    -- the closest relation a cadre has to the people behind the contractor (`pick`), and what it rests on
+    select cadre_id_number, project_name,
+           arg_min(relation, (pick, relation, relation_basis)) as relation,
+           arg_min(relation_basis, (pick, relation, relation_basis)) as relation_basis
+    from hits group by all
 )
 select h.cadre_id_number as subject_id_number, min(h.cadre_name) as subject_name,
        min(h.county) as county, min(coalesce(h.township, h.cadre_township)) as township,
@@ -41,7 +47,7 @@ select h.cadre_id_number as subject_id_number, min(h.cadre_name) as subject_name
        case min(h.strength) when 1 then '按统一社会信用代码' when 2 then '按名称（台账未写信用代码）'
             else '按名称包含（同县唯一主体“' || min(h.matched_name) || '”，较弱）' end as match_basis,
        string_agg(distinct h.person_name, '、' order by h.person_name) as business_person, string_agg(distinct h.role, '、' order by h.role) as business_role,
-       arg_min(h.relation, (h.pick, h.relation, h.relation_basis)) as relation, arg_min(h.relation_basis, (h.pick, h.relation, h.relation_basis)) as relation_basis,
+       k.relation, k.relation_basis,
        min(h.signed_on) as signed_on,
        date_trunc('month', min(h.signed_on))::date as period_from,
        date_trunc('month', min(h.signed_on))::date as period_to, null::bigint as months,
@@ -51,8 +57,8 @@ select h.cadre_id_number as subject_id_number, min(h.cadre_name) as subject_name
        '据以认定：工程台账（' || min(h.project_row) || '）承包方'
            || case min(h.strength) when 1 then '按统一社会信用代码' when 2 then '按名称' else '按名称包含（较弱）' end
            || '对应登记主体“' || min(h.matched_name) || '”，其' || string_agg(distinct h.role, '、' order by h.role)
-           || '与干部（' || min(h.cadre_row) || '）' || case when arg_min(h.relation, (h.pick, h.relation, h.relation_basis)) = '本人' then '身份证号相同'
-                                                       else '的亲属关系：' || arg_min(h.relation_basis, (h.pick, h.relation, h.relation_basis)) end
+           || '与干部（' || min(h.cadre_row) || '）' || case when k.relation = '本人' then '身份证号相同'
+                                                       else '的亲属关系：' || k.relation_basis end
            || '；合同签订日期在任职期间'
            || case when not bool_or(h.role_class in ('operator', 'stake')) then '；只是合作社普通成员（登记成员不多于' || $max_members || '人），定为低风险' else '' end
            || '；推定：登记属实（未排除冒名登记）；缺少：干部申报回避记录、招投标或比价记录' as facts,
@@ -61,10 +67,11 @@ select h.cadre_id_number as subject_id_number, min(h.cadre_name) as subject_name
               qf_date_zh(min(h.signed_on)), min(h.contractor),
               qf_yuan(min(h.contract_amount_yuan)), string_agg(distinct h.role, '、' order by h.role),
               string_agg(distinct h.person_name, '、' order by h.person_name), min(h.cadre_name),
-              arg_min(h.relation, (h.pick, h.relation, h.relation_basis)), arg_min(h.relation_basis, (h.pick, h.relation, h.relation_basis))) as evidence,
+              k.relation, k.relation_basis) as evidence,
        min(h.project_row) || '；' || min(h.cadre_row) as source_rows
 from hits h
-group by h.cadre_id_number, h.project_name
+join closest k using (cadre_id_number, project_name)
+group by h.cadre_id_number, h.project_name, k.relation, k.relation_basis
 order by amount_yuan desc, subject_id_number;
 
 -- needs_data

@@ -86,8 +86,7 @@ with known as (
 ), who as (
     select id_number, arg_max(name, (entitlement_month, name, county, township, village)) as name, arg_max(county, (entitlement_month, name, county, township, village)) as county,
            arg_max(township, (entitlement_month, name, county, township, village)) as township, arg_max(village, (entitlement_month, name, county, township, village)) as village,
-           string_agg(qf_row_ref(source_file, sheet, row_no),
-                      '；' order by entitlement_month, source_file, row_no) as source_rows
+           qf_row_refs(source_file, sheet, row_no, entitlement_month) as source_rows
     from payments where id_number in (select id_number from ghosts) group by all
 )
 select g.id_number as subject_id_number, w.name as subject_name, w.county, w.township, w.village,

@@ -77,8 +77,7 @@ with firsts as (
                         and o.entitlement_month < f.first_month and o.amount_yuan > 0)
 ), started_rows as (
     select s.id_number, s.programme,
-           string_agg(qf_row_ref(p.source_file, p.sheet, p.row_no), '；' order by p.entitlement_month, p.source_file, p.row_no)
-               as source_rows
+           qf_row_refs(p.source_file, p.sheet, p.row_no, p.entitlement_month) as source_rows
     from started_dead s join payments p using (id_number, programme)
     group by all
 ), after_death as (
@@ -224,15 +223,11 @@ select r.id_number as subject_id_number, y.name as subject_name, y.county, y.tow
        qf_death_date_missing(r.warnings) as missing,
        y.name || '（' || r.source || '记录其死亡）的' || y.programme || '是否在其死亡后才开始发放（死亡后新申请）' as decides,
        r.source_file, r.sheet, r.row_no
-from death_records r
-left join known_names k using (id_number)
+from undated_death_records r   -- rules/derived.sql
 join payees y on y.id_number = r.id_number
 join (select id_number, programme, min(entitlement_month) as first_month
       from paid_months where is_periodic and amount_yuan > 0 group by all) f
   on f.id_number = r.id_number and f.programme = y.programme
 join programme_windows w on w.programme = f.programme
-where (k.id_number is null or qf_same_name(k.name_norm, r.name_norm))
-  and r.death_on is null and r.cremation_on is null and r.dereg_on is null
-  and r.id_number not in (select id_number from deaths where death_on is not null)
-  and f.first_month > w.first_month
+where f.first_month > w.first_month
 order by subject_id_number, source_file, row_no

@@ -83,6 +83,16 @@ select id_number, name, death_on, date_trunc('month', death_on)::date as death_m
        name_notes
 from merged;
 
+-- Death records of a person with no dated death (above) that name that person but carry no date that can be
+-- read: whether a payment came after the death waits for the date (R01's and R18's needs_data).
+create or replace table undated_death_records as
+select r.id_number, r.source, r.warnings, r.source_file, r.sheet, r.row_no
+from death_records r
+left join known_names k using (id_number)
+where (k.id_number is null or qf_same_name(k.name_norm, r.name_norm))
+  and r.death_on is null and r.cremation_on is null and r.dereg_on is null
+  and r.id_number not in (select id_number from deaths where death_on is not null);
+
 -- Net payment per person, programme, sub-type and entitlement month. A row paying nothing (amount 0) or
 -- marked as stopped (停发, 停保, 暂停) is no payment. A correction (退回, 冲销 …: sources/payment_words.yaml),
 -- negative or not, takes money back and cancels the payment it corrects. n_payments counts the positive
@@ -123,6 +133,52 @@ select source_file, programme, min(entitlement_month) as first_month, max(entitl
 from payments
 group by all;
 
+-- R02's dead people paid both subsidies of a pair (`pairs`: its params), one stopped within a month of the
+-- death and the other paid two or more months past it, with how far the lists (files) that carried the
+-- stopped one reach (covered_to) and the other's last month: a case where those lists reach it, else a
+-- needs_data row. paired_monthly: the pairs' net amounts per month (pensions, most of the rows, are never
+-- in a pair).
+create or replace macro paired_monthly(pairs) as table
+select id_number, programme, entitlement_month, sum(amount_yuan) as amount_yuan
+from paid_months where is_periodic and programme in (select unnest(flatten(pairs)))
+group by all having sum(amount_yuan) > 0;
+
+create or replace macro paired_one_stopped(pairs) as table
+with pair_list as (
+    select p[1] as programme_a, p[2] as programme_b from (select unnest(pairs) as p)
+), spans as (
+    select id_number, programme, min(entitlement_month) as first_month, max(entitlement_month) as last_month
+    from paired_monthly(pairs) group by all
+), both_paid as (
+    -- dead people who received both subsidies of a pair before they died
+    select d.id_number, d.death_month, x.programme_a, x.programme_b, a.last_month as last_a, b.last_month as last_b
+    from deaths d
+    cross join pair_list x
+    join spans a on a.id_number = d.id_number and a.programme = x.programme_a and a.first_month <= d.death_month
+    join spans b on b.id_number = d.id_number and b.programme = x.programme_b and b.first_month <= d.death_month
+), one_stopped as (
+    -- the stopped one's last month lies within a month of death; the other ran two or more months past it
+    select id_number, death_month,
+           case when last_a <= death_month + interval 1 month then programme_a else programme_b end as stopped_programme,
+           least(last_a, last_b) as stopped_last_month,
+           case when last_a <= death_month + interval 1 month then programme_b else programme_a end as programme
+    from both_paid
+    where least(last_a, last_b) between death_month - interval 1 month and death_month + interval 1 month
+      and greatest(last_a, last_b) >= death_month + interval 2 month
+), stopped_lists as (
+    -- the months covered by the lists (files) that carried the person's stopped programme
+    select o.id_number, o.stopped_programme, max(lw.last_month) as covered_to,
+           string_agg(distinct p.source_file, '、' order by p.source_file) as stopped_files
+    from one_stopped o
+    join payments p on p.id_number = o.id_number and p.programme = o.stopped_programme
+    join ledger_windows lw on lw.source_file = p.source_file and lw.programme = p.programme
+    group by all
+)
+select o.*, l.covered_to, l.stopped_files, s.last_month as other_last_month
+from one_stopped o
+join stopped_lists l using (id_number, stopped_programme)
+join spans s on s.id_number = o.id_number and s.programme = o.programme;
+
 -- Who was paid under each programme, with the name and place of the latest row: what a case shows.
 create or replace table payees as
 select id_number, programme,
@@ -133,6 +189,17 @@ select id_number, programme,
        arg_max(village, (entitlement_month, name, county, county_code, township, village)) as village
 from payments
 group by all;
+
+-- person_payee(): the name and place of each person's latest payment row, whatever the programme (R10: a
+-- cadre's relative paid under several programmes is one case).
+create or replace macro person_payee() as table
+select id_number,
+       arg_max(name, (entitlement_month, name, county, township, village)) as name,
+       arg_max(county, (entitlement_month, name, county, township, village)) as county,
+       arg_max(township, (entitlement_month, name, county, township, village)) as township,
+       arg_max(village, (entitlement_month, name, county, township, village)) as village
+from payments
+group by id_number;
 
 -- Pensioners R17 could not check for payments during a prison term because no 服刑人员 list was supplied
 -- (R17's `unchecked:`: the run says 部分未检查 with their number per county, not "0 cases").

@@ -230,6 +230,13 @@ select m.id_number, m.programme, m.entitlement_month, m.amount_yuan, h.member_id
 from months m join household h using (id_number)
 where h.is_self or not m.alone;
 
+-- How R07–R09 name the household member a case is about (受助人本人, or 其 + the relation and the name), and
+-- what they presume of a member who is not the recipient: in their evidence, facts and needs_data alike.
+create or replace macro qf_member_zh(is_self, relation, name) as
+    case when is_self then '受助人本人' else '其' || relation || name end;
+create or replace macro qf_member_presumed(is_self) as
+    case when is_self then '' else '户籍同户成员即共同生活的低保家庭成员；' end;
+
 -- The one boundary rule of R08 and R09 for a holding (a vehicle owned, a business registered) in a paid month
 -- (its first day): NULL when not held (started after the month, or ended before it); 'held' for the whole
 -- month as far as the data say; 'ending' when it ended within the month (sold, scrapped, cancelled that
@@ -279,6 +286,19 @@ end;
 create or replace macro qf_share_pct(s) as list_transform(
     [try_cast(regexp_replace(qf_halfwidth(s), '[%％\s]', '', 'g') as double)],
     lambda v: case when contains(s, '%') or contains(s, '％') or v > 1 then v else v * 100 end)[1];
+
+-- business_people(): every person registered with a business (R09's cases and its 待补数据), with their role
+-- (role_class above), their share in percent (a lone stakeholder holds it all), whether the business ended
+-- (a closing date, a status that says so, or a closing date that could not be read) and whether its
+-- founding date could not be read.
+create or replace macro business_people() as table
+select id_number, name, business_name, business_type, role, share, status, established_on, closed_on, warnings,
+       source_file, sheet, row_no, qf_business_role(role) as role_class,
+       coalesce(qf_share_pct(share),
+                case when count(*) over (partition by coalesce(credit_code, business_name)) = 1 then 100 end) as share_pct,
+       closed_on is not null or qf_business_ended(status) or qf_unreadable(warnings, 'closed_on') as ended,
+       qf_unreadable(warnings, 'established_on') as start_unreadable
+from businesses;
 
 -- cadre_kin_months(programmes, wanted_scope): what R10 starts from: every month a relative of a cadre (村干部) or case
 -- worker (低保经办人员) was paid under `programmes`, in the cadre's village (a worker's township), with how the

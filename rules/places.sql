@@ -138,12 +138,12 @@ from people p join codes c on c.own_code = substr(p.id_number, 1, 6);
 create or replace table register_held_back as
 with held as (
     select distinct q.file_id, q.sheet, q.row_no, q.reason
-    from quarantine q where q.kind = 'households'
+    from quarantine q where q.kind = 'persons'
 ), cells as (
     select h.*, qf_cells(r.cells, r.line, s.delimiter) as cells,
            json_extract(s.mapping, '$.id_number')::integer + 1 as id_col,
            json_extract(s.mapping, '$.name')::integer + 1 as name_col
-    from held h join raw_households r using (file_id, sheet, row_no) join source_sheets s using (file_id, sheet)
+    from held h join raw_persons r using (file_id, sheet, row_no) join source_sheets s using (file_id, sheet)
 ), texts as (
     select file_id, sheet, row_no, reason, trim(cells[id_col]) as id_text, qf_name(cells[name_col]) as name_norm
     from cells

@@ -13,7 +13,7 @@ select s.file_id, s.sheet, s.row_no, s.source_file,
        s.village, s.address, s.status, s.change_on, s.destination,
        s.spouse_id_number, s.father_id_number, s.mother_id_number,
        s.warnings
-from stg_households s
+from stg_persons s
 left join relation_codes rc on regexp_full_match(s.relation, '[0-9]{1,2}') and rc.code = lpad(s.relation, 2, '0')
 left join relation_codes rn on rn.name = s.relation
 left join (select y.text, c.code, c.class_vs_head from relation_synonyms y join relation_codes c using (code)) rx
@@ -59,7 +59,7 @@ select s.file_id, s.sheet, s.row_no, s.source_file,
        s.death_on, s.dereg_on, s.dereg_reason, s.cert_type, s.cremation_on, s.cremation_no,
        s.funeral_home, s.death_place, s.death_cause, s.cert_org, s.issued_on, s.township,
        s.warnings
-from stg_deaths s
+from stg_death_records s
 where s.reason is null;
 
 create or replace table cadres as

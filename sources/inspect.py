@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 
 from .declarations import kind as kind_named
-from .declarations import kinds
+from .declarations import kind_name, kinds
 from .load import load_inbox
 from .mappings import entry
 from .reasons import REASONS
@@ -89,7 +89,9 @@ def _plain(v):
 
 def accepted_entries(report: list[dict], kind: str | None, columns: list[str], file_pattern: str | None) -> list[dict]:
     """Mapping file entries for the sheets of a one-file report: the kind recognised (or `kind`), its columns
-    as mapped (or as a candidate of that kind maps them), with `columns` ("id_number=户主身份证") on top."""
+    as mapped (or as a candidate of that kind maps them), with `columns` ("id_number=户主身份证") on top.
+    An old kind name (households, deaths) is taken as today's and written as today's."""
+    kind = kind_name(kind) if kind is not None else None
     if kind is not None and kind not in {k.kind for k in kinds()}:
         raise ValueError(f"没有数据类型 {kind}；可用：{'、'.join(k.kind for k in kinds())}")
     extra = {}

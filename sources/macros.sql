@@ -2,6 +2,9 @@
 -- rules and the derived tables.
 create or replace macro qf_row_ref(file, sheet, row_no) as
     file || case when sheet <> '' then ' ' || sheet else '' end || ' 第' || row_no || '行';
+-- An aggregate: the rows a case rests on, in month order (then file and row), joined by ；.
+create or replace macro qf_row_refs(file, sheet, row_no, month) as
+    string_agg(qf_row_ref(file, sheet, row_no), '；' order by month, file, row_no);
 
 -- A month, a day and an amount as the evidence and the questions write them: 2020年3月, 2020年3月5日 (no
 -- leading zeros), 1234.50 (two decimals; the text around it says 元). NULL stays NULL.

@@ -44,7 +44,7 @@ REGISTER_PREFIX_SQL = """
 -- recover an ID number damaged by a numeric Excel cell (domain.md §1.5).
 create or replace table register_prefix as
 select substr(id_number, 1, 14) as prefix14, name_norm, min(id_number) as id_number
-from (select distinct id_number, name_norm from stg_households where reason is null)
+from (select distinct id_number, name_norm from stg_persons where reason is null)
 group by all
 having count(distinct id_number) = 1
 """

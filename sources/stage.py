@@ -39,7 +39,7 @@ def present_columns(con, k: Kind) -> tuple[set[str], set[str]]:
 
 def _recoverable(k: Kind, c: Column) -> bool:
     """A damaged required ID can be recovered against the household register (not the register itself)."""
-    return c.type == "id" and c.required and "name" in k.columns and k.kind != "households"
+    return c.type == "id" and c.required and "name" in k.columns and k.kind != "persons"
 
 
 def _hint_keys(k: Kind) -> list[str]:
@@ -428,7 +428,7 @@ def stage_all(con, as_of=None) -> None:
                 con.execute(programme_map_sql(k))
             con.execute(stage_sql(k, present))
             values.resolve_ambiguous_months(con, k)
-        if k.kind == "households":
+        if k.kind == "persons":
             con.execute(REGISTER_PREFIX_SQL)
         if (sql := total_checks_sql(k)) and con.execute(
                 "select count(*) from raw_structural join source_sheets s using (file_id, sheet) "

@@ -141,12 +141,12 @@ def test_coverage_lists_the_samples_county_township_and_kind(sample_run_info):
     cov = sample_run_info["coverage"]
     keys = {(c["kind"], c["county"], c["township"]) for c in cov}
     assert {("payments", "常山县", "天马街道"), ("payments", "常山县", "球川镇"), ("payments", "江山市", "贺村镇"),
-            ("households", "常山县", "天马街道"), ("households", "常山县", "球川镇"),
+            ("persons", "常山县", "天马街道"), ("persons", "常山县", "球川镇"),
             ("projects", "常山县", "球川镇"), ("cadres", "常山县", "天马街道")} <= keys
     assert {c["kind"] for c in cov} == {k.kind for k in catalog.kinds()}, "every kind is listed, with or without rows"
     pay = next(c for c in cov if (c["kind"], c["county"], c["township"]) == ("payments", "常山县", "球川镇"))
     assert (pay["first_month"], pay["last_month"], pay["months"]) == ("2020-01-01", "2020-12-01", 12)
-    deaths = [c for c in cov if c["kind"] == "deaths"]
+    deaths = [c for c in cov if c["kind"] == "death_records"]
     assert all(c["date_column"] == "death_on" and c["first_date"] for c in deaths)
     loaded = {}
     for f in sample_run_info["files"]:
@@ -203,7 +203,7 @@ def test_a_city_wide_source_missing_is_one_alert_for_the_whole_city(sample_run, 
     assert [c["status"] for c in checks] == ["unchecked", "unchecked", "checked"]
     assert checks[0]["unchecked"] == "常山县：缺少 死亡信息；江山市：缺少 死亡信息"
     assert [(a["type"], a["county"], a["kind"], a["rules"]) for a in alerts] == [
-        ("input_missing", None, "deaths", ["R01", "R02"])]
+        ("input_missing", None, "death_records", ["R01", "R02"])]
     assert alerts[0]["message"] == "全市：缺少 死亡信息，规则 R01、R02 在全市未检查"
 
 

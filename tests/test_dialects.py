@@ -56,7 +56,7 @@ def test_kinds_from_reads_another_folder_and_restores(tmp_path):
     with declarations.kinds_from(tmp_path):
         assert all(f.cache_info().currsize == 0 for f in cached())      # no mapping of the other declarations
         assert "身份证号" not in declarations.kind("payments").columns["id_number"].synonyms
-        assert "身份证号" in declarations.kind("deaths").columns["id_number"].synonyms
+        assert "身份证号" in declarations.kind("death_records").columns["id_number"].synonyms
         recognise.detect_layout(preview, "", "x.csv")
     assert all(f.cache_info().currsize == 0 for f in cached())
     assert "身份证号" in declarations.kind("payments").columns["id_number"].synonyms
@@ -66,7 +66,7 @@ def test_kinds_from_reads_another_folder_and_restores(tmp_path):
 
 def test_leave_one_synonym_out_rate(loo_rows):
     table, overall = recognition.loo_table(loo_rows)
-    assert {t["kind"] for t in table} >= {"payments", "households", "deaths"}
+    assert {t["kind"] for t in table} >= {"payments", "persons", "death_records"}
     assert overall["pass_rate"] >= LOO_MIN_PASS_RATE, table
     assert overall["wrong_kind"] == 0, [r for r in loo_rows if r["outcome"] == "wrong_kind"]
 
@@ -79,7 +79,7 @@ def test_dialects_are_reworded_neutral_and_deterministic(offices, tmp_path):
         assert all(f.name.startswith("报送材料_") for f in files)
         headers = [h for f in key["files"].values() for s in f["sheets"] for h in s.get("headers", {}).values()]
         assert sum(h["held_out"] for h in headers) >= len(headers) // 5   # many wordings the declarations lack
-        assert {s["kind"] for f in key["files"].values() for s in f["sheets"]} >= {"payments", "deaths", None}
+        assert {s["kind"] for f in key["files"].values() for s in f["sheets"]} >= {"payments", "death_records", None}
     again = recognition.dialects_module().write_offices(SAMPLE / "inbox", tmp_path, 1, DIALECT_SEED)
     assert again[0][1] == done[0][1]
     csvs = sorted((root / done[0][0] / "inbox").glob("*.csv"))

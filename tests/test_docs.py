@@ -139,3 +139,35 @@ def test_each_commands_help_is_chinese_with_an_example_that_parses():
 def test_run_help_shows_a_real_invocation():
     text = dict(commands(cli.build_parser()))["qingfeng run"].format_help()
     assert "qingfeng run --inbox data/sample/inbox --as-of 2021-01-15 --rules R01,R02" in text
+
+
+ENGLISH_HEADINGS = ("usage:", "options:", "optional arguments:", "positional arguments:", "show this help message")
+
+
+def test_every_commands_help_has_chinese_headings_and_english_option_names():
+    """用法 / 位置参数 / 选项, not argparse's English, for qingfeng --help and every subcommand's; the option
+    names stay English."""
+    parser = cli.build_parser()
+    for command, sub in [("qingfeng", parser), *commands(parser)]:
+        text = sub.format_help()
+        assert text.startswith(f"用法：{command} "), f"{command}: {text[:40]!r}"
+        assert "选项:" in text and "显示此帮助并退出" in text, command
+        assert not [h for h in ENGLISH_HEADINGS if h in text.lower()], f"{command}: {text}"
+        if any(not a.option_strings and a.help != argparse.SUPPRESS and not isinstance(a, argparse._SubParsersAction)
+               for a in sub._actions):
+            assert "位置参数:" in text, command
+    assert "--as-of YYYY-MM-DD" in dict(commands(parser))["qingfeng run"].format_help()
+
+
+def test_the_installed_command_says_its_help_and_its_errors_in_chinese():
+    import subprocess
+    qingfeng = [sys.executable, "-m", "flows.cli"]
+    out = subprocess.run([*qingfeng, "--help"], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert out.returncode == 0 and out.stdout.startswith("用法：qingfeng ") and "选项:" in out.stdout
+    bad = subprocess.run([*qingfeng, "run", "--split-by", "village"], capture_output=True, text=True, timeout=120,
+                         cwd=ROOT)
+    assert bad.returncode == 2 and bad.stderr.startswith("用法：qingfeng run ")
+    assert "qingfeng run：错误：参数 --split-by：无效的选择 'village'（可选：'county', 'township'）" in bad.stderr
+    missing = subprocess.run([*qingfeng, "feedback", "import"], capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert missing.returncode == 2 and "错误：缺少参数：FILE.xlsx" in missing.stderr
+    assert not [h for h in (*ENGLISH_HEADINGS, "error:") if h in (bad.stderr + missing.stderr).lower()]

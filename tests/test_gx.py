@@ -203,7 +203,7 @@ def test_every_failing_row_is_quarantined_with_its_reason(validated):
     months = {(3, "", i) for i in range(30)} | {(1, "s", 5)}
     assert quarantined(con, "payments", "AMOUNT_OUT_OF_RANGE") == amounts
     assert quarantined(con, "payments", "MONTH_OUT_OF_RANGE") == months
-    assert quarantined(con, "deaths", "DATE_OUT_OF_RANGE") == {(5, "", 2), (5, "", 4)}
+    assert quarantined(con, "death_records", "DATE_OUT_OF_RANGE") == {(5, "", 2), (5, "", 4)}
     assert quarantined(con, "cadres", "DATE_OUT_OF_RANGE") == {(6, "", 2)}
     assert quarantined(con, "projects", "AMOUNT_OUT_OF_RANGE") == {(7, "", 2)}
     assert con.execute("select count(*) from quarantine where stage = 'validate'").fetchone()[0] == 51 + 31 + 4

@@ -5,6 +5,7 @@ nearest kind. Headers here are deliberately NOT in sources/kinds/*.yaml where a 
 from __future__ import annotations
 
 import json
+import logging
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from conftest import fetch_dicts
 from test_ingest_files import run_loader, write_csv, xlsx
 
-from sources import accounting, load, mappings, recognise, stage
+from sources import accounting, inspect, load, mappings, recognise, stage
 from sources.declarations import kinds, norm_header
 
 IDS = ["330822193611146925", "330822196809181383", "33082219430515776X", "330822194009041711",
@@ -60,7 +61,7 @@ def test_a_register_whose_household_number_is_worded_otherwise_is_a_register_not
     xlsx(inbox / "报送材料_03.xlsx", rows)
     con = run_loader(inbox, tmp_path)
     [s] = sheet_rows(con)
-    assert (s["kind"], s["status"]) == ("households", "loaded")
+    assert (s["kind"], s["status"]) == ("persons", "loaded")
     assert json.loads(s["mapped_by"])["household_no"] == "content"
     assert con.execute("select count(*) from persons").fetchone()[0] == 12
 
@@ -145,6 +146,43 @@ def test_the_mapping_file_fixes_the_kind_and_columns_of_a_refused_sheet(tmp_path
     s = sheet_rows(con)[0]
     assert (s["kind"], s["status"]) == ("payroll", "loaded")
     assert con.execute("select count(*) from payroll").fetchone()[0] == 6
+
+
+def test_a_kinds_old_name_in_the_mapping_file_is_read_as_todays_and_said_once(tmp_path, caplog):
+    """Kinds households and deaths are persons and death_records now (a kind has its table's name): an
+    analyst's mapping file written before still loads its sheets, as today's kind, and says so once."""
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    rows = [["户号", "姓名", "身份证号", "与户主关系"]] + [[f"H{i // 2}", f"张{i}", IDS[i], "户主" if i % 2 == 0 else "配偶"]
+                                                      for i in range(4)]
+    path = xlsx(inbox / "户籍.xlsx", rows)
+    report = inspect.inspect_path(path, [])
+    new = inspect.accepted_entries(report, "households", [], None)     # --kind households: today's name
+    assert [e["kind"] for e in new] == ["persons"]
+    old = tmp_path / "mappings.yaml"
+    mappings.write_mappings(old, new)
+    old.write_text(old.read_text(encoding="utf-8").replace("kind: persons", "kind: households")
+                   + "- {fingerprint: 0123456789abcdef, kind: deaths, columns: {death_on: 死亡日期}}\n"
+                   + "- {fingerprint: fedcba9876543210, kind: households}\n", encoding="utf-8")
+    with caplog.at_level(logging.WARNING, logger="sources.mappings"):
+        entries = mappings.read_mappings(old)
+        mappings.read_mappings(old)                                  # a run reads the file more than once
+    assert [e["kind"] for e in entries] == ["persons", "death_records", "persons"]
+    said = [r.getMessage() for r in caplog.records if r.name == "sources.mappings"]
+    assert len(said) == 2 and "households" in said[0] and "deaths" in said[1]
+    assert mappings.old_name_notes(old) == [
+        f"映射文件 {old} 第 1、3 条的数据类型 households 是旧名，已按 persons 读取（类型与其表同名，见 docs/design.md；"
+        f"请把 kind: households 改为 kind: persons）",
+        f"映射文件 {old} 第 2 条的数据类型 deaths 是旧名，已按 death_records 读取（类型与其表同名，见 docs/design.md；"
+        f"请把 kind: deaths 改为 kind: death_records）"]
+    con = duckdb.connect()
+    load.load_inbox(con, inbox, tmp_path / "t", entries)
+    stage.stage_all(con)
+    s = fetch_dicts(con, "select kind, status, mapping_file from source_sheets")[0]
+    assert (s["kind"], s["status"]) == ("persons", "loaded") and s["mapping_file"]
+    assert con.execute("select count(*) from persons").fetchone()[0] == 4
+    mappings.write_mappings(old, [])                                 # inspect --accept writes today's names back
+    assert mappings.old_name_notes(old) == [] and "kind: persons" in old.read_text(encoding="utf-8")
 
 
 def test_a_malformed_mapping_file_is_named(tmp_path):
@@ -240,6 +278,19 @@ def test_a_run_with_a_malformed_mapping_file_stops_before_loading_and_names_it(t
     assert out.returncode == 2
     assert "映射文件" in out.stderr and "第 1 条" in out.stderr
     assert not (data / "warehouse.duckdb").exists()
+
+
+def test_a_run_reads_a_mapping_file_with_a_kinds_old_name_and_notes_it_in_run_json(tmp_path):
+    from conftest import AS_OF, SAMPLE, run_cli
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "mappings.yaml").write_text("mappings:\n  - {fingerprint: 0123456789abcdef, kind: households}\n",
+                                        encoding="utf-8")
+    out = run_cli(["run", "--inbox", str(SAMPLE / "inbox"), "--out", str(tmp_path / "run"), "--as-of", AS_OF], data)
+    assert out.returncode == 0, out.stderr[-3000:]
+    info = json.loads((tmp_path / "run" / "run.json").read_text(encoding="utf-8"))
+    assert len(info["notes"]) == 1 and "households 是旧名，已按 persons 读取" in info["notes"][0]
+    assert (out.stdout + out.stderr).count("households 是旧名") == 1        # the log says it once
 
 
 @pytest.mark.parametrize("file_name, title, expected", [

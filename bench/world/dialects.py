@@ -44,7 +44,7 @@ DIALECT: dict[str, list[str]] = {
     "id_number": ["公民身份号码", "身份证号码", "证件号码", "居民身份证号码", "身份证号(18位)", "身份证件号"],
     "payments.id_number": ["公民身份号码", "身份证号码", "证件号码", "享受人身份证号", "对象身份证号码",
                            "户主身份号码", "居民身份证号码"],
-    "deaths.id_number": ["公民身份号码", "身份证号码", "死者身份证号码", "证件号码", "死者公民身份号码"],
+    "death_records.id_number": ["公民身份号码", "身份证号码", "死者身份证号码", "证件号码", "死者公民身份号码"],
     "vehicles.id_number": ["身份证明号码", "所有人证件号码", "车主身份证号码", "所有人身份证明号码"],
     "businesses.id_number": ["证件号码", "身份证件号码", "证照号码", "人员证件号码"],
     "kin_filings.id_number": ["申请人身份证号码", "救助对象身份证号码", "享受对象身份证号", "申请人公民身份号码"],
@@ -52,7 +52,7 @@ DIALECT: dict[str, list[str]] = {
     "comp_payouts.id_number": ["被补偿人身份证号码", "权利人身份证号", "被补偿人证件号码", "补偿对象身份证号"],
     "name": ["姓名", "人员姓名", "对象姓名", "名字", "成员姓名"],
     "payments.name": ["姓名", "对象姓名", "享受人姓名", "补贴对象姓名", "领取人姓名", "户主姓名"],
-    "deaths.name": ["姓名", "死者姓名", "逝者姓名", "死亡人员姓名"],
+    "death_records.name": ["姓名", "死者姓名", "逝者姓名", "死亡人员姓名"],
     "vehicles.name": ["机动车所有人", "所有人", "车主姓名", "所有人名称"],
     "businesses.name": ["人员姓名", "相关人员姓名", "当事人姓名", "姓名"],
     "kin_filings.name": ["申请人姓名", "救助对象姓名", "享受对象姓名", "申请人"],
@@ -75,7 +75,7 @@ DIALECT: dict[str, list[str]] = {
     "birth_on": ["出生日期", "出生年月日", "生日"],
     "county": ["区县", "县(市、区)", "县市区", "所属县区", "参保地区"],
     "township": ["乡镇(街道)", "乡镇", "镇街", "所属乡镇", "乡镇街道", "镇(乡、街道)"],
-    "deaths.township": ["派出所", "户籍地", "所属派出所", "户籍派出所"],
+    "death_records.township": ["派出所", "户籍地", "所属派出所", "户籍派出所"],
     "village": ["村(社区)", "村", "社区", "村居", "行政村", "村(居)委会", "所在村"],
     "status": ["状态", "人口状态", "户口状态", "人员状态"],
     "vehicles.status": ["机动车状态", "车辆状态", "状态"],
@@ -192,8 +192,14 @@ class Office:
         options = DIALECT.get(f"{kind}.{column}") or DIALECT.get(column)
         if not options or not self.reword:
             return None
-        # a fixed choice per office: the same (kind, column) gets the same wording in every file
-        return random.Random(f"{self.seed}/{self.name}/{kind}.{column}").choice(options)
+        # a fixed choice per office: the same (kind, column) gets the same wording in every file; seeded
+        # by the kind's name as it was when docs/recognition.md was measured, so that the tables reproduce
+        seed_kind = SEED_KIND_NAMES.get(kind, kind)
+        return random.Random(f"{self.seed}/{self.name}/{seed_kind}.{column}").choice(options)
+
+
+# persons and death_records were called households and deaths until issue 21 (docs/design.md)
+SEED_KIND_NAMES = {"persons": "households", "death_records": "deaths"}
 
 
 FORMATS = [("xlsx", "utf-8"), ("csv", "gbk"), ("csv", "utf-8")]
