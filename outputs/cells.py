@@ -3,6 +3,7 @@ titled tables, and which cases a workbook holds (Part)."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -14,6 +15,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
+
+from sources.declarations import read_yaml
 
 HERE = Path(__file__).parent
 
@@ -215,3 +218,18 @@ def _block(ws, title: str, headers: list[str], rows: list[list], mask: bool = Fa
         ws.append([cell(v) for v in r])
     ws.append([])
     return len(rows) + 3
+
+
+@functools.cache
+def _reader_words() -> tuple[tuple[str, str], ...]:
+    return tuple((str(a), str(b)) for a, b in read_yaml((HERE / "reader_words.yaml").read_text(encoding="utf-8")))
+
+
+def reader_text(text):
+    """Text written for developers (a rule header's rationale, checks, decisions) as a reader should see it:
+    internal names (file paths, parameter and table names) replaced by Chinese (outputs/reader_words.yaml)."""
+    if not isinstance(text, str):
+        return text
+    for internal, shown in _reader_words():
+        text = text.replace(internal, shown)
+    return text

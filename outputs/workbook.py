@@ -54,6 +54,7 @@ from .cells import (  # noqa: F401
     mask_text,
     paper_for,
     readable_width,
+    reader_text,
     safe_sheet_title,
     safe_text,
 )
@@ -78,6 +79,7 @@ MAX_LINES = 26           # a row is at most 409 points high (Excel's limit): lon
 FIXED_WIDTHS = {"conclusion": 9, "false_reason": 9, "nature": 9, "measures": 9, "to_recover_yuan": 11,
                 "recovered_yuan": 11, "unrecovered_reason": 10, "verifier": 7, "verified_on": 11, "note": 10,
                 "status": 7, "first_seen_on": 11, "open_days": 5, "changes": 14}
+RULE_TEXT = {"evidence", "facts", "changes"}   # written by the rules: internal names shown in Chinese (reader_text)
 STATUS_COLUMNS = ["status", "first_seen_on", "open_days", "changes"]
 FEEDBACK_COLUMNS = [f.column for f in outcomes.FIELDS]
 STATUS_ORDER = {s: i for i, s in enumerate(ledger.STATUSES)}      # the order of a rule sheet's rows
@@ -306,7 +308,7 @@ class CaseSheet:
                 return styled(style, None)
             if isinstance(v, (int, float, decimal.Decimal)) and not isinstance(v, bool):
                 return styled(style, v)
-            s = str(v)
+            s = reader_text(str(v)) if column in RULE_TEXT else str(v)
             return styled(style, mask_text(s) if mask else s)
         return text
 
@@ -370,7 +372,7 @@ def _validations(ws, columns: list[str], n: int, rule_id: str | None = None) -> 
 def _rule_sheet(wb, con, rule, part: Part, mask: bool) -> None:
     sql, params, columns = case_rows_sql(con, rule, part, mask)
     rule_labels = rule.header.get("labels") or {}
-    headers = [label(c, rule_labels) for c in columns]
+    headers = [reader_text(label(c, rule_labels)) for c in columns]
     types = {d[0]: str(d[1]) for d in con.execute(f"select * from ({sql}) limit 0", params).description}
     widths = _widths(con, sql, params, columns, headers, types)
     w = CaseSheet(wb, sheet_title(rule), columns, headers, widths, types, mask)
@@ -386,7 +388,7 @@ def _rule_sheet(wb, con, rule, part: Part, mask: bool) -> None:
 
 STATUS_HELP = [
     (ledger.NEW, "本次运行第一次发现的线索。"),
-    (ledger.OPEN, "以前已列出、尚未办结的线索；“未结天数”为本轮发现（或重新出现）至数据截止日的天数。"
+    (ledger.OPEN, "以前已列出、尚未办结的线索；“未结天数”为本轮发现（或重新出现）至核查基准日的天数。"
                   "已填写但未办结的核查反馈（如“无法核实”、属实但未整改完毕）会预先填在反馈列中。"),
     (ledger.RERAISED, "曾核查为不属实或已整改完毕，但此后数据有实质变化（新的发放月份、金额增加、新的死亡信息来源等），"
                       "或曾“已消失”后再次出现；“变化情况”列写明上次核查结论和变化内容，请重新核查。"),
@@ -416,22 +418,22 @@ def _undecidable(rule) -> str | None:
 
 def _explanations(wb, rules) -> None:
     ws = wb.create_sheet("说明")
-    for col, width in zip("ABCDEFGH", (10, 22, 30, 10, 60, 40, 50, 50)):
+    for col, width in zip("ABCDEFG", (10, 22, 10, 60, 40, 50, 50)):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A2"
     _page_setup(ws)
-    head = ["规则编号", "中文名", "英文名", "最高风险等级", "规则说明", "政策依据", "核查要点", "数据无法判断、须人工排除的情形"]
+    head = ["规则编号", "问题类型", "最高风险等级", "规则说明", "政策依据", "核查要点", "数据无法判断、须人工排除的情形"]
     ws.append([_styled(ws, h, HEADER_FONT, HEADER_FILL) for h in head])
     widths = [ws.column_dimensions[get_column_letter(i)].width for i in range(1, len(head) + 1)]
     for n, r in enumerate(rules, start=2):
-        values = [r.id, r.name_zh, r.title, SEVERITY_ZH[r.severity], r.header.get("rationale"), r.header.get("basis"),
+        values = [r.id, r.name_zh, SEVERITY_ZH[r.severity], r.header.get("rationale"), r.header.get("basis"),
                   r.header.get("verify"), _undecidable(r)]
-        values = [v.strip() if isinstance(v, str) else v for v in values]
+        values = [reader_text(v.strip()) if isinstance(v, str) else v for v in values]
         ws.row_dimensions[n].height = LINE_HEIGHT * max(_lines(v, w) for v, w in zip(values, widths)) + 2
         ws.append([_styled(ws, v, alignment=WRAP) for v in values])
     ws.append([])
     n = len(rules) + 2
-    span = sum(ws.column_dimensions[c].width for c in "BCDEFGH")
+    span = sum(ws.column_dimensions[c].width for c in "BCDEFG")
     for title, items in (("线索状态", STATUS_HELP), ("核查反馈的填写", FEEDBACK_HELP)):
         ws.append([_styled(ws, title, Font(bold=True, size=12))])
         n += 1
@@ -439,7 +441,7 @@ def _explanations(wb, rules) -> None:
             n += 1
             lines = -(-_display_width(text) // int(span * 0.9))
             ws.row_dimensions[n].height = 16 * lines + 2     # merged cells do not grow to fit their text
-            ws.merged_cells.add(CellRange(f"B{n}:H{n}"))
+            ws.merged_cells.add(CellRange(f"B{n}:G{n}"))
             ws.append([_styled(ws, name, HEADER_FONT, alignment=WRAP), _styled(ws, text, alignment=WRAP)])
         ws.append([])
         n += 1
