@@ -8,9 +8,10 @@ What a decision does (cases/ledger.py applies it on the next run):
                                                                                with the decision prefilled.
 Closing needs the money: a 属实 / 部分属实 decision must say how much is to be recovered (应追回金额, prefilled
 from the rule's amount where that amount is money paid out wrongly: `prefills_to_recover`; 0 when nothing is)
-and, when that is more than 0, how much was recovered or why not (未追回原因). The import (cases/feedback.py)
-refuses a row that does not, and a 办结 (整改措施 given) that leaves money neither recovered nor explained;
-money explained but not recovered keeps the case open (a reason is not a recovery).
+and, when that is more than 0, how much was recovered so far (0 is an answer) or why not (未追回原因). The
+import (cases/feedback.py) refuses a row that does not, a 办结 (属实 + 停发 …) among them, with a sentence
+naming file, sheet and row; the case stays open. Money recorded but not all back, or explained but not
+recovered, keeps the case open: a reason is not a recovery.
 The decision in force is the one with the latest 核查日期 (on the same date, the latest import), so an
 older workbook imported again never overrides a newer decision.
 """
@@ -109,10 +110,6 @@ def money_problem(conclusion: str | None, measures: str | None, to_recover: Deci
     if recovered is None and not reason and to_recover > 0:
         return ("recovered_yuan", f"结论为“{conclusion}”，应追回 {to_recover:,.2f} 元，{closing}没有填写已追回金额，"
                                   "也没有填写未追回原因；线索保持未结")
-    if measures and not reason and (recovered or Decimal(0)) < to_recover:
-        left = to_recover - (recovered or Decimal(0))
-        return ("unrecovered_reason", f"办结须追回全部应追回金额：应追回 {to_recover:,.2f} 元，已追回 "
-                                      f"{recovered or 0:,.2f} 元，尚有 {left:,.2f} 元未追回，请填写未追回原因；线索保持未结")
     return None
 
 
