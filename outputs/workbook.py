@@ -72,7 +72,8 @@ MAX_WIDTH = 50           # the evidence sentence; other long text wraps at LONG_
 LONG_TEXT_WIDTH = 30
 # A case sheet prints one page wide (cells.py, _page_setup), the feedback columns beside their case: its
 # text columns are narrowed (long text wraps, `_fit_to_page`) to what prints readably on A4, else on A3.
-MIN_TEXT_WIDTH = 8       # text is narrowed to this at the least (4 Chinese characters a line; the sentence to 24)
+MIN_TEXT_WIDTH = 8       # text is narrowed to this at the least (4 Chinese characters a line), except:
+MIN_WIDTHS = {"evidence": 28, "facts": 20, "source_rows": 24}   # long text: narrower makes rows pages tall
 FROZEN = ("case_id", "subject_id_number", "subject_name")   # stay in view while scrolling right to the feedback
 MAX_LINES = 26           # a row is at most 409 points high (Excel's limit): longer text is read in the cell
 # The feedback and status columns' widths: narrow, their headers wrap
@@ -197,7 +198,7 @@ def _widths(con, sql: str, params: list, columns: list[str], headers: list[str],
             widths.append(FIXED_WIDTHS[c])
             continue
         fixed = {"DATE": 11, "BOOLEAN": 4}.get(types.get(c, ""), None)
-        w = max(_display_width(h) // 2 + 2, fixed or (m or 0) + 2, 6)
+        w = max(_display_width(h) // 4 + 2, fixed or (m or 0) + 2, 6)     # the header wraps over up to 4 lines
         widths.append(min(MAX_WIDTH if c == "evidence" else LONG_TEXT_WIDTH, w))
     return _fit_to_page(columns, widths, types)
 
@@ -209,9 +210,9 @@ def _wraps(column: str, typ: str) -> bool:
 
 def _fit_to_page(columns: list[str], widths: list[int], types: dict) -> list[int]:
     """Narrow the widest wrapping text columns, one unit at a time, until the sheet prints readably one page
-    wide on A4 (cells.py, readable_width), else on A3, or every such column is at its least (MIN_TEXT_WIDTH;
-    24 for the evidence sentence)."""
-    floor = [24 if c == "evidence" else MIN_TEXT_WIDTH for c in columns]
+    wide on A4 (cells.py, readable_width), else on A3, or every such column is at its least (MIN_TEXT_WIDTH,
+    MIN_WIDTHS)."""
+    floor = [MIN_WIDTHS.get(c, MIN_TEXT_WIDTH) for c in columns]
     can = [i for i, c in enumerate(columns) if _wraps(c, types.get(c, "VARCHAR")) and c not in FIXED_WIDTHS]
     least = sum(floor[i] if i in can else w for i, w in enumerate(widths))
     target = readable_width(A4 if least <= readable_width(A4) else A3)
