@@ -198,7 +198,8 @@ def _widths(con, sql: str, params: list, columns: list[str], headers: list[str],
             widths.append(FIXED_WIDTHS[c])
             continue
         fixed = {"DATE": 11, "BOOLEAN": 4}.get(types.get(c, ""), None)
-        w = max(_display_width(h) // 4 + 2, fixed or (m or 0) + 2, 6)     # the header wraps over up to 4 lines
+        spare = 3 if c.endswith("_yuan") or types.get(c, "").startswith("DECIMAL") else 2   # 1,234.00: the comma
+        w = max(_display_width(h) // 4 + 2, fixed or (m or 0) + spare, 6)     # the header wraps over up to 4 lines
         widths.append(min(MAX_WIDTH if c == "evidence" else LONG_TEXT_WIDTH, w))
     return _fit_to_page(columns, widths, types)
 
@@ -209,7 +210,7 @@ def _wraps(column: str, typ: str) -> bool:
 
 
 def _fit_to_page(columns: list[str], widths: list[int], types: dict) -> list[int]:
-    """Narrow the widest wrapping text columns, one unit at a time, until the sheet prints readably one page
+    """Narrow the widest wrapping text column, one unit at a time, until the sheet prints readably one page
     wide on A4 (cells.py, readable_width), else on A3, or every such column is at its least (MIN_TEXT_WIDTH,
     MIN_WIDTHS)."""
     floor = [MIN_WIDTHS.get(c, MIN_TEXT_WIDTH) for c in columns]
@@ -221,7 +222,7 @@ def _fit_to_page(columns: list[str], widths: list[int], types: dict) -> list[int
         left = [i for i in can if widths[i] > floor[i]]
         if not left:
             break
-        widths[max(left, key=lambda i: (widths[i] - floor[i], -i))] -= 1
+        widths[max(left, key=lambda i: (widths[i], -i))] -= 1     # the widest first: rows grow evenly
     return widths
 
 
