@@ -52,6 +52,9 @@ class Run:
     results: dict = field(default_factory=dict)
     later: list = field(default_factory=list)      # outputs prepared by earlier stages (GX's Data Docs)
     as_of_from: str = "given"                      # given | ledgers | today (flows/parameters.py)
+    # no date or month of the data may be later than this: --as-of when given, else the calendar's today
+    # (a death recorded after the ledgers' last month is a fact, not a typo)
+    latest: dt.date = field(default_factory=dt.date.today)
 
     spans: dict = field(default_factory=dict)
 
@@ -76,7 +79,8 @@ def start_run(run_id: str, params: RunParameters) -> Run:
                                              memory_limit=settings.get("duckdb_memory_limit"),
                                              temp_dir=settings.get("duckdb_temp_dir"))
     return Run(run_id=run_id, inbox=params.inbox, out=out_p, as_of=params.as_of or dt.date.today(),
-               as_of_from="given" if params.as_of else "ledgers", warehouse=params.warehouse,
+               as_of_from="given" if params.as_of else "ledgers", latest=params.as_of or dt.date.today(),
+               warehouse=params.warehouse,
                snapshot=snapshot, rules=catalog.select_rules(list(params.rules or [])), con=con, scope=params.scope,
                split_by=params.split_by, mask=params.mask, started_at=dt.datetime.now().isoformat(timespec="seconds"))
 
@@ -87,7 +91,7 @@ def load_sources(run: Run) -> None:
     with run.timed("load"):
         load.load_inbox(run.con, run.inbox, _scratch(run), mappings.read_mappings(settings.get("mappings")))
         with warehouse.transaction(run.con):       # the canonical tables change all together or not at all
-            stage.stage_all(run.con, run.as_of)
+            stage.stage_all(run.con, run.latest)
             warehouse.pause_point("load")
     if run.as_of_from != "given":               # 核查基准日 from the ledgers' newest month (flows/parameters.py)
         run.as_of, run.as_of_from = as_of_from_ledgers(runinfo.last_ledger_month(coverage.input_coverage(run.con)),
@@ -100,7 +104,7 @@ def validate_sources(run: Run) -> None:
     """Great Expectations on every canonical table (failing rows to quarantine), the row accounting,
     then the helper tables the rules read. A failing blocking expectation stops the run."""
     with run.timed("validate"):
-        run.results["validation"] = gx.validate_tables(run.con, run.out, run.as_of, later=run.later)
+        run.results["validation"] = gx.validate_tables(run.con, run.out, run.latest, later=run.later)
         run.results["accounting"] = accounting.accounting(run.con)
         run.results["totals"] = accounting.total_checks(run.con)
         with warehouse.transaction(run.con):

@@ -5,9 +5,10 @@ object, never the text again. A value that cannot be parsed is refused here, wit
 
 `as_of` (核查基准日) left empty is not today: it is the last day of the newest month of the payment ledgers
 in the inbox (`as_of_from_ledgers`), so a run on old files compares them with their own time, not the
-calendar's. Those months are known only once the ledgers are staged; the run stages with today as the upper
-bound of a plausible month (flows/nightly.py, load_sources), then resolves the date before validation, the
-rules and the ledger use it, and records which it used (run.json `as_of_from`, the 汇总 sheet, the log).
+calendar's. Those months are known only once the ledgers are staged: the run stages them with today as the
+latest plausible date (flows/nightly.py, `Run.latest`; validation keeps that bound too, so a death recorded
+after the ledgers' last month is not taken for a typo), then resolves the date before the rules and the
+ledger use it, and records which it used (run.json `as_of_from`, the 汇总 sheet, the log).
 
 The records of a run (run.json, the runs index) keep the parameters as they were given (`given`): what was
 asked is what an analyst looks for, and a refused run has nothing else to show.

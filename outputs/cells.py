@@ -33,6 +33,7 @@ AMOUNT_FORMAT = "#,##0.00"
 # 15–19 digits (an 18-digit ID may end in X): ID numbers, 15-digit legacy IDs and bank account numbers.
 # an ID number (18), an old one (15), a bank account (15–19+), a 残疾人证号 (the ID and two more: 20–22)
 LONG_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})([0-9Xx]{5,22}?)([0-9Xx]{4})(?![0-9A-Za-z])")
+SEVERITY_ZH = {"high": "高", "medium": "中", "low": "低"}
 STATUS_ZH = {"loaded": "已入库", "partly": "部分入库", "unrecognised": "表头未识别", "ambiguous": "类型无法确定",
              "unreadable": "无法读取", "empty": "空文件", "skipped": "未读取", "duplicate": "重复文件（未再读取）"}
 

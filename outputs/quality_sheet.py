@@ -9,10 +9,8 @@ from cases.labels import label
 from rules.coverage import STATUS_ZH as STATUS_ZH_CHECK
 from sources.declarations import kinds
 
-from .cells import ALERT_FILL, STATUS_ZH, _block, _page_setup, _print_area
+from .cells import ALERT_FILL, SEVERITY_ZH, STATUS_ZH, _block, _page_setup, _print_area
 from .tables import quarantine_sql
-
-SEVERITY_ZH = {"high": "高", "medium": "中"}
 
 QUALITY_COLUMNS = [
     ("file_name", "文件"), ("sheet", "工作表"), ("kind", "数据类型"), ("variant", "来源"), ("sheet_status", "状态"),
