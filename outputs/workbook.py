@@ -227,19 +227,23 @@ def _fit_to_page(columns: list[str], widths: list[int], types: dict) -> list[int
 
 
 def frozen_cell(columns: list[str]) -> str:
-    """The freeze-pane cell: below the header, right of 线索编号, 身份证号 and 姓名 where they lead the sheet."""
-    lead = [i for i, c in enumerate(columns[:4]) if c in FROZEN]
-    return f"{get_column_letter(max(lead, default=0) + 2)}2"
+    """The freeze-pane cell: below the header, right of the leading 线索编号, ID number and name columns (身份证号
+    and 姓名, or R11's 干部身份证号 and 干部姓名): whom the row is about stays in view."""
+    lead = 0
+    while lead < min(3, len(columns)) and (columns[lead] in FROZEN or is_id_column(columns[lead])
+                                           or columns[lead].endswith("_name")):
+        lead += 1
+    return f"{get_column_letter(max(lead, 1) + 1)}2"
 
 
 class CaseSheet:
     """A rule sheet streamed row by row: each column has one cell style, made once and copied."""
 
     def __init__(self, wb, title: str, columns: list[str], headers: list[str], widths: list[int], types: dict,
-                 mask: bool):
+                 mask: bool, rule_id: str | None = None):
         self.ws = ws = wb.create_sheet(title=title)
         self.columns, self.mask, self.n = columns, mask, 0
-        self.rule_id: str | None = None     # its family's drop-down lists (cases/outcomes.yaml)
+        self.rule_id = rule_id              # its family's drop-down lists (cases/outcomes.yaml)
         for i, (c, w) in enumerate(zip(columns, widths), start=1):
             dim = ws.column_dimensions[get_column_letter(i)]
             dim.width = w
@@ -377,8 +381,7 @@ def _rule_sheet(wb, con, rule, part: Part, mask: bool) -> None:
     headers = [reader_text(label(c, rule_labels)) for c in columns]
     types = {d[0]: str(d[1]) for d in con.execute(f"select * from ({sql}) limit 0", params).description}
     widths = _widths(con, sql, params, columns, headers, types)
-    w = CaseSheet(wb, sheet_title(rule), columns, headers, widths, types, mask)
-    w.rule_id = rule.id
+    w = CaseSheet(wb, sheet_title(rule), columns, headers, widths, types, mask, rule.id)
     cur = con.execute(sql, params)
     while batch := cur.fetchmany(2000):
         for row in batch:
