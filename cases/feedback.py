@@ -24,10 +24,22 @@ from openpyxl.utils.datetime import from_excel
 
 from . import ledger
 from .labels import label
-from .outcomes import FALSE, FIELD_BY_COLUMN, FIELDS, UNVERIFIABLE, Field, closes
+from .outcomes import (
+    FALSE,
+    FIELD_BY_COLUMN,
+    FIELDS,
+    PARTLY,
+    TRUE,
+    UNVERIFIABLE,
+    Field,
+    choices_for,
+    closes,
+    money_problem,
+)
 
 RUN_ID_PROPERTY = "qingfeng_run_id"
 CASE_ID_LABEL_COLUMN = "case_id"
+PREFILLED = {"to_recover_yuan"}        # the workbook fills it from the rule's amount: alone, it is no decision
 
 MASKED_ID = re.compile(r"R\d+-M[0-9a-f]{9}")
 MEASURE_SPLIT = re.compile(r"[、,，;；/\s]+")
@@ -72,6 +84,11 @@ class Row:
     values: dict
     letters: dict               # column → "K列（核查结论）"
     problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def rule_id(self) -> str:
+        """The rule a case id (plain or masked) belongs to: R01-… → R01; its lists are that rule family's."""
+        return self.case_id.split("-", 1)[0]
 
     def problem(self, column: str | None, value, message: str) -> None:
         self.problems.append(Problem(self.file, self.sheet, self.row, self.letters.get(column), value, message))
@@ -143,8 +160,8 @@ def _read_workbook(con, path: Path, report: Report, label) -> list[Row]:
             letters = {c: f"{get_column_letter(i + 1)}列（{label(c)}）" for c, i in cols.items()}
             for row_no, values in enumerate(it, start=2):
                 got = {c: (values[i] if i < len(values) else None) for c, i in cols.items()}
-                if all(_blank(got.get(c)) for c in FIELD_BY_COLUMN):
-                    continue
+                if all(_blank(got.get(c)) for c in FIELD_BY_COLUMN if c not in PREFILLED):
+                    continue                  # untouched (应追回金额 alone is prefilled by the workbook)
                 case_id = got.pop(CASE_ID_LABEL_COLUMN)
                 r = Row(name, ws.title, row_no, stamp.seq, stamp.run_id, str(case_id or "").strip(), got, letters)
                 if not r.case_id:
@@ -168,7 +185,7 @@ def _check_row(r: Row, today: dt.date) -> None:
             parsed[f.column] = None
             continue
         try:
-            parsed[f.column] = _parse(f, raw, today)
+            parsed[f.column] = _parse(f, raw, today, r.rule_id)
         except ValueError as e:
             r.problem(f.column, raw, str(e))
             parsed[f.column] = None
@@ -187,24 +204,32 @@ def _check_row(r: Row, today: dt.date) -> None:
         r.problem("false_reason", v["false_reason"], f"只有结论为“不属实”时才填写不属实原因（本行结论为“{concl}”）")
     if v["nature"] and concl in (FALSE, UNVERIFIABLE):
         r.problem("nature", v["nature"], f"问题性质只在结论为“属实”或“部分属实”时填写（本行结论为“{concl}”）")
+    if concl not in (TRUE, PARTLY) and not any(p.column == r.letters.get("to_recover_yuan") for p in r.problems):
+        v["to_recover_yuan"] = None       # prefilled by the workbook: only a confirmed case has money to recover
     if v["to_recover_yuan"] is not None and v["recovered_yuan"] is not None and v["recovered_yuan"] > v["to_recover_yuan"]:
         r.problem("recovered_yuan", r.values.get("recovered_yuan"), "已追回金额大于应追回金额")
+    elif not r.problems:
+        money = money_problem(concl, v["measures"], v["to_recover_yuan"], v["recovered_yuan"], v["unrecovered_reason"])
+        if money:
+            r.problem(money[0], None, money[1])
     v["closes"] = closes(concl, v["measures"], v["to_recover_yuan"], v["recovered_yuan"])
     r.values = v
 
 
-def _parse(f: Field, raw, today: dt.date):
+def _parse(f: Field, raw, today: dt.date, rule_id: str | None = None):
+    """A value of field `f` on a sheet of rule `rule_id` (its family's lists, cases/outcomes.yaml)."""
+    choices = choices_for(f.column, rule_id) if f.kind in ("choice", "choices") else ()
     if f.kind == "choice":
         text = str(raw).strip()
-        if text not in f.choices:
-            raise ValueError(f"不在可选值中（{'/'.join(f.choices)}）")
+        if text not in choices:
+            raise ValueError(f"不在可选值中（{'/'.join(choices)}）")
         return text
     if f.kind == "choices":
         parts = [p for p in MEASURE_SPLIT.split(str(raw).strip()) if p]
-        bad = [p for p in parts if p not in f.choices]
+        bad = [p for p in parts if p not in choices]
         if bad:
-            raise ValueError(f"“{'、'.join(bad)}”不在可选值中（{'/'.join(f.choices)}；多项用“、”分隔）")
-        return "、".join(c for c in f.choices if c in parts)
+            raise ValueError(f"“{'、'.join(bad)}”不在可选值中（{'/'.join(choices)}；多项用“、”分隔）")
+        return "、".join(c for c in choices if c in parts)
     if f.kind == "amount":
         return _amount(raw)
     if f.kind == "date":
@@ -349,7 +374,8 @@ def _arrow(rows: list[Row]) -> pa.Table:
         schema=pa.schema([("i", pa.int64()), ("case_id", pa.string()), ("conclusion", pa.string()),
                           ("false_reason", pa.string()), ("nature", pa.string()), ("measures", pa.string()),
                           ("to_recover_yuan", pa.decimal128(14, 2)), ("recovered_yuan", pa.decimal128(14, 2)),
-                          ("verifier", pa.string()), ("verified_on", pa.date32()), ("note", pa.string()),
+                          ("unrecovered_reason", pa.string()), ("verifier", pa.string()), ("verified_on", pa.date32()),
+                          ("note", pa.string()),
                           ("closes", pa.bool_()), ("run_id", pa.string()), ("facts_seq", pa.int32()),
                           ("source_file", pa.string()), ("sheet", pa.string()), ("row_no", pa.int32())]))
 

@@ -59,11 +59,13 @@ create table if not exists case_feedback (
     feedback_id bigint, case_id varchar, conclusion varchar, false_reason varchar, nature varchar,
     measures varchar, to_recover_yuan decimal(14, 2), recovered_yuan decimal(14, 2), verifier varchar,
     verified_on date, note varchar, closes boolean, run_id varchar, facts_seq integer,
-    source_file varchar, sheet varchar, row_no integer, imported_at timestamp);
+    source_file varchar, sheet varchar, row_no integer, imported_at timestamp, unrecovered_reason varchar);
+-- a warehouse from before 未追回原因 (cases/outcomes.py)
+alter table case_feedback add column if not exists unrecovered_reason varchar;
 """
 
 FEEDBACK_VALUE_COLUMNS = ("conclusion", "false_reason", "nature", "measures", "to_recover_yuan", "recovered_yuan",
-                          "verifier", "verified_on", "note")
+                          "unrecovered_reason", "verifier", "verified_on", "note")
 
 # The decision in force for each case: the latest 核查日期; on the same date, the latest import.
 DECISIONS_SQL = """

@@ -4,14 +4,16 @@
 
 Without a workbook it makes the one pictured: two nights on the sample inbox with feedback imported in
 between (as in tests/test_ledger.py), so the second night shows 未结, 重新出现 and 已消失. Writes
-docs/workbook_summary.png (the 汇总 sheet) and docs/workbook_rule_sheet.png and
-docs/workbook_rule_sheet_feedback.png (the two pages of the R01 sheet: evidence; status and 核查反馈).
+docs/workbook_summary.png (the 汇总 sheet), docs/workbook_rule_sheet.png (the first printed page of the R01
+sheet: one page wide, the evidence, status and 核查反馈 columns together) and
+docs/workbook_rule_sheet_feedback.png (the right part of that page, enlarged: status and 核查反馈).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -63,10 +65,19 @@ def page_texts(pdf: Path) -> list[str]:
     return out.split("\f")
 
 
-def render(pdf: Path, page: int, target: Path) -> None:
+def render(pdf: Path, page: int, target: Path, dpi: int = 130, crop: tuple[float, float, float, float] | None = None,
+           ) -> None:
+    """One page as a PNG; `crop` (left, top, width, height as fractions of the page) keeps a part of it."""
     stem = target.with_suffix("")
-    subprocess.run(["pdftoppm", "-png", "-r", "130", "-f", str(page), "-l", str(page), "-singlefile", str(pdf),
-                    str(stem)], check=True)
+    box = []
+    if crop:
+        info = subprocess.run(["pdfinfo", "-f", str(page), "-l", str(page), str(pdf)], check=True, capture_output=True,
+                              text=True).stdout
+        w, h = (float(v) for v in re.search(rf"Page\s+{page} size:\s+([\d.]+) x ([\d.]+)", info).groups())
+        px = [round(f * d / 72 * dpi) for f, d in zip(crop, (w, h, w, h))]
+        box = ["-x", str(px[0]), "-y", str(px[1]), "-W", str(px[2]), "-H", str(px[3])]
+    subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-f", str(page), "-l", str(page), *box, "-singlefile",
+                    str(pdf), str(stem)], check=True)
     print(f"{target.relative_to(ROOT)} ← page {page}")
 
 
@@ -85,8 +96,8 @@ def main() -> None:
         texts = page_texts(pdf)
         rule = next(i for i, text in enumerate(texts, start=1) if RULE_SHEET_HEADER in text)
         render(pdf, 1, DOCS / "workbook_summary.png")
-        render(pdf, rule, DOCS / "workbook_rule_sheet.png")
-        render(pdf, rule + 1, DOCS / "workbook_rule_sheet_feedback.png")
+        render(pdf, rule, DOCS / "workbook_rule_sheet.png", dpi=90)
+        render(pdf, rule, DOCS / "workbook_rule_sheet_feedback.png", dpi=160, crop=(0.55, 0.0, 0.45, 0.5))
 
 
 if __name__ == "__main__":

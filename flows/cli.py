@@ -59,7 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
                "  qingfeng run --township 球川镇 --split-by township --mask")
     run.add_argument("--inbox", default=str(settings.get("inbox")), metavar="DIR", help="部门文件所在的收件目录（默认 %(default)s）")
     run.add_argument("--out", default=None, metavar="DIR", help="输出目录（默认 data/runs/<运行编号>/；不能在收件目录内）")
-    run.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD", help="基准日期 YYYY-MM-DD（默认今天）")
+    run.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD", help="核查基准日（默认：发放台账最后所属月份的月末）")
     run.add_argument("--rules", type=_rule_list, default=None, metavar="R01,R02", help="只运行这些规则，逗号分隔，如 R01,R02（默认全部）")
     run.add_argument("--warehouse", default=None, metavar="FILE", help="DuckDB 数据仓库文件（默认 data/warehouse.duckdb）")
     run.add_argument("--split-by", choices=["county", "township"], default=None,

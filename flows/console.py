@@ -40,7 +40,7 @@ def county_values(values: list[str]) -> list[str]:
 
 Inbox = Annotated[str, Field(title="收件目录", description="部门报送文件所在的目录（须在允许的目录之内）")]
 Out = Annotated[str, Field(title="输出目录", description="留空：data/runs/<运行编号>")]
-AsOf = Annotated[str, Field(title="数据截止日期", description="YYYY-MM-DD，如 2021-01-15；留空：今天",
+AsOf = Annotated[str, Field(title="核查基准日", description="YYYY-MM-DD，如 2021-01-15；留空：发放台账最后所属月份的月末",
                             pattern=r"^(\d{4}-\d{2}-\d{2})?$")]
 Rules = Annotated[list[RuleId], Field(title="规则", description="只运行所选规则；不选：全部。" + _rules_text())]
 Counties = Annotated[list[str], Field(    # a choice list in the form; the CLI and the API take a code or name too

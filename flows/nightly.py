@@ -28,7 +28,7 @@ from rules import catalog, coverage, derived
 from sources import accounting, declarations, gx, load, mappings, read_worker, stage, warehouse
 
 from . import console, endings, runtime, settings
-from .parameters import RunParameters, new_run_id
+from .parameters import RunParameters, as_of_from_ledgers, new_run_id
 from .paths import PathRefused, check_paths, check_roots
 
 
@@ -39,7 +39,7 @@ class Run:
     run_id: str
     inbox: Path
     out: Path
-    as_of: dt.date
+    as_of: dt.date                                 # today until load_sources resolves it, when not given
     warehouse: Path                                # the published path (a link to the published snapshot)
     snapshot: Path                                 # this run's snapshot, published when the run completes
     rules: list
@@ -51,6 +51,10 @@ class Run:
     timings: dict = field(default_factory=dict)
     results: dict = field(default_factory=dict)
     later: list = field(default_factory=list)      # outputs prepared by earlier stages (GX's Data Docs)
+    as_of_from: str = "given"                      # given | ledgers | today (flows/parameters.py)
+    # no date or month of the data may be later than this: --as-of when given, else the calendar's today
+    # (a death recorded after the ledgers' last month is a fact, not a typo)
+    latest: dt.date = field(default_factory=dt.date.today)
 
     spans: dict = field(default_factory=dict)
 
@@ -74,7 +78,9 @@ def start_run(run_id: str, params: RunParameters) -> Run:
     con, snapshot = warehouse.begin_snapshot(params.warehouse, run_id, threads=settings.get("duckdb_threads"),
                                              memory_limit=settings.get("duckdb_memory_limit"),
                                              temp_dir=settings.get("duckdb_temp_dir"))
-    return Run(run_id=run_id, inbox=params.inbox, out=out_p, as_of=params.as_of, warehouse=params.warehouse,
+    return Run(run_id=run_id, inbox=params.inbox, out=out_p, as_of=params.as_of or dt.date.today(),
+               as_of_from="given" if params.as_of else "ledgers", latest=params.as_of or dt.date.today(),
+               warehouse=params.warehouse,
                snapshot=snapshot, rules=catalog.select_rules(list(params.rules or [])), con=con, scope=params.scope,
                split_by=params.split_by, mask=params.mask, started_at=dt.datetime.now().isoformat(timespec="seconds"))
 
@@ -85,8 +91,12 @@ def load_sources(run: Run) -> None:
     with run.timed("load"):
         load.load_inbox(run.con, run.inbox, _scratch(run), mappings.read_mappings(settings.get("mappings")))
         with warehouse.transaction(run.con):       # the canonical tables change all together or not at all
-            stage.stage_all(run.con, run.as_of)
+            stage.stage_all(run.con, run.latest)
             warehouse.pause_point("load")
+    if run.as_of_from != "given":               # 核查基准日 from the ledgers' newest month (flows/parameters.py)
+        run.as_of, run.as_of_from = as_of_from_ledgers(runinfo.last_ledger_month(coverage.input_coverage(run.con)),
+                                                       run.as_of)
+    get_run_logger().info("核查基准日 %s（%s）", run.as_of, runinfo.AS_OF_FROM_ZH[run.as_of_from])
 
 
 @task(cache_policy=NO_CACHE)
@@ -94,7 +104,7 @@ def validate_sources(run: Run) -> None:
     """Great Expectations on every canonical table (failing rows to quarantine), the row accounting,
     then the helper tables the rules read. A failing blocking expectation stops the run."""
     with run.timed("validate"):
-        run.results["validation"] = gx.validate_tables(run.con, run.out, run.as_of, later=run.later)
+        run.results["validation"] = gx.validate_tables(run.con, run.out, run.latest, later=run.later)
         run.results["accounting"] = accounting.accounting(run.con)
         run.results["totals"] = accounting.total_checks(run.con)
         with warehouse.transaction(run.con):
@@ -190,6 +200,7 @@ def _run_info(run: Run) -> dict:
                                  "split_by": run.split_by, "mask": run.mask},
                              finished_at=dt.datetime.now().isoformat(timespec="seconds")),
         "flow": "nightly_reconciliation",
+        "as_of_from": run.as_of_from,
         "warehouse": str(run.warehouse),
         "snapshot": str(run.snapshot),
         "alerts": runinfo.alerts(run.con, files, checks),
@@ -225,7 +236,7 @@ def nightly_reconciliation(inbox: console.Inbox = console.DEFAULT_INBOX, out: co
     Args:
         inbox: 收件目录（部门报送的文件），默认 data/sample/inbox
         out: 输出目录，默认 data/runs/<运行编号>
-        as_of: 数据截止日期 YYYY-MM-DD，默认今天
+        as_of: 核查基准日 YYYY-MM-DD，默认为收件目录中发放台账最后所属月份的月末
         rules: 只运行这些规则，如 ["R01", "R02"]；默认全部
         counties: 只列出这些县（市、区）的线索：代码或名称，如 ["330822"]
         townships: 只列出这些乡镇（街道）的线索：代码或名称

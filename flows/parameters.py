@@ -3,6 +3,13 @@
 (dates as dates, the scope as a rules.catalog.Scope, paths as paths), and every step below gets that
 object, never the text again. A value that cannot be parsed is refused here, with a sentence for people.
 
+`as_of` (核查基准日) left empty is not today: it is the last day of the newest month of the payment ledgers
+in the inbox (`as_of_from_ledgers`), so a run on old files compares them with their own time, not the
+calendar's. Those months are known only once the ledgers are staged: the run stages them with today as the
+latest plausible date (flows/nightly.py, `Run.latest`; validation keeps that bound too, so a death recorded
+after the ledgers' last month is not taken for a typo), then resolves the date before the rules and the
+ledger use it, and records which it used (run.json `as_of_from`, the 汇总 sheet, the log).
+
 The records of a run (run.json, the runs index) keep the parameters as they were given (`given`): what was
 asked is what an analyst looks for, and a refused run has nothing else to show.
 """
@@ -45,6 +52,20 @@ def parse_day(text: str | None) -> dt.date | None:
         raise ValueError(f"日期应为 YYYY-MM-DD 格式，收到 {text!r}") from None
 
 
+def month_end(month: dt.date) -> dt.date:
+    """The last day of `month`'s month."""
+    return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+
+
+def as_of_from_ledgers(last_month, today: dt.date) -> tuple[dt.date, str]:
+    """The default 核查基准日 and where it came from: the last day of the newest ledger month (`last_month`, a
+    date or its ISO text, outputs/runinfo.py last_ledger_month) → 'ledgers'; today when the inbox has no
+    ledger → 'today'."""
+    if not last_month:
+        return today, "today"
+    return month_end(dt.date.fromisoformat(str(last_month)[:10])), "ledgers"
+
+
 def parse_split_by(text: str | None) -> str | None:
     """The workbook split from the form's label (按县（市、区）分册) or its code (county, township)."""
     if text in console.SPLIT:
@@ -60,7 +81,7 @@ class RunParameters:
 
     inbox: Path
     out: Path | None                     # None: data/runs/<run id>
-    as_of: dt.date
+    as_of: dt.date | None                # None: from the ledgers (`as_of_from_ledgers`)
     rules: tuple[str, ...] | None        # None: every rule of the catalogue
     scope: catalog.Scope
     warehouse: Path                      # the published path
@@ -75,8 +96,7 @@ class RunParameters:
         """The form's text as typed values (ValueError, with a sentence for people, when one cannot be)."""
         scope = catalog.Scope(tuple(console.county_values(counties or [])), tuple(townships or ()),
                               parse_month(month_from), parse_month(month_to))
-        day = parse_day(as_of) or dt.date.today()
-        return cls(inbox=Path(inbox), out=Path(out) if out else None, as_of=day,
+        return cls(inbox=Path(inbox), out=Path(out) if out else None, as_of=parse_day(as_of),
                    rules=tuple(rules) if rules else None, scope=scope,
                    warehouse=Path(warehouse_path) if warehouse_path else Path(settings.get("warehouse")),
                    split_by=parse_split_by(split_by), mask=mask, wait_s=wait_s)

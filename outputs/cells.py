@@ -3,6 +3,7 @@ titled tables, and which cases a workbook holds (Part)."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -11,9 +12,11 @@ from pathlib import Path
 
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
+
+from sources.declarations import read_yaml
 
 HERE = Path(__file__).parent
 
@@ -21,6 +24,8 @@ FORMULA_START = ("=", "+", "-", "@")
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")       # evidence
 ALERT_FILL = PatternFill("solid", fgColor="F8CBAD")        # what must not pass unnoticed
+THIN = Side(style="thin", color="808080")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)   # every cell of a case table, printed too
 WRAP = Alignment(wrap_text=True, vertical="top")
 TOP = Alignment(vertical="top")
 LINE_HEIGHT = 15         # points per line of 11-point text; rows with wrapped text get their height set
@@ -28,6 +33,7 @@ AMOUNT_FORMAT = "#,##0.00"
 # 15–19 digits (an 18-digit ID may end in X): ID numbers, 15-digit legacy IDs and bank account numbers.
 # an ID number (18), an old one (15), a bank account (15–19+), a 残疾人证号 (the ID and two more: 20–22)
 LONG_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})([0-9Xx]{5,22}?)([0-9Xx]{4})(?![0-9A-Za-z])")
+SEVERITY_ZH = {"high": "高", "medium": "中", "low": "低"}
 STATUS_ZH = {"loaded": "已入库", "partly": "部分入库", "unrecognised": "表头未识别", "ambiguous": "类型无法确定",
              "unreadable": "无法读取", "empty": "空文件", "skipped": "未读取", "duplicate": "重复文件（未再读取）"}
 
@@ -132,17 +138,49 @@ class Part:
 ALL = Part()
 
 
-def _page_setup(ws, pages_wide: int = 1) -> None:
-    """Landscape A4, `pages_wide` pages wide. Call before the first row: write-only sheets write their
-    properties then."""
+PAGE_HEADER = "内部资料·注意保密"        # on every printed page: the pages are full of ID numbers
+PAGE_FOOTER = "第 &P 页 / 共 &N 页"      # &P, &N: the page and the page count (Excel's header codes)
+
+
+A4, A3 = 9, 8                        # openpyxl's paperSize codes
+# Column-width units across a landscape page (between the margins below) printed at 100 %: a unit is about
+# 1.93 mm (7 pixels of 11-point text and the cell padding).
+PAGE_UNITS = {A4: 146, A3: 210}
+READABLE_SCALE = 0.55                # 11-point text printed at 6 points: the least that reads on paper
+
+
+def readable_width(paper: int) -> int:
+    """The widest sheet (column-width units) that prints one page wide on `paper` at READABLE_SCALE or more."""
+    return int(PAGE_UNITS[paper] / READABLE_SCALE)
+
+
+def paper_for(width: float) -> int:
+    """A4 when a sheet `width` units wide prints one page wide on it at a readable scale, else A3."""
+    return A4 if width <= readable_width(A4) else A3
+
+
+def print_scale(width: float, paper: int) -> float:
+    """The scale a sheet `width` units wide prints at, fitted to one page wide on `paper`."""
+    return min(1.0, PAGE_UNITS[paper] / width) if width else 1.0
+
+
+def _page_setup(ws, paper: int = A4) -> None:
+    """Landscape, fit to one page wide (as many pages long as it takes), 内部资料·注意保密 at the top of
+    every page and 第 x 页 / 共 y 页 at the bottom. Call before the first row: write-only sheets write their
+    properties then. One page wide keeps a case and its 核查反馈 columns on one sheet of paper; the case
+    sheets narrow their columns (outputs/workbook.py, _fit_to_page) and take A3 where A4 would print them
+    smaller than READABLE_SCALE (`paper_for`)."""
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = 9       # A4
-    ws.page_setup.fitToWidth = pages_wide
+    ws.page_setup.paperSize = paper
+    ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.print_options.horizontalCentered = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.5
+    ws.page_margins.left = ws.page_margins.right = 0.3
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.header = ws.page_margins.footer = 0.25
+    ws.oddHeader.center.text = PAGE_HEADER
+    ws.oddFooter.center.text = PAGE_FOOTER
 
 
 def _print_area(ws, columns: int, rows: int) -> None:
@@ -181,3 +219,18 @@ def _block(ws, title: str, headers: list[str], rows: list[list], mask: bool = Fa
         ws.append([cell(v) for v in r])
     ws.append([])
     return len(rows) + 3
+
+
+@functools.cache
+def _reader_words() -> tuple[tuple[str, str], ...]:
+    return tuple((str(a), str(b)) for a, b in read_yaml((HERE / "reader_words.yaml").read_text(encoding="utf-8")))
+
+
+def reader_text(text):
+    """Text written for developers (a rule header's rationale, checks, decisions) as a reader should see it:
+    internal names (file paths, parameter and table names) replaced by Chinese (outputs/reader_words.yaml)."""
+    if not isinstance(text, str):
+        return text
+    for internal, shown in _reader_words():
+        text = text.replace(internal, shown)
+    return text

@@ -123,6 +123,28 @@ def recent_runs(index: Path, n: int = 20) -> list[dict]:
     return list(runs.values())[-n:][::-1]
 
 
+LEDGER_KINDS = ("payments",)        # the monthly payment ledgers (发放明细): their newest month is 数据截止
+
+
+def last_ledger_month(coverage: list[dict]):
+    """数据截止（最后台账月份）: the newest entitlement month of the payment ledgers (a date or its text, as
+    the coverage holds it), None when there are none."""
+    months = [str(c["last_month"])[:10] for c in coverage if c["kind"] in LEDGER_KINDS and c["last_month"]]
+    return max(months, default=None)
+
+
+AS_OF_FROM_ZH = {"given": "运行时指定", "ledgers": "默认：最后台账月份的月末", "today": "默认：运行当天（收件目录中没有发放台账）"}
+
+
+def dates_zh(info: dict) -> list[tuple[str, str]]:
+    """The run's dates, each label saying what it is: 核查基准日 (what the rules compare against: --as-of) and
+    数据截止（最后台账月份）."""
+    last = last_ledger_month(info.get("coverage") or [])
+    how = AS_OF_FROM_ZH.get(info.get("as_of_from") or "given", "")
+    return [("核查基准日", f"{info['as_of']}（{how}）" if how else str(info["as_of"])),
+            ("数据截止（最后台账月份）", f"{last[:4]}年{int(last[5:7])}月" if last else "无发放台账")]
+
+
 def summary_markdown(info: dict) -> str:
     """The run's summary table in Markdown (the Prefect artifact)."""
     rows = info["rows"]
@@ -131,7 +153,8 @@ def summary_markdown(info: dict) -> str:
     if alerts:
         lines += [f"**警报 {len(alerts)} 条**", "", *(f"- [{a['type_zh']}] {a['message']}" for a in alerts), ""]
     lines += [
-             f"数据截止 {info['as_of']}；读入 {rows['read']} 行 = 入库 {rows['loaded']} + 隔离 {rows['quarantined']} + "
+             "；".join(f"{k} {v}" for k, v in dates_zh(info))
+             + f"；读入 {rows['read']} 行 = 入库 {rows['loaded']} + 隔离 {rows['quarantined']} + "
              f"结构行 {rows['structural']}（{'核对一致' if rows['reconciles'] else '核对不一致'}）", "",
              "| 规则 | 线索 | 新增 | 未结 | 重新出现 | 已消失 | 未检查 |", "|---|---:|---:|---:|---:|---:|---|"]
     checks = {c["rule"]: c for c in info.get("rule_checks") or []}

@@ -26,6 +26,7 @@ from .cells import (
     _styled,
     cell_value,
 )
+from .runinfo import dates_zh
 
 LISTED = (ledger.NEW, ledger.OPEN, ledger.RERAISED, ledger.GONE)  # the summary's columns
 
@@ -50,9 +51,10 @@ def write_summary(wb, con, rules, run: dict, accounting: list[dict], part: Part,
         ws.append([cell_value(v) for v in row])     # file and sheet names, the inbox path: text made safe
         rows += 1
 
-    put([_styled(ws, f"清风 问题线索清单（{run['as_of']}）", Font(bold=True, size=14))])
+    put([_styled(ws, f"清风 问题线索清单（核查基准日 {run['as_of']}）", Font(bold=True, size=14))])
     put(["运行编号", run["run_id"]])
-    put(["数据截止", run["as_of"]])
+    for name, value in dates_zh(run):
+        put([name, value])
     put(["上次运行", f"{prev.as_of}（{prev.run_id}）" if prev else "无（首次运行，全部线索均为新增）"])
     put(["范围", "全部线索" if part == ALL else part.name.replace("_", " ")])
     put(["身份证号、账号", "已脱敏（中间数位以 * 代替）" if mask else "完整显示，注意保密"])

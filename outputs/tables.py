@@ -113,10 +113,24 @@ def quarantine_sql(kinds) -> str:
     return QUARANTINE_SQL.format(raw_union=raw_union)
 
 
+QUARANTINE_HEADERS = (("kind_zh", "数据类型"), ("source_file", "文件"), ("sheet", "工作表"), ("row_no", "行号"),
+                      ("reason_text", "隔离原因"), ("reason", "原因代码"), ("column_header", "列"),
+                      ("value", "单元格内容"), ("detail", "详情"), ("raw_values", "整行内容"))
+BOM = b"\xef\xbb\xbf"      # UTF-8 with a BOM: Excel and WPS open the file as Chinese, not as GBK mojibake
+
+
 def write_quarantine(con, out: Path, kinds) -> None:
+    """quarantine.csv: every quarantined row as read, why, and where (Chinese headers, UTF-8 with a BOM: it is
+    for the clerks who correct the source files)."""
+    con.execute("create or replace temp table _kind_names (kind varchar, kind_zh varchar)")
+    con.executemany("insert into _kind_names values (?, ?)", [(k.kind, k.name_zh) for k in kinds])
+    cols = ", ".join(f'{c} as "{zh}"' for c, zh in QUARANTINE_HEADERS)
+    sql = (f"select {cols} from ({quarantine_sql(kinds)}) q left join _kind_names using (kind) "
+           "order by q.source_file, q.sheet, q.row_no, q.reason")
     with atomic_path(out / "quarantine.csv") as tmp:
-        con.execute(f"copy ({for_people(con, quarantine_sql(kinds))}) to $path (format csv, header, delimiter ',', use_tmp_file false)",
+        con.execute(f"copy ({for_people(con, sql)}) to $path (format csv, header, delimiter ',', use_tmp_file false)",
                     {"path": str(tmp)})
+        tmp.write_bytes(BOM + tmp.read_bytes())
 
 
 NEEDS_HEADERS = (("rule_id", "规则编号"), ("rule_name", "问题类型"), ("subject_id_number", "身份证号"),
@@ -132,5 +146,4 @@ def write_needs_data(con, out: Path) -> None:
     with atomic_path(out / "needs_data.csv") as tmp:
         people = for_people(con, f"select {cols} from needs_data order by rule_id, source_file, sheet, row_no")
         con.execute(f"copy ({people}) to $path (format csv, header, delimiter ',', use_tmp_file false)", {"path": str(tmp)})
-        body = tmp.read_bytes()
-        tmp.write_bytes(b"\xef\xbb\xbf" + body)
+        tmp.write_bytes(BOM + tmp.read_bytes())

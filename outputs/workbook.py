@@ -21,9 +21,8 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.packaging.custom import StringProperty
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.cell_range import CellRange
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from cases import feedback, ledger, outcomes
@@ -31,11 +30,15 @@ from cases.labels import label, labels  # noqa: F401 (labels: the table, for tes
 from sources import warehouse
 
 from .cells import (  # noqa: F401
+    A3,
+    A4,
     ALL,
     AMOUNT_FORMAT,
+    BORDER,
     HEADER_FILL,
     HEADER_FONT,
     LINE_HEIGHT,
+    SEVERITY_ZH,
     TOP,
     WRAP,
     Part,
@@ -49,14 +52,17 @@ from .cells import (  # noqa: F401
     file_name_part,
     mask_id,
     mask_text,
+    paper_for,
+    readable_width,
+    reader_text,
     safe_sheet_title,
     safe_text,
 )
+from .explanations_sheet import write_explanations
 from .quality_sheet import write_quality
 from .summary_sheet import write_summary
 from .tables import atomic_path
 
-SEVERITY_ZH = {"high": "高", "medium": "中", "low": "低"}
 TEXT_COLUMNS = {"case_id", "subject_id_number", "account_no", "id_number"}
 MONTH_COLUMNS = {"period_from", "period_to"}
 STATUS_FILL = PatternFill("solid", fgColor="E2EFDA")       # case memory
@@ -64,8 +70,17 @@ FEEDBACK_HEAD_FILL = PatternFill("solid", fgColor="FFE699")  # to be filled in
 FEEDBACK_FILL = PatternFill("solid", fgColor="FFF9E5")
 MAX_WIDTH = 50           # the evidence sentence; other long text wraps at LONG_TEXT_WIDTH
 LONG_TEXT_WIDTH = 30
-NO_WRAP = {"source_rows"}   # file-and-row lists can run to hundreds of characters: one line, read in the cell
-PAGE_WIDTH = 230         # column-width units on one landscape A4 page at about two thirds scale
+# A case sheet prints one page wide (cells.py, _page_setup), the feedback columns beside their case: its
+# text columns are narrowed (long text wraps, `_fit_to_page`) to what prints readably on A4, else on A3.
+MIN_TEXT_WIDTH = 8       # text is narrowed to this at the least (4 Chinese characters a line), except:
+MIN_WIDTHS = {"evidence": 28, "facts": 20, "source_rows": 24}   # long text: narrower makes rows pages tall
+FROZEN = ("case_id", "subject_id_number", "subject_name")   # stay in view while scrolling right to the feedback
+MAX_LINES = 26           # a row is at most 409 points high (Excel's limit): longer text is read in the cell
+# The feedback and status columns' widths: narrow, their headers wrap
+FIXED_WIDTHS = {"conclusion": 9, "false_reason": 9, "nature": 9, "measures": 9, "to_recover_yuan": 11,
+                "recovered_yuan": 11, "unrecovered_reason": 10, "verifier": 7, "verified_on": 11, "note": 10,
+                "status": 7, "first_seen_on": 11, "open_days": 5, "changes": 14}
+RULE_TEXT = {"evidence", "facts", "changes"}   # written by the rules: internal names shown in Chinese (reader_text)
 STATUS_COLUMNS = ["status", "first_seen_on", "open_days", "changes"]
 FEEDBACK_COLUMNS = [f.column for f in outcomes.FIELDS]
 STATUS_ORDER = {s: i for i, s in enumerate(ledger.STATUSES)}      # the order of a rule sheet's rows
@@ -124,7 +139,7 @@ def write_workbook(con, path: Path, rules, run: dict, accounting: list[dict], pa
     for rule in rules:
         _rule_sheet(wb, con, rule, part, mask)
     write_quality(wb, con, run, accounting, mask)
-    _explanations(wb, rules)
+    write_explanations(wb, rules)
     with atomic_path(path) as tmp:
         wb.save(tmp)
         warehouse.pause_point("workbook")     # test hook (tests/test_crash.py); a no-op otherwise
@@ -151,7 +166,7 @@ def case_rows_sql(con, rule, part: Part = ALL, mask: bool = False) -> tuple[str,
                case when s.status = '{ledger.GONE}'
                     then '本次数据中已不存在，最后出现于' || strftime(s.last_seen_on, '%Y-%m-%d') || coalesce('；' || s.changes, '')
                     else s.changes end as changes,
-               {', '.join('s.' + c for c in FEEDBACK_COLUMNS)}
+               {', '.join(_feedback_sql(rule, c) for c in FEEDBACK_COLUMNS)}
         from ({source}) e join case_status s using (case_id)
         where s.shown and {where}
         order by case s.status {order} end, case s.severity when 'high' then 0 when 'medium' then 1 else 2 end,
@@ -159,8 +174,17 @@ def case_rows_sql(con, rule, part: Part = ALL, mask: bool = False) -> tuple[str,
     return sql, params, columns
 
 
+def _feedback_sql(rule, column: str) -> str:
+    """A feedback column as listed: the decision in force (cases/ledger.py); 应追回金额 starts from the case's
+    amount where that amount is money paid out wrongly (cases/outcomes.py, prefills_to_recover)."""
+    if column == "to_recover_yuan" and outcomes.prefills_to_recover(rule.id) and "amount_yuan" in rule.evidence:
+        return "coalesce(s.to_recover_yuan, e.amount_yuan) as to_recover_yuan"
+    return f"s.{column}"
+
+
 def _widths(con, sql: str, params: list, columns: list[str], headers: list[str], types: dict) -> list[int]:
-    """Display widths (a CJK character counts two) measured in SQL, so rows can stream."""
+    """Display widths (a CJK character counts two) measured in SQL, so rows can stream; then narrowed to fit
+    one printed page (`_fit_to_page`)."""
     exprs = []
     for c in columns:
         if types.get(c, "VARCHAR") == "VARCHAR":
@@ -170,44 +194,79 @@ def _widths(con, sql: str, params: list, columns: list[str], headers: list[str],
     measured = con.execute(f"select {', '.join(exprs)} from ({sql})", params).fetchall()[0] if exprs else []
     widths = []
     for c, h, m in zip(columns, headers, measured):
+        if c in FIXED_WIDTHS:
+            widths.append(FIXED_WIDTHS[c])
+            continue
         fixed = {"DATE": 11, "BOOLEAN": 4}.get(types.get(c, ""), None)
-        w = max(_display_width(h) // 2 + 2, fixed or (m or 0) + 2, 6)
-        if c in FEEDBACK_COLUMNS:
-            w = max(w, 12 if c not in ("note", "measures") else 18)
-        if c == "changes":
-            w = max(w, 20)
+        spare = 3 if c.endswith("_yuan") or types.get(c, "").startswith("DECIMAL") else 2   # 1,234.00: the comma
+        w = max(_display_width(h) // 4 + 2, fixed or (m or 0) + spare, 6)     # the header wraps over up to 4 lines
         widths.append(min(MAX_WIDTH if c == "evidence" else LONG_TEXT_WIDTH, w))
+    return _fit_to_page(columns, widths, types)
+
+
+def _wraps(column: str, typ: str) -> bool:
+    """Text wraps in its column; ID and account numbers (never cut mid-number) and short lists do not."""
+    return typ == "VARCHAR" and not is_id_column(column) and column not in ("status", "conclusion")
+
+
+def _fit_to_page(columns: list[str], widths: list[int], types: dict) -> list[int]:
+    """Narrow the widest wrapping text column, one unit at a time, until the sheet prints readably one page
+    wide on A4 (cells.py, readable_width), else on A3, or every such column is at its least (MIN_TEXT_WIDTH,
+    MIN_WIDTHS)."""
+    floor = [MIN_WIDTHS.get(c, MIN_TEXT_WIDTH) for c in columns]
+    can = [i for i, c in enumerate(columns) if _wraps(c, types.get(c, "VARCHAR")) and c not in FIXED_WIDTHS]
+    least = sum(floor[i] if i in can else w for i, w in enumerate(widths))
+    target = readable_width(A4 if least <= readable_width(A4) else A3)
+    widths = list(widths)
+    while sum(widths) > target:
+        left = [i for i in can if widths[i] > floor[i]]
+        if not left:
+            break
+        widths[max(left, key=lambda i: (widths[i], -i))] -= 1     # the widest first: rows grow evenly
     return widths
+
+
+def frozen_cell(columns: list[str]) -> str:
+    """The freeze-pane cell: below the header, right of the leading 线索编号, ID number and name columns (身份证号
+    and 姓名, or R11's 干部身份证号 and 干部姓名): whom the row is about stays in view."""
+    lead = 0
+    while lead < min(3, len(columns)) and (columns[lead] in FROZEN or is_id_column(columns[lead])
+                                           or columns[lead].endswith("_name")):
+        lead += 1
+    return f"{get_column_letter(max(lead, 1) + 1)}2"
 
 
 class CaseSheet:
     """A rule sheet streamed row by row: each column has one cell style, made once and copied."""
 
     def __init__(self, wb, title: str, columns: list[str], headers: list[str], widths: list[int], types: dict,
-                 mask: bool):
+                 mask: bool, rule_id: str | None = None):
         self.ws = ws = wb.create_sheet(title=title)
         self.columns, self.mask, self.n = columns, mask, 0
+        self.rule_id = rule_id              # its family's drop-down lists (cases/outcomes.yaml)
         for i, (c, w) in enumerate(zip(columns, widths), start=1):
             dim = ws.column_dimensions[get_column_letter(i)]
             dim.width = w
             if c in FEEDBACK_COLUMNS:           # empty feedback cells take the column's style when typed into
                 dim.fill = FEEDBACK_FILL
                 dim.number_format = _feedback_format(c)
-        ws.freeze_panes = "A2"
-        _page_setup(ws, pages_wide=max(1, -(-sum(widths) // PAGE_WIDTH)))
+        ws.freeze_panes = frozen_cell(columns)
+        _page_setup(ws, paper_for(sum(widths)))
         ws.row_dimensions[1].height = LINE_HEIGHT * min(4, max(_lines(h, w) for h, w in zip(headers, widths))) + 3
         ws.append([self._header(c, h) for c, h in zip(columns, headers)])
         self.convert = [self._converter(c, types.get(c, ""), w) for c, w in zip(columns, widths)]
-        self.wrapped = [(i, w) for i, (c, w) in enumerate(zip(columns, widths))
-                        if w >= LONG_TEXT_WIDTH and c not in NO_WRAP and types.get(c, "VARCHAR") == "VARCHAR"]
+        self.wrapped = [(i, w) for i, (c, w) in enumerate(zip(columns, widths)) if _wraps(c, types.get(c, "VARCHAR"))]
 
     def _header(self, column: str, text: str):
         fill = FEEDBACK_HEAD_FILL if column in FEEDBACK_COLUMNS else STATUS_FILL if column in STATUS_COLUMNS \
             else HEADER_FILL
-        return _styled(self.ws, text, HEADER_FONT, fill, alignment=Alignment(wrap_text=True, vertical="center"))
+        c = _styled(self.ws, text, HEADER_FONT, fill, alignment=Alignment(wrap_text=True, vertical="center"))
+        c.border = BORDER
+        return c
 
     def _template(self, number_format=None, alignment=None, fill=None):
         c = WriteOnlyCell(self.ws)
+        c.border = BORDER             # a printed grid
         if number_format:
             c.number_format = number_format
         if alignment:
@@ -222,8 +281,6 @@ class CaseSheet:
         fill = FEEDBACK_FILL if column in FEEDBACK_COLUMNS else None
 
         def styled(style, value):
-            if value is None:
-                return None
             c = WriteOnlyCell(ws, cell_value(value))     # every text made safe here (safe_text)
             c._style = style          # shared, never changed: the writer only reads it
             return c
@@ -250,22 +307,21 @@ class CaseSheet:
         if typ in ("BIGINT", "INTEGER", "HUGEINT", "SMALLINT", "DOUBLE"):
             style = self._template(None, TOP, fill)
             return lambda v: styled(style, v)
-        wrap = width >= LONG_TEXT_WIDTH and column not in NO_WRAP
-        style = self._template(None, WRAP if wrap else TOP, fill)
+        style = self._template(None, WRAP if _wraps(column, typ or "VARCHAR") else TOP, fill)
 
         def text(v):
             if v is None:
-                return None
+                return styled(style, None)
             if isinstance(v, (int, float, decimal.Decimal)) and not isinstance(v, bool):
                 return styled(style, v)
-            s = str(v)
+            s = reader_text(str(v)) if column in RULE_TEXT else str(v)
             return styled(style, mask_text(s) if mask else s)
         return text
 
     def add(self, row) -> None:
         """Append one case. Rows with wrapped text get an explicit height: LibreOffice does not fit row
         heights when it opens an xlsx file, and Excel then shows the same."""
-        lines = max([1, *(_lines(row[i], w) for i, w in self.wrapped if row[i])])
+        lines = min(MAX_LINES, max([1, *(_lines(row[i], w) for i, w in self.wrapped if row[i])]))
         idx = self.n + 2
         if lines > 1:
             self.ws.row_dimensions[idx].height = LINE_HEIGHT * lines + 2
@@ -277,11 +333,10 @@ class CaseSheet:
     def close(self) -> None:
         ws, last = self.ws, get_column_letter(len(self.columns))
         ws.auto_filter.ref = f"A1:{last}{self.n + 1}"
-        ws.print_title_rows = "1:1"
-        ws.print_title_cols = "A:A"          # the case id on every page of a sheet printed several pages wide
+        ws.print_title_rows = "1:1"          # the header on every printed page (one page wide: no title columns)
         _print_area(ws, len(self.columns), self.n + 1)
         if self.n:
-            _validations(ws, self.columns, self.n)
+            _validations(ws, self.columns, self.n, self.rule_id)
 
 
 def _feedback_format(column: str) -> str:
@@ -289,18 +344,19 @@ def _feedback_format(column: str) -> str:
     return {"amount": AMOUNT_FORMAT, "date": "yyyy-mm-dd"}.get(kind, "General")
 
 
-def _validations(ws, columns: list[str], n: int) -> None:
-    """Drop-down lists and checks on the feedback columns (rows 2 … n+1)."""
+def _validations(ws, columns: list[str], n: int, rule_id: str | None = None) -> None:
+    """Drop-down lists (the rule family's, cases/outcomes.yaml) and checks on the feedback columns (rows 2 … n+1)."""
     for f in outcomes.FIELDS:
         letter = get_column_letter(columns.index(f.column) + 1)
         title = label(f.column)
         if f.kind in ("choice", "choices"):
-            dv = DataValidation(type="list", formula1='"' + ",".join(f.choices) + '"', allow_blank=True)
+            choices = outcomes.choices_for(f.column, rule_id)
+            dv = DataValidation(type="list", formula1='"' + ",".join(choices) + '"', allow_blank=True)
             if f.kind == "choices":     # several measures are typed as 停发、追回: warn, do not refuse
                 dv.errorStyle = "warning"
-                dv.error = f"请从列表选择；多项用“、”分隔：{'、'.join(f.choices)}"
+                dv.error = f"请从列表选择；多项用“、”分隔：{'、'.join(choices)}"
             else:
-                dv.error = f"请从下拉列表中选择：{'、'.join(f.choices)}"
+                dv.error = f"请从下拉列表中选择：{'、'.join(choices)}"
         elif f.kind == "amount":
             dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
             dv.error = "请填写不小于 0 的金额（元）"
@@ -322,77 +378,12 @@ def _validations(ws, columns: list[str], n: int) -> None:
 def _rule_sheet(wb, con, rule, part: Part, mask: bool) -> None:
     sql, params, columns = case_rows_sql(con, rule, part, mask)
     rule_labels = rule.header.get("labels") or {}
-    headers = [label(c, rule_labels) for c in columns]
+    headers = [reader_text(label(c, rule_labels)) for c in columns]
     types = {d[0]: str(d[1]) for d in con.execute(f"select * from ({sql}) limit 0", params).description}
     widths = _widths(con, sql, params, columns, headers, types)
-    w = CaseSheet(wb, sheet_title(rule), columns, headers, widths, types, mask)
+    w = CaseSheet(wb, sheet_title(rule), columns, headers, widths, types, mask, rule.id)
     cur = con.execute(sql, params)
     while batch := cur.fetchmany(2000):
         for row in batch:
             w.add(row)
     w.close()
-
-# --- 说明 -------------------------------------------------------------------------------------------------
-
-
-STATUS_HELP = [
-    (ledger.NEW, "本次运行第一次发现的线索。"),
-    (ledger.OPEN, "以前已列出、尚未办结的线索；“未结天数”为本轮发现（或重新出现）至数据截止日的天数。"
-                  "已填写但未办结的核查反馈（如“无法核实”、属实但未整改完毕）会预先填在反馈列中。"),
-    (ledger.RERAISED, "曾核查为不属实或已整改完毕，但此后数据有实质变化（新的发放月份、金额增加、新的死亡信息来源等），"
-                      "或曾“已消失”后再次出现；“变化情况”列写明上次核查结论和变化内容，请重新核查。"),
-    (ledger.GONE, "尚未办结，但本次数据中已不再出现（如已停发、数据已更正）；只在消失当次列出一次，系统仍保留记录。"),
-    (ledger.CLOSED, "核查结论为“不属实”，或“属实/部分属实”且已填写整改措施、已追回金额不少于应追回金额的线索；"
-                    "不再列出，除非数据出现实质变化（此时显示为“重新出现”）。"),
-]
-FEEDBACK_HELP = [
-    ("核查结论", "必填（填写任何反馈时）。属实、部分属实、不属实、无法核实（暂存待查，线索保持未结）。"),
-    ("不属实原因", "结论为“不属实”时必选：数据错误、死亡信息有误、重名或重号、政策允许、已整改。"),
-    ("问题性质", "结论为“属实”或“部分属实”时选择：工作失误、虚报冒领、优亲厚友、截留私分、贪污侵占、其他。"),
-    ("整改措施", "停发、清退、追回、调减保障人数、补发、制度完善；多项用“、”分隔，如“停发、追回”。"),
-    ("应追回金额、已追回金额", "单位元，两位小数；已追回金额不能大于应追回金额。"),
-    ("核查人、核查日期", "必填。同一线索有多次反馈的，以核查日期最新的为准。"),
-    ("备注", "其他需要说明的情况。"),
-    ("交回与导入", "请勿修改线索编号、表头和“汇总”表；可只填部分线索。系统逐项检查填写内容，"
-                 "填写有误的行会列明工作表、行号和列名，不予导入，更正后可再次交回。"),
-]
-
-
-def _undecidable(rule) -> str | None:
-    """The rule header's trap decisions (`traps:`): what the data cannot tell, and what the investigator
-    must rule out in person."""
-    items = [str(d.get("decision") or "").strip() for d in rule.header.get("traps") or []]
-    return "\n".join(f"{i}. {t}" for i, t in enumerate((t for t in items if t), start=1)) or None
-
-
-def _explanations(wb, rules) -> None:
-    ws = wb.create_sheet("说明")
-    for col, width in zip("ABCDEFGH", (10, 22, 30, 10, 60, 40, 50, 50)):
-        ws.column_dimensions[col].width = width
-    ws.freeze_panes = "A2"
-    _page_setup(ws)
-    head = ["规则编号", "中文名", "英文名", "最高风险等级", "规则说明", "政策依据", "核查要点", "数据无法判断、须人工排除的情形"]
-    ws.append([_styled(ws, h, HEADER_FONT, HEADER_FILL) for h in head])
-    widths = [ws.column_dimensions[get_column_letter(i)].width for i in range(1, len(head) + 1)]
-    for n, r in enumerate(rules, start=2):
-        values = [r.id, r.name_zh, r.title, SEVERITY_ZH[r.severity], r.header.get("rationale"), r.header.get("basis"),
-                  r.header.get("verify"), _undecidable(r)]
-        values = [v.strip() if isinstance(v, str) else v for v in values]
-        ws.row_dimensions[n].height = LINE_HEIGHT * max(_lines(v, w) for v, w in zip(values, widths)) + 2
-        ws.append([_styled(ws, v, alignment=WRAP) for v in values])
-    ws.append([])
-    n = len(rules) + 2
-    span = sum(ws.column_dimensions[c].width for c in "BCDEFGH")
-    for title, items in (("线索状态", STATUS_HELP), ("核查反馈的填写", FEEDBACK_HELP)):
-        ws.append([_styled(ws, title, Font(bold=True, size=12))])
-        n += 1
-        for name, text in items:
-            n += 1
-            lines = -(-_display_width(text) // int(span * 0.9))
-            ws.row_dimensions[n].height = 16 * lines + 2     # merged cells do not grow to fit their text
-            ws.merged_cells.add(CellRange(f"B{n}:H{n}"))
-            ws.append([_styled(ws, name, HEADER_FONT, alignment=WRAP), _styled(ws, text, alignment=WRAP)])
-        ws.append([])
-        n += 1
-    ws.print_title_rows = "1:1"
-    _print_area(ws, len(head), n)

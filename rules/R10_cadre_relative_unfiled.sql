@@ -86,11 +86,11 @@ select u.id_number as subject_id_number, w.name as subject_name, w.county, w.tow
            || $scope || '）：' || u.relation_basis || '；备案表：'
            || case when u.filed_month is null then '无此关系的备案' else u.filing || '（' || u.filing_row || '），只计备案前的月份' end
            || '；推定：户籍关系属实（未核对户口簿）；未核对审批表上干部是否签字或回避' as facts,
-       format('受助人{}是{}{}{}的{}（{}），{}；{}任职期间享受{}，所属期{}至{}共{}个月，合计{}元。',
+       format('受助人{}是{}{}{}的{}（{}），{}；在{}任职期间，受助人{}享受{}，所属期{}至{}共{}个月，合计{}元（发给受助人）。',
               w.name, coalesce(case when u.roster = '低保经办人员' then w.township else w.village end, ''),
               u.cadre_post, u.cadre_name,
               u.relation,
-              u.relation_basis, u.filing, u.cadre_name, n.programme,
+              u.relation_basis, u.filing, u.cadre_name, w.name, n.programme,
               qf_month_zh(n.period_from), qf_month_zh(n.period_to), n.months,
               qf_yuan(n.amount_yuan)) as evidence,
        u.cadre_row || '；' || r.rows as source_rows

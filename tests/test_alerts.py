@@ -134,7 +134,7 @@ def test_an_unreadable_optional_date_is_a_warning_with_file_and_row(loud_run):
     assert w["count"] == 1 and w["unit"] == "行"
     assert w["examples"] == [{"file": "补报_低保_2020年5月.csv", "sheet": "", "row": 3, "column": "发放日期"}]
     rows = _rows(book["数据质量"])
-    assert any(r[0] == "BAD_DATE:paid_on" and r[4] == "补报_低保_2020年5月.csv" and r[6] == 3 for r in rows)
+    assert any(r[1] == "BAD_DATE（发放日期）" and r[4] == "补报_低保_2020年5月.csv" and r[6] == 3 for r in rows)
 
 
 def test_coverage_lists_the_samples_county_township_and_kind(sample_run_info):

@@ -87,7 +87,7 @@ def test_workbook_has_text_ids_a_summary_and_a_sheet_per_rule(sample_run):
     ws = wb["R01 死亡后继续发放"]
     header = [c.value for c in ws[1]]
     assert header[:3] == ["线索编号", "身份证号", "姓名"]
-    assert ws.freeze_panes == "A2"
+    assert ws.freeze_panes == "D2"     # 线索编号, 身份证号, 姓名 stay in view
     ids = [row[1] for row in ws.iter_rows(min_row=2)]
     assert ids and all(c.data_type == "s" and isinstance(c.value, str) and len(c.value) == 18 for c in ids)
     summary = [[c.value for c in row] for row in wb["汇总"].iter_rows()]

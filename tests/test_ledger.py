@@ -264,7 +264,8 @@ def test_the_decision_in_force_is_the_latest_and_an_older_workbook_never_overrid
     assert imported(w, february).imported == 1
     report = imported(w, january)
     assert (report.imported, report.already) == (0, 1)
-    edited = decide(january, {zhao: {"核查结论": "属实", "核查日期": dt.date(2021, 1, 18)}}, tmp_path / "edited.xlsx")
+    edited = decide(january, {zhao: {"核查结论": "属实", "已追回金额": 0, "核查日期": dt.date(2021, 1, 18)}},
+                    tmp_path / "edited.xlsx")
     assert imported(w, edited).imported == 1, "recorded in the history ..."
     assert w.night("2021-03-15")[zhao] == ledger.CLOSED, "... but the later decision stays in force"
     history = w.con.execute("select conclusion, verified_on, source_file from case_feedback where case_id = ? "
@@ -278,7 +279,7 @@ def test_bad_values_are_reported_with_sheet_row_and_column_and_not_imported(tmp_
     zhang, zhao, wang = w.case(ZHANG, CARE), w.case(ZHAO, CARE), w.case(WANG, LIVING)
     path = decide(w.workbook(), {
         zhang: {"核查结论": "属是", "核查人": "甲", "核查日期": dt.date(2021, 1, 20)},
-        zhao: {"核查结论": "不属实", "不属实原因": "已整改", "整改措施": "停发、开除", "应追回金额": "12.345",
+        zhao: {"核查结论": "不属实", "不属实原因": "政策允许", "整改措施": "停发、开除", "应追回金额": "12.345",
              "核查人": "乙", "核查日期": "2021-13-01"},
         wang: false_(),
     })
@@ -321,6 +322,57 @@ def test_each_rule_between_values_is_checked(tmp_path, values, column, message):
     assert any(p.column.endswith(f"（{column}）") and message in p.message for p in report.problems), report.problems
 
 
+# ---- closing needs the money ------------------------------------------------------------------------------
+
+
+def test_the_amount_to_recover_is_prefilled_and_alone_is_no_decision(tmp_path):
+    w = Warehouse(tmp_path)
+    w.night("2021-01-15")
+    rows = listed(w.workbook())
+    assert {c: r["应追回金额"] for c, r in rows.items()} == {c: r["涉及金额（元）"] for c, r in rows.items()}
+    assert all(r["已追回金额"] is None and r["未追回原因"] is None for r in rows.values())
+    report = imported(w, decide(w.workbook(), {}))
+    assert (report.imported, report.problems) == (0, []), "a workbook returned untouched records nothing"
+
+
+CLOSING = {"核查结论": "属实", "问题性质": "虚报冒领", "整改措施": "停发", "核查人": "李核查", "核查日期": dt.date(2021, 1, 25)}
+
+
+@pytest.mark.parametrize("values, column, message", [
+    ({}, "已追回金额", "应追回 720.00 元，填写了整改措施（办结），但没有填写已追回金额，也没有填写未追回原因"),
+    ({"应追回金额": None}, "应追回金额", "填写了整改措施（办结），但没有填写应追回金额"),
+], ids=["nothing_recovered_nor_explained", "amount_cleared"])
+def test_a_closing_that_leaves_money_unaccounted_for_is_refused_and_the_case_stays_open(tmp_path, values, column,
+                                                                                         message):
+    w = Warehouse(tmp_path)
+    w.night("2021-01-15")
+    zhang = w.case(ZHANG, CARE)
+    path = decide(w.workbook(), {zhang: {**CLOSING, **values}})
+    report = imported(w, path)
+    assert (report.imported, report.closing) == (0, 0)
+    [problem] = report.problems
+    row = list(listed(path)).index(zhang) + 2
+    assert (problem.file, problem.sheet, problem.row) == (path.name, SHEET, row)
+    assert problem.column.endswith(f"（{column}）") and message in problem.message and "线索保持未结" in problem.message
+    assert f"{path.name} › {SHEET} › 第{row}行" in str(problem), "the message names file, sheet and row"
+    assert w.night("2021-02-15")[zhang] == ledger.OPEN
+    assert listed(w.workbook())[zhang]["核查结论"] is None, "nothing was recorded"
+
+
+def test_money_explained_but_not_recovered_is_recorded_and_keeps_the_case_open(tmp_path):
+    w = Warehouse(tmp_path)
+    w.night("2021-01-15")
+    zhang = w.case(ZHANG, CARE)
+    report = imported(w, decide(w.workbook(), {zhang: {**CLOSING, "未追回原因": "当事人家属分期退还"}}))
+    assert (report.imported, report.closing, report.problems) == (1, 0, [])
+    assert w.night("2021-02-15")[zhang] == ledger.OPEN
+    row = listed(w.workbook())[zhang]
+    assert (row["应追回金额"], row["未追回原因"]) == (720, "当事人家属分期退还")
+    report = imported(w, decide(w.workbook(), {zhang: {"已追回金额": 720, "核查日期": dt.date(2021, 2, 20)}}))
+    assert (report.imported, report.closing) == (1, 1)
+    assert w.night("2021-03-15")[zhang] == ledger.CLOSED
+
+
 def test_values_are_read_as_investigators_type_them(tmp_path):
     w = Warehouse(tmp_path)
     w.night("2021-01-15")
@@ -339,7 +391,8 @@ def test_conflicting_decisions_on_the_same_day_are_both_refused(tmp_path):
     zhang = w.case(ZHANG, CARE)
     base = w.workbook()
     a = decide(base, {zhang: false_()}, tmp_path / "a.xlsx")
-    b = decide(base, {zhang: {"核查结论": "属实", "核查人": "乙", "核查日期": dt.date(2021, 1, 20)}}, tmp_path / "b.xlsx")
+    b = decide(base, {zhang: {"核查结论": "属实", "已追回金额": 0, "核查人": "乙", "核查日期": dt.date(2021, 1, 20)}},
+               tmp_path / "b.xlsx")
     report = imported(w, a, b)
     assert report.imported == 0 and len(report.problems) == 2
     assert "b.xlsx" in report.problems[0].message and "a.xlsx" in report.problems[1].message

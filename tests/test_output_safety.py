@@ -97,7 +97,7 @@ def test_csv_plain_numbers_keep_their_sign(hostile_run):
     number stays as it is, the expression is quoted."""
     rows = csv_cells(hostile_run / "quarantine.csv")
     head = rows[0]
-    values = {(r[head.index("reason")], r[head.index("value")]) for r in rows[1:]}
+    values = {(r[head.index("原因代码")], r[head.index("单元格内容")]) for r in rows[1:]}
     assert {("BAD_MONTH", "-300.00"), ("BAD_AMOUNT", "'-2+3")} <= values
 
 
@@ -166,9 +166,9 @@ def test_amount_forms_are_read_and_ambiguous_ones_quarantined(hostile_run):
     assert not [a for a in AMOUNTS_REFUSED if AMOUNT_IDS[a] in got]
     rows = csv_cells(hostile_run / "quarantine.csv")
     head = rows[0]
-    quarantined = {r[head.index("value")]: r for r in rows[1:] if r[head.index("reason")] == "BAD_AMOUNT"}
+    quarantined = {r[head.index("单元格内容")]: r for r in rows[1:] if r[head.index("原因代码")] == "BAD_AMOUNT"}
     assert set(AMOUNTS_REFUSED) | {"7 50"} <= set(quarantined)
-    assert all(quarantined[a][head.index("reason_text")] for a in AMOUNTS_REFUSED)
+    assert all(quarantined[a][head.index("隔离原因")] for a in AMOUNTS_REFUSED)
 
 
 @pytest.fixture(scope="module")

@@ -16,19 +16,25 @@ import pytest
 from conftest import AS_OF, ROOT
 from openpyxl.worksheet.cell_range import CellRange
 
-from cases import feedback
+from cases import feedback, outcomes
 from flows.cli import build_parser
 from outputs import workbook
 from rules import catalog
 from sources import accounting
 
-LISTS = {
+LISTS = {      # the default lists (cases/outcomes.yaml); a rule family may offer others (lists_of)
     "核查结论": ["属实", "部分属实", "不属实", "无法核实"],
-    "不属实原因": ["数据错误", "死亡信息有误", "重名或重号", "政策允许", "已整改"],
-    "问题性质": ["工作失误", "虚报冒领", "优亲厚友", "截留私分", "贪污侵占", "其他"],
+    "不属实原因": ["数据错误", "重名或重号", "政策允许"],
+    "问题性质": ["工作失误", "审核把关不严", "虚报冒领", "隐瞒收入/财产", "优亲厚友", "截留私分", "贪污侵占", "其他"],
     "整改措施": ["停发", "清退", "追回", "调减保障人数", "补发", "制度完善"],
 }
-FEEDBACK = ["核查结论", "不属实原因", "问题性质", "整改措施", "应追回金额", "已追回金额", "核查人", "核查日期", "备注"]
+FEEDBACK = ["核查结论", "不属实原因", "问题性质", "整改措施", "应追回金额", "已追回金额", "未追回原因", "核查人", "核查日期",
+            "备注"]
+
+
+def lists_of(rule_id: str) -> dict[str, list[str]]:
+    return {workbook.label(f.column): list(outcomes.choices_for(f.column, rule_id)) for f in feedback.FIELDS
+            if f.choices}
 STATUS = ["线索状态", "首次发现", "未结天数", "变化情况"]
 ID_LIKE = re.compile(r"(?<![0-9])\d{15,19}|\d{17}[Xx]")
 
@@ -67,7 +73,7 @@ def test_a_rule_sheet_is_case_id_evidence_status_then_feedback(book, rules):
     for r in rules:
         header = [c.value for c in book[workbook.sheet_title(r)][1]]
         evidence = [workbook.label(c, r.header.get("labels")) for c in r.evidence]
-        assert header == ["线索编号", *evidence, *STATUS, *FEEDBACK], r.id
+        assert header == ["线索编号", *map(workbook.reader_text, evidence), *STATUS, *FEEDBACK], r.id
         assert not [h for h in header if re.fullmatch(r"[a-z_]+", h)], f"{r.id}: a column without a Chinese label"
 
 
@@ -83,7 +89,7 @@ def test_feedback_columns_have_drop_down_lists_and_checks(book, rules):
         by_column = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
         by_range = {h: by_column[CellRange(f"{c}2:{c}{n + 1}").coord] for h, c in letter.items()
                     if CellRange(f"{c}2:{c}{n + 1}").coord in by_column}
-        for name, choices in LISTS.items():
+        for name, choices in lists_of(r.id).items():
             dv = by_range[name]
             assert dv.type == "list" and dv.formula1 == '"' + ",".join(choices) + '"', name
             assert dv.showErrorMessage and not dv.showDropDown      # openpyxl's showDropDown=True hides the arrow
@@ -100,6 +106,32 @@ def test_feedback_columns_have_drop_down_lists_and_checks(book, rules):
 def test_the_feedback_lists_are_the_ones_the_import_checks():
     assert {workbook.label(f.column): list(f.choices) for f in feedback.FIELDS if f.choices} == LISTS
     assert [workbook.label(f.column) for f in feedback.FIELDS] == FEEDBACK
+
+
+def test_lists_per_rule_family(rules):
+    """不属实原因 never offers 已整改; 死亡信息有误 only where the rule reads death records, never on R11/R12;
+    问题性质 offers 隐瞒收入/财产 and 审核把关不严 on the benefit rules; every family names real rules."""
+    assert outcomes.family_rules() <= {r.id for r in rules}
+    for r in rules:
+        lists = lists_of(r.id)
+        assert "已整改" not in lists["不属实原因"], r.id
+        assert set(lists["核查结论"]) == set(LISTS["核查结论"]), r.id
+    assert "死亡信息有误" in lists_of("R01")["不属实原因"]
+    for rule_id in ("R11", "R12", "R07"):
+        assert "死亡信息有误" not in lists_of(rule_id)["不属实原因"], rule_id
+    assert {"隐瞒收入/财产", "审核把关不严"} <= set(lists_of("R08")["问题性质"])
+    assert "隐瞒收入/财产" not in lists_of("R11")["问题性质"] and "调减保障人数" not in lists_of("R12")["整改措施"]
+    assert outcomes.prefills_to_recover("R01") and not outcomes.prefills_to_recover("R11")
+
+
+def test_the_import_checks_a_value_against_its_rule_familys_list():
+    today = dt.date(2021, 12, 31)
+    field = outcomes.FIELD_BY_COLUMN["false_reason"]
+    assert feedback._parse(field, "死亡信息有误", today, "R01") == "死亡信息有误"
+    with pytest.raises(ValueError, match="不在可选值中"):
+        feedback._parse(field, "死亡信息有误", today, "R11")
+    with pytest.raises(ValueError, match="不在可选值中"):
+        feedback._parse(field, "已整改", today, "R01")
 
 
 def test_ids_are_text_amounts_have_two_decimals_dates_are_dates(book, rules):
@@ -156,13 +188,17 @@ def test_layout_frozen_header_filter_print_titles_landscape_widths(book, rules):
     for r in rules:
         ws = book[workbook.sheet_title(r)]
         last = openpyxl.utils.get_column_letter(ws.max_column)
-        assert ws.freeze_panes == "A2"
+        header = [c.value for c in ws[1]]
+        frozen = "D2" if header[:3] == ["线索编号", "身份证号", "姓名"] else workbook.frozen_cell(
+            ["case_id", *r.evidence])
+        assert ws.freeze_panes == frozen, (r.id, header[:4])
         assert ws.auto_filter.ref == f"A1:{last}{ws.max_row}"
         assert ws.print_title_rows in ("1:1", "$1:$1")
-        assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize == 9
+        assert ws.page_setup.orientation == "landscape" and ws.page_setup.paperSize in (8, 9)
         assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 0
+        assert ws.page_setup.fitToWidth in (1, "1", None), "one page wide: the feedback beside its case"
         widths = [ws.column_dimensions[openpyxl.utils.get_column_letter(i)].width for i in range(1, ws.max_column + 1)]
-        assert all(6 <= w <= 50 for w in widths), (r.id, widths)
+        assert all(5 <= w <= 50 for w in widths), (r.id, widths)
         assert ws.row_dimensions[1].height, "the header row is tall enough for its wrapped labels"
     for name in ("汇总", "数据质量", "说明"):
         assert book[name].page_setup.orientation == "landscape"
@@ -194,11 +230,11 @@ def test_summary_counts_match_the_sheets_and_has_a_chart(book, rules):
 def test_quality_and_explanations(book, rules):
     quality = [[c.value for c in row] for row in book["数据质量"].iter_rows()]
     assert any(r[0] == "会议纪要_2021年1月.xlsx" for r in quality)
-    numbered = ("一、", "二、", "三、", "四、", "五、", "六、", "七、", "八、", "九、")
+    numbered = ("一、", "二、", "三、", "四、", "五、", "六、", "七、", "八、", "九、", "十、")
     titles = [str(r[0]) for r in quality if r[0] and str(r[0])[:2] in numbered]
-    assert [t.split("（")[0] for t in titles] == ["一、警报", "二、未检查的规则", "三、待补数据", "四、数据覆盖",
-                                                  "五、每个文件的行数核对", "六、隔离原因汇总", "七、警告", "八、数据校验",
-                                                  "九、合计/小计行核对"]
+    assert [t.split("（")[0] for t in titles] == ["一、警报", "二、须核实的隔离行与合计不符", "三、未检查的规则", "四、待补数据",
+                                                  "五、数据覆盖", "六、每个文件的行数核对", "七、隔离原因汇总", "八、警告",
+                                                  "九、数据校验未通过的检查", "十、合计/小计行核对"]
     text = "\n".join(str(c.value) for row in book["说明"].iter_rows() for c in row if c.value)
     for r in rules:
         assert r.name_zh in text and r.header["verify"].split()[0] in text
@@ -228,7 +264,7 @@ def test_a_masked_workbook_shows_no_whole_id_or_account_number(warehouse, tmp_pa
     ids = [row["身份证号"].value for row in rows_of(ws)]
     assert ids and all(re.fullmatch(r"\d{6}\*{8}\d{3}[\dX]", i) for i in ids)
     assert all("********" in row["疑点描述"].value for row in rows_of(ws))
-    assert book["汇总"]["B6"].value.startswith("已脱敏")
+    assert book["汇总"]["B7"].value.startswith("已脱敏")
     # the plain case id is an unkeyed hash of the ID number: masked workbooks show a keyed alias instead
     case_ids = [row["线索编号"].value for row in rows_of(ws)]
     assert all(re.fullmatch(r"R01-M[0-9a-f]{9}", c) for c in case_ids)
@@ -248,7 +284,7 @@ def test_split_workbooks_hold_only_their_own_cases(warehouse, tmp_path, split_by
     for path in paths[1:]:
         book = openpyxl.load_workbook(path)
         place = path.stem.removeprefix(f"线索清单_{AS_OF}_").split("_")
-        assert book["汇总"]["B5"].value == " ".join(place)
+        assert book["汇总"]["B6"].value == " ".join(place)
         for r in rules:
             for row in rows_of(book[workbook.sheet_title(r)]):
                 union.append(row["线索编号"].value)
