@@ -16,6 +16,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import re
 import tempfile
 from pathlib import Path
 
@@ -28,9 +29,10 @@ from cases import ledger, money
 from .cells import LINE_HEIGHT, WRAP, Part, _lines, _page_setup, _styled, mask_id, mask_text
 
 TITLE = "核查单"
-WIDTHS = {"A": 16, "B": 30, "C": 14, "D": 30}
+WIDTHS = {"A": 20, "B": 30, "C": 16, "D": 30}
 WIDE = sum(WIDTHS.values()) - WIDTHS["A"]        # a merged B:D cell
-MAX_REFS = 12              # source rows listed on the form; the rest are on 原始数据
+MAX_REFS = 40              # source rows listed on the form; the rest are on 原始数据
+REF_RE = re.compile(r"^(.*) 第(\d+)行$")
 THIN = Side(style="thin", color="808080")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 LABEL_FONT = Font(bold=True)
@@ -58,11 +60,17 @@ def forms_sql(where: str, mask: bool) -> str:
 
 
 def _refs(source_rows: str | None) -> str | None:
+    """The cited rows, one line per file and sheet (残联….xlsx 发放明细 第146、190、235行), at most MAX_REFS rows."""
     if not source_rows:
         return None
-    refs = source_rows.split("；")
-    more = f"\n……等共{len(refs)}行，全部见“原始数据”表" if len(refs) > MAX_REFS else "\n（各行内容见“原始数据”表）"
-    return "\n".join(refs[:MAX_REFS]) + more
+    refs = [r.strip() for r in source_rows.split("；") if r.strip()]
+    groups: dict[str, list[str]] = {}
+    for ref in refs[:MAX_REFS]:
+        m = REF_RE.match(ref)
+        groups.setdefault(m.group(1) if m else ref, []).append(m.group(2) if m else "")
+    lines = [f"{where} 第{'、'.join(rows)}行" if rows[0] else where for where, rows in groups.items()]
+    more = f"……等共{len(refs)}行，全部见“原始数据”表" if len(refs) > MAX_REFS else "各行内容见“原始数据”表"
+    return "\n".join([*lines, more])
 
 
 def write_check_forms(wb, con, rules, part: Part, mask: bool) -> None:
@@ -72,6 +80,8 @@ def write_check_forms(wb, con, rules, part: Part, mask: bool) -> None:
         ws.column_dimensions[col].width = w
     _page_setup(ws)
     ws.page_setup.orientation = "portrait"
+    ws.page_margins.top = ws.page_margins.bottom = 0.8      # room for the header and footer (LibreOffice drops
+    ws.page_margins.header = ws.page_margins.footer = 0.3   # them when the margin is too small)
     ws.HeaderFooter.oddHeader.center.text = "内部资料·注意保密"
     ws.HeaderFooter.oddFooter.center.text = "第 &P 页，共 &N 页"
     verify = {r.id: " ".join(str(r.header.get("verify") or "").split()) for r in rules}
@@ -96,7 +106,7 @@ def write_check_forms(wb, con, rules, part: Part, mask: bool) -> None:
         return c
 
     def long(name, text, min_lines=1):
-        lines = max(min_lines, _lines(text, WIDE) + str(text or "").count("\n"))
+        lines = max(min_lines, sum(_lines(part, WIDE) for part in str(text or "").split("\n")))
         row([label(name), value(text), value(None), value(None)], lines, "BD")
 
     for (shown_id, rule_id, rule_name, name, id_number, place, programme, period, severity, owed, at_stake,

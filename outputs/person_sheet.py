@@ -11,7 +11,7 @@ from __future__ import annotations
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from cases import money
+from cases import ledger, money
 
 from .cells import (
     AMOUNT_FORMAT,
@@ -35,9 +35,11 @@ VILLAGE_HEADERS = ("县（市、区）", "乡镇（街道）", "村（社区）"
 VILLAGE_WIDTHS = (14, 16, 18, 8, 8, 18)
 
 
-def person_rows_sql(where: str) -> str:
+def person_rows_sql(where: str, mask: bool = False) -> str:
     """One row per person among the listed cases satisfying `where` (over cases c and case_status s),
-    sorted by the deduplicated money to recover, then the number of cases."""
+    sorted by the deduplicated money to recover, then the number of cases. Masked, the case ids are the
+    ledger's aliases (a plain case id hashes the ID number)."""
+    shown = ledger.alias_sql("l.case_id") if mask else "l.case_id"
     return f"""
         with listed as (
             select c.*, s.status from cases c join case_status s using (case_id) where s.shown and {where}
@@ -56,7 +58,7 @@ def person_rows_sql(where: str) -> str:
         select arg_min(l.county, l.case_id) as county, arg_min(l.township, l.case_id) as township,
                arg_min(l.village, l.case_id) as village, arg_min(l.subject_name, l.case_id) as subject_name,
                l.subject_id_number, count(*) as cases, any_value(r.rules) as rules,
-               string_agg(l.case_id, '、' order by l.rule_id, l.case_id) as case_ids,
+               string_agg({shown}, '、' order by l.rule_id, l.case_id) as case_ids,
                coalesce(any_value(o.overpaid_yuan), 0) as overpaid_yuan, any_value(r.at_stake) as at_stake
         from listed l join rules r using (subject_id_number)
         left join owed o on o.g0 = l.subject_id_number
@@ -106,7 +108,7 @@ def write_persons(wb, con, part: Part, mask: bool) -> None:
     ws = _sheet(wb, "按人汇总", PERSON_HEADERS, PERSON_WIDTHS)
     n = 1
     for county, township, village, name, id_number, cases, rules, case_ids, owed, at_stake in con.execute(
-            sql := person_rows_sql(where), params * sql.count(where)).fetchall():
+            sql := person_rows_sql(where, mask), params * sql.count(where)).fetchall():
         n += 1
         lines = max(_lines(rules, PERSON_WIDTHS[6]), _lines(case_ids, PERSON_WIDTHS[7]), _lines(at_stake, PERSON_WIDTHS[9]))
         if lines > 1:
