@@ -13,10 +13,10 @@ LibreOffice takes seconds per workbook, so a run does not convert by default; ex
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
-import re
 import tempfile
 from pathlib import Path
 

@@ -44,19 +44,20 @@ def cited_sql(where: str, mask: bool) -> str:
                    json_extract_string(c.details, '$.source_rows') as source_rows
             from cases c join case_status s using (case_id) where s.shown and {where}
         ), refs as (
-            select case_id, trim(ref) as ref, ord
+            -- qf_row_ref's text split again: 'file[ sheet]' and the row number (an equality join below)
+            select case_id, ord, regexp_extract(trim(ref), '^(.*) 第([0-9]+)行$', 1) as place,
+                   try_cast(regexp_extract(trim(ref), '^(.*) 第([0-9]+)行$', 2) as integer) as row_no
             from (select case_id, unnest(string_split(source_rows, '；')) as ref,
                          generate_subscripts(string_split(source_rows, '；'), 1) as ord
                   from listed where source_rows is not null)
         ), prefixes as (
             select s.file_id, f.file_name, s.sheet, s.header, s.header_row,
-                   f.file_name || case when s.sheet <> '' then ' ' || s.sheet else '' end || ' 第' as pre
+                   f.file_name || case when s.sheet <> '' then ' ' || s.sheet else '' end as place
             from source_sheets s join source_files f using (file_id) where s.status in ('loaded', 'partly')
         ), matched as (
-            select r.case_id, r.ord, p.file_id, p.file_name, p.sheet,
-                   try_cast(substr(r.ref, length(p.pre) + 1, length(r.ref) - length(p.pre) - 1) as integer) as row_no
-            from refs r join prefixes p on starts_with(r.ref, p.pre) and r.ref like '%行'
-            qualify row_number() over (partition by r.case_id, r.ord order by length(p.pre) desc, p.file_id) = 1
+            select r.case_id, r.ord, p.file_id, p.file_name, p.sheet, r.row_no
+            from refs r join prefixes p using (place)
+            qualify row_number() over (partition by r.case_id, r.ord order by p.file_id) = 1
         ), located as (
             select case_id, min(ord) as ord, file_id, file_name, sheet, row_no from matched
             where row_no is not null group by case_id, file_id, file_name, sheet, row_no
@@ -89,11 +90,12 @@ def cited_sql(where: str, mask: bool) -> str:
 
 
 def evidence_layout(con, part: Part, mask: bool) -> dict[str, int]:
-    """{case id as the rule sheets show it: the row of its block's title on 原始数据}."""
+    """Lay 原始数据 out (temp table evidence_lines, which write_evidence writes) and return {case id as the rule
+    sheets show it: the row of its block's title on 原始数据}."""
     where, params = part.where("s")
     sql = cited_sql(where, mask)
-    rows = con.execute(f"select shown_id, line from ({sql}) where kind = 'case'", params * sql.count(where)).fetchall()
-    return dict(rows)
+    con.execute(f"create or replace temp table evidence_lines as {sql}", params * sql.count(where))
+    return dict(con.execute("select shown_id, line from evidence_lines where kind = 'case'").fetchall())
 
 
 def link(cell, row: int):
@@ -104,8 +106,8 @@ def link(cell, row: int):
     return cell
 
 
-def write_evidence(wb, con, part: Part, mask: bool) -> None:
-    """The 原始数据 sheet (see the module's docstring); a blank row between cases."""
+def write_evidence(wb, con, mask: bool) -> None:
+    """The 原始数据 sheet as evidence_layout laid it out (see the module's docstring); a blank row between cases."""
     ws = wb.create_sheet(TITLE)
     for i, w in enumerate(WIDTHS, start=1):
         ws.column_dimensions[get_column_letter(i)].width = w
@@ -115,9 +117,7 @@ def write_evidence(wb, con, part: Part, mask: bool) -> None:
     _page_setup(ws, pages_wide=2)
     ws.append([_styled(ws, h, HEADER_FONT, HEADER_FILL) for h in
                (*LEAD, "原始行内容（按原表各列，原样照录；身份证号等按文本）")])
-    where, params = part.where("s")
-    sql = cited_sql(where, mask)
-    cur = con.execute(sql, params * sql.count(where))
+    cur = con.execute("select * from evidence_lines order by line")
     last = 1
     text = (lambda v: mask_text(v)) if mask else (lambda v: v)     # noqa: E731
     while batch := cur.fetchmany(2000):

@@ -129,7 +129,7 @@ def write_workbook(con, path: Path, rules, run: dict, accounting: list[dict], pa
     links = evidence_layout(con, part, mask)
     for rule in rules:
         _rule_sheet(wb, con, rule, part, mask, links)
-    write_evidence(wb, con, part, mask)
+    write_evidence(wb, con, mask)
     write_check_forms(wb, con, rules, part, mask)
     write_quality(wb, con, run, accounting, mask)
     _explanations(wb, rules)
