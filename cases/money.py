@@ -68,3 +68,13 @@ def case_overpaid_sql() -> str:
     """SQL: each case's own overpaid money (0 for an at_stake rule's case; before cross-rule deduplication)."""
     return ("select c.case_id, coalesce((select round(sum(o.overpaid_yuan), 2) from overpaid_cells o "
             "where o.case_id = c.case_id), 0)::decimal(14, 2) as overpaid_yuan from cases c")
+
+
+# The two amounts as the workbook's 说明 sheet defines them (outputs/workbook.py lists them under 金额).
+HELP = [
+    ("多发/应追回金额", "不该发放而已经发放的钱：死亡或迁出以后的各月、同月重复发放的多出部分、互斥待遇中较小的一项、"
+                "超出标准的差额等（规则说明中“金额含义”为多发/应追回的规则）。同一人同一项目同一所属期被几条规则认定的"
+                "只计一次，所以合计小于各规则相加；“汇总”“按人汇总”“按村汇总”的合计都是去重后的金额。"),
+    ("涉及金额", "各条规则认定的涉案价值：待核实资格的全年待遇、工程合同金额、少付的补偿款、打入共用账户的款项等。"
+             "含义各不相同，不跨规则相加；核实后确属多发的，填入该线索的“应追回金额”。"),
+]

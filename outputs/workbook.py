@@ -395,7 +395,7 @@ def _explanations(wb, rules) -> None:
     ws.append([])
     n = len(rules) + 2
     span = sum(ws.column_dimensions[c].width for c in "BCDEFGH")
-    for title, items in (("线索状态", STATUS_HELP), ("核查反馈的填写", FEEDBACK_HELP)):
+    for title, items in (("线索状态", STATUS_HELP), ("核查反馈的填写", FEEDBACK_HELP), ("金额", money.HELP)):
         ws.append([_styled(ws, title, Font(bold=True, size=12))])
         n += 1
         for name, text in items:

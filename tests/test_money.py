@@ -117,6 +117,12 @@ def test_summary_totals_what_adds_up_and_keeps_the_value_at_stake(world):
     assert {(s[1], s[10]) for s in places} == {("球川镇", 720), ("天马街道", 0)}
 
 
+def test_explanations_define_both_amounts(world):
+    _, book = world
+    names = [r[0] for r in book["说明"].iter_rows(values_only=True)]
+    assert "金额" in names and "多发/应追回金额" in names and "涉及金额" in names
+
+
 def test_persons_sheet_one_row_each_sorted_by_money_to_recover(world):
     _, book = world
     ws = book["按人汇总"]
