@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import json
 import re
 import shutil
 
+import duckdb
 import openpyxl
 import pytest
 from conftest import SAMPLE, empty_warehouse, insert_rows
@@ -151,6 +153,24 @@ def test_check_forms_one_page_per_case_set_up_for_printing(world):
         assert labels.count(needed) == n, needed
     texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
     assert any("死亡证明" in t for t in texts), "R01's checks (verify) are on its form"
+
+
+def test_masked_the_new_sheets_show_aliases_never_a_plain_case_id(sample_run, tmp_path):
+    """A plain case id hashes the ID number: masked, 按人汇总, 原始数据 and 核查单 show the keyed alias."""
+    shutil.copyfile(sample_run.parent / "warehouse.duckdb", tmp_path / "w.duckdb")
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    info = json.loads((sample_run / "run.json").read_text(encoding="utf-8"))
+    path = workbook.write_workbooks(con, tmp_path, catalog.catalog(), info, [], mask=True)[0]
+    plain = {r[0] for r in con.execute("select case_id from cases").fetchall()}
+    con.close()
+    book = openpyxl.load_workbook(path)
+    for title in ("按人汇总", "原始数据", "核查单"):
+        texts = " ".join(str(c.value) for row in book[title].iter_rows() for c in row if c.value)
+        assert "-M" in texts and not any(p in texts for p in plain), title
+    ws = book["R01 死亡后继续发放"]
+    first = ws.cell(2, 1).value
+    link = next(c for c in ws[2] if c.hyperlink).hyperlink.location
+    assert book["原始数据"].cell(int(link.split("!A")[1]), 1).value == first
 
 
 # ---- 原始数据 on the sample run: real files, real rows ------------------------------------------------------
