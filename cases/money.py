@@ -26,11 +26,13 @@ with held as (
                  period_from, period_to
           from cases where rule_id in (select unnest($overpaid_rules)) and amount_yuan > 0)
 ), paid as (
-    select h.case_id, h.id_number, m.programme, m.entitlement_month, sum(m.amount_yuan) as paid_yuan
-    from held h join paid_months m
-      on m.id_number = h.id_number and (m.programme = h.programme or m.sub_type = h.programme)
-     and m.entitlement_month between h.period_from and h.period_to
-    where m.amount_yuan > 0
+    -- a paid month matched by two names of one case (a programme and its sub-type) is still one month
+    select case_id, id_number, programme, entitlement_month, sum(amount_yuan) as paid_yuan
+    from (select distinct h.case_id, m.id_number, m.programme, m.sub_type, m.entitlement_month, m.amount_yuan
+          from held h join paid_months m
+            on m.id_number = h.id_number and (m.programme = h.programme or m.sub_type = h.programme)
+           and m.entitlement_month between h.period_from and h.period_to
+          where m.amount_yuan > 0)
     group by all
 ), shares as (
     select p.case_id, p.id_number || '|' || p.programme || '|' || strftime(p.entitlement_month, '%Y-%m') as cell,
