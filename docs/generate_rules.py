@@ -31,6 +31,10 @@ the traps each rule was tested against: [traps.md](traps.md).
 |---|---|---|---|---|
 """
 
+AMOUNT_KIND_ZH = {"overpaid": "多发/应追回 overpaid: `amount_yuan` is money paid that should not have been; 汇总 and "
+                              "按人汇总 count it once per person, programme and month across rules",
+                  "at_stake": "涉及金额 at_stake: `amount_yuan` is the value at stake (a contract, benefits whose "
+                              "eligibility is to be verified); it is not added to 多发/应追回金额"}
 SEVERITY_ZH = {"high": "高 high", "medium": "中 medium", "low": "低 low"}
 
 
@@ -75,6 +79,7 @@ def rule_section(rule) -> list[str]:
         out += [f"- `{k}`: {_value(v)}" for k, v in h["params"].items()]
         out.append("")
     out += ["**线索键 case_key** (the case id is an MD5 of these): " + ", ".join(f"`{c}`" for c in h["case_key"]), ""]
+    out += [f"**金额含义 amount_kind.** {AMOUNT_KIND_ZH[rule.amount_kind]}", ""]
     if h.get("material"):
         out += ["**重新出现 material** (besides a later month or a larger amount, what reopens a closed case): "
                 + ", ".join(f"`{c}`" for c in h["material"]), ""]

@@ -8,7 +8,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
 
-from cases import ledger, outcomes
+from cases import ledger, money, outcomes
 
 from .cells import (
     HEADER_FILL,
@@ -77,7 +77,7 @@ def write_explanations(wb, rules) -> None:
     ws.append([])
     n = len(rules) + 2
     span = sum(ws.column_dimensions[c].width for c in "BCDEFG")
-    for title, items in (("线索状态", STATUS_HELP), ("核查反馈的填写", FEEDBACK_HELP)):
+    for title, items in (("线索状态", STATUS_HELP), ("核查反馈的填写", FEEDBACK_HELP), ("金额", money.HELP)):
         ws.append([_styled(ws, title, Font(bold=True, size=12))])
         n += 1
         for name, text in items:

@@ -8,7 +8,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.cell_range import CellRange
 
-from cases import ledger
+from cases import ledger, money
 
 from .cells import (
     ALERT_FILL,
@@ -34,7 +34,7 @@ LISTED = (ledger.NEW, ledger.OPEN, ledger.RERAISED, ledger.GONE)  # the summary'
 def write_summary(wb, con, rules, run: dict, accounting: list[dict], part: Part, mask: bool) -> None:
     """Counts and amounts per rule and per township, by status; a chart; the files that could not be used."""
     ws = wb.create_sheet("汇总")
-    widths = (14, 40, 10, 8, 8, 10, 8, 6, 6, 6, 16, 17, 40)
+    widths = (14, 40, 10, 8, 8, 10, 8, 6, 6, 6, 16, 16, 17, 40)
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     _page_setup(ws)
@@ -76,7 +76,8 @@ def write_summary(wb, con, rules, run: dict, accounting: list[dict], part: Part,
                count(*) filter (where status = '{ledger.CLOSED}')"""
     stats = {r[0]: r[1:] for r in con.execute(
         f"select rule_id, {counts} from case_status s where {where} group by rule_id", params).fetchall()}
-    columns = ["列出线索", *LISTED, "高", "中", "低", "涉及金额（元）", "已结（不再列出）"]
+    columns = ["列出线索", *LISTED, "高", "中", "低", "多发/应追回金额（元）", "涉及金额（元）", "已结（不再列出）"]
+    overpaid = dict(con.execute(money.overpaid_sql(["s.rule_id"], f"s.shown and {where}"), params).fetchall())
     checks = {c["rule"]: c for c in run.get("rule_checks") or []}
     put([bold("一、各规则线索数（列出 = 新增 + 未结 + 重新出现 + 已消失；已结的不再列出；所需数据缺失的县为“未检查”）")])
     put(head(["规则编号", "问题类型", *columns, "未检查（县：原因）"]))
@@ -90,18 +91,24 @@ def write_summary(wb, con, rules, run: dict, accounting: list[dict], part: Part,
         unchecked = _styled(ws, check["unchecked"], fill=ALERT_FILL, alignment=WRAP) if check.get("unchecked") else None
         if unchecked:
             ws.row_dimensions[rows + 1].height = LINE_HEIGHT * _lines(check["unchecked"], widths[-1]) + 2
-        put([rule.id, rule.name_zh, listed, *s[1:8], amount(s[8]), s[9], unchecked])
+        put([rule.id, rule.name_zh, listed, *s[1:8], amount(overpaid.get(rule.id)), amount(s[8]), s[9], unchecked])
     last = rows
-    put([bold("合计"), "", *totals[:8], amount(totals[8]), totals[9]])
+    dedup = con.execute(money.overpaid_sql([], f"s.shown and {where}"), params).fetchone()[0]
+    put([bold("合计"), "", *totals[:8], amount(dedup), "不相加", totals[9]])
+    put(["", f"多发/应追回金额合计已去重：同一人同一项目同一所属期被几条规则认定的只计一次（各规则相加为"
+             f"{sum(overpaid.values(), 0):,.2f}元）。涉及金额是各规则认定的涉案价值（合同金额、待核实的全年待遇、"
+             f"少付的补偿款等），含义不同，不相加。详见“说明”。"])
     put([])
 
     put([bold("二、各县（市、区）、乡镇（街道）线索数")])
-    put(head(["县（市、区）", "乡镇（街道）", *columns]))
+    put(head(["县（市、区）", "乡镇（街道）", *columns[:8], columns[8], columns[10]]))
+    by_place = {(c, t): v for c, t, v in con.execute(money.overpaid_sql(
+        ["coalesce(s.county, '地区不明')", "coalesce(s.township, '地区不明')"], f"s.shown and {where}"), params).fetchall()}
     for county, township, *s in con.execute(f"""
         select coalesce(county, '地区不明'), coalesce(township, '地区不明'), {counts}
         from case_status s where {where} group by all having count(*) filter (where shown) > 0
         order by 1, 2""", params).fetchall():
-        put([county, township, *s[:8], amount(s[8]), s[9]])
+        put([county, township, *s[:8], amount(by_place.get((county, township))), s[9]])
     put([])
 
     problems = [a for a in accounting if a["file_status"] != "loaded" or (a["sheet_status"] or "loaded") != "loaded"]

@@ -25,7 +25,7 @@ from openpyxl.styles import Alignment, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from cases import feedback, ledger, outcomes
+from cases import feedback, ledger, money, outcomes
 from cases.labels import label, labels  # noqa: F401 (labels: the table, for tests)
 from sources import warehouse
 
@@ -58,7 +58,10 @@ from .cells import (  # noqa: F401
     safe_sheet_title,
     safe_text,
 )
+from .check_form import write_check_forms
+from .evidence_sheet import evidence_layout, link, write_evidence
 from .explanations_sheet import write_explanations
+from .person_sheet import write_persons
 from .quality_sheet import write_quality
 from .summary_sheet import write_summary
 from .tables import atomic_path
@@ -135,9 +138,14 @@ def write_workbook(con, path: Path, rules, run: dict, accounting: list[dict], pa
     wb.custom_doc_props.append(StringProperty(name="qingfeng_scope", value=clean_text(part.name)))
     wb.custom_doc_props.append(StringProperty(name="qingfeng_masked", value="yes" if mask else "no"))
     wb.properties.title = clean_text(f"线索清单 {run['as_of']} {'全部' if part == ALL else part.name.replace('_', ' ')}")
+    money.build(con, rules)
     write_summary(wb, con, rules, run, accounting, part, mask)
+    write_persons(wb, con, part, mask)
+    links = evidence_layout(con, part, mask)
     for rule in rules:
-        _rule_sheet(wb, con, rule, part, mask)
+        _rule_sheet(wb, con, rule, part, mask, links)
+    write_evidence(wb, con, mask)
+    write_check_forms(wb, con, rules, part, mask)
     write_quality(wb, con, run, accounting, mask)
     write_explanations(wb, rules)
     with atomic_path(path) as tmp:
@@ -242,7 +250,7 @@ class CaseSheet:
     def __init__(self, wb, title: str, columns: list[str], headers: list[str], widths: list[int], types: dict,
                  mask: bool, rule_id: str | None = None):
         self.ws = ws = wb.create_sheet(title=title)
-        self.columns, self.mask, self.n = columns, mask, 0
+        self.columns, self.mask, self.n, self.links = columns, mask, 0, {}
         self.rule_id = rule_id              # its family's drop-down lists (cases/outcomes.yaml)
         for i, (c, w) in enumerate(zip(columns, widths), start=1):
             dim = ws.column_dimensions[get_column_letter(i)]
@@ -325,7 +333,10 @@ class CaseSheet:
         idx = self.n + 2
         if lines > 1:
             self.ws.row_dimensions[idx].height = LINE_HEIGHT * lines + 2
-        self.ws.append([f(v) for f, v in zip(self.convert, row)])
+        cells = [f(v) for f, v in zip(self.convert, row)]
+        if row[0] in self.links:                  # 原始数据位置 → its rows on 原始数据
+            link(cells[self.columns.index("source_rows")], self.links[row[0]])
+        self.ws.append(cells)
         if lines > 1:
             del self.ws.row_dimensions[idx]       # written; keep memory flat
         self.n += 1
@@ -375,13 +386,14 @@ def _validations(ws, columns: list[str], n: int, rule_id: str | None = None) -> 
         ws.data_validations.append(dv)
 
 
-def _rule_sheet(wb, con, rule, part: Part, mask: bool) -> None:
+def _rule_sheet(wb, con, rule, part: Part, mask: bool, links: dict | None = None) -> None:
     sql, params, columns = case_rows_sql(con, rule, part, mask)
     rule_labels = rule.header.get("labels") or {}
     headers = [reader_text(label(c, rule_labels)) for c in columns]
     types = {d[0]: str(d[1]) for d in con.execute(f"select * from ({sql}) limit 0", params).description}
     widths = _widths(con, sql, params, columns, headers, types)
     w = CaseSheet(wb, sheet_title(rule), columns, headers, widths, types, mask, rule.id)
+    w.links = links if "source_rows" in columns else {}
     cur = con.execute(sql, params)
     while batch := cur.fetchmany(2000):
         for row in batch:

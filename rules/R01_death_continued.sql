@@ -21,6 +21,7 @@ verify: >
 subject: recipient
 severity_rule: 1 month after death → low (reporting lag); 2–5 → medium; 6 or more → high; still paid in the last month of the data → at least medium
 case_key: [subject_id_number, programme]
+amount_kind: overpaid      # amount_yuan: 每个死亡次月以后已发放的所属期
 material: [death_sources]        # besides a larger amount or a later month: what reopens a closed case
 evidence: [subject_id_number, subject_name, county, township, village, programme, death_on, death_sources,
            period_from, period_to, months, amount_yuan, is_ongoing, data_last_month, severity, facts, evidence, source_rows]

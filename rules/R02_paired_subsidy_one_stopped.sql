@@ -15,6 +15,7 @@ verify: >
   调取死亡后继续发放各月的银行流水，查明取款人。
 subject: recipient
 case_key: [subject_id_number, programme]
+amount_kind: overpaid      # amount_yuan: 死亡次月以后继续发放的那项补贴
 material: [death_sources]        # besides a larger amount or a later month: what reopens a closed case
 evidence: [subject_id_number, subject_name, county, township, village, programme, stopped_programme, stopped_last_month,
            death_on, death_sources, period_from, period_to, months, amount_yuan, is_ongoing, severity, facts, evidence, source_rows]

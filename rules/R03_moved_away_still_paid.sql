@@ -16,6 +16,7 @@ verify: >
   调取迁出后各月发放明细和银行流水。
 subject: recipient
 case_key: [subject_id_number, programme]
+amount_kind: overpaid      # amount_yuan: 迁出以后发放的所属期
 evidence: [subject_id_number, subject_name, county, township, village, programme, moved_on, destination, moved_beyond,
            returned_on, period_from, period_to, months, amount_yuan, is_ongoing, severity, facts, evidence, source_rows]
 labels: {moved_on: 迁出日期, destination: 迁往地, moved_beyond: 迁出范围, returned_on: 迁回日期, facts: 认定依据与缺失信息}

@@ -15,6 +15,7 @@ verify: >
   调取两处（或多处）发放记录和银行到账流水，核实是否确实到账两次；如跨县，联系另一县核实其名册来源与审批材料，确定应保留的一处并追回多发部分。
 subject: recipient
 case_key: [subject_id_number, programme]
+amount_kind: overpaid      # amount_yuan: 同月净额超过单笔最大金额的部分
 evidence: [subject_id_number, subject_name, county, township, village, programme, sub_type, payers,
            period_from, period_to, months, amount_yuan, severity, facts, evidence, source_rows]
 labels: {sub_type: 补贴类别, payers: 发放来源（文件/县）}

@@ -14,6 +14,7 @@ verify: >
   调取两项待遇的审批材料和审批日期，确认哪一项应当停止、从何时起停止；核实当地是否另有允许兼得的规定；计算应追回金额。
 subject: recipient
 case_key: [subject_id_number, programme]
+amount_kind: overpaid      # amount_yuan: 重叠月份中合计较小的一项
 evidence: [subject_id_number, subject_name, county, township, village, programme, amount_a_yuan, amount_b_yuan,
            period_from, period_to, months, amount_yuan, severity, facts, evidence, source_rows]
 labels: {programme: 互斥的两项待遇, amount_a_yuan: 重叠期间第一项金额（元）, amount_b_yuan: 重叠期间第二项金额（元）,

@@ -22,6 +22,7 @@ verify: >
   向民政调取低保、低边认定和退出记录，核对当月资格、等级和应发标准；不符的，核减或追回多发金额。
 subject: recipient
 case_key: [subject_id_number, programme, anomaly]
+amount_kind: overpaid      # amount_yuan: 不符合资格的月份，或超出标准的差额
 evidence: [subject_id_number, subject_name, county, township, village, anomaly, programme, certificate, roster_fields,
            standard_used, period_from, period_to, months, monthly_detail, amount_yuan, severity, facts, evidence, source_rows]
 labels: {anomaly: 异常类型, certificate: 残疾人证记录（证号、类别、等级、发证和复评日期、来源行）, roster_fields: 花名册所载证号、类别、等级、起始月份,

@@ -17,6 +17,7 @@ verify: >
   核实该成员是否与受助人共同生活；确属隐瞒收入的，计算应追回的低保金。
 subject: recipient
 case_key: [subject_id_number, related_id_number]
+amount_kind: at_stake      # amount_yuan: 财政供养成员在职期间的低保，是否多发取决于核实家庭收入
 evidence: [subject_id_number, subject_name, county, township, village, programme, related_id_number, related_name,
            related_relation, unit, employed_from, employed_to, period_from, period_to, months, amount_yuan, severity,
            facts, evidence, source_rows]

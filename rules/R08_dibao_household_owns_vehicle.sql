@@ -17,6 +17,7 @@ verify: >
   调取车辆登记信息（号牌、车型、登记及状态变更日期），入户或电话核实车辆是否实际拥有和使用；核实是否属于当地认可的例外情形。
 subject: recipient
 case_key: [subject_id_number, plate_no]
+amount_kind: at_stake      # amount_yuan: 有车期间的低保，是否多发取决于核实车辆和收入
 evidence: [subject_id_number, subject_name, county, township, village, programme, related_id_number, related_name,
            related_relation, plate_no, vehicle_type, vehicle_status, registered_on, period_from, period_to, months,
            amount_yuan, severity, facts, evidence, source_rows]

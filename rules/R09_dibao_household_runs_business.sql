@@ -17,6 +17,7 @@ verify: >
   调取市场主体登记信息和纳税、开票、社保缴纳记录，核实是否实际经营及收入；询问本人是否知情（排除冒名登记）。
 subject: recipient
 case_key: [subject_id_number, business_name]
+amount_kind: at_stake      # amount_yuan: 经营期间的低保，是否多发取决于核实经营收入
 evidence: [subject_id_number, subject_name, county, township, village, programme, related_id_number, related_name,
            related_relation, business_name, business_type, role, business_status, established_on, period_from, period_to,
            months, amount_yuan, severity, facts, evidence, source_rows]

@@ -16,6 +16,7 @@ verify: >
   入户核查该户是否符合条件。
 subject: recipient
 case_key: [subject_id_number, cadre_id_number]
+amount_kind: at_stake      # amount_yuan: 近亲属享受的待遇，未备案本身不等于多发
 evidence: [subject_id_number, subject_name, county, township, village, programme, cadre_id_number, cadre_name, cadre_post,
            relation, kinship_scope, relation_basis, filing, period_from, period_to, months, amount_yuan, severity, facts,
            evidence, source_rows]

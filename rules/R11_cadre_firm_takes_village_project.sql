@@ -16,6 +16,7 @@ verify: >
   调取工程合同、招投标或比价记录、付款凭证和村两委会议记录，核实干部是否参与决策、是否回避；调取市场主体登记核实实际控制人。
 subject: cadre
 case_key: [subject_id_number, programme]
+amount_kind: at_stake      # amount_yuan: 工程合同金额
 evidence: [subject_id_number, subject_name, county, township, village, programme, cadre_post, contractor, credit_code,
            match_basis, business_person, business_role, relation, relation_basis, signed_on, period_from, period_to, months,
            amount_yuan, severity, facts, evidence, source_rows]

@@ -17,6 +17,7 @@ verify: >
   集体留存的，调取村民代表会议决议。
 subject: entitled person
 case_key: [subject_id_number, agreement_no]
+amount_kind: at_stake      # amount_yuan: 应付未付的补偿款（少付，不是多发）
 evidence: [subject_id_number, subject_name, county, township, village, programme, agreement_no, due_yuan, paid_yuan,
            reached_yuan, payees, cadre_payees, period_from, period_to, months, amount_yuan, severity, facts, evidence,
            source_rows]

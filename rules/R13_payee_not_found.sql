@@ -18,6 +18,7 @@ verify: >
   到公安户籍系统查询该号码；入户或到村核实此人是否存在、是否本地人；调取开户资料核实收款账户的实际所有人和取款人。
 subject: recipient
 case_key: [subject_id_number]
+amount_kind: overpaid      # amount_yuan: 付给查无此人的号码的款项
 evidence: [subject_id_number, subject_name, county, township, village, programme, payers,
            period_from, period_to, months, amount_yuan, severity, facts, evidence, source_rows]
 labels: {programme: 领取的项目, payers: 发放来源（文件）, facts: 认定依据与缺失信息}

@@ -15,6 +15,7 @@ verify: >
   向银行调取该账户的开户人信息和资金流水，核实实际控制人和取款人；核实是否有登记的代领人或监护关系。
 subject: recipient
 case_key: [subject_id_number, account_no]
+amount_kind: at_stake      # amount_yuan: 打入共用账户的款项，是否冒领须核实
 evidence: [subject_id_number, subject_name, county, township, village, programme, account_no, account_users,
            cadre_users, period_from, period_to, months, amount_yuan, severity, facts, evidence, source_rows]
 labels: {programme: 打入该账户的待遇, account_no: 收款账号, account_users: 使用该账户的其他人, cadre_users: 其中的村干部,

@@ -18,6 +18,7 @@ verify: >
 subject: the ID number in conflict (for 丙, the one that was paid)
 identity: own            # lists identity conflicts itself: its cases are not held back (rules/catalog.py run_rule)
 case_key: [subject_id_number, conflict_type]
+amount_kind: at_stake      # amount_yuan: 身份冲突号码上发放的款项，须先核实身份
 evidence: [subject_id_number, subject_name, county, township, village, conflict_type, conflict_detail, programme,
            period_from, period_to, months, amount_yuan, severity, facts, evidence, source_rows]
 labels: {conflict_type: 冲突类型, conflict_detail: 冲突情况, programme: 该号码领取的项目}

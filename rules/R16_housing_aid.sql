@@ -17,6 +17,7 @@ verify: >
   此前是否已享受危房改造补助、家庭成员的工作和车辆情况；不符合条件的追回补助资金。
 subject: recipient
 case_key: [subject_id_number, aid_year, anomaly]
+amount_kind: at_stake      # amount_yuan: 危房改造补助金额，是否应退取决于核实资格
 evidence: [subject_id_number, subject_name, county, township, village, programme, anomaly, aid_year, approved_on, grade,
            subsidy_yuan, decided_by, period_from, period_to, months, amount_yuan, severity, facts, evidence, source_rows]
 labels: {anomaly: 异常类型, aid_year: 改造年度, approved_on: 审批日期, grade: 鉴定等级, subsidy_yuan: 补助金额（元）,

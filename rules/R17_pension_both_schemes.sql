@@ -21,6 +21,7 @@ verify: >
   服刑期间领取的：调取判决书、执行通知书和释放证明，核实是否监外执行、假释，按当地停发规定计算应追回金额。
 subject: recipient
 case_key: [subject_id_number, anomaly]
+amount_kind: overpaid      # amount_yuan: 重复领取月份的城乡居民养老金，或服刑期间的养老金
 evidence: [subject_id_number, subject_name, county, township, village, anomaly, programme, resident_span, employee_span,
            prison_term, amount_a_yuan, amount_b_yuan, period_from, period_to, months, monthly_detail, amount_yuan, severity,
            facts, evidence, source_rows]

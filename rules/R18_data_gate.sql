@@ -27,6 +27,7 @@ verify: >
 subject: recipient (the person the row is about)
 severity_rule: first paid month two or more months after the death month → high; the month right after → medium; gated rows → low
 case_key: [subject_id_number, gate, programme]
+amount_kind: at_stake      # amount_yuan: 门禁所涉款项；死亡后继续发放的多发由 R01 计
 evidence: [subject_id_number, subject_name, county, township, village, gate, gate_detail, programme, death_on,
            death_sources, period_from, period_to, months, amount_yuan, severity, facts, evidence, source_rows]
 labels: {gate: 门禁项, gate_detail: 不符情况, programme: 项目}

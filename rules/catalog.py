@@ -31,6 +31,10 @@ DEFINE_RE = re.compile(r"create\s+or\s+replace\s+(?:temp\s+)?(?:table|view|macro
 CASE_COLUMNS = ("subject_id_number", "subject_name", "county", "township", "village", "programme",
                 "period_from", "period_to", "months", "amount_yuan", "severity", "facts", "evidence")
 SEVERITIES = ("high", "medium", "low")
+# What a case's amount_yuan is (header `amount_kind`): money paid that should not have been (overpaid: counted,
+# once per person, programme and month, in 多发/应追回金额, cases/money.py) or the value at stake (a contract, a
+# year of benefits whose eligibility is to be verified: 涉及金额 only). A rule that does not say is at_stake.
+AMOUNT_KINDS = ("overpaid", "at_stake")
 NEEDS_MARK = re.compile(r"^--\s*needs_data\s*$", re.M)
 NEEDS_COLUMNS = ("subject_id_number", "subject_name", "county", "township", "village", "missing", "decides",
                  "source_file", "sheet", "row_no")
@@ -76,6 +80,10 @@ class Rule:
         return list(self.header["inputs"].get("optional") or [])
 
     @property
+    def amount_kind(self) -> str:
+        return self.header.get("amount_kind", "at_stake")
+
+    @property
     def params(self) -> dict:
         return dict(self.header.get("params") or {})
 
@@ -106,6 +114,8 @@ def parse_rule(path: Path) -> Rule:
         raise RuleError(f"{path.name}: header lacks {', '.join(missing)}")
     if header["severity"] not in SEVERITIES:
         raise RuleError(f"{path.name}: severity must be one of {SEVERITIES}")
+    if header.get("amount_kind", "at_stake") not in AMOUNT_KINDS:
+        raise RuleError(f"{path.name}: amount_kind must be one of {AMOUNT_KINDS}")
     if not path.stem.startswith(header["id"] + "_"):
         raise RuleError(f"{path.name}: file name must start with the rule id {header['id']}_")
     absent = [c for c in CASE_COLUMNS if c not in header["evidence"]]

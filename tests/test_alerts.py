@@ -120,7 +120,7 @@ def test_without_the_project_ledger_r11_is_not_checked_never_zero_cases(loud_run
     assert alert["rules"] == ["R11"] and "村级工程项目" in alert["message"]
     summary = _rows(book["汇总"])
     row = next(r for r in summary if r[0] == "R11")
-    assert row[2] == "未检查" and "常山县：缺少 村级工程项目" in row[12]
+    assert row[2] == "未检查" and "常山县：缺少 村级工程项目" in row[13]
     # a rule whose inputs are all there is checked everywhere and keeps its plain line
     r04 = next(c for c in info["rule_checks"] if c["rule"] == "R04")
     assert r04["status"] == "checked" and r04["unchecked"] is None

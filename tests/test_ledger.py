@@ -506,4 +506,4 @@ def test_round_trip_write_fill_import_rerun(tmp_path):
     summary = [[c.value for c in r] for r in openpyxl.load_workbook(
         tmp_path / "run2" / "线索清单_2021-02-15.xlsx")["汇总"].iter_rows()]
     r01 = next(r for r in summary if r[0] == "R01")
-    assert r01[2] == len(rows) and r01[5] == 2 and r01[6] == 1 and r01[11] == 1
+    assert r01[2] == len(rows) and r01[5] == 2 and r01[6] == 1 and r01[12] == 1

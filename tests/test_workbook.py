@@ -66,7 +66,8 @@ def rows_of(ws) -> list[dict]:
 
 
 def test_sheets_summary_rules_quality_explanations(book, rules):
-    assert book.sheetnames == ["汇总", *[workbook.sheet_title(r) for r in rules], "数据质量", "说明"]
+    assert book.sheetnames == ["汇总", "按人汇总", "按村汇总", *[workbook.sheet_title(r) for r in rules], "原始数据", "核查单",
+                               "数据质量", "说明"]
 
 
 def test_a_rule_sheet_is_case_id_evidence_status_then_feedback(book, rules):
@@ -209,7 +210,7 @@ def test_summary_counts_match_the_sheets_and_has_a_chart(book, rules):
     summary = [[c.value for c in row] for row in ws.iter_rows()]
     header = next(r for r in summary if r[0] == "规则编号")
     assert header == ["规则编号", "问题类型", "列出线索", "新增", "未结", "重新出现", "已消失", "高", "中", "低",
-                      "涉及金额（元）", "已结（不再列出）", "未检查（县：原因）"]
+                      "多发/应追回金额（元）", "涉及金额（元）", "已结（不再列出）", "未检查（县：原因）"]
     total_rows = 0
     for r in rules:
         line = next(s for s in summary if s[0] == r.id)
@@ -218,7 +219,7 @@ def test_summary_counts_match_the_sheets_and_has_a_chart(book, rules):
         assert line[2] == n == sum(line[3:7]) == sum(line[7:10]), r.id
         amount = workbook.label("amount_yuan", r.header.get("labels"))
         amounts = [row[amount].value for row in rows_of(book[workbook.sheet_title(r)])]
-        assert line[10] == pytest.approx(sum(a for a in amounts if a))
+        assert line[11] == pytest.approx(sum(a for a in amounts if a))
     assert next(s for s in summary if s[0] == "合计")[2] == total_rows
     start = [s[0] for s in summary].index("县（市、区）") + 1
     townships = summary[start:start + [s[0] for s in summary[start:]].index(None)]
