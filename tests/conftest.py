@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -87,14 +89,36 @@ def run_cli(args: list[str], data_dir: Path, timeout: int = 600, env: dict | Non
                           text=True, timeout=timeout)
 
 
+def once_per_session(tmp_path_factory, name: str, build):
+    """`build(folder)`'s result, built once per test session into `folder`. Under pytest-xdist (.ci/run's
+    `-n 2`) every worker is a process with its own session fixtures: the first worker to ask builds into the
+    session's shared temporary folder while the others wait on a lock, then they read what it returned
+    (pickled). For runs that tests only read (they copy a warehouse before changing it)."""
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent                      # <basetemp>/popen-gwN → <basetemp>, shared by the workers
+    folder, done = root / name, root / f"{name}.pickle"
+    with open(root / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if done.exists():
+            return pickle.loads(done.read_bytes())
+        shutil.rmtree(folder, ignore_errors=True)       # what a failed build in another worker left
+        folder.mkdir()
+        value = build(folder)
+        done.write_bytes(pickle.dumps(value))
+        return value
+
+
 @pytest.fixture(scope="session")
 def sample_run(tmp_path_factory) -> Path:
     """One real run of the nightly flow (Prefect, ephemeral) on data/sample/inbox; returns its folder."""
-    data = tmp_path_factory.mktemp("qf_data")
-    out = data / "run"
-    proc = run_cli(["run", "--inbox", str(SAMPLE / "inbox"), "--out", str(out), "--as-of", AS_OF], data)
-    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
-    return out
+    def build(data: Path) -> Path:
+        out = data / "run"
+        proc = run_cli(["run", "--inbox", str(SAMPLE / "inbox"), "--out", str(out), "--as-of", AS_OF], data)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
+        return out
+
+    return once_per_session(tmp_path_factory, "qf_data", build)
 
 
 @pytest.fixture(scope="session")
@@ -113,16 +137,36 @@ def hostile_night(tmp_path_factory):
 
     from hostile_corpus import build, formula_inbox
 
-    data = tmp_path_factory.mktemp("hostile")
-    inbox = data / "inbox"
-    shutil.copytree(SAMPLE / "inbox", inbox)
-    entries = build(inbox)
-    formula_inbox(inbox / "民政补充")
-    out = data / "run"
-    proc = run_cli(["run", "--inbox", str(inbox), "--out", str(out), "--as-of", AS_OF, "--split-by", "township"],
-                   data, timeout=900)
-    info = json.loads((out / "run.json").read_text(encoding="utf-8")) if (out / "run.json").exists() else None
-    return SimpleNamespace(proc=proc, out=out, info=info, entries=entries, data=data)
+    def night(data: Path) -> SimpleNamespace:
+        inbox = data / "inbox"
+        shutil.copytree(SAMPLE / "inbox", inbox)
+        entries = build(inbox)
+        formula_inbox(inbox / "民政补充")
+        out = data / "run"
+        proc = run_cli(["run", "--inbox", str(inbox), "--out", str(out), "--as-of", AS_OF, "--split-by", "township"],
+                       data, timeout=900)
+        info = json.loads((out / "run.json").read_text(encoding="utf-8")) if (out / "run.json").exists() else None
+        return SimpleNamespace(proc=proc, out=out, info=info, entries=entries, data=data)
+
+    return once_per_session(tmp_path_factory, "hostile", night)
+
+
+# The files that take longest, first (their tests keep their order; the other files follow in theirs): under
+# .ci/run's `-n 2 --dist loadfile` each worker takes whole files in this order as it becomes free, and a long
+# file dealt last would leave one worker running it alone at the end.
+SLOW_FILES = ("test_orchestration.py", "test_dialects.py", "test_rules.py", "test_bad_inputs.py", "test_ledger.py",
+              "test_crash.py", "test_output_safety.py", "test_traps.py")
+
+
+def pytest_configure(config):
+    # pytest-xdist deals files with the most tests first unless told otherwise: the order above instead
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+
+
+def pytest_collection_modifyitems(items):
+    rank = {name: i for i, name in enumerate(SLOW_FILES)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(SLOW_FILES)))
 
 
 def pytest_terminal_summary(terminalreporter):
