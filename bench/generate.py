@@ -40,7 +40,7 @@ from bench.world.ids import CREDIT_CATEGORY, indexed_credit_code, indexed_plate 
 from bench.world.people import unique_name  # noqa: E402
 from bench.world.programmes import CARE, DIBAO, ELDER, EMPLOYEE, LIVING, PENSION, TEKUN  # noqa: E402
 from bench.world.scenarios import PLANTERS  # noqa: E402  (every rule's cases and traps, written once)
-from bench.world.scenarios.protocol import OTHER_ZJ_CITY, OUT_OF_PROVINCE, OUTSIDE_AREAS  # noqa: E402
+from bench.world.scenarios.protocol import OTHER_ZJ_CITY, OUT_OF_PROVINCE, OUTSIDE_AREAS, Village  # noqa: E402
 from sources.declarations import place_aliases  # noqa: E402  (as the loader reads place names)
 from sources.quoting import sql_str  # noqa: E402
 
@@ -125,20 +125,6 @@ def read_csv_rows(path: Path) -> list[dict]:
         return list(csv.DictReader(f))
 
 
-
-
-@dataclass
-class Village:
-    vid: int
-    name: str
-    township: str
-    township_code: str
-    county: str          # code
-    county_name: str
-
-    @property
-    def community(self) -> bool:
-        return self.name.endswith("社区")
 
 
 class Geography:
@@ -343,6 +329,8 @@ class Plant:
         return p
 
     # -- the calendar and the places (bench/world/scenarios/protocol.py) ------------------------------------
+    programmes = frozenset({LIVING, CARE, DIBAO, TEKUN, PENSION, ELDER, EMPLOYEE})
+
     @property
     def nm(self) -> int:
         return NM

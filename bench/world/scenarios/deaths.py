@@ -51,9 +51,10 @@ def plant_r01(P: World) -> None:
         elif k == 5:    # 高龄补贴, still going
             p = P.single(v, born=(1922, 1937))
             d = rng.randint(2, P.nm - 4)
-            rows = P.pay(p, ELDER, range(0, P.nm))
+            prog = ELDER if ELDER in P.programmes else PENSION     # (a world without 高龄补贴: the pension)
+            rows = P.pay(p, prog, range(0, P.nm))
             P.die(p, P.day_in(d), ("民政火化", "卫健死亡证明"))
-            P.plant("R01", "flag", p, ELDER, "高龄补贴死亡后继续发放，至数据截止月", after(rows, d))
+            P.plant("R01", "flag", p, prog, "高龄老人的补贴（或养老金）死亡后继续发放，至数据截止月", after(rows, d))
         elif k == 6:    # 公安 gives only a late 注销日期; 卫健's earlier 死亡日期 decides
             p = P.single(v, born=(1940, 1980))
             d = rng.randint(2, P.nm - 7)
@@ -165,8 +166,8 @@ def plant_r18(P: World) -> None:
         else:           # 高龄补贴 first paid after the death
             p = P.single(v, born=(1925, 1936))
             P.die(p, P.mon(5).replace(day=19), sources=("公安注销", "民政火化", "卫健死亡证明"))
-            rows = P.pay(p, ELDER, 10, remark="新增") + P.pay(p, ELDER, range(11, P.nm))
-            prog = ELDER
+            prog = ELDER if ELDER in P.programmes else PENSION
+            rows = P.pay(p, prog, 10, remark="新增") + P.pay(p, prog, range(11, P.nm))
         P.plant("R18", "flag", p, prog, "死亡后才开始发放（首个所属期晚于死亡月份）", rows)
         P.plant("R01", "flag", p, prog, "死亡后首次发放（R18）的各月都是死亡后发放", rows)
     for i in range(P.n):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 OUT_OF_PROVINCE = ["江西省上饶市玉山县", "江西省上饶市广丰区", "安徽省黄山市歙县", "福建省南平市浦城县", "江苏省苏州市昆山市",
@@ -29,6 +30,21 @@ OTHER_ZJ_CITY = ["杭州市西湖区", "杭州市萧山区", "金华市婺城区
 # ID number address codes of people who married in from elsewhere
 OUTSIDE_AREAS = ["361123", "361121", "361124", "341021", "341024", "330726", "330781", "330783", "522121", "513030",
                  "362330", "350722"]
+
+
+@dataclass
+class Village:
+    """A village (村) or community (社区) of a world, as scenarios pick them."""
+    vid: int
+    name: str
+    township: str
+    township_code: str
+    county: str          # code
+    county_name: str
+
+    @property
+    def community(self) -> bool:
+        return self.name.endswith("社区")
 
 
 def after(rows: list, m: int) -> list:
@@ -43,7 +59,8 @@ class World(Protocol):
     rng: random.Random
     nm: int
     base: int
-    villages: list          # each with .vid, .name, .township, .county, .county_name, .community
+    villages: list[Village]
+    programmes: frozenset[str]  # the programmes whose ledgers the world writes
 
     def mon(self, i: int) -> dt.date: ...
     def day_in(self, i: int, lo: int = 1, hi: int = 28) -> dt.date: ...
