@@ -239,7 +239,7 @@ class Plant:
     """Builds the planted cases and traps (rows of small tables) and the answer key."""
 
     def __init__(self, geo: Geography, seed: int, n: int):
-        self.geo, self.n = geo, n
+        self.geo, self.n, self.n_traps = geo, n, n
         self.rng = random.Random(seed * 1_000_003 + 17)
         self.persons: list[SP] = []
         self.pays: list[tuple] = []          # see PAY_COLS

@@ -399,7 +399,7 @@ class SampleWorld:
     programmes = frozenset({LIVING, CARE, DIBAO, TEKUN, PENSION, EMPLOYEE})
 
     def __init__(self, s: Sample, n: int = 1):
-        self.s, self.n, self.rng = s, n, s.rng
+        self.s, self.n, self.n_traps, self.rng = s, n, n, s.rng
         self.villages = [Village(i, v, t, SAMPLE_TOWN_CODES[t], COUNTY[0], COUNTY[1]) for i, (t, v) in enumerate(VILLAGES)]
         self.manual: set[str] = set()
         self._agreements: dict[str, Agreement] = {}
@@ -672,7 +672,7 @@ def build(seed: int = SEED) -> Sample:
     # ---- every rule's cases and traps (bench/world/scenarios), each in households of its own -------------
     world = SampleWorld(s)
     for planter in SCENARIOS:
-        world.n = SCENARIOS[planter]
+        world.n, world.n_traps = SCENARIOS[planter]
         planter(world)
     plant_register_quality(s)
     add_certificates(s, world.manual)
@@ -969,12 +969,13 @@ def add_certificates(s: Sample, manual: set[str]) -> None:
             s.low_income.append([p, dt.date(2018, 1 + i % 12, 1), None, "低保边缘户"])
 
 
-# the shared scenarios the sample plants, with n: enough instances for every variant of cases and traps once
-SCENARIOS = {scenarios.plant_r01: 8, scenarios.plant_r02: 3, scenarios.plant_r03: 5, scenarios.plant_r04: 4,
-             scenarios.plant_r05: 4, scenarios.plant_r13: 3, scenarios.plant_r15: 4, scenarios.plant_r07: 4,
-             scenarios.plant_r08: 3, scenarios.plant_r09: 3, scenarios.plant_r14: 2, scenarios.plant_r18: 3,
-             scenarios.plant_r10: 5, scenarios.plant_r11: 3, scenarios.plant_r12: 3, scenarios.plant_r06: 6,
-             scenarios.plant_r16: 6, scenarios.plant_r17: 8}
+# the shared scenarios the sample plants, with (cases, traps): enough for every variant of each once
+SCENARIOS = {scenarios.plant_r01: (8, 3), scenarios.plant_r02: (3, 3), scenarios.plant_r03: (5, 5),
+             scenarios.plant_r04: (3, 4), scenarios.plant_r05: (4, 3), scenarios.plant_r13: (3, 3),
+             scenarios.plant_r15: (4, 3), scenarios.plant_r07: (3, 4), scenarios.plant_r08: (3, 3),
+             scenarios.plant_r09: (3, 2), scenarios.plant_r14: (2, 2), scenarios.plant_r18: (3, 3),
+             scenarios.plant_r10: (5, 4), scenarios.plant_r11: (3, 2), scenarios.plant_r12: (3, 3),
+             scenarios.plant_r06: (5, 6), scenarios.plant_r16: (5, 6), scenarios.plant_r17: (5, 8)}
 
 
 # ---- the rows the loader must treat specially (planted_rows.csv) ---------------------------------

@@ -51,7 +51,7 @@ def plant_r10(P: World) -> None:
             son = P.child(cadre, "男", own_household=True, born=(cadre.birth.year + 22, cadre.birth.year + 25))
             rows = P.pay(son, CARE, range(0, P.nm))
             P.plant("R10", "flag", son, CARE, "村干部的儿子（分户）享受护理补贴，未备案", rows)
-    for i in range(P.n):
+    for i in range(P.n_traps):
         v = P.village()
         k = i % 4
         cadre, _ = P.couple(v, born=(1962, 1982))
@@ -114,7 +114,7 @@ def plant_r11(P: World) -> None:
             j = P.project(v, "文化礼堂建设工程", name, code, amount, signed, "公开招标")
             note = "承包公司的股东是村干部的儿子（分户）"
         P.plant("R11", "flag", cadre, j, note, months=None, amount=amount, period=(signed.replace(day=1),) * 2)
-    for i in range(P.n):
+    for i in range(P.n_traps):
         v = P.village()
         cadre, wife = P.couple(v, born=(1960, 1982))
         if i % 2 == 0:  # the wife's cooperative took a project of another village
@@ -167,7 +167,7 @@ def plant_r12(P: World) -> None:
             due = rng.randrange(8000, 60000, 100)
             P.agreement("水库扩容工程征地补偿", no, f"S{i:04d}", h, "0.50", "协议", due, signed)
             P.plant("R12", "flag", h, "水库扩容工程征地补偿", "协议应付，无任何付款记录", amount=due)
-    for i in range(P.n):
+    for i in range(P.n_traps):
         v = P.village(community=False) or P.village()
         k = i % 3
         h, w = P.couple(v, born=(1945, 1970))

@@ -69,7 +69,7 @@ def plant_r01(P: World) -> None:
             rows = P.pay(p, LIVING, range(0, d + 3))
             P.die(p, P.day_in(d), ("卫健死亡证明",), id_form="15")
             P.plant("R01", "flag", p, LIVING, "死亡记录为 15 位旧身份证号，升位后匹配", after(rows, d))
-    for i in range(P.n):
+    for i in range(P.n_traps):
         v = P.village()
         k = i % 3
         p = P.single(v, born=(1935, 1985))
@@ -121,7 +121,7 @@ def plant_r02(P: World) -> None:
             P.die(p, P.day_in(d), ("公安注销", "卫健死亡证明"))
             P.plant("R02", "flag", p, LIVING, "护理补贴死亡前一月停发，生活补贴继续发放至数据截止月", after(rows, d))
             P.plant("R01", "flag", p, LIVING, "生活补贴死亡后继续发放（一停一发）", after(rows, d))
-    for i in range(P.n):
+    for i in range(P.n_traps):
         v = P.village()
         p = P.single(v, born=(1945, 1985))
         k = i % 3
@@ -170,7 +170,7 @@ def plant_r18(P: World) -> None:
             rows = P.pay(p, prog, 10, remark="新增") + P.pay(p, prog, range(11, P.nm))
         P.plant("R18", "flag", p, prog, "死亡后才开始发放（首个所属期晚于死亡月份）", rows)
         P.plant("R01", "flag", p, prog, "死亡后首次发放（R18）的各月都是死亡后发放", rows)
-    for i in range(P.n):
+    for i in range(P.n_traps):
         k = i % 3
         v = P.village()
         p = P.single(v, born=(1940, 1960))

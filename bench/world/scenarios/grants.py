@@ -39,7 +39,7 @@ def plant_r06(P: World) -> None:
             rows = P.pay(p, CARE, range(P.nm), tier=2)
             P.cert(p, 6, 2, dt.date(2015, 11, 9), None, "正常", True, None)
             P.plant("R06", "flag", p, CARE, "残联库证号前18位是另一个身份证号", rows)
-    for i in range(P.n):
+    for i in range(P.n_traps):
         k = i % 6
         v = P.village()
         if k == 4:      # 生活补贴 of a wife in a 低保 household (the husband is paid for two)
@@ -123,7 +123,7 @@ def plant_r16(P: World) -> None:
             on = P.mon(P.nm - 5).replace(day=7)
             aid(h, on, amount=15000)
             P.plant("R16", "flag", h, "危房改造", "C级（维修加固）补助15000元，标准10000元", amount=5000, **one(on))
-    for i in range(P.n):
+    for i in range(P.n_traps):
         k = i % 6
         h, w = P.couple(P.village(community=False), born=(1950, 1975))
         P.quiet(h, w)
@@ -187,7 +187,7 @@ def plant_r17(P: World) -> None:
             a = P.pay(p, PENSION, range(P.nm), personal=20)
             P.prisoner(p, "浙江省乔司监狱", P.mon(h).replace(day=20), P.mon(P.nm - 2).replace(day=5))
             P.plant("R17", "flag", p, "", "服刑期间仍领取城乡居民养老金", [r for r in a if h < r[3] < P.nm - 2])
-    for i in range(P.n):
+    for i in range(P.n_traps):
         k = i % 8
         v = P.village()
         p = P.single(v, born=(1938, 1956))

@@ -37,7 +37,7 @@ def plant_r07(P: World) -> None:
                 P.plant("R07", "flag", p, DIBAO, "同户的儿子中途入编（财政供养），入编满一年（年度复核）后的月份", late)
             else:
                 P.plant("R07", "none", p, DIBAO, "同户的儿子中途入编，数据截止时未到年度复核")
-    for i in range(P.n):
+    for i in range(P.n_traps):
         v = P.village()
         k = i % 4
         p = P.single(v, born=(1938, 1955) if k != 3 else (1926, 1933))
@@ -87,7 +87,7 @@ def plant_r08(P: World) -> None:
             P.vehicle(son, "小型普通客车", registered=P.day_in(m))
             rows = P.pay(p, DIBAO, range(0, P.nm), income=100)
             P.plant("R08", "flag", p, DIBAO, "同户儿子购车（登记）后的月份", [r for r in rows if r[3] >= m])
-    for i in range(P.n):
+    for i in range(P.n_traps):
         v = P.village()
         k = i % 3
         p = P.single(v, born=(1940, 1970))
@@ -132,7 +132,7 @@ def plant_r09(P: World) -> None:
                        est=dt.date(2015, 3, 11), closed=P.day_in(m))
             rows = P.pay(p, DIBAO, range(0, P.nm), income=100)
             P.plant("R09", "flag", p, DIBAO, "同户儿子的五金店注销当月之前的月份", [r for r in rows if r[3] < m])
-    for i in range(P.n):
+    for i in range(P.n_traps):
         v = P.village()
         p = P.single(v, born=(1940, 1965))
         if i % 2 == 0:
@@ -169,7 +169,7 @@ def plant_r14(P: World) -> None:
             rx = P.pay(x, LIVING, range(m, P.nm), account=cadre)
             P.plant("R14", "flag", cadre, PENSION, "村民小组长本人领养老金的账户同时收取无亲属关系村民的生活补贴", rc)
             P.plant("R14", "flag", x, LIVING, "生活补贴打入村民小组长本人的账户", rx)
-    for i in range(P.n):
+    for i in range(P.n_traps):
         v = P.village()
         if i % 2 == 0:
             h, w = P.couple(v, born=(1945, 1965))

@@ -46,7 +46,7 @@ def plant_r03(P: World) -> None:
             rows = P.pay(p, DIBAO, range(0, P.nm), income=100)
             moved(p, m, rng.choice(OUT_OF_PROVINCE), "county")
             P.plant("R03", "flag", p, DIBAO, "迁出本省后低保继续发放至数据截止月", after(rows, m))
-    for i in range(P.n):
+    for i in range(P.n_traps):
         v = P.village()
         k = i % 5
         m = rng.randint(2, P.nm - 5)
@@ -109,7 +109,7 @@ def plant_r04(P: World) -> None:
             m = rng.randint(0, P.nm - 2)
             rows = P.pay(h, DIBAO, [m, m + 1], size=2, income=200)
             P.plant("R04", "flag", h, DIBAO, "低保名册连续两个月重复列入同一户", rows)
-    for i in range(P.n):
+    for i in range(P.n_traps):
         v = P.village()
         k = i % 4
         m = rng.randint(1, P.nm - 3)
@@ -147,8 +147,10 @@ def plant_r05(P: World) -> None:
         m, n = rng.randint(0, P.nm - 8), rng.randint(3, 7)
         if k == 3 and communities:    # rural 低保 (a couple) to X, urban 低保 (himself) in a 社区 from Y
             h, _ = P.couple(v, born=(1950, 1975))
+            # the overlap ends within the first three quarters of the data: the sample's 低保 lists of the last
+            # quarter carry no 低保类型, and without it two rows of one month are one programme paid twice (R04)
             y = rng.randint(2, P.nm // 2)
-            x = y + rng.randint(1, min(5, P.nm - 2 - y))
+            x = y + rng.randint(1, min(5, P.nm * 3 // 4 - 1 - y))
             rural = P.pay(h, DIBAO, range(0, x + 1), size=2, income=300, sub_type="农村低保")
             c = rng.choice(communities)
             urban = P.pay(h, DIBAO, range(y, P.nm), v=c, income=100, sub_type="城市低保")
@@ -166,7 +168,7 @@ def plant_r05(P: World) -> None:
         b = sum(r[4] for r in rows)
         P.plant("R05", "flag", p, f"{TEKUN}、{other}", f"特困供养期间又领{other}", months=n, amount=min(a, b),
                 period=(P.mon(m), P.mon(m + n - 1)))
-    for i in range(P.n):
+    for i in range(P.n_traps):
         v = P.village()
         k = i % 3
         m = rng.randint(2, P.nm - 4)
@@ -206,7 +208,7 @@ def plant_r13(P: World) -> None:
             # tell whether the register should hold this payee, and counts them as 未检查 (issue 17)
             P.plant("R13", "none", g, PENSION, "户籍和死亡记录中都没有此号码，领养老金；养老金名册只有参保地（县），"
                     "户籍按乡镇摘录：未检查，不是查无此人")
-    for i in range(P.n):
+    for i in range(P.n_traps):
         v = P.village()
         k = i % 3
         if k == 0:      # the pension list still has the 15-digit number
@@ -252,7 +254,7 @@ def plant_r15(P: World) -> None:
             q = P.person(v, "男", p.birth, name=p.name, protect=True)
             rows = P.pay(q, PENSION, range(0, P.nm), personal=30)
             P.plant("R15", "flag", q, "", "丙：同村两个户号下同名、同出生日期、同性别，号码不同；养老金发到此号", rows)
-    for i in range(P.n):
+    for i in range(P.n_traps):
         v = P.village()
         k = i % 3
         if k == 0:      # twins: one household, one birthday, one sex, two names

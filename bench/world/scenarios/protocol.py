@@ -13,8 +13,8 @@ uses nothing else. Decisions:
   layout; the sample returns the same two fields), which is all a scenario reads of it.
 - `plant(rule, expect, person, programme, note, rows=…)`: one line of the answer key; months, amount and
   period follow from the rows (or are given).
-- Every scenario builds `P.n` instances of each of its variants (`i % k`), cases first, then traps: the
-  city asks for n ≈ 1.2 per 10,000 people, the sample for just enough to have every variant once.
+- Every scenario builds `P.n` cases and `P.n_traps` traps, variant after variant (`i % k`): the city asks
+  for n ≈ 1.2 per 10,000 people of each, the sample for just enough to have every variant once.
 """
 
 from __future__ import annotations
@@ -55,7 +55,8 @@ def after(rows: list, m: int) -> list:
 class World(Protocol):
     """What a scenario may ask of a world (see the module's docstring)."""
 
-    n: int
+    n: int                  # cases per rule
+    n_traps: int            # traps per rule
     rng: random.Random
     nm: int
     base: int
