@@ -40,7 +40,7 @@ from bench.world.ids import CREDIT_CATEGORY, indexed_credit_code, indexed_plate 
 from bench.world.people import unique_name  # noqa: E402
 from bench.world.programmes import CARE, DIBAO, ELDER, EMPLOYEE, LIVING, PENSION, TEKUN  # noqa: E402
 from bench.world.scenarios import PLANTERS  # noqa: E402  (every rule's cases and traps, written once)
-from bench.world.scenarios.protocol import OTHER_ZJ_CITY, OUT_OF_PROVINCE, OUTSIDE_AREAS, Village  # noqa: E402
+from bench.world.scenarios.protocol import OTHER_ZJ_CITY, OUT_OF_PROVINCE, OUTSIDE_AREAS, Households, Village  # noqa: E402
 from sources.declarations import place_aliases  # noqa: E402  (as the loader reads place names)
 from sources.quoting import sql_str  # noqa: E402
 
@@ -63,10 +63,6 @@ def mon(i: int) -> dt.date:
 
 def midx(d: dt.date) -> int:
     return (d.year - BASE) * 12 + d.month - 1
-
-
-def day_in(i: int, rng: random.Random, lo: int = 1, hi: int = 28) -> dt.date:
-    return mon(i).replace(day=rng.randint(lo, hi))
 
 
 COUNTIES = {"330802": "柯城区", "330803": "衢江区", "330822": "常山县", "330824": "开化县", "330825": "龙游县",
@@ -235,7 +231,7 @@ class Post:
     on_payroll: bool = False
 
 
-class Plant:
+class Plant(Households):
     """Builds the planted cases and traps (rows of small tables) and the answer key."""
 
     def __init__(self, geo: Geography, seed: int, n: int):
@@ -343,9 +339,6 @@ class Plant:
     def mon(i: int) -> dt.date:
         return mon(i)
 
-    def day_in(self, i: int, lo: int = 1, hi: int = 28) -> dt.date:
-        return day_in(i, self.rng, lo, hi)
-
     @property
     def villages(self) -> list[Village]:
         return self.geo.villages
@@ -378,18 +371,8 @@ class Plant:
         self.manual.update(p.pid for p in people)
 
     # -- people ---------------------------------------------------------------------------------------------
-    def village(self, community: bool | None = None, county: str | None = None, township: str | None = None,
-                not_county: str | None = None, not_vid: int | None = None) -> Village:
-        vs = [v for v in self.geo.villages if (community is None or v.community == community)
-              and (county is None or v.county == county) and (township is None or v.township == township)
-              and (not_county is None or v.county != not_county) and v.vid != not_vid]
-        return self.rng.choice(vs) if vs else None
-
     def name(self, sex: str, surname: str | None = None) -> str:
         return unique_name(self.rng, self._names, SURNAMES, GIVEN_M if sex == "男" else GIVEN_F, (1, 2, 2), surname)
-
-    def birth(self, y0: int, y1: int) -> dt.date:
-        return dt.date(self.rng.randint(y0, y1), self.rng.randint(1, 12), self.rng.randint(1, 28))
 
     def new_hh(self) -> int:
         self._hh += 1
@@ -402,32 +385,6 @@ class Plant:
                name or self.name(sex, surname), **kw)
         self.persons.append(p)
         return p
-
-    def single(self, v: Village, sex: str | None = None, born=(1940, 1975), **kw) -> SP:
-        return self.person(v, sex or self.rng.choice("男女"), self.birth(*born), **kw)
-
-    def couple(self, v: Village, born=(1945, 1975)) -> tuple[SP, SP]:
-        h = self.person(v, "男", self.birth(*born))
-        w = self.person(v, "女", h.birth.replace(year=min(h.birth.year + self.rng.randint(0, 4), 1998)), h.hh, "妻")
-        h.spouse, w.spouse = w.pid, h.pid
-        return h, w
-
-    def child(self, parent: SP, sex: str, own_household: bool = False, v: Village | None = None,
-              born: tuple | None = None) -> SP:
-        """A child of a head (and of the head's spouse): in the parent's household, or heading one of their own
-        (分户, linked by the father/mother ID columns)."""
-        b = self.birth(*(born or (parent.birth.year + 22, min(parent.birth.year + 32, 2000))))
-        father = parent if parent.sex == "男" else self.by_pid(parent.spouse) if parent.spouse else None
-        mother = parent if parent.sex == "女" else self.by_pid(parent.spouse) if parent.spouse else None
-        surname = (father.name[0] if father else None) if sex == "男" or self.rng.random() < 0.8 else None
-        pv = self.geo.villages[parent.vid]
-        if own_household:
-            c = self.person(v or pv, sex, b, surname=surname)
-        else:
-            c = self.person(pv, sex, b, parent.hh, "子" if sex == "男" else "女", surname=surname)
-        c.father = father.pid if father else None
-        c.mother = mother.pid if mother else None
-        return c
 
     def by_pid(self, pid: int) -> SP:
         return next(p for p in reversed(self.persons) if p.pid == pid)

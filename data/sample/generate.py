@@ -48,7 +48,7 @@ from bench.world.ids import plate as _plate  # noqa: E402
 from bench.world.key import Mark  # noqa: E402
 from bench.world.people import unique_name  # noqa: E402
 from bench.world.programmes import ASSISTANCE, CARE, DIBAO, EMPLOYEE, LIVING, PENSION, TEKUN  # noqa: E402
-from bench.world.scenarios.protocol import Village  # noqa: E402
+from bench.world.scenarios.protocol import Households, Village  # noqa: E402
 
 SEED = 20201231
 MONTHS = [dt.date(2020, m, 1) for m in range(1, 13)]
@@ -391,7 +391,7 @@ PAY_DAY = {TEKUN: 5, EMPLOYEE: 15}
 JIANGSHAN = ("330881", "江山市")
 
 
-class SampleWorld:
+class SampleWorld(Households):
     """The sample's Sample behind the verbs the scenarios use: the same Person, Payment, Death … objects the
     sample's writers write, planted in households of their own."""
 
@@ -411,16 +411,6 @@ class SampleWorld:
     def mon(i: int) -> dt.date:
         return dt.date(2020 + i // 12, i % 12 + 1, 1)
 
-    def day_in(self, i: int, lo: int = 1, hi: int = 28) -> dt.date:
-        return self.mon(i).replace(day=self.rng.randint(lo, hi))
-
-    def village(self, community: bool | None = None, county: str | None = None, township: str | None = None,
-                not_county: str | None = None, not_vid: int | None = None) -> Village | None:
-        vs = [v for v in self.villages if (community is None or v.community == community)
-              and (county is None or v.county == county) and (township is None or v.township == township)
-              and (not_county is None or v.county != not_county) and v.vid != not_vid]
-        return self.rng.choice(vs) if vs else None
-
     def place(self, p: Person) -> Village:
         return next(v for v in self.villages if (v.township, v.name) == (p.township, p.village))
 
@@ -437,9 +427,6 @@ class SampleWorld:
     def name(self, sex: str, surname: str | None = None) -> str:
         return self.s.name(surname)
 
-    def birth(self, y0: int, y1: int) -> dt.date:
-        return dt.date(self.rng.randint(y0, y1), self.rng.randint(1, 12), self.rng.randint(1, 28))
-
     def person(self, v: Village, sex: str, birth: dt.date, hh: str | None = None, relation: str = "户主",
                surname: str | None = None, name: str | None = None, in_register: bool = True, area: str | None = None,
                father: str | None = None, mother: str | None = None, spouse: str | None = None,
@@ -452,29 +439,8 @@ class SampleWorld:
             p.household_no, p.relation = "", ""
         return p
 
-    def single(self, v: Village, sex: str | None = None, born=(1940, 1975), **kw) -> Person:
-        return self.person(v, sex or self.rng.choice("男女"), self.birth(*born), **kw)
-
-    def couple(self, v: Village, born=(1945, 1975)) -> tuple[Person, Person]:
-        h = self.person(v, "男", self.birth(*born))
-        w = self.person(v, "女", h.birth.replace(year=min(h.birth.year + self.rng.randint(0, 4), 1998)), h.hh, "妻")
-        h.spouse, w.spouse = w.pid, h.pid
-        return h, w
-
-    def child(self, parent: Person, sex: str, own_household: bool = False, v: Village | None = None,
-              born: tuple | None = None) -> Person:
-        b = self.birth(*(born or (parent.birth.year + 22, min(parent.birth.year + 32, 2000))))
-        spouse = next((q for q in self.s.people if q.id_number == parent.spouse), None)
-        father = parent if parent.sex == "男" else spouse
-        mother = parent if parent.sex == "女" else spouse
-        surname = (father.name[0] if father else None) if sex == "男" or self.rng.random() < 0.8 else None
-        if own_household:
-            c = self.person(v or self.place(parent), sex, b, surname=surname)
-        else:
-            c = self.person(self.place(parent), sex, b, parent.hh, "子" if sex == "男" else "女", surname=surname)
-        c.father = father.pid if father else None
-        c.mother = mother.pid if mother else None
-        return c
+    def by_pid(self, pid: str) -> Person:
+        return next(p for p in reversed(self.s.people) if p.id_number == pid)
 
     def outsider(self, sex: str, birth: dt.date) -> tuple[Person, str]:
         """A 江山 pensioner: not in 常山's register, on 江山's list."""

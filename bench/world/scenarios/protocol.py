@@ -109,3 +109,46 @@ class World(Protocol):
     # the answer key
     def plant(self, rule: str, expect: str, p, programme: str, note: str, rows: list | None = None, months=None,
               amount=None, period=None, id_form=None, subject_pid=None) -> None: ...
+
+
+class Households:
+    """The verbs every world derives from its own `person`, `mon`, `place`, `by_pid`, `villages` and `rng`: a
+    day of a month, a village, a birth date, a one-person household, a couple, a child."""
+
+    def day_in(self, i: int, lo: int = 1, hi: int = 28) -> dt.date:
+        return self.mon(i).replace(day=self.rng.randint(lo, hi))
+
+    def village(self, community: bool | None = None, county: str | None = None, township: str | None = None,
+                not_county: str | None = None, not_vid: int | None = None) -> Village | None:
+        vs = [v for v in self.villages if (community is None or v.community == community)
+              and (county is None or v.county == county) and (township is None or v.township == township)
+              and (not_county is None or v.county != not_county) and v.vid != not_vid]
+        return self.rng.choice(vs) if vs else None
+
+    def birth(self, y0: int, y1: int) -> dt.date:
+        return dt.date(self.rng.randint(y0, y1), self.rng.randint(1, 12), self.rng.randint(1, 28))
+
+    def single(self, v: Village, sex: str | None = None, born=(1940, 1975), **kw):
+        return self.person(v, sex or self.rng.choice("男女"), self.birth(*born), **kw)
+
+    def couple(self, v: Village, born=(1945, 1975)) -> tuple:
+        h = self.person(v, "男", self.birth(*born))
+        w = self.person(v, "女", h.birth.replace(year=min(h.birth.year + self.rng.randint(0, 4), 1998)), h.hh, "妻")
+        h.spouse, w.spouse = w.pid, h.pid
+        return h, w
+
+    def child(self, parent, sex: str, own_household: bool = False, v: Village | None = None,
+              born: tuple | None = None):
+        """A child of a head (and of the head's spouse): in the parent's household, or heading one of their own
+        (分户, linked by the father/mother ID columns)."""
+        b = self.birth(*(born or (parent.birth.year + 22, min(parent.birth.year + 32, 2000))))
+        father = parent if parent.sex == "男" else self.by_pid(parent.spouse) if parent.spouse else None
+        mother = parent if parent.sex == "女" else self.by_pid(parent.spouse) if parent.spouse else None
+        surname = (father.name[0] if father else None) if sex == "男" or self.rng.random() < 0.8 else None
+        if own_household:
+            c = self.person(v or self.place(parent), sex, b, surname=surname)
+        else:
+            c = self.person(self.place(parent), sex, b, parent.hh, "子" if sex == "男" else "女", surname=surname)
+        c.father = father.pid if father else None
+        c.mother = mother.pid if mother else None
+        return c
