@@ -40,7 +40,7 @@ from bench.world.ids import CREDIT_CATEGORY, indexed_credit_code, indexed_plate 
 from bench.world.people import unique_name  # noqa: E402
 from bench.world.programmes import CARE, DIBAO, ELDER, EMPLOYEE, LIVING, PENSION, TEKUN  # noqa: E402
 from bench.world.scenarios import PLANTERS  # noqa: E402  (every rule's cases and traps, written once)
-from bench.world.scenarios.protocol import OTHER_ZJ_CITY, OUT_OF_PROVINCE, OUTSIDE_AREAS, Households, Village  # noqa: E402
+from bench.world.scenarios.protocol import OTHER_ZJ_CITY, OUT_OF_PROVINCE, OUTSIDE_AREAS, Households, Village, unit_kind  # noqa: E402
 from sources.declarations import place_aliases  # noqa: E402  (as the loader reads place names)
 from sources.quoting import sql_str  # noqa: E402
 
@@ -420,12 +420,9 @@ class Plant(Households):
         if name is None:
             p.status, p.change_on = "死亡", dereg
 
-    def move(self, p: SP, on: dt.date, dest: str) -> None:
-        p.status, p.change_on, p.destination = "迁出", on, dest
-
     def staff(self, p: SP, unit: str, status: str = "在职", start: dt.date = dt.date(2005, 8, 1),
               end: dt.date | None = None) -> None:
-        kind = ("事业单位", "事业编制") if any(w in unit for w in ("院", "校", "中心", "站", "所")) else ("行政单位", "行政编制")
+        kind = unit_kind(unit)
         self.payroll.append((p.pid, unit, kind[0], kind[1], status, start, end, self.rng.randrange(5200, 8800, 50)))
 
     def vehicle(self, p: SP, vtype="小型轿车", registered=dt.date(2016, 5, 12), status="正常", status_on=None,

@@ -48,7 +48,7 @@ from bench.world.ids import plate as _plate  # noqa: E402
 from bench.world.key import Mark  # noqa: E402
 from bench.world.people import unique_name  # noqa: E402
 from bench.world.programmes import ASSISTANCE, CARE, DIBAO, EMPLOYEE, LIVING, PENSION, TEKUN  # noqa: E402
-from bench.world.scenarios.protocol import Households, Village  # noqa: E402
+from bench.world.scenarios.protocol import Households, Village, unit_kind  # noqa: E402
 
 SEED = 20201231
 MONTHS = [dt.date(2020, m, 1) for m in range(1, 13)]
@@ -500,12 +500,10 @@ class SampleWorld(Households):
         if name is None:
             p.status, p.change_on = "死亡", dereg
 
-    def move(self, p: Person, on: dt.date, dest: str) -> None:
-        p.status, p.change_on, p.destination = "迁出", on, dest
-
     def staff(self, p: Person, unit: str, status: str = "在职", start: dt.date = dt.date(2005, 8, 1),
               end: dt.date | None = None) -> None:
-        _staff(self.s, p, unit, status, start, end)
+        unit_type, staff_type = unit_kind(unit)
+        self.s.staff.append(Staff(p, unit, unit_type, staff_type, status, start, end, self.rng.randrange(5200, 8800, 50)))
 
     def vehicle(self, p: Person, vtype="小型轿车", registered=dt.date(2016, 5, 12), status="正常", status_on=None,
                 plate_type="小型汽车", use="非营运") -> str:
@@ -1070,13 +1068,6 @@ def _add_post(s: Sample, post: Post) -> None:
         post.cells["name"] = post.person.name[0] + "\u3000" + post.person.name[1]
         post.mark = Mark("loaded", "NORMALISED", "两字姓名中间以全角空格（U+3000）补齐", "name", post.person.name)
     s.posts.append(post)
-
-
-def _staff(s: Sample, p: Person, unit: str, status: str = "在职", start: dt.date = dt.date(2005, 8, 1),
-           end: dt.date | None = None) -> None:
-    unit_type, staff_type = (("事业单位", "事业编制") if any(w in unit for w in ("院", "校", "中心", "站"))
-                             else ("行政单位", "行政编制"))
-    s.staff.append(Staff(p, unit, unit_type, staff_type, status, start, end, s.rng.randrange(5200, 8800, 50)))
 
 
 # ---- writers: one per file, in the layout its department uses --------------------------------

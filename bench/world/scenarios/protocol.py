@@ -47,6 +47,14 @@ class Village:
         return self.name.endswith("社区")
 
 
+def unit_kind(unit: str) -> tuple[str, str]:
+    """(单位性质, 编制类型) of a public employer, as its name tells: a hospital, school, centre, station or
+    institute is a 事业单位, anything else a government office."""
+    if any(w in unit for w in ("院", "校", "中心", "站", "所")):
+        return "事业单位", "事业编制"
+    return "行政单位", "行政编制"
+
+
 def after(rows: list, m: int) -> list:
     """The rows of entitlement months after month m."""
     return [r for r in rows if r[3] > m]
@@ -127,6 +135,10 @@ class Households:
 
     def birth(self, y0: int, y1: int) -> dt.date:
         return dt.date(self.rng.randint(y0, y1), self.rng.randint(1, 12), self.rng.randint(1, 28))
+
+    @staticmethod
+    def move(p, on: dt.date, dest: str) -> None:
+        p.status, p.change_on, p.destination = "迁出", on, dest
 
     def single(self, v: Village, sex: str | None = None, born=(1940, 1975), **kw):
         return self.person(v, sex or self.rng.choice("男女"), self.birth(*born), **kw)
