@@ -249,6 +249,7 @@ def plant_r15(P: World) -> None:
             P.second_row(p, son, "父亲")
             rows = P.pay(p, PENSION, range(0, P.nm), personal=30)
             P.plant("R15", "flag", p, "", "乙：本人户和儿子户中都登记，人口状态均为正常（一人多户）", rows)
+            P.plant("R04", "none", p, PENSION, "户籍中登记两次，每月只领一笔养老金，不是重复发放")
         else:           # one man, two numbers in one village; the pension goes to the second
             p = P.single(v, "男", born=(1935, 1955), protect=True)
             q = P.person(v, "男", p.birth, name=p.name, protect=True)
