@@ -211,6 +211,8 @@ class SP:
     destination: str | None = None
     area: str | None = None        # address code of the ID number when not the county's
     protect: bool = False          # keep the name even where it collides (R15 丙)
+    reg_sex: str | None = None     # the register's 性别 / 出生日期 where they contradict the number (R18)
+    reg_birth: dt.date | None = None
 
 
 @dataclass
@@ -365,6 +367,11 @@ class Plant(Households):
     def second_row(self, p: SP, head: SP, relation: str) -> None:
         """p registered a second time, 正常, in the household of `head`."""
         self.second_rows.append((p.pid, head.hh, relation, head.vid, "正常", None, None))
+
+    @staticmethod
+    def misregister(p: SP, sex: str | None = None, birth: dt.date | None = None) -> None:
+        """The register's 性别 or 出生日期 of p contradicts p's number (which keeps the true ones)."""
+        p.reg_sex, p.reg_birth = sex, birth
 
     def quiet(self, *people: SP) -> None:
         """People given no automatic certificate or 低收入 row (their scenario decides)."""
@@ -599,11 +606,12 @@ class City:
                    [(c, y, std_of(c, y), PENSION_BASE[y]) for c in STD for y in range(BASE, 2021)])
         self.table("hist_area", ["county", "hist"], list(HISTORICAL.items()))
         self.table("scen_person", ["pid", "sex", "birth", "vid", "hh", "relation", "name", "father", "mother", "spouse",
-                                   "in_register", "status", "change_on", "destination", "area", "protect"],
+                                   "in_register", "status", "change_on", "destination", "area", "protect", "reg_sex",
+                                   "reg_birth"],
                    [(p.pid, p.sex, p.birth, p.vid, p.hh, p.relation, p.name, p.father, p.mother, p.spouse, p.in_register,
-                     p.status, p.change_on, p.destination, p.area, p.protect) for p in P.persons],
+                     p.status, p.change_on, p.destination, p.area, p.protect, p.reg_sex, p.reg_birth) for p in P.persons],
                    {"father": pa_int(), "mother": pa_int(), "spouse": pa_int(), "change_on": pa_date(),
-                    "destination": pa_str(), "area": pa_str()})
+                    "destination": pa_str(), "area": pa_str(), "reg_sex": pa_str(), "reg_birth": pa_date()})
         self.table("scen_pay", PAY_COLS, P.pays, {"sub_type": pa_str(), "remark": pa_str(), "id_form": pa_str(),
                                                    "name_override": pa_str(), "hh_size": pa_int(), "paid_on": pa_date()})
         self.table("scen_death", ["pid", "source", "death_on", "dereg_on", "cremation_on", "issued_on", "name_override",
@@ -703,10 +711,11 @@ select c from (
 create or replace table person as
 select pid, c as clan, slot, sex, make_date(byr, 1, 1) + floor(rnd(pid, 'bd') * 365)::int as birth, hh, relation,
        vid, father, mother, spouse, in_register, outside, null::varchar as area_given, null::varchar as name_given,
-       false as protect, false as is_scen
+       false as protect, false as is_scen, null::varchar as reg_sex, null::date as reg_birth
 from person0 where c in (select c from keep_clan)
 union all
-select pid, pid, null, sex, birth, hh, relation, vid, father, mother, spouse, in_register, false, area, name, protect, true
+select pid, pid, null, sex, birth, hh, relation, vid, father, mother, spouse, in_register, false, area, name, protect, true,
+       reg_sex, reg_birth
 from scen_person;
 drop table person0; drop table kid; drop table gkid;
 """, "people")
@@ -1505,7 +1514,8 @@ from (select pid, prison, start_on, start_on + 365 * (1 + floor(rnd(pid, 'pry') 
         self.sql("""
 create or replace table reg_out as
 select v.county, r.hh, v.county || lpad(r.hh::varchar, 8, '0') as household_no, n.name, r.relation, i.id,
-       p.sex, p.birth, v.township, v.vname, r.status, r.change_on, r.destination,
+       coalesce(p.reg_sex, p.sex) as sex, coalesce(p.reg_birth, p.birth) as birth, v.township, v.vname, r.status,
+       r.change_on, r.destination,
        si.id as spouse_id, fi.id as father_id, mi.id as mother_id, r.row_kind
 from reg_row r join person p using (pid) join person_id i using (pid) join person_name n using (pid)
 join village v on v.vid = r.vid

@@ -453,6 +453,11 @@ class SampleWorld(Households):
         self.s.second_rows.append(replace(p, household_no=head.household_no, relation=relation, township=head.township,
                                           village=head.village, status="正常", change_on=None, destination=None))
 
+    @staticmethod
+    def misregister(p: Person, sex: str | None = None, birth: dt.date | None = None) -> None:
+        """The register's 性别 or 出生日期 of p contradicts p's number (made already, from the true ones)."""
+        p.sex, p.birth = sex or p.sex, birth or p.birth
+
     def quiet(self, *people: Person) -> None:
         self.manual.update(p.pid for p in people)
 
@@ -873,21 +878,8 @@ def add_jiangshan(s: Sample) -> None:
 
 
 def plant_register_quality(s: Sample) -> None:
-    """R18 (b), the sample's own (the city's register is generated in SQL from the same birth and sex as the
-    number): a register 性别 or 出生日期 that contradicts the ID number, an impossible age, a 乡镇 not in the
-    division tables; trap: a 105-year-old pensioner."""
-    c = s.single(HEPING, "男", dt.date(1966, 3, 3))
-    c.sex = "女"
-    s.plant("R18", "flag", c, "", "户籍性别为女，身份证号第 17 位为奇数（男）", None, None)
-    d = s.single(DONGKENG, "女", dt.date(1971, 8, 14))
-    d.birth = dt.date(1971, 9, 14)
-    s.plant("R18", "flag", d, "", "户籍出生日期 1971-09-14，身份证号为 1971-08-14", None, None)
-    e = s.single(XIWU, "男", dt.date(1907, 6, 2))
-    s.pay(e, PENSION, MONTHS[0], LAST)
-    s.plant("R18", "flag", e, PENSION, "身份证号出生于 1907 年，领取养老金时已 112 岁以上（年龄不可能）", 12, 12 * 245, MONTHS[0], LAST)
-    t = s.single(HEPING, "女", dt.date(1915, 1, 9))
-    s.pay(t, PENSION, MONTHS[0], LAST)
-    s.plant("R18", "none", t, PENSION, "105 岁的养老金领取人：年龄可能，不是门禁项")
+    """R18 (b), the sample's own (the city writes its ledgers' places from its villages): a 乡镇 on a ledger
+    that is not in the division tables."""
     f = s.single(XIWU, "女", dt.date(1968, 5, 5))
     s.pay(f, LIVING, MONTHS[0], LAST, place=("青云乡", "青云村"))
     s.plant("R18", "flag", f, LIVING, "生活补贴名册上的乡镇“青云乡”不在衢州市区划表中", 12, 12 * 270, MONTHS[0], LAST)
@@ -937,7 +929,7 @@ def add_certificates(s: Sample, manual: set[str]) -> None:
 SCENARIOS = {scenarios.plant_r01: (8, 3), scenarios.plant_r02: (3, 3), scenarios.plant_r03: (5, 5),
              scenarios.plant_r04: (3, 4), scenarios.plant_r05: (4, 3), scenarios.plant_r13: (3, 3),
              scenarios.plant_r15: (4, 3), scenarios.plant_r07: (3, 4), scenarios.plant_r08: (3, 3),
-             scenarios.plant_r09: (3, 2), scenarios.plant_r14: (2, 2), scenarios.plant_r18: (3, 3),
+             scenarios.plant_r09: (3, 2), scenarios.plant_r14: (2, 2), scenarios.plant_r18: (6, 4),
              scenarios.plant_r10: (5, 4), scenarios.plant_r11: (3, 2), scenarios.plant_r12: (3, 3),
              scenarios.plant_r06: (5, 6), scenarios.plant_r16: (5, 6), scenarios.plant_r17: (5, 8)}
 

@@ -149,10 +149,29 @@ def plant_r02(P: World) -> None:
 
 
 def plant_r18(P: World) -> None:
-    """R18: a programme first paid after the death (also R01: paid after death)."""
+    """R18: a programme first paid after the death (also R01: paid after death); the register's 性别 or 出生日期
+    contradicting the number, an age no one reaches (over 110). Traps: a payment for the death month paid late,
+    a ledger's first month, a death after the first payment, a 105-year-old."""
     for i in range(P.n):
-        k = i % 3
+        k = i % 6
         v = P.village()
+        if k == 3:      # the register's 性别 contradicts the number's 17th digit
+            p = P.single(v, "男", born=(1950, 1975))
+            P.misregister(p, sex="女")
+            P.plant("R18", "flag", p, "", "户籍性别为女，身份证号第 17 位为奇数（男）")
+            continue
+        if k == 4:      # the register's 出生日期 a month off the number's
+            p = P.single(v, "女", born=(1950, 1975))
+            b = p.birth
+            registered = b.replace(month=b.month % 12 + 1)
+            P.misregister(p, birth=registered)
+            P.plant("R18", "flag", p, "", f"户籍出生日期 {registered}，身份证号为 {b}")
+            continue
+        if k == 5:      # a pension paid to a number born 112 years before the ledgers begin
+            p = P.person(v, "男", dt.date(P.base - 112, 6, 2))
+            rows = P.pay(p, PENSION, range(P.nm))
+            P.plant("R18", "flag", p, PENSION, f"身份证号出生于 {P.base - 112} 年，领取养老金时已 111 岁以上（年龄不可能）", rows)
+            continue
         if k == 0:      # 生活补贴 applied for after the death
             p = P.single(v, born=(1945, 1970))
             P.die(p, P.mon(3).replace(day=11), sources=("公安注销", "卫健死亡证明"))
@@ -171,8 +190,13 @@ def plant_r18(P: World) -> None:
         P.plant("R18", "flag", p, prog, "死亡后才开始发放（首个所属期晚于死亡月份）", rows)
         P.plant("R01", "flag", p, prog, "死亡后首次发放（R18）的各月都是死亡后发放", rows)
     for i in range(P.n_traps):
-        k = i % 3
+        k = i % 4
         v = P.village()
+        if k == 3:      # 105 years old is old, not impossible
+            p = P.person(v, "女", dt.date(P.base - 105, 1, 9))
+            P.pay(p, PENSION, range(P.nm))
+            P.plant("R18", "none", p, PENSION, "105 岁的养老金领取人：年龄可能，不是门禁项")
+            continue
         p = P.single(v, born=(1940, 1960))
         if k == 0:      # the death month paid late as 补发, first month = the death month
             d = P.nm - 10
