@@ -1303,6 +1303,14 @@ left join village v on v.vid = x.vid join hist_area h on h.county = w.county;
         write_xlsx(self.inbox / name, grids)
         self.files[name] = sum(len(r) for _, _, _, r in sheets)
 
+    def xlsx_per_county(self, rows: list[tuple], name: str, sheet: str, title: str, header: list[str]) -> None:
+        """One workbook per county of the rows whose first field is that county's code, numbered (序号) anew;
+        `name` and `title` are formats of the county's name, {cn}."""
+        for c in self.counties():
+            cn = COUNTIES[c]
+            rs = [(i, *r[1:]) for i, r in enumerate((r for r in rows if r[0] == c), 1)]
+            self.xlsx(name.format(cn=cn), [(sheet, [title.format(cn=cn)], header, rs)])
+
     def counties(self) -> list[str]:
         return sorted({v.county for v in self.geo.villages})
 
@@ -1621,13 +1629,9 @@ select w.county, x.unit, x.unit_type, w.name, w.sex, w.id, x.staff_type, x.statu
        strftime(x.end_on, '%Y-%m-%d'), x.salary
 from (select * from payroll union all select * from scen_payroll) x join who w using (pid)
 order by w.county, x.unit, w.id""").fetchall()
-        for c in self.counties():
-            cn = COUNTIES[c]
-            rs = [(i, *r[1:]) for i, r in enumerate((r for r in rows if r[0] == c), 1)]
-            self.xlsx(f"{cn}财政局_财政供养人员信息_2020.xlsx",
-                      [("在编人员", [f"2020年{cn}财政供养人员信息表"],
-                        ["序号", "单位名称", "单位性质", "姓名", "性别", "身份证号码", "编制类型", "人员状态", "入编日期",
-                         "离职/退休日期", "月应发工资(元)"], rs)])
+        self.xlsx_per_county(rows, "{cn}财政局_财政供养人员信息_2020.xlsx", "在编人员", "2020年{cn}财政供养人员信息表",
+                             ["序号", "单位名称", "单位性质", "姓名", "性别", "身份证号码", "编制类型", "人员状态", "入编日期",
+                              "离职/退休日期", "月应发工资(元)"])
 
     def write_filings(self) -> None:
         rows = self.con.execute("""
@@ -1647,13 +1651,10 @@ select v.county, v.township, v.vname, x.project_name, x.procurement, x.contracto
 from (select project_name, vid, procurement, contractor, credit_code, amount, signed_on, paid, account from project
       union all select * from scen_project) x join village v using (vid)
 order by v.county, x.signed_on, x.project_name""").fetchall()
-        for c in self.counties():
-            cn = COUNTIES[c]
-            rs = [(i, *r[1:]) for i, r in enumerate((r for r in rows if r[0] == c), 1)]
-            self.xlsx(f"{cn}农业农村局_村级工程项目台账_{BASE}-2020.xlsx",
-                      [("项目台账", [f"{cn}{BASE}—2020年村级工程项目（三资）台账"],
-                        ["序号", "乡镇（街道）", "村（社区）", "项目名称", "发包方式", "施工单位", "统一社会信用代码",
-                         "合同金额(元)", "签订日期", "已付金额(元)", "收款账号"], rs)])
+        self.xlsx_per_county(rows, f"{{cn}}农业农村局_村级工程项目台账_{BASE}-2020.xlsx", "项目台账",
+                             f"{{cn}}{BASE}—2020年村级工程项目（三资）台账",
+                             ["序号", "乡镇（街道）", "村（社区）", "项目名称", "发包方式", "施工单位", "统一社会信用代码",
+                              "合同金额(元)", "签订日期", "已付金额(元)", "收款账号"])
 
     def write_compensation(self) -> None:
         rows = self.con.execute("""
