@@ -15,6 +15,11 @@ uses nothing else. Decisions:
   period follow from the rows (or are given).
 - Every scenario builds `P.n` cases and `P.n_traps` traps, variant after variant (`i % k`): the city asks
   for n ≈ 1.2 per 10,000 people of each, the sample for just enough to have every variant once.
+- What a world cannot write it says, and the scenario adapts rather than skips: `P.programmes` (the sample
+  has no 高龄补贴 ledger: those variants pay the pension), `P.judge` (None: the world has no gazetteer to
+  check a destination with), `P.other_county` (the sample's only other county is 江山市's pension list).
+- `Households` below derives the household verbs (single, couple, child, …) from a world's own `person`,
+  `mon`, `place` and `by_pid`, so both worlds draw the same way.
 """
 
 from __future__ import annotations
