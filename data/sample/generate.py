@@ -897,12 +897,12 @@ def plant_population_cases(s: Sample) -> None:
         s.plant("R12", "none", ag.person, ag.project, f"{ag.no}：两期（60%+40%）合计 {ag.amount:.2f} 元，足额")
     filed = {k.recipient.id_number for k in s.kin_filings}
     for post in [p for p in s.posts if p.end_on is None]:
-        for parent_id in (post.person.father, post.person.mother):
+        for parent_id, relation in ((post.person.father, "父亲"), (post.person.mother, "母亲")):
             paid = [x for x in s.payments if x.person.id_number == parent_id and x.programme in (DIBAO, TEKUN, LIVING, CARE)]
             if paid and parent_id not in filed:
-                dad = paid[0].person
-                s.plant("R10", "flag", dad, paid[0].programme, f"{post.post}{post.person.name}的父母，享受{paid[0].programme}，未备案"
-                        "（抽样人口中自然出现，非专门植入）", len(paid), sum(x.amount for x in paid), paid[0].month, paid[-1].month)
+                s.plant("R10", "flag", paid[0].person, paid[0].programme,
+                        f"{post.post}{post.person.name}的{relation}，享受{paid[0].programme}，未备案（抽样人口中自然出现，非专门植入）",
+                        len(paid), sum(x.amount for x in paid), paid[0].month, paid[-1].month)
 
 
 def add_certificates(s: Sample, manual: set[str]) -> None:
