@@ -39,6 +39,8 @@ from bench.world.files import Grid, write_copied_csv, write_xlsx  # noqa: E402
 from bench.world.ids import CREDIT_CATEGORY, indexed_credit_code, indexed_plate  # noqa: E402
 from bench.world.people import unique_name  # noqa: E402
 from bench.world.programmes import CARE, DIBAO, ELDER, EMPLOYEE, LIVING, PENSION, TEKUN  # noqa: E402
+from bench.world.scenarios import PLANTERS  # noqa: E402  (every rule's cases and traps, written once)
+from bench.world.scenarios.protocol import OTHER_ZJ_CITY, OUT_OF_PROVINCE, OUTSIDE_AREAS, Households, Village, unit_kind  # noqa: E402
 from sources.declarations import place_aliases  # noqa: E402  (as the loader reads place names)
 from sources.quoting import sql_str  # noqa: E402
 
@@ -63,18 +65,11 @@ def midx(d: dt.date) -> int:
     return (d.year - BASE) * 12 + d.month - 1
 
 
-def day_in(i: int, rng: random.Random, lo: int = 1, hi: int = 28) -> dt.date:
-    return mon(i).replace(day=rng.randint(lo, hi))
-
-
 COUNTIES = {"330802": "柯城区", "330803": "衢江区", "330822": "常山县", "330824": "开化县", "330825": "龙游县",
             "330881": "江山市"}
 # the code an ID number issued in the 1980s may still carry (divisions.csv: each maps to the current code)
 HISTORICAL = {"330802": "332402", "330803": "330821", "330822": "332427", "330824": "332429", "330825": "332430",
               "330881": "339006"}
-# ID number address codes of people who married in from elsewhere
-OUTSIDE_AREAS = ["361123", "361121", "361124", "341021", "341024", "330726", "330781", "330783", "522121", "513030",
-                 "362330", "350722"]
 # 低保 standard (yuan per person and month) per county, 2019 and 2020 (invented; domain.md §0.8: not public).
 # 生活补贴 = 30 % of it (浙江), 护理补贴 一级 30 % / 二级 20 %, 特困 基本生活 = 1.3 × (浙江)
 STD = {"330802": (870, 930), "330803": (850, 910), "330822": (805, 881), "330824": (805, 881),
@@ -126,20 +121,6 @@ def read_csv_rows(path: Path) -> list[dict]:
         return list(csv.DictReader(f))
 
 
-
-
-@dataclass
-class Village:
-    vid: int
-    name: str
-    township: str
-    township_code: str
-    county: str          # code
-    county_name: str
-
-    @property
-    def community(self) -> bool:
-        return self.name.endswith("社区")
 
 
 class Geography:
@@ -230,6 +211,8 @@ class SP:
     destination: str | None = None
     area: str | None = None        # address code of the ID number when not the county's
     protect: bool = False          # keep the name even where it collides (R15 丙)
+    reg_sex: str | None = None     # the register's 性别 / 出生日期 where they contradict the number (R18)
+    reg_birth: dt.date | None = None
 
 
 @dataclass
@@ -250,11 +233,11 @@ class Post:
     on_payroll: bool = False
 
 
-class Plant:
+class Plant(Households):
     """Builds the planted cases and traps (rows of small tables) and the answer key."""
 
     def __init__(self, geo: Geography, seed: int, n: int):
-        self.geo, self.n = geo, n
+        self.geo, self.n, self.n_traps = geo, n, n
         self.rng = random.Random(seed * 1_000_003 + 17)
         self.persons: list[SP] = []
         self.pays: list[tuple] = []          # see PAY_COLS
@@ -272,7 +255,7 @@ class Plant:
         # ordinary population's are generated in SQL). `manual`: scenario people given no automatic certificate
         # or 低收入 row (the R06 scenarios decide theirs).
         self.certs: list[tuple] = []         # pid, category 1-7, grade 1-4, issued, reassessed, status, bad_id, suffix
-        self.low_income: list[tuple] = []    # pid, category, start_on, end_on
+        self.low_income_rows: list[tuple] = []  # pid, category, start_on, end_on
         self.housing: list[tuple] = []       # pid (head), year, approved_on, grade, method, amount, remark
         self.prison: list[tuple] = []        # pid, prison, start_on, end_on, name_override
         self.manual: set[int] = set()
@@ -343,19 +326,60 @@ class Plant:
         self.posts.append(p)
         return p
 
-    # -- people ---------------------------------------------------------------------------------------------
-    def village(self, community: bool | None = None, county: str | None = None, township: str | None = None,
-                not_county: str | None = None, not_vid: int | None = None) -> Village:
-        vs = [v for v in self.geo.villages if (community is None or v.community == community)
-              and (county is None or v.county == county) and (township is None or v.township == township)
-              and (not_county is None or v.county != not_county) and v.vid != not_vid]
-        return self.rng.choice(vs) if vs else None
+    # -- the calendar and the places (bench/world/scenarios/protocol.py) ------------------------------------
+    programmes = frozenset({LIVING, CARE, DIBAO, TEKUN, PENSION, ELDER, EMPLOYEE})
 
+    @property
+    def nm(self) -> int:
+        return NM
+
+    @property
+    def base(self) -> int:
+        return BASE
+
+    @staticmethod
+    def mon(i: int) -> dt.date:
+        return mon(i)
+
+    @property
+    def villages(self) -> list[Village]:
+        return self.geo.villages
+
+    def place(self, p: SP) -> Village:
+        return self.geo.villages[p.vid]
+
+    def townships(self) -> list[str]:
+        return sorted({x.township for x in self.geo.villages})
+
+    def other_county(self, county: str) -> tuple[str, str]:
+        other = self.rng.choice([c for c in COUNTIES if c != county])
+        return other, COUNTIES[other]
+
+    def judge(self, dest: str, from_county: str) -> tuple[bool, bool, bool]:
+        return self.geo.judge(dest, from_county)
+
+    def outsider(self, sex: str, birth: dt.date) -> tuple[SP, str]:
+        """A person of 婺城区 (金华), a county the register does not cover, and that county's code."""
+        o = self.person(self.geo.villages[0], sex, birth, in_register=False, area="330702")
+        self.outsiders.append(o)
+        return o, "330702"
+
+    def second_row(self, p: SP, head: SP, relation: str) -> None:
+        """p registered a second time, 正常, in the household of `head`."""
+        self.second_rows.append((p.pid, head.hh, relation, head.vid, "正常", None, None))
+
+    @staticmethod
+    def misregister(p: SP, sex: str | None = None, birth: dt.date | None = None) -> None:
+        """The register's 性别 or 出生日期 of p contradicts p's number (which keeps the true ones)."""
+        p.reg_sex, p.reg_birth = sex, birth
+
+    def quiet(self, *people: SP) -> None:
+        """People given no automatic certificate or 低收入 row (their scenario decides)."""
+        self.manual.update(p.pid for p in people)
+
+    # -- people ---------------------------------------------------------------------------------------------
     def name(self, sex: str, surname: str | None = None) -> str:
         return unique_name(self.rng, self._names, SURNAMES, GIVEN_M if sex == "男" else GIVEN_F, (1, 2, 2), surname)
-
-    def birth(self, y0: int, y1: int) -> dt.date:
-        return dt.date(self.rng.randint(y0, y1), self.rng.randint(1, 12), self.rng.randint(1, 28))
 
     def new_hh(self) -> int:
         self._hh += 1
@@ -368,32 +392,6 @@ class Plant:
                name or self.name(sex, surname), **kw)
         self.persons.append(p)
         return p
-
-    def single(self, v: Village, sex: str | None = None, born=(1940, 1975), **kw) -> SP:
-        return self.person(v, sex or self.rng.choice("男女"), self.birth(*born), **kw)
-
-    def couple(self, v: Village, born=(1945, 1975)) -> tuple[SP, SP]:
-        h = self.person(v, "男", self.birth(*born))
-        w = self.person(v, "女", h.birth.replace(year=min(h.birth.year + self.rng.randint(0, 4), 1998)), h.hh, "妻")
-        h.spouse, w.spouse = w.pid, h.pid
-        return h, w
-
-    def child(self, parent: SP, sex: str, own_household: bool = False, v: Village | None = None,
-              born: tuple | None = None) -> SP:
-        """A child of a head (and of the head's spouse): in the parent's household, or heading one of their own
-        (分户, linked by the father/mother ID columns)."""
-        b = self.birth(*(born or (parent.birth.year + 22, min(parent.birth.year + 32, 2000))))
-        father = parent if parent.sex == "男" else self.by_pid(parent.spouse) if parent.spouse else None
-        mother = parent if parent.sex == "女" else self.by_pid(parent.spouse) if parent.spouse else None
-        surname = (father.name[0] if father else None) if sex == "男" or self.rng.random() < 0.8 else None
-        pv = self.geo.villages[parent.vid]
-        if own_household:
-            c = self.person(v or pv, sex, b, surname=surname)
-        else:
-            c = self.person(pv, sex, b, parent.hh, "子" if sex == "男" else "女", surname=surname)
-        c.father = father.pid if father else None
-        c.mother = mother.pid if mother else None
-        return c
 
     def by_pid(self, pid: int) -> SP:
         return next(p for p in reversed(self.persons) if p.pid == pid)
@@ -429,12 +427,9 @@ class Plant:
         if name is None:
             p.status, p.change_on = "死亡", dereg
 
-    def move(self, p: SP, on: dt.date, dest: str) -> None:
-        p.status, p.change_on, p.destination = "迁出", on, dest
-
     def staff(self, p: SP, unit: str, status: str = "在职", start: dt.date = dt.date(2005, 8, 1),
               end: dt.date | None = None) -> None:
-        kind = ("事业单位", "事业编制") if any(w in unit for w in ("院", "校", "中心", "站", "所")) else ("行政单位", "行政编制")
+        kind = unit_kind(unit)
         self.payroll.append((p.pid, unit, kind[0], kind[1], status, start, end, self.rng.randrange(5200, 8800, 50)))
 
     def vehicle(self, p: SP, vtype="小型轿车", registered=dt.date(2016, 5, 12), status="正常", status_on=None,
@@ -462,6 +457,30 @@ class Plant:
                               "3305016" + f"{self.rng.randrange(10 ** 13):013d}"))
         return name
 
+    def file_kin(self, recipient: SP, cadre: SP, post: Post, relation: str, programme: str, filed_on: dt.date) -> None:
+        self.filings.append((recipient.pid, cadre.pid, post.post, relation, programme, filed_on, cadre.vid))
+
+    def agreement(self, project: str, no: str, plot: str, p: SP, area: str, rate_text: str, amount, signed) -> None:
+        self.agreements.append((project, no, plot, p.pid, area, rate_text, amount, signed))
+
+    def payout(self, no: str, p: SP, payee: SP, amount, paid_on: dt.date, note: str) -> None:
+        self.payouts.append((no, p.pid, payee.pid, amount, paid_on, note))
+
+    def cert(self, p: SP, category: int, grade: int, issued: dt.date, reassessed: dt.date | None = None,
+             status: str = "正常", bad_id: bool = False, suffix: str | None = None) -> None:
+        self.certs.append((p.pid, category, grade, issued, reassessed, status, bad_id, suffix))
+
+    def low_income(self, p: SP, category: str, start: dt.date, end: dt.date | None = None) -> None:
+        self.low_income_rows.append((p.pid, category, start, end))
+
+    def housing_aid(self, h: SP, on: dt.date, grade: str = "C级", amount=None, remark=None) -> None:
+        method = "维修加固" if grade == "C级" else "拆除重建"
+        self.housing.append((h.pid, on.year, on, grade, method,
+                             amount if amount is not None else (10000 if grade == "C级" else 30000), remark))
+
+    def prisoner(self, p: SP, prison: str, start: dt.date, end: dt.date | None, name: str | None = None) -> None:
+        self.prison.append((p.pid, prison, start, end, name))
+
     # -- the answer key -------------------------------------------------------------------------------------
     def plant(self, rule: str, expect: str, p: SP | None, programme: str, note: str, rows: list[tuple] | None = None,
               months=None, amount=None, period=None, id_form=None, subject_pid=None) -> None:
@@ -480,1026 +499,6 @@ class Plant:
 PAY_DAY = {LIVING: 10, CARE: 12, DIBAO: 8, TEKUN: 5, PENSION: 15, ELDER: 20, EMPLOYEE: 25}
 PAY_COLS = ["pid", "programme", "sub_type", "m", "amount", "paid_on", "remark", "account_pid", "id_form", "name_override",
             "county", "vid", "hh_size", "tier"]
-
-
-def after(rows: list[tuple], m: int) -> list[tuple]:
-    return [r for r in rows if r[3] > m]
-
-
-OUT_OF_PROVINCE = ["江西省上饶市玉山县", "江西省上饶市广丰区", "安徽省黄山市歙县", "福建省南平市浦城县", "江苏省苏州市昆山市",
-                   "上海市松江区", "广东省东莞市", "福建省南平市建瓯市", "安徽省宣城市宁国市", "江西省景德镇市"]
-OTHER_ZJ_CITY = ["杭州市西湖区", "杭州市萧山区", "金华市婺城区", "宁波市鄞州区", "金华市义乌市", "温州市瓯海区", "绍兴市柯桥区"]
-
-
-def plant_r01(P: Plant) -> None:
-    """R01 死亡后继续发放: paid entitlement months after the death month (the earliest 死亡日期 of the records
-    whose name matches); traps: paid through the death month, arrears for a month before death paid after
-    it, an overpaid month reversed to zero."""
-    rng = P.rng
-    for i in range(P.n):
-        v = P.village()
-        k = i % 8
-        if k == 0:      # 生活补贴, still going at the end of the data
-            p = P.single(v, born=(1945, 1985))
-            d = rng.randint(3, 20)
-            rows = P.pay(p, LIVING, range(0, NM))
-            P.die(p, day_in(d, rng), ("公安注销", "民政火化"))
-            P.plant("R01", "flag", p, LIVING, "死亡后继续发放，至数据截止月仍在发放（公安、民政）", after(rows, d))
-        elif k == 1:    # 护理补贴, one month more (reporting lag)
-            p = P.single(v, born=(1940, 1990))
-            d = rng.randint(2, 21)
-            rows = P.pay(p, CARE, range(0, d + 2))
-            P.die(p, day_in(d, rng), ("卫健死亡证明",))
-            P.plant("R01", "flag", p, CARE, "死亡后多发 1 个月（报送时差，卫健）", after(rows, d))
-        elif k == 2:    # 低保, single-member household
-            p = P.single(v, born=(1935, 1965))
-            d = rng.randint(2, 18)
-            rows = P.pay(p, DIBAO, range(0, d + 4), income=100)
-            P.die(p, day_in(d, rng), ("民政火化",))
-            P.plant("R01", "flag", p, DIBAO, "单人户低保，死亡后继续发放 3 个月（民政火化）", after(rows, d))
-        elif k == 3:    # pension; 公安 deregistered two months later: the death date counts
-            p = P.single(v, born=(1928, 1955))
-            d = rng.randint(1, 19)
-            rows = P.pay(p, PENSION, range(0, min(NM, d + rng.randint(2, 8) + 1)), personal=10 * rng.randint(0, 14))
-            death = day_in(d, rng)
-            P.die(p, death, ("公安注销",), dereg_on=death + dt.timedelta(days=62))
-            P.plant("R01", "flag", p, PENSION, "按死亡日期而非注销日期（晚两个月）计", after(rows, d))
-        elif k == 4:    # 特困
-            p = P.single(v, born=(1932, 1955))
-            d = rng.randint(2, 19)
-            rows = P.pay(p, TEKUN, range(0, d + rng.randint(2, 4) + 1), sub_type="分散供养")
-            P.die(p, day_in(d, rng), ("卫健死亡证明", "公安注销"))
-            P.plant("R01", "flag", p, TEKUN, "特困供养死亡后继续发放", after(rows, d))
-        elif k == 5:    # 高龄补贴, still going
-            p = P.single(v, born=(1922, 1937))
-            d = rng.randint(2, 20)
-            rows = P.pay(p, ELDER, range(0, NM))
-            P.die(p, day_in(d, rng), ("民政火化", "卫健死亡证明"))
-            P.plant("R01", "flag", p, ELDER, "高龄补贴死亡后继续发放，至数据截止月", after(rows, d))
-        elif k == 6:    # 公安 gives only a late 注销日期; 卫健's earlier 死亡日期 decides
-            p = P.single(v, born=(1940, 1980))
-            d = rng.randint(2, 17)
-            rows = P.pay(p, LIVING, range(0, d + 5))
-            death = day_in(d, rng)
-            P.die(p, death, ("公安注销", "卫健死亡证明"), dereg_on=death + dt.timedelta(days=95),
-                  no_death_date=("公安注销",))
-            P.plant("R01", "flag", p, LIVING, "公安只有注销日期（晚三个月），按卫健死亡日期计", after(rows, d))
-        else:           # the 卫健 record carries the 15-digit legacy number
-            p = P.single(v, born=(1945, 1980))
-            d = rng.randint(2, 20)
-            rows = P.pay(p, LIVING, range(0, d + 3))
-            P.die(p, day_in(d, rng), ("卫健死亡证明",), id_form="15")
-            P.plant("R01", "flag", p, LIVING, "死亡记录为 15 位旧身份证号，升位后匹配", after(rows, d))
-    for i in range(P.n):
-        v = P.village()
-        k = i % 3
-        p = P.single(v, born=(1935, 1985))
-        d = rng.randint(3, 21)
-        if k == 0:
-            P.pay(p, LIVING, range(0, d + 1))
-            P.die(p, day_in(d, rng), ("公安注销", "民政火化"))
-            P.plant("R01", "none", p, LIVING, "只发放到死亡当月")
-        elif k == 1:    # the month d-2 was missed and paid as arrears after the death
-            a = d - 2
-            P.pay(p, LIVING, [m for m in range(0, d + 1) if m != a])
-            P.pay(p, LIVING, a, paid_on=mon(d + 1).replace(day=10), remark=f"补发{mon(a).month}月")
-            P.die(p, day_in(d, rng, 1, 25), ("民政火化",))
-            P.plant("R01", "none", p, LIVING, "死亡前月份的补发款在死亡后发放（按所属期），不是多发")
-        else:           # one month too many, reversed (冲正) the month after
-            rows = P.pay(p, PENSION, range(0, d + 2), personal=50)
-            P.pay(p, PENSION, d + 1, amount=-rows[-1][4], paid_on=mon(min(d + 2, NM - 1)).replace(day=25),
-                  remark=f"冲正退回{mon(d + 1).month}月")
-            P.die(p, day_in(d, rng), ("公安注销",))
-            P.plant("R01", "none", p, PENSION, "死亡后多发的一个月已冲正退回，净额为零")
-
-
-def plant_r02(P: Plant) -> None:
-    """R02 一停一发: both disability subsidies; one stopped within a month of the death month, the other paid
-    two or more months past it (also an R01 case)."""
-    rng = P.rng
-    for i in range(P.n):
-        v = P.village()
-        p = P.single(v, born=(1945, 1985))
-        k = i % 3
-        d = rng.randint(2, 19)
-        if k == 0:      # 生活补贴 stopped with the death, 护理补贴 still going
-            P.pay(p, LIVING, range(0, d + 1))
-            rows = P.pay(p, CARE, range(0, NM))
-            P.die(p, day_in(d, rng), ("公安注销",))
-            P.plant("R02", "flag", p, CARE, "生活补贴死亡当月停发，护理补贴继续发放至数据截止月", after(rows, d))
-            P.plant("R01", "flag", p, CARE, "护理补贴死亡后继续发放（一停一发）", after(rows, d))
-            P.plant("R01", "none", p, LIVING, "生活补贴死亡当月已停发")
-        elif k == 1:    # 护理补贴 one month late, 生活补贴 3–4 months on
-            care = P.pay(p, CARE, range(0, d + 2))
-            rows = P.pay(p, LIVING, range(0, d + rng.randint(3, 4) + 1))
-            P.die(p, day_in(d, rng), ("卫健死亡证明", "民政火化"))
-            P.plant("R02", "flag", p, LIVING, "护理补贴死亡次月停发，生活补贴继续发放", after(rows, d))
-            P.plant("R01", "flag", p, LIVING, "生活补贴死亡后继续发放（一停一发）", after(rows, d))
-            P.plant("R01", "flag", p, CARE, "护理补贴死亡后多发 1 个月", after(care, d))
-        else:           # 护理补贴 stopped the month before the death, 生活补贴 still going
-            P.pay(p, CARE, range(0, d))
-            rows = P.pay(p, LIVING, range(0, NM))
-            P.die(p, day_in(d, rng), ("公安注销", "卫健死亡证明"))
-            P.plant("R02", "flag", p, LIVING, "护理补贴死亡前一月停发，生活补贴继续发放至数据截止月", after(rows, d))
-            P.plant("R01", "flag", p, LIVING, "生活补贴死亡后继续发放（一停一发）", after(rows, d))
-    for i in range(P.n):
-        v = P.village()
-        p = P.single(v, born=(1945, 1985))
-        k = i % 3
-        d = rng.randint(4, 19)
-        if k == 0:
-            P.pay(p, LIVING, range(0, d + 1))
-            P.pay(p, CARE, range(0, d + 1))
-            P.die(p, day_in(d, rng), ("公安注销", "民政火化"))
-            P.plant("R02", "none", p, CARE, "两项补贴均于死亡当月停发")
-            P.plant("R01", "none", p, CARE, "护理补贴死亡当月停发")
-            P.plant("R01", "none", p, LIVING, "生活补贴死亡当月停发")
-        elif k == 1:    # 生活补贴 ended three months before the death (left 低保): R01 on 护理补贴 only
-            P.pay(p, LIVING, range(0, d - 2))
-            rows = P.pay(p, CARE, range(0, d + 4))
-            P.die(p, day_in(d, rng), ("公安注销",))
-            P.plant("R02", "none", p, CARE, "生活补贴在死亡前三个月已停发（退出低保），不属一停一发")
-            P.plant("R01", "flag", p, CARE, "护理补贴死亡后继续发放 3 个月", after(rows, d))
-        else:           # 护理补贴 only one month past the death
-            P.pay(p, LIVING, range(0, d + 1))
-            rows = P.pay(p, CARE, range(0, d + 2))
-            P.die(p, day_in(d, rng), ("卫健死亡证明",))
-            P.plant("R02", "none", p, CARE, "护理补贴死亡后只多发 1 个月（报送时差），不属一停一发")
-            P.plant("R01", "flag", p, CARE, "护理补贴死亡后多发 1 个月", after(rows, d))
-            P.plant("R01", "none", p, LIVING, "生活补贴死亡当月停发")
-
-
-def plant_r03(P: Plant) -> None:
-    """R03 迁出后继续领取: the register shows 迁出 with a 变动日期 and a 迁往地; the two subsidies stop on a move out
-    of 浙江, 低保 and 特困 on a move out of the county, pensions never; a care institution is no move away."""
-    rng, geo = P.rng, P.geo
-
-    def moved(p: SP, m: int, dest: str, scope: str) -> None:
-        out_prov, out_cty, inst = geo.judge(dest, geo.villages[p.vid].county)
-        assert (out_prov if scope == "province" else out_cty if scope == "county" else True) and not inst, dest
-        P.move(p, day_in(m, rng), dest)
-
-    for i in range(P.n):
-        v = P.village()
-        k = i % 5
-        m = rng.randint(2, 19)
-        p = P.single(v, born=(1950, 1990))
-        if k == 0:
-            rows = P.pay(p, LIVING, range(0, NM))
-            moved(p, m, rng.choice(OUT_OF_PROVINCE), "province")
-            P.plant("R03", "flag", p, LIVING, "迁出本省后生活补贴继续发放至数据截止月", after(rows, m))
-        elif k == 1:
-            rows = P.pay(p, CARE, range(0, m + rng.randint(2, 4) + 1))
-            moved(p, m, rng.choice(OUT_OF_PROVINCE), "province")
-            P.plant("R03", "flag", p, CARE, "迁出本省后护理补贴继续发放", after(rows, m))
-        elif k == 2:
-            other = rng.choice([c for c in COUNTIES if c != v.county])
-            rows = P.pay(p, DIBAO, range(0, m + rng.randint(1, 4) + 1), income=200)
-            moved(p, m, f"衢州市{COUNTIES[other]}", "county")
-            P.plant("R03", "flag", p, DIBAO, "迁往本市其他县（市、区）后低保继续发放", after(rows, m))
-        elif k == 3:
-            rows = P.pay(p, TEKUN, range(0, m + rng.randint(1, 3) + 1), sub_type="分散供养")
-            moved(p, m, rng.choice(OTHER_ZJ_CITY), "county")
-            P.plant("R03", "flag", p, TEKUN, "迁往省内其他市后特困供养继续发放", after(rows, m))
-        else:
-            rows = P.pay(p, DIBAO, range(0, NM), income=100)
-            moved(p, m, rng.choice(OUT_OF_PROVINCE), "county")
-            P.plant("R03", "flag", p, DIBAO, "迁出本省后低保继续发放至数据截止月", after(rows, m))
-    for i in range(P.n):
-        v = P.village()
-        k = i % 5
-        m = rng.randint(2, 19)
-        p = P.single(v, born=(1945, 1990) if k != 1 else (1935, 1955))
-        if k == 0:
-            other = rng.choice([c for c in COUNTIES if c != v.county])
-            dest = f"衢州市{COUNTIES[other]}"
-            assert not geo.judge(dest, v.county)[0]
-            P.pay(p, CARE, range(0, NM))
-            P.move(p, day_in(m, rng), dest)
-            P.plant("R03", "none", p, CARE, "护理补贴：迁往本市其他县，仍在省内，不停发")
-        elif k == 1:
-            P.pay(p, PENSION, range(0, NM), personal=30)
-            P.move(p, day_in(m, rng), rng.choice(OUT_OF_PROVINCE))
-            P.plant("R03", "none", p, PENSION, "城乡居民养老金随人转移，迁出省外也不停发")
-        elif k == 2:    # inside the county; every other one written short (衢江区湖南镇 is not 湖南省)
-            towns = sorted({x.township for x in geo.villages if x.county == v.county})
-            rng.shuffle(towns)
-            towns.sort(key=lambda t: t != "湖南镇")
-            short = (i // 5) % 2 == 1
-            dest = next((d for t in towns if not geo.judge(
-                d := f"{v.county_name}{t}" if short else f"浙江省衢州市{v.county_name}{t}", v.county)[1]),
-                f"浙江省衢州市{v.county_name}")
-            P.pay(p, DIBAO, range(0, NM), income=300)
-            P.move(p, day_in(m, rng), dest)
-            P.plant("R03", "none", p, DIBAO, "低保：县内迁移，不停发")
-        elif k == 3:
-            other = rng.choice([c for c in COUNTIES if c != v.county])
-            dest = f"衢州市{COUNTIES[other]}社会福利院"
-            assert geo.judge(dest, v.county)[2]
-            P.pay(p, DIBAO, range(0, NM), income=300)
-            P.move(p, day_in(m, rng), dest)
-            P.plant("R03", "none", p, DIBAO, "迁入供养机构（社会福利院），仍可享受")
-        else:
-            P.pay(p, LIVING, range(0, m + 1))
-            P.move(p, day_in(m, rng), rng.choice(OUT_OF_PROVINCE))
-            P.plant("R03", "none", p, LIVING, "迁出本省，只发放到迁出当月")
-
-
-def plant_r04(P: Plant) -> None:
-    """R04 重复享受: one programme and sub-type paid twice for one entitlement month, net of corrections."""
-    rng = P.rng
-    for i in range(P.n):
-        v = P.village()
-        k = i % 3
-        if k == 0:      # a pensioner on the list of another county too
-            p = P.single(v, born=(1935, 1958))
-            personal = 10 * rng.randint(0, 14)
-            P.pay(p, PENSION, range(0, NM), personal=personal)
-            m, n = rng.randint(0, 15), rng.randint(3, 8)
-            other = rng.choice([c for c in COUNTIES if c != v.county])
-            rows = P.pay(p, PENSION, range(m, m + n), personal=personal, county=other)
-            P.plant("R04", "flag", p, PENSION, f"另一县（{COUNTIES[other]}）名册也发放（跨县重复）", rows)
-        elif k == 1:    # listed twice in one month of the 残联 ledger
-            p = P.single(v, born=(1950, 1990))
-            P.pay(p, LIVING, range(0, NM))
-            rows = P.pay(p, LIVING, rng.randint(0, NM - 1))
-            P.plant("R04", "flag", p, LIVING, "残联名册同一所属期列入两次", rows)
-        else:           # a 低保 household listed twice for two months
-            h, _ = P.couple(v, born=(1945, 1970))
-            P.pay(h, DIBAO, range(0, NM), size=2, income=200)
-            m = rng.randint(0, 22)
-            rows = P.pay(h, DIBAO, [m, m + 1], size=2, income=200)
-            P.plant("R04", "flag", h, DIBAO, "低保名册连续两个月重复列入同一户", rows)
-    for i in range(P.n):
-        v = P.village()
-        k = i % 4
-        m = rng.randint(1, 21)
-        if k == 0:      # one month missed, paid the next month as arrears: two entitlement months
-            p = P.single(v, born=(1950, 1990))
-            P.pay(p, LIVING, [x for x in range(0, NM) if x != m])
-            P.pay(p, LIVING, m, paid_on=mon(m + 1).replace(day=10), remark=f"补发{mon(m).month}月")
-            P.plant("R04", "none", p, LIVING, "补发上月款与当月款同时发放，所属期不同，不是重复")
-        elif k == 1:
-            p = P.single(v, born=(1950, 1990))
-            P.pay(p, LIVING, range(0, NM))
-            P.pay(p, CARE, range(0, NM))
-            P.plant("R04", "none", p, LIVING, "同月领取生活补贴和护理补贴，是两个项目")
-        elif k == 2:    # paid twice, the second payment reversed
-            p = P.single(v, born=(1935, 1958))
-            rows = P.pay(p, PENSION, range(0, NM), personal=20)
-            P.pay(p, PENSION, m, remark="重复发放", personal=20)
-            P.pay(p, PENSION, m, amount=-rows[m][4], paid_on=mon(m + 1).replace(day=25), remark=f"冲正重复发放{mon(m).month}月")
-            P.plant("R04", "none", p, PENSION, "重复发放的一笔已冲正，净额为一笔")
-        else:           # institutional care: a +50 % supplement row
-            p = P.single(v, born=(1950, 1990))
-            rows = P.pay(p, CARE, range(0, NM))
-            for x in range(m, min(NM, m + 3)):
-                P.pay(p, CARE, x, amount=rows[x][4] // 2, remark="机构托养增发50%")
-            P.plant("R04", "none", p, CARE, "机构托养增发 50% 的附加行，不是重复")
-
-
-def plant_r05(P: Plant) -> None:
-    """R05 互斥待遇: 特困 with 生活补贴, 护理补贴 or 低保, or 城市低保 with 农村低保, for the same months."""
-    rng = P.rng
-    communities = [v for v in P.geo.villages if v.community]
-    for i in range(P.n):
-        v = P.village(community=False) or P.village()
-        k = i % 4
-        m, n = rng.randint(0, 16), rng.randint(3, 7)
-        if k == 3 and communities:    # rural 低保 (a couple) to X, urban 低保 (himself) in a 社区 from Y
-            h, _ = P.couple(v, born=(1950, 1975))
-            y = rng.randint(3, 14)
-            x = y + rng.randint(1, 5)
-            rural = P.pay(h, DIBAO, range(0, x + 1), size=2, income=300, sub_type="农村低保")
-            c = rng.choice(communities)
-            urban = P.pay(h, DIBAO, range(y, NM), v=c, income=100, sub_type="城市低保")
-            a = sum(r[4] for r in urban if r[3] <= x)
-            b = sum(r[4] for r in rural if r[3] >= y)
-            P.plant("R05", "flag", h, "城市低保、农村低保", "农村低保（两人户）与另一社区的城市低保（一人户）重叠",
-                    months=x - y + 1, amount=min(a, b), period=(mon(y), mon(x)))
-            P.plant("R04", "none", h, DIBAO, "同月的城市低保和农村低保是两个类别：属 R05，不是重复")
-            continue
-        p = P.single(v, born=(1940, 1965))
-        tk = P.pay(p, TEKUN, range(0, NM), sub_type="分散供养")
-        other = [LIVING, CARE, DIBAO][k % 3]
-        rows = P.pay(p, other, range(m, m + n), income=200)
-        a = sum(r[4] for r in tk if m <= r[3] < m + n)
-        b = sum(r[4] for r in rows)
-        P.plant("R05", "flag", p, f"{TEKUN}、{other}", f"特困供养期间又领{other}", months=n, amount=min(a, b),
-                period=(mon(m), mon(m + n - 1)))
-    for i in range(P.n):
-        v = P.village()
-        k = i % 3
-        m = rng.randint(2, 20)
-        p = P.single(v, born=(1935, 1958))
-        if k == 0:
-            P.pay(p, DIBAO, range(0, m + 1), income=100)
-            P.pay(p, TEKUN, range(m, NM), sub_type="分散供养")
-            P.plant("R05", "none", p, f"{TEKUN}、{DIBAO}", "低保停发当月特困供养开始，仅交接当月重叠")
-        elif k == 1:
-            P.pay(p, TEKUN, range(0, NM), sub_type="集中供养")
-            P.pay(p, PENSION, range(0, NM), personal=0)
-            P.plant("R05", "none", p, f"{TEKUN}、{PENSION}", "特困供养与城乡居民养老金可以同时享受")
-        else:
-            P.pay(p, TEKUN, range(0, m))
-            P.pay(p, CARE, range(m + 1, NM))
-            P.plant("R05", "none", p, f"{TEKUN}、{CARE}", "特困供养停发后才领护理补贴，月份不重叠")
-
-
-def plant_r07(P: Plant) -> None:
-    """R07 财政供养人员家庭享受低保: a 低保 recipient, or someone of the recipient's household, on the payroll."""
-    rng = P.rng
-    for i in range(P.n):
-        v = P.village()
-        k = i % 3
-        if k == 1:      # the recipient herself
-            p = P.single(v, "女", born=(1975, 1990))
-            P.staff(p, f"{v.county_name}{v.township}卫生院", start=dt.date(2014, 8, 1))
-            rows = P.pay(p, DIBAO, range(0, NM), income=200)
-            P.plant("R07", "flag", p, DIBAO, "受助人本人是卫生院在编在职人员", rows)
-            continue
-        p = P.single(v, born=(1938, 1955))
-        son = P.child(p, "男")
-        if k == 0:
-            P.staff(son, f"{v.county_name}水利局", start=dt.date(2003, 8, 1))
-            rows = P.pay(p, DIBAO, range(0, NM), income=100)
-            P.plant("R07", "flag", p, DIBAO, "同户的儿子是水利局在职公务员", rows)
-        else:           # hired in the middle of the data
-            m = rng.randint(2, 20)
-            P.staff(son, f"{v.county_name}{v.township}人民政府", start=day_in(m, rng))
-            rows = P.pay(p, DIBAO, range(0, NM), income=100)
-            # hired after the first payment: the months before the annual re-check (R07's recheck_months) do not count
-            late = [r for r in rows if r[3] >= m + 12]
-            if late:
-                P.plant("R07", "flag", p, DIBAO, "同户的儿子中途入编（财政供养），入编满一年（年度复核）后的月份", late)
-            else:
-                P.plant("R07", "none", p, DIBAO, "同户的儿子中途入编，数据截止时未到年度复核")
-    for i in range(P.n):
-        v = P.village()
-        k = i % 4
-        p = P.single(v, born=(1938, 1955) if k != 3 else (1926, 1933))
-        if k == 0:
-            son = P.child(p, "男")
-            P.staff(son, f"{v.county_name}农业农村局", "辞职", dt.date(2001, 8, 1), dt.date(BASE - 1, 9, 30))
-            P.pay(p, DIBAO, range(0, NM), income=100)
-            P.plant("R07", "none", p, DIBAO, "同户的儿子在数据开始前已辞职离开财政供养")
-        elif k == 1:    # 重残单独施保
-            son = P.child(p, "男")
-            P.staff(son, f"{v.county_name}市场监督管理局", start=dt.date(2004, 8, 1))
-            P.pay(p, DIBAO, range(0, NM), remark="重残单独施保", income=0)
-            P.pay(p, CARE, range(0, NM))
-            P.plant("R07", "none", p, DIBAO, "重残单独施保，同户儿子在职不影响")
-        elif k == 2:    # the son lives in a household of his own
-            son = P.child(p, "男", own_household=True)
-            P.staff(son, f"{v.county_name}交通运输局", start=dt.date(2006, 8, 1))
-            P.pay(p, DIBAO, range(0, NM), income=100)
-            P.plant("R07", "none", p, DIBAO, "在职的儿子已分户，不是同户成员")
-        else:           # the son is retired
-            son = P.child(p, "男", born=(p.birth.year + 22, p.birth.year + 25))
-            P.staff(son, f"{v.county_name}教育局", "退休", dt.date(1978, 8, 1), dt.date(BASE - 1, 12, 31))
-            P.pay(p, DIBAO, range(0, NM), income=100)
-            P.plant("R07", "none", p, DIBAO, "同户成员已退休，不是在编在职")
-
-
-def plant_r08(P: Plant) -> None:
-    """R08 低保家庭有车: a member of the household owns a vehicle in 正常 status during paid months."""
-    rng = P.rng
-    for i in range(P.n):
-        v = P.village()
-        k = i % 3
-        p = P.single(v, born=(1940, 1960))
-        if k == 0:
-            son = P.child(p, "男")
-            P.vehicle(son, registered=dt.date(BASE - 1, rng.randint(1, 12), rng.randint(1, 28)))
-            rows = P.pay(p, DIBAO, range(0, NM), income=100)
-            P.plant("R08", "flag", p, DIBAO, "同户的儿子名下小型轿车，状态正常", rows)
-        elif k == 1:    # his own car, scrapped in month m
-            m = rng.randint(3, 20)
-            P.vehicle(p, registered=dt.date(2009, 5, 1), status="报废", status_on=day_in(m, rng))
-            rows = P.pay(p, DIBAO, range(0, NM), income=100)
-            P.plant("R08", "flag", p, DIBAO, "本人名下轿车报废前的月份", [r for r in rows if r[3] < m])
-        else:           # the son bought a car in month m
-            m = rng.randint(2, 20)
-            son = P.child(p, "男")
-            P.vehicle(son, "小型普通客车", registered=day_in(m, rng))
-            rows = P.pay(p, DIBAO, range(0, NM), income=100)
-            P.plant("R08", "flag", p, DIBAO, "同户儿子购车（登记）后的月份", [r for r in rows if r[3] >= m])
-    for i in range(P.n):
-        v = P.village()
-        k = i % 3
-        p = P.single(v, born=(1940, 1970))
-        if k == 0:
-            P.vehicle(p, registered=dt.date(2010, 7, 5), status="转移", status_on=dt.date(BASE - 1, rng.randint(1, 12), 9))
-            P.pay(p, DIBAO, range(0, NM), income=100)
-            P.plant("R08", "none", p, DIBAO, "名下轿车在数据开始前已转移登记（卖出）")
-        elif k == 1:
-            P.vehicle(p, "残疾人专用小型自动挡载客汽车", registered=dt.date(BASE - 1, 6, 18))
-            P.pay(p, DIBAO, range(0, NM), income=100)
-            P.pay(p, CARE, range(0, NM))
-            P.plant("R08", "none", p, DIBAO, "残疾人专用车，豁免车型")
-        else:
-            m = rng.randint(4, 15)
-            P.pay(p, DIBAO, range(0, m + 1), income=100)
-            P.vehicle(p, registered=day_in(m + 2, rng))
-            P.plant("R08", "none", p, DIBAO, "低保停发两个月后才购车登记")
-
-
-def plant_r09(P: Plant) -> None:
-    """R09 低保家庭成员登记经营主体: a member of the household is behind a business live in paid months."""
-    rng = P.rng
-    for i in range(P.n):
-        v = P.village()
-        k = i % 3
-        if k == 0:
-            h, w = P.couple(v, born=(1955, 1975))
-            P.business([("经营者", w)], f"{v.county_name}{v.township}{w.name}早餐店{i}", est=dt.date(BASE - 2, 5, 8))
-            rows = P.pay(h, DIBAO, range(0, NM), size=2, income=200)
-            P.plant("R09", "flag", h, DIBAO, "同户的妻子是存续个体工商户的经营者", rows)
-        elif k == 1:    # a company set up in month m, the recipient its legal representative
-            m = rng.randint(2, 20)
-            p = P.single(v, "男", born=(1960, 1985))
-            P.business([("法定代表人", p)], f"衢州{p.name}{i}商贸有限公司", "企业", est=day_in(m, rng), capital="50")
-            rows = P.pay(p, DIBAO, range(0, NM), income=200)
-            P.plant("R09", "flag", p, DIBAO, "本人成立公司并任法定代表人之后的月份", [r for r in rows if r[3] >= m])
-        else:           # the son's shop, cancelled in month m
-            m = rng.randint(2, 20)
-            p = P.single(v, born=(1940, 1960))
-            son = P.child(p, "男")
-            P.business([("经营者", son)], f"{v.county_name}{v.township}{son.name}五金店{i}", status="注销",
-                       est=dt.date(2015, 3, 11), closed=day_in(m, rng))
-            rows = P.pay(p, DIBAO, range(0, NM), income=100)
-            P.plant("R09", "flag", p, DIBAO, "同户儿子的五金店注销当月之前的月份", [r for r in rows if r[3] < m])
-    for i in range(P.n):
-        v = P.village()
-        p = P.single(v, born=(1940, 1965))
-        if i % 2 == 0:
-            P.business([("经营者", p)], f"{v.county_name}{v.township}{p.name}杂货店{i}", status="注销",
-                       est=dt.date(2010, 4, 9), closed=dt.date(BASE - 1, rng.randint(1, 12), 14))
-            P.pay(p, DIBAO, range(0, NM), income=100)
-            P.plant("R09", "none", p, DIBAO, "本人杂货店在数据开始前已注销")
-        else:
-            son = P.child(p, "男", own_household=True)
-            P.business([("经营者", son)], f"{v.county_name}{v.township}{son.name}农资店{i}", est=dt.date(2016, 3, 25))
-            P.pay(p, DIBAO, range(0, NM), income=100)
-            P.plant("R09", "none", p, DIBAO, "开店的儿子已分户，不是同户成员")
-
-
-def plant_r10(P: Plant) -> None:
-    """R10 优亲厚友: a relative (民法典 近亲属, from the register) of a village cadre (same village) or a 低保
-    case worker (same township) receives assistance during the term, not filed before the first paid month."""
-    rng = P.rng
-    for i in range(P.n):
-        v = P.village()
-        k = i % 5
-        if k == 1:      # a township case worker's brother on 特困 (the same father ID number)
-            towns = sorted({x.township for x in P.geo.villages})
-            t = rng.choice(towns)
-            v = P.village(township=t)
-            father = P.person(v, "男", P.birth(1925, 1945), in_register=False)
-            worker = P.person(v, "男", P.birth(father.birth.year + 24, father.birth.year + 34), surname=father.name[0],
-                              father=father.pid)
-            P.claim(worker, township=t, prefer=("低保经办人",))
-            w = P.village(township=t)
-            bro = P.person(w, "男", P.birth(father.birth.year + 22, father.birth.year + 36), surname=father.name[0],
-                           father=father.pid)
-            rows = P.pay(bro, TEKUN, range(0, NM), sub_type="分散供养")
-            P.plant("R10", "flag", bro, TEKUN, "乡镇低保经办人的兄弟（父亲身份证号相同），同乡镇享受特困供养，未备案", rows)
-            continue
-        cadre, wife = P.couple(v, born=(1962, 1982) if k != 4 else (1955, 1975))
-        P.claim(cadre, v)
-        if k == 0:      # his father, in a household of his own in the same village, on 低保
-            father = P.person(v, "男", P.birth(cadre.birth.year - 30, cadre.birth.year - 24), surname=cadre.name[0])
-            cadre.father = father.pid
-            rows = P.pay(father, DIBAO, range(0, NM), income=100)
-            P.plant("R10", "flag", father, DIBAO, "村干部的父亲（分户，户籍父亲身份证号），同村享受低保，未备案", rows)
-        elif k == 2:    # his wife, in his household, on 生活补贴
-            rows = P.pay(wife, LIVING, range(0, NM))
-            P.plant("R10", "flag", wife, LIVING, "村干部的妻子（同户）享受生活补贴，未备案", rows)
-        elif k == 3:    # his mother on 低保, filed months after the first payment
-            mother = P.person(v, "女", P.birth(cadre.birth.year - 30, cadre.birth.year - 22))
-            cadre.mother = mother.pid
-            first = rng.randint(0, 18)
-            rows = P.pay(mother, DIBAO, range(first, NM), income=100)
-            post = next(x for x in P.posts if x.holder == cadre.pid)
-            P.filings.append((mother.pid, cadre.pid, post.post, "母亲", DIBAO, mon(first + 2).replace(day=rng.randint(1, 28)),
-                              v.vid))
-            P.plant("R10", "flag", mother, DIBAO, "村干部的母亲享受低保，首次发放后才备案：备案当月之前的月份",
-                    [r for r in rows if r[3] < first + 2])
-        else:           # his son, in a household of his own, on 护理补贴
-            son = P.child(cadre, "男", own_household=True, born=(cadre.birth.year + 22, cadre.birth.year + 25))
-            rows = P.pay(son, CARE, range(0, NM))
-            P.plant("R10", "flag", son, CARE, "村干部的儿子（分户）享受护理补贴，未备案", rows)
-    for i in range(P.n):
-        v = P.village()
-        k = i % 4
-        cadre, _ = P.couple(v, born=(1962, 1982))
-        if k == 0:      # filed before the first payment
-            post = P.claim(cadre, v)
-            father = P.person(v, "男", P.birth(cadre.birth.year - 30, cadre.birth.year - 24), surname=cadre.name[0])
-            cadre.father = father.pid
-            first = rng.randint(0, 12)
-            P.pay(father, DIBAO, range(first, NM), income=100)
-            filed = (mon(first) - dt.timedelta(days=rng.randint(10, 300))) if first == 0 else day_in(first, rng)
-            P.filings.append((father.pid, cadre.pid, post.post, "父亲", DIBAO, filed, v.vid))
-            P.plant("R10", "none", father, DIBAO, "村干部的父亲享受低保，首次发放前已备案")
-        elif k == 1:    # a former cadre: the term ended before 2019
-            P.claim(cadre, v, extra="村报账员" if not v.community else "社区报账员", start=dt.date(2011, 5, 3),
-                    end=dt.date(BASE - 1, rng.randint(1, 12), 28))
-            father = P.person(v, "男", P.birth(cadre.birth.year - 30, cadre.birth.year - 24), surname=cadre.name[0])
-            cadre.father = father.pid
-            P.pay(father, DIBAO, range(0, NM), income=100)
-            P.plant("R10", "none", father, DIBAO, "原村干部的父亲：其任职在数据开始前已结束，早于发放月份")
-        elif k == 2:    # same surname, same village, no kinship in the register
-            P.claim(cadre, v)
-            other = P.single(v, born=(1935, 1955), surname=cadre.name[0])
-            P.pay(other, DIBAO, range(0, NM), income=100)
-            P.plant("R10", "none", other, DIBAO, "与村干部同姓同村，户籍中无亲属关系")
-        else:           # his mother, on 低保 in another village
-            P.claim(cadre, v)
-            w = P.village(township=v.township, not_vid=v.vid) or P.village(not_vid=v.vid)
-            mother = P.person(w, "女", P.birth(cadre.birth.year - 30, cadre.birth.year - 22))
-            cadre.mother = mother.pid
-            P.pay(mother, DIBAO, range(0, NM), income=100)
-            P.plant("R10", "none", mother, DIBAO, "村干部的母亲在外村享受低保")
-
-
-def plant_r11(P: Plant) -> None:
-    """R11 村干部关联主体承揽本村工程: the contractor's legal representative, shareholder or operator is a cadre
-    of that village or a close relative, and the contract was signed during the term."""
-    rng = P.rng
-    for i in range(P.n):
-        v = P.village()
-        k = i % 3
-        cadre, wife = P.couple(v, born=(1960, 1982) if k != 2 else (1955, 1975))
-        P.claim(cadre, v)
-        signed = dt.date(rng.choice([2019, 2020]), rng.randint(1, 12), rng.randint(1, 28))
-        amount = rng.randrange(20000, 300000, 100)
-        if k == 0:
-            name = f"{v.county_name}{v.name}{wife.name}苗木专业合作社{i}"
-            code = P.business([("法定代表人", wife)], name, "农民专业合作社", est=dt.date(2017, 3, 20), capital="50")
-            j = P.project(v, "村庄绿化提升工程", name, code, amount, signed)
-            note = "承包方合作社的法定代表人是村干部的妻子"
-        elif k == 1:    # his own shop; the ledger has no credit code (matched by name)
-            name = f"{v.county_name}{v.township}{cadre.name}建材经营部{i}"
-            P.business([("经营者", cadre)], name, est=dt.date(2014, 6, 2))
-            j = P.project(v, "村道修补工程", name, None, amount, signed, "询价")
-            note = "承包方是村干部本人经营的个体户（台账无信用代码，按名称对应）"
-        else:           # his son (分户) is a shareholder of the building company
-            son = P.child(cadre, "男", own_household=True, born=(cadre.birth.year + 22, cadre.birth.year + 25))
-            boss = P.person(v, "男", P.birth(1965, 1985), in_register=False, area=rng.choice(OUTSIDE_AREAS))
-            name = f"衢州{son.name}{i}建筑工程有限公司"
-            code = P.business([("法定代表人", boss), ("股东", son)], name, "企业", est=dt.date(2016, 9, 1), capital="500")
-            j = P.project(v, "文化礼堂建设工程", name, code, amount, signed, "公开招标")
-            note = "承包公司的股东是村干部的儿子（分户）"
-        P.plant("R11", "flag", cadre, j, note, months=None, amount=amount, period=(signed.replace(day=1),) * 2)
-    for i in range(P.n):
-        v = P.village()
-        cadre, wife = P.couple(v, born=(1960, 1982))
-        if i % 2 == 0:  # the wife's cooperative took a project of another village
-            P.claim(cadre, v)
-            w = P.village(not_vid=v.vid)
-            name = f"{v.county_name}{v.name}{wife.name}果蔬专业合作社{i}"
-            code = P.business([("法定代表人", wife)], name, "农民专业合作社", est=dt.date(2017, 3, 20))
-            j = P.project(w, "机耕路硬化工程", name, code, rng.randrange(20000, 200000, 100),
-                          dt.date(2020, rng.randint(1, 12), rng.randint(1, 28)))
-            P.plant("R11", "none", cadre, j, "村干部妻子的合作社承揽的是外村工程")
-        else:           # elected in a by-election after his shop's contract
-            P.claim(cadre, v, extra="村民委员会委员" if not v.community else "社区居民委员会委员",
-                    start=dt.date(2020, 8, 20))
-            name = f"{v.county_name}{v.township}{cadre.name}水电安装部{i}"
-            code = P.business([("经营者", cadre)], name, est=dt.date(2015, 6, 2))
-            j = P.project(v, "垃圾中转站修缮工程", name, code, rng.randrange(20000, 90000, 100),
-                          dt.date(2020, rng.randint(1, 7), rng.randint(1, 28)))
-            P.plant("R11", "none", cadre, j, "合同签订在其补选为村干部（2020-08-20）之前")
-
-
-def plant_r12(P: Plant) -> None:
-    """R12 补偿款截留少付: what an agreement owes the entitled person against what reached them or their family."""
-    rng = P.rng
-    for i in range(P.n):
-        v = P.village(community=False) or P.village()
-        k = i % 3
-        h, w = P.couple(v, born=(1945, 1970))
-        signed = dt.date(2019, rng.randint(1, 12), rng.randint(1, 28))
-        if k == 0:      # the tower case: 10,000 due, 4,000 reached the farmer
-            no = f"TT{v.county}-{i:05d}"
-            P.agreements.append((f"110kV{v.name}线路铁塔占地补偿", no, f"N{i:03d}", h.pid, "0.12", "10000元/基", 10000, signed))
-            paid = signed + dt.timedelta(days=rng.randint(30, 200))
-            P.payouts.append((no, h.pid, h.pid, 4000, paid, "一次性"))
-            P.plant("R12", "flag", h, f"110kV{v.name}线路铁塔占地补偿", "铁塔占地补偿应付 10000 元，本人只收到 4000 元",
-                    amount=6000, period=(paid.replace(day=1),) * 2)
-        elif k == 1:    # the second instalment went to a village cadre
-            cadre, _ = P.couple(v, born=(1960, 1980))
-            P.claim(cadre, v, prefer=("报账员",), extra="村股份经济合作社出纳")
-            area = rng.choice([0.45, 0.6, 0.85, 1.2])
-            due = int(48000 * area)
-            no = f"ZD{v.county}-{i:05d}"
-            P.agreements.append(("国道改建工程征地补偿", no, f"D{i:04d}", h.pid, f"{area:.2f}", "48000元/亩", due, signed))
-            p1, p2 = signed + dt.timedelta(days=40), signed + dt.timedelta(days=200)
-            P.payouts.append((no, h.pid, h.pid, due * 6 // 10, p1, "第一期（60%）"))
-            P.payouts.append((no, h.pid, cadre.pid, due - due * 6 // 10, p2, "第二期（40%）"))
-            P.plant("R12", "flag", h, "国道改建工程征地补偿", "第二期付给了村干部（非本人及家人）", amount=due - due * 6 // 10,
-                    period=(p1.replace(day=1), p2.replace(day=1)))
-        else:           # nothing paid at all
-            no = f"ZD{v.county}-{i:05d}"
-            due = rng.randrange(8000, 60000, 100)
-            P.agreements.append(("水库扩容工程征地补偿", no, f"S{i:04d}", h.pid, "0.50", "协议", due, signed))
-            P.plant("R12", "flag", h, "水库扩容工程征地补偿", "协议应付，无任何付款记录", amount=due)
-    for i in range(P.n):
-        v = P.village(community=False) or P.village()
-        k = i % 3
-        h, w = P.couple(v, born=(1945, 1970))
-        signed = dt.date(2020, rng.randint(1, 6), rng.randint(1, 28))
-        no = f"ZT{v.county}-{i:05d}"
-        due = rng.randrange(8000, 60000, 100)
-        P.agreements.append(("乡村道路拓宽工程征地补偿", no, f"T{i:04d}", h.pid, "0.30", "协议", due, signed))
-        if k == 0:
-            P.payouts.append((no, h.pid, h.pid, due * 6 // 10, signed + dt.timedelta(days=30), "第一期（60%）"))
-            P.payouts.append((no, h.pid, h.pid, due - due * 6 // 10, signed + dt.timedelta(days=150), "第二期（40%）"))
-            P.plant("R12", "none", h, "乡村道路拓宽工程征地补偿", "两期付款合计足额")
-        elif k == 1:
-            P.payouts.append((no, h.pid, w.pid, due, signed + dt.timedelta(days=45), "一次性（妻代领）"))
-            P.plant("R12", "none", h, "乡村道路拓宽工程征地补偿", "付给同户的妻子，足额")
-        else:
-            son = P.child(h, "男", own_household=True)
-            P.payouts.append((no, h.pid, son.pid, due, signed + dt.timedelta(days=45), "一次性（子代领）"))
-            P.plant("R12", "none", h, "乡村道路拓宽工程征地补偿", "付给分户的儿子（近亲属），足额")
-
-
-def plant_r13(P: Plant) -> None:
-    """R13 查无此人: a payee whose valid ID number is in no register and no death record."""
-    rng = P.rng
-    for i in range(P.n):
-        v = P.village()
-        k = i % 3
-        g = P.single(v, born=(1940, 1985) if k != 2 else (1935, 1958), in_register=False)
-        if k == 0:
-            m = rng.randint(0, 20)
-            rows = P.pay(g, LIVING, [m], remark="新增") + P.pay(g, LIVING, range(m + 1, NM))
-            P.plant("R13", "flag", g, LIVING, "户籍和死亡记录中都没有此号码，领生活补贴", rows)
-        elif k == 1:
-            rows = P.pay(g, TEKUN, range(0, NM), sub_type="分散供养")
-            P.plant("R13", "flag", g, TEKUN, "户籍和死亡记录中都没有此号码，领特困供养", rows)
-        else:
-            m = rng.randint(0, 20)
-            rows = P.pay(g, PENSION, range(m, NM), personal=40)
-            # the pension list gives only the county (参保地) and the register extracts cover townships: R13 cannot
-            # tell whether the register should hold this payee, and counts them as 未检查 (issue 17)
-            P.plant("R13", "none", g, PENSION, "户籍和死亡记录中都没有此号码，领养老金；养老金名册只有参保地（县），"
-                    "户籍按乡镇摘录：未检查，不是查无此人")
-    for i in range(P.n):
-        v = P.village()
-        k = i % 3
-        if k == 0:      # the pension list still has the 15-digit number
-            p = P.single(v, born=(1930, 1958))
-            P.pay(p, PENSION, range(0, NM), personal=20, id_form="15")
-            P.plant("R13", "none", p, PENSION, "人社名册为 15 位旧号，升位后即户籍中的号码")
-        elif k == 1:    # the 护理补贴 list has the number issued under the county's historical code
-            p = P.single(v, born=(1940, 1984))
-            P.pay(p, CARE, range(0, NM), id_form="hist")
-            P.plant("R13", "none", p, CARE, "护理补贴名册用历史县级代码，第 7–17 位和姓名与户籍相同：同一人", id_form="hist")
-            P.plant("R15", "none", p, "", "历史县级代码与现行代码的号码第 7–17 位、姓名相同：同一人", id_form="hist")
-        else:           # a pensioner of 婺城区 (金华): a county the register does not cover
-            o = P.person(P.geo.villages[0], rng.choice("男女"), P.birth(1935, 1958), in_register=False, area="330702")
-            P.outsiders.append(o)
-            P.pay(o, PENSION, range(0, NM), personal=60, county="330702")
-            P.plant("R13", "none", o, PENSION, "金华市婺城区名册上的人，不在本市户籍覆盖范围内")
-
-
-def plant_r14(P: Plant) -> None:
-    """R14 收款账户异常: one account receives benefits of people of different households with no kinship."""
-    rng = P.rng
-    for i in range(P.n):
-        v = P.village()
-        if i % 2 == 0:  # two 低保 recipients, strangers, one card
-            a = P.single(v, born=(1940, 1965))
-            b = P.single(v, born=(1940, 1965))
-            ra = P.pay(a, DIBAO, range(0, NM), income=100)
-            m = rng.randint(0, 12)
-            rb = P.pay(b, DIBAO, range(m, NM), income=200, account=a)
-            P.plant("R14", "flag", a, DIBAO, "低保金与另一户无亲属关系的人打入同一账户", ra)
-            P.plant("R14", "flag", b, DIBAO, "低保金打入另一户无亲属关系的人的账户", rb)
-        else:           # a 村民小组长's pension account receives a villager's 生活补贴
-            cadre, _ = P.couple(v, born=(1940, 1958))
-            P.claim(cadre, v, extra="社区居民小组长" if v.community else "村民小组长", start=dt.date(BASE - 2, 4, 15))
-            x = P.single(v, born=(1950, 1985))
-            rc = P.pay(cadre, PENSION, range(0, NM), personal=30)
-            m = rng.randint(0, 12)
-            rx = P.pay(x, LIVING, range(m, NM), account=cadre)
-            P.plant("R14", "flag", cadre, PENSION, "村民小组长本人领养老金的账户同时收取无亲属关系村民的生活补贴", rc)
-            P.plant("R14", "flag", x, LIVING, "生活补贴打入村民小组长本人的账户", rx)
-    for i in range(P.n):
-        v = P.village()
-        if i % 2 == 0:
-            h, w = P.couple(v, born=(1945, 1965))
-            P.pay(h, DIBAO, range(0, NM), size=2, income=200)
-            P.pay(w, LIVING, range(0, NM), account=h)
-            P.plant("R14", "none", w, LIVING, "生活补贴打入丈夫的账户（配偶，同户）")
-            P.plant("R14", "none", h, DIBAO, "与妻子共用本人账户")
-        else:
-            f = P.single(v, "男", born=(1940, 1958))
-            son = P.child(f, "男", own_household=True)
-            P.pay(f, DIBAO, range(0, NM), income=100)
-            P.pay(son, LIVING, range(0, NM), account=f)
-            P.plant("R14", "none", son, LIVING, "生活补贴打入分户父亲的账户（近亲属）")
-            P.plant("R14", "none", f, DIBAO, "与分户的儿子共用本人账户（近亲属）")
-
-
-def plant_r15(P: Plant) -> None:
-    """R15 身份冲突: one number under two names (甲), one person in two active households (乙), one person under
-    two numbers in one village (丙)."""
-    rng = P.rng
-    for i in range(P.n):
-        v = P.village()
-        k = i % 4
-        if k == 0:      # a 公安 death record carries a living recipient's number under another name
-            p = P.single(v, born=(1945, 1985))
-            rows = P.pay(p, LIVING, range(0, NM))
-            P.die(p, day_in(rng.randint(1, 15), rng), ("公安注销",), name=P.name(p.sex))
-            P.plant("R15", "flag", p, "", "甲：公安注销（死亡）记录的姓名与户籍、名册不同（重号）", rows)
-            P.plant("R01", "none", p, LIVING, "死亡记录姓名不符（重号），不认定死亡")
-        elif k == 1:    # the 护理补贴 list writes the number under another person's name
-            p = P.single(v, born=(1945, 1985))
-            rows = P.pay(p, CARE, range(0, NM), name=P.name(p.sex))
-            P.plant("R15", "flag", p, "", "甲：护理补贴名册的姓名与户籍不同", rows)
-        elif k == 2:    # registered in his own household and in his son's, both 正常
-            p = P.single(v, "男", born=(1935, 1955))
-            son = P.child(p, "男", own_household=True)
-            P.second_rows.append((p.pid, son.hh, "父亲", son.vid, "正常", None, None))
-            rows = P.pay(p, PENSION, range(0, NM), personal=30)
-            P.plant("R15", "flag", p, "", "乙：本人户和儿子户中都登记，人口状态均为正常（一人多户）", rows)
-        else:           # one man, two numbers in one village; the pension goes to the second
-            p = P.single(v, "男", born=(1935, 1955), protect=True)
-            q = P.person(v, "男", p.birth, name=p.name, protect=True)
-            rows = P.pay(q, PENSION, range(0, NM), personal=30)
-            P.plant("R15", "flag", q, "", "丙：同村两个户号下同名、同出生日期、同性别，号码不同；养老金发到此号", rows)
-    for i in range(P.n):
-        v = P.village()
-        k = i % 3
-        if k == 0:      # twins: one household, one birthday, one sex, two names
-            h, w = P.couple(v, born=(1950, 1975))
-            t1 = P.child(h, "男")
-            t2 = P.person(v, "男", t1.birth, h.hh, "子", surname=h.name[0], father=h.pid, mother=w.pid)
-            P.plant("R15", "none", t1, "", "双胞胎兄弟：同户、同出生日期、同性别，姓名不同")
-            P.plant("R15", "none", t2, "", "双胞胎兄弟：同户、同出生日期、同性别，姓名不同")
-        elif k == 1:    # one name, two women of the village born years apart
-            a = P.single(v, "女", born=(1940, 1950))
-            b = P.person(v, "女", P.birth(1955, 1965), name=a.name, protect=True)
-            a.protect = True
-            P.pay(b, PENSION, range(0, NM), personal=10)
-            P.plant("R15", "none", b, "", "同村同名，出生日期不同：两个人")
-        else:           # married into another village: the old row 迁出, the new one 正常
-            p = P.single(v, "女", born=(1945, 1958))
-            h = P.single(P.village(county=v.county, not_vid=v.vid) or v, "男", born=(1945, 1958))
-            w = P.geo.villages[h.vid]
-            P.move(p, dt.date(BASE - 1, rng.randint(1, 12), 20), f"{w.county_name}{w.township}{w.name}")
-            P.second_rows.append((p.pid, h.hh, "妻", h.vid, "正常", None, None))
-            h.spouse, p.spouse = p.pid, h.pid
-            P.pay(p, PENSION, range(0, NM), personal=20)
-            P.plant("R15", "none", p, "", "原户迁出、新户正常：合法迁移，不是一人多户")
-
-
-def plant_r06(P: Plant) -> None:
-    """R06: the certificate, the 低保/低收入 lists and the care grades. Amounts are not planted: the bench keeps
-    sources/standards/subsidies.yaml unconfirmed (standards_confirmed: false), so R06 compares no amounts."""
-    for i in range(P.n):
-        k = i % 5
-        p = P.single(P.village(), born=(1950, 1985))
-        P.manual.add(p.pid)
-        if k == 0:      # (b) the 护理 roster says 一级, the registry's certificate 二级 (肢体)
-            rows = P.pay(p, CARE, range(NM), tier=1)
-            P.certs.append((p.pid, 4, 2, dt.date(2014, 5, 12), None, "正常", False, None))
-            P.plant("R06", "flag", p, CARE, "护理补贴花名册一级，残联库的证为肢体二级：等级与证不符", rows)
-        elif k == 1:    # (c) 肢体三级 paid 护理补贴 (allowed: 一、二级, 智力/精神 any grade)
-            rows = P.pay(p, CARE, range(NM), tier=3)
-            P.certs.append((p.pid, 4, 3, dt.date(2013, 9, 3), None, "正常", False, None))
-            P.plant("R06", "flag", p, CARE, "肢体三级领取护理补贴：不在允许等级、类别内", rows)
-        elif k == 2:    # (d) 生活补贴, no 低保 and on no 低收入 list
-            rows = P.pay(p, LIVING, range(NM))
-            P.certs.append((p.pid, 2, 3, dt.date(2016, 2, 18), None, "正常", False, None))
-            P.plant("R06", "flag", p, LIVING, "生活补贴：本人和同户都没有低保，也不在低边、低收入名单", rows)
-        elif k == 3:    # (d) left the 低收入 list at the end of 2019, 生活补贴 goes on
-            rows = P.pay(p, LIVING, range(NM))
-            P.certs.append((p.pid, 1, 2, dt.date(2012, 6, 20), None, "正常", False, None))
-            P.low_income.append((p.pid, "低收入农户", dt.date(2017, 3, 1), dt.date(2019, 12, 31)))
-            P.plant("R06", "flag", p, LIVING, "2019年底退出低收入农户名单，2020年生活补贴照发",
-                    [r for r in rows if r[3] >= NM - 12])
-        else:           # (a) the registry's certificate number starts with another ID number
-            rows = P.pay(p, CARE, range(NM), tier=2)
-            P.certs.append((p.pid, 6, 2, dt.date(2015, 11, 9), None, "正常", True, None))
-            P.plant("R06", "flag", p, CARE, "残联库证号前18位是另一个身份证号", rows)
-    for i in range(P.n):
-        k = i % 6
-        v = P.village()
-        if k == 4:      # 生活补贴 of a wife in a 低保 household (the husband is paid for two)
-            h, w = P.couple(v, born=(1950, 1975))
-            P.manual.update((h.pid, w.pid))
-            P.pay(h, DIBAO, range(NM), size=2)
-            P.pay(w, LIVING, range(NM))
-            P.certs.append((w.pid, 4, 4, dt.date(2011, 4, 2), None, "正常", False, None))
-            P.plant("R06", "none", w, LIVING, "生活补贴对象在低保户内（户主领取两人的低保）：不需要在低收入名单")
-            continue
-        p = P.single(v, born=(1950, 1985))
-        P.manual.add(p.pid)
-        if k == 0:      # re-graded during the data: 二级 → 一级 in January 2020, the roster follows
-            P.pay(p, CARE, range(12), tier=2)
-            P.pay(p, CARE, range(12, NM), tier=1)
-            P.certs.append((p.pid, 1, 2, dt.date(2012, 4, 3), None, "正常", False, None))
-            P.certs.append((p.pid, 1, 1, dt.date(2012, 4, 3), dt.date(2020, 1, 8), "正常", False, None))
-            P.plant("R06", "none", p, CARE, "2020年1月复评为一级，花名册同月改为一级：按月取当月有效的证")
-        elif k == 1:    # the registry records the re-grading two months after the roster
-            P.pay(p, CARE, range(12), tier=2)
-            P.pay(p, CARE, range(12, NM), tier=1)
-            P.certs.append((p.pid, 7, 2, dt.date(2013, 7, 15), None, "正常", False, None))
-            P.certs.append((p.pid, 7, 1, dt.date(2013, 7, 15), dt.date(2020, 3, 16), "正常", False, None))
-            P.plant("R06", "none", p, CARE, "花名册2020年1月改为一级，残联库3月才记载复评：滞后3个月内视为一致")
-        elif k == 2:    # a reissued certificate with a suffix
-            P.pay(p, LIVING, range(NM))
-            P.certs.append((p.pid, 4, 3, dt.date(2010, 8, 30), None, "正常", False, "B1"))
-            P.low_income.append((p.pid, "低保边缘户", dt.date(2016, 6, 1), None))
-            P.plant("R06", "none", p, LIVING, "补发的残疾人证带后缀 B1，前20位与身份证号、类别、等级相符；在低边名单")
-        elif k == 3:    # on the 低收入 list only (no 低保)
-            P.pay(p, LIVING, range(NM))
-            P.certs.append((p.pid, 2, 4, dt.date(2014, 3, 11), None, "正常", False, None))
-            P.low_income.append((p.pid, "低收入农户", dt.date(2018, 5, 1), None))
-            P.plant("R06", "none", p, LIVING, "不在低保，但在低收入农户名单内（2018年5月纳入）")
-        else:           # 智力三级 on 护理补贴 (Zhejiang's wider circle: 智力、精神 any grade)
-            P.pay(p, CARE, range(NM), tier=3)
-            P.certs.append((p.pid, 5, 3, dt.date(2015, 10, 21), None, "正常", False, None))
-            P.plant("R06", "none", p, CARE, "智力三级领取护理补贴：浙江扩围，在允许范围内")
-
-
-def plant_r16(P: Plant) -> None:
-    """R16: 危房改造 households of their own (each on the 低收入 list or 低保 unless the case is the category)."""
-    def aid(h: SP, on: dt.date, grade="C级", amount=None, remark=None) -> None:
-        method = "维修加固" if grade == "C级" else "拆除重建"
-        P.housing.append((h.pid, on.year, on, grade, method,
-                          amount if amount is not None else (10000 if grade == "C级" else 30000), remark))
-
-    def one(on: dt.date):
-        d = on.replace(day=1)
-        return {"months": 1, "period": (d, d)}
-
-    for i in range(P.n):
-        k = i % 5
-        h, w = P.couple(P.village(community=False), born=(1950, 1975))
-        P.manual.update((h.pid, w.pid))
-        if k == 0:      # no 低保, 特困, 生活补贴 or list at approval
-            on = dt.date(2020, 5, 12 + i % 10)
-            aid(h, on)
-            P.plant("R16", "flag", h, "危房改造", "审批时户主和同户成员都不在低保、特困、生活补贴或低收入名单", amount=10000, **one(on))
-        elif k == 1:    # renovation money again 15 months later
-            P.low_income.append((h.pid, "低收入农户", dt.date(2016, 5, 1), None))
-            aid(h, dt.date(2019, 3, 14))
-            on = dt.date(2020, 6, 9)
-            aid(h, on, "D级")
-            P.plant("R16", "flag", h, "危房改造", "2019年已获C级补助，2020年再获D级补助（5年内重复）", amount=30000, **one(on))
-        elif k == 2:    # the son in the household owns a car
-            P.low_income.append((h.pid, "低收入农户", dt.date(2016, 9, 1), None))
-            son = P.child(h, "男")
-            P.vehicle(son, registered=dt.date(2017, 8, 21))
-            on = dt.date(2020, 4, 16)
-            aid(h, on)
-            P.plant("R16", "flag", h, "危房改造", "审批时同户的儿子名下有在用小型轿车", amount=10000, **one(on))
-        elif k == 3:    # the head died before the approval
-            # both on the list (never updated after his death): R16 reads a dead head's household as his alone
-            P.low_income.append((h.pid, "低收入农户", dt.date(2016, 9, 1), None))
-            P.low_income.append((w.pid, "低收入农户", dt.date(2016, 9, 1), None))
-            P.die(h, dt.date(2019, 11, 5), sources=("公安注销", "民政火化"))
-            on = dt.date(2020, 3, 23)
-            aid(h, on)
-            P.plant("R16", "flag", h, "危房改造", "户主2019年11月死亡，2020年3月仍以其名义审批", amount=10000, **one(on))
-        else:           # C级 paid 15,000 (standard 10,000)
-            P.pay(h, DIBAO, range(NM), size=2)
-            on = dt.date(2019, 8, 7)
-            aid(h, on, amount=15000)
-            P.plant("R16", "flag", h, "危房改造", "C级（维修加固）补助15000元，标准10000元", amount=5000, **one(on))
-    for i in range(P.n):
-        k = i % 5
-        h, w = P.couple(P.village(community=False), born=(1950, 1975))
-        P.manual.update((h.pid, w.pid))
-        if k == 0:      # a house damaged by a flood: eligible outside the categories
-            aid(h, dt.date(2019, 9, 4), "D级", remark="2019年7月洪灾倒损")
-            P.plant("R16", "none", h, "危房改造", "因灾倒损（备注），不属于保障对象类别也可补助")
-        elif k == 1:    # the father in 2019, the son (his own household since) in 2020
-            P.low_income.append((h.pid, "低收入农户", dt.date(2015, 4, 1), None))
-            aid(h, dt.date(2019, 4, 18))
-            son = P.child(h, "男", own_household=True)
-            P.manual.add(son.pid)
-            P.low_income.append((son.pid, "低收入农户", dt.date(2015, 4, 1), None))
-            aid(son, dt.date(2020, 7, 2))
-            P.plant("R16", "none", h, "危房改造", "父亲2019年获补助，已分户的儿子2020年获补助：户主、户号都不同，不算重复")
-            P.plant("R16", "none", son, "危房改造", "分户后的新户（户主、户号与父亲不同）")
-        elif k == 2:    # eligible through the wife on the 低收入 list
-            P.low_income.append((w.pid, "低收入农户", dt.date(2017, 2, 1), None))
-            aid(h, dt.date(2020, 2, 20))
-            P.plant("R16", "none", h, "危房改造", "户主不在名单，妻子（同户）在低收入农户名单：符合")
-        elif k == 3:    # approved before the ledgers begin: the category cannot be checked (未检查)
-            aid(h, dt.date(2016, 10, 11))
-            P.plant("R16", "none", h, "危房改造", "2016年审批，早于低保、特困发放明细：对象类别未检查，不作为线索")
-        else:           # D级 30,000 to a 低保 household
-            P.pay(h, DIBAO, range(NM), size=2)
-            aid(h, dt.date(2020, 8, 13), "D级")
-            P.plant("R16", "none", h, "危房改造", "低保户D级重建30000元，符合标准")
-
-
-def plant_r17(P: Plant) -> None:
-    """R17: both pension schemes for the same months; a pension paid for whole months of a prison term."""
-    emp = lambda p, ms, **kw: P.pay(p, EMPLOYEE, ms, amount=2000 + 10 * P.rng.randrange(150), **kw)  # noqa: E731
-    for i in range(P.n):
-        k = i % 4
-        p = P.single(P.village(), born=(1938, 1956))
-        if k == 0:      # 城乡居民 all along, 职工 for a year in the middle
-            a = P.pay(p, PENSION, range(NM), personal=30)
-            emp(p, range(6, 18))
-            P.plant("R17", "flag", p, "", "城乡居民养老和职工养老同时领取12个月（退还城乡居民养老金）",
-                    [r for r in a if 6 <= r[3] <= 17])
-        elif k == 1:    # 职工 starts five months before 城乡居民 stops
-            a = P.pay(p, PENSION, range(15), personal=10)
-            emp(p, range(10, NM))
-            P.plant("R17", "flag", p, "", "职工养老开始后城乡居民养老又发了5个月", [r for r in a if r[3] >= 10])
-        elif k == 2:    # 职工养老 paid through a prison term (2019-09-15 … 2020-06-10)
-            b = emp(p, range(NM))
-            P.prison.append((p.pid, "浙江省第二监狱", dt.date(2019, 9, 15), dt.date(2020, 6, 10), None))
-            P.plant("R17", "flag", p, "", "服刑期间（入监次月至释放前一月）仍领取职工养老金",
-                    [r for r in b if 9 <= r[3] <= 16])
-        else:           # 城乡居民养老 paid through a prison term (2020-01-20 … 2020-11-05)
-            a = P.pay(p, PENSION, range(NM), personal=20)
-            P.prison.append((p.pid, "浙江省乔司监狱", dt.date(2020, 1, 20), dt.date(2020, 11, 5), None))
-            P.plant("R17", "flag", p, "", "服刑期间仍领取城乡居民养老金", [r for r in a if 13 <= r[3] <= 21])
-    for i in range(P.n):
-        k = i % 5
-        p = P.single(P.village(), born=(1938, 1956))
-        if k == 0:      # a transfer: one month of both at the switch
-            P.pay(p, PENSION, range(12))
-            emp(p, range(11, NM))
-            P.plant("R17", "none", p, "", "制度衔接：城乡居民养老最后一个月与职工养老第一个月重叠1个月")
-        elif k == 1:    # two months of both, marked as the transfer
-            P.pay(p, PENSION, range(13))
-            emp(p, range(11, 13), remark="转入职工养老（制度衔接）")
-            emp(p, range(13, NM))
-            P.plant("R17", "none", p, "", "重叠的两个月备注制度衔接")
-        elif k == 2:    # the prisoners' list has another name under this number
-            emp(p, range(NM))
-            P.prison.append((p.pid, "浙江省第四监狱", dt.date(2019, 6, 3), dt.date(2020, 9, 30), P.name(p.sex)))
-            P.plant("R17", "none", p, "", "服刑人员名单上此号码的姓名与本人不符：不认定")
-        elif k == 3:    # a term inside two calendar months: no whole month in prison
-            emp(p, range(NM))
-            P.prison.append((p.pid, "浙江省第二监狱", dt.date(2020, 3, 5), dt.date(2020, 4, 20), None))
-            P.plant("R17", "none", p, "", "2020年3月5日入监、4月20日释放：没有完整的服刑月份")
-        else:           # released before the data
-            P.pay(p, PENSION, range(NM))
-            P.prison.append((p.pid, "浙江省第四监狱", dt.date(2015, 2, 10), dt.date(2018, 8, 1), None))
-            P.plant("R17", "none", p, "", "2018年已刑满释放")
-
-
-def plant_r18(P: Plant) -> None:
-    """R18: a programme first paid after the death (also R01: paid after death)."""
-    for i in range(P.n):
-        k = i % 3
-        v = P.village()
-        if k == 0:      # 生活补贴 applied for after the death
-            p = P.single(v, born=(1945, 1970))
-            P.die(p, dt.date(BASE, 4, 11), sources=("公安注销", "卫健死亡证明"))
-            rows = P.pay(p, LIVING, range(8, NM))
-            prog = LIVING
-        elif k == 1:    # 城乡居民养老 first paid five months after the death
-            p = P.single(v, born=(1940, 1955))
-            P.die(p, dt.date(BASE, 3, 2), sources=("民政火化",))
-            rows = P.pay(p, PENSION, range(7, NM))
-            prog = PENSION
-        else:           # 高龄补贴 first paid after the death
-            p = P.single(v, born=(1925, 1936))
-            P.die(p, dt.date(BASE, 6, 19), sources=("公安注销", "民政火化", "卫健死亡证明"))
-            rows = P.pay(p, ELDER, range(10, NM))
-            prog = ELDER
-        P.pays[P.pays.index(rows[0])] = rows[0][:6] + ("新增",) + rows[0][7:]
-        rows[0] = rows[0][:6] + ("新增",) + rows[0][7:]
-        P.plant("R18", "flag", p, prog, "死亡后才开始发放（首个所属期晚于死亡月份）", rows)
-        P.plant("R01", "flag", p, prog, "死亡后首次发放（R18）的各月都是死亡后发放", rows)
-    for i in range(P.n):
-        k = i % 3
-        v = P.village()
-        p = P.single(v, born=(1940, 1960))
-        if k == 0:      # the death month paid late as 补发, first month = the death month
-            P.die(p, dt.date(2020, 3, 10), sources=("公安注销",))
-            P.pay(p, LIVING, range(10, 14))
-            P.pay(p, LIVING, 14, paid_on=dt.date(2020, 5, 10), remark="补发3月")
-            P.plant("R18", "none", p, LIVING, "死亡当月的补发款在死亡后发放：首个所属期不晚于死亡月份")
-            P.plant("R01", "none", p, LIVING, "死亡当月的补发款，不是死亡后多发")
-        elif k == 1:    # paid from the first month of the ledger; died before it (R01's, not R18's)
-            P.die(p, dt.date(BASE - 1, 11, 20), sources=("卫健死亡证明",))
-            rows = P.pay(p, PENSION, range(NM), personal=10)
-            P.plant("R18", "none", p, PENSION, "首个所属期是名册的第一个月：此前是否已在发放无从得知，交给 R01")
-            P.plant("R01", "flag", p, PENSION, "2018年11月死亡，养老金一直发放", rows)
-        else:           # started before the death, stopped with it
-            P.die(p, dt.date(2020, 1, 14), sources=("公安注销", "民政火化"))
-            P.pay(p, PENSION, range(6, 13))
-            P.plant("R18", "none", p, PENSION, "生前开始领取、死亡当月停发")
-
-
-PLANTERS = [plant_r01, plant_r02, plant_r03, plant_r04, plant_r05, plant_r06, plant_r07, plant_r08, plant_r09,
-            plant_r10, plant_r11, plant_r12, plant_r13, plant_r14, plant_r15, plant_r16, plant_r17, plant_r18]
 
 
 # ---- the ordinary population, in DuckDB ------------------------------------------------------------------
@@ -1607,11 +606,12 @@ class City:
                    [(c, y, std_of(c, y), PENSION_BASE[y]) for c in STD for y in range(BASE, 2021)])
         self.table("hist_area", ["county", "hist"], list(HISTORICAL.items()))
         self.table("scen_person", ["pid", "sex", "birth", "vid", "hh", "relation", "name", "father", "mother", "spouse",
-                                   "in_register", "status", "change_on", "destination", "area", "protect"],
+                                   "in_register", "status", "change_on", "destination", "area", "protect", "reg_sex",
+                                   "reg_birth"],
                    [(p.pid, p.sex, p.birth, p.vid, p.hh, p.relation, p.name, p.father, p.mother, p.spouse, p.in_register,
-                     p.status, p.change_on, p.destination, p.area, p.protect) for p in P.persons],
+                     p.status, p.change_on, p.destination, p.area, p.protect, p.reg_sex, p.reg_birth) for p in P.persons],
                    {"father": pa_int(), "mother": pa_int(), "spouse": pa_int(), "change_on": pa_date(),
-                    "destination": pa_str(), "area": pa_str()})
+                    "destination": pa_str(), "area": pa_str(), "reg_sex": pa_str(), "reg_birth": pa_date()})
         self.table("scen_pay", PAY_COLS, P.pays, {"sub_type": pa_str(), "remark": pa_str(), "id_form": pa_str(),
                                                    "name_override": pa_str(), "hh_size": pa_int(), "paid_on": pa_date()})
         self.table("scen_death", ["pid", "source", "death_on", "dereg_on", "cremation_on", "issued_on", "name_override",
@@ -1711,10 +711,11 @@ select c from (
 create or replace table person as
 select pid, c as clan, slot, sex, make_date(byr, 1, 1) + floor(rnd(pid, 'bd') * 365)::int as birth, hh, relation,
        vid, father, mother, spouse, in_register, outside, null::varchar as area_given, null::varchar as name_given,
-       false as protect, false as is_scen
+       false as protect, false as is_scen, null::varchar as reg_sex, null::date as reg_birth
 from person0 where c in (select c from keep_clan)
 union all
-select pid, pid, null, sex, birth, hh, relation, vid, father, mother, spouse, in_register, false, area, name, protect, true
+select pid, pid, null, sex, birth, hh, relation, vid, father, mother, spouse, in_register, false, area, name, protect, true,
+       reg_sex, reg_birth
 from scen_person;
 drop table person0; drop table kid; drop table gkid;
 """, "people")
@@ -2302,6 +1303,14 @@ left join village v on v.vid = x.vid join hist_area h on h.county = w.county;
         write_xlsx(self.inbox / name, grids)
         self.files[name] = sum(len(r) for _, _, _, r in sheets)
 
+    def xlsx_per_county(self, rows: list[tuple], name: str, sheet: str, title: str, header: list[str]) -> None:
+        """One workbook per county of the rows whose first field is that county's code, numbered (序号) anew;
+        `name` and `title` are formats of the county's name, {cn}."""
+        for c in self.counties():
+            cn = COUNTIES[c]
+            rs = [(i, *r[1:]) for i, r in enumerate((r for r in rows if r[0] == c), 1)]
+            self.xlsx(name.format(cn=cn), [(sheet, [title.format(cn=cn)], header, rs)])
+
     def counties(self) -> list[str]:
         return sorted({v.county for v in self.geo.villages})
 
@@ -2370,7 +1379,7 @@ left join village v on v.vid = x.vid join hist_area h on h.county = w.county;
         P = self.P
         self.table("scen_cert", ["pid", "cat", "grade", "issued_on", "reassessed_on", "status", "bad", "suffix"], P.certs,
                    {"reassessed_on": pa_date(), "suffix": pa_str()})
-        self.table("scen_li", ["pid", "category", "start_on", "end_on"], P.low_income, {"end_on": pa_date()})
+        self.table("scen_li", ["pid", "category", "start_on", "end_on"], P.low_income_rows, {"end_on": pa_date()})
         self.table("scen_aid", ["pid", "aid_year", "approved_on", "grade", "method", "amount", "remark"], P.housing,
                    {"remark": pa_str()})
         self.table("scen_prison", ["pid", "prison", "start_on", "end_on", "name_override"], P.prison,
@@ -2513,7 +1522,8 @@ from (select pid, prison, start_on, start_on + 365 * (1 + floor(rnd(pid, 'pry') 
         self.sql("""
 create or replace table reg_out as
 select v.county, r.hh, v.county || lpad(r.hh::varchar, 8, '0') as household_no, n.name, r.relation, i.id,
-       p.sex, p.birth, v.township, v.vname, r.status, r.change_on, r.destination,
+       coalesce(p.reg_sex, p.sex) as sex, coalesce(p.reg_birth, p.birth) as birth, v.township, v.vname, r.status,
+       r.change_on, r.destination,
        si.id as spouse_id, fi.id as father_id, mi.id as mother_id, r.row_kind
 from reg_row r join person p using (pid) join person_id i using (pid) join person_name n using (pid)
 join village v on v.vid = r.vid
@@ -2619,13 +1629,9 @@ select w.county, x.unit, x.unit_type, w.name, w.sex, w.id, x.staff_type, x.statu
        strftime(x.end_on, '%Y-%m-%d'), x.salary
 from (select * from payroll union all select * from scen_payroll) x join who w using (pid)
 order by w.county, x.unit, w.id""").fetchall()
-        for c in self.counties():
-            cn = COUNTIES[c]
-            rs = [(i, *r[1:]) for i, r in enumerate((r for r in rows if r[0] == c), 1)]
-            self.xlsx(f"{cn}财政局_财政供养人员信息_2020.xlsx",
-                      [("在编人员", [f"2020年{cn}财政供养人员信息表"],
-                        ["序号", "单位名称", "单位性质", "姓名", "性别", "身份证号码", "编制类型", "人员状态", "入编日期",
-                         "离职/退休日期", "月应发工资(元)"], rs)])
+        self.xlsx_per_county(rows, "{cn}财政局_财政供养人员信息_2020.xlsx", "在编人员", "2020年{cn}财政供养人员信息表",
+                             ["序号", "单位名称", "单位性质", "姓名", "性别", "身份证号码", "编制类型", "人员状态", "入编日期",
+                              "离职/退休日期", "月应发工资(元)"])
 
     def write_filings(self) -> None:
         rows = self.con.execute("""
@@ -2645,13 +1651,10 @@ select v.county, v.township, v.vname, x.project_name, x.procurement, x.contracto
 from (select project_name, vid, procurement, contractor, credit_code, amount, signed_on, paid, account from project
       union all select * from scen_project) x join village v using (vid)
 order by v.county, x.signed_on, x.project_name""").fetchall()
-        for c in self.counties():
-            cn = COUNTIES[c]
-            rs = [(i, *r[1:]) for i, r in enumerate((r for r in rows if r[0] == c), 1)]
-            self.xlsx(f"{cn}农业农村局_村级工程项目台账_{BASE}-2020.xlsx",
-                      [("项目台账", [f"{cn}{BASE}—2020年村级工程项目（三资）台账"],
-                        ["序号", "乡镇（街道）", "村（社区）", "项目名称", "发包方式", "施工单位", "统一社会信用代码",
-                         "合同金额(元)", "签订日期", "已付金额(元)", "收款账号"], rs)])
+        self.xlsx_per_county(rows, f"{{cn}}农业农村局_村级工程项目台账_{BASE}-2020.xlsx", "项目台账",
+                             f"{{cn}}{BASE}—2020年村级工程项目（三资）台账",
+                             ["序号", "乡镇（街道）", "村（社区）", "项目名称", "发包方式", "施工单位", "统一社会信用代码",
+                              "合同金额(元)", "签订日期", "已付金额(元)", "收款账号"])
 
     def write_compensation(self) -> None:
         rows = self.con.execute("""

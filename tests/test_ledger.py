@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import re
 import shutil
 from decimal import Decimal
 from pathlib import Path
@@ -466,11 +467,23 @@ def test_round_trip_write_fill_import_rerun(tmp_path):
     assert proc.returncode == 0, proc.stderr[-3000:]
     first = _cases_csv(tmp_path / "run1" / "cases.csv")
     assert {c["status"] for c in first.values()} == {"新增"}
-    by_name = {(c["rule_id"], c["subject_name"]): cid for cid, c in first.items()}
-    pension = by_name[("R01", "江凤军")]          # will be paid another month
-    cremated = by_name[("R01", "李兰海")]         # will get another death record
-    unchanged = by_name[("R01", "汪军林")]        # nothing changes
-    low = by_name[("R01", "江水国")]              # its ledger file goes missing next month
+    # the subjects come from the answer key (data/sample/planted.csv): R01's planted cases, each found once
+    by_subject = {(c["rule_id"], c["subject_id_number"], c["programme"]): cid for cid, c in first.items()}
+    with open(SAMPLE / "planted.csv", encoding="utf-8", newline="") as f:
+        planted = [p for p in csv.DictReader(f) if p["rule_id"] == "R01" and p["expect"] == "flag"]
+    r01 = [first[by_subject[("R01", p["subject_id_number"], p["programme"])]] for p in planted]
+    tianma = [c for c in r01 if c["township"] == "天马街道"]
+    pension = next(c for c in tianma if c["programme"] == "城乡居民基本养老保险" and c["period_to"] == "2020-12-01")
+    cremated = next(c for c in tianma if c is not pension and "卫健死亡证明" not in c["evidence"])
+    unchanged = next(c for c in tianma if c not in (pension, cremated))
+    low = next(c for c in r01 if c["programme"] == "最低生活保障" and c["period_to"] <= "2020-09-01")
+    died = re.search(r"(\d{4})年(\d+)月(\d+)日死亡", cremated["evidence"]).groups()
+    death_on = dt.date(*map(int, died))
+    pension_row = (f"{pension['subject_name']},{pension['subject_id_number']},常山县,城乡居民基本养老保险,2021.1,"
+                   f"{Decimal(pension['amount_yuan']) / int(pension['months']):.2f},正常,\r\n")
+    death_row = (f"{cremated['subject_name']},{cremated['subject_id_number']},{death_on:%Y%m%d},家中,疾病,常山县人民医院,"
+                 f"{death_on + dt.timedelta(days=1):%Y%m%d}\r\n")
+    pension, cremated, unchanged, low = (c["case_id"] for c in (pension, cremated, unchanged, low))
 
     whole = tmp_path / "run1" / f"线索清单_{AS_OF}.xlsx"
     filled = decide(whole, {pension: false_(), unchanged: false_(reason="死亡信息有误"),
@@ -489,9 +502,9 @@ def test_round_trip_write_fill_import_rerun(tmp_path):
     shutil.copytree(SAMPLE / "inbox", inbox2)
     (inbox2 / "民政_最低生活保障_2020年1-9月.csv").unlink()
     with open(inbox2 / "人社_城乡居民养老金发放_2020.csv", "a", encoding="utf-8") as f:
-        f.write("江凤军,330822195106057322,常山县,城乡居民基本养老保险,2021.1,245.00,正常,\r\n")
+        f.write(pension_row)
     with open(inbox2 / "卫健_死亡医学证明_2020.csv", "a", encoding="utf-8") as f:
-        f.write("李兰海,330822196201024224,20200315,家中,疾病,常山县人民医院,20200316\r\n")
+        f.write(death_row)
     proc = run_cli(["run", "--inbox", str(inbox2), "--out", str(tmp_path / "run2"), "--as-of", "2021-02-15"], data)
     assert proc.returncode == 0, proc.stderr[-3000:]
 

@@ -42,6 +42,7 @@ def test_a_list_holds_exactly_the_dead_moved_duplicate_and_unknown(sample_wareho
         select name, id_number from payments p
         where programme = '困难残疾人生活补贴' and entitlement_month = date '2020-12-01'
           and id_number not in (select id_number from deaths) and id_number not in (select id_number from moves)
+          and id_number in (select id_number from persons)      -- registered (not R13's planted ghost)
         order by id_number limit 5""").fetchall()
     con.close()
     dead = planted("R01")[0]

@@ -9,5 +9,8 @@ are two users of this package.
   loader's special rows): one row format, one writer, one reader and one matching of a case to a planted row.
 - files: the departments' file habits (title rows, merged headers, 合计 rows, footers; xlsx, legacy .xls,
   CSV in UTF-8, BOM or GBK) as one sheet model (Grid) and one writer per format, byte-reproducible.
+- scenarios: every rule's planted cases and traps, written once against a protocol of verbs (people,
+  households, payments, deaths, moves, cadres' posts, businesses, land, certificates …, the calendar as month
+  indexes) that both worlds implement: the city's Plant and the sample's SampleWorld.
 - dialects: the sample rewritten in other offices' wordings (recognition's generalisation test).
 """

@@ -19,10 +19,12 @@ Two answer keys:
   Excel shows it (CSV: line number): records it must normalise or recover and load, records it must
   quarantine with a reason, and every non-record row (title, header, total, footer, blank).
 
-Layout of this file: the population and its payments (`build`: R01's planted cases first, then the
-other programmes and registers, then the loader's special rows, then one block per later rule, R02–R15,
-each planting its cases and traps in households of its own or in fresh relatives of rostered cadres),
-then one writer per inbox file. The world's common parts are bench/world/ (shared with the benchmark
+Layout of this file: the population and its payments (`build`: the ordinary recipients and deaths, the
+other programmes, registers and rosters, the loader's special rows, the cases the population itself
+plants), then `SampleWorld`, the sample behind the verbs of bench/world/scenarios/protocol.py, through
+which every rule's planted cases and traps are planted (bench/world/scenarios: written once for the sample
+and the benchmark city, n instances per variant: SCENARIOS gives the sample's n, enough for every variant
+once), then one writer per inbox file. The world's common parts are bench/world/ (shared with the benchmark
 city, bench/generate.py): ID numbers and credit codes, programme names, names, the answer keys' format and
 writers, the sheet model (Grid) and the xlsx/.xls/CSV writers.
 """
@@ -38,14 +40,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from bench.world import ids, key  # noqa: E402  (the world's package: bench/world/)
+from bench.world import ids, key, scenarios  # noqa: E402  (the world's package: bench/world/)
 from bench.world.files import Grid, write_csv, write_xls, write_xlsx  # noqa: E402
-from bench.world.ids import FULLWIDTH, check_char, credit_code, org_code  # noqa: E402
+from bench.world.ids import CREDIT_CATEGORY, FULLWIDTH, check_char, credit_code, org_code  # noqa: E402
 from bench.world.ids import id_number as make_id  # noqa: E402
 from bench.world.ids import plate as _plate  # noqa: E402
 from bench.world.key import Mark  # noqa: E402
 from bench.world.people import unique_name  # noqa: E402
 from bench.world.programmes import ASSISTANCE, CARE, DIBAO, EMPLOYEE, LIVING, PENSION, TEKUN  # noqa: E402
+from bench.world.scenarios.protocol import Households, Village, unit_kind  # noqa: E402
 
 SEED = 20201231
 MONTHS = [dt.date(2020, m, 1) for m in range(1, 13)]
@@ -104,6 +107,15 @@ class Person:
     change_on: dt.date | None = None
     destination: str | None = None
     account: str | None = None      # the account the person's payments go to, when not their own card
+    protect: bool = False           # (the scenarios' flag for a name that may collide; names here never change)
+
+    @property
+    def pid(self) -> str:           # a person's handle in the scenarios (bench/world/scenarios): the ID number
+        return self.id_number
+
+    @property
+    def hh(self) -> str:
+        return self.household_no
 
 
 @dataclass
@@ -117,6 +129,7 @@ class Payment(Written):
     household_size: int | None = None
     sub_type: str = ""
     place: tuple | None = None   # (township, village) the paying office lists, when not the register's
+    grade: str = ""              # 护理补贴: the roster's 残疾等级 (written only where a scenario gives it)
 
     @property
     def township(self) -> str:
@@ -257,6 +270,10 @@ class Sample:
     planted_rows: list[dict] = field(default_factory=list)
     second_rows: list[Person] = field(default_factory=list)      # a registered person's row in another 户号
     elsewhere: list[Payment] = field(default_factory=list)       # another county's ledger (江山市)
+    certificates: list[list] = field(default_factory=list)   # person, cert no, category, grade, issued, reassessed, ID column
+    low_income: list[list] = field(default_factory=list)     # person, start, end, category
+    housing_aid: list[tuple] = field(default_factory=list)   # person, year, approved, grade (C/D), yuan, remark
+    prison_terms: list[tuple] = field(default_factory=list)  # person, name on the list, prison, committed, released
 
     # -- people -------------------------------------------------------------------------------
     def name(self, surname: str | None = None) -> str:
@@ -363,6 +380,222 @@ class Sample:
                 and (not head or p.relation == "户主") and p.household_no not in busy and p.id_number not in paid]
 
 
+# ---- the sample as a world of the shared scenarios (bench/world/scenarios/protocol.py) ----------------------
+# Decisions: the sample's calendar is the 12 months of 2020 (month 0 = January 2020); its villages are the three
+# of VILLAGES; a ledger of "another county" is 江山市's pension list (the only other county the sample writes);
+# amounts are the sample's flat rates (RATE; 低保 per insured person), whatever income or grade a scenario
+# gives; the sample has no 高龄补贴 ledger, so P.programmes tells the scenarios to pay the pension instead.
+
+SAMPLE_TOWN_CODES = {"天马街道": "330822001", "球川镇": "330822111"}
+PAY_DAY = {TEKUN: 5, EMPLOYEE: 15}
+JIANGSHAN = ("330881", "江山市")
+
+
+class SampleWorld(Households):
+    """The sample's Sample behind the verbs the scenarios use: the same Person, Payment, Death … objects the
+    sample's writers write, planted in households of their own."""
+
+    nm, base = 12, 2020
+    programmes = frozenset({LIVING, CARE, DIBAO, TEKUN, PENSION, EMPLOYEE})
+
+    def __init__(self, s: Sample, n: int = 1):
+        self.s, self.n, self.n_traps, self.rng = s, n, n, s.rng
+        self.villages = [Village(i, v, t, SAMPLE_TOWN_CODES[t], COUNTY[0], COUNTY[1]) for i, (t, v) in enumerate(VILLAGES)]
+        self.manual: set[str] = set()
+        self._agreements: dict[str, Agreement] = {}
+        self._projects = 0
+        self._outsiders = 0
+
+    # -- the calendar and the places
+    @staticmethod
+    def mon(i: int) -> dt.date:
+        return dt.date(2020 + i // 12, i % 12 + 1, 1)
+
+    def place(self, p: Person) -> Village:
+        return next(v for v in self.villages if (v.township, v.name) == (p.township, p.village))
+
+    def townships(self) -> list[str]:
+        return sorted({v.township for v in self.villages})
+
+    def other_county(self, county: str) -> tuple[str, str]:
+        return JIANGSHAN
+
+    def judge(self, dest: str, from_county: str) -> None:
+        return None
+
+    # -- people
+    def name(self, sex: str, surname: str | None = None) -> str:
+        return self.s.name(surname)
+
+    def person(self, v: Village, sex: str, birth: dt.date, hh: str | None = None, relation: str = "户主",
+               surname: str | None = None, name: str | None = None, in_register: bool = True, area: str | None = None,
+               father: str | None = None, mother: str | None = None, spouse: str | None = None,
+               protect: bool = False) -> Person:
+        p = self.s.person(sex, birth, hh or self.s.new_household(), relation, (v.township, v.name), surname,
+                          area or COUNTY[0], name)
+        p.father, p.mother, p.spouse, p.protect = father, mother, spouse, protect
+        if not in_register:          # a number nobody registered: paid, named, but in no register row
+            self.s.people.remove(p)
+            p.household_no, p.relation = "", ""
+        return p
+
+    def by_pid(self, pid: str) -> Person:
+        return next(p for p in reversed(self.s.people) if p.id_number == pid)
+
+    def outsider(self, sex: str, birth: dt.date) -> tuple[Person, str]:
+        """A 江山 pensioner: not in 常山's register, on 江山's list."""
+        self._outsiders += 1
+        p = Person(make_id(JIANGSHAN[0], birth, 600 + 2 * self._outsiders + (sex == "男")), self.s.name(), sex, birth,
+                   "", "", "贺村镇", "")
+        return p, JIANGSHAN[0]
+
+    def second_row(self, p: Person, head: Person, relation: str) -> None:
+        self.s.second_rows.append(replace(p, household_no=head.household_no, relation=relation, township=head.township,
+                                          village=head.village, status="正常", change_on=None, destination=None))
+
+    @staticmethod
+    def misregister(p: Person, sex: str | None = None, birth: dt.date | None = None) -> None:
+        """The register's 性别 or 出生日期 of p contradicts p's number (made already, from the true ones)."""
+        p.sex, p.birth = sex or p.sex, birth or p.birth
+
+    def quiet(self, *people: Person) -> None:
+        self.manual.update(p.pid for p in people)
+
+    # -- rows
+    def pay(self, p: Person, prog: str, months, amount=None, sub_type=None, remark=None, paid_on=None, account=None,
+            id_form=None, name=None, county=None, v: Village | None = None, size=1, tier=1, personal=0,
+            income=0) -> list[tuple]:
+        """Payments of p, one per month index; returns (…, month index, amount) rows as the city's."""
+        rows = []
+        if account is not None:
+            p.account = bank_card(account)
+        for m in ([months] if isinstance(months, int) else months):
+            a = amount if amount is not None else RATE[prog] * (size if prog == DIBAO else 1) + personal
+            month = self.mon(m)
+            x = Payment(p, prog, month, a, paid_on or month.replace(day=PAY_DAY.get(prog, 10)), remark or "",
+                        size if prog == DIBAO else None, sub_type or ("企业职工" if prog == EMPLOYEE else ""),
+                        (v.township, v.name) if v else None)
+            if prog == CARE and p.pid in self.manual:     # R06's people: the roster gives their grade
+                x.grade = "一二三四"[tier - 1] + "级"
+            if county not in (None, COUNTY[0]):
+                x.place = ("贺村镇", "")
+                self.s.elsewhere.append(x)
+            else:
+                self.s.payments.append(x)
+            if id_form == "15":
+                spoil(x, "legacy15")
+            elif id_form == "hist":
+                x.cells["id"] = historical_number(p)
+            if name:
+                x.cells["name"] = name
+            rows.append((p.pid, prog, sub_type, m, a))
+        return rows
+
+    def die(self, p: Person, death_on: dt.date, sources=("公安注销",), name=None, id_form=None,
+            dereg_on: dt.date | None = None, no_death_date: tuple = ()) -> None:
+        dereg = dereg_on or death_on + dt.timedelta(days=self.rng.randint(10, 40))
+        for src in sources:
+            d = Death(p, src, None if src in no_death_date else death_on, name=name,
+                      id_text=p.id_number[:6] + p.id_number[8:17] if id_form == "15" else None)
+            if src == "公安注销":
+                d.dereg_on = dereg
+            if src == "民政火化":
+                d.cremation_on = death_on + dt.timedelta(days=2)
+            self.s.deaths.append(d)
+        if name is None:
+            p.status, p.change_on = "死亡", dereg
+
+    def staff(self, p: Person, unit: str, status: str = "在职", start: dt.date = dt.date(2005, 8, 1),
+              end: dt.date | None = None) -> None:
+        unit_type, staff_type = unit_kind(unit)
+        self.s.staff.append(Staff(p, unit, unit_type, staff_type, status, start, end, self.rng.randrange(5200, 8800, 50)))
+
+    def vehicle(self, p: Person, vtype="小型轿车", registered=dt.date(2016, 5, 12), status="正常", status_on=None,
+                plate_type="小型汽车", use="非营运") -> str:
+        car = Vehicle(p, _plate(self.rng), plate_type, vtype, use, registered, status, status_on)
+        self.s.vehicles.append(car)
+        return car.plate
+
+    def business(self, people: list, name: str, kind: str = "个体工商户", status="存续", est=dt.date(2016, 3, 25),
+                 closed=None, capital=None) -> str:
+        lead = people[0][1]
+        code = credit_code(CREDIT_CATEGORY[kind], COUNTY[0], org_code(self.rng))
+        self.s.businesses.append(Business(code, name, kind, status, est, closed, capital or "", lead.township,
+                                          f"常山县{lead.township}{lead.village}{self.rng.randint(1, 99)}号", people))
+        return code
+
+    def project(self, v: Village, what: str, contractor: str, credit: str | None, amount: int, signed: dt.date,
+                procurement="村级小额工程直接发包") -> str:
+        self._projects += 1
+        name = f"{v.name}{signed.year}年{what}（{self._projects}）"
+        account = "3305016" + "".join(self.rng.choice("0123456789") for _ in range(13))
+        self.s.projects.append(Project(name, v.township, v.name, procurement, contractor, credit or "", amount, signed,
+                                       amount, account))
+        return name
+
+    def claim(self, holder: Person, v: Village | None = None, township: str | None = None, prefer: tuple = (),
+              extra: str | None = None, start: dt.date | None = None, end: dt.date | None = None) -> Post:
+        """The sample's standard posts are held by its population: a scenario's cadre gets a post of his own."""
+        if v is not None:
+            post = Post(holder, "村干部", extra or ("社区居民小组长" if v.community else "村民小组长"), v.township, v.name,
+                        start or dt.date(self.base - 2, 4, 15), end, False, _phone(self.rng))
+        else:
+            post = Post(holder, "低保经办人员", extra or "社会救助经办人", township, None, start or dt.date(2016, 3, 1), end,
+                        False, _phone(self.rng))
+        _add_post(self.s, post)
+        return post
+
+    def file_kin(self, recipient: Person, cadre: Person, post: Post, relation: str, programme: str,
+                 filed_on: dt.date) -> None:
+        self.s.kin_filings.append(KinFiling(recipient, post, relation, programme, filed_on))
+
+    def agreement(self, project: str, no: str, plot: str, p: Person, area: str, rate: str, amount, signed) -> None:
+        self._agreements[no] = Agreement(project, no, plot, p, float(area), rate, float(amount), signed)
+        self.s.agreements.append(self._agreements[no])
+
+    def payout(self, no: str, p: Person, payee: Person, amount, paid_on: dt.date, note: str) -> None:
+        self.s.payouts.append(Payout(self._agreements[no], float(amount), paid_on, note,
+                                     payee=None if payee is p else payee))
+
+    def cert(self, p: Person, category: int, grade: int, issued: dt.date, reassessed: dt.date | None = None,
+             status: str = "正常", bad_id: bool = False, suffix: str | None = None) -> None:
+        """A 残联 certificate row; bad_id: its number starts with another person's ID number."""
+        owner = p.id_number
+        if bad_id:
+            other = next(q for q in reversed(self.s.people) if q.id_number != owner and q.status == "正常")
+            owner = other.id_number
+        self.s.certificates.append([p, f"{owner}{category}{grade}{suffix or ''}", str(category), str(grade), issued,
+                                    reassessed, p.id_number])
+
+    def low_income(self, p: Person, category: str, start: dt.date, end: dt.date | None = None) -> None:
+        self.s.low_income.append([p, start, end, category])
+
+    def housing_aid(self, h: Person, on: dt.date, grade: str = "C级", amount=None, remark=None) -> None:
+        g = grade.rstrip("级")
+        self.s.housing_aid.append((h, on.year, on, g, amount if amount is not None else GRADE_YUAN[g], remark))
+
+    def prisoner(self, p: Person, prison: str, start: dt.date, end: dt.date | None, name: str | None = None) -> None:
+        self.s.prison_terms.append((p, name or p.name, prison, start, end))
+
+    # -- the answer key
+    def plant(self, rule: str, expect: str, p: Person, programme: str, note: str, rows: list | None = None,
+              months=None, amount=None, period=None, id_form=None, subject_pid=None) -> None:
+        if rows is not None:
+            ms = sorted({r[3] for r in rows})
+            months, amount = len(ms), sum(r[4] for r in rows)
+            period = (self.mon(ms[0]), self.mon(ms[-1])) if ms else None
+        flag = expect == "flag"
+        self.s.plant(rule, expect, p, programme, note, months if flag else None, amount if flag else None,
+                     period[0] if flag and period else None, period[1] if flag and period else None,
+                     id_number=historical_number(p) if id_form == "hist" else subject_pid)
+
+
+def historical_number(p: Person) -> str:
+    """p's number under 常山县's historical code 332427 (1981–1985), with its own check character."""
+    body = "332427" + p.id_number[6:17]
+    return body + check_char(body)
+
+
 def build(seed: int = SEED) -> Sample:
     s = Sample(random.Random(seed))
     s.households(110)
@@ -384,54 +617,6 @@ def build(seed: int = SEED) -> Sample:
     for p in olds[:60]:
         pension.append(p); s.pay(p, "城乡居民基本养老保险", MONTHS[0], LAST)
 
-    def fresh(pred=lambda p: True) -> Person:
-        """Someone not yet paid by any programme."""
-        taken = {x.person.id_number for x in s.payments}
-        return next(p for p in pool if p.id_number not in taken and pred(p))
-
-    # ---- R01 planted cases -----------------------------------------------------------------
-    # A: 生活补贴, died 2020-03-15 (公安 + 民政), paid on to December: 9 months, still going → high
-    a = fresh(); s.pay(a, "困难残疾人生活补贴", MONTHS[0], LAST); s.die(a, dt.date(2020, 3, 15), ["公安注销", "民政火化"])
-    s.plant("R01", "flag", a, "困难残疾人生活补贴", "死亡后继续发放 9 个月，至数据截止月仍在发放", 9, 9 * 270, MONTHS[3], LAST)
-    # B: 护理补贴, died 2020-05-20 (卫健 only), one month more → low (reporting lag)
-    b = fresh(); s.pay(b, "重度残疾人护理补贴", MONTHS[0], MONTHS[5]); s.die(b, dt.date(2020, 5, 20), ["卫健死亡证明"])
-    s.plant("R01", "flag", b, "重度残疾人护理补贴", "死亡后多发 1 个月（报送时差）", 1, 180, MONTHS[5], MONTHS[5])
-    # C: 低保, single-member household, died 2020-06-02 (民政), paid July–September → medium
-    c = fresh(); s.pay(c, "最低生活保障", MONTHS[0], MONTHS[8], amount=750, household_size=1)
-    s.die(c, dt.date(2020, 6, 2), ["民政火化"])
-    s.plant("R01", "flag", c, "最低生活保障", "单人户低保，死亡后继续发放 3 个月", 3, 3 * 750, MONTHS[6], MONTHS[8])
-    # D: pension, died 2020-02-10; 公安 deregistered in April (the death date, not the deregistration, counts)
-    d = fresh(lambda p: p.birth.year <= 1958); s.pay(d, "城乡居民基本养老保险", MONTHS[0], LAST)
-    s.die(d, dt.date(2020, 2, 10), ["公安注销"], **{"公安注销": {"dereg_on": dt.date(2020, 4, 1)}})
-    s.plant("R01", "flag", d, "城乡居民基本养老保险", "死亡日期 2 月，注销日期 4 月，按死亡日期计 10 个月", 10, 10 * 245, MONTHS[2], LAST)
-    # E: both subsidies; 生活补贴 stopped at death, 护理补贴 ran on 4 months → R01 flags 护理补贴 only
-    e = fresh(); s.pay(e, "困难残疾人生活补贴", MONTHS[0], MONTHS[6]); s.pay(e, "重度残疾人护理补贴", MONTHS[0], MONTHS[10])
-    s.die(e, dt.date(2020, 7, 8), ["公安注销", "卫健死亡证明"])
-    s.plant("R01", "flag", e, "重度残疾人护理补贴", "两项补贴一停一发：护理补贴死亡后继续 4 个月", 4, 4 * 180, MONTHS[7], MONTHS[10])
-    s.plant("R01", "none", e, "困难残疾人生活补贴", "生活补贴已于死亡当月停发", 0, 0)
-    # F: the 卫健 record carries the 15-digit legacy number; the ledger the 18-digit one
-    f = fresh(); s.pay(f, "困难残疾人生活补贴", MONTHS[0], MONTHS[9])
-    legacy = f.id_number[:6] + f.id_number[8:17]
-    s.die(f, dt.date(2020, 8, 30), ["卫健死亡证明"], **{"卫健死亡证明": {"id_text": legacy}})
-    s.plant("R01", "flag", f, "困难残疾人生活补贴", "死亡记录为 15 位旧身份证号，升位后匹配", 2, 2 * 270, MONTHS[8], MONTHS[9])
-
-    # ---- R01 traps ---------------------------------------------------------------------------
-    # T1: paid through the month of death only
-    t1 = fresh(); s.pay(t1, "困难残疾人生活补贴", MONTHS[0], MONTHS[3]); s.die(t1, dt.date(2020, 4, 10), ["公安注销", "民政火化"])
-    s.plant("R01", "none", t1, "困难残疾人生活补贴", "只发放到死亡当月")
-    # T2: arrears for June paid in September, after the death on 2020-08-05
-    t2 = fresh(); s.pay(t2, "重度残疾人护理补贴", MONTHS[0], MONTHS[4]); s.pay(t2, "重度残疾人护理补贴", MONTHS[6], MONTHS[7])
-    s.payments.append(Payment(t2, "重度残疾人护理补贴", MONTHS[5], 180, dt.date(2020, 9, 10), "补发6月"))
-    s.die(t2, dt.date(2020, 8, 5), ["民政火化"])
-    s.plant("R01", "none", t2, "重度残疾人护理补贴", "死亡前月份（6月）的补发款在死亡后发放，不是多发")
-    # T3: a 公安 record carries a living recipient's ID under another name (重号): not a death
-    t3 = fresh(); s.pay(t3, "困难残疾人生活补贴", MONTHS[0], LAST)
-    s.deaths.append(Death(t3, "公安注销", dt.date(2020, 2, 2), name=s.name(), dereg_on=dt.date(2020, 3, 1)))
-    s.plant("R01", "none", t3, "困难残疾人生活补贴", "死亡记录姓名不符（重号），不认定死亡")
-    # T4: paid for October after the death in September, then the October payment reversed
-    t4 = fresh(); s.pay(t4, "城乡居民基本养老保险", MONTHS[0], MONTHS[9]); s.die(t4, dt.date(2020, 9, 18), ["公安注销"])
-    s.payments.append(Payment(t4, "城乡居民基本养老保险", MONTHS[9], -245, dt.date(2020, 11, 10), "冲正退回10月"))
-    s.plant("R01", "none", t4, "城乡居民基本养老保险", "死亡后多发的 10 月已冲正退回，净额为零")
     # ordinary deaths, payments stopped correctly
     for p in (pension[5], pension[17], living[3]):
         death_on = dt.date(2020, rng.randint(2, 11), rng.randint(1, 28))
@@ -450,24 +635,16 @@ def build(seed: int = SEED) -> Sample:
     add_compensation(s)
     plant_loader_rows(s)
 
-    # ---- the other rules' cases and traps, each in households of its own ---------------------------
-    plant_r02(s, e)
-    plant_r03(s)
-    plant_r04(s)
-    plant_r05(s)
-    historical = plant_r13(s)
-    plant_r15(s, t3, historical)
-    plant_r07(s)
-    plant_r08(s)
-    plant_r09(s)
-    plant_r10(s)
-    plant_r11(s)
-    plant_r12(s)
-    plant_r14(s)
-    plant_r18(s)
-    plant_r17(s)
-    plant_r16(s)
-    plant_r06(s)
+    add_jiangshan(s)
+    plant_population_cases(s)
+
+    # ---- every rule's cases and traps (bench/world/scenarios), each in households of its own -------------
+    world = SampleWorld(s)
+    for planter in SCENARIOS:
+        world.n, world.n_traps = SCENARIOS[planter]
+        planter(world)
+    plant_register_quality(s)
+    add_certificates(s, world.manual)
 
     s.payments.sort(key=lambda x: (x.programme, x.month, x.township, x.village, x.person.id_number))
     assert len({p.id_number for p in s.people}) == len(s.people), "ID numbers must be unique"
@@ -688,6 +865,75 @@ def add_compensation(s: Sample) -> None:
         s.payouts.append(Payout(a, a.amount, dt.date(2020, 9, 18), "一次性"))
 
 
+def add_jiangshan(s: Sample) -> None:
+    """江山市's pension list: its own pensioners (IDs 330881…, not in 常山's register); the scenarios add a 常山
+    pensioner it also pays (R04) and a 江山 payee outside the register (R13)."""
+    rng = s.rng
+    for i, town in enumerate(["双塔街道", "虎山街道", "贺村镇", "清湖街道", "峡口镇", "贺村镇", "双塔街道", "峡口镇"]):
+        sex = "男" if i % 2 else "女"
+        birth = dt.date(rng.randint(1936, 1959), rng.randint(1, 12), rng.randint(1, 28))
+        q = Person(make_id("330881", birth, 500 + 2 * i + (sex == "男")), s.name(), sex, birth, "", "", town, "")
+        amount = rng.choice([245, 260, 275, 310])
+        s.elsewhere += [Payment(q, PENSION, m, amount, m.replace(day=15)) for m in MONTHS]
+
+
+def plant_register_quality(s: Sample) -> None:
+    """R18 (b), the sample's own (the city writes its ledgers' places from its villages): a 乡镇 on a ledger
+    that is not in the division tables."""
+    f = s.single(XIWU, "女", dt.date(1968, 5, 5))
+    s.pay(f, LIVING, MONTHS[0], LAST, place=("青云乡", "青云村"))
+    s.plant("R18", "flag", f, LIVING, "生活补贴名册上的乡镇“青云乡”不在衢州市区划表中", 12, 12 * 270, MONTHS[0], LAST)
+
+
+def plant_population_cases(s: Sample) -> None:
+    """The sample's own population plants a few cases and traps that no scenario made: the two filed
+    relatives of add_kin_filings (R10 traps, filed before their first paid month), the G351 agreements of
+    add_compensation paid in two instalments that add up (R12 traps), and any cadre or case worker whose
+    father or mother in the register draws assistance unfiled (an R10 case as drawn)."""
+    for k in s.kin_filings[:2]:
+        s.plant("R10", "none", k.recipient, k.programme,
+                f"{k.post.post}{k.post.person.name}的{k.relation}，{k.filed_on:%Y-%m-%d} 已备案，早于首次发放")
+    for ag in [x for x in s.agreements if x.no.startswith("G351")]:
+        s.plant("R12", "none", ag.person, ag.project, f"{ag.no}：两期（60%+40%）合计 {ag.amount:.2f} 元，足额")
+    filed = {k.recipient.id_number for k in s.kin_filings}
+    for post in [p for p in s.posts if p.end_on is None]:
+        for parent_id, relation in ((post.person.father, "父亲"), (post.person.mother, "母亲")):
+            paid = [x for x in s.payments if x.person.id_number == parent_id and x.programme in (DIBAO, TEKUN, LIVING, CARE)]
+            if paid and parent_id not in filed:
+                s.plant("R10", "flag", paid[0].person, paid[0].programme,
+                        f"{post.post}{post.person.name}的{relation}，享受{paid[0].programme}，未备案（抽样人口中自然出现，非专门植入）",
+                        len(paid), sum(x.amount for x in paid), paid[0].month, paid[-1].month)
+
+
+def add_certificates(s: Sample, manual: set[str]) -> None:
+    """The 残联 registry and the 低收入农户 list for everyone the scenarios left to the population (`manual`:
+    the R06 and R16 scenarios' people, who have their own): a certificate for every recipient of the two
+    subsidies (护理补贴: 智力/精神 三、四级, allowed in Zhejiang; the ID column blank on every third row), and a
+    低收入 row for every 生活补贴 recipient outside 低保."""
+    paid = {}
+    for x in s.payments:
+        if x.programme in (LIVING, CARE) and x.amount > 0 and x.person.id_number not in manual:
+            paid.setdefault(x.person.id_number, (x.person, set()))[1].add(x.programme)
+    dibao_households = {x.person.household_no for x in s.payments if x.programme == DIBAO}
+    for i, (p, progs) in enumerate(sorted(paid.values(), key=lambda v: v[0].id_number)):
+        cat, grade = ("5", "3") if i % 2 else ("6", "4")
+        if CARE not in progs:
+            cat, grade = str(1 + i % 7), str(1 + i % 4)
+        s.certificates.append([p, p.id_number + cat + grade, cat, grade, dt.date(2015 + i % 5, 1 + i % 12, 10), None,
+                               p.id_number if i % 3 else None])
+        if LIVING in progs and p.household_no not in dibao_households:
+            s.low_income.append([p, dt.date(2018, 1 + i % 12, 1), None, "低保边缘户"])
+
+
+# the shared scenarios the sample plants, with (cases, traps): enough for every variant of each once
+SCENARIOS = {scenarios.plant_r01: (8, 3), scenarios.plant_r02: (3, 3), scenarios.plant_r03: (5, 5),
+             scenarios.plant_r04: (3, 4), scenarios.plant_r05: (4, 3), scenarios.plant_r13: (3, 3),
+             scenarios.plant_r15: (4, 3), scenarios.plant_r07: (3, 4), scenarios.plant_r08: (3, 3),
+             scenarios.plant_r09: (3, 2), scenarios.plant_r14: (2, 2), scenarios.plant_r18: (6, 4),
+             scenarios.plant_r10: (5, 4), scenarios.plant_r11: (3, 2), scenarios.plant_r12: (3, 3),
+             scenarios.plant_r06: (5, 6), scenarios.plant_r16: (5, 6), scenarios.plant_r17: (5, 8)}
+
+
 # ---- the rows the loader must treat specially (planted_rows.csv) ---------------------------------
 
 def plant_loader_rows(s: Sample) -> None:
@@ -806,254 +1052,7 @@ def spoil(pay: Payment, how: str) -> None:
         raise ValueError(how)
 
 
-# ---- R02–R15: each rule's planted cases and traps, in households of their own --------------------------
-# Planted after every role (cadre, case worker, official, car, business, land) and every damaged row has
-# been given out, so none of those lands on a planted person. Everyone below is new and paid only what
-# their scenario says; entitlement months are 2020 and every programme's ledgers run to December.
-
-def plant_r02(s: Sample, e: Person) -> None:
-    """R02 两项补贴"一停一发": a dead recipient of both subsidies; one stopped within a month of the death
-    month, the other was paid two or more months past it. The case is the subsidy that went on."""
-    # (a) R01's E: 生活补贴 stopped with the death in July, 护理补贴 ran on August–November
-    s.plant("R02", "flag", e, CARE, "生活补贴死亡当月（7月）停发，护理补贴死亡后继续发放 4 个月", 4, 4 * 180,
-            MONTHS[7], MONTHS[10])
-    # (b) died 2020-04-16: 护理补贴 stopped in April, 生活补贴 ran on May–December (also R01)
-    b = s.single(XIWU, "女", dt.date(1961, 5, 23))
-    s.pay(b, LIVING, MONTHS[0], LAST)
-    s.pay(b, CARE, MONTHS[0], MONTHS[3])
-    s.die(b, dt.date(2020, 4, 16), ["卫健死亡证明", "民政火化"])
-    s.plant("R02", "flag", b, LIVING, "护理补贴死亡当月（4月）停发，生活补贴死亡后继续发放 8 个月，至数据截止月仍在发放",
-            8, 8 * 270, MONTHS[4], LAST)
-    s.plant("R01", "flag", b, LIVING, "死亡后继续发放 8 个月（两项补贴一停一发）", 8, 8 * 270, MONTHS[4], LAST)
-    s.plant("R01", "none", b, CARE, "护理补贴已于死亡当月停发")
-    # trap: both stopped with the death in June
-    t = s.single(HEPING, "男", dt.date(1958, 11, 2))
-    s.pay(t, LIVING, MONTHS[0], MONTHS[5])
-    s.pay(t, CARE, MONTHS[0], MONTHS[5])
-    s.die(t, dt.date(2020, 6, 9), ["公安注销", "民政火化"])
-    s.plant("R02", "none", t, CARE, "两项补贴均于死亡当月（6月）停发")
-    # trap: 生活补贴 stopped in March when the household left 低保, three months before the death in June;
-    # 护理补贴 ran on July–September: an ordinary R01 case, not R02
-    t = s.single(DONGKENG, "男", dt.date(1966, 2, 17))
-    s.pay(t, LIVING, MONTHS[0], MONTHS[2])
-    s.pay(t, CARE, MONTHS[0], MONTHS[8])
-    s.die(t, dt.date(2020, 6, 21), ["公安注销"])
-    s.plant("R02", "none", t, CARE, "生活补贴在死亡前 3 个月（3月，退出低保）已停发，不属一停一发；护理补贴多发属 R01")
-    s.plant("R01", "flag", t, CARE, "死亡后继续发放 3 个月（生活补贴早于死亡停发）", 3, 3 * 180, MONTHS[6], MONTHS[8])
-    # trap: 护理补贴 paid one month past the death in September (reporting lag): R01 low, not R02
-    t = s.single(XIWU, "女", dt.date(1970, 8, 30))
-    s.pay(t, LIVING, MONTHS[0], MONTHS[8])
-    s.pay(t, CARE, MONTHS[0], MONTHS[9])
-    s.die(t, dt.date(2020, 9, 12), ["卫健死亡证明"])
-    s.plant("R02", "none", t, CARE, "护理补贴死亡后只多发 1 个月（报送时差），不属一停一发")
-    s.plant("R01", "flag", t, CARE, "死亡后多发 1 个月（报送时差）", 1, 180, MONTHS[9], MONTHS[9])
-
-
-def plant_r03(s: Sample) -> None:
-    """R03 迁出后继续领取: the register shows the recipient 迁出 with a 变动日期 and a 迁往地. The two
-    subsidies stop on a move out of 浙江省, 低保 and 特困 on a move out of 常山县, pensions never; a move
-    into a care institution is no move away. Paid months after the month of the move are flagged."""
-    def move(p: Person, on: dt.date, to: str) -> None:
-        p.status, p.change_on, p.destination = "迁出", on, to
-
-    a = s.single(DONGKENG, "男", dt.date(1975, 3, 14))
-    s.pay(a, LIVING, MONTHS[0], LAST)
-    move(a, dt.date(2020, 5, 12), "江西省上饶市玉山县")
-    s.plant("R03", "flag", a, LIVING, "5 月迁往江西省上饶市玉山县（出省），生活补贴继续发放 7 个月", 7, 7 * 270, MONTHS[5], LAST)
-    b = s.single(HEPING, "女", dt.date(1963, 9, 8))
-    s.pay(b, DIBAO, MONTHS[0], MONTHS[8], amount=750, household_size=1)
-    move(b, dt.date(2020, 6, 18), "衢州市柯城区")
-    s.plant("R03", "flag", b, DIBAO, "6 月迁往衢州市柯城区（出县），低保继续发放 3 个月", 3, 3 * 750, MONTHS[6], MONTHS[8])
-    # traps: 护理补贴 moving inside the province; a pension moving out of it; 低保 moving inside the
-    # county; 低保 moving into a care home of another county
-    t = s.single(XIWU, "男", dt.date(1969, 1, 26))
-    s.pay(t, CARE, MONTHS[0], LAST)
-    move(t, dt.date(2020, 4, 7), "衢州市柯城区")
-    s.plant("R03", "none", t, CARE, "护理补贴：迁往衢州市柯城区，仍在省内，不停发")
-    t = s.single(DONGKENG, "女", dt.date(1948, 7, 5))
-    s.pay(t, PENSION, MONTHS[0], LAST)
-    move(t, dt.date(2020, 3, 25), "安徽省黄山市歙县")
-    s.plant("R03", "none", t, PENSION, "城乡居民养老金随人转移，迁出省外也不停发")
-    t = s.single(HEPING, "男", dt.date(1971, 10, 3))
-    s.pay(t, DIBAO, MONTHS[0], LAST, amount=750, household_size=1)
-    move(t, dt.date(2020, 5, 6), "常山县球川镇")
-    s.plant("R03", "none", t, DIBAO, "低保：县内迁移（天马街道迁往球川镇），不停发")
-    t = s.single(XIWU, "女", dt.date(1940, 12, 19))
-    s.pay(t, DIBAO, MONTHS[0], LAST, amount=750, household_size=1)
-    move(t, dt.date(2020, 7, 15), "衢州市柯城区社会福利院")
-    s.plant("R03", "none", t, DIBAO, "迁入供养机构（柯城区社会福利院），仍可享受")
-
-
-def plant_r04(s: Sample) -> None:
-    """R04 重复享受: one programme (and sub-type) paid more than once for one entitlement month, net of
-    corrections; the excess is the month's net amount beyond its largest single payment."""
-    rng = s.rng
-    # 江山市's list: its own pensioners (IDs 330881…, not in 常山's register) …
-    for i, town in enumerate(["双塔街道", "虎山街道", "贺村镇", "清湖街道", "峡口镇", "贺村镇", "双塔街道", "峡口镇"]):
-        sex = "男" if i % 2 else "女"
-        birth = dt.date(rng.randint(1936, 1959), rng.randint(1, 12), rng.randint(1, 28))
-        q = Person(make_id("330881", birth, 500 + 2 * i + (sex == "男")), s.name(), sex, birth, "", "", town, "")
-        amount = rng.choice([245, 260, 275, 310])
-        s.elsewhere += [Payment(q, PENSION, m, amount, m.replace(day=15)) for m in MONTHS]
-    # … and a 常山 pensioner it also paid March–August
-    a = s.single(DONGKENG, "男", dt.date(1953, 4, 27))
-    s.pay(a, PENSION, MONTHS[0], LAST)
-    s.elsewhere += [Payment(a, PENSION, m, 245, m.replace(day=15), place=("贺村镇", "")) for m in MONTHS[2:8]]
-    s.plant("R04", "flag", a, PENSION, "江山市名册 3–8 月也发放（跨县重复）", 6, 6 * 245, MONTHS[2], MONTHS[7])
-    # 残联 listed one recipient twice for May
-    b = s.single(HEPING, "女", dt.date(1968, 12, 1))
-    s.pay(b, LIVING, MONTHS[0], LAST)
-    s.payments.append(Payment(b, LIVING, MONTHS[4], 270, MONTHS[4].replace(day=10)))
-    s.plant("R04", "flag", b, LIVING, "残联名册 5 月同一人列入两次", 1, 270, MONTHS[4], MONTHS[4])
-    # trap: March missed, paid in April beside April's payment (补发3月): two entitlement months
-    t = s.single(XIWU, "男", dt.date(1972, 6, 15))
-    s.pay(t, LIVING, MONTHS[0], MONTHS[1])
-    s.pay(t, LIVING, MONTHS[3], LAST)
-    s.payments.append(Payment(t, LIVING, MONTHS[2], 270, dt.date(2020, 4, 10), "补发3月"))
-    s.plant("R04", "none", t, LIVING, "4 月同时发放 4 月和补发的 3 月，所属期不同，不是重复")
-    # trap: both subsidies every month: two programmes
-    t = s.single(DONGKENG, "女", dt.date(1959, 3, 9))
-    s.pay(t, LIVING, MONTHS[0], LAST)
-    s.pay(t, CARE, MONTHS[0], LAST)
-    s.plant("R04", "none", t, LIVING, "同月领取生活补贴和护理补贴，是两个项目，不是重复")
-    # trap: May's pension paid twice, the second payment reversed in June
-    t = s.single(HEPING, "男", dt.date(1949, 9, 21))
-    s.pay(t, PENSION, MONTHS[0], LAST)
-    s.payments.append(Payment(t, PENSION, MONTHS[4], 245, MONTHS[4].replace(day=10), "重复发放"))
-    s.payments.append(Payment(t, PENSION, MONTHS[4], -245, dt.date(2020, 6, 10), "冲正重复发放5月"))
-    s.plant("R04", "none", t, PENSION, "5 月重复发放的一笔已冲正，净额为一笔")
-
-
-def plant_r05(s: Sample) -> None:
-    """R05 互斥待遇同时享受: both sides of an exclusive pair paid for the same months (特困 × 生活补贴,
-    特困 × 护理补贴, 特困 × 低保, 城市低保 × 农村低保); the suggested excess is the smaller side's total."""
-    a = s.single(XIWU, "男", dt.date(1945, 11, 8))
-    s.pay(a, TEKUN, MONTHS[0], LAST, sub_type="分散供养", day=5)
-    s.pay(a, LIVING, MONTHS[2], MONTHS[7])
-    s.plant("R05", "flag", a, f"{TEKUN}、{LIVING}", "特困供养全年，3–8 月又领生活补贴", 6, 6 * 270, MONTHS[2], MONTHS[7])
-    # rural 低保 for a household of two in 东坑村 to August; from May also urban 低保 in 和平社区 for himself
-    # alone (the 低保类型 column of the January–September list says which)
-    y, _ = s.couple(DONGKENG, dt.date(1964, 2, 28), dt.date(1966, 10, 4))
-    s.pay(y, DIBAO, MONTHS[0], MONTHS[7], amount=2 * 750, household_size=2)
-    s.pay(y, DIBAO, MONTHS[4], LAST, amount=750, household_size=1, place=HEPING)
-    s.plant("R05", "flag", y, "城市低保、农村低保", "东坑村农村低保（两人户）发至 8 月，5 月起又在和平社区领城市低保（一人户）",
-            4, 4 * 750, MONTHS[4], MONTHS[7])
-    s.plant("R04", "none", y, DIBAO, "同月的城市低保和农村低保是两个类别：属 R05，不是 R04 的重复")
-    # trap: 低保 to June, 特困 from June: the hand-over month only
-    t = s.single(HEPING, "女", dt.date(1942, 4, 17))
-    s.pay(t, DIBAO, MONTHS[0], MONTHS[5], amount=750, household_size=1)
-    s.pay(t, TEKUN, MONTHS[5], LAST, sub_type="分散供养", day=5)
-    s.plant("R05", "none", t, f"{TEKUN}、{DIBAO}", "6 月低保停发、特困供养开始，仅交接当月重叠")
-    # trap: 特困 and a pension: not an exclusive pair
-    t = s.single(DONGKENG, "男", dt.date(1939, 8, 2))
-    s.pay(t, TEKUN, MONTHS[0], LAST, sub_type="分散供养", day=5)
-    s.pay(t, PENSION, MONTHS[0], LAST)
-    s.plant("R05", "none", t, f"{TEKUN}、{PENSION}", "特困供养与城乡居民养老金可以同时享受")
-
-
-def plant_r13(s: Sample) -> tuple[Person, str]:
-    """R13 查无此人: a payee whose valid ID number is in no register and no death record, paid in a county
-    the register covers (常山县). Returns the payee whose ledgers use the historical county code (and that
-    code's number) for R15's trap."""
-    registered = {p.id_number for p in s.people}
-
-    def ghost(place, sex: str, birth: dt.date, seq: int) -> Person:
-        p = Person(make_id(COUNTY[0], birth, seq), s.name(), sex, birth, "", "", *place)
-        assert p.id_number not in registered
-        return p
-
-    g = ghost(HEPING, "男", dt.date(1967, 7, 19), 935)
-    s.pay(g, LIVING, MONTHS[3], LAST)
-    next(x for x in s.payments if x.person is g).remark = "新增"
-    s.plant("R13", "flag", g, LIVING, "户籍和死亡记录中都没有此号码，4 月起领生活补贴", 9, 9 * 270, MONTHS[3], LAST)
-    g = ghost(DONGKENG, "女", dt.date(1944, 2, 11), 962)
-    s.pay(g, TEKUN, MONTHS[0], LAST, sub_type="分散供养", day=5)
-    s.plant("R13", "flag", g, TEKUN, "户籍和死亡记录中都没有此号码，全年领特困供养", 12, 12 * 975, MONTHS[0], LAST)
-    # trap: the pension list still carries the 15-digit number (the loader upgrades it)
-    a = s.single(XIWU, "男", dt.date(1950, 1, 30))
-    s.pay(a, PENSION, MONTHS[0], LAST)
-    for x in (x for x in s.payments if x.person is a):
-        spoil(x, "legacy15")
-    s.plant("R13", "none", a, PENSION, "人社名册为 15 位旧号，升位后即户籍中的号码")
-    # trap: the 护理补贴 list has the number issued under 332427 (常山县 of 金华地区, 1981–1985); the register
-    # the same digits 7–17 under 330822, so the check character differs
-    b = s.single(DONGKENG, "女", dt.date(1952, 8, 14))
-    body = "332427" + b.id_number[6:17]
-    hist = body + check_char(body)
-    assert hist[-1] != b.id_number[-1]
-    s.pay(b, CARE, MONTHS[0], LAST)
-    for x in (x for x in s.payments if x.person is b):
-        x.cells["id"] = hist
-    s.plant("R13", "none", b, CARE, "护理补贴名册用历史县级代码 332427，户籍为 330822，第 7–17 位和姓名相同：同一人",
-            id_number=hist)
-    # trap: a 江山 payee, not in 常山's register: outside what the register covers
-    s.plant("R13", "none", s.elsewhere[0].person, PENSION, "江山市名册上的江山人，不在本县户籍覆盖范围内")
-    # (the 残联 row whose ID fails its check character is quarantined at load: a data error, not a ghost;
-    # it is in planted_rows.csv as ID_CHECKSUM_FAIL)
-    return b, hist
-
-
-def plant_r15(s: Sample, t3: Person, historical: tuple[Person, str]) -> None:
-    """R15 身份冲突: (a) one ID number under different names across sources; (b) one person in two active
-    households; (c) one name, birth date and sex under two ID numbers in one village. A data-quality
-    case: months and amounts are left empty."""
-    # (a) R01's T3: the 公安 death record carries his ID under another name
-    s.plant("R15", "flag", t3, "", "(a) 同一身份证号：户籍和生活补贴名册为本人，公安注销（死亡）记录为另一姓名（重号）", None, None)
-    # (b) registered in his own household in 东坑村 and in his daughter's in 和平社区, both 正常
-    r = s.single(DONGKENG, "男", dt.date(1956, 5, 2))
-    _, daughter = s.couple(HEPING, dt.date(1979, 3, 11), dt.date(1981, 7, 25), wife_name=s.name(r.name[0]))
-    daughter.father = r.id_number
-    s.second_rows.append(replace(r, household_no=daughter.household_no, relation="岳父", township=HEPING[0],
-                                 village=HEPING[1]))
-    s.pay(r, PENSION, MONTHS[0], LAST)
-    s.plant("R15", "flag", r, "", "(b) 东坑村本人户和和平社区女儿户中都登记，两处人口状态均为正常（一人多户）", None, None)
-    s.plant("R04", "none", r, PENSION, "户籍中登记两次，每月只领一笔养老金，不是重复发放")
-    # (c) one man registered twice in 西坞村 under two numbers; his pension goes to the second
-    q = s.single(XIWU, "男", dt.date(1954, 12, 6))
-    q2 = s.person("男", q.birth, s.new_household(), "户主", XIWU, name=q.name)
-    s.pay(q2, PENSION, MONTHS[0], LAST)
-    s.plant("R15", "flag", q2, "", f"(c) 西坞村两个户号下同名、同出生日期、同性别，号码不同（另一号 {q.id_number}），养老金发到此号",
-            None, None)
-    # trap: twin brothers in one household
-    t1 = s.single(DONGKENG, "男", dt.date(1951, 6, 12))
-    t2 = s.person("男", t1.birth, t1.household_no, "弟", DONGKENG, surname=t1.name[0])
-    for t in (t1, t2):
-        s.pay(t, PENSION, MONTHS[0], LAST)
-        s.plant("R15", "none", t, "", "(c) 双胞胎兄弟：同户、同出生日期、同性别，姓名不同", None, None)
-    # trap: two women of one name in 和平社区, born eight years apart
-    n1 = s.single(HEPING, "女", dt.date(1947, 3, 3))
-    n2 = s.person("女", dt.date(1955, 10, 19), s.new_household(), "户主", HEPING, name=n1.name)
-    for n in (n1, n2):
-        s.pay(n, PENSION, MONTHS[0], LAST)
-        s.plant("R15", "none", n, "", "(c) 同村同名，出生日期不同：两个人", None, None)
-    # trap: married from 西坞村 into 东坑村: the old row 迁出, the new one 正常
-    h = s.single(DONGKENG, "男", dt.date(1955, 9, 9))
-    m = s.single(XIWU, "女", dt.date(1958, 4, 20))
-    m.status, m.change_on, m.destination = "迁出", dt.date(2019, 11, 20), "常山县球川镇东坑村"
-    s.second_rows.append(replace(m, household_no=h.household_no, relation="妻", township=DONGKENG[0],
-                                 village=DONGKENG[1], status="正常", change_on=None, destination=None,
-                                 spouse=h.id_number))
-    h.spouse = m.id_number
-    s.pay(m, PENSION, MONTHS[0], LAST)
-    s.plant("R15", "none", m, "", "(b) 原户迁出、新户正常：合法迁移，不是一人多户", None, None)
-    # trap: R13's payee under the historical county code is the registered person, not a second number
-    b, hist = historical
-    s.plant("R15", "none", b, "", "(c) 历史县级代码 332427 与户籍 330822 的号码第 7–17 位、姓名相同：同一人，不是一人两号",
-            None, None, id_number=hist)
-
-
-# ---- R07–R14: cases and traps of the rules on households, cadres, projects, compensation and accounts -----
-# Each scenario is a fresh household (or a fresh relative of a rostered cadre) so that only the rule it is
-# planted for fires; the register links people across households through the father/mother/spouse ID
-# columns, as kinship.sql reads them.
-
-def _post(s: Sample, post: str, place=None, township: str | None = None, ended: bool = False) -> Post:
-    """The one post of that name in a village (村干部) or township (低保经办人员)."""
-    hits = [p for p in s.posts if p.post == post and (place is None or (p.township, p.village) == place)
-            and (township is None or p.township == township) and (p.end_on is not None) == ended]
-    assert len(hits) == 1, (post, place, township, hits)
-    return hits[0]
-
+# ---- helpers of the sample world's verbs --------------------------------------------------------------------
 
 def _add_post(s: Sample, post: Post) -> None:
     """A cadre added to the 组织部 roster, two-character names padded like everyone else's there."""
@@ -1061,328 +1060,6 @@ def _add_post(s: Sample, post: Post) -> None:
         post.cells["name"] = post.person.name[0] + "\u3000" + post.person.name[1]
         post.mark = Mark("loaded", "NORMALISED", "两字姓名中间以全角空格（U+3000）补齐", "name", post.person.name)
     s.posts.append(post)
-
-
-def _person(s: Sample, id_number: str) -> Person:
-    return next(p for p in s.people if p.id_number == id_number)
-
-
-def _member(s: Sample, head: Person, sex: str, birth: dt.date, relation: str) -> Person:
-    """A child of a one-person household's head, registered in the head's household."""
-    c = s.person(sex, birth, head.household_no, relation, (head.township, head.village),
-                 head.name[0] if sex == "男" and head.sex == "男" else None)
-    c.father, c.mother = (head.id_number, None) if head.sex == "男" else (None, head.id_number)
-    return c
-
-
-def _staff(s: Sample, p: Person, unit: str, status: str = "在职", start: dt.date = dt.date(2005, 8, 1),
-           end: dt.date | None = None) -> None:
-    unit_type, staff_type = (("事业单位", "事业编制") if any(w in unit for w in ("院", "校", "中心", "站"))
-                             else ("行政单位", "行政编制"))
-    s.staff.append(Staff(p, unit, unit_type, staff_type, status, start, end, s.rng.randrange(5200, 8800, 50)))
-
-
-def _year(s: Sample, p: Person, programme: str, **kw) -> tuple[int, float]:
-    """Pay a programme all year; (months, amount) as a case would count them."""
-    s.pay(p, programme, MONTHS[0], LAST, **kw)
-    return 12, 12 * kw.get("amount", RATE[programme])
-
-
-def plant_r07(s: Sample) -> None:
-    """R07 财政供养人员家庭享受低保: a 低保 recipient, or someone in the recipient's household (户号), is on the
-    public payroll (在职) during the paid months. The recipient themself → high; another member → medium."""
-    # a widow on 低保 (insured alone) whose son, in her household, is a civil servant of the 水利局
-    a = s.single(HEPING, "女", dt.date(1949, 2, 17))
-    son = _member(s, a, "男", dt.date(1976, 10, 5), "子")
-    _staff(s, son, "常山县水利局", start=dt.date(1998, 8, 1))
-    n, amount = _year(s, a, DIBAO, amount=750, household_size=1)
-    s.plant("R07", "flag", a, DIBAO, f"同户的儿子{son.name}是常山县水利局在职公务员，低保全年发放", n, amount, MONTHS[0], LAST)
-    # a nurse on the payroll of the 球川镇卫生院 who draws 低保 herself
-    b = s.single(DONGKENG, "女", dt.date(1982, 6, 23))
-    _staff(s, b, "常山县球川镇卫生院", start=dt.date(2016, 8, 1))
-    n, amount = _year(s, b, DIBAO, amount=750, household_size=1)
-    s.plant("R07", "flag", b, DIBAO, "受助人本人是球川镇卫生院在编在职人员（财政供养），同时领取低保",
-            n, amount, MONTHS[0], LAST)
-    # trap: the son resigned from the payroll in 2018, before any paid month
-    t = s.single(XIWU, "男", dt.date(1948, 4, 2))
-    son = _member(s, t, "男", dt.date(1979, 12, 14), "子")
-    _staff(s, son, "常山县球川镇农业综合服务中心", "辞职", dt.date(2001, 8, 1), dt.date(2018, 9, 30))
-    s.pay(t, DIBAO, MONTHS[0], LAST, amount=750, household_size=1)
-    s.plant("R07", "none", t, DIBAO, f"同户的儿子{son.name}已于 2018 年 9 月辞职离开财政供养，低保月份都在其后")
-    # trap: a severely disabled man insured alone (重残单独施保, written in the 备注 of the October–December
-    # 低保 lists; the January–September CSV has no such column); his son in the household is a civil
-    # servant, which does not count against him
-    t = s.single(DONGKENG, "男", dt.date(1955, 1, 28))
-    son = _member(s, t, "男", dt.date(1981, 3, 9), "子")
-    _staff(s, son, "常山县市场监督管理局", start=dt.date(2004, 8, 1))
-    s.pay(t, DIBAO, MONTHS[0], LAST, amount=750, household_size=1)
-    s.pay(t, CARE, MONTHS[0], LAST)
-    for x in (x for x in s.payments if x.person is t and x.programme == DIBAO and x.month >= MONTHS[9]):
-        x.remark = "重残单独施保"
-    s.plant("R07", "none", t, DIBAO, f"重残单独施保（低保名册备注），同户儿子{son.name}在职不影响其单独施保")
-
-
-def plant_r08(s: Sample) -> None:
-    """R08 低保家庭有车: a member of a 低保 household (户号) owns a vehicle in 正常 status during paid months;
-    disabled persons' vehicles are exempt, and a car sold or scrapped before the months does not count."""
-    rng = s.rng
-    # a 低保 household whose son bought a car in 2019
-    a = s.single(XIWU, "男", dt.date(1953, 9, 12))
-    son = _member(s, a, "男", dt.date(1983, 2, 26), "子")
-    s.vehicles.append(Vehicle(son, _plate(rng), "小型汽车", "小型轿车", "非营运", dt.date(2019, 4, 16)))
-    n, amount = _year(s, a, DIBAO, amount=750, household_size=1)
-    s.plant("R08", "flag", a, DIBAO, f"同户的儿子{son.name}名下小型轿车 2019 年 4 月登记，状态正常", n, amount, MONTHS[0], LAST)
-    # trap: his own car, sold (转移) in August 2019
-    t = s.single(HEPING, "男", dt.date(1960, 11, 30))
-    s.vehicles.append(Vehicle(t, _plate(rng), "小型汽车", "小型轿车", "非营运", dt.date(2011, 7, 5), "转移",
-                              dt.date(2019, 8, 23)))
-    s.pay(t, DIBAO, MONTHS[0], LAST, amount=750, household_size=1)
-    s.plant("R08", "none", t, DIBAO, "名下轿车已于 2019 年 8 月转移登记（卖出），低保月份都在其后")
-    # trap: a severely disabled recipient's car adapted for disabled drivers (exempt). (阿依古丽·买买提's
-    # adapted car is in the file too; her household gets no 低保.)
-    t = s.single(DONGKENG, "男", dt.date(1974, 5, 19))
-    s.vehicles.append(Vehicle(t, _plate(rng), "小型汽车", "残疾人专用小型自动挡载客汽车", "非营运", dt.date(2019, 6, 18)))
-    s.pay(t, DIBAO, MONTHS[0], LAST, amount=750, household_size=1)
-    s.pay(t, CARE, MONTHS[0], LAST)
-    s.plant("R08", "none", t, DIBAO, "名下为残疾人专用小型自动挡载客汽车（2019 年登记），属豁免车型")
-
-
-def plant_r09(s: Sample) -> None:
-    """R09 低保家庭成员登记经营主体: a member of a 低保 household (户号) is behind a business that is live
-    during paid months; one cancelled before them does not count."""
-    rng = s.rng
-    # a couple on 低保 (two insured); the wife runs a breakfast stall registered as a 个体工商户
-    a, wife = s.couple(HEPING, dt.date(1959, 8, 3), dt.date(1961, 12, 20))
-    s.businesses.append(Business(credit_code("2", COUNTY[0], org_code(rng)), f"常山县天马街道{wife.name}早餐店", "个体工商户", "存续",
-                                 dt.date(2017, 5, 8), None, "", HEPING[0], f"常山县{HEPING[0]}{HEPING[1]}18号",
-                                 [("经营者", wife)]))
-    n, amount = _year(s, a, DIBAO, amount=2 * 750, household_size=2)
-    s.plant("R09", "flag", a, DIBAO, f"同户的妻子{wife.name}是存续个体工商户（早餐店）的经营者", n, amount, MONTHS[0], LAST)
-    # trap: his own grocery, cancelled (注销) in May 2019
-    t = s.single(DONGKENG, "男", dt.date(1963, 7, 7))
-    s.businesses.append(Business(credit_code("2", COUNTY[0], org_code(rng)), f"常山县球川镇{t.name}杂货店", "个体工商户", "注销",
-                                 dt.date(2013, 3, 11), dt.date(2019, 5, 30), "", DONGKENG[0],
-                                 f"常山县{DONGKENG[0]}{DONGKENG[1]}52号", [("经营者", t)]))
-    s.pay(t, DIBAO, MONTHS[0], LAST, amount=750, household_size=1)
-    s.plant("R09", "none", t, DIBAO, "本人经营的杂货店已于 2019 年 5 月注销，低保月份都在其后")
-
-
-def plant_r10(s: Sample) -> None:
-    """R10 优亲厚友: a relative (民法典 近亲属, from the register) of a village cadre (same village) or a 低保
-    case worker (same township) receives assistance during the term and was not filed before the first
-    paid month."""
-    # the headline case: 西坞村's party secretary's father lives alone (分户) on 低保; the secretary's
-    # register row names him in the father column; nobody filed it
-    sec = _post(s, "村党组织书记", XIWU).person
-    assert sec.father is None
-    father = s.single(XIWU, "男", dt.date(sec.birth.year - 26, 3, 9), surname=sec.name[0])
-    sec.father = father.id_number
-    n, amount = _year(s, father, DIBAO, amount=750, household_size=1)
-    s.plant("R10", "flag", father, DIBAO, f"西坞村党组织书记{sec.name}的父亲（分户，户籍父亲身份证号关联），同村享受低保，未备案",
-            n, amount, MONTHS[0], LAST)
-    # 球川镇's 低保经办人's brother (the same father ID number in both rows) draws 特困 in 东坑村
-    worker = _post(s, "低保经办人", township="球川镇").person
-    assert worker.father
-    brother = s.single(DONGKENG, "男", dt.date(1978, 11, 3), surname=_person(s, worker.father).name[0])
-    brother.father, brother.mother = worker.father, worker.mother
-    n, amount = _year(s, brother, TEKUN, sub_type="分散供养", day=5)
-    s.plant("R10", "flag", brother, TEKUN, f"球川镇低保经办人{worker.name}的兄弟（父亲身份证号相同），同镇东坑村享受特困供养，未备案",
-            n, amount, MONTHS[0], LAST)
-    # found by the rule in the population as drawn (not planted on purpose): 天马街道's 民政助理员 lives in
-    # the household of his father, who draws 护理补贴; nobody filed it
-    clerk = _post(s, "民政助理员", township="天马街道").person
-    dad = _person(s, clerk.father)
-    paid = [x for x in s.payments if x.person is dad and x.programme == CARE]
-    assert len(paid) == 12 and not [x for x in s.payments if x.person is dad and x.programme != CARE]
-    # (related three ways: the father ID column, the household relation and the shared household; counted once)
-    s.plant("R10", "flag", dad, CARE, f"天马街道民政助理员{clerk.name}的父亲（同户，户籍父亲身份证号），享受护理补贴，未备案"
-            "（抽样人口中自然出现，非专门植入）", len(paid), sum(x.amount for x in paid), MONTHS[0], LAST)
-    # traps: the two filed relatives (filed before their first paid month)
-    for k in s.kin_filings:
-        s.plant("R10", "none", k.recipient, k.programme,
-                f"{k.post.post}{k.post.person.name}的{k.relation}，{k.filed_on:%Y-%m-%d} 已备案，早于首次发放")
-    # trap: 西坞村's former 报账员 (term ended 2019-06-30); his father on 低保 in 2020
-    old = _post(s, "村报账员", XIWU, ended=True)
-    assert old.person.father is None and old.end_on.year == 2019
-    t = s.single(XIWU, "男", dt.date(old.person.birth.year - 25, 10, 1), surname=old.person.name[0])
-    old.person.father = t.id_number
-    s.pay(t, DIBAO, MONTHS[0], LAST, amount=750, household_size=1)
-    s.plant("R10", "none", t, DIBAO, f"原西坞村报账员{old.person.name}的父亲：其任职已于 2019-06-30 结束，早于 2020 年的低保")
-    # trap: only the surname of 东坑村's secretary, no kinship in the register
-    sec = _post(s, "村党组织书记、村民委员会主任", DONGKENG).person
-    t = s.single(DONGKENG, "女", dt.date(1950, 5, 6), surname=sec.name[0])
-    s.pay(t, DIBAO, MONTHS[0], LAST, amount=750, household_size=1)
-    s.plant("R10", "none", t, DIBAO, f"与东坑村书记{sec.name}同姓同村，户籍中无亲属关系")
-    # trap: 西坞村's 监委主任's mother, on 低保 in another village (东坑村)
-    cadre = _post(s, "村务监督委员会主任", XIWU).person
-    assert cadre.mother is None
-    t = s.single(DONGKENG, "女", dt.date(cadre.birth.year - 24, 12, 12))
-    cadre.mother = t.id_number
-    s.pay(t, DIBAO, MONTHS[0], LAST, amount=750, household_size=1)
-    s.plant("R10", "none", t, DIBAO, f"西坞村监委主任{cadre.name}的母亲，在外村（东坑村）享受低保")
-
-
-def _project(s: Sample, place, name: str, procurement: str, business: Business, amount: float, signed: dt.date) -> Project:
-    account = "3305016" + "".join(s.rng.choice("0123456789") for _ in range(13))
-    p = Project(name, place[0], place[1], procurement, business.name, business.credit_code, amount, signed, amount, account)
-    s.projects.append(p)
-    return p
-
-
-def plant_r11(s: Sample) -> None:
-    """R11 村干部关联主体承揽本村工程: the legal representative, shareholder or operator of a village project's
-    contractor is a cadre of that village or a close relative, and the contract was signed in the term."""
-    rng = s.rng
-    # 西坞村's 村民委员会主任 remarried in 2016: his wife (spouse ID columns) is the legal representative of
-    # the nursery cooperative that got the village's greening job without tender (cf. 全椒, domain.md §4.1)
-    post = _post(s, "村民委员会主任", XIWU)
-    assert post.person.spouse is None
-    wife = s.person("女", dt.date(1987, 2, 11), post.person.household_no, "妻", XIWU)
-    wife.spouse, post.person.spouse = post.person.id_number, wife.id_number
-    coop = Business(credit_code("3", COUNTY[0], org_code(rng)), "常山县西坞绿苑苗木专业合作社", "农民专业合作社", "存续",
-                    dt.date(2018, 3, 20), None, "50", XIWU[0], f"常山县{XIWU[0]}{XIWU[1]}77号", [("法定代表人", wife)])
-    s.businesses.append(coop)
-    j = _project(s, XIWU, "西坞村2020年村庄绿化提升工程", "村级小额工程直接发包", coop, 42000, dt.date(2020, 5, 18))
-    s.plant("R11", "flag", post.person, j.name, f"承包方西坞绿苑苗木专业合作社的法定代表人{wife.name}是村委会主任{post.person.name}"
-            "的妻子（户籍配偶身份证号），任期内直接发包", None, j.amount, MONTHS[4], MONTHS[4])
-    # trap: 东坑村's 监委主任's son (same household) runs a plumbing business that took a job in 西坞村
-    post = _post(s, "村务监督委员会主任", DONGKENG)
-    son = next(p for p in s.people if p.household_no == post.person.household_no and p.relation == "子"
-               and p.birth.year <= 1996)
-    shop = Business(credit_code("2", COUNTY[0], org_code(rng)), f"常山县球川镇{son.name}水电安装部", "个体工商户", "存续",
-                    dt.date(2018, 4, 10), None, "", DONGKENG[0], f"常山县{DONGKENG[0]}{DONGKENG[1]}9号", [("经营者", son)])
-    s.businesses.append(shop)
-    j = _project(s, XIWU, "西坞村山塘加固工程", "询价", shop, 36500, dt.date(2020, 7, 22))
-    s.plant("R11", "none", post.person, j.name, f"东坑村监委主任{post.person.name}之子{son.name}的水电安装部承揽的是外村（西坞村）工程")
-    # trap: a builder's merchant elected to 东坑村's 村委会 in a by-election (补选) on 2020-08-20, after his
-    # shop's contract of 2020-06-05
-    cadre, _ = s.couple(DONGKENG, dt.date(1978, 4, 14), dt.date(1980, 9, 2))
-    _add_post(s, Post(cadre, "村干部", "村民委员会委员", DONGKENG[0], DONGKENG[1], dt.date(2020, 8, 20), None, False,
-                      _phone(rng)))
-    shop = Business(credit_code("2", COUNTY[0], org_code(rng)), f"常山县球川镇{cadre.name}建材经营部", "个体工商户", "存续",
-                    dt.date(2015, 6, 2), None, "", DONGKENG[0], f"常山县{DONGKENG[0]}{DONGKENG[1]}31号",
-                    [("经营者", cadre)])
-    s.businesses.append(shop)
-    j = _project(s, DONGKENG, "东坑村垃圾中转站修缮工程", "村级小额工程直接发包", shop, 28600, dt.date(2020, 6, 5))
-    s.plant("R11", "none", cadre, j.name, f"{cadre.name} 2020-08-20 补选为村委委员，合同 2020-06-05 签订在任职之前")
-
-
-def plant_r12(s: Sample) -> None:
-    """R12 补偿款截留少付: what an agreement owes the entitled person against what reached them or their
-    household; instalments that add up, and payment to a spouse, are no case."""
-    # the tower case: 10,000 due for a tower footprint, 4,000 reached the farmer
-    a = s.single(DONGKENG, "男", dt.date(1957, 3, 21))
-    ag = Agreement("110kV东坑线路铁塔占地补偿", "TT110-DK-001", "N07", a, 0.12, "10000元/基", 10000.0, dt.date(2020, 8, 12))
-    s.agreements.append(ag)
-    s.payouts.append(Payout(ag, 4000.0, dt.date(2020, 10, 16), "一次性"))
-    s.plant("R12", "flag", a, ag.project, "铁塔占地补偿应付 10000 元，本人只收到 4000 元，差额 6000 元", None, 6000,
-            MONTHS[9], MONTHS[9])
-    # the second instalment of a road-land agreement paid to 东坑村's 报账员, not to the farmer
-    b = s.single(DONGKENG, "男", dt.date(1962, 10, 8))
-    clerk = _post(s, "村报账员", DONGKENG).person
-    ag = Agreement("G351国道常山球川段改建工程征地补偿", "G351-QC-006", "QC-DK-57", b, 0.85, "48000元/亩", 40800.0,
-                   dt.date(2020, 5, 26))
-    s.agreements.append(ag)
-    s.payouts.append(Payout(ag, 24480.0, dt.date(2020, 7, 15), "第一期（60%）"))
-    s.payouts.append(Payout(ag, 16320.0, dt.date(2020, 11, 20), "第二期（40%）", payee=clerk))
-    s.plant("R12", "flag", b, ag.project, f"第二期 16320 元付给了村报账员{clerk.name}（非本人及家人）", None, 16320,
-            MONTHS[6], MONTHS[10])
-    # traps: the road-land agreements paid in two instalments (60 % + 40 %) that add up
-    for ag in [x for x in s.agreements if x.no.startswith("G351") and x.person is not b]:
-        s.plant("R12", "none", ag.person, ag.project, f"{ag.no}：两期（60%+40%）合计 {ag.amount:.2f} 元，足额")
-    # trap: the tower money paid to the entitled man's wife (same household)
-    t, wife = s.couple(XIWU, dt.date(1958, 2, 2), dt.date(1960, 6, 16))
-    ag = Agreement("220kV球川输变电工程铁塔占地补偿", "TT220-XW-004", "N33", t, 0.12, "8600元/基", 8600.0, dt.date(2020, 8, 14))
-    s.agreements.append(ag)
-    s.payouts.append(Payout(ag, 8600.0, dt.date(2020, 9, 18), "一次性（妻代领）", payee=wife))
-    s.plant("R12", "none", t, ag.project, f"补偿款付给同户的妻子{wife.name}，足额")
-
-
-def plant_r14(s: Sample) -> None:
-    """R14 收款账户异常: one account receives the benefits of people of different households with no
-    kinship in the register, or a cadre's own account receives someone else's benefit."""
-    # two 低保 recipients of 东坑村, strangers to each other, paid into one card (the 低保 lists' 银行账号)
-    a = s.single(DONGKENG, "男", dt.date(1957, 1, 15))
-    b = s.single(DONGKENG, "女", dt.date(1962, 4, 4))
-    b.account = bank_card(a)
-    for p, other in ((a, b), (b, a)):
-        n, amount = _year(s, p, DIBAO, amount=750, household_size=1)
-        s.plant("R14", "flag", p, DIBAO, f"低保金与{other.name}（不同户、无亲属关系）打入同一账户 {bank_card(a)}", n, amount,
-                MONTHS[0], LAST)
-    # a 村民小组长 of 东坑村 draws his pension into his own card, and an unrelated villager's 生活补贴 goes there too
-    cadre, _ = s.couple(DONGKENG, dt.date(1956, 7, 1), dt.date(1958, 3, 30))
-    _add_post(s, Post(cadre, "村干部", "村民小组长", DONGKENG[0], DONGKENG[1], dt.date(2017, 4, 15), None, False,
-                      _phone(s.rng)))
-    v = s.single(DONGKENG, "男", dt.date(1968, 8, 27))
-    v.account = bank_card(cadre)
-    n, amount = _year(s, cadre, PENSION)
-    s.plant("R14", "flag", cadre, PENSION, f"村民小组长本人领养老金的账户，同时收取{v.name}（无亲属关系）的生活补贴",
-            n, amount, MONTHS[0], LAST)
-    n, amount = _year(s, v, LIVING)
-    s.plant("R14", "flag", v, LIVING, f"生活补贴打入村民小组长{cadre.name}本人的账户（高）", n, amount, MONTHS[0], LAST)
-    # trap: a wife's 生活补贴 paid into her husband's card (he draws 低保 for the two of them)
-    h, w = s.couple(HEPING, dt.date(1956, 5, 5), dt.date(1958, 9, 9))
-    w.account = bank_card(h)
-    s.pay(h, DIBAO, MONTHS[0], LAST, amount=2 * 750, household_size=2)
-    s.pay(w, LIVING, MONTHS[0], LAST)
-    s.plant("R14", "none", h, DIBAO, f"与妻子{w.name}共用本人账户（配偶，同户）")
-    s.plant("R14", "none", w, LIVING, f"生活补贴打入丈夫{h.name}的账户（配偶，同户）")
-    # trap: a son registered in a household of his own (father ID column) paid into his father's card
-    f = s.single(XIWU, "男", dt.date(1950, 12, 1))
-    son = s.single(XIWU, "男", dt.date(1977, 2, 11), surname=f.name[0])
-    son.father = f.id_number
-    son.account = bank_card(f)
-    s.pay(f, DIBAO, MONTHS[0], LAST, amount=750, household_size=1)
-    s.pay(son, LIVING, MONTHS[0], LAST)
-    s.plant("R14", "none", f, DIBAO, f"与分户的儿子{son.name}共用本人账户（户籍父亲身份证号关联，近亲属）")
-    s.plant("R14", "none", son, LIVING, f"生活补贴打入分户居住的父亲{f.name}的账户（近亲属）")
-
-
-# ---- R18: the data and timing gate -----------------------------------------------------------------
-
-def plant_r18(s: Sample) -> None:
-    """R18 数据质量与申领时序门禁: (a) a periodic benefit first paid for a month after the death month (a new
-    application after death: high; R01 flags the same months); (b) rows the gate lists with severity low:
-    a register 性别 or 出生日期 that contradicts the ID number, an impossible age, a 乡镇 not in the division
-    tables. Traps: arrears for a month before the death paid after it; a 105-year-old pensioner."""
-    # (a) died 2020-04-08; 生活补贴 first paid for July and on to December
-    a = s.single(XIWU, "男", dt.date(1956, 7, 19))
-    s.die(a, dt.date(2020, 4, 8), ["公安注销", "民政火化"])
-    s.pay(a, LIVING, MONTHS[6], LAST)
-    s.plant("R18", "flag", a, LIVING, "4 月死亡，7 月起才开始领生活补贴（死亡后新申请、首次发放）", 6, 6 * 270, MONTHS[6], LAST)
-    s.plant("R01", "flag", a, LIVING, "死亡后继续发放 6 个月（死亡后才开始发放，亦属 R18）", 6, 6 * 270, MONTHS[6], LAST)
-    # (a) died 2020-05-20 (卫健 only); 养老金 first paid for September
-    b = s.single(HEPING, "女", dt.date(1950, 2, 11))
-    s.die(b, dt.date(2020, 5, 20), ["卫健死亡证明"])
-    s.pay(b, PENSION, MONTHS[8], LAST)
-    s.plant("R18", "flag", b, PENSION, "5 月死亡，9 月起才开始领养老金（死亡后新申请、首次发放）", 4, 4 * 245, MONTHS[8], LAST)
-    s.plant("R01", "flag", b, PENSION, "死亡后继续发放 4 个月（死亡后才开始发放，亦属 R18）", 4, 4 * 245, MONTHS[8], LAST)
-    # trap: 护理补贴 from February; died in March; February's arrears paid in June is no new application
-    t = s.single(DONGKENG, "男", dt.date(1961, 10, 30))
-    s.die(t, dt.date(2020, 3, 17), ["公安注销"])
-    s.payments.append(Payment(t, CARE, MONTHS[1], 180, dt.date(2020, 6, 10), "补发2月"))
-    s.pay(t, CARE, MONTHS[2], MONTHS[2])
-    s.plant("R18", "none", t, CARE, "2 月的补发款在死亡后（6 月）发放，所属期在死亡前：不是死亡后新申请")
-    # (b) the register's 性别 says 女 for a man's number (digit 17 odd)
-    c = s.single(HEPING, "男", dt.date(1966, 3, 3))
-    c.sex = "女"
-    s.plant("R18", "flag", c, "", "户籍性别为女，身份证号第 17 位为奇数（男）", None, None)
-    # (b) the register's 出生日期 is a month off the number's
-    d = s.single(DONGKENG, "女", dt.date(1971, 8, 14))
-    d.birth = dt.date(1971, 9, 14)
-    s.plant("R18", "flag", d, "", "户籍出生日期 1971-09-14，身份证号为 1971-08-14", None, None)
-    # (b) a pension paid all year to a number born in 1907: 112 years old
-    e = s.single(XIWU, "男", dt.date(1907, 6, 2))
-    s.pay(e, PENSION, MONTHS[0], LAST)
-    s.plant("R18", "flag", e, PENSION, "身份证号出生于 1907 年，领取养老金时已 112 岁以上（年龄不可能）", 12, 12 * 245, MONTHS[0], LAST)
-    # trap: 105 years old is old, not impossible
-    t = s.single(HEPING, "女", dt.date(1915, 1, 9))
-    s.pay(t, PENSION, MONTHS[0], LAST)
-    s.plant("R18", "none", t, PENSION, "105 岁的养老金领取人：年龄可能，不是门禁项")
-    # (b) 残联's list gives a 乡镇 that is not in 衢州's division tables
-    f = s.single(XIWU, "女", dt.date(1968, 5, 5))
-    s.pay(f, LIVING, MONTHS[0], LAST, place=("青云乡", "青云村"))
-    s.plant("R18", "flag", f, LIVING, "生活补贴名册上的乡镇“青云乡”不在衢州市区划表中", 12, 12 * 270, MONTHS[0], LAST)
 
 
 # ---- writers: one per file, in the layout its department uses --------------------------------
@@ -1402,6 +1079,11 @@ def _csv(s: Sample, out: Path, g: Grid, encoding: str) -> None:
 
 def _ymd_slash(d: dt.date) -> str:
     return f"{d.year}/{d.month}/{d.day}"
+
+
+def _cn_date0(d: dt.date | None) -> str | None:
+    """2020年03月15日 (公安's way), or nothing (a record with only a 注销日期)."""
+    return d.strftime("%Y年%m月%d日") if d else None
 
 
 def _cn_date(d: dt.date | None) -> str | None:
@@ -1438,18 +1120,19 @@ def write_care_subsidy(s: Sample, out: Path) -> None:
     pays = [p for p in s.payments if p.programme == "重度残疾人护理补贴"]
     grids = []
     for town in sorted({v[0] for v in VILLAGES}):
-        g = Grid("护理补贴2020年度.xlsx", town, ["A1:H1", "E2:G2", "A2:A3", "B2:B3", "C2:C3", "D2:D3", "H2:H3"],
-                 {"C": 10, "D": 22, "F": 12, "G": 12}, {"G": "yyyy-mm-dd"})
+        g = Grid("护理补贴2020年度.xlsx", town, ["A1:I1", "F2:H2", "A2:A3", "B2:B3", "C2:C3", "D2:D3", "E2:E3", "I2:I3"],
+                 {"C": 10, "D": 22, "G": 12, "H": 12}, {"H": "yyyy-mm-dd"})
         g.title(f"{town}2020年重度残疾人护理补贴发放表")
-        g.header("序号", "村（社区）", "姓名", "身份证号", "发放情况", None, None, "备注", note="两行表头（上）")
-        g.header(None, None, None, None, "所属期", "实发金额", "发放日期", None, note="两行表头（下）")
+        g.header("序号", "村（社区）", "姓名", "身份证号", "残疾等级", "发放情况", None, None, "备注", note="两行表头（上）")
+        g.header(None, None, None, None, None, "所属期", "实发金额", "发放日期", None, note="两行表头（下）")
         town_pays = [p for p in pays if p.township == town]
         for i, p in enumerate(town_pays, 1):
-            g.add([i, p.village, p.cell("name", p.person.name), p.cell("id", p.person.id_number),
+            g.add([i, p.village, p.cell("name", p.person.name), p.cell("id", p.person.id_number), p.grade or None,
                    p.cell("month", f"{p.month.year}年{p.month.month}月"), p.cell("amount", f"{p.amount:,.2f}"), p.paid_on,
                    p.remark or None], p.mark)
         subtotal = sum(p.amount for p in town_pays)
-        g.total(["小计", None, None, None, None, f"{subtotal:,.2f}", None, None], subtotal, subtotal, "本乡镇小计，与各行之和相符")
+        g.total(["小计", None, None, None, None, None, f"{subtotal:,.2f}", None, None], subtotal, subtotal,
+                "本乡镇小计，与各行之和相符")
         grids.append(g)
     _xlsx(s, out, grids)
 
@@ -1548,13 +1231,13 @@ def write_register(s: Sample, out: Path) -> None:
 
 
 def write_deaths(s: Sample, out: Path) -> None:
-    ds = sorted(s.deaths, key=lambda d: (d.death_on, d.person.id_number))
+    ds = sorted(s.deaths, key=lambda d: (d.death_on or d.dereg_on, d.person.id_number))
     # 公安 户籍注销: xlsx with a title, dates 2020年03月15日
     g = Grid("公安_户籍注销人员_2020.xlsx", "注销", ["A1:H1"], {"B": 22})
     g.title("户籍注销（死亡）人员名单")
     g.header("姓名", "公民身份号码", "性别", "死亡日期", "注销日期", "注销原因", "证明类型", "派出所")
     for d in (d for d in ds if d.source == "公安注销"):
-        g.add([d.name or d.person.name, d.id_text or d.person.id_number, d.person.sex, d.death_on.strftime("%Y年%m月%d日"),
+        g.add([d.name or d.person.name, d.id_text or d.person.id_number, d.person.sex, _cn_date0(d.death_on),
                d.dereg_on.isoformat(), "死亡", "死亡医学证明", f"{d.person.township}派出所"])
     _xlsx(s, out, [g])
     # 民政 火化: CSV, UTF-8 with BOM, dates 2020/03/05
@@ -1706,69 +1389,9 @@ WRITERS = [write_living_subsidy, write_care_subsidy, write_dibao_csv, write_diba
            write_vehicles, write_businesses, write_projects, write_compensation, write_unrecognised]
 
 
-# ---- R17 养老待遇异常: the employees' pension list (人社) beside the residents' -------------------------
+# ---- R17's files: the employees' pension list (人社) and the prisoners' list (司法) -----------------------
 EMPLOYEE_PENSION = EMPLOYEE
 RATE[EMPLOYEE_PENSION] = 3000      # invented; each planted payee has his own amount
-
-
-def plant_r17(s: Sample) -> None:
-    """R17: residents' pensioners also paid by the employees' scheme (企业职工, 机关事业单位) for the same
-    months; traps: a transfer month, 0 and 暂停 rows, a reversed overlap, another person of the same name.
-    And a 服刑人员 list (s.prison_terms): a pensioner paid inside his term; traps: a term ended before the
-    data, a record under another name."""
-    both = f"{PENSION}、{EMPLOYEE_PENSION}"
-    planted = s.planted_ids()
-    quiet = [p for p in s.people if p.status == "正常" and p.id_number not in planted and p.birth.year <= 1958
-             and p.id_number.startswith(COUNTY[0])
-             and {x.programme for x in s.payments if x.person is p} == {PENSION}]
-    # flag: on the residents' pension all year, an enterprise pension from April: 9 months, still going → high
-    a = quiet[0]
-    s.pay(a, EMPLOYEE_PENSION, MONTHS[3], LAST, amount=3120, sub_type="企业职工", day=15)
-    s.plant("R17", "flag", a, both, "城乡居民养老全年，4 月起又领企业职工养老金", 9, 9 * 245, MONTHS[3], LAST)
-    # flag: a 机关事业单位 pension from September: 4 months → medium
-    b = quiet[1]
-    s.pay(b, EMPLOYEE_PENSION, MONTHS[8], LAST, amount=4260, sub_type="机关事业单位", day=15)
-    s.plant("R17", "flag", b, both, "城乡居民养老全年，9 月起又领机关事业单位养老金", 4, 4 * 245, MONTHS[8], LAST)
-    # trap: the residents' pension stops in June, the employees' starts in June: the transfer month
-    fresh = iter(p for p in s.candidates(born=(1940, 1958)) if not any(x.person is p for x in s.payments))
-    t = next(fresh)
-    s.pay(t, PENSION, MONTHS[0], MONTHS[5])
-    s.pay(t, EMPLOYEE_PENSION, MONTHS[5], LAST, amount=2980, sub_type="企业职工", day=15)
-    s.plant("R17", "none", t, both, "6 月城乡居民养老停发、职工养老开始：制度衔接当月")
-    # trap: from July the residents' list still lists him, at 0 or marked 暂停
-    t = next(fresh)
-    s.pay(t, PENSION, MONTHS[0], MONTHS[5])
-    s.pay(t, PENSION, MONTHS[6], LAST, amount=0)
-    for x in s.payments:
-        if x.person is t and x.month >= MONTHS[6]:
-            x.remark = "待遇暂停（领取职工养老金）" if x.month.month % 2 else ""
-    s.pay(t, EMPLOYEE_PENSION, MONTHS[6], LAST, amount=2750, sub_type="企业职工", day=15)
-    s.plant("R17", "none", t, both, "7 月起城乡居民养老金额为 0 或注明暂停，不是重复领取")
-    # trap: both paid May–August, the residents' months reversed in September (冲正退回)
-    t = next(fresh)
-    s.pay(t, PENSION, MONTHS[0], MONTHS[7])
-    for m in MONTHS[4:8]:
-        s.payments.append(Payment(t, PENSION, m, -245, dt.date(2020, 9, 10), "冲正退回（已领职工养老）"))
-    s.pay(t, EMPLOYEE_PENSION, MONTHS[4], LAST, amount=3050, sub_type="企业职工", day=15)
-    s.plant("R17", "none", t, both, "5–8 月两项都发，城乡居民养老已于 9 月冲正退回，净额为零")
-    # trap: an employees' pensioner who shares a residents' pensioner's name only
-    twin = quiet[2]
-    t = s.single(XIWU, twin.sex, dt.date(twin.birth.year - 3, 7, 9))
-    t.name = twin.name
-    s.pay(t, EMPLOYEE_PENSION, MONTHS[0], LAST, amount=2890, sub_type="企业职工", day=15)
-    s.plant("R17", "none", twin, both, f"与职工养老领取人{t.id_number}同名，身份证号不同")
-    # 服刑人员 (司法): (person, name on the list, prison, committed, released)
-    s.prison_terms = []
-    j = quiet[3]
-    s.prison_terms.append((j, j.name, "浙江省第四监狱", dt.date(2020, 3, 12), dt.date(2020, 9, 20)))
-    s.plant("R17", "flag", j, PENSION, "3 月 12 日收监、9 月 20 日释放，4–8 月城乡居民养老金照发", 5, 5 * 245,
-            MONTHS[3], MONTHS[7])
-    t = quiet[4]
-    s.prison_terms.append((t, t.name, "浙江省乔司监狱", dt.date(2018, 6, 1), dt.date(2019, 12, 15)))
-    s.plant("R17", "none", t, PENSION, "2019 年 12 月已刑满释放，2020 年的养老金不在刑期内")
-    t = quiet[5]
-    s.prison_terms.append((t, t.name[0] + "某" + t.name[1:], "衢州市看守所", dt.date(2020, 5, 6), None))
-    s.plant("R17", "none", t, PENSION, "服刑人员名单上同号不同名（录错人），不认定")
 
 
 def write_employee_pension(s: Sample, out: Path) -> None:
@@ -1792,7 +1415,7 @@ def write_prisoners(s: Sample, out: Path) -> None:
     g = Grid("司法局_在押服刑人员名单_2020.xlsx", "名单", ["A1:G1"], {"C": 22})
     g.title("常山县户籍在押服刑人员名单")
     g.header("序号", "姓名", "公民身份号码", "服刑场所", "收监日期", "刑满释放日期", "判处刑罚")
-    for i, (p, name, prison, start, end) in enumerate(getattr(s, "prison_terms", []), 1):
+    for i, (p, name, prison, start, end) in enumerate(s.prison_terms, 1):
         g.add([i, name, p.id_number, prison, start.strftime("%Y年%m月%d日"),
                end.strftime("%Y年%m月%d日") if end else None, "有期徒刑"])
     _xlsx(s, out, [g])
@@ -1802,64 +1425,8 @@ WRITERS.append(write_employee_pension)
 WRITERS.append(write_prisoners)
 
 
-# ---- R16 危房改造不符合条件/重复享受: the 住建 危房改造 list ---------------------------------------------
+# ---- R16's file: the 住建 危房改造 list ------------------------------------------------------------------
 GRADE_YUAN = {"C": 10000, "D": 30000}     # R16's params grade_c_yuan, grade_d_yuan
-
-
-def plant_r16(s: Sample) -> None:
-    """R16: a 住建 危房改造 list (s.housing_aid: person, year, approval day, grade, subsidy, remark). Flags: a
-    household on no 低保/特困 at approval; a 低保 household aided again within five years (2017 and 2020); an
-    amount off its grade's standard. Traps: a 低保 household aided once (eligible); a house 因灾倒损 outside
-    the categories; an aid of 2013, more than five years before the household's 2020 aid; a household on the
-    低收入农户 list (written by write_low_income with R06's rows)."""
-    planted = s.planted_ids()
-    busy = ({x.person.household_no for x in s.staff} | {x.owner.household_no for x in s.vehicles}
-            | {x.person.household_no for x in s.posts} | {p.household_no for p in s.people if p.status != "正常"}
-            | {p.household_no for p in s.people if p.id_number in planted})
-    for b in s.businesses:
-        for v in vars(b).values():
-            if isinstance(v, Person):
-                busy.add(v.household_no)
-    may = MONTHS[4]
-    on_dibao = {x.person.id_number for x in s.payments
-                if x.programme in ("最低生活保障", "特困人员供养") and x.month == may and x.amount > 0}
-    assisted = {x.person.household_no for x in s.payments if x.programme in ASSISTANCE}
-    heads = [p for p in s.people if p.relation == "户主" and p.status == "正常" and p.household_no not in busy]
-    eligible = [p for p in heads if p.id_number in on_dibao]
-    outside = [p for p in heads if p.household_no not in assisted]
-    day = dt.date(2020, 5, 12)
-    s.housing_aid = []
-    # trap: a 低保 household, D grade at the standard
-    a = eligible[0]
-    s.housing_aid.append((a, 2020, day, "D", GRADE_YUAN["D"], None))
-    s.plant("R16", "none", a, "危房改造", "审批当月在享低保，D级重建补助 30000 元，符合")
-    # flag: aided in 2017 (C) and again in 2020 (D)
-    a = eligible[1]
-    s.housing_aid.append((a, 2017, dt.date(2017, 4, 20), "C", GRADE_YUAN["C"], None))
-    s.housing_aid.append((a, 2020, day, "D", GRADE_YUAN["D"], None))
-    s.plant("R16", "flag", a, "危房改造", "2017 年已获危房改造补助，2020 年再次获得", 1, GRADE_YUAN["D"], may, may)
-    # trap: aided in 2013 and 2020: more than five years apart
-    a = eligible[2]
-    s.housing_aid.append((a, 2013, dt.date(2013, 6, 3), "C", GRADE_YUAN["C"], None))
-    s.housing_aid.append((a, 2020, day, "D", GRADE_YUAN["D"], None))
-    s.plant("R16", "none", a, "危房改造", "上次补助在 2013 年，超过 5 年")
-    # flag: C grade paid 15000 against a standard of 10000
-    a = eligible[3]
-    s.housing_aid.append((a, 2020, day, "C", 15000, None))
-    s.plant("R16", "flag", a, "危房改造", "C级维修加固补助 15000 元，标准 10000 元", 1, 5000, may, may)
-    # flag: a household on no 低保 or 特困 at approval
-    a = outside[0]
-    s.housing_aid.append((a, 2020, day, "D", GRADE_YUAN["D"], None))
-    s.plant("R16", "flag", a, "危房改造", "审批时不在低保、特困名册", 1, GRADE_YUAN["D"], may, may)
-    # trap: a house damaged in the flood, outside the categories
-    a = outside[1]
-    s.housing_aid.append((a, 2020, dt.date(2020, 8, 6), "D", GRADE_YUAN["D"], "2020年7月洪灾因灾倒损"))
-    s.plant("R16", "none", a, "危房改造", "因灾倒损，可不属于低保、特困")
-    # trap: on the 农业农村 低收入农户 list since 2019 (not on 低保): an eligible category
-    a = outside[2]
-    s.low_income = [[a, dt.date(2019, 3, 1), None]]
-    s.housing_aid.append((a, 2020, day, "D", GRADE_YUAN["D"], None))
-    s.plant("R16", "none", a, "危房改造", "审批时在低收入农户名单，属于保障对象类别")
 
 
 def write_housing_aid(s: Sample, out: Path) -> None:
@@ -1872,7 +1439,7 @@ def write_housing_aid(s: Sample, out: Path) -> None:
     g.header("序号", "乡镇（街道）", "村（社区）", "户主姓名", "户主身份证号", "项目年度", "审批日期", "危房等级", "改造方式",
              "补助资金", None, "备注", note="两行表头（上）")
     g.header(None, None, None, None, None, None, None, None, None, "补助金额(元)", "拨付日期", None, note="两行表头（下）")
-    rows = sorted(getattr(s, "housing_aid", []), key=lambda r: (r[1], r[0].id_number))
+    rows = sorted(s.housing_aid, key=lambda r: (r[1], r[0].id_number))
     for i, (p, year, approved, grade, amount, remark) in enumerate(rows, 1):
         g.add([i, p.township, p.village, p.name, p.id_number, year, approved, f"{grade}级",
                "拆除重建" if grade == "D" else "维修加固", f"{amount:,.2f}", (approved + dt.timedelta(days=150)).strftime("%Y.%m.%d"),
@@ -1884,60 +1451,7 @@ def write_housing_aid(s: Sample, out: Path) -> None:
 
 
 WRITERS.append(write_housing_aid)
-# ---- R06 两项补贴资格要素不符: the 残联 certificate registry and the 低收入农户 list ------------------------
-
-
-def plant_r06(s: Sample) -> None:
-    """R06: a certificate for every recipient of the two subsidies (s.certificates: person, certificate
-    number, category, grade, issued, re-assessed, ID column or None), 护理补贴 recipients 智力/精神 三、四级
-    (allowed; the standard 180 元 is the 三、四级 tier); and a 低收入农户 list covering every 生活补贴 recipient
-    outside 低保 (s.low_income: person, start, end). Flags: a 护理补贴 recipient whose certificate is 肢体 三级;
-    a 生活补贴 recipient who left the 低收入 list in June and is paid on; a registry row whose certificate
-    number is another person's ID. Traps: a reissued certificate with a suffix; a certificate re-assessed
-    during the year (三级 → 二级 of 精神); a registry row without an ID column."""
-    paid = {}
-    for x in s.payments:
-        if x.programme in (LIVING, CARE) and x.amount > 0:
-            paid.setdefault(x.person.id_number, (x.person, set()))[1].add(x.programme)
-    dibao_households = {x.person.household_no for x in s.payments if x.programme == "最低生活保障"}
-    s.certificates, s.low_income = [], list(getattr(s, "low_income", []))   # (R16's rows first)
-    planted = s.planted_ids()
-    quiet = [p for p, progs in paid.values() if p.id_number not in planted and p.household_no not in dibao_households]
-    for i, (p, progs) in enumerate(sorted(paid.values(), key=lambda v: v[0].id_number)):
-        cat, grade = ("5", "3") if i % 2 else ("6", "4")
-        if CARE not in progs:
-            cat, grade = str(1 + i % 7), str(1 + i % 4)
-        s.certificates.append([p, p.id_number + cat + grade, cat, grade, dt.date(2015 + i % 5, 1 + i % 12, 10), None,
-                               p.id_number if i % 3 else None])
-        if LIVING in progs and p.household_no not in dibao_households:
-            s.low_income.append([p, dt.date(2018, 1 + i % 12, 1), None])
-    cert = {c[0].id_number: c for c in s.certificates}
-    care_only = [p for p in quiet if paid[p.id_number][1] == {CARE}]
-    living_only = [p for p in quiet if paid[p.id_number][1] == {LIVING}]
-    # flag: 护理补贴 on a certificate of 肢体 三级 (not allowed: grades 1–2, or 智力/精神)
-    a = care_only[0]
-    cert[a.id_number][1:4] = [a.id_number + "43", "4", "3"]
-    ms = sorted({x.month for x in s.payments if x.person is a and x.programme == CARE and x.amount > 0})
-    s.plant("R06", "flag", a, CARE, "护理补贴发给肢体三级（不在允许等级、类别内）", len(ms), len(ms) * 180, ms[0], ms[-1])
-    # flag: left the 低收入农户 list at the end of June, 生活补贴 paid on July–December
-    b = living_only[0]
-    for row in s.low_income:
-        if row[0] is b:
-            row[2] = dt.date(2020, 6, 30)
-    s.plant("R06", "flag", b, LIVING, "6 月底退出低收入农户名单，7–12 月生活补贴照发", 6, 6 * 270, MONTHS[6], LAST)
-    # flag: the registry's certificate number starts with another person's ID number
-    c = living_only[1]
-    other = living_only[2].id_number
-    cert[c.id_number][1], cert[c.id_number][6] = other + cert[c.id_number][1][18:], c.id_number
-    ms = sorted({x.month for x in s.payments if x.person is c and x.programme == LIVING and x.amount > 0})
-    s.plant("R06", "flag", c, LIVING, f"残联库证号前18位为{other}，与本人身份证号不符", len(ms), len(ms) * 270, ms[0], ms[-1])
-    # traps: a reissued certificate (suffix B1); a re-assessment during the year (精神 四级 → 三级)
-    t = living_only[3]
-    cert[t.id_number][1] += "B1"
-    s.plant("R06", "none", t, LIVING, "补发的残疾人证带后缀 B1，前20位与身份证号、类别、等级相符")
-    t = care_only[1]
-    cert[t.id_number][1:6] = [t.id_number + "63", "6", "3", dt.date(2016, 3, 1), dt.date(2020, 6, 12)]
-    s.plant("R06", "none", t, CARE, "2020 年 6 月复评为精神三级，前后均在护理补贴允许范围内")
+# ---- R06's files: the 残联 certificate registry and the 低收入农户 list --------------------------------------
 
 
 def write_disability_certs(s: Sample, out: Path) -> None:
@@ -1948,7 +1462,7 @@ def write_disability_certs(s: Sample, out: Path) -> None:
     g.header("序号", "姓名", "残疾人证号", "身份证号", "残疾类别", "残疾等级", "发证日期", "复评日期", "证件状态")
     names = ["视力", "听力", "言语", "肢体", "智力", "精神", "多重"]
     grades = ["一级", "二级", "三级", "四级"]
-    for i, (p, no, cat, grade, issued, reassessed, idn) in enumerate(getattr(s, "certificates", []), 1):
+    for i, (p, no, cat, grade, issued, reassessed, idn) in enumerate(s.certificates, 1):
         g.add([i, p.name, no, idn, names[int(cat) - 1], grades[int(grade) - 1], issued.strftime("%Y.%m.%d"),
                reassessed.strftime("%Y.%m.%d") if reassessed else None, "正常"])
     _xlsx(s, out, [g])
@@ -1958,8 +1472,8 @@ def write_low_income(s: Sample, out: Path) -> None:
     """农业农村 低收入农户 list: CSV (GBK), one row per member, 户主 columns, 纳入 and 退出 dates as 2018/3/1."""
     g = Grid("农业农村局_低收入农户认定名单2020.csv")
     g.header("序号", "乡镇", "村", "户主姓名", "成员姓名", "成员身份证号", "认定类别", "纳入日期", "退出日期")
-    for i, (p, start, end) in enumerate(getattr(s, "low_income", []), 1):
-        g.add([i, p.township, p.village, p.name, p.name, p.id_number, "低保边缘户", _ymd_slash(start),
+    for i, (p, start, end, category) in enumerate(s.low_income, 1):
+        g.add([i, p.township, p.village, p.name, p.name, p.id_number, category, _ymd_slash(start),
                _ymd_slash(end) if end else None])
     _csv(s, out, g, "gbk")
 
