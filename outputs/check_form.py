@@ -26,7 +26,7 @@ from openpyxl.worksheet.pagebreak import Break
 
 from cases import ledger, money
 
-from .cells import LINE_HEIGHT, WRAP, Part, _lines, _page_setup, _styled, mask_id, mask_text
+from .cells import LINE_HEIGHT, WRAP, Part, _lines, _page_setup, _styled, mask_id, mask_text, reader_text
 
 TITLE = "核查单"
 WIDTHS = {"A": 20, "B": 30, "C": 16, "D": 30}
@@ -122,10 +122,10 @@ def write_check_forms(wb, con, rules, part: Part, mask: bool) -> None:
         row([label("多发/应追回金额（元）"), value(f"{owed:,.2f}" if owed else "—（本规则金额为涉及金额）"),
              label("涉及金额（元）"), value(f"{at_stake:,.2f}" if at_stake is not None else None)], 2)
         row([label("风险等级"), value(SEVERITY_ZH.get(severity, severity)), label(""), value(None)])
-        long("线索情况", hide(evidence))
-        long("认定依据与缺失信息", hide(facts))
+        long("线索情况", reader_text(hide(evidence)))
+        long("认定依据与缺失信息", reader_text(hide(facts)))
         long("原始数据位置", _refs(source_rows))
-        long("核查要点", verify.get(rule_id))
+        long("核查要点", reader_text(verify.get(rule_id)))
         long("核查情况（现场核实、调取材料）", None, 7)
         long("核查结论", CHOICES)
         long("不属实原因 / 问题性质", None, 2)

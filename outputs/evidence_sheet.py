@@ -18,7 +18,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from cases import ledger
 from sources.declarations import kinds
 
-from .cells import HEADER_FILL, HEADER_FONT, WRAP, Part, _page_setup, _styled, mask_id, mask_text
+from .cells import HEADER_FILL, HEADER_FONT, WRAP, Part, _page_setup, _styled, mask_id, mask_text, paper_for
 
 TITLE = "原始数据"
 MAX_ROWS = 200            # cited rows shown per case (a case citing more says so on its title row)
@@ -114,7 +114,9 @@ def write_evidence(wb, con, mask: bool) -> None:
     for i in range(len(WIDTHS) + 1, len(WIDTHS) + MAX_CELLS + 1):
         ws.column_dimensions[get_column_letter(i)].width = 14
     ws.freeze_panes = "B2"
-    _page_setup(ws, pages_wide=2)
+    # one page wide as every sheet (the case and what it cites on one sheet of paper); A3 when A4 would
+    # print it below a readable scale
+    _page_setup(ws, paper_for(sum(WIDTHS) + 14 * MAX_CELLS))
     ws.append([_styled(ws, h, HEADER_FONT, HEADER_FILL) for h in
                (*LEAD, "原始行内容（按原表各列，原样照录；身份证号等按文本）")])
     cur = con.execute("select * from evidence_lines order by line")
