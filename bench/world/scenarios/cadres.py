@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bench.world.people import trade_name
 from bench.world.programmes import CARE, DIBAO, LIVING, TEKUN
 from bench.world.scenarios.protocol import OUTSIDE_AREAS, World
 
@@ -97,19 +98,19 @@ def plant_r11(P: World) -> None:
         signed = dt.date(rng.choice([2019, 2020]), rng.randint(1, 12), rng.randint(1, 28))
         amount = rng.randrange(20000, 300000, 100)
         if k == 0:
-            name = f"{v.county_name}{v.name}{wife.name}苗木专业合作社{i}"
+            name = f"{v.county_name}{v.name}{wife.name}{trade_name(i)}苗木专业合作社"
             code = P.business([("法定代表人", wife)], name, "农民专业合作社", est=dt.date(2017, 3, 20), capital="50")
             j = P.project(v, "村庄绿化提升工程", name, code, amount, signed)
             note = "承包方合作社的法定代表人是村干部的妻子"
         elif k == 1:    # his own shop; the ledger has no credit code (matched by name)
-            name = f"{v.county_name}{v.township}{cadre.name}建材经营部{i}"
+            name = f"{v.county_name}{v.township}{cadre.name}{trade_name(i)}建材经营部"
             P.business([("经营者", cadre)], name, est=dt.date(2014, 6, 2))
             j = P.project(v, "村道修补工程", name, None, amount, signed, "询价")
             note = "承包方是村干部本人经营的个体户（台账无信用代码，按名称对应）"
         else:           # his son (分户) is a shareholder of the building company
             son = P.child(cadre, "男", own_household=True, born=(cadre.birth.year + 22, cadre.birth.year + 25))
             boss = P.person(v, "男", P.birth(1965, 1985), in_register=False, area=rng.choice(OUTSIDE_AREAS))
-            name = f"衢州{son.name}{i}建筑工程有限公司"
+            name = f"衢州{son.name}{trade_name(i)}建筑工程有限公司"
             code = P.business([("法定代表人", boss), ("股东", son)], name, "企业", est=dt.date(2016, 9, 1), capital="500")
             j = P.project(v, "文化礼堂建设工程", name, code, amount, signed, "公开招标")
             note = "承包公司的股东是村干部的儿子（分户）"
@@ -120,7 +121,7 @@ def plant_r11(P: World) -> None:
         if i % 2 == 0:  # the wife's cooperative took a project of another village
             P.claim(cadre, v)
             w = P.village(not_vid=v.vid)
-            name = f"{v.county_name}{v.name}{wife.name}果蔬专业合作社{i}"
+            name = f"{v.county_name}{v.name}{wife.name}{trade_name(i)}果蔬专业合作社"
             code = P.business([("法定代表人", wife)], name, "农民专业合作社", est=dt.date(2017, 3, 20))
             j = P.project(w, "机耕路硬化工程", name, code, rng.randrange(20000, 200000, 100),
                           dt.date(2020, rng.randint(1, 12), rng.randint(1, 28)))
@@ -128,7 +129,7 @@ def plant_r11(P: World) -> None:
         else:           # elected in a by-election after his shop's contract
             P.claim(cadre, v, extra="村民委员会委员" if not v.community else "社区居民委员会委员",
                     start=dt.date(2020, 8, 20))
-            name = f"{v.county_name}{v.township}{cadre.name}水电安装部{i}"
+            name = f"{v.county_name}{v.township}{cadre.name}{trade_name(i)}水电安装部"
             code = P.business([("经营者", cadre)], name, est=dt.date(2015, 6, 2))
             j = P.project(v, "垃圾中转站修缮工程", name, code, rng.randrange(20000, 90000, 100),
                           dt.date(2020, rng.randint(1, 7), rng.randint(1, 28)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from bench.world.people import trade_name
 from bench.world.programmes import CARE, DIBAO, LIVING, PENSION
 from bench.world.scenarios.protocol import World
 
@@ -115,20 +116,20 @@ def plant_r09(P: World) -> None:
         k = i % 3
         if k == 0:
             h, w = P.couple(v, born=(1955, 1975))
-            P.business([("经营者", w)], f"{v.county_name}{v.township}{w.name}早餐店{i}", est=dt.date(P.base - 2, 5, 8))
+            P.business([("经营者", w)], f"{v.county_name}{v.township}{w.name}{trade_name(i)}早餐店", est=dt.date(P.base - 2, 5, 8))
             rows = P.pay(h, DIBAO, range(0, P.nm), size=2, income=200)
             P.plant("R09", "flag", h, DIBAO, "同户的妻子是存续个体工商户的经营者", rows)
         elif k == 1:    # a company set up in month m, the recipient its legal representative
             m = rng.randint(2, P.nm - 4)
             p = P.single(v, "男", born=(1960, 1985))
-            P.business([("法定代表人", p)], f"衢州{p.name}{i}商贸有限公司", "企业", est=P.day_in(m), capital="50")
+            P.business([("法定代表人", p)], f"衢州{p.name}{trade_name(i)}商贸有限公司", "企业", est=P.day_in(m), capital="50")
             rows = P.pay(p, DIBAO, range(0, P.nm), income=200)
             P.plant("R09", "flag", p, DIBAO, "本人成立公司并任法定代表人之后的月份", [r for r in rows if r[3] >= m])
         else:           # the son's shop, cancelled in month m
             m = rng.randint(2, P.nm - 4)
             p = P.single(v, born=(1940, 1960))
             son = P.child(p, "男")
-            P.business([("经营者", son)], f"{v.county_name}{v.township}{son.name}五金店{i}", status="注销",
+            P.business([("经营者", son)], f"{v.county_name}{v.township}{son.name}{trade_name(i)}五金店", status="注销",
                        est=dt.date(2015, 3, 11), closed=P.day_in(m))
             rows = P.pay(p, DIBAO, range(0, P.nm), income=100)
             P.plant("R09", "flag", p, DIBAO, "同户儿子的五金店注销当月之前的月份", [r for r in rows if r[3] < m])
@@ -136,13 +137,13 @@ def plant_r09(P: World) -> None:
         v = P.village()
         p = P.single(v, born=(1940, 1965))
         if i % 2 == 0:
-            P.business([("经营者", p)], f"{v.county_name}{v.township}{p.name}杂货店{i}", status="注销",
+            P.business([("经营者", p)], f"{v.county_name}{v.township}{p.name}{trade_name(i)}杂货店", status="注销",
                        est=dt.date(2010, 4, 9), closed=dt.date(P.base - 1, rng.randint(1, 12), 14))
             P.pay(p, DIBAO, range(0, P.nm), income=100)
             P.plant("R09", "none", p, DIBAO, "本人杂货店在数据开始前已注销")
         else:
             son = P.child(p, "男", own_household=True)
-            P.business([("经营者", son)], f"{v.county_name}{v.township}{son.name}农资店{i}", est=dt.date(2016, 3, 25))
+            P.business([("经营者", son)], f"{v.county_name}{v.township}{son.name}{trade_name(i)}农资店", est=dt.date(2016, 3, 25))
             P.pay(p, DIBAO, range(0, P.nm), income=100)
             P.plant("R09", "none", p, DIBAO, "开店的儿子已分户，不是同户成员")
 
