@@ -88,9 +88,11 @@ order by c.is_self desc, c.amount_yuan desc, subject_id_number;
 
 -- needs_data
 -- 待补数据: a household member's vehicle whose ownership in a paid month cannot be decided: it left its owner
--- (转移、注销、报废、被盗抢) on a date not given or not readable, or its registration date could not be read
+-- (转移、注销、报废、被盗抢) on a date not given or not readable, or its registration date was not given or
+-- could not be read
 with unknown as (
     select p.id_number, p.programme, p.is_self, p.related_relation, v.name, v.plate_no, v.status, v.warnings,
+           v.registered_on,
            v.source_file, v.sheet, v.row_no, min(p.entitlement_month) as month_from, max(p.entitlement_month) as month_to
     from household_paid_months($programmes) p   -- rules/kinship.sql
     join vehicles v on v.id_number = p.member_id_number
@@ -102,6 +104,7 @@ with unknown as (
 )
 select u.id_number as subject_id_number, y.name as subject_name, y.county, y.township, y.village,
        case when qf_unreadable(u.warnings, 'registered_on') then '初次登记日期（无法识别）'
+            when u.registered_on is null then '初次登记日期（未填写）'
             when qf_unreadable(u.warnings, 'status_on') then '状态变更日期（无法识别）'
             else '状态变更日期（机动车状态为“' || u.status || '”，未填写日期）' end as missing,
        format('{}领取{}（{}至{}）时，{}名下车辆{}是否仍在名下', y.name, u.programme, qf_month_zh(u.month_from),

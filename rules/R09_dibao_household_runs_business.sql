@@ -89,11 +89,11 @@ order by c.is_self desc, c.amount_yuan desc, subject_id_number;
 
 -- needs_data
 -- 待补数据: a household member behind a business whose registration in a paid month cannot be decided (closed
--- on a date not given or not readable, or established on an unreadable date), and a shareholder whose share
+-- on a date not given or not readable, or established on a date not given or not readable), and a shareholder whose share
 -- is not given or not readable while others hold shares too (are they behind it?)
 with months as (
     select p.id_number, p.programme, p.entitlement_month, p.is_self, p.related_relation, b.name, b.business_name,
-           b.role_class, b.share, b.share_pct, b.warnings, b.source_file, b.sheet, b.row_no,
+           b.role_class, b.share, b.share_pct, b.warnings, b.source_file, b.sheet, b.row_no, b.established_on,
            -- the boundary rule R09 shares with R08 (rules/kinship.sql)
            qf_holding(p.entitlement_month, b.established_on, b.start_unreadable, b.ended, b.closed_on) as holding
     from household_paid_months($programmes) p   -- rules/kinship.sql
@@ -103,6 +103,7 @@ with months as (
     select id_number, programme, is_self, related_relation, name, business_name, source_file, sheet, row_no,
            case when holding = 'unknown' then
                     case when qf_unreadable(warnings, 'established_on') then '成立日期（无法识别）'
+                         when established_on is null then '成立日期（未填写）'
                          when qf_unreadable(warnings, 'closed_on') then '注销/吊销日期（无法识别）'
                          else '注销/吊销日期（登记状态为注销或吊销，未填写日期）' end
                 else case when share is null then '出资比例（未填写）' else '出资比例（无法识别：' || share || '）' end

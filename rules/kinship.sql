@@ -241,11 +241,13 @@ create or replace macro qf_member_presumed(is_self) as
 -- (its first day): NULL when not held (started after the month, or ended before it); 'held' for the whole
 -- month as far as the data say; 'ending' when it ended within the month (sold, scrapped, cancelled that
 -- month: arguable, rated low when no other month is held); 'unknown' when it ended (`ended`: the status or a
--- closing date says so) on a date nobody recorded or that could not be read, or began on an unreadable date.
+-- closing date says so) on a date nobody recorded or that could not be read, or began on a date that was not
+-- given or could not be read (a missing 初次登记日期 / 成立日期 is no evidence that it was held in past months: the
+-- month goes to 待补数据, never to a case).
 -- A date known to the month only (DATE_MONTH_ONLY, loaded as its first day) is compared by month.
 create or replace macro qf_holding(month, start_on, start_unreadable, ended, end_on) as case
     when start_on > last_day(month) then null
-    when start_unreadable then 'unknown'
+    when start_unreadable or start_on is null then 'unknown'
     when not ended then 'held'
     when end_on is null then 'unknown'
     when end_on > last_day(month) then 'held'
