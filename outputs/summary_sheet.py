@@ -34,7 +34,7 @@ LISTED = (ledger.NEW, ledger.OPEN, ledger.RERAISED, ledger.GONE)  # the summary'
 def write_summary(wb, con, rules, run: dict, accounting: list[dict], part: Part, mask: bool) -> None:
     """Counts and amounts per rule and per township, by status; a chart; the files that could not be used."""
     ws = wb.create_sheet("汇总")
-    widths = (14, 40, 10, 8, 8, 10, 8, 6, 6, 6, 16, 16, 17, 40)
+    widths = (22, 34, 10, 8, 8, 10, 8, 6, 6, 6, 16, 16, 17, 40)   # A: the labels above (数据截止（最后台账月份）)
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
     _page_setup(ws)
@@ -80,6 +80,7 @@ def write_summary(wb, con, rules, run: dict, accounting: list[dict], part: Part,
     overpaid = dict(con.execute(money.overpaid_sql(["s.rule_id"], f"s.shown and {where}"), params).fetchall())
     checks = {c["rule"]: c for c in run.get("rule_checks") or []}
     put([bold("一、各规则线索数（列出 = 新增 + 未结 + 重新出现 + 已消失；已结的不再列出；所需数据缺失的县为“未检查”）")])
+    ws.row_dimensions[rows + 1].height = 2 * LINE_HEIGHT + 2    # headers wrap (多发/应追回金额（元）): two lines
     put(head(["规则编号", "问题类型", *columns, "未检查（县：原因）"]))
     first = rows
     totals = [0] * 10
@@ -101,6 +102,7 @@ def write_summary(wb, con, rules, run: dict, accounting: list[dict], part: Part,
     put([])
 
     put([bold("二、各县（市、区）、乡镇（街道）线索数")])
+    ws.row_dimensions[rows + 1].height = 2 * LINE_HEIGHT + 2
     put(head(["县（市、区）", "乡镇（街道）", *columns[:8], columns[8], columns[10]]))
     by_place = {(c, t): v for c, t, v in con.execute(money.overpaid_sql(
         ["coalesce(s.county, '地区不明')", "coalesce(s.township, '地区不明')"], f"s.shown and {where}"), params).fetchall()}
