@@ -177,7 +177,9 @@ select a.id_number as subject_id_number, a.name as subject_name, a.county, a.tow
 from cases c join aid a using (rk) join housing_aid_coverage k using (approved_month)
 order by subject_id_number, aid_year, anomaly;
 -- needs_data
--- an aid row whose approval date is missing or cannot be read, or whose grade cannot be read
+-- an aid row whose approval date is missing or cannot be read, or whose grade cannot be read; and one whose
+-- household (the head and the register's housemates) has a vehicle whose registration date was not given or
+-- could not be read: whether it was registered at approval cannot be told (never a case, never dropped)
 select h.id_number as subject_id_number, h.name as subject_name, h.county, h.township, h.village,
        case when qf_unreadable(h.warnings, 'approved_on') then '审批日期（无法识别）'
             when h.approved_on is null then '审批日期（未填写）' else '鉴定等级（无法识别）' end as missing,
@@ -186,3 +188,15 @@ select h.id_number as subject_id_number, h.name as subject_name, h.county, h.tow
 from housing_aid h
 where h.approved_on is null
    or (h.grade is not null and not regexp_matches(upper(h.grade), '[CD]') and not regexp_matches(coalesce(h.method, ''), '重建|加固'))
+union all
+select distinct h.id_number, h.name, h.county, h.township, h.village,
+       '家庭成员车辆的初次登记日期（' || if(qf_unreadable(v.warnings, 'registered_on'), '无法识别', '未填写') || '）',
+       '审批时（' || strftime(h.approved_on, '%Y-%m-%d') || '）' || v.name || '名下车辆' || coalesce(v.plate_no, '') || '是否已登记',
+       h.source_file, h.sheet, h.row_no
+from housing_aid h
+join (select id_number, id_number as member_id_number from housing_aid
+      union
+      select id_number, member_id_number from housemates) m on m.id_number = h.id_number
+join vehicles v on v.id_number = m.member_id_number
+where h.approved_on is not null and v.registered_on is null
+  and not (v.status_on is not null and v.status_on <= h.approved_on and regexp_matches(coalesce(v.status, ''), '注销|报废|转移|转出'))
