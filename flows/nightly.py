@@ -11,6 +11,7 @@ into place when complete (outputs/tables.py), and run.json is written after the 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import shutil
 import time
 from contextlib import ExitStack, contextmanager
@@ -20,6 +21,7 @@ from pathlib import Path
 import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.exceptions import MissingContextError
 from prefect.states import Completed
 
 from cases import index, ledger
@@ -85,6 +87,14 @@ def start_run(run_id: str, params: RunParameters) -> Run:
                split_by=params.split_by, mask=params.mask, started_at=dt.datetime.now().isoformat(timespec="seconds"))
 
 
+def _log():
+    """The flow run's logger; outside a flow run (a step called on its own, as the tests do) the module's."""
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return logging.getLogger(__name__)
+
+
 @task(cache_policy=NO_CACHE)
 def load_sources(run: Run) -> None:
     """Read every inbox file into raw tables, stage them, and build the canonical tables."""
@@ -96,7 +106,7 @@ def load_sources(run: Run) -> None:
     if run.as_of_from != "given":               # 核查基准日 from the ledgers' newest month (flows/parameters.py)
         run.as_of, run.as_of_from = as_of_from_ledgers(runinfo.last_ledger_month(coverage.input_coverage(run.con)),
                                                        run.as_of)
-    get_run_logger().info("核查基准日 %s（%s）", run.as_of, runinfo.AS_OF_FROM_ZH[run.as_of_from])
+    _log().info("核查基准日 %s（%s）", run.as_of, runinfo.AS_OF_FROM_ZH[run.as_of_from])
 
 
 @task(cache_policy=NO_CACHE)

@@ -26,7 +26,7 @@ from openpyxl.worksheet.pagebreak import Break
 
 from cases import ledger, money
 
-from .cells import LINE_HEIGHT, WRAP, Part, _lines, _page_setup, _styled, mask_id, mask_text, reader_text
+from .cells import LINE_HEIGHT, PAGE_FOOTER, WRAP, Part, _lines, _page_setup, _styled, mask_id, mask_text, reader_text
 
 TITLE = "核查单"
 WIDTHS = {"A": 20, "B": 30, "C": 16, "D": 30}
@@ -83,7 +83,7 @@ def write_check_forms(wb, con, rules, part: Part, mask: bool) -> None:
     ws.page_margins.top = ws.page_margins.bottom = 0.8      # room for the header and footer (LibreOffice drops
     ws.page_margins.header = ws.page_margins.footer = 0.3   # them when the margin is too small)
     ws.HeaderFooter.oddHeader.center.text = "内部资料·注意保密"
-    ws.HeaderFooter.oddFooter.center.text = "第 &P 页，共 &N 页"
+    ws.HeaderFooter.oddFooter.center.text = PAGE_FOOTER
     verify = {r.id: " ".join(str(r.header.get("verify") or "").split()) for r in rules}
     where, params = part.where("s")
     n = 0

@@ -45,7 +45,8 @@ def test_every_sheet_has_the_confidentiality_header_and_page_numbers(book):
     for ws in book.worksheets:
         assert ws.oddHeader.center.text == "内部资料·注意保密", ws.title
         assert ws.oddFooter.center.text == "第 &P 页 / 共 &N 页", ws.title
-        assert ws.page_setup.orientation == "landscape", ws.title
+        # 核查单 is a one-page form per case: A4 portrait; every table prints landscape
+        assert ws.page_setup.orientation == ("portrait" if ws.title == "核查单" else "landscape"), ws.title
         assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
         assert int(ws.page_setup.fitToWidth) == 1 and int(ws.page_setup.fitToHeight) == 0, ws.title
 

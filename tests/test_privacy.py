@@ -149,7 +149,7 @@ def test_no_log_line_names_anyone_or_gives_an_id_number(run):
     (["--as-of", "2021-01-15' OR '1'='1"], "YYYY-MM-DD"),
     (["--from", "2020-01'; DROP TABLE payments; --"], "YYYY-MM"),
     (["--to", "x' OR '1'='1"], "YYYY-MM"),
-    (["--split-by", "county'; DROP TABLE cases; --"], "invalid choice"),
+    (["--split-by", "county'; DROP TABLE cases; --"], "无效的选择"),
     (["--inbox", "/nonexistent/收件' OR '1'='1"], "收件目录不存在"),
 ], ids=["rules", "rules-list", "as-of", "from", "to", "split-by", "inbox"])
 def test_the_command_refuses_malformed_values_before_running(args, message, capsys, monkeypatch):
