@@ -126,6 +126,22 @@ def sample_run_info(sample_run) -> dict:
     return json.loads((sample_run / "run.json").read_text(encoding="utf-8"))
 
 
+@pytest.fixture(scope="module")
+def book(sample_run):
+    """The sample run's workbook, as an investigator opens it (read once per test module)."""
+    import openpyxl
+
+    return openpyxl.load_workbook(sample_run / f"线索清单_{AS_OF}.xlsx")
+
+
+@pytest.fixture(scope="module")
+def rules():
+    """The rule catalogue (rules/*.sql headers)."""
+    from rules import catalog
+
+    return catalog.catalog()
+
+
 @pytest.fixture(scope="session")
 def hostile_night(tmp_path_factory):
     """One real `qingfeng run --split-by township` on the sample's inbox with issue 18's hostile corpus

@@ -19,22 +19,11 @@ from openpyxl.utils import get_column_letter
 
 from flows.parameters import RunParameters, as_of_from_ledgers, month_end
 from outputs import cells, workbook
-from rules import catalog
 
 # What a reader must never see: library, table, parameter and file names of the code (outputs/reader_words.yaml)
 FORBIDDEN = ("Great Expectations", "persons", "payments", "civil", "avoidance", "sources/", "tests/", ".yaml",
              "params", "run.json", "scope", "_words", "_months")
 CJK = re.compile(r"[\u4e00-\u9fff]")
-
-
-@pytest.fixture(scope="module")
-def book(sample_run):
-    return openpyxl.load_workbook(sample_run / f"线索清单_{AS_OF}.xlsx")
-
-
-@pytest.fixture(scope="module")
-def rules():
-    return catalog.catalog()
 
 
 def widths(ws) -> list[float]:

@@ -39,16 +39,6 @@ STATUS = ["线索状态", "首次发现", "未结天数", "变化情况"]
 ID_LIKE = re.compile(r"(?<![0-9])\d{15,19}|\d{17}[Xx]")
 
 
-@pytest.fixture(scope="module")
-def book(sample_run):
-    return openpyxl.load_workbook(sample_run / f"线索清单_{AS_OF}.xlsx")
-
-
-@pytest.fixture(scope="module")
-def rules():
-    return catalog.catalog()
-
-
 @pytest.fixture()
 def warehouse(sample_run, tmp_path):
     """A copy of the sample run's warehouse, to write more workbooks from."""
