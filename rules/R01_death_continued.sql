@@ -205,5 +205,5 @@ select r.id_number as subject_id_number, y.name as subject_name, y.county, y.tow
        r.source_file, r.sheet, r.row_no
 from undated_death_records r   -- rules/derived.sql
 join payees y on y.id_number = r.id_number
-    and y.programme in (select programme from paid_months where is_periodic and id_number = r.id_number)
+where y.programme in (select programme from paid_months where is_periodic and id_number = r.id_number)
 order by subject_id_number, source_file, row_no

@@ -64,6 +64,22 @@ with known as (
     select a.*, d.death_on, d.is_imprecise as death_imprecise, d.death_evidence
     from compensation_agreements a join deaths d using (id_number)
     where a.signed_on is not null and d.death_month < date_trunc('month', a.signed_on)
+), dead_numbers as (
+    select id_number, min(agreement_no) as first_agreement_no, bool_or(agreement_no is null) as has_unnumbered
+    from dead_signed group by id_number
+), signed_alive as (
+    -- a dead signer with a numbered agreement that was not signed after the death (as `not in` would say it:
+    -- never when one of his agreements after the death has no number)
+    select distinct c.id_number
+    from compensation_agreements c
+    join dead_numbers f using (id_number)
+    left join dead_signed y on y.id_number = c.id_number and y.agreement_no = c.agreement_no
+    where c.agreement_no is not null and y.id_number is null and not f.has_unnumbered
+), dead_first as (
+    -- per dead signer: his first agreement signed after the death, and whether any agreement of his was not
+    -- (kept apart from the join below: Spark plans no subquery inside a join condition)
+    select f.id_number, f.first_agreement_no, s.id_number is not null as signed_alive
+    from dead_numbers f left join signed_alive s using (id_number)
 ), paid_to_dead as (
     -- what was paid to the dead person himself under them (an unnumbered payout only when every agreement of
     -- his was signed after the death)
@@ -76,11 +92,10 @@ with known as (
            sum(o.amount_paid_yuan) as amount_yuan, min(o.paid_on) as first_paid_on, max(o.paid_on) as last_paid_on,
            string_agg(qf_row_ref(o.source_file, o.sheet, o.row_no), '；' order by o.paid_on) as payout_rows
     from dead_signed x
+    join dead_first f using (id_number)
     join compensation_payouts o on o.id_number = x.id_number
      and (o.agreement_no = x.agreement_no
-          or (o.agreement_no is null and x.agreement_no = (select min(agreement_no) from dead_signed y where y.id_number = x.id_number)
-              and not exists (select 1 from compensation_agreements c where c.id_number = x.id_number
-                              and c.agreement_no not in (select agreement_no from dead_signed y where y.id_number = x.id_number))))
+          or (o.agreement_no is null and x.agreement_no = f.first_agreement_no and not f.signed_alive))
     where coalesce(o.payee_id_number, case when o.payee_name is null then o.id_number end) = x.id_number
        or (o.payee_id_number is null and o.payee_name_norm = x.name_norm)
     group by x.id_number

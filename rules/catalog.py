@@ -212,15 +212,26 @@ def case_id_sql(rule: Rule) -> str:
     return f"'{rule.id}-' || substr(md5({parts}), 1, 10)"
 
 
-def run_rule(con, rule: Rule, overrides: dict | None = None) -> int:
+class DuckDBEngine:
+    """The embedded default: a rule's query becomes a table on the run's own connection (rules/spark.py is
+    the other engine; each materialises a DuckDB query as a DuckDB table)."""
+
+    name = "duckdb"
+
+    def materialise(self, con, name: str, sql: str, params: dict, where: str) -> None:
+        con.execute(f"create or replace table {name} as {sql}", params)
+
+
+DUCKDB = DuckDBEngine()
+
+
+def run_rule(con, rule: Rule, overrides: dict | None = None, engine=DUCKDB) -> int:
     """Materialise the rule's cases as table case_<id> (case_id first, then the evidence columns). A case
     whose subject's ID number goes by two names that are not one person's (table identity_conflicts) is
     held back into held_<id>: no rule accuses anyone under a conflicting identity (domain.md §8.1); it
     becomes 待补数据 (run_needs), and R15 (header `identity: own`) lists the conflict itself."""
-    con.execute(
-        f"create or replace table case_{rule.id} as select {case_id_sql(rule)} as case_id, * from (\n{rule.sql}\n)",
-        rule.bound_params(overrides),
-    )
+    engine.materialise(con, f"case_{rule.id}", f"select {case_id_sql(rule)} as case_id, * from (\n{rule.sql}\n)",
+                       rule.bound_params(overrides), rule.path.name)
     cols = [r[0] for r in con.execute(f"describe case_{rule.id}").fetchall()][1:]
     if cols != rule.evidence:
         raise RuleError(f"{rule.path.name}: query returns {cols}, header evidence lists {rule.evidence}")
@@ -240,19 +251,19 @@ from held_{id} h join identity_conflicts c on c.id_number = h.subject_id_number
 """
 
 
-def run_needs(con, rule: Rule, overrides: dict | None = None) -> int:
+def run_needs(con, rule: Rule, overrides: dict | None = None, engine=DUCKDB) -> int:
     """Materialise the rule's 待补数据 as table needs_<id> (NEEDS_COLUMNS): its needs_data query's rows, and
     the cases run_rule held back for an identity conflict."""
     held = HELD_SQL.format(id=rule.id)
-    sql = f"select * from (\n{rule.needs_sql}\n) union all {held}" if rule.needs_sql else held
     if rule.needs_sql:
-        con.execute(f"create or replace table needs_{rule.id} as select * from (\n{rule.needs_sql}\n) limit 0",
-                    rule.bound_params(overrides, rule.needs_sql))
+        engine.materialise(con, f"needs_{rule.id}", rule.needs_sql, rule.bound_params(overrides, rule.needs_sql),
+                           f"{rule.path.name} (needs_data)")
         cols = [r[0] for r in con.execute(f"describe needs_{rule.id}").fetchall()]
         if tuple(cols) != NEEDS_COLUMNS:
             raise RuleError(f"{rule.path.name}: its needs_data query returns {cols}, expected {list(NEEDS_COLUMNS)}")
-    con.execute(f"create or replace table needs_{rule.id} as {sql}",
-                {**rule.bound_params(overrides, rule.needs_sql or ""), "rule_name": rule.name_zh})
+        con.execute(f"insert into needs_{rule.id} {held}", {"rule_name": rule.name_zh})
+    else:
+        con.execute(f"create or replace table needs_{rule.id} as {held}", {"rule_name": rule.name_zh})
     return con.execute(f"select count(*) from needs_{rule.id}").fetchone()[0]
 
 
@@ -308,14 +319,15 @@ class Scope:
         return (" and ".join(parts) or "true"), params
 
 
-def run_rules(con, rules: list[Rule], overrides: dict | None = None, scope: Scope | None = None) -> dict[str, int]:
+def run_rules(con, rules: list[Rule], overrides: dict | None = None, scope: Scope | None = None,
+              engine=DUCKDB) -> dict[str, int]:
     """Run the rules and gather their cases into `cases` (those inside `scope`), and what they could not
     decide into `needs_data` (待补数据, those inside the scope's places); returns the number of cases per rule."""
     con.execute(CASES_DDL)
     con.execute(NEEDS_DDL)
     counts = {}
     for rule in rules:
-        counts[rule.id] = run_rule(con, rule, overrides)
+        counts[rule.id] = run_rule(con, rule, overrides, engine)
         if scope and not scope.whole:
             where, params = scope.predicate()
             con.execute(f"delete from case_{rule.id} where not coalesce({where}, false)", params)
@@ -326,7 +338,7 @@ def run_rules(con, rules: list[Rule], overrides: dict | None = None, scope: Scop
                    county, township, village, programme, period_from, period_to, months, amount_yuan,
                    evidence, to_json(c) from case_{rule.id} c
         """, {"rule_id": rule.id, "rule_name": rule.name_zh})
-        if run_needs(con, rule, overrides):
+        if run_needs(con, rule, overrides, engine):
             where, params = (Scope(counties=scope.counties, townships=scope.townships).predicate()
                              if scope else ("true", {}))
             con.execute(f"insert into needs_data select $rule_id, $rule_name, * from needs_{rule.id} "

@@ -15,11 +15,17 @@ HERE = Path(__file__).parent
 HELPER_SQL = ("derived.sql", "places.sql", "kinship.sql")     # in this order: each may read the ones before
 
 
+def prepare(con) -> None:
+    """What the helper SQL reads that Python makes, on DuckDB on either engine: rows covering several months
+    become one row per month (sources/values.py), and the places a register's 迁往地 may name
+    (sources/gazetteer.py), for places.sql."""
+    expand_spans(con, kinds())
+    create_gazetteer(con)
+
+
 def derive(con) -> None:
     """Helper tables over the validated canonical tables: deaths merged per person, net paid months,
-    and the kinship table; first, rows covering several months become one row per month (sources/values.py)."""
-    expand_spans(con, kinds())
-    con.execute((HERE / "derived.sql").read_text(encoding="utf-8"))
-    create_gazetteer(con)   # the places a register's 迁往地 may name (sources/gazetteer.py), for places.sql
-    con.execute((HERE / "places.sql").read_text(encoding="utf-8"))
-    con.execute((HERE / "kinship.sql").read_text(encoding="utf-8"))
+    where people went, and the kinship table (the DuckDB engine; rules/spark.py runs the same files)."""
+    prepare(con)
+    for name in HELPER_SQL:
+        con.execute((HERE / name).read_text(encoding="utf-8"))

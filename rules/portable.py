@@ -1,0 +1,272 @@
+"""One copy of each rule, two engines: the rule files are DuckDB SQL, and this module translates them for
+Apache Spark with sqlglot (a maintained SQL transpiler, parsing DuckDB and writing Spark SQL), after three
+steps sqlglot cannot take by itself:
+
+1. **Macros are inlined.** DuckDB macros (`create macro f(a) as expr`, and table macros `as table select …`)
+   have no Spark equivalent that takes untyped parameters, so every call is replaced by the macro's body with
+   the arguments put in for the parameters, recursively. The definitions are read from the run's own DuckDB
+   connection (duckdb_functions()), so the macros Python writes at run time (sources/names.py, the run's
+   as-of date) are the ones Spark sees.
+2. **Parameters become literals.** `$name` is replaced by the bound value (a date, a number, a string, a
+   list of them) before translation.
+3. **Functions whose meaning differs** are rewritten to what DuckDB means (`DIALECT_FIXES`): datediff by
+   calendar month or year (DuckDB counts boundaries crossed, Spark's timestampdiff counts whole months),
+   regexp_full_match and regexp_matches (Spark has RLIKE, a partial match) and the like.
+
+What cannot be translated raises PortabilityError naming the file and the construct: tests/test_spark.py
+translates every rule and helper file, so a rule that uses something the Spark path cannot run fails CI.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import re
+from dataclasses import dataclass
+
+import sqlglot
+from sqlglot import exp
+
+from .spark_dialect import READ, WRITE, PortabilityError, fix
+
+
+@dataclass(frozen=True)
+class Macro:
+    name: str
+    params: tuple[str, ...]
+    body: exp.Expression
+    is_table: bool
+
+
+def _unwrap_lambda_parens(text: str) -> str:
+    """DuckDB prints a lambda argument as `(lambda v: body)`; sqlglot reads `lambda v: body`. Drop the
+    parentheses around each lambda (quotes are respected)."""
+    out, i, n = [], 0, len(text)
+    drop: list[int] = []                       # depth at which a closing paren is to be dropped
+    depth, quote = 0, None
+    while i < n:
+        ch = text[i]
+        if quote:
+            out.append(ch)
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+            out.append(ch)
+        elif ch == "(" and re.match(r"\(\s*lambda\b", text[i:i + 12]):
+            depth += 1
+            drop.append(depth)
+        elif ch == "(":
+            depth += 1
+            out.append(ch)
+        elif ch == ")":
+            if drop and drop[-1] == depth:
+                drop.pop()
+            else:
+                out.append(ch)
+            depth -= 1
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def parse_one(sql: str) -> exp.Expression:
+    return sqlglot.parse_one(_unwrap_lambda_parens(sql), read=READ)
+
+
+def macros_of(con) -> dict[str, Macro]:
+    """Every macro the connection defines (not DuckDB's own), parsed."""
+    found = {}
+    for name, kind, params, body in con.execute(
+            "select function_name, function_type, parameters, macro_definition from duckdb_functions() "
+            "where function_type in ('macro', 'table_macro') and not internal").fetchall():
+        try:
+            tree = parse_one(body)
+        except sqlglot.errors.ParseError as exc:
+            raise PortabilityError(f"macro {name}: sqlglot cannot read its body ({exc})") from exc
+        found[name.lower()] = Macro(name.lower(), tuple(p.lower() for p in params), tree, kind == "table_macro")
+    return found
+
+
+def literal(value) -> exp.Expression:
+    """A Python value as a SQL literal (what a `$name` parameter is bound to)."""
+    if value is None:
+        return exp.Null()
+    if isinstance(value, bool):
+        return exp.Boolean(this=value)
+    if isinstance(value, (int, float, decimal.Decimal)):
+        return exp.Literal.number(value)
+    if isinstance(value, dt.datetime):
+        return exp.cast(exp.Literal.string(value.isoformat(sep=" ")), "timestamp")
+    if isinstance(value, dt.date):
+        return exp.cast(exp.Literal.string(value.isoformat()), "date")
+    if isinstance(value, str):
+        return exp.Literal.string(value)
+    if isinstance(value, (list, tuple)):
+        return exp.Array(expressions=[literal(v) for v in value])
+    raise PortabilityError(f"parameter value {value!r} of type {type(value).__name__} has no SQL literal")
+
+
+def bind(tree: exp.Expression, params: dict) -> exp.Expression:
+    def put(node):
+        if isinstance(node, (exp.Parameter, exp.Placeholder)):
+            name = (node.name or "").lower()
+            if name not in params:
+                raise PortabilityError(f"${name} is not bound")
+            return literal(params[name])
+        return node
+    return tree.transform(put)
+
+
+def _substitute(body: exp.Expression, params: tuple[str, ...], args: list[exp.Expression]) -> exp.Expression:
+    values = dict(zip(params, args))
+    lambda_vars: set[str] = set()
+    for lam in body.find_all(exp.Lambda):
+        lambda_vars |= {v.name.lower() for v in lam.expressions}
+
+    def put(node):
+        if isinstance(node, exp.Column) and not node.table and node.name.lower() in values \
+                and node.name.lower() not in lambda_vars:
+            return exp.paren(values[node.name.lower()].copy(), copy=False)
+        return node
+    return body.copy().transform(put)
+
+
+def inline(tree: exp.Expression, macros: dict[str, Macro], depth: int = 0) -> exp.Expression:
+    """Replace every call of a macro by its body, the arguments put in for the parameters (a table macro in
+    FROM or JOIN becomes a subquery under the call's alias, or its name)."""
+    if depth > 30:
+        raise PortabilityError("macros nest more than 30 deep (a macro calling itself?)")
+    changed = False
+
+    def call(node) -> tuple[Macro, exp.Expression] | None:
+        if isinstance(node, exp.Anonymous) and node.name.lower() in macros:
+            m = macros[node.name.lower()]
+            args = list(node.expressions)
+            if len(args) != len(m.params):
+                raise PortabilityError(f"macro {m.name} takes {len(m.params)} arguments, called with {len(args)}")
+            return m, _substitute(m.body, m.params, args)
+        return None
+
+    def put_table(node):
+        nonlocal changed
+        if isinstance(node, exp.Table) and (found := call(node.this)):
+            changed = True
+            alias = node.args.get("alias") or exp.TableAlias(this=exp.to_identifier(found[0].name))
+            return exp.Subquery(this=_own_ctes(found[1], found[0].name), alias=alias.copy())
+        return node
+
+    def put_scalar(node):
+        nonlocal changed
+        if (found := call(node)):
+            changed = True
+            m, body = found
+            return exp.Subquery(this=body) if m.is_table else exp.paren(body, copy=False)
+        return node
+
+    out = tree.transform(put_table).transform(put_scalar)
+    return inline(out, macros, depth + 1) if changed else out
+
+
+def _own_ctes(body: exp.Expression, prefix: str) -> exp.Expression:
+    """A table macro's CTEs renamed <macro>__<name>: Spark refuses a CTE name that the query calling the
+    macro also defines (DuckDB scopes them)."""
+    names = {c.alias_or_name.lower() for c in body.find_all(exp.CTE)}
+    if not names:
+        return body
+
+    def put(node):
+        if isinstance(node, exp.CTE) and node.alias_or_name.lower() in names:
+            node.set("alias", exp.TableAlias(this=exp.to_identifier(f"{prefix}__{node.alias_or_name}")))
+        elif isinstance(node, exp.Table) and not node.args.get("db") and node.name.lower() in names:
+            if not node.args.get("alias"):
+                node.set("alias", exp.TableAlias(this=exp.to_identifier(node.name)))
+            node.set("this", exp.to_identifier(f"{prefix}__{node.name}"))     # in place: keeps its joins
+        return node
+    return body.transform(put)
+
+
+def to_spark_sql(tree: exp.Expression) -> str:
+    try:
+        return tree.sql(dialect=WRITE, unsupported_level=sqlglot.ErrorLevel.RAISE)
+    except sqlglot.errors.UnsupportedError as exc:
+        raise PortabilityError(str(exc)) from exc
+
+
+@dataclass(frozen=True)
+class Step:
+    """One statement of a helper file for Spark: a table (or view) `name` made by the query `sql`."""
+    name: str
+    sql: str
+    temporary: bool
+
+
+IGNORED = re.compile(r"^\s*(set|reset|pragma)\b", re.I)
+
+
+def statements(text: str) -> list[str]:
+    """The statements of a SQL file (split on `;` outside quotes and comments)."""
+    return [s for s in (t.strip() for t in _split(text)) if re.sub(r"--[^\n]*", "", s).strip()]
+
+
+def _split(text: str):
+    buf, quote, i, n = [], None, 0, len(text)
+    while i < n:
+        ch = text[i]
+        if quote:
+            buf.append(ch)
+            if ch == quote:
+                quote = None
+        elif ch in "'\"":
+            quote = ch
+            buf.append(ch)
+        elif text.startswith("--", i):
+            j = text.find("\n", i)
+            j = n if j < 0 else j
+            buf.append(text[i:j])
+            i = j
+            continue
+        elif text.startswith("/*", i):
+            j = text.find("*/", i)
+            j = n if j < 0 else j + 2
+            i = j
+            continue
+        elif ch == ";":
+            yield "".join(buf)
+            buf = []
+        else:
+            buf.append(ch)
+        i += 1
+    yield "".join(buf)
+
+
+def translate_file(text: str, macros: dict[str, Macro], where: str) -> list[Step]:
+    """The Spark steps of a helper file (rules/derived.sql, places.sql, kinship.sql): each `create table`
+    or `create view` as a query; macros are already in `macros`; set/reset statements do not apply."""
+    steps = []
+    for stmt in statements(text):
+        body = re.sub(r"^(\s*--[^\n]*\n)*", "", stmt)
+        if IGNORED.match(body) or re.match(r"\s*create\s+or\s+replace\s+macro\b", body, re.I):
+            continue
+        m = re.match(r"\s*create\s+or\s+replace\s+(temp\s+|temporary\s+)?(table|view)\s+([A-Za-z_]\w*)\s+as\s+",
+                     body, re.I | re.S)
+        if not m:
+            raise PortabilityError(f"{where}: a statement that is neither a table, a view nor a macro: "
+                                   f"{body[:80]}")
+        steps.append(Step(m.group(3).lower(), translate(body[m.end():], macros, {}, f"{where} {m.group(3)}"),
+                          bool(m.group(1))))
+    return steps
+
+
+def translate(sql: str, macros: dict[str, Macro], params: dict, where: str) -> str:
+    """A DuckDB query as Spark SQL: macros inlined, parameters bound, meanings kept."""
+    try:
+        tree = parse_one(sql)
+    except sqlglot.errors.ParseError as exc:
+        raise PortabilityError(f"{where}: sqlglot cannot read it ({str(exc)[:300]})") from exc
+    tree = fix(inline(bind(tree, {k.lower(): v for k, v in params.items()}), macros))
+    try:
+        return to_spark_sql(tree)
+    except PortabilityError as exc:
+        raise PortabilityError(f"{where}: {exc}") from exc
