@@ -64,6 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--warehouse", default=None, metavar="FILE", help="DuckDB 数据仓库文件（默认 data/warehouse.duckdb）")
     run.add_argument("--split-by", choices=["county", "township"], default=None,
                      help="另按县（county）或乡镇（township）各写一本线索清单（在 按县/ 或 按乡镇/ 下）")
+    run.add_argument("--engine", choices=["duckdb", "spark"], default="duckdb",
+                     help="计算引擎：duckdb（本机，默认）；spark（同一套规则在 Spark 上运行，见 docs/scale.md）")
+    run.add_argument("--master", default="local[2]", metavar="URL",
+                     help="spark 引擎的地址：local[2]（默认）、spark://主机:7077 或 sc://主机:15002（Spark Connect）")
     run.add_argument("--mask", action="store_true",
                      help="线索清单中的身份证号和账号脱敏（330822********123X），便于扩大分发")
     run.add_argument("--county", type=_list, default=None, dest="counties", metavar="县,…",
@@ -229,7 +233,8 @@ def _run(args) -> int:
                                    counties=args.counties or [], townships=args.townships or [],
                                    month_from=args.month_from or "", month_to=args.month_to or "",
                                    warehouse_path=args.warehouse or "", split_by=SPLIT_LABEL[args.split_by],
-                                   mask=args.mask, wait_s=args.wait, return_state=True)
+                                   mask=args.mask, wait_s=args.wait, engine=args.engine,
+                                   spark_master=args.master, return_state=True)
     if state.name == "Refused":         # could not start: one sentence, nothing written but the runs index
         refusal = state.result(raise_on_failure=False)
         print(refusal["reason"], file=sys.stderr)

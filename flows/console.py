@@ -53,6 +53,10 @@ MonthTo = Annotated[str, Field(title="所属期止", description="YYYY-MM，如 
 Warehouse = Annotated[str, Field(title="数据仓库文件", description="留空：data/warehouse.duckdb")]
 Split = Annotated[SplitLabel, Field(title="分册", description="除总册外，另按县或乡镇各出一册")]
 Mask = Annotated[bool, Field(title="脱敏", description="线索清单中隐去身份证号、账号的中间位")]
+Engine = Annotated[Literal["duckdb", "spark"], Field(
+    title="计算引擎", description="duckdb：本机（默认）；spark：在 Spark 集群上运行同一套规则（全省数据量）")]
+SparkMaster = Annotated[str, Field(
+    title="Spark 地址", description="仅 spark 引擎：local[2]（本机两核）、spark://主机:7077 或 sc://主机:15002（Spark Connect）")]
 WaitS = Annotated[int, Field(title="等待秒数", description="另一运行正在写数据仓库时最多等待的秒数", ge=0)]
 ListPath = Annotated[str, Field(title="拟发放名单", description="名单文件（.xlsx/.xls/.csv）在服务器上的路径（须在允许的目录之内）")]
 ScreenDay = Annotated[str, Field(title="筛查日期", description="YYYY-MM-DD；留空：今天", pattern=r"^(\d{4}-\d{2}-\d{2})?$")]

@@ -26,7 +26,7 @@ from prefect.states import Completed
 
 from cases import index, ledger
 from outputs import index_report, runinfo, tables, workbook
-from rules import catalog, coverage, derived
+from rules import catalog, coverage
 from sources import accounting, declarations, gx, load, mappings, read_worker, stage, warehouse
 
 from . import console, endings, runtime, settings
@@ -59,6 +59,10 @@ class Run:
     latest: dt.date = field(default_factory=dt.date.today)
 
     spans: dict = field(default_factory=dict)
+    engine: object = field(default=catalog.DUCKDB, repr=False)   # catalog.DUCKDB or rules.spark.SparkEngine
+
+    def engine_versions(self) -> dict:
+        return {"spark": self.engine.version, "spark_master": self.engine.master} if self.engine.name == "spark" else {}
 
     @contextmanager
     def timed(self, stage_name: str):
@@ -80,7 +84,12 @@ def start_run(run_id: str, params: RunParameters) -> Run:
     con, snapshot = warehouse.begin_snapshot(params.warehouse, run_id, threads=settings.get("duckdb_threads"),
                                              memory_limit=settings.get("duckdb_memory_limit"),
                                              temp_dir=settings.get("duckdb_temp_dir"))
-    return Run(run_id=run_id, inbox=params.inbox, out=out_p, as_of=params.as_of or dt.date.today(),
+    engine = catalog.DUCKDB
+    if params.engine == "spark":         # pyspark and Java only for this engine (rules/spark.py)
+        from rules.spark import SparkEngine
+
+        engine = SparkEngine(params.spark_master, Path(settings.get("spark_dir")) / run_id).start()
+    return Run(run_id=run_id, engine=engine, inbox=params.inbox, out=out_p, as_of=params.as_of or dt.date.today(),
                as_of_from="given" if params.as_of else "ledgers", latest=params.as_of or dt.date.today(),
                warehouse=params.warehouse,
                snapshot=snapshot, rules=catalog.select_rules(list(params.rules or [])), con=con, scope=params.scope,
@@ -118,7 +127,7 @@ def validate_sources(run: Run) -> None:
         run.results["accounting"] = accounting.accounting(run.con)
         run.results["totals"] = accounting.total_checks(run.con)
         with warehouse.transaction(run.con):
-            derived.derive(run.con)
+            run.engine.derive(run.con)
     bad = [a for a in run.results["accounting"] if a["reconciles"] is False]
     if bad:
         get_run_logger().error("row accounting does not reconcile for %d sheet(s)", len(bad))
@@ -129,7 +138,8 @@ def run_rules(run: Run) -> dict[str, int]:
     """Run the selected rules; their cases go to the `cases` table. Where a rule lacked its inputs, it is
     recorded as not checked (未检查)."""
     with run.timed("rules"):
-        counts = catalog.run_rules(run.con, run.rules, scope=run.scope)
+        counts = catalog.run_rules(run.con, run.rules, scope=run.scope, engine=run.engine)
+        run.engine.after_rules(run.con)
         run.results["rule_checks"] = coverage.rule_checks(run.con, run.rules, run.scope)
     warehouse.pause_point("rules")
     run.results["cases_per_rule"] = counts
@@ -207,14 +217,15 @@ def _run_info(run: Run) -> dict:
                                  "townships": list(run.scope.townships),
                                  "month_from": run.scope.month_from.isoformat() if run.scope.month_from else None,
                                  "month_to": run.scope.month_to.isoformat() if run.scope.month_to else None,
-                                 "split_by": run.split_by, "mask": run.mask},
+                                 "split_by": run.split_by, "mask": run.mask, "engine": run.engine.name},
                              finished_at=dt.datetime.now().isoformat(timespec="seconds")),
         "flow": "nightly_reconciliation",
         "as_of_from": run.as_of_from,
         "warehouse": str(run.warehouse),
         "snapshot": str(run.snapshot),
         "alerts": runinfo.alerts(run.con, files, checks),
-        "versions": {"duckdb": duckdb.__version__, "rules": {r.id: r.version for r in run.rules}},
+        "versions": {"duckdb": duckdb.__version__, "rules": {r.id: r.version for r in run.rules},
+                     **run.engine_versions()},
         "duckdb_settings": runinfo.duckdb_settings(run.con),
         "rows": dict({k: sum(f[k] for f in files) for k in ("read", "loaded", "quarantined", "structural")},
                      reconciles=all(f["reconciles"] for f in files)),
@@ -240,7 +251,8 @@ def nightly_reconciliation(inbox: console.Inbox = console.DEFAULT_INBOX, out: co
                            counties: console.Counties = [], townships: console.Townships = [],  # noqa: B006
                            month_from: console.MonthFrom = "", month_to: console.MonthTo = "",
                            warehouse_path: console.Warehouse = "", split_by: console.Split = "不分册",
-                           mask: console.Mask = False, wait_s: console.WaitS = console.DEFAULT_WAIT):
+                           mask: console.Mask = False, wait_s: console.WaitS = console.DEFAULT_WAIT,
+                           engine: console.Engine = "duckdb", spark_master: console.SparkMaster = "local[2]"):
     """Load the inbox, validate it, run the rules, remember the cases and write the investigators' workbooks.
 
     Args:
@@ -256,11 +268,14 @@ def nightly_reconciliation(inbox: console.Inbox = console.DEFAULT_INBOX, out: co
         split_by: 另按 county（县）或 township（乡镇）分册
         mask: 线索清单中隐去身份证号、账号的中间位
         wait_s: 另一运行正在写数据仓库时最多等待的秒数
+        engine: 计算引擎：duckdb（本机，默认）或 spark（同一套规则在 Spark 上运行，docs/scale.md）
+        spark_master: spark 引擎的地址：local[2]、spark://主机:7077 或 sc://主机:15002
     """
     run_id = new_run_id()
     given = {"inbox": inbox, "out": out, "as_of": as_of, "rules": rules, "counties": counties,
              "townships": townships, "month_from": month_from, "month_to": month_to,
-             "warehouse": warehouse_path, "split_by": console.SPLIT.get(split_by, split_by), "mask": mask}
+             "warehouse": warehouse_path, "split_by": console.SPLIT.get(split_by, split_by), "mask": mask,
+             "engine": engine, "spark_master": spark_master if engine == "spark" else None}
     why_not = runtime.superseded_by()
     if why_not:
         get_run_logger().info(why_not)
@@ -269,7 +284,7 @@ def nightly_reconciliation(inbox: console.Inbox = console.DEFAULT_INBOX, out: co
     with ExitStack() as stack:
         try:         # a run that cannot start is refused with one sentence, before anything is written
             params = RunParameters.parse(inbox, out, as_of, rules, counties, townships, month_from, month_to,
-                                         warehouse_path, split_by, mask, wait_s)
+                                         warehouse_path, split_by, mask, wait_s, engine, spark_master)
             _check_before_start(params, inbox, out, warehouse_path)
             stack.enter_context(warehouse.writer_lock(   # one writer at a time; a crashed holder releases it
                 params.warehouse, {"run_id": run_id, "started_at": dt.datetime.now().isoformat(timespec="seconds")},
@@ -294,6 +309,7 @@ def nightly_reconciliation(inbox: console.Inbox = console.DEFAULT_INBOX, out: co
                 record_run(run, info)
             finally:
                 run.con.close()
+                run.engine.stop()
                 shutil.rmtree(_scratch(run), ignore_errors=True)
     get_run_logger().info("run %s: %s cases, outputs in %s", run.run_id,
                           sum(info["cases_per_rule"].values()), run.out)
@@ -309,5 +325,9 @@ def _check_before_start(params: RunParameters, inbox: str, out: str, warehouse_p
     if not params.inbox.is_dir():
         raise FileNotFoundError(f"收件目录不存在：{inbox}")
     check_paths(params.inbox, params.out, params.warehouse)
+    if params.engine == "spark":
+        from rules.spark import check_available
+
+        check_available()
     if runtime.started_from_console():
         check_roots({"收件目录": inbox, "输出目录": out, "数据仓库": warehouse_path})

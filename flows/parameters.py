@@ -17,6 +17,7 @@ asked is what an analyst looks for, and a refused run has nothing else to show.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,6 +67,23 @@ def as_of_from_ledgers(last_month, today: dt.date) -> tuple[dt.date, str]:
     return month_end(dt.date.fromisoformat(str(last_month)[:10])), "ledgers"
 
 
+ENGINES = ("duckdb", "spark")
+MASTER_RE = re.compile(r"local(\[(\d+|\*)\])?|spark://[\w.\-]+(:\d+)?(,[\w.\-]+(:\d+)?)*|sc://[\w.\-]+(:\d+)?(/.*)?|yarn|k8s://\S+")
+
+
+def parse_engine(text: str | None) -> str:
+    engine = (text or "duckdb").strip().lower()
+    if engine not in ENGINES:
+        raise ValueError(f"计算引擎“{text}”不认识：应为 duckdb 或 spark")
+    return engine
+
+
+def parse_master(text: str) -> str:
+    if not MASTER_RE.fullmatch(text.strip()):
+        raise ValueError(f"Spark 地址“{text}”不认识：应为 local[2]、spark://主机:7077、sc://主机:15002、yarn 或 k8s://…")
+    return text.strip()
+
+
 def parse_split_by(text: str | None) -> str | None:
     """The workbook split from the form's label (按县（市、区）分册) or its code (county, township)."""
     if text in console.SPLIT:
@@ -88,15 +106,18 @@ class RunParameters:
     split_by: str | None
     mask: bool
     wait_s: int
+    engine: str = "duckdb"               # duckdb | spark (rules/spark.py)
+    spark_master: str = "local[2]"
 
     @classmethod
     def parse(cls, inbox: str, out: str, as_of: str, rules: list[str], counties: list[str], townships: list[str],
               month_from: str, month_to: str, warehouse_path: str, split_by: str, mask: bool,
-              wait_s: int) -> RunParameters:
+              wait_s: int, engine: str = "duckdb", spark_master: str = "local[2]") -> RunParameters:
         """The form's text as typed values (ValueError, with a sentence for people, when one cannot be)."""
         scope = catalog.Scope(tuple(console.county_values(counties or [])), tuple(townships or ()),
                               parse_month(month_from), parse_month(month_to))
         return cls(inbox=Path(inbox), out=Path(out) if out else None, as_of=parse_day(as_of),
                    rules=tuple(rules) if rules else None, scope=scope,
                    warehouse=Path(warehouse_path) if warehouse_path else Path(settings.get("warehouse")),
-                   split_by=parse_split_by(split_by), mask=mask, wait_s=wait_s)
+                   split_by=parse_split_by(split_by), mask=mask, wait_s=wait_s,
+                   engine=parse_engine(engine), spark_master=parse_master(spark_master or "local[2]"))

@@ -27,6 +27,10 @@ SETTINGS = {s.name: s for s in [
             "DuckDB memory limit; larger work spills to duckdb_temp_dir (4 GB keeps the run, Python and Prefect "
             "included, under 6 GB at 2.5 million people: bench/run.py)"),
     Setting("duckdb_temp_dir", "{data_dir}/tmp", "where DuckDB spills and CSV files are transcoded to UTF-8"),
+    Setting("spark_dir", "{data_dir}/spark",
+            "`--engine spark`: where the canonical tables are written as Parquet (by county and month) and Spark "
+            "keeps its helper tables, one folder per run, removed when the run ends; on a cluster, a path every "
+            "executor reads (HDFS, S3, a shared mount)"),
     Setting("prefect_startup_timeout_s", 120,
             "seconds to wait for Prefect's ephemeral server (measured 10–20 s on two busy cores; default 20)"),
     Setting("prefect_port", 4200, "port of `qingfeng server` on 127.0.0.1 (loopback only); --port overrides it"),

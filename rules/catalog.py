@@ -218,8 +218,19 @@ class DuckDBEngine:
 
     name = "duckdb"
 
+    def derive(self, con) -> None:
+        from .derived import derive
+
+        derive(con)
+
     def materialise(self, con, name: str, sql: str, params: dict, where: str) -> None:
         con.execute(f"create or replace table {name} as {sql}", params)
+
+    def after_rules(self, con) -> None:
+        """What the steps after the rules read that the engine holds (nothing: it is all on `con`)."""
+
+    def stop(self) -> None:
+        pass
 
 
 DUCKDB = DuckDBEngine()

@@ -89,6 +89,25 @@ def macros_of(con) -> dict[str, Macro]:
     return found
 
 
+MACRO_DEF = re.compile(r"\s*create\s+or\s+replace\s+macro\s+(\w+)\s*\(([^)]*)\)\s+as\s+(table\s+)?(.*)",
+                       re.I | re.S)
+
+
+def macros_in(text: str) -> dict[str, Macro]:
+    """The macros a SQL file defines (its `create or replace macro` statements), parsed."""
+    found = {}
+    for stmt in statements(text):
+        m = MACRO_DEF.match(re.sub(r"^(\s*--[^\n]*\n)*", "", stmt))
+        if m:
+            params = tuple(p.strip().lower() for p in m.group(2).split(",") if p.strip())
+            try:
+                body = parse_one(m.group(4))
+            except sqlglot.errors.ParseError as exc:
+                raise PortabilityError(f"macro {m.group(1)}: sqlglot cannot read its body ({exc})") from exc
+            found[m.group(1).lower()] = Macro(m.group(1).lower(), params, body, bool(m.group(3)))
+    return found
+
+
 def literal(value) -> exp.Expression:
     """A Python value as a SQL literal (what a `$name` parameter is bound to)."""
     if value is None:
@@ -202,6 +221,7 @@ class Step:
     temporary: bool
 
 
+MACRO_RE = re.compile(r"\s*create\s+or\s+replace\s+macro\b", re.I)
 IGNORED = re.compile(r"^\s*(set|reset|pragma)\b", re.I)
 
 
@@ -247,7 +267,7 @@ def translate_file(text: str, macros: dict[str, Macro], where: str) -> list[Step
     steps = []
     for stmt in statements(text):
         body = re.sub(r"^(\s*--[^\n]*\n)*", "", stmt)
-        if IGNORED.match(body) or re.match(r"\s*create\s+or\s+replace\s+macro\b", body, re.I):
+        if IGNORED.match(body) or MACRO_RE.match(body):
             continue
         m = re.match(r"\s*create\s+or\s+replace\s+(temp\s+|temporary\s+)?(table|view)\s+([A-Za-z_]\w*)\s+as\s+",
                      body, re.I | re.S)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 from pathlib import Path
 
 from sources import parquet
@@ -27,7 +28,7 @@ from sources.declarations import kinds
 
 from .catalog import DEFINE_RE, READ_RE, _without_comments
 from .derived import HELPER_SQL, HERE, prepare
-from .portable import macros_of, translate, translate_file
+from .portable import macros_in, macros_of, translate, translate_file
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,16 @@ SPARK_CONF = {
     "spark.sql.execution.arrow.pyspark.enabled": "true",
     "spark.driver.memory": "2g",
 }
+
+
+def check_available() -> None:
+    """Refuse a Spark run before it starts when pyspark or Java is missing (ValueError: a sentence for people)."""
+    import importlib.util
+
+    if importlib.util.find_spec("pyspark") is None:
+        raise ValueError("spark 引擎需要 pyspark：pip install -e '.[spark]'（本机运行另需 Java 17）")
+    if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+        raise ValueError("spark 引擎需要 Java 17（Debian：apt-get install openjdk-17-jre-headless）")
 
 
 def session(master: str = "local[2]", conf: dict | None = None):
@@ -106,9 +117,15 @@ class SparkEngine:
         return self
 
     def stop(self) -> None:
+        """End the session and remove this run's Parquet and helper tables (people's data)."""
         if self.spark is not None:
             self.spark.stop()
             self.spark = None
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+    @property
+    def version(self) -> str | None:
+        return self.spark.version if self.spark is not None else None
 
     # -- the hand-over ---------------------------------------------------------------------------------
     def publish(self, con) -> dict[str, Path]:
@@ -127,14 +144,16 @@ class SparkEngine:
 
     def push(self, con, table: str) -> None:
         """A (small) DuckDB table as a Spark view: the run's cases, for the money of the cases."""
-        arrow = con.execute(f"select * from {table}").fetch_arrow_table()
+        arrow = con.execute(f"select * from {table}").to_arrow_table()
         self.spark.createDataFrame(arrow).createOrReplaceTempView(table)
 
     # -- the work --------------------------------------------------------------------------------------
     def derive(self, con) -> None:
         """The helper tables of rules/derived.sql, places.sql and kinship.sql, on Spark."""
         prepare(con)                                  # expand spans, the gazetteer: on DuckDB, before Parquet
-        self.macros = macros_of(con)
+        self.macros = macros_of(con)                  # sources/macros.sql and those Python wrote, then the
+        for _, text in helper_texts():                # helper files' own (not yet defined on `con`)
+            self.macros |= macros_in(text)
         self.publish(con)
         for name, text in helper_texts():
             for step in translate_file(text, self.macros, f"rules/{name}"):
@@ -155,6 +174,9 @@ class SparkEngine:
         """DuckDB table `name` holding the rows of the DuckDB query `sql`, computed on Spark."""
         self._bring_back(con, name, translate(sql, self.macros, params, where))
 
+    def after_rules(self, con) -> None:
+        self.paid_months_for_cases(con)
+
     def paid_months_for_cases(self, con) -> None:
         """paid_months in DuckDB, for the people the cases name (cases/money.py reads it)."""
         self.push(con, "cases")
@@ -162,9 +184,5 @@ class SparkEngine:
                          "select * from paid_months where id_number in (select subject_id_number from cases)")
 
     def _bring_back(self, con, name: str, spark_sql: str) -> None:
-        arrow = self.spark.sql(spark_sql).toArrow()
-        con.register("_from_spark", arrow)
-        try:
-            con.execute(f"create or replace table {name} as select * from _from_spark")
-        finally:
-            con.unregister("_from_spark")
+        from_spark = self.spark.sql(spark_sql).toArrow()  # noqa: F841 (DuckDB reads it by name)
+        con.execute(f"create or replace table {name} as select * from from_spark")
