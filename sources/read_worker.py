@@ -70,7 +70,8 @@ def read_many(paths: Iterable[Path], tmpdir: Path, workers: int | None = None
     """(path, its ReadResult or the exception its reading raised, UnreadableFile with the reason) for each
     of `paths`, in their order. With more than one worker the next files are read ahead, at most `workers`
     (READ_WORKERS) at a time, each in its own process; `paths` is drawn from this thread only, as results
-    are taken. Closing the iterator early ends the reads in flight."""
+    are taken. Closing the iterator early ends the reads in flight. The pool's processes die with the
+    threads that started them (PR_SET_PDEATHSIG follows the thread): each call starts its own."""
     n = workers or READ_WORKERS
     if n <= 1:
         for path in paths:
@@ -81,8 +82,11 @@ def read_many(paths: Iterable[Path], tmpdir: Path, workers: int | None = None
     pending: deque = deque()
     source = iter(paths)
     threads = ThreadPoolExecutor(n, thread_name_prefix="qf-read")
+    closing = threading.Event()
 
     def take(path: Path) -> ReadResult | Exception:
+        if closing.is_set():                # not started before the reads were ended
+            return UnreadableFile("读取已停止")
         worker = free.popleft()             # never empty: at most n reads are submitted, each returns its worker
         try:
             return _outcome(worker, path, tmpdir)
@@ -102,6 +106,7 @@ def read_many(paths: Iterable[Path], tmpdir: Path, workers: int | None = None
             yield path, outcome
     finally:
         if pending:                         # closed early (the load failed, or Ctrl-C): end the reads in flight
+            closing.set()
             for _, future in pending:
                 future.cancel()
             for worker in pool:
