@@ -42,9 +42,15 @@ def read_files_on_spark(spark, paths: Iterable[Path], tmpdir: Path, batch: int |
                              os.environ.get(read_worker.FAULT_ENV))
     rdd = sc.parallelize([str(p.resolve()) for p in paths], numSlices=len(paths))
     starts = range(0, len(paths), batch)
+    group = f"qingfeng-read-{os.getpid()}-{id(rdd)}"
+
+    def run(partitions: list[int]) -> list:
+        sc.setJobGroup(group, "qingfeng: read department workbooks", interruptOnCancel=True)
+        return sc.runJob(rdd, task, partitions)
+
     with ThreadPoolExecutor(1, thread_name_prefix="qf-spark-read") as ahead:
         def job(start: int):
-            return ahead.submit(sc.runJob, rdd, task, list(range(start, min(start + batch, len(paths)))))
+            return ahead.submit(run, list(range(start, min(start + batch, len(paths)))))
 
         pending = job(0)
         try:
@@ -55,9 +61,9 @@ def read_files_on_spark(spark, paths: Iterable[Path], tmpdir: Path, batch: int |
                     assert sent == str(path.resolve()), f"Spark answered for {sent}, not {path}"
                     yield path, _answer(path, status, payload)
         finally:
-            if pending is not None:
+            if pending is not None:         # closed early: the batch being read is not needed
                 pending.cancel()
-                sc.cancelAllJobs()
+                sc.cancelJobGroup(group)
 
 
 def _answer(path: Path, status: str, payload) -> ReadResult | Exception:
