@@ -80,7 +80,8 @@ def start_run(run_id: str, params: RunParameters) -> Run:
         raise FileNotFoundError(f"收件目录不存在：{params.inbox}")
     out_p = params.out or Path(settings.get("runs_dir")) / run_id
     out_p.mkdir(parents=True, exist_ok=True)
-    read_worker.configure(int(settings.get("reader_memory_gb") * 2**30), settings.get("reader_timeout_s"))
+    read_worker.configure(int(settings.get("reader_memory_gb") * 2**30), settings.get("reader_timeout_s"),
+                          settings.get("read_workers"))
     con, snapshot = warehouse.begin_snapshot(params.warehouse, run_id, threads=settings.get("duckdb_threads"),
                                              memory_limit=settings.get("duckdb_memory_limit"),
                                              temp_dir=settings.get("duckdb_temp_dir"))

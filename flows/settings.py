@@ -46,6 +46,8 @@ SETTINGS = {s.name: s for s in [
     Setting("reader_memory_gb", 4, "memory limit of the process that reads workbooks (sources/read_worker.py): a "
             "workbook that needs more is refused, not the run stopped"),
     Setting("reader_timeout_s", 900, "seconds the workbook reader may spend on one file before it is refused"),
+    Setting("read_workers", min(os.cpu_count() or 1, 4),
+            "workbooks read at once, each in its own reader process (the cores, at most 4); loaded in file order"),
     Setting("index_config", "", "the supervision index's configuration (indicators, weights, colour bands: "
             "docs/index.md); empty: the default shipped in cases/index.yaml"),
 ]}

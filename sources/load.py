@@ -8,8 +8,10 @@ quarantined) or raw_structural. Files and sheets that cannot be used are recorde
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import json
 import logging
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from . import wide
@@ -17,7 +19,8 @@ from .declarations import kinds
 from .inbox import Entry, clean_name, os_error, scan_inbox, sha256
 from .layout import Layout
 from .quoting import sql_str
-from .read import NO_KIND, UnreadableFile, read_file
+from .read import NO_KIND, SPREADSHEET_SUFFIXES, ReadResult, UnreadableFile, read_file
+from .read_worker import read_many
 from .recognise import recognise
 
 log = logging.getLogger(__name__)
@@ -26,6 +29,9 @@ HERE = Path(__file__).parent
 TOTAL_RE = r"(本页|本月|本表|全部|总)?(合计|小计|总计|累计|共计)([:：(（].*)?|(合计|小计|总计)[^0-9]{0,12}"
 FOOTER_RE = (r"(制表|审核|填报|填表|复核|审批|制单|经办|打印|分管|主管|单位负责|负责人|部门负责|领导签字|盖章|"
              r"注[:：]|说明[:：]|备注[:：]|以下空白|此页无正文).*")
+# reader(paths, tmpdir): (path, its ReadResult or the exception that refused it) for each of the workbooks
+# `paths`, in that order (sources/read_worker.py read_many; sources/spark_read.py read_files_on_spark)
+Reader = Callable[[Iterable[Path], Path], Iterable[tuple[Path, "ReadResult | Exception"]]]
 WS = r"[\s\x{3000}\x{00A0}\x{200B}-\x{200D}\x{FEFF}]+"
 
 
@@ -60,9 +66,12 @@ def create_tables(con) -> None:
                     "cells varchar[], lossy integer[], padded boolean, line varchar)")
 
 
-def load_inbox(con, inbox: Path, tmpdir: Path, overrides: list[dict] | None = None) -> None:
+def load_inbox(con, inbox: Path, tmpdir: Path, overrides: list[dict] | None = None, reader: Reader | None = None
+               ) -> None:
     """Read every file of `inbox` into the raw tables (replacing what the last run loaded). `overrides`: the
-    analyst's mapping file entries (sources/mappings.py), which fix the kind of sheets they match."""
+    analyst's mapping file entries (sources/mappings.py), which fix the kind of sheets they match. `reader`
+    reads the workbooks (default: sources/read_worker.py's read_many, READ_WORKERS processes reading ahead;
+    sources/spark_read.py's read_files_on_spark reads them one task per file on Spark)."""
     create_tables(con)
     tmpdir.mkdir(parents=True, exist_ok=True)
     # The raw tables are written once and read twice (staging, and the quarantine's raw text): ZSTD writes
@@ -71,12 +80,15 @@ def load_inbox(con, inbox: Path, tmpdir: Path, overrides: list[dict] | None = No
     before = con.execute("select current_setting('force_compression')").fetchone()[0]
     con.execute("pragma force_compression='zstd'")
     try:
-        _load_files(con, inbox, tmpdir, overrides)
+        _load_files(con, inbox, tmpdir, overrides, reader or read_many)
     finally:
         con.execute("pragma force_compression=$before", {"before": before})
 
 
-def _load_files(con, inbox: Path, tmpdir: Path, overrides: list[dict] | None) -> None:
+def _load_files(con, inbox: Path, tmpdir: Path, overrides: list[dict] | None, reader: Reader) -> None:
+    """Each file in the inbox's order: file_id, source_sheets and the raw rows do not depend on how many
+    workbooks were read at once, or where. The reader reads the workbooks to be loaded ahead of this loop
+    (drawing them from the same plan); a CSV is read here, by DuckDB, as its sheet is loaded."""
     from concurrent.futures import ThreadPoolExecutor
 
     entries = scan_inbox(inbox)
@@ -84,22 +96,18 @@ def _load_files(con, inbox: Path, tmpdir: Path, overrides: list[dict] | None) ->
     # name) is reported and not read at all. The hashes run ahead in a thread (hashlib releases the GIL) while
     # DuckDB reads the files before them: only the first file waits for its hash.
     hasher = ThreadPoolExecutor(1)
+    reads = None
     try:
         digests = {i: hasher.submit(sha256, e.path) for i, e in enumerate(entries) if e.status is None}
-        first: dict[str, str] = {}          # content hash → the name of the file read for it
-        for i, e in enumerate(entries):
-            digest = None
+        plan, ahead = itertools.tee(_plan(entries, digests))
+        reads = iter(reader((e.path for _, e, _ in ahead if _read_ahead(e)), tmpdir))
+        for i, e, digest in plan:
             if e.status is None:
-                try:
-                    digest = digests.pop(i).result()
-                except OSError as exc:      # gone, or its permission changed, since the inbox was listed
-                    e.status, e.code, e.reason = "skipped", "UNLISTABLE", f"无法读取（{os_error(exc)}）：未读取"
-            if e.status is None and e.size and digest in first:
-                e.status, e.code = "duplicate", "DUPLICATE"
-                e.reason = f"与“{first[digest]}”内容完全相同（同一文件的另一个名称）：只读取一次"
-            if e.status is None:
-                first.setdefault(digest, e.name)
-                _load_file(con, i + 1, e, digest, tmpdir, overrides)
+                read = None
+                if _read_ahead(e):
+                    path, read = next(reads)
+                    assert path == e.path, f"the reader answered for {path}, not {e.path}"
+                _load_file(con, i + 1, e, digest, tmpdir, overrides, read)
             else:
                 reason = "；".join([e.reason, *e.notes])
                 log.warning("%s: %s (%s)", e.name, e.status, reason)
@@ -108,16 +116,47 @@ def _load_files(con, inbox: Path, tmpdir: Path, overrides: list[dict] | None) ->
                              e.path.suffix.lower().lstrip(".") if e.kind == "file" else e.kind, None, e.status,
                              reason, e.code])
     finally:
+        if hasattr(reads, "close"):
+            reads.close()               # reads still in flight end
         hasher.shutdown(wait=True, cancel_futures=True)
 
 
-def _load_file(con, file_id: int, entry: Entry, digest: str, tmpdir: Path, overrides: list[dict] | None) -> None:
-    """Read one file into the raw tables and record it in source_files with its status and reason."""
+def _plan(entries: list[Entry], digests: dict) -> Iterator[tuple[int, Entry, str | None]]:
+    """(index, entry, content hash) of each file in order, its status decided: a duplicate of a file before
+    it, or gone since the inbox was listed, is not read."""
+    first: dict[str, str] = {}          # content hash → the name of the file read for it
+    for i, e in enumerate(entries):
+        digest = None
+        if e.status is None:
+            try:
+                digest = digests.pop(i).result()
+            except OSError as exc:      # gone, or its permission changed, since the inbox was listed
+                e.status, e.code, e.reason = "skipped", "UNLISTABLE", f"无法读取（{os_error(exc)}）：未读取"
+        if e.status is None and e.size and digest in first:
+            e.status, e.code = "duplicate", "DUPLICATE"
+            e.reason = f"与“{first[digest]}”内容完全相同（同一文件的另一个名称）：只读取一次"
+        if e.status is None:
+            first.setdefault(digest, e.name)
+        yield i, e, digest
+
+
+def _read_ahead(entry: Entry) -> bool:
+    """A workbook to load: the reader's (a CSV is read by DuckDB on the load's connection, and other files
+    are refused at once)."""
+    return entry.status is None and entry.path.suffix.lower() in SPREADSHEET_SUFFIXES
+
+
+def _load_file(con, file_id: int, entry: Entry, digest: str, tmpdir: Path, overrides: list[dict] | None,
+               read: ReadResult | Exception | None = None) -> None:
+    """Read one file (or take the reader's `read` of it) into the raw tables and record it in source_files
+    with its status and reason."""
     path, rel = entry.path, entry.name
     fmt = path.suffix.lower().lstrip(".")
     status, reason, encoding, notes = "loaded", None, None, []
     try:
-        result = read_file(path, tmpdir)
+        if isinstance(read, Exception):
+            raise read
+        result = read or read_file(path, tmpdir)
         encoding, notes = result.encoding, result.notes
         status, reason = _file_status([_load_sheet(con, file_id, Path(rel).name, sheet, overrides)
                                       for sheet in result.sheets])

@@ -4,7 +4,10 @@ abort, an allocation beyond READER_MEMORY_BYTES (RLIMIT_AS in the child) or a re
 READER_TIMEOUT_SECONDS costs that file — it becomes UnreadableFile with the reason — and the run goes on.
 
 One worker process serves every workbook of a run (starting one costs about as much as reading a small
-workbook: see docs/hostile.md), and a new one is started after a crash. It never outlives its parent: it
+workbook: see docs/hostile.md), and a new one is started after a crash. read_many reads the next files
+ahead with READ_WORKERS such processes at once, each with the same limits, and gives their results in the
+order of the files (sources/load.py inserts them into DuckDB in that order, so a run's tables do not depend
+on the number of workers). It never outlives its parent: it
 exits when the pipe to the parent closes, the kernel kills it when the parent dies (PR_SET_PDEATHSIG on
 Linux), and the parent ends it at exit. What comes back is the ReadResult itself (its sheets' grids are
 Arrow tables, pickled).
@@ -21,6 +24,9 @@ import subprocess
 import sys
 import tempfile
 import threading
+from collections import deque
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -31,24 +37,88 @@ from .grid import ReadResult, UnreadableFile
 READER_MEMORY_BYTES_DEFAULT = 4 << 30     # address space of the child (RLIMIT_AS); None: no limit
 READER_TIMEOUT_SECONDS_DEFAULT = 900      # one workbook, read and sent back
 READER_MEMORY_BYTES, READER_TIMEOUT_SECONDS = READER_MEMORY_BYTES_DEFAULT, READER_TIMEOUT_SECONDS_DEFAULT
+# Workbooks read at once by read_many, each in its own process (and held, read, until loaded: at most this
+# many results wait in memory besides the one being loaded). The reading is calamine in the child; the
+# loading into DuckDB stays on one connection, so beyond the cores the loader has, more workers only wait.
+READ_WORKERS_DEFAULT = min(os.cpu_count() or 1, 4)
+READ_WORKERS = READ_WORKERS_DEFAULT
 
 CRASHED = "读取此文件时读取程序异常退出（可能是超大或损坏的工作簿），已跳过"
 FAULT_ENV = "QF_READER_FAULT"        # tests only: "abort:<file name>;hang:…;memory:…;unchecked:…"
 
 
-def configure(memory_bytes: int | None = ..., timeout_seconds: float | None = ...) -> None:
-    """Set the child's limits (the run's settings); the worker restarts with them at its next file."""
-    global READER_MEMORY_BYTES, READER_TIMEOUT_SECONDS
+def configure(memory_bytes: int | None = ..., timeout_seconds: float | None = ..., workers: int = ...) -> None:
+    """Set the child's limits and the number of workers (the run's settings); the workers restart with them
+    at their next file."""
+    global READER_MEMORY_BYTES, READER_TIMEOUT_SECONDS, READ_WORKERS
     if memory_bytes is not ...:
         READER_MEMORY_BYTES = memory_bytes
     if timeout_seconds is not ...:
         READER_TIMEOUT_SECONDS = timeout_seconds
-    _WORKER.stop()
+    if workers is not ...:
+        READ_WORKERS = max(1, int(workers))
+    _stop_all()
 
 
 def read_isolated(path: Path, tmpdir: Path) -> ReadResult:
     """sources/read_workbook.py's reading of `path`, in the worker process."""
     return _WORKER.read(path, tmpdir)
+
+
+def read_many(paths: Iterable[Path], tmpdir: Path, workers: int | None = None
+              ) -> Iterator[tuple[Path, ReadResult | Exception]]:
+    """(path, its ReadResult or the exception its reading raised, UnreadableFile with the reason) for each
+    of `paths`, in their order. With more than one worker the next files are read ahead, at most `workers`
+    (READ_WORKERS) at a time, each in its own process; `paths` is drawn from this thread only, as results
+    are taken. Closing the iterator early ends the reads in flight. The pool's processes die with the
+    threads that started them (PR_SET_PDEATHSIG follows the thread): each call starts its own."""
+    n = workers or READ_WORKERS
+    if n <= 1:
+        for path in paths:
+            yield path, _outcome(_WORKER, path, tmpdir)
+        return
+    pool = _pool(n)
+    free: deque[_Worker] = deque(pool)      # deque's append and popleft are atomic: the threads share it
+    pending: deque = deque()
+    source = iter(paths)
+    threads = ThreadPoolExecutor(n, thread_name_prefix="qf-read")
+    closing = threading.Event()
+
+    def take(path: Path) -> ReadResult | Exception:
+        if closing.is_set():                # not started before the reads were ended
+            return UnreadableFile("读取已停止")
+        worker = free.popleft()             # never empty: at most n reads are submitted, each returns its worker
+        try:
+            return _outcome(worker, path, tmpdir)
+        finally:
+            free.append(worker)
+
+    def fill() -> None:
+        while len(pending) < n and (path := next(source, None)) is not None:
+            pending.append((path, threads.submit(take, path)))
+
+    try:
+        fill()
+        while pending:
+            path, future = pending.popleft()
+            outcome = future.result()
+            fill()                          # n files in flight while this one is loaded
+            yield path, outcome
+    finally:
+        if pending:                         # closed early (the load failed, or Ctrl-C): end the reads in flight
+            closing.set()
+            for _, future in pending:
+                future.cancel()
+            for worker in pool:
+                worker.interrupt()
+        threads.shutdown(wait=True, cancel_futures=True)
+
+
+def _outcome(worker: _Worker, path: Path, tmpdir: Path) -> ReadResult | Exception:
+    try:
+        return worker.read(path, tmpdir)
+    except Exception as exc:    # UnreadableFile, or a bug: the loader records it against this file
+        return exc
 
 
 class _Worker:
@@ -95,6 +165,12 @@ class _Worker:
         if self.stderr is not None:
             self.stderr.close()
             self.stderr = None
+
+    def interrupt(self) -> None:
+        """End a read in flight from another thread: the reading thread finds the process gone."""
+        proc = self.proc
+        if proc is not None and proc.poll() is None:
+            proc.kill()
 
     def alive(self) -> bool:
         return (self.proc is not None and self.proc.poll() is None
@@ -158,7 +234,21 @@ class _Worker:
 
 
 _WORKER = _Worker()
-atexit.register(_WORKER.stop)
+_POOL = [_WORKER]                   # read_isolated's worker first; read_many adds more as it needs them
+
+
+def _pool(n: int) -> list[_Worker]:
+    while len(_POOL) < n:
+        _POOL.append(_Worker())
+    return _POOL[:n]
+
+
+def _stop_all() -> None:
+    for worker in _POOL:
+        worker.stop()
+
+
+atexit.register(_stop_all)
 
 
 # ---- the child ------------------------------------------------------------------------------------
