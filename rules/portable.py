@@ -285,8 +285,7 @@ def translate(sql: str, macros: dict[str, Macro], params: dict, where: str) -> s
         tree = parse_one(sql)
     except sqlglot.errors.ParseError as exc:
         raise PortabilityError(f"{where}: sqlglot cannot read it ({str(exc)[:300]})") from exc
-    tree = fix(inline(bind(tree, {k.lower(): v for k, v in params.items()}), macros))
     try:
-        return to_spark_sql(tree)
+        return to_spark_sql(fix(inline(bind(tree, {k.lower(): v for k, v in params.items()}), macros)))
     except PortabilityError as exc:
         raise PortabilityError(f"{where}: {exc}") from exc

@@ -32,7 +32,8 @@ def _datediff(node: exp.Expression) -> exp.Expression:
         y = exp.func("year", d.copy())
         return exp.Add(this=exp.Mul(this=y, expression=exp.Literal.number(12)),
                        expression=exp.func("month", d.copy())) if ym[unit][1] else y
-    return exp.paren(exp.Sub(this=index(end), expression=index(start)), copy=False)
+    return exp.paren(exp.Sub(this=exp.paren(index(end), copy=False), expression=exp.paren(index(start), copy=False)),
+                     copy=False)
 
 
 def _regexp(node: exp.Expression) -> exp.Expression:

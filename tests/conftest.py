@@ -170,7 +170,7 @@ def hostile_night(tmp_path_factory):
 # The files that take longest, first (their tests keep their order; the other files follow in theirs): under
 # .ci/run's `-n 2 --dist loadfile` each worker takes whole files in this order as it becomes free, and a long
 # file dealt last would leave one worker running it alone at the end.
-SLOW_FILES = ("test_orchestration.py", "test_dialects.py", "test_rules.py", "test_bad_inputs.py", "test_ledger.py",
+SLOW_FILES = ("test_spark.py", "test_orchestration.py", "test_dialects.py", "test_rules.py", "test_bad_inputs.py", "test_ledger.py",
               "test_crash.py", "test_output_safety.py", "test_traps.py")
 
 
