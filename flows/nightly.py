@@ -89,7 +89,8 @@ def start_run(run_id: str, params: RunParameters) -> Run:
     if params.engine == "spark":         # pyspark and Java only for this engine (rules/spark.py)
         from rules.spark import SparkEngine
 
-        engine = SparkEngine(params.spark_master, Path(settings.get("spark_dir")) / run_id).start()
+        engine = SparkEngine(params.spark_master, Path(settings.get("spark_dir")) / run_id,
+                             {"spark.driver.memory": settings.get("spark_driver_memory")}).start()
     return Run(run_id=run_id, engine=engine, inbox=params.inbox, out=out_p, as_of=params.as_of or dt.date.today(),
                as_of_from="given" if params.as_of else "ledgers", latest=params.as_of or dt.date.today(),
                warehouse=params.warehouse,

@@ -27,6 +27,9 @@ SETTINGS = {s.name: s for s in [
             "DuckDB memory limit; larger work spills to duckdb_temp_dir (4 GB keeps the run, Python and Prefect "
             "included, under 6 GB at 2.5 million people: bench/run.py)"),
     Setting("duckdb_temp_dir", "{data_dir}/tmp", "where DuckDB spills and CSV files are transcoded to UTF-8"),
+    Setting("spark_driver_memory", "8g",
+            "`--engine spark`: the Spark driver's memory, which on local[N] is all the memory Spark has (2g ran out "
+            "at 10 % of the bench city: docs/scale.md)"),
     Setting("spark_dir", "{data_dir}/spark",
             "`--engine spark`: where the canonical tables are written as Parquet (by county and month) and Spark "
             "keeps its helper tables, one folder per run, removed when the run ends; on a cluster, a path every "
