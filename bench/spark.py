@@ -101,9 +101,11 @@ def run_flow(inbox: Path, work: Path, engine: str, master: str) -> dict:
         t.done.set()
         t.join()
     (work / "flow.log").write_text(output, encoding="utf-8")
-    if proc.returncode != 0:
-        print(output[-4000:])
-        raise SystemExit(f"the {engine} run failed on {inbox} (exit {proc.returncode}; log {work / 'flow.log'})")
+    if proc.returncode != 0:                   # reported, and the other runs go on
+        cause = next((line.strip() for line in output.splitlines() if "Error" in line and ":" in line), "?")
+        print(f"the {engine} run failed on {inbox} after {wall:.0f} s (exit {proc.returncode}; log "
+              f"{work / 'flow.log'}): {cause[:300]}", flush=True)
+        return {"engine": engine, "failed": cause, "wall_s": wall, "peak_rss": sampler.peak()}
     info = json.loads((out / "run.json").read_text(encoding="utf-8"))
     r = {"engine": engine, "wall_s": wall, "peak_rss": sampler.peak(), "timings_s": info["timings_s"],
          "rows": info["rows"], "quarantine_by_reason": info["quarantine_by_reason"],
@@ -159,6 +161,11 @@ def report(results: list[dict]) -> str:
              "|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         d, s = r["duckdb"], r["spark"]
+        if "failed" in d or "failed" in s:
+            lines.append(f"| {r['scale']:g} % | {r['people']:,} | {r['payment_rows']:,} | "
+                         + " | ".join("failed" if "failed" in x else f"{x['timings_s'][k]:.1f}"
+                                      for x, k in ((d, "total"), (d, "rules"), (s, "total"), (s, "rules"))) + " | | |")
+            continue
         lines.append(f"| {r['scale']:g} % | {r['people']:,} | {r['payment_rows']:,} | {d['timings_s']['total']:.1f} | "
                      f"{d['timings_s']['rules']:.1f} | {s['timings_s']['total']:.1f} | {s['timings_s']['rules']:.1f} | "
                      f"{s['timings_s']['total'] / d['timings_s']['total']:.1f}× | "
@@ -169,11 +176,15 @@ def report(results: list[dict]) -> str:
     for r in results:
         for e in ("duckdb", "spark"):
             x = r[e]
+            if "failed" in x:
+                out.append(f"| {r['scale']:g} % | {e} | failed after {x['wall_s']:.0f} s: {x['failed'][:120]} |")
+                continue
             out.append(f"| {r['scale']:g} % | {e} | " + " | ".join(f"{x['timings_s'][s]:.1f}" for s in STAGES)
                        + f" | {x['timings_s']['total']:.1f} | {x['wall_s']:.1f} | {mb(x['peak_rss'])} |")
     out.append("")
-    if len(results) > 1:
-        lo, hi = results[0], results[-1]
+    done = [r for r in results if "failed" not in r["duckdb"] and "failed" not in r["spark"]]
+    if len(done) > 1:
+        lo, hi = done[0], done[-1]
         rows = (hi["payment_rows"] - lo["payment_rows"]) / 1e6
         for e, f in (("spark", on_spark), ("duckdb", on_spark)):
             marginal = (f(hi[e]) - f(lo[e])) / rows
@@ -190,6 +201,9 @@ def report(results: list[dict]) -> str:
                        f"counted: {p['total_bytes'] / max(rows, 1):.0f} B a row); payments {mb(pay.get('bytes', 0))}, "
                        f"{pay.get('files', 0)} files, {pay.get('bytes', 0) / max(pay.get('rows') or 1, 1):.0f} B a row; "
                        f"helper tables kept by Spark {mb(p['steps_bytes'])}")
+        if r not in done:
+            out.append(f"- {r['scale']:g} %: PARITY FAILED: " + "; ".join(r["parity"]))
+            continue
         out.append(f"- {r['scale']:g} %: planted cases, DuckDB {r['duckdb']['planted']}, Spark {r['spark']['planted']}")
         out.append(f"- {r['scale']:g} %: " + ("PARITY OK" if not r["parity"] else "PARITY FAILED: " + "; ".join(r["parity"]))
                    + f" ({r['duckdb']['cases']} cases, {r['duckdb']['rows']['quarantined']} rows quarantined)")
@@ -221,13 +235,15 @@ def main(argv=None) -> int:
         for engine in ("duckdb", "spark"):
             print(f"{scale:g} %: {engine} on {d / 'inbox'}…", flush=True)
             r[engine] = run_flow(d / "inbox", BENCH / f"spark_{scale:g}_{engine}", engine, args.master)
-            r[engine]["planted"] = check_planted(d, r[engine]["out"])
-        r["parity"] = parity(r["duckdb"], r["spark"])
+            if "failed" not in r[engine]:
+                r[engine]["planted"] = check_planted(d, r[engine]["out"])
+        failed = [e for e in ("duckdb", "spark") if "failed" in r[e]]
+        r["parity"] = [f"not checked: the {' and '.join(failed)} run failed"] if failed else parity(r["duckdb"], r["spark"])
         results.append(r)
         print(report([r]), flush=True)
         (BENCH / "spark_results.json").write_text(json.dumps({"machine": info, "results": results}, ensure_ascii=False,
                                                              indent=1, default=str), encoding="utf-8")
-    spark_version = results[-1]["spark"]["versions"].get("spark")
+    spark_version = next((r["spark"]["versions"].get("spark") for r in results if "versions" in r["spark"]), None)
     print(f"\nmachine: {info}, Spark {spark_version} ({args.master})\n\n" + report(results))
     return 0 if not any(r["parity"] for r in results) else 1
 
