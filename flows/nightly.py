@@ -110,7 +110,8 @@ def _log():
 def load_sources(run: Run) -> None:
     """Read every inbox file into raw tables, stage them, and build the canonical tables."""
     with run.timed("load"):
-        load.load_inbox(run.con, run.inbox, _scratch(run), mappings.read_mappings(settings.get("mappings")))
+        load.load_inbox(run.con, run.inbox, _scratch(run), mappings.read_mappings(settings.get("mappings")),
+                        reader=run.engine.reader())
         with warehouse.transaction(run.con):       # the canonical tables change all together or not at all
             stage.stage_all(run.con, run.latest)
             warehouse.pause_point("load")

@@ -226,6 +226,10 @@ class DuckDBEngine:
     def materialise(self, con, name: str, sql: str, params: dict, where: str) -> None:
         con.execute(f"create or replace table {name} as {sql}", params)
 
+    def reader(self):
+        """How load_inbox reads the workbooks: None, a pool of reader processes (sources/read_worker.py)."""
+        return None
+
     def after_rules(self, con) -> None:
         """What the steps after the rules read that the engine holds (nothing: it is all on `con`)."""
 

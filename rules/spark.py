@@ -176,6 +176,13 @@ class SparkEngine:
         """DuckDB table `name` holding the rows of the DuckDB query `sql`, computed on Spark."""
         self._bring_back(con, name, translate(sql, self.macros, params, where))
 
+    def reader(self):
+        """One Spark task per workbook (sources/spark_read.py); over Spark Connect, which has no SparkContext,
+        the local pool of reader processes."""
+        from sources.spark_read import spark_reader
+
+        return None if self.master.startswith("sc://") else spark_reader(self.spark)
+
     def after_rules(self, con) -> None:
         self.paid_months_for_cases(con)
 
