@@ -218,7 +218,6 @@ class Step:
     """One statement of a helper file for Spark: a table (or view) `name` made by the query `sql`."""
     name: str
     sql: str
-    temporary: bool
 
 
 MACRO_RE = re.compile(r"\s*create\s+or\s+replace\s+macro\b", re.I)
@@ -274,8 +273,7 @@ def translate_file(text: str, macros: dict[str, Macro], where: str) -> list[Step
         if not m:
             raise PortabilityError(f"{where}: a statement that is neither a table, a view nor a macro: "
                                    f"{body[:80]}")
-        steps.append(Step(m.group(3).lower(), translate(body[m.end():], macros, {}, f"{where} {m.group(3)}"),
-                          bool(m.group(1))))
+        steps.append(Step(m.group(3).lower(), translate(body[m.end():], macros, {}, f"{where} {m.group(3)}")))
     return steps
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import sys
 from pathlib import Path
 
 from sources import parquet
@@ -63,7 +64,7 @@ def session(master: str = "local[2]", conf: dict | None = None):
     """A SparkSession on `master` (local[N], spark://host:7077, or sc://host:15002 for Spark Connect)."""
     from pyspark.sql import SparkSession
 
-    os.environ.setdefault("PYSPARK_PYTHON", os.sys.executable)
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     builder = SparkSession.builder.appName("qingfeng")
     builder = builder.remote(master) if master.startswith("sc://") else builder.master(master)
     local = {"spark.sql.shuffle.partitions": "2"} if master.startswith("local") else {}   # one machine's cores
