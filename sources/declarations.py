@@ -81,9 +81,20 @@ class Kind:
 def norm_header(text: str) -> str:
     """Header cell text for matching: NFKC (full-width brackets and digits), no whitespace or line
     breaks, no required-field stars or trailing colons."""
-    t = unicodedata.normalize("NFKC", str(text or ""))
-    t = re.sub(r"[\s\u3000\u200b-\u200d\ufeff*※:：]+", "", t)
-    return t
+    text = str(text or "")
+    # recognition compares each header with every kind's synonyms: a header is normalised once (a hostile
+    # cell a megabyte long is not kept)
+    return _norm_header(text) if len(text) <= 200 else _normalise(text)
+
+
+_HEADER_NOISE = re.compile(r"[\s\u3000\u200b-\u200d\ufeff*※:：]+")
+
+
+def _normalise(text: str) -> str:
+    return _HEADER_NOISE.sub("", unicodedata.normalize("NFKC", text))
+
+
+_norm_header = functools.lru_cache(maxsize=1 << 16)(_normalise)
 
 
 @functools.cache
@@ -169,6 +180,7 @@ def programmes() -> tuple[dict, ...]:
     return tuple(read_yaml((HERE / "programmes.yaml").read_text(encoding="utf-8"))["programmes"])
 
 
+@functools.cache
 def programme_column_words() -> dict[str, str]:
     """Header word → programme, for a column of amounts headed by its programme (生活 | 护理 side by side):
     the programme's synonyms, its short name and its `column_words` (exact words, never searched inside text)."""

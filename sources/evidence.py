@@ -121,13 +121,20 @@ def _similarity(header: str, synonyms: tuple[frozenset[str], ...]) -> float:
     if not grams:
         return 0.0
     mine = _weight(grams)
-    return max((2 * _weight(grams & s) / (mine + _weight(s)) for s in synonyms), default=0.0)
+    best = 0.0
+    for s in synonyms:
+        if shared := grams & s:             # (most pairs share nothing: 0, the floor)
+            best = max(best, 2 * _weight(shared) / (mine + _synonym_weight(s)))
+    return best
 
 
 def _weight(grams: frozenset[str]) -> float:
     w = bigram_weight()
     rarest = _rarest()
     return sum(w.get(b, rarest) for b in grams)
+
+
+_synonym_weight = functools.lru_cache(maxsize=1 << 14)(_weight)     # the synonyms' words: a few thousand
 
 
 @functools.cache

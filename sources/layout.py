@@ -190,13 +190,17 @@ def find_programme(text: str) -> str | None:
 def find_place(text: str, level: str) -> str | None:
     """A county or township name (current names, with or without 县/镇/街道) in the text."""
     best = None
-    for d in divisions():
-        if d["level"] != level or d["valid_to"]:
-            continue
-        for alias in place_aliases(d["name"]):
-            if alias in text and (best is None or len(alias) > len(best[0])):
-                best = (alias, d["name"])
+    for alias, name in _place_names(level):
+        if alias in text and (best is None or len(alias) > len(best[0])):
+            best = (alias, name)
     return best[1] if best else None
+
+
+@functools.cache
+def _place_names(level: str) -> tuple[tuple[str, str], ...]:
+    """(alias, current name) of every current division of that level, in the gazetteer's order."""
+    return tuple((alias, d["name"]) for d in divisions() if d["level"] == level and not d["valid_to"]
+                 for alias in place_aliases(d["name"]))
 
 
 PAPERWORK_DATE = re.compile(r"(制表|填报|填表|打印|报送|导出|审核)(日期|时间)\s*[:：]?\s*[0-9０-９年月日./\-\s]*")
