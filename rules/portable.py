@@ -287,3 +287,86 @@ def translate(sql: str, macros: dict[str, Macro], params: dict, where: str) -> s
         return to_spark_sql(fix(inline(bind(tree, {k.lower(): v for k, v in params.items()}), macros)))
     except PortabilityError as exc:
         raise PortabilityError(f"{where}: {exc}") from exc
+
+
+def share_ctes(sql: str, prefix: str) -> tuple[list[Step], str]:
+    """Spark inlines a deterministic CTE at every reference, so a rule whose CTEs read each other several times
+    computes the first ones hundreds of times (R06's plan scanned the payments 446 times). The CTEs read more
+    than once become steps of their own (`<prefix>__<name>`, kept by the engine like a helper table, each with
+    the once-read CTEs it needs), and the query reads them. `sql` is Spark SQL (translate's result)."""
+    tree = sqlglot.parse_one(sql, read=WRITE)
+    ctes = list(tree.find_all(exp.CTE, bfs=False))
+    defined = {}
+    for c in ctes:
+        defined.setdefault(c.alias_or_name.lower(), []).append(c)
+    refs: dict[str, int] = {}
+    for t in tree.find_all(exp.Table):
+        if not t.args.get("db"):
+            refs[t.name.lower()] = refs.get(t.name.lower(), 0) + 1
+    shared = {n for n, cs in defined.items() if len(cs) == 1 and refs.get(n, 0) >= 2}
+    if not shared:
+        return [], sql
+    rename = {n: f"{prefix}__{n}".lower() for n in shared}
+
+    def put(node):
+        if isinstance(node, exp.Table) and not node.args.get("db") and node.name.lower() in rename:
+            if not node.args.get("alias"):
+                node.set("alias", exp.TableAlias(this=exp.to_identifier(node.name)))
+            node.set("this", exp.to_identifier(rename[node.name.lower()]))
+        return node
+
+    tree = tree.transform(put)
+    order = {id(n): i for i, n in enumerate(_post_order(tree))}
+    ctes = sorted(tree.find_all(exp.CTE), key=lambda c: order[id(c)])     # a CTE after those inside its query
+    once = {c.alias_or_name.lower(): c for c in ctes if c.alias_or_name.lower() not in shared}
+    mine = [c for c in ctes if c.alias_or_name.lower() in shared]
+    for c in mine:                                      # out of the query (and out of one another)
+        _pop_cte(c)
+
+    def reads(node) -> set[str]:
+        return {t.name.lower() for t in node.find_all(exp.Table) if not t.args.get("db")}
+
+    def needed(body) -> list[exp.CTE]:
+        """The once-read CTEs outside `body` that it reads, directly or through one another, in order."""
+        inside = {c.alias_or_name.lower() for c in body.find_all(exp.CTE)}
+        todo, seen = list((reads(body) & set(once)) - inside), set()
+        while todo:
+            if (n := todo.pop()) not in seen:
+                seen.add(n)
+                todo += list(reads(once[n].this) & set(once))
+        return [c.copy() for c in ctes if c.alias_or_name.lower() in seen]
+
+    steps = []
+    for c in mine:
+        body = c.this.copy()
+        if outer := needed(body):
+            if own := body.args.get("with_"):
+                own.set("expressions", outer + list(own.expressions))
+            else:
+                body.set("with_", exp.With(expressions=outer))
+        steps.append(Step(rename[c.alias_or_name.lower()], to_spark_sql(body)))
+    _drop_unread(tree)          # the once-read CTEs that went with a step
+    return steps, to_spark_sql(tree)
+
+
+def _drop_unread(tree: exp.Expression) -> None:
+    while True:
+        read = [t.name.lower() for t in tree.find_all(exp.Table) if not t.args.get("db")]
+        unread = [c for c in tree.find_all(exp.CTE) if c.alias_or_name.lower() not in read]
+        if not unread:
+            return
+        for c in unread:
+            _pop_cte(c)
+
+
+def _pop_cte(cte: exp.CTE) -> None:
+    parent = cte.parent
+    cte.pop()
+    if isinstance(parent, exp.With) and not parent.expressions:
+        parent.pop()
+
+
+def _post_order(node: exp.Expression):
+    for child in node.iter_expressions():
+        yield from _post_order(child)
+    yield node

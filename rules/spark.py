@@ -29,7 +29,7 @@ from sources.declarations import kinds
 
 from .catalog import DEFINE_RE, READ_RE, _without_comments
 from .derived import HELPER_SQL, HERE, prepare
-from .portable import macros_in, macros_of, translate, translate_file
+from .portable import macros_in, macros_of, share_ctes, translate, translate_file
 
 log = logging.getLogger(__name__)
 
@@ -160,10 +160,21 @@ class SparkEngine:
         self.publish(con)
         for name, text in helper_texts():
             for step in translate_file(text, self.macros, f"rules/{name}"):
-                self.checkpoint(step.name, self.spark.sql(step.sql))
+                self.keep(step.name, step.sql)
         for table in RETURNED:
             if self.spark.catalog.tableExists(table):
                 self._bring_back(con, table, f"select * from {table}")
+
+    def keep(self, name: str, sql: str) -> None:
+        """Helper table `name` made by the Spark query `sql`: the CTEs it reads more than once first."""
+        self.checkpoint(name, self.spark.sql(self.shared_first(sql, name)))
+
+    def shared_first(self, sql: str, name: str) -> str:
+        """`sql` with its CTEs read more than once kept as tables of their own beforehand (portable.share_ctes)."""
+        steps, rest = share_ctes(sql, name)
+        for step in steps:
+            self.checkpoint(step.name, self.spark.sql(step.sql))
+        return rest
 
     def checkpoint(self, name: str, df) -> None:
         """Keep a helper table: written as Parquet under workdir/steps and read back, so that each later query
@@ -175,7 +186,7 @@ class SparkEngine:
 
     def materialise(self, con, name: str, sql: str, params: dict, where: str) -> None:
         """DuckDB table `name` holding the rows of the DuckDB query `sql`, computed on Spark."""
-        self._bring_back(con, name, translate(sql, self.macros, params, where))
+        self._bring_back(con, name, self.shared_first(translate(sql, self.macros, params, where), name))
 
     def reader(self):
         """One Spark task per workbook (sources/spark_read.py); over Spark Connect, which has no SparkContext,

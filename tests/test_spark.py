@@ -17,10 +17,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import sqlglot
 from conftest import AS_OF, SAMPLE, run_cli
+from sqlglot import exp
 
 from rules import catalog
-from rules.portable import macros_in, macros_of, translate, translate_file
+from rules.portable import macros_in, macros_of, share_ctes, translate, translate_file
 from rules.spark_dialect import PortabilityError
 
 RULES = "R01,R10,R15"          # a death, a cadre's kin (the kinship graph), an identity conflict
@@ -54,9 +56,33 @@ def test_every_rule_and_helper_file_translates(macros):
         assert translate_file(text, macros, name), name
     for rule in catalog.catalog():
         sql = f"select {catalog.case_id_sql(rule)} as case_id, * from (\n{rule.sql}\n)"
-        assert "SELECT" in translate(sql, macros, rule.bound_params(), rule.path.name)
+        spark_sql = translate(sql, macros, rule.bound_params(), rule.path.name)
+        # what Spark runs reads no CTE twice (it would compute it twice: R06 scanned the payments 446 times)
+        steps, rest = share_ctes(spark_sql, f"case_{rule.id}")
+        for query in [*(s.sql for s in steps), rest]:
+            assert not _read_twice(query), (rule.id, _read_twice(query))
         if rule.needs_sql:
             translate(rule.needs_sql, macros, rule.bound_params(sql=rule.needs_sql), rule.path.name)
+
+
+def _read_twice(spark_sql: str) -> list[str]:
+    tree = sqlglot.parse_one(spark_sql, read="spark")
+    names = {c.alias_or_name.lower() for c in tree.find_all(exp.CTE)}
+    reads = [t.name.lower() for t in tree.find_all(exp.Table) if t.name.lower() in names]
+    return sorted({n for n in reads if reads.count(n) > 1})
+
+
+def test_ctes_read_more_than_once_become_steps_of_their_own():
+    sql = ("WITH a AS (SELECT x FROM t), b AS (SELECT x FROM a WHERE x > 0), c AS (SELECT x FROM b UNION ALL "
+           "SELECT x FROM b) SELECT * FROM c JOIN b AS bb USING (x) JOIN a USING (x)")
+    steps, rest = share_ctes(sql, "R99")
+    assert [s.name for s in steps] == ["r99__a", "r99__b"]
+    assert "FROM t" in steps[0].sql and "FROM r99__a AS a" in steps[1].sql
+    assert rest.startswith("WITH c AS (SELECT x FROM r99__b AS b UNION ALL SELECT x FROM r99__b AS b)")
+    assert "JOIN r99__b AS bb" in rest and "JOIN r99__a AS a" in rest
+    # a CTE read once that a shared one reads goes with it
+    steps, rest = share_ctes("WITH o AS (SELECT 1 AS x), s AS (SELECT x FROM o) SELECT * FROM s, s AS s2", "q")
+    assert steps[0].sql.startswith("WITH o AS (SELECT 1 AS x) SELECT x FROM o") and "WITH" not in rest
 
 
 @pytest.mark.parametrize("sql, why", [
