@@ -14,7 +14,8 @@ the run's spark_dir/<run>/parquet folder while the run is in progress (the run r
 
 Parity, checked in the same invocation: the two engines' cases.parquet must hold the same set of (rule_id,
 subject_id_number, period_from, period_to, months, amount_yuan) and run.json the same quarantined rows (in
-total and by reason). Prints PARITY OK or the differences; the exit status is 1 on a difference. Writes
+total and by reason) — the inbox is the generated one plus a copied ledger with --damaged rows made unusable,
+so that there is quarantine to compare. Prints PARITY OK or the differences; the exit status is 1 on a difference. Writes
 data/bench/spark_results.json.
 """
 
@@ -127,6 +128,36 @@ def parquet_sizes(warehouse: Path, watcher: ParquetWatcher) -> dict:
     return {"tables": tables, "total_bytes": sum(v["bytes"] for v in tables.values()), "steps_bytes": watcher.steps}
 
 
+# ---- rows to quarantine ----
+
+DAMAGES = (("身份证号", lambda v: v[:-1] + ("0" if v[-1:] != "0" else "1")),     # check digit wrong
+           ("发放金额", lambda v: "待核"), ("发放年月", lambda v: "2020-13"), ("身份证号", lambda v: ""))
+
+
+def with_damaged_rows(inbox: Path, into: Path, rows: int) -> Path:
+    """`into`: the generated inbox (hard links) and one more file, rows of a pension ledger copied with one
+    value each made unusable (a wrong check digit, an amount 待核, month 2020-13, no ID): the generator writes
+    clean files, and the quarantine counts of the two engines are compared on rows that are quarantined."""
+    import csv
+
+    shutil.rmtree(into, ignore_errors=True)
+    into.mkdir(parents=True)
+    for f in sorted(inbox.iterdir()):
+        os.link(f, into / f.name)
+    source = next(f for f in sorted(inbox.glob("人社_*城乡居民基本养老保险待遇发放*.csv")))
+    with open(source, encoding="utf-8-sig", newline="") as f:
+        reader = csv.reader(f)
+        header = next(reader)
+        copied = [row for _, row in zip(range(rows), reader)]
+    for i, row in enumerate(copied):
+        column, damage = DAMAGES[i % len(DAMAGES)]
+        j = header.index(column)
+        row[j] = damage(row[j])
+    with open(into / source.name.replace(".csv", "_补录.csv"), "w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([header, *copied])
+    return into
+
+
 # ---- parity ----
 
 def parity(duck: dict, spark: dict) -> list[str]:
@@ -224,6 +255,7 @@ def main(argv=None) -> int:
     ap.add_argument("--people", type=int, default=2_500_000, help="people at 100 %%")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--years", type=int, default=2, help="years of ledgers")
+    ap.add_argument("--damaged", type=int, default=40, help="rows made unusable in a copied ledger (quarantined)")
     args = ap.parse_args(argv)
     info = machine()
     print(f"machine: {info}", flush=True)
@@ -232,13 +264,16 @@ def main(argv=None) -> int:
         d = city(scale, args.people, args.seed, args.years)
         r = {"scale": scale, "people": int(round(args.people * scale / 100)),
              "payment_rows": json.loads((d / "summary.json").read_text())["stats"]["payment_rows"]}
+        inbox = with_damaged_rows(d / "inbox", BENCH / f"spark_{scale:g}_inbox", args.damaged)
         for engine in ("duckdb", "spark"):
-            print(f"{scale:g} %: {engine} on {d / 'inbox'}…", flush=True)
-            r[engine] = run_flow(d / "inbox", BENCH / f"spark_{scale:g}_{engine}", engine, args.master)
+            print(f"{scale:g} %: {engine} on {inbox}…", flush=True)
+            r[engine] = run_flow(inbox, BENCH / f"spark_{scale:g}_{engine}", engine, args.master)
             if "failed" not in r[engine]:
                 r[engine]["planted"] = check_planted(d, r[engine]["out"])
         failed = [e for e in ("duckdb", "spark") if "failed" in r[e]]
         r["parity"] = [f"not checked: the {' and '.join(failed)} run failed"] if failed else parity(r["duckdb"], r["spark"])
+        if not failed and r["duckdb"]["rows"]["quarantined"] < args.damaged:
+            r["parity"].append(f"only {r['duckdb']['rows']['quarantined']} rows quarantined, {args.damaged} damaged")
         results.append(r)
         print(report([r]), flush=True)
         (BENCH / "spark_results.json").write_text(json.dumps({"machine": info, "results": results}, ensure_ascii=False,

@@ -7,8 +7,9 @@ register and its kinship graph, the rules' joins over them — runs on Spark. Th
 1. DuckDB writes the canonical tables as Parquet partitioned by county and month, and the reference tables
    the helper SQL and the rules read (sources/parquet.py); Spark reads them as temporary views.
 2. rules/derived.sql, places.sql and kinship.sql, then each rule's query and its 待补数据 query, translated
-   by rules/portable.py (the same files: no second copy), run on Spark; each helper table is kept (cached)
-   for the rules.
+   by rules/portable.py (the same files: no second copy), run on Spark; each helper table is kept (as
+   Parquet) for the rules, and so is each CTE a query reads more than once (Spark would compute it at every
+   reference: portable.share_ctes).
 3. What the rest of the run reads comes back to DuckDB through Arrow: each rule's case_<id> and needs_<id>
    rows, and the small helper tables the later steps read (`RETURNED`); paid_months, which the money of the
    cases (cases/money.py) reads, comes back only for the people the cases name.

@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -393,7 +394,11 @@ def test_a_run_killed_outright_is_listed_as_interrupted(tmp_path):
 
 def test_two_runs_on_one_warehouse_never_interleave(tmp_path):
     env = dict(os.environ, QINGFENG_DATA=str(tmp_path / "data"))
-    procs = [subprocess.Popen([sys.executable, "-m", "flows.cli", "run", "--inbox", str(SAMPLE / "inbox"),
+    inbox = tmp_path / "inbox"                      # two of the sample's files: the lock, not the loading, is tested
+    inbox.mkdir()
+    for name in ("卫健_死亡医学证明_2020.csv", "民政_火化信息_2020.csv"):
+        shutil.copy(SAMPLE / "inbox" / name, inbox / name)
+    procs = [subprocess.Popen([sys.executable, "-m", "flows.cli", "run", "--inbox", str(inbox),
                                "--out", str(tmp_path / name), "--as-of", AS_OF, "--rules", "R01"],
                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for name in ("a", "b")]
