@@ -135,6 +135,16 @@ def _without_comments(sql: str) -> str:
     return re.sub(r"--[^\n]*", "", re.sub(r"/\*.*?\*/", "", sql, flags=re.S))
 
 
+def names_read(sql: str) -> set[str]:
+    """The names a query's FROM and JOIN clauses read (comments ignored), lower case."""
+    return {t.lower() for t in READ_RE.findall(_without_comments(sql))}
+
+
+def names_defined(sql: str) -> set[str]:
+    """The tables, views and macros a SQL file creates, lower case."""
+    return {m.group(1).lower() for m in DEFINE_RE.finditer(_without_comments(sql))}
+
+
 @functools.cache
 def helper_reads() -> dict[str, frozenset[str]]:
     """What each helper table of rules/derived.sql, places.sql and kinship.sql reads (its FROM and JOIN names)."""
@@ -151,7 +161,7 @@ def helper_reads() -> dict[str, frozenset[str]]:
 def tables_read(sql: str) -> set[str]:
     """The canonical tables a query reads, directly or through the helper tables it reads."""
     canonical = {k.table for k in kinds()}
-    seen, todo, found = set(), {t.lower() for t in READ_RE.findall(_without_comments(sql))}, set()
+    seen, todo, found = set(), names_read(sql), set()
     while todo:
         t = todo.pop()
         if t in seen:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import sqlglot
 from sqlglot import exp
+from sqlglot.tokens import TokenType
 
 from .spark_dialect import READ, WRITE, PortabilityError, fix
 
@@ -38,37 +39,22 @@ class Macro:
     is_table: bool
 
 
+def _tokens(text: str):
+    return sqlglot.Dialect.get_or_raise(READ).tokenize(text)
+
+
 def _unwrap_lambda_parens(text: str) -> str:
     """DuckDB prints a lambda argument as `(lambda v: body)`; sqlglot reads `lambda v: body`. Drop the
-    parentheses around each lambda (quotes are respected)."""
-    out, i, n = [], 0, len(text)
-    drop: list[int] = []                       # depth at which a closing paren is to be dropped
-    depth, quote = 0, None
-    while i < n:
-        ch = text[i]
-        if quote:
-            out.append(ch)
-            if ch == quote:
-                quote = None
-        elif ch in "'\"":
-            quote = ch
-            out.append(ch)
-        elif ch == "(" and re.match(r"\(\s*lambda\b", text[i:i + 12]):
-            depth += 1
-            drop.append(depth)
-        elif ch == "(":
-            depth += 1
-            out.append(ch)
-        elif ch == ")":
-            if drop and drop[-1] == depth:
-                drop.pop()
-            else:
-                out.append(ch)
-            depth -= 1
-        else:
-            out.append(ch)
-        i += 1
-    return "".join(out)
+    parentheses around each lambda (found by sqlglot's own tokenizer: quotes and comments respected)."""
+    drop, opened = set(), []                 # the parentheses' offsets; per open one, its offset if a lambda's
+    tokens = _tokens(text)
+    for i, tok in enumerate(tokens):
+        if tok.token_type == TokenType.L_PAREN:
+            is_lambda = i + 1 < len(tokens) and tokens[i + 1].text.lower() == "lambda"
+            opened.append(tok.start if is_lambda else None)
+        elif tok.token_type == TokenType.R_PAREN and opened and (start := opened.pop()) is not None:
+            drop |= {start, tok.start}
+    return "".join(ch for i, ch in enumerate(text) if i not in drop) if drop else text
 
 
 def parse_one(sql: str) -> exp.Expression:
@@ -97,7 +83,7 @@ def macros_in(text: str) -> dict[str, Macro]:
     """The macros a SQL file defines (its `create or replace macro` statements), parsed."""
     found = {}
     for stmt in statements(text):
-        m = MACRO_DEF.match(re.sub(r"^(\s*--[^\n]*\n)*", "", stmt))
+        m = MACRO_DEF.match(stmt)
         if m:
             params = tuple(p.strip().lower() for p in m.group(2).split(",") if p.strip())
             try:
@@ -225,47 +211,27 @@ IGNORED = re.compile(r"^\s*(set|reset|pragma)\b", re.I)
 
 
 def statements(text: str) -> list[str]:
-    """The statements of a SQL file (split on `;` outside quotes and comments)."""
-    return [s for s in (t.strip() for t in _split(text)) if re.sub(r"--[^\n]*", "", s).strip()]
-
-
-def _split(text: str):
-    buf, quote, i, n = [], None, 0, len(text)
-    while i < n:
-        ch = text[i]
-        if quote:
-            buf.append(ch)
-            if ch == quote:
-                quote = None
-        elif ch in "'\"":
-            quote = ch
-            buf.append(ch)
-        elif text.startswith("--", i):
-            j = text.find("\n", i)
-            j = n if j < 0 else j
-            buf.append(text[i:j])
-            i = j
-            continue
-        elif text.startswith("/*", i):
-            j = text.find("*/", i)
-            j = n if j < 0 else j + 2
-            i = j
-            continue
-        elif ch == ";":
-            yield "".join(buf)
-            buf = []
+    """The statements of a SQL file, split on `;` by sqlglot's tokenizer (not inside quotes or comments); each
+    from its first token, so without the comments before it."""
+    out, start, end = [], None, 0
+    for tok in _tokens(text):
+        if tok.token_type == TokenType.SEMICOLON:
+            if start is not None:
+                out.append(text[start:end + 1])
+            start = None
         else:
-            buf.append(ch)
-        i += 1
-    yield "".join(buf)
+            start = tok.start if start is None else start
+            end = tok.end
+    if start is not None:
+        out.append(text[start:end + 1])
+    return out
 
 
 def translate_file(text: str, macros: dict[str, Macro], where: str) -> list[Step]:
     """The Spark steps of a helper file (rules/derived.sql, places.sql, kinship.sql): each `create table`
     or `create view` as a query; macros are already in `macros`; set/reset statements do not apply."""
     steps = []
-    for stmt in statements(text):
-        body = re.sub(r"^(\s*--[^\n]*\n)*", "", stmt)
+    for body in statements(text):
         if IGNORED.match(body) or MACRO_RE.match(body):
             continue
         m = re.match(r"\s*create\s+or\s+replace\s+(temp\s+|temporary\s+)?(table|view)\s+([A-Za-z_]\w*)\s+as\s+",

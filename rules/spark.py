@@ -28,7 +28,7 @@ from pathlib import Path
 from sources import parquet
 from sources.declarations import kinds
 
-from .catalog import DEFINE_RE, READ_RE, _without_comments
+from .catalog import names_defined, names_read
 from .derived import HELPER_SQL, HERE, prepare
 from .portable import macros_in, macros_of, share_ctes, translate, translate_file
 
@@ -90,13 +90,11 @@ def inputs_of_helpers(con) -> tuple[list[str], list[str]]:
     defined, read = set(), set()
     texts = [t for _, t in helper_texts()] + [r.text for r in catalog()]
     for text in texts:
-        clean = _without_comments(text)
-        defined |= {m.group(1).lower() for m in DEFINE_RE.finditer(clean)}
-        read |= {t.lower() for t in READ_RE.findall(clean)}
-    macro_texts = [r[0] for r in con.execute("select macro_definition from duckdb_functions() "
-                                             "where function_type in ('macro', 'table_macro') and not internal").fetchall()]
-    for text in macro_texts:
-        read |= {t.lower() for t in READ_RE.findall(text)}
+        defined |= names_defined(text)
+        read |= names_read(text)
+    for (text,) in con.execute("select macro_definition from duckdb_functions() "
+                               "where function_type in ('macro', 'table_macro') and not internal").fetchall():
+        read |= names_read(text)
     existing = {r[0].lower() for r in con.execute("select table_name from duckdb_tables()").fetchall()}
     existing |= {r[0].lower() for r in con.execute("select view_name from duckdb_views() where not internal").fetchall()}
     canonical = {k.table for k in kinds()}
