@@ -91,7 +91,7 @@ def run_cli(args: list[str], data_dir: Path, timeout: int = 600, env: dict | Non
 
 def once_per_session(tmp_path_factory, name: str, build):
     """`build(folder)`'s result, built once per test session into `folder`. Under pytest-xdist (.ci/run's
-    `-n 4`) every worker is a process with its own session fixtures: the first worker to ask builds into the
+    `-n 3`) every worker is a process with its own session fixtures: the first worker to ask builds into the
     session's shared temporary folder while the others wait on a lock, then they read what it returned
     (pickled). For runs that tests only read (they copy a warehouse before changing it)."""
     root = tmp_path_factory.getbasetemp()
@@ -168,10 +168,10 @@ def hostile_night(tmp_path_factory):
 
 
 # The files that take longest, first (their tests keep their order; the other files follow in theirs): under
-# .ci/run's `-n 4 --dist loadfile` each worker takes whole files in this order as it becomes free, and a long
+# .ci/run's `-n 3 --dist loadfile` each worker takes whole files in this order as it becomes free, and a long
 # file dealt last would leave one worker running it alone at the end.
-SLOW_FILES = ("test_spark.py", "test_orchestration.py", "test_dialects.py", "test_rules.py", "test_bad_inputs.py", "test_ledger.py",
-              "test_crash.py", "test_output_safety.py", "test_traps.py")
+SLOW_FILES = ("test_spark.py", "test_spark_cli.py", "test_orchestration.py", "test_dialects.py", "test_rules.py",
+              "test_bad_inputs.py", "test_ledger.py", "test_crash.py", "test_output_safety.py", "test_traps.py")
 
 
 def pytest_configure(config):
