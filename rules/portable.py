@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import sqlglot
@@ -261,15 +262,9 @@ def share_ctes(sql: str, prefix: str) -> tuple[list[Step], str]:
     than once become steps of their own (`<prefix>__<name>`, kept by the engine like a helper table, each with
     the once-read CTEs it needs), and the query reads them. `sql` is Spark SQL (translate's result)."""
     tree = sqlglot.parse_one(sql, read=WRITE)
-    ctes = list(tree.find_all(exp.CTE, bfs=False))
-    defined = {}
-    for c in ctes:
-        defined.setdefault(c.alias_or_name.lower(), []).append(c)
-    refs: dict[str, int] = {}
-    for t in tree.find_all(exp.Table):
-        if not t.args.get("db"):
-            refs[t.name.lower()] = refs.get(t.name.lower(), 0) + 1
-    shared = {n for n, cs in defined.items() if len(cs) == 1 and refs.get(n, 0) >= 2}
+    defined = Counter(c.alias_or_name.lower() for c in tree.find_all(exp.CTE))
+    refs = Counter(_names_read(tree))
+    shared = {n for n, times in defined.items() if times == 1 and refs[n] >= 2}
     if not shared:
         return [], sql
     rename = {n: f"{prefix}__{n}".lower() for n in shared}
@@ -282,24 +277,21 @@ def share_ctes(sql: str, prefix: str) -> tuple[list[Step], str]:
         return node
 
     tree = tree.transform(put)
-    order = {id(n): i for i, n in enumerate(_post_order(tree))}
-    ctes = sorted(tree.find_all(exp.CTE), key=lambda c: order[id(c)])     # a CTE after those inside its query
+    # in post-order: a CTE after those inside its own query
+    ctes = [n for n in _post_order(tree) if isinstance(n, exp.CTE)]
     once = {c.alias_or_name.lower(): c for c in ctes if c.alias_or_name.lower() not in shared}
     mine = [c for c in ctes if c.alias_or_name.lower() in shared]
     for c in mine:                                      # out of the query (and out of one another)
         _pop_cte(c)
 
-    def reads(node) -> set[str]:
-        return {t.name.lower() for t in node.find_all(exp.Table) if not t.args.get("db")}
-
     def needed(body) -> list[exp.CTE]:
         """The once-read CTEs outside `body` that it reads, directly or through one another, in order."""
         inside = {c.alias_or_name.lower() for c in body.find_all(exp.CTE)}
-        todo, seen = list((reads(body) & set(once)) - inside), set()
+        todo, seen = list((set(_names_read(body)) & set(once)) - inside), set()
         while todo:
             if (n := todo.pop()) not in seen:
                 seen.add(n)
-                todo += list(reads(once[n].this) & set(once))
+                todo += list(set(_names_read(once[n].this)) & set(once))
         return [c.copy() for c in ctes if c.alias_or_name.lower() in seen]
 
     steps = []
@@ -317,12 +309,17 @@ def share_ctes(sql: str, prefix: str) -> tuple[list[Step], str]:
 
 def _drop_unread(tree: exp.Expression) -> None:
     while True:
-        read = [t.name.lower() for t in tree.find_all(exp.Table) if not t.args.get("db")]
+        read = set(_names_read(tree))
         unread = [c for c in tree.find_all(exp.CTE) if c.alias_or_name.lower() not in read]
         if not unread:
             return
         for c in unread:
             _pop_cte(c)
+
+
+def _names_read(node: exp.Expression) -> list[str]:
+    """The unqualified table names `node` reads, once per reference, lower case."""
+    return [t.name.lower() for t in node.find_all(exp.Table) if not t.args.get("db")]
 
 
 def _pop_cte(cte: exp.CTE) -> None:
